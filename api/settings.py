@@ -1,0 +1,58 @@
+"""Typed settings read from the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'spareline.sqlite3'}"
+DEVELOPMENT_SECRET = "development-only-secret-key-not-for-production"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Service settings; every field maps to the upper-case environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    token_ttl_seconds: int = Field(default=3600, ge=60, le=86_400)
+    demo_password: SecretStr = SecretStr("demo")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] | None = None
+    max_body_bytes: int = Field(default=2_000_000, ge=1_024)
+    default_page_size: int = Field(default=50, ge=1)
+    max_page_size: int = Field(default=500, ge=1)
+    sqlite_busy_timeout_s: float = Field(default=30.0, gt=0)
+    pg_pool_min_size: int = Field(default=2, ge=1)
+    pg_pool_max_size: int = Field(default=10, ge=1)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65_536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if self.environment == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret == DEVELOPMENT_SECRET or len(secret) < MIN_SECRET_LENGTH:
+                msg = (
+                    f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                    "characters in production"
+                )
+                raise ValueError(msg)
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
+        return self
+
+    @property
+    def json_logs(self) -> bool:
+        """Whether log lines are JSON (production default) or human-readable."""
+        if self.log_format is not None:
+            return self.log_format == "json"
+        return self.environment == "production"

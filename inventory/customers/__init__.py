@@ -1,0 +1,1 @@
+"""Customer companies: the file every customer has, with its tier and entitlement options."""

@@ -1,0 +1,61 @@
+"""Domain errors. They carry data, never HTTP status codes; the API maps them in one place.
+
+    DomainError
+    ├── NotFound                 a named thing does not exist (or is not visible to the caller)
+    ├── Conflict                 the request clashes with the current state
+    │   ├── AlreadyExists        a unique code, number or serial is taken
+    │   ├── InsufficientStock    not enough stock in the needed state
+    │   └── InvalidTransition    the thing is not in a state that allows this
+    └── InvalidRequest           the request breaks a domain rule (422)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a domain rule raises."""
+
+    code = "domain-error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    """A named thing does not exist, or the caller may not see it."""
+
+    code = "not-found"
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state of the data."""
+
+    code = "conflict"
+
+
+class AlreadyExists(Conflict):
+    """A unique code, number or serial is already taken."""
+
+    code = "already-exists"
+
+
+class InsufficientStock(Conflict):
+    """Not enough stock in the required state at the required place."""
+
+    code = "insufficient-stock"
+
+
+class InvalidTransition(Conflict):
+    """The thing is not in a state that allows the requested change."""
+
+    code = "invalid-transition"
+
+
+class InvalidRequest(DomainError):
+    """The request is well-formed but breaks a domain rule."""
+
+    code = "invalid-request"

@@ -1,0 +1,92 @@
+"""Database engines and write transactions, the same on SQLite and PostgreSQL.
+
+Concurrency rules used by every write path:
+
+* SQLite allows one writer. A write transaction starts with ``BEGIN IMMEDIATE`` so that it takes the
+  write lock up front and waits (busy timeout) instead of failing when it later upgrades a read lock.
+* PostgreSQL runs at READ COMMITTED. Invariants such as "never negative stock" are enforced with
+  conditional ``UPDATE ... WHERE <rule> RETURNING`` statements; a second writer waits for the first to
+  commit and then re-checks the rule against the new row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+EngineKind = Literal["sqlite", "postgresql"]
+
+_bound_engine: Engine | None = None
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URL; None for other URLs."""
+    if not url.startswith("sqlite:///"):
+        return None
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def create_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
+    """Build a Piccolo engine from a database URL (``sqlite:///path`` or ``postgresql://...``).
+
+    For SQLite the file and its folder are created and switched to WAL mode, which persists in the file.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+        return SQLiteEngine(path=str(path), timeout=busy_timeout_s)
+    scheme = urlparse(url).scheme
+    if scheme in {"postgres", "postgresql"}:
+        return PostgresEngine(config={"dsn": url}, extensions=())
+    raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r}: use sqlite:/// or postgresql://")
+
+
+def engine_kind(engine: Engine) -> EngineKind:
+    """``"sqlite"`` or ``"postgresql"``."""
+    return "sqlite" if isinstance(engine, SQLiteEngine) else "postgresql"
+
+
+def bind_engine(engine: Engine, tables: Iterable[type[Table]]) -> None:
+    """Point every table (and `write_transaction`) at ``engine``."""
+    global _bound_engine  # noqa: PLW0603
+    _bound_engine = engine
+    for table in tables:
+        table._meta.db = engine
+
+
+def current_engine() -> Engine:
+    """The engine bound by `bind_engine`, or the one from ``piccolo_conf``."""
+    if _bound_engine is not None:
+        return _bound_engine
+    from piccolo.engine.finder import engine_finder
+
+    engine = engine_finder()
+    if engine is None:
+        raise RuntimeError("no database engine configured")
+    return engine
+
+
+def write_transaction():
+    """A transaction for a unit of work that writes.
+
+    Joins the transaction already open in this context, if any (so that an idempotency record and the
+    business change it guards commit together); otherwise opens ``BEGIN IMMEDIATE`` on SQLite or a plain
+    transaction on PostgreSQL.
+    """
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        outer = engine.current_transaction.get()
+        if outer is not None and outer.transaction_type is not TransactionType.immediate:
+            raise RuntimeError("a write joined a deferred SQLite transaction; open it with write_transaction()")
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()

@@ -1,0 +1,1 @@
+"""Depots, parts, serialized units, bulk stock and the append-only movement ledger."""

@@ -1,0 +1,179 @@
+"""Stock states, movement kinds and the rules of a goods receipt. Plain Python, no framework."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from inventory.errors import AlreadyExists, InvalidRequest
+
+
+class DepotKind(StrEnum):
+    CENTRAL = "central"
+    REGIONAL = "regional"
+    FORWARD = "forward"
+
+
+class UnitStatus(StrEnum):
+    """Where a unit of stock stands. The first five are stock at a depot; the rest have left it."""
+
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    IN_TRANSIT = "in_transit"
+    DEFECTIVE = "defective"
+    QUARANTINED = "quarantined"
+    ISSUED = "issued"
+    RETAINED_BY_CUSTOMER = "retained_by_customer"
+    DESTROYED = "destroyed"
+    RETURNED_TO_VENDOR = "returned_to_vendor"
+
+
+AT_DEPOT = frozenset(
+    {
+        UnitStatus.AVAILABLE,
+        UnitStatus.RESERVED,
+        UnitStatus.IN_TRANSIT,
+        UnitStatus.DEFECTIVE,
+        UnitStatus.QUARANTINED,
+    }
+)
+"""States counted in a depot's stock levels (in transit counts at the destination)."""
+
+
+class MovementKind(StrEnum):
+    RECEIPT = "receipt"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    ISSUE = "issue"
+    RETURN = "return"
+    ADJUSTMENT = "adjustment"
+    STATUS_CHANGE = "status_change"
+
+
+STATUS_CHANGES: Mapping[UnitStatus, frozenset[UnitStatus]] = {
+    UnitStatus.AVAILABLE: frozenset({UnitStatus.QUARANTINED, UnitStatus.DEFECTIVE}),
+    UnitStatus.QUARANTINED: frozenset({UnitStatus.AVAILABLE, UnitStatus.DEFECTIVE}),
+    UnitStatus.DEFECTIVE: frozenset({UnitStatus.QUARANTINED, UnitStatus.RETURNED_TO_VENDOR}),
+}
+"""Status changes a warehouse may make by hand; reservations, transfers and issues have their own paths."""
+
+
+def check_status_change(current: UnitStatus, target: UnitStatus) -> None:
+    """Raise `InvalidRequest` unless a warehouse may move stock from ``current`` to ``target`` directly."""
+    if target not in STATUS_CHANGES.get(current, frozenset()):
+        raise InvalidRequest(
+            f"cannot change status from {current} to {target}",
+            field="status",
+            allowed=sorted(STATUS_CHANGES.get(current, frozenset())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedUnit:
+    serial: str
+    box_number: str
+    batch_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    part_number: str
+    quantity: int | None
+    batch_number: str | None
+    units: tuple[ReceivedUnit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedLine:
+    """A receipt line that passed the rules: a bulk quantity of one batch, or serialized units."""
+
+    part_number: str
+    quantity: int
+    batch_number: str | None
+    units: tuple[ReceivedUnit, ...]
+
+
+def check_receipt(lines: Sequence[ReceiptLine], serialized: Mapping[str, bool]) -> list[CheckedLine]:
+    """Apply the receipt rules to every line before anything is written.
+
+    Args:
+        lines: the receipt lines as sent.
+        serialized: ``part_number -> serialized`` for every part the lines name.
+
+    Raises:
+        InvalidRequest: an unknown part, a quantity that does not match the units, units missing on a
+            serialized part or given for a bulk part, a bulk line without a batch, or a box that mixes
+            batches.
+        AlreadyExists: the same serial twice in the receipt.
+    """
+    if not lines:
+        raise InvalidRequest("a receipt needs at least one line", field="lines")
+    checked: list[CheckedLine] = []
+    seen_serials: set[tuple[str, str]] = set()
+    box_batches: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for index, line in enumerate(lines):
+        where = f"lines[{index}]"
+        if line.part_number not in serialized:
+            raise InvalidRequest(f"unknown part {line.part_number!r}", field=f"{where}.part_number")
+        if serialized[line.part_number]:
+            checked.append(_check_serialized_line(line, where, seen_serials, box_batches))
+        else:
+            checked.append(_check_bulk_line(line, where))
+    for (part_number, box), batches in box_batches.items():
+        if len(batches) > 1:
+            raise InvalidRequest(
+                f"box {box!r} of part {part_number} mixes batches {sorted(batches)}",
+                field="lines.units.box_number",
+                box_number=box,
+                batches=sorted(batches),
+            )
+    return checked
+
+
+def _check_serialized_line(
+    line: ReceiptLine,
+    where: str,
+    seen_serials: set[tuple[str, str]],
+    box_batches: dict[tuple[str, str], set[str]],
+) -> CheckedLine:
+    if not line.units:
+        raise InvalidRequest(
+            f"part {line.part_number} is serialized: list its units with serial, box and batch",
+            field=f"{where}.units",
+        )
+    if line.quantity is not None and line.quantity != len(line.units):
+        raise InvalidRequest(
+            f"quantity {line.quantity} does not match the {len(line.units)} units listed",
+            field=f"{where}.quantity",
+        )
+    for unit_index, unit in enumerate(line.units):
+        key = (line.part_number, unit.serial)
+        if key in seen_serials:
+            raise AlreadyExists(
+                f"serial {unit.serial!r} of part {line.part_number} appears twice in the receipt",
+                field=f"{where}.units[{unit_index}].serial",
+                serials=[unit.serial],
+            )
+        seen_serials.add(key)
+        if line.batch_number is not None and unit.batch_number != line.batch_number:
+            raise InvalidRequest(
+                f"unit {unit.serial!r} has batch {unit.batch_number!r}, the line says {line.batch_number!r}",
+                field=f"{where}.units[{unit_index}].batch_number",
+            )
+        box_batches[(line.part_number, unit.box_number)].add(unit.batch_number)
+    return CheckedLine(line.part_number, len(line.units), line.batch_number, line.units)
+
+
+def _check_bulk_line(line: ReceiptLine, where: str) -> CheckedLine:
+    if line.units:
+        raise InvalidRequest(
+            f"part {line.part_number} is not serialized: give a quantity and a batch, not units",
+            field=f"{where}.units",
+        )
+    if line.quantity is None or line.quantity <= 0:
+        raise InvalidRequest("a bulk line needs a positive quantity", field=f"{where}.quantity")
+    if not line.batch_number:
+        raise InvalidRequest("a bulk line needs a batch number", field=f"{where}.batch_number")
+    return CheckedLine(line.part_number, line.quantity, line.batch_number, ())

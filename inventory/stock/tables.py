@@ -1,0 +1,141 @@
+"""Piccolo tables of the stock app."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+# Composite unique indexes and check constraints are created by the migration
+# "constraints and lookup indexes" (Piccolo can only add them with ALTER TABLE, which SQLite lacks);
+# tests/test_migrations.py checks that they exist on both engines.
+
+
+class Depot(Table, tablename="depot"):
+    """A stocking location: central warehouse, regional hub or forward stocking location."""
+
+    code = Varchar(length=32, unique=True)
+    name = Varchar(length=200)
+    kind = Varchar(length=16)
+    latitude = DoublePrecision()
+    longitude = DoublePrecision()
+    timezone = Varchar(length=64)
+    created_at = Timestamptz()
+
+
+class Part(Table, tablename="part"):
+    """A part number in the catalogue."""
+
+    part_number = Varchar(length=64, unique=True)
+    description = Varchar(length=500)
+    category = Varchar(length=64, index=True)
+    serialized = Boolean(default=True)
+    secure_media = Boolean(default=False)
+    unit_cost = Numeric(digits=(12, 2))
+    weight_kg = DoublePrecision()
+    volume_l = DoublePrecision()
+    created_at = Timestamptz()
+
+
+class StockUnit(Table, tablename="stock_unit"):
+    """One serialized unit: a serial of a part, with the box and factory batch it came in."""
+
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    serial = Varchar(length=100)
+    box_number = Varchar(length=100)
+    batch_number = Varchar(length=100)
+    depot = ForeignKey(references=Depot, null=True, on_delete=OnDelete.restrict)
+    status = Varchar(length=32)
+    received_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class BulkStock(Table, tablename="bulk_stock"):
+    """Quantities of a non-serialized part of one batch at one depot, by state."""
+
+    depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    batch_number = Varchar(length=100)
+    available = Integer(default=0)
+    reserved = Integer(default=0)
+    in_transit = Integer(default=0)
+    defective = Integer(default=0)
+    quarantined = Integer(default=0)
+
+
+class StockLevel(Table, tablename="stock_level"):
+    """Stock of one part at one depot: the row every stock change updates conditionally.
+
+    ``on_hand`` is good stock on the shelf (available plus reserved); ``in_transit`` is inbound stock.
+    The check constraints are the last line of defence behind the conditional updates.
+    """
+
+    depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    on_hand = Integer(default=0)
+    reserved = Integer(default=0)
+    in_transit = Integer(default=0)
+    defective = Integer(default=0)
+    quarantined = Integer(default=0)
+
+
+class Receipt(Table, tablename="receipt"):
+    """A goods receipt: a supplier's delivery note booked into one depot."""
+
+    depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
+    supplier = Varchar(length=200)
+    reference = Varchar(length=100)
+    received_at = Timestamptz()
+    received_by = Varchar(length=64)
+    line_count = Integer()
+    quantity = Integer()
+
+
+class Transfer(Table, tablename="transfer"):
+    """Stock moving between two depots; in transit from dispatch until received."""
+
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    from_depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
+    to_depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
+    quantity = Integer()
+    status = Varchar(length=16)
+    reason = Varchar(length=500, default="")
+    dispatched_at = Timestamptz()
+    dispatched_by = Varchar(length=64)
+    received_at = Timestamptz(null=True, default=None)
+    received_by = Varchar(length=64, null=True, default=None)
+
+
+class TransferItem(Table, tablename="transfer_item"):
+    """What a transfer carries: one serialized unit, or a quantity of one bulk batch."""
+
+    transfer = ForeignKey(references=Transfer, null=False, on_delete=OnDelete.restrict, index=True)
+    unit = ForeignKey(references=StockUnit, null=True, on_delete=OnDelete.restrict)
+    batch_number = Varchar(length=100)
+    quantity = Integer()
+
+
+class Movement(Table, tablename="movement"):
+    """The append-only ledger: one row for every change of place or state of stock."""
+
+    at = Timestamptz()
+    kind = Varchar(length=24)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    unit = ForeignKey(references=StockUnit, null=True, on_delete=OnDelete.restrict, index=True)
+    batch_number = Varchar(length=100)
+    quantity = Integer()
+    from_depot = ForeignKey(references=Depot, null=True, on_delete=OnDelete.restrict)
+    from_status = Varchar(length=32, null=True, default=None)
+    to_depot = ForeignKey(references=Depot, null=True, on_delete=OnDelete.restrict)
+    to_status = Varchar(length=32, null=True, default=None)
+    actor = Varchar(length=64)
+    reason = Varchar(length=500, default="")
+    reference = Varchar(length=100, default="", index=True)
