@@ -2,6 +2,7 @@
 
 from piccolo.conf.apps import AppRegistry
 
+from api.database import PICCOLO_APPS
 from api.settings import Settings
 from inventory.persistence import create_engine
 
@@ -9,10 +10,4 @@ _settings = Settings()
 
 DB = create_engine(_settings.database_url, busy_timeout_s=_settings.sqlite_busy_timeout_s)
 
-APP_REGISTRY = AppRegistry(
-    apps=[
-        "inventory.customers.piccolo_app",
-        "inventory.stock.piccolo_app",
-        "api.piccolo_app",
-    ]
-)
+APP_REGISTRY = AppRegistry(apps=PICCOLO_APPS)

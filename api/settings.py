@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] | None = None
     max_body_bytes: int = Field(default=2_000_000, ge=1_024)
+    login_attempts_per_minute: int = Field(default=30, ge=1)
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=500, ge=1)
     sqlite_busy_timeout_s: float = Field(default=30.0, gt=0)

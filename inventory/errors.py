@@ -1,12 +1,12 @@
 """Domain errors. They carry data, never HTTP status codes; the API maps them in one place.
 
-    DomainError
-    ├── NotFound                 a named thing does not exist (or is not visible to the caller)
-    ├── Conflict                 the request clashes with the current state
-    │   ├── AlreadyExists        a unique code, number or serial is taken
-    │   ├── InsufficientStock    not enough stock in the needed state
-    │   └── InvalidTransition    the thing is not in a state that allows this
-    └── InvalidRequest           the request breaks a domain rule (422)
+DomainError
+├── NotFound                 a named thing does not exist (or is not visible to the caller)
+├── Conflict                 the request clashes with the current state
+│   ├── AlreadyExists        a unique code, number or serial is taken
+│   ├── InsufficientStock    not enough stock in the needed state
+│   └── InvalidTransition    the thing is not in a state that allows this
+└── InvalidRequest           the request breaks a domain rule (422)
 """
 
 from __future__ import annotations

@@ -87,6 +87,22 @@ def write_transaction():
     if isinstance(engine, SQLiteEngine):
         outer = engine.current_transaction.get()
         if outer is not None and outer.transaction_type is not TransactionType.immediate:
-            raise RuntimeError("a write joined a deferred SQLite transaction; open it with write_transaction()")
+            raise RuntimeError(
+                "a write joined a deferred SQLite transaction; open it with write_transaction()"
+            )
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether a database error is a unique-constraint violation, on either engine."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE constraint failed" in str(exc)
+    import asyncpg
+
+    return isinstance(exc, asyncpg.UniqueViolationError)
+
+
+def placeholders(count: int) -> str:
+    """``{}, {}, ...`` for a raw Piccolo query with ``count`` arguments."""
+    return ", ".join(["{}"] * count)

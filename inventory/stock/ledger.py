@@ -64,7 +64,9 @@ def replay(flows: Iterable[MovementFlow]) -> Counter[Position]:
     positions: Counter[Position] = Counter()
     for flow in flows:
         if flow.from_depot is not None and flow.from_status is not None:
-            positions[(flow.from_depot, flow.part_number, flow.batch_number, flow.from_status)] -= flow.quantity
+            positions[(flow.from_depot, flow.part_number, flow.batch_number, flow.from_status)] -= (
+                flow.quantity
+            )
         if flow.to_depot is not None and flow.to_status is not None:
             positions[(flow.to_depot, flow.part_number, flow.batch_number, flow.to_status)] += flow.quantity
     return Counter({key: qty for key, qty in positions.items() if qty != 0})

@@ -1,0 +1,108 @@
+"""Operator commands: ``python -m api migrate|load-demo|check-ledger|create-user|purge-idempotency``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from datetime import UTC, datetime
+
+from api.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply every pending migration to DATABASE_URL")
+    demo = commands.add_parser("load-demo", help="load the demo data set")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing if the database already has depots")
+    commands.add_parser(
+        "check-ledger", help="compare stored stock with the movement ledger; exit 1 on a difference"
+    )
+    user = commands.add_parser(
+        "create-user", help="add a user (password from SPARELINE_PASSWORD or a prompt)"
+    )
+    user.add_argument("username")
+    user.add_argument("role", choices=["admin", "warehouse", "dispatcher", "compliance", "customer"])
+    user.add_argument("--customer", help="customer company code, for the customer role")
+    commands.add_parser("purge-idempotency", help="delete idempotency records older than 24 hours")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    return asyncio.run(_run(args, settings))
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "migrate":
+        return await _migrate()
+    from api.database import connect
+
+    connect(settings)
+    now = datetime.now(UTC)
+    if args.command == "load-demo":
+        return await _load_demo(settings, now, if_empty=args.if_empty)
+    if args.command == "check-ledger":
+        from inventory.stock.consistency import check_consistency
+
+        problems = await check_consistency()
+        for problem in problems:
+            print(f"{problem.kind} {problem.key}: ledger {problem.ledger}, stored {problem.stored}")
+        print("stock matches the ledger" if not problems else f"{len(problems)} difference(s)")
+        return 1 if problems else 0
+    if args.command == "create-user":
+        from api.accounts import create_user
+        from api.security import Passwords, Role
+
+        password = os.environ.get("SPARELINE_PASSWORD") or getpass.getpass("password: ")
+        await create_user(
+            username=args.username,
+            password=password,
+            role=Role(args.role),
+            customer=args.customer,
+            passwords=Passwords(settings),
+            now=now,
+        )
+        print(f"created {args.role} user {args.username}")
+        return 0
+    if args.command == "purge-idempotency":
+        from api.idempotency import purge_expired
+
+        print(f"purged {await purge_expired(now)} idempotency record(s)")
+        return 0
+    return 2
+
+
+async def _migrate() -> int:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        print(result.message, file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _load_demo(settings: Settings, now: datetime, *, if_empty: bool) -> int:
+    from api.security import Passwords
+    from fixtures.demo import is_empty, load_demo
+
+    if not await is_empty():
+        if if_empty:
+            print("database already has data; demo not loaded")
+            return 0
+        print("the demo loads only into an empty database", file=sys.stderr)
+        return 1
+    summary = await load_demo(
+        password=settings.demo_password.get_secret_value(), passwords=Passwords(settings), now=now
+    )
+    print(
+        f"demo loaded: {summary.depots} depots, {summary.parts} parts, "
+        f"{summary.serialized_units} serialized units, {summary.bulk_quantity} bulk items, "
+        f"{summary.customers} customers, {summary.users} users"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""User accounts: creation, listing and password sign-in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from api.security import Passwords, Principal, Role, load_principal
+from api.tables import User
+from inventory.customers.tables import Customer
+from inventory.errors import AlreadyExists, InvalidRequest
+from inventory.persistence import is_unique_violation, write_transaction
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    username: str
+    role: Role
+    customer: str | None
+    active: bool
+
+
+async def create_user(
+    *, username: str, password: str, role: Role, customer: str | None, passwords: Passwords, now: datetime
+) -> UserRecord:
+    """Add a user; a customer user is bound to one existing customer company.
+
+    Raises:
+        AlreadyExists: the username is taken.
+        InvalidRequest: the customer company does not exist.
+    """
+    password_hash = await passwords.hash(password)
+    async with write_transaction():
+        customer_id = None
+        if customer is not None:
+            row = await Customer.select(Customer.id).where(Customer.code == customer).first()
+            if row is None:
+                raise InvalidRequest(f"unknown customer {customer!r}", field="customer")
+            customer_id = row["id"]
+        if await User.exists().where(User.username == username):
+            raise AlreadyExists(f"user {username} already exists", field="username")
+        try:
+            await User.insert(
+                User(
+                    username=username,
+                    password_hash=password_hash,
+                    role=role.value,
+                    customer=customer_id,
+                    active=True,
+                    created_at=now,
+                )
+            )
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise AlreadyExists(f"user {username} already exists", field="username") from exc
+            raise
+    return UserRecord(username, role, customer, True)
+
+
+async def list_users(*, limit: int, offset: int) -> list[UserRecord]:
+    """Users ordered by username."""
+    rows = (
+        await User.select(User.username, User.role, User.customer.code.as_alias("customer"), User.active)
+        .order_by(User.username)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [UserRecord(row["username"], Role(row["role"]), row["customer"], row["active"]) for row in rows]
+
+
+async def authenticate(username: str, password: str, passwords: Passwords) -> Principal | None:
+    """The active user whose password matches, or None (same cost whether or not the user exists)."""
+    row = (
+        await User.select(User.password_hash)
+        .where((User.username == username) & User.active.eq(True))
+        .first()
+    )
+    if not await passwords.verify(row["password_hash"] if row else None, password):
+        return None
+    return await load_principal(username)

@@ -1,0 +1,90 @@
+"""The application factory: ``uvicorn api.app:create_app --factory``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Litestar, Request, Router
+from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from api.controllers.accounts import TokenController, UserController
+from api.controllers.catalogue import DepotController, PartController
+from api.controllers.health import health, readiness
+from api.controllers.stock import StockController
+from api.database import connect, pool_lifespan
+from api.errors import problem_details_plugin, unexpected_problem
+from api.logging import RequestIdMiddleware, configure_logging
+from api.pagination import provide_page
+from api.security import Passwords, Principal, TokenIssuer, build_jwt_auth
+from api.settings import Settings
+
+API_PREFIX = "/api/v1"
+TOKEN_PATH = f"{API_PREFIX}/auth/token"
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Now, in UTC."""
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
+    """Build the service from settings (read from the environment when not given).
+
+    Raises:
+        pydantic.ValidationError: invalid settings, e.g. production without a real SECRET_KEY.
+    """
+    settings = settings or Settings()
+    configure_logging(settings)
+    engine = connect(settings)
+    jwt_auth = build_jwt_auth(settings)
+    passwords = Passwords(settings)
+    tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
+    login_limit = RateLimitConfig(
+        rate_limit=("minute", settings.login_attempts_per_minute),
+        check_throttle_handler=lambda request: request.url.path == TOKEN_PATH,
+    )
+
+    def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+        return request.user
+
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[TokenController, UserController, DepotController, PartController, StockController],
+    )
+    app = Litestar(
+        route_handlers=[health, readiness, api],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
+            "now": Provide(clock, sync_to_thread=False),
+            "page": Provide(provide_page, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "passwords": Provide(lambda: passwords, sync_to_thread=False, use_cache=True),
+            "tokens": Provide(lambda: tokens, sync_to_thread=False, use_cache=True),
+        },
+        on_app_init=[jwt_auth.on_app_init],
+        plugins=[problem_details_plugin()],
+        exception_handlers={Exception: unexpected_problem},
+        middleware=[login_limit.middleware],
+        lifespan=[pool_lifespan(engine, settings)],
+        openapi_config=OpenAPIConfig(
+            title="Spareline",
+            version="0.1.0",
+            description="Spare-parts logistics: stock with serial traceability across depots.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=None,
+        debug=False,
+    )
+    # Outermost, so that every response (errors from the exception handler and the auth middleware
+    # included) carries the request id, and every log line of the request has it bound.
+    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
+    return app

@@ -1,0 +1,71 @@
+"""The token endpoint and user administration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotAuthorizedException
+from litestar.status_codes import HTTP_200_OK
+
+from api import accounts
+from api.idempotency import run_once
+from api.pagination import Page, PageRequest, page_of
+from api.schemas.accounts import TokenOut, TokenRequest, UserIn, UserOut
+from api.security import Passwords, Principal, Role, TokenIssuer, allow
+
+
+class TokenController(Controller):
+    path = "/auth"
+    tags = ["auth"]
+
+    @post("/token", operation_id="issueToken", status_code=HTTP_200_OK)
+    async def issue_token(self, data: TokenRequest, passwords: Passwords, tokens: TokenIssuer) -> TokenOut:
+        """Exchange a username and password for a bearer token (JWT).
+
+        Returns:
+            ``{"access_token", "token_type": "bearer", "expires_in"}``; 401 for a wrong username or password.
+        """
+        principal = await accounts.authenticate(data.username, data.password, passwords)
+        if principal is None:
+            raise NotAuthorizedException("wrong username or password")
+        return TokenOut(access_token=tokens.issue(principal), expires_in=tokens.ttl_seconds)
+
+
+class UserController(Controller):
+    path = "/users"
+    tags = ["users"]
+    guards = [allow(Role.ADMIN)]
+
+    @get(operation_id="listUsers")
+    async def list_users(self, page: PageRequest) -> Page[UserOut]:
+        """Users, ordered by username (admin only)."""
+        rows = await accounts.list_users(limit=page.fetch, offset=page.offset)
+        return page_of([UserOut.model_validate(row, from_attributes=True) for row in rows], page)
+
+    @post(operation_id="createUser")
+    async def create_user(
+        self,
+        request: Request[Any, Any, Any],
+        data: UserIn,
+        principal: Principal,
+        passwords: Passwords,
+        now: datetime,
+    ) -> Response[UserOut]:
+        """Add a user (admin only); ``customer`` binds a customer user to its company."""
+
+        async def create() -> UserOut:
+            record = await accounts.create_user(
+                username=data.username,
+                password=data.password,
+                role=data.role,
+                customer=data.customer,
+                passwords=passwords,
+                now=now,
+            )
+            return UserOut.model_validate(record, from_attributes=True)
+
+        return await run_once(
+            request, principal, data.model_dump(mode="json", exclude={"password"}), create, now=now
+        )

@@ -1,0 +1,158 @@
+"""Receipts, transfers, corrections, stock levels and serial traceability."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.status_codes import HTTP_200_OK
+
+from api.idempotency import run_once
+from api.pagination import Page, PageRequest, page_of
+from api.schemas.stock import (
+    AdjustmentIn,
+    ChangeAccepted,
+    ReceiptIn,
+    ReceiptOut,
+    StatusChangeIn,
+    StockLevelOut,
+    TransferIn,
+    TransferOut,
+    UnitOut,
+)
+from api.security import STAFF, Principal, Role, allow
+from inventory.stock import adjustments, queries, receipts, transfers
+
+MOVERS = (Role.ADMIN, Role.WAREHOUSE)
+
+
+class StockController(Controller):
+    path = "/stock"
+    tags = ["stock"]
+    guards = [allow(*STAFF)]
+
+    @get(operation_id="listStock")
+    async def list_stock(
+        self,
+        page: PageRequest,
+        part_number: str | None = None,
+        depot: str | None = None,
+        category: str | None = None,
+    ) -> Page[StockLevelOut]:
+        """Stock per depot and part: on hand, reserved, available, in transit (inbound), defective."""
+        rows = await queries.stock_levels(
+            part_number=part_number, depot=depot, category=category, limit=page.fetch, offset=page.offset
+        )
+        return page_of([StockLevelOut.of(row) for row in rows], page)
+
+    @get("/units/{serial:str}", operation_id="traceUnit")
+    async def trace_unit(self, serial: str, part_number: str | None = None) -> UnitOut:
+        """A serial's current state and its whole movement history: who, when, what, where, why."""
+        record = await queries.trace_unit(serial, part_number=part_number)
+        return UnitOut.model_validate(record, from_attributes=True)
+
+    @get("/transfers/{transfer_id:int}", operation_id="getTransfer")
+    async def get_transfer(self, transfer_id: int) -> TransferOut:
+        """One transfer and what it carries."""
+        return TransferOut.model_validate(await transfers.get_transfer(transfer_id), from_attributes=True)
+
+    @post("/receipts", operation_id="receiveStock", guards=[allow(*MOVERS)])
+    async def receive(
+        self, request: Request[Any, Any, Any], data: ReceiptIn, principal: Principal, now: datetime
+    ) -> Response[ReceiptOut]:
+        """Book a supplier delivery in; all lines or nothing.
+
+        409 for a known or repeated serial; 422 for a box that mixes batches, a quantity that does not
+        match the units, or a serialized part without units.
+        """
+
+        async def book() -> ReceiptOut:
+            record = await receipts.receive_stock(
+                depot=data.depot,
+                supplier=data.supplier,
+                reference=data.reference,
+                lines=[line.to_line() for line in data.lines],
+                actor=principal.username,
+                now=now,
+            )
+            return ReceiptOut.model_validate(record, from_attributes=True)
+
+        return await run_once(request, principal, data, book, now=now)
+
+    @post("/transfers", operation_id="dispatchTransfer", guards=[allow(*MOVERS)])
+    async def dispatch(
+        self, request: Request[Any, Any, Any], data: TransferIn, principal: Principal, now: datetime
+    ) -> Response[TransferOut]:
+        """Send stock to another depot: it leaves the source now and is in transit until received."""
+
+        async def send() -> TransferOut:
+            record = await transfers.dispatch_transfer(
+                part_number=data.part_number,
+                from_depot=data.from_depot,
+                to_depot=data.to_depot,
+                quantity=data.quantity,
+                serials=data.serials,
+                reason=data.reason,
+                actor=principal.username,
+                now=now,
+            )
+            return TransferOut.model_validate(record, from_attributes=True)
+
+        return await run_once(request, principal, data, send, now=now)
+
+    @post("/transfers/{transfer_id:int}/receive", operation_id="receiveTransfer", guards=[allow(*MOVERS)])
+    async def receive_transfer(
+        self, request: Request[Any, Any, Any], transfer_id: int, principal: Principal, now: datetime
+    ) -> Response[TransferOut]:
+        """Land a transfer at its destination. 409 if it was already received."""
+
+        async def land() -> TransferOut:
+            record = await transfers.receive_transfer(transfer_id, actor=principal.username, now=now)
+            return TransferOut.model_validate(record, from_attributes=True)
+
+        return await run_once(request, principal, None, land, now=now, status_code=HTTP_200_OK)
+
+    @post("/status-changes", operation_id="changeStockStatus", guards=[allow(*MOVERS)])
+    async def change_status(
+        self, request: Request[Any, Any, Any], data: StatusChangeIn, principal: Principal, now: datetime
+    ) -> Response[ChangeAccepted]:
+        """Quarantine, release from quarantine, mark defective or return to vendor: one serial, or a quantity
+        of one bulk batch (with ``from_status``)."""
+
+        async def change() -> ChangeAccepted:
+            await adjustments.change_status(
+                part_number=data.part_number,
+                depot=data.depot,
+                to_status=data.to_status,
+                serial=data.serial,
+                batch_number=data.batch_number,
+                quantity=data.quantity,
+                from_status=data.from_status,
+                reason=data.reason,
+                actor=principal.username,
+                now=now,
+            )
+            return ChangeAccepted(part_number=data.part_number, depot=data.depot)
+
+        return await run_once(request, principal, data, change, now=now)
+
+    @post("/adjustments", operation_id="adjustBulkStock", guards=[allow(*MOVERS)])
+    async def adjust(
+        self, request: Request[Any, Any, Any], data: AdjustmentIn, principal: Principal, now: datetime
+    ) -> Response[ChangeAccepted]:
+        """Correct a bulk batch's available count after a stock count, with a reason."""
+
+        async def adjust() -> ChangeAccepted:
+            await adjustments.adjust_bulk(
+                part_number=data.part_number,
+                depot=data.depot,
+                batch_number=data.batch_number,
+                delta=data.delta,
+                reason=data.reason,
+                actor=principal.username,
+                now=now,
+            )
+            return ChangeAccepted(part_number=data.part_number, depot=data.depot)
+
+        return await run_once(request, principal, data, adjust, now=now)

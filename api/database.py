@@ -1,0 +1,55 @@
+"""Which Piccolo apps make up the service, and wiring the engine to their tables."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.table import Table
+
+from api.settings import Settings
+from inventory.persistence import bind_engine, create_engine
+
+PICCOLO_APPS = [
+    "inventory.customers.piccolo_app",
+    "inventory.stock.piccolo_app",
+    "api.piccolo_app",
+]
+"""Piccolo app modules, in dependency order; ``piccolo_conf.APP_REGISTRY`` uses the same list."""
+
+
+def all_tables() -> list[type[Table]]:
+    """Every table of every app."""
+    tables: list[type[Table]] = []
+    for module in PICCOLO_APPS:
+        tables.extend(importlib.import_module(module).APP_CONFIG.table_classes)
+    return tables
+
+
+def connect(settings: Settings) -> Engine:
+    """Build the engine for ``DATABASE_URL`` and bind every table to it."""
+    engine = create_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
+    bind_engine(engine, all_tables())
+    return engine
+
+
+def pool_lifespan(engine: Engine, settings: Settings):
+    """An app lifespan that opens (and closes) the PostgreSQL connection pool; SQLite needs none."""
+
+    @asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        if not isinstance(engine, PostgresEngine):
+            yield
+            return
+        await engine.start_connection_pool(
+            min_size=settings.pg_pool_min_size, max_size=settings.pg_pool_max_size
+        )
+        try:
+            yield
+        finally:
+            await engine.close_connection_pool()
+
+    return lifespan

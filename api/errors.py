@@ -1,0 +1,132 @@
+"""One place that turns errors into RFC 9457 problem responses (``application/problem+json``).
+
+Domain errors map by class (the lookup walks the MRO, so subclasses inherit their base's status);
+validation errors become 422 naming each bad field; anything unexpected is logged and becomes a bare 500.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import asyncpg
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+from litestar.status_codes import (
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound
+from inventory.persistence import is_unique_violation
+
+PROBLEM_TYPE = "urn:spareline:problem:{}"
+
+STATUS_BY_ERROR: dict[type[DomainError], tuple[int, str]] = {
+    NotFound: (HTTP_404_NOT_FOUND, "Not found"),
+    Conflict: (HTTP_409_CONFLICT, "Conflict with the current state"),
+    InvalidRequest: (HTTP_422_UNPROCESSABLE_ENTITY, "The request breaks a rule"),
+    DomainError: (HTTP_422_UNPROCESSABLE_ENTITY, "The request cannot be carried out"),
+}
+
+log = structlog.get_logger("api.errors")
+
+
+def domain_problem(exc: DomainError) -> ProblemDetailsException:
+    """The problem response for a domain error: status by class, its message and its details."""
+    status, title = next(STATUS_BY_ERROR[cls] for cls in type(exc).__mro__ if cls in STATUS_BY_ERROR)
+    return ProblemDetailsException(
+        status_code=status,
+        type_=PROBLEM_TYPE.format(exc.code),
+        title=title,
+        detail=exc.message,
+        extra=_jsonable(exc.details),
+    )
+
+
+def validation_problem(exc: ValidationException) -> ProblemDetailsException:
+    """422 with one entry per bad field: ``{"field": "lines[0].quantity", "message": ...}``."""
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            errors.append(
+                {"field": item.get("key") or item.get("source") or "body", "message": item.get("message")}
+            )
+    return ProblemDetailsException(
+        status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+        type_=PROBLEM_TYPE.format("validation-error"),
+        title="The request is not valid",
+        detail=exc.detail,
+        extra={"errors": errors},
+    )
+
+
+def http_problem(exc: HTTPException) -> ProblemDetailsException:
+    """Litestar's own HTTP errors (401, 403, 404 route, 405, 413 ...) as problems."""
+    return ProblemDetailsException(
+        status_code=exc.status_code,
+        type_=PROBLEM_TYPE.format(exc.status_code),
+        title=exc.detail,
+        detail=exc.detail,
+        headers=exc.headers,
+        extra=exc.extra if isinstance(exc.extra, dict) else None,
+    )
+
+
+def database_problem(exc: Exception) -> ProblemDetailsException:
+    """A constraint the service did not pre-check (a race lost to a concurrent request) is a conflict."""
+    if is_unique_violation(exc) or isinstance(
+        exc, sqlite3.IntegrityError | asyncpg.IntegrityConstraintViolationError
+    ):
+        return ProblemDetailsException(
+            status_code=HTTP_409_CONFLICT,
+            type_=PROBLEM_TYPE.format("conflict"),
+            title="Conflict with the current state",
+            detail="the change conflicts with data written at the same time; read again and retry",
+        )
+    return _internal(exc)
+
+
+def unexpected_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Log the error with its traceback and answer a bare 500 that leaks nothing."""
+    log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+    return _internal(exc).to_response(request)
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    """The plugin wiring every mapping above into the app."""
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_to_problem_detail_map={
+                DomainError: domain_problem,
+                ValidationException: validation_problem,
+                HTTPException: http_problem,
+                sqlite3.IntegrityError: database_problem,
+                asyncpg.IntegrityConstraintViolationError: database_problem,
+            }
+        )
+    )
+
+
+def _internal(_exc: Exception) -> ProblemDetailsException:
+    return ProblemDetailsException(
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        type_=PROBLEM_TYPE.format("internal-error"),
+        title="Internal error",
+        detail="the error was logged; quote the X-Request-ID header when reporting it",
+    )
+
+
+def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value if isinstance(value, int | float | str | bool | list | dict | None) else str(value)
+        for key, value in details.items()
+    }

@@ -1,0 +1,119 @@
+"""``Idempotency-Key`` for mutating POSTs.
+
+The key record, the business change and the stored answer commit in one transaction, so a request either
+happened once with its answer kept, or did not happen at all. A retry with the same key and body replays
+the first answer (``Idempotency-Replayed: true``); the same key with another body is a 422. Keys are
+scoped to the caller, method and path, and purged after `RETENTION`.
+
+Concurrency: the unique ``(scope, key)`` index is the only arbiter. On PostgreSQL a second insert of the
+same key waits for the first transaction and then finds its stored answer; on SQLite the write
+transaction is ``BEGIN IMMEDIATE``, so the two never overlap. A request that fails rolls its key back
+with everything else, and may be retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from litestar import Request, Response
+from litestar.status_codes import HTTP_201_CREATED
+from pydantic import BaseModel
+
+from api.security import Principal
+from api.tables import IdempotencyRecord
+from inventory.errors import InvalidRequest
+from inventory.persistence import write_transaction
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+RETENTION = timedelta(hours=24)
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    """The key was already used for a request with a different body."""
+
+    code = "idempotency-key-reused"
+
+
+async def run_once(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    payload: BaseModel | dict[str, Any] | None,
+    action: Callable[[], Awaitable[BaseModel]],
+    *,
+    now: datetime,
+    status_code: int = HTTP_201_CREATED,
+) -> Response[Any]:
+    """Run ``action`` in a write transaction, once per ``Idempotency-Key`` if the request has one.
+
+    ``payload`` is what makes two requests "the same"; leave secrets out of it.
+    """
+    key = request.headers.get(HEADER)
+    if key is None:
+        async with write_transaction():
+            result = await action()
+        return Response(result.model_dump(mode="json"), status_code=status_code)
+    if not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise InvalidRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters", field=HEADER)
+    scope = f"{principal.id}|{request.method}|{request.url.path}"
+    fingerprint = _fingerprint(payload)
+    async with write_transaction():
+        claimed = (
+            await IdempotencyRecord.insert(
+                IdempotencyRecord(
+                    scope=scope,
+                    key=key,
+                    fingerprint=fingerprint,
+                    status_code=0,
+                    response_body="",
+                    created_at=now,
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(IdempotencyRecord.id)
+        )
+        if not claimed:
+            return await _replay(scope, key, fingerprint)
+        result = await action()
+        body = result.model_dump(mode="json")
+        await IdempotencyRecord.update(
+            {IdempotencyRecord.status_code: status_code, IdempotencyRecord.response_body: json.dumps(body)}
+        ).where(IdempotencyRecord.id == claimed[0]["id"])
+    return Response(body, status_code=status_code)
+
+
+async def purge_expired(now: datetime) -> int:
+    """Delete records older than `RETENTION`; returns how many."""
+    rows = (
+        await IdempotencyRecord.delete()
+        .where(IdempotencyRecord.created_at < now - RETENTION)
+        .returning(IdempotencyRecord.id)
+    )
+    return len(rows)
+
+
+async def _replay(scope: str, key: str, fingerprint: str) -> Response[Any]:
+    stored = (
+        await IdempotencyRecord.select(
+            IdempotencyRecord.fingerprint, IdempotencyRecord.status_code, IdempotencyRecord.response_body
+        )
+        .where((IdempotencyRecord.scope == scope) & (IdempotencyRecord.key == key))
+        .first()
+    )
+    if stored is None or stored["fingerprint"] != fingerprint:
+        raise IdempotencyKeyReused(f"this {HEADER} was used for a different request", field=HEADER)
+    return Response(
+        json.loads(stored["response_body"]),
+        status_code=stored["status_code"],
+        headers={"Idempotency-Replayed": "true"},
+    )
+
+
+def _fingerprint(payload: BaseModel | dict[str, Any] | None) -> str:
+    body = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()

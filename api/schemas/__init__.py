@@ -1,0 +1,1 @@
+"""Pydantic request and response models: the API's edge. Domain records are converted here."""

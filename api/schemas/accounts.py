@@ -1,0 +1,43 @@
+"""Sign-in and user administration."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import StringConstraints, model_validator
+
+from api.schemas.base import Code, RequestModel, ResponseModel
+from api.security import Role
+
+Username = Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+
+
+class TokenRequest(RequestModel):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class TokenOut(ResponseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+    expires_in: int
+
+
+class UserIn(RequestModel):
+    username: Username
+    password: Annotated[str, StringConstraints(min_length=10, max_length=256)]
+    role: Role
+    customer: Code | None = None
+
+    @model_validator(mode="after")
+    def _customer_only_for_customers(self) -> UserIn:
+        if (self.role == Role.CUSTOMER) != (self.customer is not None):
+            raise ValueError("customer is required for the customer role, and only for it")
+        return self
+
+
+class UserOut(ResponseModel):
+    username: str
+    role: Role
+    customer: str | None
+    active: bool

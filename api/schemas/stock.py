@@ -1,0 +1,211 @@
+"""Depots, parts, receipts, transfers, stock levels and traceability."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+
+from api.schemas.base import Code, Label, PartNumber, RequestModel, ResponseModel, Serial, Text, TimeZoneName
+from inventory.stock.model import DepotKind, ReceiptLine, ReceivedUnit, UnitStatus
+from inventory.stock.records import DepotRecord, LevelRecord, PartRecord
+
+MAX_RECEIPT_LINES = 500
+MAX_UNITS_PER_RECEIPT = 5_000
+MAX_SERIALS_PER_TRANSFER = 1_000
+
+
+class Depot(RequestModel):
+    code: Code
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    kind: DepotKind
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    timezone: TimeZoneName
+
+    def to_record(self) -> DepotRecord:
+        return DepotRecord(**self.model_dump())
+
+    @classmethod
+    def of(cls, record: DepotRecord) -> Depot:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class Part(RequestModel):
+    part_number: PartNumber
+    description: Text = ""
+    category: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    serialized: bool
+    secure_media: bool = False
+    unit_cost: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    weight_kg: float = Field(ge=0, le=10_000)
+    volume_l: float = Field(ge=0, le=100_000)
+
+    def to_record(self) -> PartRecord:
+        return PartRecord(**self.model_dump())
+
+    @classmethod
+    def of(cls, record: PartRecord) -> Part:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class ReceiptUnit(RequestModel):
+    serial: Serial
+    box_number: Label
+    batch_number: Label
+
+
+class ReceiptLineIn(RequestModel):
+    part_number: PartNumber
+    quantity: int | None = Field(default=None, gt=0, le=1_000_000)
+    batch_number: Label | None = None
+    units: list[ReceiptUnit] = Field(default_factory=list, max_length=MAX_UNITS_PER_RECEIPT)
+
+    def to_line(self) -> ReceiptLine:
+        return ReceiptLine(
+            part_number=self.part_number,
+            quantity=self.quantity,
+            batch_number=self.batch_number,
+            units=tuple(ReceivedUnit(u.serial, u.box_number, u.batch_number) for u in self.units),
+        )
+
+
+class ReceiptIn(RequestModel):
+    depot: Code
+    supplier: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    reference: Label
+    lines: list[ReceiptLineIn] = Field(min_length=1, max_length=MAX_RECEIPT_LINES)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ReceiptIn:
+        if sum(len(line.units) for line in self.lines) > MAX_UNITS_PER_RECEIPT:
+            raise ValueError(f"a receipt may carry at most {MAX_UNITS_PER_RECEIPT} units; split it")
+        return self
+
+
+class ReceiptOut(ResponseModel):
+    id: int
+    depot: str
+    supplier: str
+    reference: str
+    received_at: datetime
+    received_by: str
+    line_count: int
+    quantity: int
+
+
+class TransferIn(RequestModel):
+    part_number: PartNumber
+    from_depot: Code
+    to_depot: Code
+    quantity: int | None = Field(default=None, gt=0, le=1_000_000)
+    serials: list[Serial] | None = Field(default=None, min_length=1, max_length=MAX_SERIALS_PER_TRANSFER)
+    reason: Text = ""
+
+    @model_validator(mode="after")
+    def _quantity_or_serials(self) -> TransferIn:
+        if self.quantity is None and self.serials is None:
+            raise ValueError("give quantity or serials")
+        return self
+
+
+class TransferLineOut(ResponseModel):
+    batch_number: str
+    quantity: int
+    serial: str | None
+
+
+class TransferOut(ResponseModel):
+    id: int
+    part_number: str
+    from_depot: str
+    to_depot: str
+    quantity: int
+    status: str
+    reason: str
+    dispatched_at: datetime
+    dispatched_by: str
+    received_at: datetime | None
+    received_by: str | None
+    lines: list[TransferLineOut]
+
+
+class StatusChangeIn(RequestModel):
+    part_number: PartNumber
+    depot: Code
+    to_status: UnitStatus
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    serial: Serial | None = None
+    batch_number: Label | None = None
+    quantity: int | None = Field(default=None, gt=0, le=1_000_000)
+    from_status: UnitStatus | None = None
+
+
+class AdjustmentIn(RequestModel):
+    part_number: PartNumber
+    depot: Code
+    batch_number: Label
+    delta: int = Field(ge=-1_000_000, le=1_000_000)
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class StockLevelOut(ResponseModel):
+    depot: str
+    part_number: str
+    on_hand: int
+    reserved: int
+    available: int
+    in_transit: int
+    defective: int
+    quarantined: int
+
+    @classmethod
+    def of(cls, record: LevelRecord) -> StockLevelOut:
+        return cls(
+            depot=record.depot,
+            part_number=record.part_number,
+            on_hand=record.on_hand,
+            reserved=record.reserved,
+            available=record.available,
+            in_transit=record.in_transit,
+            defective=record.defective,
+            quarantined=record.quarantined,
+        )
+
+
+class MovementOut(ResponseModel):
+    id: int
+    at: datetime
+    kind: str
+    part_number: str
+    serial: str | None
+    batch_number: str
+    quantity: int
+    from_depot: str | None
+    from_status: str | None
+    to_depot: str | None
+    to_status: str | None
+    actor: str
+    reason: str
+    reference: str
+
+
+class UnitOut(ResponseModel):
+    part_number: str
+    serial: str
+    box_number: str
+    batch_number: str
+    depot: str | None
+    status: str
+    received_at: datetime
+    history: list[MovementOut]
+
+
+class ChangeAccepted(ResponseModel):
+    """Answer to a correction: what was asked, now recorded in the ledger."""
+
+    part_number: str
+    depot: str
+    recorded: bool = True

@@ -1,0 +1,147 @@
+"""Authentication and authorisation: argon2 password hashes, JWT bearer tokens, role guards.
+
+Deny by default: the JWT middleware covers every route except the few listed in ``OPEN_PATHS``, and every
+controller declares the roles it admits with `allow`. Customers additionally see only their own
+company's data; services enforce that with an owner filter in the query (and answer 404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+import anyio.to_thread
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.security.jwt import JWTAuth, Token
+
+from api.settings import Settings
+from api.tables import User
+
+TOKEN_ISSUER = "spareline"  # noqa: S105 - the JWT "iss" claim, not a secret
+
+OPEN_PATHS = ["^/health", "^/schema", "^/api/v1/auth/token$"]
+"""Routes that need no token: health checks, the OpenAPI documents and the token endpoint itself."""
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    WAREHOUSE = "warehouse"
+    DISPATCHER = "dispatcher"
+    COMPLIANCE = "compliance"
+    CUSTOMER = "customer"
+
+
+STAFF = (Role.ADMIN, Role.WAREHOUSE, Role.DISPATCHER, Role.COMPLIANCE)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The signed-in user a request acts for."""
+
+    id: int
+    username: str
+    role: Role
+    customer_id: int | None
+    customer_code: str | None
+
+
+class Passwords:
+    """argon2id hashing; slow on purpose, so it runs in a worker thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_cost=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
+        self._dummy_hash = self._hasher.hash("spareline-timing-equaliser")
+
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Whether ``password`` matches; an unknown user costs the same time as a wrong password."""
+
+        def check() -> bool:
+            try:
+                return (
+                    self._hasher.verify(password_hash or self._dummy_hash, password)
+                    and password_hash is not None
+                )
+            except (VerificationError, InvalidHashError):
+                return False
+
+        return await anyio.to_thread.run_sync(check)
+
+
+async def load_principal(username: str) -> Principal | None:
+    """The active user with this username, or None."""
+    row = (
+        await User.select(
+            User.id, User.username, User.role, User.customer, User.customer.code.as_alias("customer_code")
+        )
+        .where((User.username == username) & User.active.eq(True))
+        .first()
+    )
+    if row is None:
+        return None
+    return Principal(row["id"], row["username"], Role(row["role"]), row["customer"], row["customer_code"])
+
+
+async def _principal_from_token(
+    token: Token, _connection: ASGIConnection[Any, Any, Any, Any]
+) -> Principal | None:
+    return await load_principal(token.sub)
+
+
+def build_jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
+    """The JWT middleware configuration: HS256 tokens signed with ``SECRET_KEY``."""
+    return JWTAuth[Principal, Token](
+        retrieve_user_handler=_principal_from_token,
+        token_secret=settings.secret_key.get_secret_value(),
+        default_token_expiration=timedelta(seconds=settings.token_ttl_seconds),
+        exclude=OPEN_PATHS,
+        accepted_issuers=[TOKEN_ISSUER],
+        require_claims=["exp", "iat"],
+    )
+
+
+class TokenIssuer:
+    """Signs bearer tokens for signed-in users."""
+
+    def __init__(self, jwt_auth: JWTAuth[Principal, Token], ttl_seconds: int) -> None:
+        self._jwt_auth = jwt_auth
+        self.ttl_seconds = ttl_seconds
+
+    def issue(self, principal: Principal) -> str:
+        """A token for ``principal``, valid for ``ttl_seconds``."""
+        return self._jwt_auth.create_token(
+            identifier=principal.username,
+            token_expiration=timedelta(seconds=self.ttl_seconds),
+            token_issuer=TOKEN_ISSUER,
+            token_extras={"role": principal.role.value},
+        )
+
+
+def allow(*roles: Role):
+    """A guard that admits only the given roles (403 for anyone else)."""
+    admitted = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+        principal = connection.scope.get("user")
+        if not isinstance(principal, Principal):
+            raise NotAuthorizedException("a valid bearer token is required")
+        if principal.role not in admitted:
+            raise PermissionDeniedException(f"the {principal.role} role may not do this")
+
+    guard.roles = admitted  # type: ignore[attr-defined]
+    return guard
+
+
+__all__ = ["OPEN_PATHS", "STAFF", "Passwords", "Principal", "Role", "TokenIssuer", "allow", "build_jwt_auth"]

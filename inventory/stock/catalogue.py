@@ -1,0 +1,124 @@
+"""Depots and the parts catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from inventory.errors import AlreadyExists, InvalidRequest, NotFound
+from inventory.persistence import is_unique_violation, write_transaction
+from inventory.stock.records import DepotRecord, PartRecord
+from inventory.stock.tables import Depot, Part
+
+_DEPOT_COLUMNS = (Depot.code, Depot.name, Depot.kind, Depot.latitude, Depot.longitude, Depot.timezone)
+_PART_COLUMNS = (
+    Part.part_number,
+    Part.description,
+    Part.category,
+    Part.serialized,
+    Part.secure_media,
+    Part.unit_cost,
+    Part.weight_kg,
+    Part.volume_l,
+)
+
+
+async def create_depot(depot: DepotRecord, *, now: datetime) -> DepotRecord:
+    """Register a depot.
+
+    Raises:
+        AlreadyExists: the code is taken.
+    """
+    async with write_transaction():
+        if await Depot.exists().where(Depot.code == depot.code):
+            raise AlreadyExists(f"depot {depot.code} already exists", field="code")
+        try:
+            await Depot.insert(Depot(**_fields(depot), created_at=now))
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise AlreadyExists(f"depot {depot.code} already exists", field="code") from exc
+            raise
+    return depot
+
+
+async def list_depots(*, limit: int, offset: int) -> list[DepotRecord]:
+    """Depots ordered by code."""
+    rows = await Depot.select(*_DEPOT_COLUMNS).order_by(Depot.code).limit(limit).offset(offset)
+    return [DepotRecord(**row) for row in rows]
+
+
+async def get_depot(code: str) -> DepotRecord:
+    """One depot by code.
+
+    Raises:
+        NotFound: no such depot.
+    """
+    row = await Depot.select(*_DEPOT_COLUMNS).where(Depot.code == code).first()
+    if row is None:
+        raise NotFound(f"depot {code} not found")
+    return DepotRecord(**row)
+
+
+async def create_part(part: PartRecord, *, now: datetime) -> PartRecord:
+    """Add a part number to the catalogue.
+
+    Raises:
+        AlreadyExists: the part number is taken.
+    """
+    async with write_transaction():
+        if await Part.exists().where(Part.part_number == part.part_number):
+            raise AlreadyExists(f"part {part.part_number} already exists", field="part_number")
+        try:
+            await Part.insert(Part(**_fields(part), created_at=now))
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise AlreadyExists(f"part {part.part_number} already exists", field="part_number") from exc
+            raise
+    return part
+
+
+async def list_parts(*, category: str | None, limit: int, offset: int) -> list[PartRecord]:
+    """Parts ordered by part number, optionally of one category."""
+    query = Part.select(*_PART_COLUMNS).order_by(Part.part_number).limit(limit).offset(offset)
+    if category is not None:
+        query = query.where(Part.category == category)
+    return [PartRecord(**row) for row in await query]
+
+
+async def get_part(part_number: str) -> PartRecord:
+    """One part by part number.
+
+    Raises:
+        NotFound: no such part.
+    """
+    row = await Part.select(*_PART_COLUMNS).where(Part.part_number == part_number).first()
+    if row is None:
+        raise NotFound(f"part {part_number} not found")
+    return PartRecord(**row)
+
+
+async def depot_ids(codes: Iterable[str], *, field: str) -> dict[str, int]:
+    """``code -> id`` for depots named in a request.
+
+    Raises:
+        InvalidRequest: a code names no depot (the request refers to something that is not there).
+    """
+    wanted = set(codes)
+    rows = await Depot.select(Depot.id, Depot.code).where(Depot.code.is_in(list(wanted)))
+    found = {row["code"]: row["id"] for row in rows}
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise InvalidRequest(f"unknown depot {missing[0]!r}", field=field)
+    return found
+
+
+async def part_rows(part_numbers: Iterable[str]) -> dict[str, dict]:
+    """``part_number -> {id, serialized, secure_media}`` for the parts that exist."""
+    rows = await Part.select(Part.id, Part.part_number, Part.serialized, Part.secure_media).where(
+        Part.part_number.is_in(list(set(part_numbers)))
+    )
+    return {row["part_number"]: row for row in rows}
+
+
+def _fields(record: DepotRecord | PartRecord) -> dict:
+    return {name: getattr(record, name) for name in record.__slots__}

@@ -1,0 +1,77 @@
+"""The consistency check: stored stock must equal what the movement ledger says, everywhere."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from inventory.stock.ledger import Discrepancy, Level, LevelKey, MovementFlow, Position, compare, replay
+from inventory.stock.model import AT_DEPOT
+from inventory.stock.tables import BulkStock, Movement, StockLevel, StockUnit
+
+_BULK_STATES = ("available", "reserved", "in_transit", "defective", "quarantined")
+
+
+async def check_consistency() -> list[Discrepancy]:
+    """Replay the whole ledger and compare it with units, bulk batches and stock levels.
+
+    Returns:
+        Every discrepancy found; an empty list means the stock is exactly what the ledger says.
+    """
+    return compare(replay(await _ledger_flows()), await _stored_positions(), await _stored_levels())
+
+
+async def _ledger_flows() -> list[MovementFlow]:
+    rows = await Movement.raw(
+        "SELECT p.part_number, m.batch_number, fd.code AS from_depot, m.from_status, "
+        "td.code AS to_depot, m.to_status, SUM(m.quantity) AS quantity "
+        "FROM movement m JOIN part p ON p.id = m.part "
+        "LEFT JOIN depot fd ON fd.id = m.from_depot LEFT JOIN depot td ON td.id = m.to_depot "
+        "GROUP BY p.part_number, m.batch_number, fd.code, m.from_status, td.code, m.to_status"
+    )
+    return [MovementFlow(**{**row, "quantity": int(row["quantity"])}) for row in rows]
+
+
+async def _stored_positions() -> Counter[Position]:
+    positions: Counter[Position] = Counter()
+    statuses = ", ".join(f"'{status.value}'" for status in AT_DEPOT)
+    units = await StockUnit.raw(
+        "SELECT d.code AS depot, p.part_number, u.batch_number, u.status, COUNT(*) AS quantity "
+        "FROM stock_unit u JOIN part p ON p.id = u.part JOIN depot d ON d.id = u.depot "
+        f"WHERE u.status IN ({statuses}) "
+        "GROUP BY d.code, p.part_number, u.batch_number, u.status"
+    )
+    for row in units:
+        positions[(row["depot"], row["part_number"], row["batch_number"], row["status"])] += int(
+            row["quantity"]
+        )
+    bulk = await BulkStock.select(
+        BulkStock.depot.code.as_alias("depot"),
+        BulkStock.part.part_number.as_alias("part_number"),
+        BulkStock.batch_number,
+        *[getattr(BulkStock, state) for state in _BULK_STATES],
+    )
+    for row in bulk:
+        for state in _BULK_STATES:
+            if row[state]:
+                positions[(row["depot"], row["part_number"], row["batch_number"], state)] += row[state]
+    return positions
+
+
+async def _stored_levels() -> dict[LevelKey, Level]:
+    rows = await StockLevel.select(
+        StockLevel.depot.code.as_alias("depot"),
+        StockLevel.part.part_number.as_alias("part_number"),
+        StockLevel.on_hand,
+        StockLevel.reserved,
+        StockLevel.in_transit,
+        StockLevel.defective,
+        StockLevel.quarantined,
+    )
+    levels = {}
+    for row in rows:
+        level = Level(
+            row["on_hand"], row["reserved"], row["in_transit"], row["defective"], row["quarantined"]
+        )
+        if level != Level():
+            levels[(row["depot"], row["part_number"])] = level
+    return levels

@@ -1,0 +1,291 @@
+"""The only code that changes stock: levels, bulk batches, units and the movement rows that record them.
+
+Lock order, the same on every path so that PostgreSQL never deadlocks: first the ``stock_level`` row of
+the source (a conditional update that both checks and takes), then its bulk batches or units, then the
+destination rows. Holding the source level row also serialises every other writer of that depot and
+part, so picking "any available unit" after it is race-free without ``SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from inventory.errors import InsufficientStock
+from inventory.persistence import placeholders
+from inventory.stock.model import MovementKind, UnitStatus
+from inventory.stock.tables import BulkStock, Movement, StockLevel, StockUnit
+
+LEVEL_COLUMNS = ("on_hand", "reserved", "in_transit", "defective", "quarantined")
+
+_CONTRIBUTION: dict[str, dict[str, int]] = {
+    UnitStatus.AVAILABLE: {"on_hand": 1},
+    UnitStatus.RESERVED: {"on_hand": 1, "reserved": 1},
+    UnitStatus.IN_TRANSIT: {"in_transit": 1},
+    UnitStatus.DEFECTIVE: {"defective": 1},
+    UnitStatus.QUARANTINED: {"quarantined": 1},
+}
+
+_TAKEABLE = {
+    UnitStatus.AVAILABLE: "on_hand - reserved",
+    UnitStatus.RESERVED: "reserved",
+    UnitStatus.IN_TRANSIT: "in_transit",
+    UnitStatus.DEFECTIVE: "defective",
+    UnitStatus.QUARANTINED: "quarantined",
+}
+
+
+def level_deltas(from_status: str | None, to_status: str | None, quantity: int) -> dict[str, int]:
+    """How a depot's level columns change when ``quantity`` moves between two states there."""
+    deltas = dict.fromkeys(LEVEL_COLUMNS, 0)
+    for column, weight in _CONTRIBUTION.get(from_status or "", {}).items():
+        deltas[column] -= weight * quantity
+    for column, weight in _CONTRIBUTION.get(to_status or "", {}).items():
+        deltas[column] += weight * quantity
+    return deltas
+
+
+async def take_from_level(
+    depot_id: int, part_id: int, from_status: str, quantity: int, to_status: str | None = None
+) -> None:
+    """Move ``quantity`` out of ``from_status`` at a depot (into ``to_status`` there, if given).
+
+    One conditional UPDATE: it takes the row lock and checks the stock in the same statement.
+
+    Raises:
+        InsufficientStock: fewer than ``quantity`` are in ``from_status``.
+    """
+    deltas = level_deltas(from_status, to_status, quantity)
+    assignments = ", ".join(f"{column} = {column} + {{}}" for column in LEVEL_COLUMNS)
+    rows = await StockLevel.raw(
+        f"UPDATE stock_level SET {assignments} "
+        f"WHERE part = {{}} AND depot = {{}} AND {_TAKEABLE[from_status]} >= {{}} RETURNING id",
+        *deltas.values(),
+        part_id,
+        depot_id,
+        quantity,
+    )
+    if not rows:
+        raise InsufficientStock(
+            f"not enough {from_status} stock for {quantity}", requested=quantity, status=from_status
+        )
+
+
+async def add_to_level(depot_id: int, part_id: int, to_status: str, quantity: int) -> None:
+    """Add ``quantity`` in ``to_status`` to a depot's level, creating the row on first use."""
+    deltas = level_deltas(None, to_status, quantity)
+    updates = ", ".join(f"{column} = stock_level.{column} + excluded.{column}" for column in LEVEL_COLUMNS)
+    await StockLevel.raw(
+        f"INSERT INTO stock_level (depot, part, {', '.join(LEVEL_COLUMNS)}) "
+        f"VALUES ({placeholders(2 + len(LEVEL_COLUMNS))}) "
+        f"ON CONFLICT (part, depot) DO UPDATE SET {updates}",
+        depot_id,
+        part_id,
+        *deltas.values(),
+    )
+
+
+async def add_to_bulk(depot_id: int, part_id: int, batch_number: str, to_status: str, quantity: int) -> None:
+    """Add ``quantity`` of one batch in ``to_status`` at a depot, creating the row on first use."""
+    column = _bulk_column(to_status)
+    await BulkStock.raw(
+        f"INSERT INTO bulk_stock (depot, part, batch_number, {column}) VALUES ({{}}, {{}}, {{}}, {{}}) "
+        "ON CONFLICT (depot, part, batch_number) "
+        f"DO UPDATE SET {column} = bulk_stock.{column} + excluded.{column}",
+        depot_id,
+        part_id,
+        batch_number,
+        quantity,
+    )
+
+
+async def take_from_bulk(
+    depot_id: int, part_id: int, from_status: str, quantity: int, to_status: str | None = None
+) -> list[tuple[str, int]]:
+    """Take ``quantity`` of a bulk part in ``from_status`` at a depot, oldest batch first.
+
+    Call after `take_from_level` for the same depot and part, which holds the lock.
+
+    Returns:
+        ``(batch number, quantity)`` for every batch touched.
+    """
+    source = _bulk_column(from_status)
+    target = _bulk_column(to_status) if to_status else None
+    batches = await BulkStock.raw(
+        f"SELECT id, batch_number, {source} AS quantity FROM bulk_stock "
+        f"WHERE depot = {{}} AND part = {{}} AND {source} > 0 ORDER BY id",
+        depot_id,
+        part_id,
+    )
+    taken: list[tuple[str, int]] = []
+    remaining = quantity
+    for batch in batches:
+        if remaining == 0:
+            break
+        step = min(remaining, batch["quantity"])
+        move_into = f", {target} = {target} + {{}}" if target else ""
+        args = (step, step) if target else (step,)
+        rows = await BulkStock.raw(
+            f"UPDATE bulk_stock SET {source} = {source} - {{}}{move_into} "
+            f"WHERE id = {{}} AND {source} >= {{}} RETURNING id",
+            *args,
+            batch["id"],
+            step,
+        )
+        if not rows:
+            raise InsufficientStock("bulk batch changed during the move", batch_number=batch["batch_number"])
+        taken.append((batch["batch_number"], step))
+        remaining -= step
+    if remaining:
+        raise InsufficientStock(
+            f"batches hold {quantity - remaining} of the {quantity} {from_status} units needed",
+            requested=quantity,
+        )
+    return taken
+
+
+async def move_within_bulk(
+    depot_id: int, part_id: int, batch_number: str, from_status: str, to_status: str, quantity: int
+) -> None:
+    """Move ``quantity`` of one bulk batch between two states at the same depot.
+
+    Raises:
+        InsufficientStock: the batch holds fewer than ``quantity`` in ``from_status``.
+    """
+    source, target = _bulk_column(from_status), _bulk_column(to_status)
+    rows = await BulkStock.raw(
+        f"UPDATE bulk_stock SET {source} = {source} - {{}}, {target} = {target} + {{}} "
+        f"WHERE depot = {{}} AND part = {{}} AND batch_number = {{}} AND {source} >= {{}} RETURNING id",
+        quantity,
+        quantity,
+        depot_id,
+        part_id,
+        batch_number,
+        quantity,
+    )
+    if not rows:
+        raise InsufficientStock(
+            f"batch {batch_number} holds fewer than {quantity} {from_status}", batch_number=batch_number
+        )
+
+
+async def take_from_bulk_batch(
+    depot_id: int, part_id: int, batch_number: str, from_status: str, quantity: int
+) -> None:
+    """Take ``quantity`` out of one named bulk batch (stock leaving the depot).
+
+    Raises:
+        InsufficientStock: the batch holds fewer than ``quantity`` in ``from_status``.
+    """
+    source = _bulk_column(from_status)
+    rows = await BulkStock.raw(
+        f"UPDATE bulk_stock SET {source} = {source} - {{}} "
+        f"WHERE depot = {{}} AND part = {{}} AND batch_number = {{}} AND {source} >= {{}} RETURNING id",
+        quantity,
+        depot_id,
+        part_id,
+        batch_number,
+        quantity,
+    )
+    if not rows:
+        raise InsufficientStock(
+            f"batch {batch_number} holds fewer than {quantity} {from_status}", batch_number=batch_number
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MovedUnit:
+    id: int
+    serial: str
+    batch_number: str
+
+
+async def move_units(
+    part_id: int,
+    depot_id: int,
+    from_status: str,
+    *,
+    to_status: str,
+    to_depot_id: int | None,
+    now: datetime,
+    serials: Sequence[str] | None = None,
+    quantity: int | None = None,
+) -> list[MovedUnit]:
+    """Change the state (and depot) of named serials, or of the oldest ``quantity`` units.
+
+    Only units of the part at ``depot_id`` in ``from_status`` move; the caller compares the count.
+    """
+    unit_filter = (
+        (StockUnit.part == part_id) & (StockUnit.depot == depot_id) & (StockUnit.status == from_status)
+    )
+    if serials is not None:
+        if not serials:
+            return []
+        unit_filter &= StockUnit.serial.is_in(list(serials))
+    else:
+        if not quantity:
+            return []
+        picked = (
+            await StockUnit.select(StockUnit.id).where(unit_filter).order_by(StockUnit.id).limit(quantity)
+        )
+        if not picked:
+            return []
+        unit_filter = StockUnit.id.is_in([row["id"] for row in picked])
+    rows = (
+        await StockUnit.update(
+            {StockUnit.status: to_status, StockUnit.depot: to_depot_id, StockUnit.updated_at: now}
+        )
+        .where(unit_filter)
+        .returning(StockUnit.id, StockUnit.serial, StockUnit.batch_number)
+    )
+    return [MovedUnit(row["id"], row["serial"], row["batch_number"]) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class MovementEntry:
+    """A ledger row to write: what moved, from where and in which state, to where and which state."""
+
+    kind: MovementKind
+    part_id: int
+    batch_number: str
+    quantity: int
+    from_depot_id: int | None
+    from_status: str | None
+    to_depot_id: int | None
+    to_status: str | None
+    unit_id: int | None = None
+
+
+async def record_movements(
+    entries: Sequence[MovementEntry], *, actor: str, now: datetime, reason: str, reference: str
+) -> None:
+    """Append ledger rows; the ledger is never updated or deleted."""
+    if not entries:
+        return
+    await Movement.insert(
+        *[
+            Movement(
+                at=now,
+                kind=entry.kind.value,
+                part=entry.part_id,
+                unit=entry.unit_id,
+                batch_number=entry.batch_number,
+                quantity=entry.quantity,
+                from_depot=entry.from_depot_id,
+                from_status=entry.from_status,
+                to_depot=entry.to_depot_id,
+                to_status=entry.to_status,
+                actor=actor,
+                reason=reason,
+                reference=reference,
+            )
+            for entry in entries
+        ]
+    )
+
+
+def _bulk_column(status: str) -> str:
+    if status not in _TAKEABLE:
+        raise ValueError(f"bulk stock has no {status} column")
+    return status

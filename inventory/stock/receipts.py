@@ -1,0 +1,130 @@
+"""Goods receipts: genuine stock booked in with its serial, box and batch numbers, all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from inventory.errors import AlreadyExists
+from inventory.persistence import is_unique_violation, write_transaction
+from inventory.stock.catalogue import depot_ids, part_rows
+from inventory.stock.model import MovementKind, ReceiptLine, UnitStatus, check_receipt
+from inventory.stock.positions import MovementEntry, add_to_bulk, add_to_level, record_movements
+from inventory.stock.records import ReceiptRecord
+from inventory.stock.tables import Receipt, StockUnit
+
+
+async def receive_stock(
+    *,
+    depot: str,
+    supplier: str,
+    reference: str,
+    lines: Sequence[ReceiptLine],
+    actor: str,
+    now: datetime,
+) -> ReceiptRecord:
+    """Book a supplier delivery into a depot as available stock.
+
+    Every line is checked before anything is written, and everything is written in one transaction.
+
+    Raises:
+        InvalidRequest: an unknown depot or part, or a line that breaks a receipt rule.
+        AlreadyExists: a serial that appears twice, or is already known for that part.
+    """
+    parts = await part_rows(line.part_number for line in lines)
+    checked = check_receipt(lines, {number: row["serialized"] for number, row in parts.items()})
+    async with write_transaction():
+        depot_id = (await depot_ids([depot], field="depot"))[depot]
+        await _refuse_known_serials(checked, parts)
+        receipt = await Receipt.insert(
+            Receipt(
+                depot=depot_id,
+                supplier=supplier,
+                reference=reference,
+                received_at=now,
+                received_by=actor,
+                line_count=len(checked),
+                quantity=sum(line.quantity for line in checked),
+            )
+        ).returning(Receipt.id)
+        receipt_id = receipt[0]["id"]
+        entries: list[MovementEntry] = []
+        for line in checked:
+            part_id = parts[line.part_number]["id"]
+            if line.units:
+                entries += await _insert_units(part_id, depot_id, line.units, now)
+            else:
+                assert line.batch_number is not None
+                await add_to_bulk(depot_id, part_id, line.batch_number, UnitStatus.AVAILABLE, line.quantity)
+                entries.append(_receipt_entry(part_id, depot_id, line.batch_number, line.quantity))
+            await add_to_level(depot_id, part_id, UnitStatus.AVAILABLE, line.quantity)
+        await record_movements(
+            entries, actor=actor, now=now, reason=f"{supplier} {reference}", reference=f"receipt:{receipt_id}"
+        )
+    return ReceiptRecord(
+        id=receipt_id,
+        depot=depot,
+        supplier=supplier,
+        reference=reference,
+        received_at=now,
+        received_by=actor,
+        line_count=len(checked),
+        quantity=sum(line.quantity for line in checked),
+    )
+
+
+async def _refuse_known_serials(checked, parts) -> None:
+    for line in checked:
+        if not line.units:
+            continue
+        serials = [unit.serial for unit in line.units]
+        known = await StockUnit.select(StockUnit.serial).where(
+            (StockUnit.part == parts[line.part_number]["id"]) & StockUnit.serial.is_in(serials)
+        )
+        if known:
+            taken = sorted(row["serial"] for row in known)
+            raise AlreadyExists(
+                f"{len(taken)} serial(s) of part {line.part_number} already known: {', '.join(taken[:10])}",
+                field="lines.units.serial",
+                serials=taken,
+            )
+
+
+async def _insert_units(part_id: int, depot_id: int, units, now: datetime) -> list[MovementEntry]:
+    try:
+        rows = await StockUnit.insert(
+            *[
+                StockUnit(
+                    part=part_id,
+                    serial=unit.serial,
+                    box_number=unit.box_number,
+                    batch_number=unit.batch_number,
+                    depot=depot_id,
+                    status=UnitStatus.AVAILABLE.value,
+                    received_at=now,
+                    updated_at=now,
+                )
+                for unit in units
+            ]
+        ).returning(StockUnit.id, StockUnit.batch_number)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise AlreadyExists("a serial in the receipt was booked in at the same time") from exc
+        raise
+    return [_receipt_entry(part_id, depot_id, row["batch_number"], 1, unit_id=row["id"]) for row in rows]
+
+
+def _receipt_entry(
+    part_id: int, depot_id: int, batch_number: str, quantity: int, unit_id: int | None = None
+) -> MovementEntry:
+    return MovementEntry(
+        kind=MovementKind.RECEIPT,
+        part_id=part_id,
+        batch_number=batch_number,
+        quantity=quantity,
+        from_depot_id=None,
+        from_status=None,
+        to_depot_id=depot_id,
+        to_status=UnitStatus.AVAILABLE,
+        unit_id=unit_id,
+    )

@@ -1,0 +1,109 @@
+"""Read models returned by the stock service: plain dataclasses, converted to JSON at the API edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DepotRecord:
+    code: str
+    name: str
+    kind: str
+    latitude: float
+    longitude: float
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartRecord:
+    part_number: str
+    description: str
+    category: str
+    serialized: bool
+    secure_media: bool
+    unit_cost: Decimal
+    weight_kg: float
+    volume_l: float
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRecord:
+    depot: str
+    part_number: str
+    on_hand: int
+    reserved: int
+    in_transit: int
+    defective: int
+    quarantined: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True, slots=True)
+class MovementRecord:
+    id: int
+    at: datetime
+    kind: str
+    part_number: str
+    serial: str | None
+    batch_number: str
+    quantity: int
+    from_depot: str | None
+    from_status: str | None
+    to_depot: str | None
+    to_status: str | None
+    actor: str
+    reason: str
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    part_number: str
+    serial: str
+    box_number: str
+    batch_number: str
+    depot: str | None
+    status: str
+    received_at: datetime
+    history: list[MovementRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptRecord:
+    id: int
+    depot: str
+    supplier: str
+    reference: str
+    received_at: datetime
+    received_by: str
+    line_count: int
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransferLine:
+    batch_number: str
+    quantity: int
+    serial: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRecord:
+    id: int
+    part_number: str
+    from_depot: str
+    to_depot: str
+    quantity: int
+    status: str
+    reason: str
+    dispatched_at: datetime
+    dispatched_by: str
+    received_at: datetime | None
+    received_by: str | None
+    lines: list[TransferLine]
