@@ -17,9 +17,10 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response
+from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_201_CREATED
 from pydantic import BaseModel
 
@@ -31,6 +32,17 @@ from inventory.persistence import write_transaction
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 RETENTION = timedelta(hours=24)
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name=HEADER,
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description="Makes the POST safe to retry: the same key and body replay the first answer for 24 h.",
+    ),
+]
+"""The optional header, declared on every mutating handler so that it is validated and documented."""
 
 
 class IdempotencyKeyReused(InvalidRequest):
@@ -45,6 +57,7 @@ async def run_once(
     payload: BaseModel | dict[str, Any] | None,
     action: Callable[[], Awaitable[BaseModel]],
     *,
+    key: str | None,
     now: datetime,
     status_code: int = HTTP_201_CREATED,
 ) -> Response[Any]:
@@ -52,13 +65,10 @@ async def run_once(
 
     ``payload`` is what makes two requests "the same"; leave secrets out of it.
     """
-    key = request.headers.get(HEADER)
     if key is None:
         async with write_transaction():
             result = await action()
         return Response(result.model_dump(mode="json"), status_code=status_code)
-    if not 0 < len(key) <= MAX_KEY_LENGTH:
-        raise InvalidRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters", field=HEADER)
     scope = f"{principal.id}|{request.method}|{request.url.path}"
     fingerprint = _fingerprint(payload)
     async with write_transaction():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 from pydantic import BaseModel
 
 from api.settings import Settings
@@ -36,9 +37,11 @@ class Page(BaseModel, Generic[T]):
 
 
 def provide_page(
-    settings: Settings,
-    limit: int | None = Parameter(default=None, ge=1, description="Page size (bounded by MAX_PAGE_SIZE)."),
-    offset: int = Parameter(default=0, ge=0, le=10_000_000, description="Rows to skip."),
+    settings: NamedDependency[Settings],
+    limit: Annotated[
+        int | None, QueryParameter(ge=1, description="Page size (at most MAX_PAGE_SIZE).")
+    ] = None,
+    offset: Annotated[int, QueryParameter(ge=0, le=10_000_000, description="Rows to skip.")] = 0,
 ) -> PageRequest:
     """Read ``limit``/``offset`` and refuse a page larger than the configured maximum."""
     size = settings.default_page_size if limit is None else limit

@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from api import accounts
-from api.idempotency import run_once
+from api.idempotency import IdempotencyKey, run_once
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.accounts import TokenOut, TokenRequest, UserIn, UserOut
 from api.security import Passwords, Principal, Role, TokenIssuer, allow
@@ -21,7 +23,12 @@ class TokenController(Controller):
     tags = ["auth"]
 
     @post("/token", operation_id="issueToken", status_code=HTTP_200_OK)
-    async def issue_token(self, data: TokenRequest, passwords: Passwords, tokens: TokenIssuer) -> TokenOut:
+    async def issue_token(
+        self,
+        data: JSONBody[TokenRequest],
+        passwords: NamedDependency[Passwords],
+        tokens: NamedDependency[TokenIssuer],
+    ) -> TokenOut:
         """Exchange a username and password for a bearer token (JWT).
 
         Returns:
@@ -39,7 +46,7 @@ class UserController(Controller):
     guards = [allow(Role.ADMIN)]
 
     @get(operation_id="listUsers")
-    async def list_users(self, page: PageRequest) -> Page[UserOut]:
+    async def list_users(self, page: NamedDependency[PageRequest]) -> Page[UserOut]:
         """Users, ordered by username (admin only)."""
         rows = await accounts.list_users(limit=page.fetch, offset=page.offset)
         return page_of([UserOut.model_validate(row, from_attributes=True) for row in rows], page)
@@ -48,10 +55,11 @@ class UserController(Controller):
     async def create_user(
         self,
         request: Request[Any, Any, Any],
-        data: UserIn,
-        principal: Principal,
-        passwords: Passwords,
-        now: datetime,
+        data: JSONBody[UserIn],
+        principal: NamedDependency[Principal],
+        passwords: NamedDependency[Passwords],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[UserOut]:
         """Add a user (admin only); ``customer`` binds a customer user to its company."""
 
@@ -66,6 +74,5 @@ class UserController(Controller):
             )
             return UserOut.model_validate(record, from_attributes=True)
 
-        return await run_once(
-            request, principal, data.model_dump(mode="json", exclude={"password"}), create, now=now
-        )
+        fingerprint = data.model_dump(mode="json", exclude={"password"})
+        return await run_once(request, principal, fingerprint, create, key=idempotency_key, now=now)

@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from api.idempotency import run_once
+from api.idempotency import IdempotencyKey, run_once
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.stock import Depot, Part
 from api.security import STAFF, Principal, Role, allow
@@ -22,26 +24,31 @@ class DepotController(Controller):
     guards = [allow(*STAFF)]
 
     @get(operation_id="listDepots")
-    async def list_depots(self, page: PageRequest) -> Page[Depot]:
+    async def list_depots(self, page: NamedDependency[PageRequest]) -> Page[Depot]:
         """Depots ordered by code."""
         rows = await catalogue.list_depots(limit=page.fetch, offset=page.offset)
         return page_of([Depot.of(row) for row in rows], page)
 
     @get("/{code:str}", operation_id="getDepot")
-    async def get_depot(self, code: str) -> Depot:
+    async def get_depot(self, code: FromPath[str]) -> Depot:
         """One depot."""
         return Depot.of(await catalogue.get_depot(code))
 
     @post(operation_id="createDepot", guards=[allow(*WRITERS)])
     async def create_depot(
-        self, request: Request[Any, Any, Any], data: Depot, principal: Principal, now: datetime
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[Depot],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[Depot]:
         """Register a depot (admin, warehouse). 409 if the code is taken."""
 
         async def create() -> Depot:
             return Depot.of(await catalogue.create_depot(data.to_record(), now=now))
 
-        return await run_once(request, principal, data, create, now=now)
+        return await run_once(request, principal, data, create, key=idempotency_key, now=now)
 
 
 class PartController(Controller):
@@ -50,23 +57,30 @@ class PartController(Controller):
     guards = [allow(*STAFF)]
 
     @get(operation_id="listParts")
-    async def list_parts(self, page: PageRequest, category: str | None = None) -> Page[Part]:
+    async def list_parts(
+        self, page: NamedDependency[PageRequest], category: FromQuery[str | None] = None
+    ) -> Page[Part]:
         """Parts ordered by part number, optionally of one category."""
         rows = await catalogue.list_parts(category=category, limit=page.fetch, offset=page.offset)
         return page_of([Part.of(row) for row in rows], page)
 
     @get("/{part_number:str}", operation_id="getPart")
-    async def get_part(self, part_number: str) -> Part:
+    async def get_part(self, part_number: FromPath[str]) -> Part:
         """One part."""
         return Part.of(await catalogue.get_part(part_number))
 
     @post(operation_id="createPart", guards=[allow(*WRITERS)])
     async def create_part(
-        self, request: Request[Any, Any, Any], data: Part, principal: Principal, now: datetime
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[Part],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[Part]:
         """Add a part number to the catalogue (admin, warehouse). 409 if it exists."""
 
         async def create() -> Part:
             return Part.of(await catalogue.create_part(data.to_record(), now=now))
 
-        return await run_once(request, principal, data, create, now=now)
+        return await run_once(request, principal, data, create, key=idempotency_key, now=now)

@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from api.idempotency import run_once
+from api.idempotency import IdempotencyKey, run_once
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.stock import (
     AdjustmentIn,
@@ -35,10 +37,10 @@ class StockController(Controller):
     @get(operation_id="listStock")
     async def list_stock(
         self,
-        page: PageRequest,
-        part_number: str | None = None,
-        depot: str | None = None,
-        category: str | None = None,
+        page: NamedDependency[PageRequest],
+        part_number: FromQuery[str | None] = None,
+        depot: FromQuery[str | None] = None,
+        category: FromQuery[str | None] = None,
     ) -> Page[StockLevelOut]:
         """Stock per depot and part: on hand, reserved, available, in transit (inbound), defective."""
         rows = await queries.stock_levels(
@@ -47,19 +49,24 @@ class StockController(Controller):
         return page_of([StockLevelOut.of(row) for row in rows], page)
 
     @get("/units/{serial:str}", operation_id="traceUnit")
-    async def trace_unit(self, serial: str, part_number: str | None = None) -> UnitOut:
+    async def trace_unit(self, serial: FromPath[str], part_number: FromQuery[str | None] = None) -> UnitOut:
         """A serial's current state and its whole movement history: who, when, what, where, why."""
         record = await queries.trace_unit(serial, part_number=part_number)
         return UnitOut.model_validate(record, from_attributes=True)
 
     @get("/transfers/{transfer_id:int}", operation_id="getTransfer")
-    async def get_transfer(self, transfer_id: int) -> TransferOut:
+    async def get_transfer(self, transfer_id: FromPath[int]) -> TransferOut:
         """One transfer and what it carries."""
         return TransferOut.model_validate(await transfers.get_transfer(transfer_id), from_attributes=True)
 
     @post("/receipts", operation_id="receiveStock", guards=[allow(*MOVERS)])
     async def receive(
-        self, request: Request[Any, Any, Any], data: ReceiptIn, principal: Principal, now: datetime
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[ReceiptIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[ReceiptOut]:
         """Book a supplier delivery in; all lines or nothing.
 
@@ -78,11 +85,16 @@ class StockController(Controller):
             )
             return ReceiptOut.model_validate(record, from_attributes=True)
 
-        return await run_once(request, principal, data, book, now=now)
+        return await run_once(request, principal, data, book, key=idempotency_key, now=now)
 
     @post("/transfers", operation_id="dispatchTransfer", guards=[allow(*MOVERS)])
     async def dispatch(
-        self, request: Request[Any, Any, Any], data: TransferIn, principal: Principal, now: datetime
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[TransferIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[TransferOut]:
         """Send stock to another depot: it leaves the source now and is in transit until received."""
 
@@ -99,11 +111,16 @@ class StockController(Controller):
             )
             return TransferOut.model_validate(record, from_attributes=True)
 
-        return await run_once(request, principal, data, send, now=now)
+        return await run_once(request, principal, data, send, key=idempotency_key, now=now)
 
     @post("/transfers/{transfer_id:int}/receive", operation_id="receiveTransfer", guards=[allow(*MOVERS)])
     async def receive_transfer(
-        self, request: Request[Any, Any, Any], transfer_id: int, principal: Principal, now: datetime
+        self,
+        request: Request[Any, Any, Any],
+        transfer_id: FromPath[int],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[TransferOut]:
         """Land a transfer at its destination. 409 if it was already received."""
 
@@ -111,11 +128,18 @@ class StockController(Controller):
             record = await transfers.receive_transfer(transfer_id, actor=principal.username, now=now)
             return TransferOut.model_validate(record, from_attributes=True)
 
-        return await run_once(request, principal, None, land, now=now, status_code=HTTP_200_OK)
+        return await run_once(
+            request, principal, None, land, key=idempotency_key, now=now, status_code=HTTP_200_OK
+        )
 
     @post("/status-changes", operation_id="changeStockStatus", guards=[allow(*MOVERS)])
     async def change_status(
-        self, request: Request[Any, Any, Any], data: StatusChangeIn, principal: Principal, now: datetime
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[StatusChangeIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[ChangeAccepted]:
         """Quarantine, release from quarantine, mark defective or return to vendor: one serial, or a quantity
         of one bulk batch (with ``from_status``)."""
@@ -135,11 +159,16 @@ class StockController(Controller):
             )
             return ChangeAccepted(part_number=data.part_number, depot=data.depot)
 
-        return await run_once(request, principal, data, change, now=now)
+        return await run_once(request, principal, data, change, key=idempotency_key, now=now)
 
     @post("/adjustments", operation_id="adjustBulkStock", guards=[allow(*MOVERS)])
     async def adjust(
-        self, request: Request[Any, Any, Any], data: AdjustmentIn, principal: Principal, now: datetime
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[AdjustmentIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[ChangeAccepted]:
         """Correct a bulk batch's available count after a stock count, with a reason."""
 
@@ -155,4 +184,4 @@ class StockController(Controller):
             )
             return ChangeAccepted(part_number=data.part_number, depot=data.depot)
 
-        return await run_once(request, principal, data, adjust, now=now)
+        return await run_once(request, principal, data, adjust, key=idempotency_key, now=now)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 
 from inventory.errors import AlreadyExists, InvalidRequest, NotFound
 from inventory.persistence import is_unique_violation, write_transaction
 from inventory.stock.records import DepotRecord, PartRecord
 from inventory.stock.tables import Depot, Part
 
+CENT = Decimal("0.01")
 _DEPOT_COLUMNS = (Depot.code, Depot.name, Depot.kind, Depot.latitude, Depot.longitude, Depot.timezone)
 _PART_COLUMNS = (
     Part.part_number,
@@ -82,7 +84,7 @@ async def list_parts(*, category: str | None, limit: int, offset: int) -> list[P
     query = Part.select(*_PART_COLUMNS).order_by(Part.part_number).limit(limit).offset(offset)
     if category is not None:
         query = query.where(Part.category == category)
-    return [PartRecord(**row) for row in await query]
+    return [_part(row) for row in await query]
 
 
 async def get_part(part_number: str) -> PartRecord:
@@ -94,7 +96,7 @@ async def get_part(part_number: str) -> PartRecord:
     row = await Part.select(*_PART_COLUMNS).where(Part.part_number == part_number).first()
     if row is None:
         raise NotFound(f"part {part_number} not found")
-    return PartRecord(**row)
+    return _part(row)
 
 
 async def depot_ids(codes: Iterable[str], *, field: str) -> dict[str, int]:
@@ -118,6 +120,11 @@ async def part_rows(part_numbers: Iterable[str]) -> dict[str, dict]:
         Part.part_number.is_in(list(set(part_numbers)))
     )
     return {row["part_number"]: row for row in rows}
+
+
+def _part(row: dict) -> PartRecord:
+    # SQLite hands NUMERIC back without its scale; money always has two decimals.
+    return PartRecord(**{**row, "unit_cost": Decimal(row["unit_cost"]).quantize(CENT)})
 
 
 def _fields(record: DepotRecord | PartRecord) -> dict:

@@ -1,0 +1,182 @@
+"""Shared fixtures: migrated databases on both engines, the app, a client and role tokens.
+
+SQLite: the migrations run once per session into a template file that each test copies.
+PostgreSQL: one database per run (unique name, dropped at the end), migrated once and truncated per test.
+Without a PostgreSQL server those tests skip, unless REQUIRE_POSTGRES=1 makes them fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+
+from api.app import create_app
+from api.database import all_tables
+from api.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def migrate(database_url: str) -> None:
+    """Apply every migration to ``database_url`` exactly as ``make migrate`` does."""
+    result = subprocess.run(
+        [sys.executable, "-m", "api", "migrate"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_settings(database_url: str, **overrides: object) -> Settings:
+    """Settings for a test: cheap password hashing, no login throttling."""
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": database_url,
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8,
+        "argon2_parallelism": 1,
+        "login_attempts_per_minute": 100_000,
+        "log_level": "WARNING",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+def _postgres_reachable() -> str | None:
+    async def probe() -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}"
+    return None
+
+
+def _admin(statement: str) -> None:
+    async def run() -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A migrated PostgreSQL database for this run; dropped afterwards."""
+    problem = _postgres_reachable()
+    if problem:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"REQUIRE_POSTGRES=1 but {problem}")
+        pytest.skip(problem)
+    name = f"spareline_test_{uuid.uuid4().hex[:12]}"
+    _admin(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        migrate(url)
+        yield url
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate_postgres(url: str) -> None:
+    tables = ", ".join(f'"{table._meta.tablename}"' for table in all_tables())
+
+    async def run() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh, migrated, empty database on each engine."""
+    if request.param == "sqlite":
+        path = tmp_path / "spareline.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_database")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh, migrated, empty SQLite database (for tests that need only one engine)."""
+    path = tmp_path / "spareline.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return test_settings(database_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling the app in this test's event loop, with the app's lifespan running.
+
+    The lifespan runs in a task of its own because it must start and stop in the same task, while a
+    fixture's set-up and tear-down may run in different ones.
+    """
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait([lifespan, waiter], return_when=asyncio.FIRST_COMPLETED)
+    if lifespan.done():
+        waiter.cancel()
+        lifespan.result()
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+            yield test_client
+    finally:
+        stop.set()
+        await lifespan
