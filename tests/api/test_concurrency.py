@@ -1,0 +1,114 @@
+"""Parallel requests on both engines: never negative stock, never a serial booked twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+from inventory.stock.consistency import check_consistency
+from tests.api.conftest import level, receive, units
+
+PARALLEL = 24
+
+
+async def test_parallel_transfers_for_the_last_units_never_oversell(client, world):
+    await receive(client, world, "PEK-C", [{"part_number": world.disk, "units": units("D", 5)}])
+    body = {"part_number": world.disk, "from_depot": "PEK-C", "to_depot": "SHA-C", "quantity": 1}
+    responses = await asyncio.gather(
+        *[
+            client.post("/api/v1/stock/transfers", json=body, headers=world.headers["warehouse"])
+            for _ in range(PARALLEL)
+        ]
+    )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses.count(201) == 5
+    assert statuses.count(409) == PARALLEL - 5
+    shipped = [line["serial"] for r in responses if r.status_code == 201 for line in r.json()["lines"]]
+    assert sorted(shipped) == [f"D{i:04d}" for i in range(5)]
+    source = await level(client, world, world.disk, "PEK-C")
+    assert (source["on_hand"], source["available"]) == (0, 0)
+    assert (await level(client, world, world.disk, "SHA-C"))["in_transit"] == 5
+    assert await check_consistency() == []
+
+
+async def test_parallel_bulk_transfers_never_oversell(client, world):
+    await receive(
+        client,
+        world,
+        "PEK-C",
+        [
+            {"part_number": world.cable, "quantity": 7, "batch_number": "L1"},
+            {"part_number": world.cable, "quantity": 6, "batch_number": "L2"},
+        ],
+    )
+    body = {"part_number": world.cable, "from_depot": "PEK-C", "to_depot": "CAN-R", "quantity": 3}
+    responses = await asyncio.gather(
+        *[
+            client.post("/api/v1/stock/transfers", json=body, headers=world.headers["warehouse"])
+            for _ in range(PARALLEL)
+        ]
+    )
+    assert sum(response.status_code == 201 for response in responses) == 4
+    assert {response.status_code for response in responses} == {201, 409}
+    assert (await level(client, world, world.cable, "PEK-C"))["available"] == 1
+    assert await check_consistency() == []
+
+
+async def test_parallel_receipts_of_the_same_serial_book_it_once(client, world):
+    lines = [{"part_number": world.disk, "units": units("SAME", 1)}]
+    responses = await asyncio.gather(*[receive(client, world, "PEK-C", lines) for _ in range(PARALLEL)])
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses.count(201) == 1
+    assert statuses.count(409) == PARALLEL - 1
+    assert (await level(client, world, world.disk, "PEK-C"))["on_hand"] == 1
+    assert await check_consistency() == []
+
+
+async def test_parallel_receive_of_one_transfer_lands_it_once(client, world):
+    await receive(client, world, "PEK-C", [{"part_number": world.disk, "units": units("D", 3)}])
+    body = {"part_number": world.disk, "from_depot": "PEK-C", "to_depot": "SHA-C", "quantity": 3}
+    transfer = (
+        await client.post("/api/v1/stock/transfers", json=body, headers=world.headers["warehouse"])
+    ).json()
+    url = f"/api/v1/stock/transfers/{transfer['id']}/receive"
+    responses = await asyncio.gather(
+        *[client.post(url, headers=world.headers["warehouse"]) for _ in range(PARALLEL)]
+    )
+    assert sorted(r.status_code for r in responses) == [200] + [409] * (PARALLEL - 1)
+    target = await level(client, world, world.disk, "SHA-C")
+    assert (target["on_hand"], target["in_transit"]) == (3, 0)
+    assert await check_consistency() == []
+
+
+async def test_mixed_storm_keeps_the_ledger_consistent(client, world):
+    await receive(
+        client,
+        world,
+        "PEK-C",
+        [
+            {"part_number": world.disk, "units": units("D", 8)},
+            {"part_number": world.cable, "quantity": 20, "batch_number": "L1"},
+        ],
+    )
+    requests = []
+    for i in range(PARALLEL):
+        part = world.disk if i % 2 else world.cable
+        source, target = ("PEK-C", "SHA-C") if i % 3 else ("PEK-C", "CAN-R")
+        body = {"part_number": part, "from_depot": source, "to_depot": target, "quantity": 1 + i % 3}
+        requests.append(client.post("/api/v1/stock/transfers", json=body, headers=world.headers["warehouse"]))
+    responses = await asyncio.gather(*requests)
+    assert {r.status_code for r in responses} <= {201, 409}
+    shipped = [r.json() for r in responses if r.status_code == 201]
+    await asyncio.gather(
+        *[
+            client.post(f"/api/v1/stock/transfers/{t['id']}/receive", headers=world.headers["warehouse"])
+            for t in shipped
+        ]
+    )
+    assert await check_consistency() == []
+    for part in (world.disk, world.cable):
+        rows = (
+            await client.get(
+                "/api/v1/stock", params={"part_number": part}, headers=world.headers["warehouse"]
+            )
+        ).json()
+        assert all(row["available"] >= 0 and row["in_transit"] == 0 for row in rows["items"])

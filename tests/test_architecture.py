@@ -1,0 +1,38 @@
+"""Domain modules are plain Python: no web framework, no ORM, no solver, no API imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import api
+import fixtures
+import inventory
+
+ROOT = Path(__file__).resolve().parent.parent
+PURE_MODULES = [
+    "inventory/errors.py",
+    "inventory/stock/model.py",
+    "inventory/stock/ledger.py",
+    "inventory/stock/records.py",
+]
+FORBIDDEN = ("litestar", "piccolo", "pydantic", "ortools", "api", "asyncpg", "aiosqlite")
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_pure_modules_import_no_framework(module):
+    tree = ast.parse((ROOT / module).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert not imported & set(FORBIDDEN), imported & set(FORBIDDEN)
+
+
+def test_packages_resolve_inside_the_repository():
+    for package in (api, inventory, fixtures):
+        assert Path(package.__file__).resolve().is_relative_to(ROOT)

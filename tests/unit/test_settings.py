@@ -1,0 +1,62 @@
+"""Settings from the environment; production refuses a missing or weak secret."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from api.settings import DEVELOPMENT_SECRET, Settings
+
+
+def test_defaults_are_for_development(monkeypatch):
+    for name in ("ENVIRONMENT", "DATABASE_URL", "SECRET_KEY", "LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)
+    assert settings.environment == "development"
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.database_url.endswith("var/spareline.sqlite3")
+    assert settings.json_logs is False
+
+
+def test_values_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    monkeypatch.setenv("MAX_PAGE_SIZE", "100")
+    monkeypatch.setenv("DEMO_PASSWORD", "s3cret")
+    settings = Settings(_env_file=None)
+    assert settings.database_url == "postgresql://u@h/db"
+    assert settings.max_page_size == 100
+    assert settings.demo_password.get_secret_value() == "s3cret"
+
+
+@pytest.mark.parametrize("secret", [None, DEVELOPMENT_SECRET, "short"])
+def test_production_refuses_to_start_without_a_real_secret(monkeypatch, secret):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    if secret is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", secret)
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(_env_file=None)
+
+
+def test_production_with_a_real_secret_logs_json(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    assert Settings(_env_file=None).json_logs is True
+
+
+def test_create_app_refuses_production_without_secret(monkeypatch):
+    from api.app import create_app
+
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ValidationError):
+        create_app()
+
+
+def test_bad_values_are_refused():
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, default_page_size=1000, max_page_size=10)
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, environment="staging")
