@@ -17,6 +17,11 @@ PURE_MODULES = [
     "inventory/stock/model.py",
     "inventory/stock/ledger.py",
     "inventory/stock/records.py",
+    "inventory/calendars.py",
+    "inventory/tickets/sla.py",
+    "inventory/tickets/delivery.py",
+    "inventory/customers/warranty.py",
+    "routing/travel.py",
 ]
 FORBIDDEN = ("litestar", "piccolo", "pydantic", "ortools", "api", "asyncpg", "aiosqlite")
 

@@ -1,0 +1,1 @@
+"""Fault tickets, SLA clocks, delivery promises and reservations of parts."""

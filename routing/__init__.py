@@ -1,0 +1,1 @@
+"""Delivery routes and engineer dispatch: travel model, solvers and plans."""
