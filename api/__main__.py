@@ -1,4 +1,4 @@
-"""Operator commands: ``python -m api migrate|load-demo|check-ledger|create-user|purge-idempotency``."""
+"""Operator commands: ``python -m api migrate|load-demo|check-ledger|create-user|sweep|purge-idempotency``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("role", choices=["admin", "warehouse", "dispatcher", "compliance", "customer"])
     user.add_argument("--customer", help="customer company code, for the customer role")
     commands.add_parser("purge-idempotency", help="delete idempotency records older than 24 hours")
+    commands.add_parser(
+        "sweep", help="mark SLA breaches and expire reservations once (the app does it every minute)"
+    )
     args = parser.parse_args(argv)
     settings = Settings()
     return asyncio.run(_run(args, settings))
@@ -65,6 +68,12 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(f"created {args.role} user {args.username}")
         return 0
+    if args.command == "sweep":
+        from api.sweeper import sweep_once
+
+        result = await sweep_once(now)
+        print(f"{result.breaches} breach(es) marked, {result.expired_reservations} reservation(s) expired")
+        return 0
     if args.command == "purge-idempotency":
         from api.idempotency import purge_expired
 
@@ -99,7 +108,8 @@ async def _load_demo(settings: Settings, now: datetime, *, if_empty: bool) -> in
     print(
         f"demo loaded: {summary.depots} depots, {summary.parts} parts, "
         f"{summary.serialized_units} serialized units, {summary.bulk_quantity} bulk items, "
-        f"{summary.customers} customers, {summary.users} users"
+        f"{summary.customers} customers, {summary.sites} sites, {summary.assets} assets, "
+        f"{summary.tickets} open tickets, {summary.users} users"
     )
     return 0
 

@@ -14,14 +14,18 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from api.controllers.accounts import TokenController, UserController
 from api.controllers.catalogue import DepotController, PartController
+from api.controllers.customers import AssetController, CustomerController
 from api.controllers.health import health, readiness
 from api.controllers.stock import StockController
+from api.controllers.tickets import ReservationController, TicketController
 from api.database import connect, pool_lifespan
 from api.errors import problem_details_plugin, unexpected_problem
 from api.logging import RequestIdMiddleware, configure_logging
 from api.pagination import provide_page
 from api.security import Passwords, Principal, TokenIssuer, build_jwt_auth
 from api.settings import Settings
+from api.sweeper import sweeper_lifespan
+from inventory.calendars import configure_overrides
 
 API_PREFIX = "/api/v1"
 TOKEN_PATH = f"{API_PREFIX}/auth/token"
@@ -42,6 +46,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     """
     settings = settings or Settings()
     configure_logging(settings)
+    configure_overrides(settings.calendar_overrides())
     engine = connect(settings)
     jwt_auth = build_jwt_auth(settings)
     passwords = Passwords(settings)
@@ -56,7 +61,17 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     api = Router(
         path=API_PREFIX,
-        route_handlers=[TokenController, UserController, DepotController, PartController, StockController],
+        route_handlers=[
+            TokenController,
+            UserController,
+            DepotController,
+            PartController,
+            StockController,
+            CustomerController,
+            AssetController,
+            TicketController,
+            ReservationController,
+        ],
     )
     app = Litestar(
         route_handlers=[health, readiness, api],
@@ -72,7 +87,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         plugins=[problem_details_plugin()],
         exception_handlers={Exception: unexpected_problem},
         middleware=[login_limit.middleware],
-        lifespan=[pool_lifespan(engine, settings)],
+        lifespan=[pool_lifespan(engine, settings), sweeper_lifespan(settings, clock)],
         openapi_config=OpenAPIConfig(
             title="Spareline",
             version="0.1.0",

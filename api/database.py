@@ -16,6 +16,7 @@ from inventory.persistence import bind_engine, create_engine
 PICCOLO_APPS = [
     "inventory.customers.piccolo_app",
     "inventory.stock.piccolo_app",
+    "inventory.tickets.piccolo_app",
     "api.piccolo_app",
 ]
 """Piccolo app modules, in dependency order; ``piccolo_conf.APP_REGISTRY`` uses the same list."""

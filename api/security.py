@@ -38,6 +38,7 @@ class Role(StrEnum):
 
 
 STAFF = (Role.ADMIN, Role.WAREHOUSE, Role.DISPATCHER, Role.COMPLIANCE)
+EVERYONE = (*STAFF, Role.CUSTOMER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,11 @@ class Principal:
     role: Role
     customer_id: int | None
     customer_code: str | None
+
+    @property
+    def viewer(self) -> str | None:
+        """The company a customer user is confined to; None for staff, who see every company."""
+        return self.customer_code if self.role is Role.CUSTOMER else None
 
 
 class Passwords:
@@ -144,4 +150,14 @@ def allow(*roles: Role):
     return guard
 
 
-__all__ = ["OPEN_PATHS", "STAFF", "Passwords", "Principal", "Role", "TokenIssuer", "allow", "build_jwt_auth"]
+__all__ = [
+    "EVERYONE",
+    "OPEN_PATHS",
+    "STAFF",
+    "Passwords",
+    "Principal",
+    "Role",
+    "TokenIssuer",
+    "allow",
+    "build_jwt_auth",
+]

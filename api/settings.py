@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from inventory.calendars import CalendarOverrides, parse_overrides
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'spareline.sqlite3'}"
@@ -28,6 +31,16 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] | None = None
     max_body_bytes: int = Field(default=2_000_000, ge=1_024)
     login_attempts_per_minute: int = Field(default=30, ge=1)
+    reservation_ttl_hours: float = Field(default=48, gt=0, le=24 * 30)
+    sweep_interval_s: float = Field(default=60, ge=0)
+    calendar_overrides_file: Path | None = None
+
+    def calendar_overrides(self) -> dict[str, CalendarOverrides]:
+        """Per-region extra holidays and make-up working days from CALENDAR_OVERRIDES_FILE (JSON)."""
+        if self.calendar_overrides_file is None:
+            return {}
+        return parse_overrides(json.loads(self.calendar_overrides_file.read_text()))
+
     default_page_size: int = Field(default=50, ge=1)
     max_page_size: int = Field(default=500, ge=1)
     sqlite_busy_timeout_s: float = Field(default=30.0, gt=0)

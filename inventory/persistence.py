@@ -106,3 +106,13 @@ def is_unique_violation(exc: BaseException) -> bool:
 def placeholders(count: int) -> str:
     """``{}, {}, ...`` for a raw Piccolo query with ``count`` arguments."""
     return ", ".join(["{}"] * count)
+
+
+async def insert_unique(row: Table, conflict: Exception) -> None:
+    """Insert a row; if a unique constraint refuses it (a concurrent writer won), raise ``conflict``."""
+    try:
+        await type(row).insert(row)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise conflict from exc
+        raise

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -53,6 +54,7 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         "argon2_memory_kib": 8,
         "argon2_parallelism": 1,
         "login_attempts_per_minute": 100_000,
+        "sweep_interval_s": 0,
         "log_level": "WARNING",
         **overrides,
     }
@@ -148,9 +150,24 @@ def settings(database_url: str) -> Settings:
     return test_settings(database_url)
 
 
+class SettableClock:
+    """The app's clock in tests: real time until a test sets ``now``."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+def clock() -> SettableClock:
+    return SettableClock()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: SettableClock) -> Litestar:
+    return create_app(settings, clock=clock)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Annotated
 
@@ -24,6 +24,10 @@ class Depot(RequestModel):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     timezone: TimeZoneName
+    calendar_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")] = "CN"
+    order_cutoff: time = Field(
+        default=time(17, 0), description="Local time after which an order ships a day later."
+    )
 
     def to_record(self) -> DepotRecord:
         return DepotRecord(**self.model_dump())

@@ -1,8 +1,17 @@
-"""Piccolo tables of the customers app."""
+"""Piccolo tables of the customers app: companies, their sites and their installed base."""
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean,
+    Date,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 
@@ -17,4 +26,30 @@ class Customer(Table, tablename="customer"):
     secure_media_retention = Boolean(default=False)
     account_manager = Varchar(length=100, default="")
     second_line_engineer = Varchar(length=100, default="")
+    created_at = Timestamptz()
+
+
+class Site(Table, tablename="site"):
+    """A customer location: where assets stand and where parts and engineers go."""
+
+    customer = ForeignKey(references=Customer, null=False, on_delete=OnDelete.restrict)
+    code = Varchar(length=32)
+    name = Varchar(length=200)
+    address = Varchar(length=500)
+    latitude = DoublePrecision()
+    longitude = DoublePrecision()
+    timezone = Varchar(length=64)
+    calendar_region = Varchar(length=16, default="CN")
+    created_at = Timestamptz()
+
+
+class Asset(Table, tablename="asset"):
+    """An installed product under contract: the customer's file of what it runs."""
+
+    serial = Varchar(length=100, unique=True)
+    model = Varchar(length=200)
+    customer = ForeignKey(references=Customer, null=False, on_delete=OnDelete.restrict)
+    site = ForeignKey(references=Site, null=False, on_delete=OnDelete.restrict)
+    accepted_on = Date()
+    warranty_years = Integer(default=3)
     created_at = Timestamptz()

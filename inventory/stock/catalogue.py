@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 
 from inventory.errors import AlreadyExists, InvalidRequest, NotFound
-from inventory.persistence import is_unique_violation, write_transaction
+from inventory.persistence import insert_unique, write_transaction
 from inventory.stock.records import DepotRecord, PartRecord
 from inventory.stock.tables import Depot, Part
 
 CENT = Decimal("0.01")
-_DEPOT_COLUMNS = (Depot.code, Depot.name, Depot.kind, Depot.latitude, Depot.longitude, Depot.timezone)
+_DEPOT_COLUMNS = (
+    Depot.code,
+    Depot.name,
+    Depot.kind,
+    Depot.latitude,
+    Depot.longitude,
+    Depot.timezone,
+    Depot.calendar_region,
+    Depot.order_cutoff,
+)
 _PART_COLUMNS = (
     Part.part_number,
     Part.description,
@@ -34,12 +44,8 @@ async def create_depot(depot: DepotRecord, *, now: datetime) -> DepotRecord:
     async with write_transaction():
         if await Depot.exists().where(Depot.code == depot.code):
             raise AlreadyExists(f"depot {depot.code} already exists", field="code")
-        try:
-            await Depot.insert(Depot(**_fields(depot), created_at=now))
-        except Exception as exc:
-            if is_unique_violation(exc):
-                raise AlreadyExists(f"depot {depot.code} already exists", field="code") from exc
-            raise
+        conflict = AlreadyExists(f"depot {depot.code} already exists", field="code")
+        await insert_unique(Depot(**asdict(depot), created_at=now), conflict)
     return depot
 
 
@@ -70,12 +76,8 @@ async def create_part(part: PartRecord, *, now: datetime) -> PartRecord:
     async with write_transaction():
         if await Part.exists().where(Part.part_number == part.part_number):
             raise AlreadyExists(f"part {part.part_number} already exists", field="part_number")
-        try:
-            await Part.insert(Part(**_fields(part), created_at=now))
-        except Exception as exc:
-            if is_unique_violation(exc):
-                raise AlreadyExists(f"part {part.part_number} already exists", field="part_number") from exc
-            raise
+        conflict = AlreadyExists(f"part {part.part_number} already exists", field="part_number")
+        await insert_unique(Part(**asdict(part), created_at=now), conflict)
     return part
 
 
@@ -125,7 +127,3 @@ async def part_rows(part_numbers: Iterable[str]) -> dict[str, dict]:
 def _part(row: dict) -> PartRecord:
     # SQLite hands NUMERIC back without its scale; money always has two decimals.
     return PartRecord(**{**row, "unit_cost": Decimal(row["unit_cost"]).quantize(CENT)})
-
-
-def _fields(record: DepotRecord | PartRecord) -> dict:
-    return {name: getattr(record, name) for name in record.__slots__}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 
 
@@ -15,6 +15,8 @@ class DepotRecord:
     latitude: float
     longitude: float
     timezone: str
+    calendar_region: str = "CN"
+    order_cutoff: time = time(17, 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from piccolo.columns import (
     Boolean,
     DoublePrecision,
@@ -9,6 +11,7 @@ from piccolo.columns import (
     Integer,
     Numeric,
     OnDelete,
+    Time,
     Timestamptz,
     Varchar,
 )
@@ -28,6 +31,8 @@ class Depot(Table, tablename="depot"):
     latitude = DoublePrecision()
     longitude = DoublePrecision()
     timezone = Varchar(length=64)
+    calendar_region = Varchar(length=16, default="CN")
+    order_cutoff = Time(default=time(17, 0))
     created_at = Timestamptz()
 
 

@@ -10,6 +10,7 @@ DEPOT = {
     "longitude": 108.94,
     "timezone": "Asia/Shanghai",
 }
+DEPOT_OUT = {**DEPOT, "calendar_region": "CN", "order_cutoff": "17:00:00"}
 PART = {
     "part_number": "NIC-25G-2P",
     "description": "25GbE",
@@ -26,8 +27,8 @@ async def test_create_list_and_get_depot(client, world):
     admin = world.headers["admin"]
     created = await client.post("/api/v1/depots", json=DEPOT, headers=world.headers["warehouse"])
     assert created.status_code == 201
-    assert created.json() == DEPOT
-    assert (await client.get("/api/v1/depots/XIY-R", headers=admin)).json() == DEPOT
+    assert created.json() == DEPOT_OUT
+    assert (await client.get("/api/v1/depots/XIY-R", headers=admin)).json() == DEPOT_OUT
     codes = [d["code"] for d in (await client.get("/api/v1/depots", headers=admin)).json()["items"]]
     assert codes == sorted(codes)
     assert "XIY-R" in codes
@@ -47,6 +48,8 @@ async def test_duplicate_depot_is_409(client, world):
 
 async def test_depot_validation(client, world):
     for field, value in (
+        ("calendar_region", "china"),
+        ("order_cutoff", "25:00"),
         ("kind", "moon"),
         ("latitude", 91),
         ("longitude", -181),

@@ -60,3 +60,31 @@ def test_bad_values_are_refused():
         Settings(_env_file=None, default_page_size=1000, max_page_size=10)
     with pytest.raises(ValidationError):
         Settings(_env_file=None, environment="staging")
+
+
+def test_calendar_overrides_come_from_a_json_file(tmp_path):
+    from datetime import date
+
+    path = tmp_path / "calendar.json"
+    path.write_text('{"cn": {"holidays": ["2027-01-01"], "working_days": ["2027-02-07"]}}')
+    overrides = Settings(_env_file=None, calendar_overrides_file=path).calendar_overrides()
+    assert overrides["CN"].holidays == frozenset({date(2027, 1, 1)})
+    assert overrides["CN"].working_days == frozenset({date(2027, 2, 7)})
+    path.write_text('{"CN": {"holydays": []}}')
+    with pytest.raises(ValueError, match="holydays"):
+        Settings(_env_file=None, calendar_overrides_file=path).calendar_overrides()
+
+
+def test_configured_overrides_reach_calendar_for():
+    from datetime import date
+
+    from inventory.calendars import CalendarOverrides, calendar_for, configure_overrides
+
+    day = date(2026, 12, 1)
+    assert calendar_for("CN", "Asia/Shanghai").is_working_day(day)
+    configure_overrides({"CN": CalendarOverrides(holidays=frozenset({day}))})
+    try:
+        assert not calendar_for("CN", "Asia/Shanghai").is_working_day(day)
+    finally:
+        configure_overrides({})
+    assert calendar_for("CN", "Asia/Shanghai").is_working_day(day)

@@ -1,0 +1,136 @@
+"""Customer files: companies, sites and the installed base with warranty coverage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from api.idempotency import IdempotencyKey, run_once
+from api.pagination import Page, PageRequest, page_of
+from api.schemas.service import AssetIn, AssetOut, Customer, SiteIn, SiteOut
+from api.security import EVERYONE, Principal, Role, allow
+from inventory.customers import service
+from inventory.customers.records import AssetRecord
+from inventory.tickets.coverage import asset_coverage_by_serial
+
+SERVICE_DESK = (Role.ADMIN, Role.DISPATCHER)
+
+
+class CustomerController(Controller):
+    path = "/customers"
+    tags = ["customers"]
+    guards = [allow(*EVERYONE)]
+
+    @get(operation_id="listCustomers")
+    async def list_customers(
+        self, page: NamedDependency[PageRequest], principal: NamedDependency[Principal]
+    ) -> Page[Customer]:
+        """Customer companies by code; a customer user sees only its own."""
+        rows = await service.list_customers(viewer=principal.viewer, limit=page.fetch, offset=page.offset)
+        return page_of([Customer.of(row) for row in rows], page)
+
+    @get("/{code:str}", operation_id="getCustomer")
+    async def get_customer(self, code: FromPath[str], principal: NamedDependency[Principal]) -> Customer:
+        """One customer company (404 for a customer user asking about another company)."""
+        return Customer.of(await service.get_customer(code, viewer=principal.viewer))
+
+    @post(operation_id="createCustomer", guards=[allow(Role.ADMIN)])
+    async def create_customer(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[Customer],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[Customer]:
+        """Open a customer file with its tier and entitlement options (admin)."""
+
+        async def create() -> Customer:
+            return Customer.of(await service.create_customer(data.to_record(), now=now))
+
+        return await run_once(request, principal, data, create, key=idempotency_key, now=now)
+
+    @get("/{code:str}/sites", operation_id="listSites")
+    async def list_sites(self, code: FromPath[str], principal: NamedDependency[Principal]) -> list[SiteOut]:
+        """A customer's sites."""
+        rows = await service.list_sites(code, viewer=principal.viewer)
+        return [SiteOut.model_validate(row, from_attributes=True) for row in rows]
+
+    @post("/{code:str}/sites", operation_id="addSite", guards=[allow(*SERVICE_DESK)])
+    async def add_site(
+        self,
+        request: Request[Any, Any, Any],
+        code: FromPath[str],
+        data: JSONBody[SiteIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[SiteOut]:
+        """Add a site with its coordinates, time zone and calendar region (admin, dispatcher)."""
+
+        async def add() -> SiteOut:
+            record = await service.add_site(data.to_record(code), now=now)
+            return SiteOut.model_validate(record, from_attributes=True)
+
+        return await run_once(request, principal, data, add, key=idempotency_key, now=now)
+
+
+class AssetController(Controller):
+    path = "/assets"
+    tags = ["assets"]
+    guards = [allow(*EVERYONE)]
+
+    @get(operation_id="listAssets")
+    async def list_assets(
+        self,
+        page: NamedDependency[PageRequest],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        customer: FromQuery[str | None] = None,
+    ) -> Page[AssetOut]:
+        """Assets by serial with their coverage; a customer user sees only its own."""
+        rows = await service.list_assets(
+            customer=customer, viewer=principal.viewer, limit=page.fetch, offset=page.offset
+        )
+        return page_of([await _with_coverage(row, now) for row in rows], page)
+
+    @get("/{serial:str}", operation_id="getAsset")
+    async def get_asset(
+        self, serial: FromPath[str], principal: NamedDependency[Principal], now: NamedDependency[datetime]
+    ) -> AssetOut:
+        """One asset with its warranty end (extended by downtime) and coverage phase today."""
+        return await _with_coverage(await service.get_asset(serial, viewer=principal.viewer), now)
+
+    @post(operation_id="createAsset", guards=[allow(*SERVICE_DESK)])
+    async def create_asset(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[AssetIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[AssetOut]:
+        """Register an installed product at a customer site (admin, dispatcher)."""
+
+        async def create() -> AssetOut:
+            return await _with_coverage(await service.create_asset(data.to_record(), now=now), now)
+
+        return await run_once(request, principal, data, create, key=idempotency_key, now=now)
+
+
+async def _with_coverage(asset: AssetRecord, now: datetime) -> AssetOut:
+    coverage = await asset_coverage_by_serial(asset.serial, now)
+    return AssetOut(
+        serial=asset.serial,
+        model=asset.model,
+        customer=asset.customer,
+        site=asset.site,
+        accepted_on=asset.accepted_on,
+        warranty_years=asset.warranty_years,
+        warranty_end=coverage.end,
+        coverage_phase=coverage.phase,
+    )

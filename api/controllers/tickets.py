@@ -1,0 +1,214 @@
+"""Fault tickets with SLA clocks, and the parts reserved for them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_200_OK
+
+from api.idempotency import IdempotencyKey, run_once
+from api.pagination import Page, PageRequest, page_of
+from api.schemas.service import IssueIn, ReservationIn, ReservationOut, TicketEventIn, TicketIn, TicketOut
+from api.security import EVERYONE, Principal, Role, allow
+from api.settings import Settings
+from inventory.tickets import reservations, service
+from inventory.tickets.reservations import ReservationRequest
+from inventory.tickets.sla import TicketEvent
+
+SERVICE_DESK = (Role.ADMIN, Role.DISPATCHER)
+HANDS_OUT_PARTS = (Role.ADMIN, Role.DISPATCHER, Role.WAREHOUSE)
+
+
+class TicketController(Controller):
+    path = "/tickets"
+    tags = ["tickets"]
+    guards = [allow(*EVERYONE)]
+
+    @post(operation_id="openTicket", guards=[allow(*SERVICE_DESK, Role.CUSTOMER)])
+    async def open_ticket(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[TicketIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[TicketOut]:
+        """Open a fault ticket; the answer carries its SLA deadlines and delivery window."""
+
+        async def open_() -> TicketOut:
+            record = await service.open_ticket(
+                customer=data.customer,
+                site=data.site,
+                asset_serial=data.asset_serial,
+                severity=data.severity,
+                summary=data.summary,
+                reported_at=data.reported_at,
+                user_caused=data.user_caused,
+                actor=principal.username,
+                now=now,
+                viewer=principal.viewer,
+            )
+            return TicketOut.of(record)
+
+        return await run_once(request, principal, data, open_, key=idempotency_key, now=now)
+
+    @get(operation_id="listTickets")
+    async def list_tickets(
+        self,
+        page: NamedDependency[PageRequest],
+        principal: NamedDependency[Principal],
+        breached: FromQuery[bool | None] = None,
+        status: FromQuery[Literal["open", "closed"] | None] = None,
+        customer: FromQuery[str | None] = None,
+        order: FromQuery[Literal["due", "reported"]] = "due",
+    ) -> Page[TicketOut]:
+        """Tickets, nearest due milestone first (``order=due``) or newest first; filter by ``breached``."""
+        rows = await service.list_tickets(
+            viewer=principal.viewer,
+            customer=customer,
+            breached=breached,
+            status=status,
+            order=order,
+            limit=page.fetch,
+            offset=page.offset,
+        )
+        return page_of([TicketOut.of(row) for row in rows], page)
+
+    @get("/{ticket_id:int}", operation_id="getTicket")
+    async def get_ticket(self, ticket_id: FromPath[int], principal: NamedDependency[Principal]) -> TicketOut:
+        """One ticket with its SLA clocks and delivery window."""
+        return TicketOut.of(await service.get_ticket(ticket_id, viewer=principal.viewer))
+
+    @post("/{ticket_id:int}/events", operation_id="recordTicketEvent", guards=[allow(*SERVICE_DESK)])
+    async def record_event(
+        self,
+        request: Request[Any, Any, Any],
+        ticket_id: FromPath[int],
+        data: JSONBody[TicketEventIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[TicketOut]:
+        """Move the clocks: responded, engineer_on_site, restored, closed, waiting_customer, resumed."""
+
+        async def record() -> TicketOut:
+            ticket = await service.record_event(
+                ticket_id,
+                TicketEvent(data.type),
+                at=data.at,
+                note=data.note,
+                actor=principal.username,
+                now=now,
+            )
+            return TicketOut.of(ticket)
+
+        return await run_once(request, principal, data, record, key=idempotency_key, now=now)
+
+    @post(
+        "/{ticket_id:int}/reservations",
+        operation_id="reserveParts",
+        guards=[allow(*SERVICE_DESK, Role.CUSTOMER)],
+    )
+    async def reserve(
+        self,
+        request: Request[Any, Any, Any],
+        ticket_id: FromPath[int],
+        data: JSONBody[ReservationIn],
+        principal: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[ReservationOut]:
+        """Hold parts for the ticket at the named depot, or at the nearest depot that keeps the promise.
+
+        409 with the reason and the nearest alternatives when no depot can; a customer's request is
+        checked against its entitlement.
+        """
+
+        async def hold() -> ReservationOut:
+            record = await reservations.reserve(
+                ticket_id,
+                ReservationRequest(
+                    data.part_number, data.quantity, data.depot, data.serial, data.allow_preemption
+                ),
+                actor=principal.username,
+                now=now,
+                ttl=timedelta(hours=settings.reservation_ttl_hours),
+                viewer=principal.viewer,
+            )
+            return ReservationOut.of(record)
+
+        return await run_once(request, principal, data, hold, key=idempotency_key, now=now)
+
+    @get("/{ticket_id:int}/reservations", operation_id="listTicketReservations")
+    async def list_reservations(
+        self, ticket_id: FromPath[int], principal: NamedDependency[Principal]
+    ) -> list[ReservationOut]:
+        """Every reservation of the ticket, including released, expired and pre-empted ones."""
+        rows = await reservations.ticket_reservations(ticket_id, viewer=principal.viewer)
+        return [ReservationOut.of(row) for row in rows]
+
+
+class ReservationController(Controller):
+    path = "/reservations"
+    tags = ["reservations"]
+    guards = [allow(*EVERYONE)]
+
+    @get("/{reservation_id:int}", operation_id="getReservation")
+    async def get_reservation(
+        self, reservation_id: FromPath[int], principal: NamedDependency[Principal]
+    ) -> ReservationOut:
+        """One reservation."""
+        return ReservationOut.of(await reservations.get_reservation(reservation_id, viewer=principal.viewer))
+
+    @post(
+        "/{reservation_id:int}/release", operation_id="releaseReservation", guards=[allow(*HANDS_OUT_PARTS)]
+    )
+    async def release(
+        self,
+        request: Request[Any, Any, Any],
+        reservation_id: FromPath[int],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[ReservationOut]:
+        """Give the held stock back to the depot. 409 unless the reservation is active."""
+
+        async def release() -> ReservationOut:
+            return ReservationOut.of(
+                await reservations.release(reservation_id, actor=principal.username, now=now)
+            )
+
+        return await run_once(
+            request, principal, None, release, key=idempotency_key, now=now, status_code=HTTP_200_OK
+        )
+
+    @post("/{reservation_id:int}/issue", operation_id="issueReservation", guards=[allow(*HANDS_OUT_PARTS)])
+    async def issue(
+        self,
+        request: Request[Any, Any, Any],
+        reservation_id: FromPath[int],
+        data: JSONBody[IssueIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[ReservationOut]:
+        """Hand the parts out for the ticket; ``failed_serial`` is the unit taken out of the asset."""
+
+        async def hand_out() -> ReservationOut:
+            record = await reservations.issue(
+                reservation_id,
+                serial=data.serial,
+                failed_serial=data.failed_serial,
+                actor=principal.username,
+                now=now,
+            )
+            return ReservationOut.of(record)
+
+        return await run_once(
+            request, principal, data, hand_out, key=idempotency_key, now=now, status_code=HTTP_200_OK
+        )

@@ -1,0 +1,174 @@
+"""Customers, sites, assets, tickets and reservations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, StringConstraints
+
+from api.schemas.base import Code, Label, PartNumber, RequestModel, ResponseModel, Serial, TimeZoneName
+from inventory.customers.records import AssetRecord, CustomerRecord, SiteRecord
+from inventory.tickets.priority import Severity, Tier
+from inventory.tickets.records import ReservationRecord, TicketRecord
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Region = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]
+
+
+class Customer(RequestModel):
+    code: Code
+    name: Name
+    tier: Tier = Tier.STANDARD
+    delivery_service: Literal["nbd", "4h"] = "nbd"
+    support_hours: Literal["business", "7x24"] = "business"
+    secure_media_retention: bool = False
+    account_manager: Annotated[str, StringConstraints(max_length=100)] = ""
+    second_line_engineer: Annotated[str, StringConstraints(max_length=100)] = ""
+
+    def to_record(self) -> CustomerRecord:
+        return CustomerRecord(**self.model_dump(mode="json"))
+
+    @classmethod
+    def of(cls, record: CustomerRecord) -> Customer:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class SiteIn(RequestModel):
+    code: Code
+    name: Name
+    address: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    timezone: TimeZoneName
+    calendar_region: Region = "CN"
+
+    def to_record(self, customer: str) -> SiteRecord:
+        return SiteRecord(customer=customer, **self.model_dump())
+
+
+class SiteOut(ResponseModel):
+    customer: str
+    code: str
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+    timezone: str
+    calendar_region: str
+
+
+class AssetIn(RequestModel):
+    serial: Serial
+    model: Name
+    customer: Code
+    site: Code
+    accepted_on: date
+    warranty_years: int = Field(default=3, ge=0, le=30)
+
+    def to_record(self) -> AssetRecord:
+        return AssetRecord(**self.model_dump())
+
+
+class AssetOut(ResponseModel):
+    serial: str
+    model: str
+    customer: str
+    site: str
+    accepted_on: date
+    warranty_years: int
+    warranty_end: date
+    coverage_phase: str
+
+
+class TicketIn(RequestModel):
+    customer: Code | None = Field(
+        default=None, description="Defaults to the caller's company for customer users."
+    )
+    site: Code
+    asset_serial: Serial | None = None
+    severity: Severity
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    reported_at: AwareDatetime | None = Field(
+        default=None, description="Time of the hotline call; default now."
+    )
+    user_caused: bool = Field(
+        default=False, description="A fault caused by the user does not extend the warranty."
+    )
+
+
+class ClockOut(ResponseModel):
+    due_at: datetime
+    met_at: datetime | None
+    state: str
+
+
+class DeliveryOut(ResponseModel):
+    service: str
+    due_from: datetime
+    due_by: datetime
+
+
+class TicketOut(ResponseModel):
+    id: int
+    customer: str
+    site: str
+    asset_serial: str | None
+    severity: str
+    summary: str
+    status: str
+    priority: int
+    user_caused: bool
+    support_hours: str
+    reported_at: datetime
+    restored_at: datetime | None
+    closed_at: datetime | None
+    next_due_at: datetime | None
+    breached: bool
+    sla: dict[str, ClockOut]
+    delivery: DeliveryOut
+
+    @classmethod
+    def of(cls, record: TicketRecord) -> TicketOut:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class TicketEventIn(RequestModel):
+    type: Literal["responded", "engineer_on_site", "restored", "closed", "waiting_customer", "resumed"]
+    at: AwareDatetime | None = None
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class ReservationIn(RequestModel):
+    part_number: PartNumber
+    quantity: int | None = Field(default=None, gt=0, le=100)
+    depot: Code | None = None
+    serial: Serial | None = None
+    allow_preemption: bool = False
+
+
+class IssueIn(RequestModel):
+    serial: Serial | None = None
+    failed_serial: Label | None = None
+
+
+class ReservationOut(ResponseModel):
+    id: int
+    ticket: int
+    depot: str
+    part_number: str
+    quantity: int
+    serials: list[str]
+    batches: list[tuple[str, int]]
+    status: str
+    estimated_arrival: datetime
+    expires_at: datetime
+    created_at: datetime
+    created_by: str
+    closed_at: datetime | None
+    preempted_by: int | None
+    preempted_by_ticket: int | None
+
+    @classmethod
+    def of(cls, record: ReservationRecord) -> ReservationOut:
+        return cls.model_validate(record, from_attributes=True)

@@ -1,0 +1,66 @@
+"""The background sweep: marks SLA breaches and expires reservations, every SWEEP_INTERVAL_S seconds.
+
+Each worker process runs one; the sweeps claim every change with a conditional update, so running them
+in several processes at once is safe (the work is simply shared).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+
+from api.settings import Settings
+from inventory.tickets.reservations import expire_due
+from inventory.tickets.service import sweep_breaches
+
+log = structlog.get_logger("api.sweeper")
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    breaches: int
+    expired_reservations: int
+
+
+async def sweep_once(now: datetime) -> SweepResult:
+    """Expire reservations past their time and mark milestones past their due time."""
+    expired = await expire_due(now)
+    breaches = await sweep_breaches(now)
+    return SweepResult(breaches=breaches, expired_reservations=expired)
+
+
+def sweeper_lifespan(settings: Settings, clock: Callable[[], datetime]):
+    """An app lifespan running `sweep_once` in the background (off when SWEEP_INTERVAL_S is 0)."""
+
+    async def loop() -> None:
+        while True:
+            try:
+                result = await sweep_once(clock())
+                if result.breaches or result.expired_reservations:
+                    log.info(
+                        "sweep", breaches=result.breaches, expired_reservations=result.expired_reservations
+                    )
+            except Exception:
+                log.exception("sweep_failed")
+            await asyncio.sleep(settings.sweep_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        if settings.sweep_interval_s <= 0:
+            yield
+            return
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan

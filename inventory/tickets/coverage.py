@@ -1,0 +1,40 @@
+"""An asset's warranty end and coverage phase, from its acceptance and the downtime of its tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from inventory.customers.tables import Asset
+from inventory.customers.warranty import Coverage, Downtime, coverage
+from inventory.errors import NotFound
+from inventory.tickets.tables import Ticket
+
+
+async def asset_coverage(asset_id: int, now: datetime) -> Coverage:
+    """Warranty end (extended by the downtime of faults the user did not cause) and the phase today.
+
+    Downtime runs from the fault report to the restore; an open ticket counts up to ``now``.
+
+    Raises:
+        NotFound: no such asset.
+    """
+    asset = await Asset.select(Asset.accepted_on, Asset.warranty_years).where(Asset.id == asset_id).first()
+    if asset is None:
+        raise NotFound(f"asset {asset_id} not found")
+    tickets = await Ticket.select(Ticket.reported_at, Ticket.restored_at, Ticket.user_caused).where(
+        Ticket.asset == asset_id
+    )
+    downtimes = [Downtime(t["reported_at"], t["restored_at"], t["user_caused"]) for t in tickets]
+    return coverage(now.date(), asset["accepted_on"], asset["warranty_years"], downtimes, as_of=now)
+
+
+async def asset_coverage_by_serial(serial: str, now: datetime) -> Coverage:
+    """`asset_coverage` for an asset serial.
+
+    Raises:
+        NotFound: no such asset.
+    """
+    row = await Asset.select(Asset.id).where(Asset.serial == serial).first()
+    if row is None:
+        raise NotFound(f"asset {serial} not found")
+    return await asset_coverage(row["id"], now)

@@ -1,0 +1,31 @@
+"""Piccolo app registration for the tickets tables."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from inventory.tickets.tables import (
+    DefectiveReturn,
+    InstalledPart,
+    Reservation,
+    ReservationItem,
+    Ticket,
+    TicketEventLog,
+    TicketMilestone,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="tickets",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[
+        Ticket,
+        TicketMilestone,
+        TicketEventLog,
+        Reservation,
+        ReservationItem,
+        InstalledPart,
+        DefectiveReturn,
+    ],
+    migration_dependencies=["inventory.customers.piccolo_app", "inventory.stock.piccolo_app"],
+    commands=[],
+)

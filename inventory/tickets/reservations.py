@@ -1,0 +1,666 @@
+"""Reservations: parts held for a ticket at a depot, then issued, released, expired or pre-empted.
+
+Concurrency: the hold itself is `inventory.stock.positions.take_from_level` (a conditional update on the
+depot's stock level row, which also serialises pickers of that depot and part), then the units or bulk
+batches move from available to reserved in the same transaction. A partial unique index on active
+reservation items makes a second active hold on one serial impossible even if a code path forgot the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+
+from inventory.customers.tables import Customer
+from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
+from inventory.persistence import write_transaction
+from inventory.stock.catalogue import part_rows
+from inventory.stock.model import MovementKind, UnitStatus
+from inventory.stock.positions import (
+    MovementEntry,
+    move_units,
+    move_within_bulk,
+    record_movements,
+    take_from_bulk,
+    take_from_bulk_batch,
+    take_from_level,
+)
+from inventory.stock.tables import Depot, Part, StockLevel, StockUnit
+from inventory.tickets.coverage import asset_coverage
+from inventory.tickets.priority import Severity, Tier, may_be_preempted_by, may_preempt
+from inventory.tickets.records import ReservationRecord
+from inventory.tickets.service import lock_ticket
+from inventory.tickets.sourcing import DepotStock, SupplyOption, feasible, supply_options
+from inventory.tickets.tables import DefectiveReturn, InstalledPart, Reservation, ReservationItem, Ticket
+from routing.travel import Point
+
+ACTIVE, ISSUED, RELEASED, EXPIRED, PREEMPTED = "active", "issued", "released", "expired", "preempted"
+RETURN_WINDOW = timedelta(days=10)
+"""How long the field has to send a failed unit back to the depot."""
+
+log = structlog.get_logger("inventory.reservations")
+
+
+class NoFeasibleSource(Conflict):
+    """No depot has the stock to keep the ticket's delivery promise."""
+
+    code = "no-feasible-source"
+
+
+class NotEntitled(InvalidRequest):
+    """The customer's contract or the asset's coverage does not give this."""
+
+    code = "not-entitled"
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationRequest:
+    part_number: str
+    quantity: int | None
+    depot: str | None
+    serial: str | None
+    allow_preemption: bool
+
+
+async def reserve(
+    ticket_id: int,
+    request: ReservationRequest,
+    *,
+    actor: str,
+    now: datetime,
+    ttl: timedelta,
+    viewer: str | None,
+) -> ReservationRecord:
+    """Hold parts for a ticket at the named depot, or at the nearest depot that can keep the promise.
+
+    Premium and platinum critical tickets may, when asked, take an active hold of a lower-priority ticket
+    (never issued parts); the bumped reservation records who took it.
+
+    Raises:
+        NotFound: no such ticket (or not the viewer's).
+        InvalidRequest: unknown part or depot, a bad quantity or serial, a closed ticket.
+        NotEntitled: a customer asking beyond its entitlement, or pre-emption the ticket may not use.
+        NoFeasibleSource: no depot can supply in time; carries the nearest alternatives.
+        InsufficientStock: the named depot or serial has no available stock.
+    """
+    quantity = _quantity(request)
+    async with write_transaction():
+        ticket = await _ticket_for_reservation(ticket_id, viewer)
+        parts = await part_rows([request.part_number])
+        if request.part_number not in parts:
+            raise InvalidRequest(f"unknown part {request.part_number!r}", field="part_number")
+        part = parts[request.part_number]
+        if request.serial is not None and not part["serialized"]:
+            raise InvalidRequest("only a serialized part can be reserved by serial", field="serial")
+        tier, severity = Tier(ticket["tier"]), Severity(ticket["severity"])
+        if request.allow_preemption and not may_preempt(tier, severity):
+            raise NotEntitled(
+                "only premium and platinum critical tickets may pre-empt", field="allow_preemption"
+            )
+        if viewer is not None:
+            await _check_customer_entitlement(ticket, now)
+        options = await _options(part["id"], request, quantity, ticket, now)
+        chosen = await _hold_first(options, part, quantity, request.serial, now)
+        bumped = None
+        if chosen is None and request.allow_preemption:
+            chosen, bumped = await _preempt(part, quantity, ticket, options, actor, now)
+        if chosen is None:
+            stocked = [option for option in options if option.available >= quantity]
+            raise NoFeasibleSource(
+                _no_source_reason(stocked, quantity),
+                alternatives=[] if viewer else [_alternative(option) for option in stocked[:5]],
+            )
+        option, items = chosen
+        reservation_id = await _store(ticket, part, option, quantity, items, actor, now, ttl)
+        if bumped is not None:
+            await Reservation.update({Reservation.preempted_by: reservation_id}).where(
+                Reservation.id == bumped
+            )
+            log.info("reservation_preempted", reservation=bumped, by=reservation_id, ticket=ticket_id)
+    return await get_reservation(reservation_id, viewer=viewer)
+
+
+async def release(reservation_id: int, *, actor: str, now: datetime) -> ReservationRecord:
+    """Give an active hold's stock back to the depot.
+
+    Raises:
+        NotFound: no such reservation.
+        InvalidTransition: it is not active (issued, released, expired or pre-empted).
+    """
+    async with write_transaction():
+        await _close(reservation_id, RELEASED, actor=actor, now=now)
+    return await get_reservation(reservation_id, viewer=None)
+
+
+async def expire_due(now: datetime) -> int:
+    """Release every active reservation past its expiry; safe to run from several processes.
+
+    Returns:
+        How many reservations expired.
+    """
+    due = await Reservation.select(Reservation.id).where(
+        (Reservation.status == ACTIVE) & (Reservation.expires_at < now)
+    )
+    expired = 0
+    for row in due:
+        async with write_transaction():
+            try:
+                await _close(row["id"], EXPIRED, actor="system", now=now)
+            except InvalidTransition:
+                continue
+        expired += 1
+        log.info("reservation_expired", reservation=row["id"])
+    return expired
+
+
+async def issue(
+    reservation_id: int, *, serial: str | None, failed_serial: str | None, actor: str, now: datetime
+) -> ReservationRecord:
+    """Hand the reserved parts out for the ticket: they leave the depot and go into the customer's asset.
+
+    ``failed_serial`` is the unit taken out of the asset. It is expected back at the depot as a defective
+    return, unless the customer keeps failed data-bearing parts (secure media retention).
+
+    Raises:
+        NotFound: no such reservation.
+        InvalidTransition: it is not active.
+        InvalidRequest: ``serial`` is not what the reservation holds.
+    """
+    async with write_transaction():
+        reservation = await _claim(reservation_id, ISSUED, actor=actor, now=now)
+        items = await _active_items(reservation_id)
+        serials = [item["serial"] for item in items if item["serial"]]
+        if serial is not None and serial not in serials:
+            raise InvalidRequest(
+                f"reservation {reservation_id} does not hold serial {serial}", field="serial"
+            )
+        depot, part_id, quantity = reservation["depot"], reservation["part"], reservation["quantity"]
+        await take_from_level(depot, part_id, UnitStatus.RESERVED, quantity)
+        entries = await _move_out(items, reservation, now)
+        await ReservationItem.update({ReservationItem.active: False}).where(
+            ReservationItem.reservation == reservation_id
+        )
+        ticket = (
+            await Ticket.select(Ticket.id, Ticket.asset, Ticket.customer)
+            .where(Ticket.id == reservation["ticket"])
+            .first()
+        )
+        await record_movements(
+            entries, actor=actor, now=now, reason="issued for the ticket", reference=f"ticket:{ticket['id']}"
+        )
+        for item in items:
+            if item["unit"] is not None:
+                await InstalledPart.insert(
+                    InstalledPart(
+                        ticket=ticket["id"],
+                        asset=ticket["asset"],
+                        unit=item["unit"],
+                        replaces_serial=failed_serial,
+                        installed_at=now,
+                    )
+                )
+        if failed_serial is not None:
+            await _expect_failed_unit(ticket, part_id, depot, failed_serial, now)
+    return await get_reservation(reservation_id, viewer=None)
+
+
+async def get_reservation(reservation_id: int, *, viewer: str | None) -> ReservationRecord:
+    """One reservation.
+
+    Raises:
+        NotFound: no such reservation, or not on one of the viewer's tickets.
+    """
+    records = await _records([Reservation.id == reservation_id], viewer)
+    if not records:
+        raise NotFound(f"reservation {reservation_id} not found")
+    return records[0]
+
+
+async def ticket_reservations(ticket_id: int, *, viewer: str | None) -> list[ReservationRecord]:
+    """Every reservation of a ticket, oldest first.
+
+    Raises:
+        NotFound: no such ticket, or not the viewer's.
+    """
+    query = Ticket.exists().where(Ticket.id == ticket_id)
+    if viewer is not None:
+        query = query.where(Ticket.customer.code == viewer)
+    if not await query:
+        raise NotFound(f"ticket {ticket_id} not found")
+    return await _records([Reservation.ticket == ticket_id], viewer)
+
+
+def _quantity(request: ReservationRequest) -> int:
+    if request.serial is not None:
+        if request.quantity not in (None, 1):
+            raise InvalidRequest("a reservation by serial holds exactly one unit", field="quantity")
+        return 1
+    if request.quantity is None or request.quantity <= 0:
+        raise InvalidRequest("give a positive quantity or a serial", field="quantity")
+    return request.quantity
+
+
+async def _ticket_for_reservation(ticket_id: int, viewer: str | None) -> dict:
+    query = Ticket.select(
+        Ticket.id,
+        Ticket.status,
+        Ticket.severity,
+        Ticket.priority,
+        Ticket.asset,
+        Ticket.delivery_due_by,
+        Ticket.customer.code.as_alias("customer_code"),
+        Ticket.customer.tier.as_alias("tier"),
+        Ticket.site.latitude.as_alias("latitude"),
+        Ticket.site.longitude.as_alias("longitude"),
+    ).where(Ticket.id == ticket_id)
+    if viewer is not None:
+        query = query.where(Ticket.customer.code == viewer)
+    ticket = await query.first()
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    await lock_ticket(ticket_id)
+    if ticket["status"] != "open":
+        raise InvalidRequest(f"ticket {ticket_id} is {ticket['status']}", field="ticket")
+    return ticket
+
+
+async def _check_customer_entitlement(ticket: dict, now: datetime) -> None:
+    """A customer may ask for a replacement part only for an asset whose coverage includes parts."""
+    if ticket["asset"] is None:
+        raise NotEntitled("name the asset on the ticket to request a replacement part", field="asset_serial")
+    coverage = await asset_coverage(ticket["asset"], now)
+    if coverage.phase == "expired":
+        raise NotEntitled(f"the asset's coverage ended on {coverage.end.isoformat()}", field="ticket")
+
+
+async def _options(
+    part_id: int, request: ReservationRequest, quantity: int, ticket: dict, now: datetime
+) -> list[SupplyOption]:
+    """Candidate depots with their arrival estimates, nearest first (only the named depot if one is named)."""
+    query = StockLevel.select(
+        StockLevel.depot.code.as_alias("code"),
+        StockLevel.depot.latitude.as_alias("latitude"),
+        StockLevel.depot.longitude.as_alias("longitude"),
+        StockLevel.on_hand,
+        StockLevel.reserved,
+    ).where(StockLevel.part == part_id)
+    if request.serial is not None:
+        unit = (
+            await StockUnit.select(StockUnit.depot.code.as_alias("depot"), StockUnit.status)
+            .where((StockUnit.part == part_id) & (StockUnit.serial == request.serial))
+            .first()
+        )
+        if unit is None or unit["status"] != UnitStatus.AVAILABLE or unit["depot"] is None:
+            raise InsufficientStock(f"serial {request.serial} is not available", serials=[request.serial])
+        query = query.where(StockLevel.depot.code == unit["depot"])
+    elif request.depot is not None:
+        if not await Depot.exists().where(Depot.code == request.depot):
+            raise InvalidRequest(f"unknown depot {request.depot!r}", field="depot")
+        query = query.where(StockLevel.depot.code == request.depot)
+    rows = await query
+    site = Point(ticket["latitude"], ticket["longitude"])
+    candidates = [
+        DepotStock(row["code"], Point(row["latitude"], row["longitude"]), row["on_hand"] - row["reserved"])
+        for row in rows
+    ]
+    options = supply_options(candidates, site, quantity=0, now=now, due_by=ticket["delivery_due_by"])
+    if request.depot is not None or request.serial is not None:
+        # A named depot or serial is the dispatcher's decision: hold it even if it arrives late.
+        return [SupplyOption(o.code, o.available, o.estimated_arrival, o.travel, True) for o in options]
+    return options
+
+
+async def _hold_first(
+    options: Sequence[SupplyOption], part: dict, quantity: int, serial: str | None, now: datetime
+) -> tuple[SupplyOption, list[dict]] | None:
+    """Hold the stock at the first feasible depot that has it when asked.
+
+    The availability in ``options`` was read before; the conditional update is what decides.
+    """
+    for option in feasible(options):
+        depot_id = await _depot_id(option.code)
+        try:
+            await take_from_level(
+                depot_id, part["id"], UnitStatus.AVAILABLE, quantity, to_status=UnitStatus.RESERVED
+            )
+        except InsufficientStock:
+            continue
+        return option, await _hold_items(part, depot_id, quantity, serial, now)
+    return None
+
+
+async def _hold_items(
+    part: dict, depot_id: int, quantity: int, serial: str | None, now: datetime
+) -> list[dict]:
+    if not part["serialized"]:
+        taken = await take_from_bulk(
+            depot_id, part["id"], UnitStatus.AVAILABLE, quantity, UnitStatus.RESERVED
+        )
+        return [
+            {"unit": None, "serial": None, "batch_number": batch, "quantity": qty} for batch, qty in taken
+        ]
+    moved = await move_units(
+        part["id"],
+        depot_id,
+        UnitStatus.AVAILABLE,
+        to_status=UnitStatus.RESERVED,
+        to_depot_id=depot_id,
+        now=now,
+        serials=[serial] if serial is not None else None,
+        quantity=None if serial is not None else quantity,
+    )
+    if len(moved) != quantity:
+        raise InsufficientStock(f"serial {serial} is no longer available", serials=[serial] if serial else [])
+    return [{"unit": u.id, "serial": u.serial, "batch_number": u.batch_number, "quantity": 1} for u in moved]
+
+
+async def _preempt(
+    part: dict, quantity: int, ticket: dict, options: Sequence[SupplyOption], actor: str, now: datetime
+) -> tuple[tuple[SupplyOption, list[dict]] | None, int | None]:
+    """Take the hold of the lowest-priority active reservation at a depot that can keep the promise."""
+    by_code = {option.code: option for option in options}
+    victims = (
+        await Reservation.select(
+            Reservation.id, Reservation.priority, Reservation.status, Reservation.depot.code.as_alias("depot")
+        )
+        .where(
+            (Reservation.part == part["id"])
+            & (Reservation.status == ACTIVE)
+            & (Reservation.quantity >= quantity)
+            & (Reservation.priority < ticket["priority"])
+        )
+        .order_by(Reservation.priority)
+        .order_by(Reservation.created_at, ascending=False)
+    )
+    for victim in victims:
+        option = by_code.get(victim["depot"])
+        if option is None or not option.feasible:
+            continue
+        if not may_be_preempted_by(victim["priority"], ticket["priority"], victim["status"]):
+            continue
+        await _close(victim["id"], PREEMPTED, actor=actor, now=now)
+        held = await _hold_first([option], part, quantity, None, now)
+        if held is not None:
+            return held, victim["id"]
+    return None, None
+
+
+async def _store(
+    ticket: dict,
+    part: dict,
+    option: SupplyOption,
+    quantity: int,
+    items: list[dict],
+    actor: str,
+    now: datetime,
+    ttl: timedelta,
+) -> int:
+    depot_id = await _depot_id(option.code)
+    reservation_id = (
+        await Reservation.insert(
+            Reservation(
+                ticket=ticket["id"],
+                part=part["id"],
+                depot=depot_id,
+                quantity=quantity,
+                status=ACTIVE,
+                priority=ticket["priority"],
+                estimated_arrival=option.estimated_arrival,
+                expires_at=now + ttl,
+                created_by=actor,
+                created_at=now,
+            )
+        ).returning(Reservation.id)
+    )[0]["id"]
+    await ReservationItem.insert(
+        *[
+            ReservationItem(
+                reservation=reservation_id,
+                unit=item["unit"],
+                batch_number=item["batch_number"],
+                quantity=item["quantity"],
+                active=True,
+            )
+            for item in items
+        ]
+    )
+    await record_movements(
+        [
+            _entry(
+                MovementKind.STATUS_CHANGE,
+                part["id"],
+                depot_id,
+                item,
+                UnitStatus.AVAILABLE,
+                UnitStatus.RESERVED,
+            )
+            for item in items
+        ],
+        actor=actor,
+        now=now,
+        reason=f"reserved for ticket {ticket['id']}",
+        reference=f"reservation:{reservation_id}",
+    )
+    return reservation_id
+
+
+async def _close(reservation_id: int, status: str, *, actor: str, now: datetime) -> dict:
+    """End an active hold without issuing: its stock becomes available again."""
+    reservation = await _claim(reservation_id, status, actor=actor, now=now)
+    items = await _active_items(reservation_id)
+    depot, part_id = reservation["depot"], reservation["part"]
+    await take_from_level(
+        depot, part_id, UnitStatus.RESERVED, reservation["quantity"], to_status=UnitStatus.AVAILABLE
+    )
+    units = [item["serial"] for item in items if item["unit"] is not None]
+    if units:
+        await move_units(
+            part_id,
+            depot,
+            UnitStatus.RESERVED,
+            to_status=UnitStatus.AVAILABLE,
+            to_depot_id=depot,
+            now=now,
+            serials=units,
+        )
+    for item in items:
+        if item["unit"] is None:
+            await move_within_bulk(
+                depot,
+                part_id,
+                item["batch_number"],
+                UnitStatus.RESERVED,
+                UnitStatus.AVAILABLE,
+                item["quantity"],
+            )
+    await ReservationItem.update({ReservationItem.active: False}).where(
+        ReservationItem.reservation == reservation_id
+    )
+    await record_movements(
+        [
+            _entry(
+                MovementKind.STATUS_CHANGE, part_id, depot, item, UnitStatus.RESERVED, UnitStatus.AVAILABLE
+            )
+            for item in items
+        ],
+        actor=actor,
+        now=now,
+        reason=f"reservation {status}",
+        reference=f"reservation:{reservation_id}",
+    )
+    return reservation
+
+
+async def _claim(reservation_id: int, status: str, *, actor: str, now: datetime) -> dict:
+    claimed = (
+        await Reservation.update(
+            {Reservation.status: status, Reservation.closed_at: now, Reservation.closed_by: actor}
+        )
+        .where((Reservation.id == reservation_id) & (Reservation.status == ACTIVE))
+        .returning(
+            Reservation.id, Reservation.ticket, Reservation.part, Reservation.depot, Reservation.quantity
+        )
+    )
+    if claimed:
+        return claimed[0]
+    current = await Reservation.select(Reservation.status).where(Reservation.id == reservation_id).first()
+    if current is None:
+        raise NotFound(f"reservation {reservation_id} not found")
+    raise InvalidTransition(f"reservation {reservation_id} is {current['status']}", status=current["status"])
+
+
+async def _active_items(reservation_id: int) -> list[dict]:
+    return await ReservationItem.select(
+        ReservationItem.unit,
+        ReservationItem.unit.serial.as_alias("serial"),
+        ReservationItem.batch_number,
+        ReservationItem.quantity,
+    ).where((ReservationItem.reservation == reservation_id) & ReservationItem.active.eq(True))
+
+
+async def _move_out(items: list[dict], reservation: dict, now: datetime) -> list[MovementEntry]:
+    depot, part_id = reservation["depot"], reservation["part"]
+    units = [item["serial"] for item in items if item["unit"] is not None]
+    if units:
+        await move_units(
+            part_id,
+            depot,
+            UnitStatus.RESERVED,
+            to_status=UnitStatus.ISSUED,
+            to_depot_id=None,
+            now=now,
+            serials=units,
+        )
+    for item in items:
+        if item["unit"] is None:
+            await take_from_bulk_batch(
+                depot, part_id, item["batch_number"], UnitStatus.RESERVED, item["quantity"]
+            )
+    return [
+        MovementEntry(
+            MovementKind.ISSUE,
+            part_id,
+            item["batch_number"],
+            item["quantity"],
+            depot,
+            UnitStatus.RESERVED,
+            None,
+            UnitStatus.ISSUED,
+            unit_id=item["unit"],
+        )
+        for item in items
+    ]
+
+
+async def _expect_failed_unit(
+    ticket: dict, part_id: int, depot_id: int, failed_serial: str, now: datetime
+) -> None:
+    customer = (
+        await Customer.select(Customer.secure_media_retention)
+        .where(Customer.id == ticket["customer"])
+        .first()
+    )
+    part = await Part.select(Part.secure_media).where(Part.id == part_id).first()
+    kept = customer["secure_media_retention"] and part["secure_media"]
+    await DefectiveReturn.insert(
+        DefectiveReturn(
+            ticket=ticket["id"],
+            part=part_id,
+            failed_serial=failed_serial,
+            depot=depot_id,
+            status="retained_by_customer" if kept else "expected",
+            expected_by=now + RETURN_WINDOW,
+            created_at=now,
+        )
+    )
+
+
+def _entry(kind, part_id, depot_id, item, from_status, to_status) -> MovementEntry:
+    return MovementEntry(
+        kind,
+        part_id,
+        item["batch_number"],
+        item["quantity"],
+        depot_id,
+        from_status,
+        depot_id,
+        to_status,
+        unit_id=item["unit"],
+    )
+
+
+async def _depot_id(code: str) -> int:
+    return (await Depot.select(Depot.id).where(Depot.code == code).first())["id"]
+
+
+def _no_source_reason(stocked: Sequence[SupplyOption], quantity: int) -> str:
+    if not stocked:
+        return f"no depot has {quantity} available"
+    nearest = stocked[0]
+    return (
+        f"no depot with {quantity} available can arrive before the promised time; "
+        f"the nearest, {nearest.code}, would arrive at {nearest.estimated_arrival.isoformat()}"
+    )
+
+
+def _alternative(option: SupplyOption) -> dict:
+    return {
+        "depot": option.code,
+        "available": option.available,
+        "estimated_arrival": option.estimated_arrival.isoformat(),
+        "feasible": option.feasible,
+    }
+
+
+async def _records(conditions: list, viewer: str | None) -> list[ReservationRecord]:
+    query = Reservation.select(
+        Reservation.id,
+        Reservation.ticket,
+        Reservation.depot.code.as_alias("depot"),
+        Reservation.part.part_number.as_alias("part_number"),
+        Reservation.quantity,
+        Reservation.status,
+        Reservation.estimated_arrival,
+        Reservation.expires_at,
+        Reservation.created_at,
+        Reservation.created_by,
+        Reservation.closed_at,
+        Reservation.preempted_by,
+    ).order_by(Reservation.id)
+    for condition in conditions:
+        query = query.where(condition)
+    if viewer is not None:
+        query = query.where(Reservation.ticket.customer.code == viewer)
+    rows = await query
+    items = await ReservationItem.select(
+        ReservationItem.reservation,
+        ReservationItem.unit.serial.as_alias("serial"),
+        ReservationItem.batch_number,
+        ReservationItem.quantity,
+    ).where(ReservationItem.reservation.is_in([row["id"] for row in rows] or [0]))
+    serials: dict[int, list[str]] = {}
+    batches: dict[int, list[tuple[str, int]]] = {}
+    for item in items:
+        if item["serial"]:
+            serials.setdefault(item["reservation"], []).append(item["serial"])
+        else:
+            batches.setdefault(item["reservation"], []).append((item["batch_number"], item["quantity"]))
+    takers = [row["preempted_by"] for row in rows if row["preempted_by"] is not None]
+    taker_tickets = {
+        row["id"]: row["ticket"]
+        for row in await Reservation.select(Reservation.id, Reservation.ticket).where(
+            Reservation.id.is_in(takers or [0])
+        )
+    }
+    return [
+        ReservationRecord(
+            **row,
+            preempted_by_ticket=taker_tickets.get(row["preempted_by"]),
+            serials=sorted(serials.get(row["id"], [])),
+            batches=batches.get(row["id"], []),
+        )
+        for row in rows
+    ]

@@ -1,0 +1,401 @@
+"""Fault tickets: opening with SLA clocks and a delivery promise, clock events, lists, breach sweeps.
+
+``viewer`` scopes every call to one customer company (a customer user); anything else is NotFound.
+The clock rules live in `inventory.tickets.sla` and the calendars in `inventory.calendars`: this module
+loads, applies and stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import structlog
+from piccolo.query import OrderByRaw
+
+from inventory.calendars import calendar_for
+from inventory.customers.tables import Asset, Customer, Site
+from inventory.errors import InvalidRequest, InvalidTransition, NotFound
+from inventory.persistence import write_transaction
+from inventory.stock.tables import Depot
+from inventory.tickets.delivery import DeliveryService, delivery_window
+from inventory.tickets.priority import Severity, Tier, ticket_priority
+from inventory.tickets.records import ClockRecord, DeliveryRecord, TicketRecord
+from inventory.tickets.sla import (
+    ClockState,
+    Milestone,
+    MilestoneClock,
+    SupportHours,
+    TicketEvent,
+    apply_event,
+    next_due,
+    start_clocks,
+)
+from inventory.tickets.tables import Ticket, TicketEventLog, TicketMilestone
+from routing.travel import Point, great_circle_km
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a reported or event time may be (clocks of phones and PCs drift)."""
+
+log = structlog.get_logger("inventory.tickets")
+
+_TICKET_COLUMNS = (
+    Ticket.id,
+    Ticket.customer.code.as_alias("customer"),
+    Ticket.site.code.as_alias("site"),
+    Ticket.asset.serial.as_alias("asset_serial"),
+    Ticket.severity,
+    Ticket.summary,
+    Ticket.status,
+    Ticket.priority,
+    Ticket.user_caused,
+    Ticket.support_hours,
+    Ticket.reported_at,
+    Ticket.restored_at,
+    Ticket.closed_at,
+    Ticket.next_due_at,
+    Ticket.breached,
+    Ticket.delivery_service,
+    Ticket.delivery_due_from,
+    Ticket.delivery_due_by,
+)
+
+
+async def open_ticket(
+    *,
+    customer: str | None,
+    site: str,
+    asset_serial: str | None,
+    severity: Severity,
+    summary: str,
+    reported_at: datetime | None,
+    user_caused: bool,
+    actor: str,
+    now: datetime,
+    viewer: str | None,
+) -> TicketRecord:
+    """Open a fault ticket; its SLA deadlines and delivery window are computed at once.
+
+    ``reported_at`` is the time of the hotline call (default now). A customer user opens tickets
+    for its own company only.
+
+    Raises:
+        NotFound: the customer is not the viewer's own.
+        InvalidRequest: unknown customer, site or asset, or a report time in the future.
+    """
+    customer = customer or viewer
+    if customer is None:
+        raise InvalidRequest("name the customer", field="customer")
+    if viewer is not None and customer != viewer:
+        raise NotFound(f"customer {customer} not found")
+    reported_at = reported_at or now
+    if reported_at > now + CLOCK_SKEW:
+        raise InvalidRequest("reported_at is in the future", field="reported_at")
+    async with write_transaction():
+        company = await Customer.select().where(Customer.code == customer).first()
+        if company is None:
+            raise InvalidRequest(f"unknown customer {customer!r}", field="customer")
+        place = await Site.select().where((Site.customer == company["id"]) & (Site.code == site)).first()
+        if place is None:
+            raise InvalidRequest(f"customer {customer} has no site {site!r}", field="site")
+        asset_id = await _asset_id(asset_serial, company["id"])
+        support = SupportHours(company["support_hours"])
+        site_calendar = calendar_for(place["calendar_region"], place["timezone"])
+        clocks = start_clocks(reported_at, support, site_calendar)
+        window = await _delivery_window(company, place, reported_at, support)
+        ticket_id = (
+            await Ticket.insert(
+                Ticket(
+                    customer=company["id"],
+                    site=place["id"],
+                    asset=asset_id,
+                    severity=severity.value,
+                    summary=summary,
+                    status="open",
+                    priority=ticket_priority(Tier(company["tier"]), severity),
+                    user_caused=user_caused,
+                    support_hours=support.value,
+                    delivery_service=window.service.value,
+                    delivery_due_from=window.due_from,
+                    delivery_due_by=window.due_by,
+                    reported_at=reported_at,
+                    next_due_at=next_due(clocks),
+                    breached=False,
+                    created_by=actor,
+                    created_at=now,
+                )
+            ).returning(Ticket.id)
+        )[0]["id"]
+        await TicketMilestone.insert(
+            *[
+                TicketMilestone(
+                    ticket=ticket_id,
+                    milestone=clock.milestone.value,
+                    due_at=clock.due_at,
+                    met_at=clock.met_at,
+                    paused_at=clock.paused_at,
+                    state=clock.state.value,
+                )
+                for clock in clocks.values()
+            ]
+        )
+        await _log_event(ticket_id, "opened", reported_at, actor, now)
+    return await get_ticket(ticket_id, viewer=viewer)
+
+
+async def record_event(
+    ticket_id: int, event: TicketEvent, *, at: datetime | None, note: str, actor: str, now: datetime
+) -> TicketRecord:
+    """Move a ticket's clocks (responded, on site, restored, closed, waiting for the customer, resumed).
+
+    Raises:
+        NotFound: no such ticket.
+        InvalidRequest: an event time before the report or in the future.
+        InvalidTransition: the event does not fit the ticket's state (e.g. anything after closed).
+    """
+    at = at or now
+    if at > now + CLOCK_SKEW:
+        raise InvalidRequest("the event time is in the future", field="at")
+    async with write_transaction():
+        ticket = await lock_ticket(ticket_id)
+        if ticket["status"] == "closed":
+            raise InvalidTransition(f"ticket {ticket_id} is closed")
+        if at < ticket["reported_at"]:
+            raise InvalidRequest("the event is earlier than the fault report", field="at")
+        site = await Site.select(Site.timezone, Site.calendar_region).where(Site.id == ticket["site"]).first()
+        calendar = calendar_for(site["calendar_region"], site["timezone"])
+        clocks = await _clocks(ticket_id)
+        updated = apply_event(clocks, event, at, SupportHours(ticket["support_hours"]), calendar)
+        await _store_clocks(ticket_id, clocks, updated)
+        changes: dict = {Ticket.next_due_at: next_due(updated), Ticket.breached: _any_breached(updated)}
+        if event in (TicketEvent.RESTORED, TicketEvent.CLOSED) and ticket["restored_at"] is None:
+            changes[Ticket.restored_at] = at
+        if event is TicketEvent.CLOSED:
+            changes[Ticket.status] = "closed"
+            changes[Ticket.closed_at] = at
+        await Ticket.update(changes).where(Ticket.id == ticket_id)
+        await _log_event(ticket_id, event.value, at, actor, now, note)
+    return await get_ticket(ticket_id, viewer=None)
+
+
+async def get_ticket(ticket_id: int, *, viewer: str | None) -> TicketRecord:
+    """One ticket with its clocks and delivery window.
+
+    Raises:
+        NotFound: no such ticket, or not the viewer's company's.
+    """
+    query = Ticket.select(*_TICKET_COLUMNS).where(Ticket.id == ticket_id)
+    if viewer is not None:
+        query = query.where(Ticket.customer.code == viewer)
+    row = await query.first()
+    if row is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    return _record(row, await _clock_rows([ticket_id]))
+
+
+async def list_tickets(
+    *,
+    viewer: str | None,
+    customer: str | None,
+    breached: bool | None,
+    status: str | None,
+    order: str,
+    limit: int,
+    offset: int,
+) -> list[TicketRecord]:
+    """Tickets, nearest due milestone first (``order="due"``) or newest first (``order="reported"``)."""
+    query = Ticket.select(*_TICKET_COLUMNS)
+    if viewer is not None:
+        query = query.where(Ticket.customer.code == viewer)
+    if customer is not None:
+        query = query.where(Ticket.customer.code == customer)
+    if breached is not None:
+        query = query.where(Ticket.breached == breached)
+    if status is not None:
+        query = query.where(Ticket.status == status)
+    if order == "due":
+        query = query.order_by(OrderByRaw("ticket.next_due_at IS NULL, ticket.next_due_at, ticket.id"))
+    else:
+        query = query.order_by(Ticket.reported_at, Ticket.id, ascending=False)
+    rows = await query.limit(limit).offset(offset)
+    clocks = await _clock_rows([row["id"] for row in rows])
+    return [_record(row, clocks) for row in rows]
+
+
+async def sweep_breaches(now: datetime) -> int:
+    """Mark every running milestone past its due time as breached and log a structured event for each.
+
+    Safe to run from several processes at once: each breach is claimed by a conditional update.
+
+    Returns:
+        How many milestones were marked.
+    """
+    overdue = await TicketMilestone.select(TicketMilestone.id, TicketMilestone.ticket).where(
+        (TicketMilestone.state == ClockState.RUNNING.value) & (TicketMilestone.due_at < now)
+    )
+    marked = 0
+    for row in overdue:
+        async with write_transaction():
+            claimed = (
+                await TicketMilestone.update({TicketMilestone.state: ClockState.BREACHED.value})
+                .where(
+                    (TicketMilestone.id == row["id"]) & (TicketMilestone.state == ClockState.RUNNING.value)
+                )
+                .returning(TicketMilestone.milestone, TicketMilestone.due_at)
+            )
+            if not claimed:
+                continue
+            clocks = await _clocks(row["ticket"])
+            await Ticket.update({Ticket.breached: True, Ticket.next_due_at: next_due(clocks)}).where(
+                Ticket.id == row["ticket"]
+            )
+        marked += 1
+        log.warning(
+            "sla_breached",
+            ticket=row["ticket"],
+            milestone=claimed[0]["milestone"],
+            due_at=claimed[0]["due_at"].isoformat(),
+            detected_at=now.isoformat(),
+        )
+    return marked
+
+
+async def _asset_id(serial: str | None, customer_id: int) -> int | None:
+    if serial is None:
+        return None
+    row = (
+        await Asset.select(Asset.id).where((Asset.serial == serial) & (Asset.customer == customer_id)).first()
+    )
+    if row is None:
+        raise InvalidRequest(f"the customer has no asset {serial!r}", field="asset_serial")
+    return row["id"]
+
+
+async def _delivery_window(company: Mapping, place: Mapping, reported_at: datetime, support: SupportHours):
+    """The promise, counted from the depot nearest the site (its calendar and order cut-off)."""
+    site_point = Point(place["latitude"], place["longitude"])
+    depots = await Depot.select(
+        Depot.latitude, Depot.longitude, Depot.timezone, Depot.calendar_region, Depot.order_cutoff
+    )
+    if not depots:
+        raise InvalidRequest("no depot exists to serve the site", field="site")
+    nearest = min(depots, key=lambda d: great_circle_km(Point(d["latitude"], d["longitude"]), site_point))
+    return delivery_window(
+        DeliveryService(company["delivery_service"]),
+        reported_at,
+        depot_calendar=calendar_for(nearest["calendar_region"], nearest["timezone"]),
+        site_calendar=calendar_for(place["calendar_region"], place["timezone"]),
+        support_hours=support,
+        cutoff=nearest["order_cutoff"],
+    )
+
+
+async def lock_ticket(ticket_id: int) -> dict:
+    """Take the ticket's row lock (a no-op update) so that concurrent changes apply one after another.
+
+    Returns:
+        The ticket's id, status, site, support hours, report and restore times.
+
+    Raises:
+        NotFound: no such ticket.
+    """
+    if not await Ticket.raw("UPDATE ticket SET status = status WHERE id = {} RETURNING id", ticket_id):
+        raise NotFound(f"ticket {ticket_id} not found")
+    return (
+        await Ticket.select(
+            Ticket.id,
+            Ticket.status,
+            Ticket.site,
+            Ticket.support_hours,
+            Ticket.reported_at,
+            Ticket.restored_at,
+        )
+        .where(Ticket.id == ticket_id)
+        .first()
+    )
+
+
+async def _clocks(ticket_id: int) -> dict[Milestone, MilestoneClock]:
+    rows = (await _clock_rows([ticket_id])).get(ticket_id, [])
+    return {
+        Milestone(row["milestone"]): MilestoneClock(
+            milestone=Milestone(row["milestone"]),
+            due_at=row["due_at"],
+            state=ClockState(row["state"]),
+            met_at=row["met_at"],
+            paused_at=row["paused_at"],
+        )
+        for row in rows
+    }
+
+
+async def _clock_rows(ticket_ids: list[int]) -> dict[int, list[dict]]:
+    if not ticket_ids:
+        return {}
+    rows = await TicketMilestone.select(
+        TicketMilestone.ticket,
+        TicketMilestone.milestone,
+        TicketMilestone.due_at,
+        TicketMilestone.met_at,
+        TicketMilestone.paused_at,
+        TicketMilestone.state,
+    ).where(TicketMilestone.ticket.is_in(ticket_ids))
+    grouped: dict[int, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["ticket"], []).append(row)
+    return grouped
+
+
+async def _store_clocks(
+    ticket_id: int, before: Mapping[Milestone, MilestoneClock], after: Mapping[Milestone, MilestoneClock]
+) -> None:
+    for milestone, clock in after.items():
+        if before.get(milestone) == clock:
+            continue
+        await TicketMilestone.update(
+            {
+                TicketMilestone.due_at: clock.due_at,
+                TicketMilestone.met_at: clock.met_at,
+                TicketMilestone.paused_at: clock.paused_at,
+                TicketMilestone.state: clock.state.value,
+            }
+        ).where((TicketMilestone.ticket == ticket_id) & (TicketMilestone.milestone == milestone.value))
+
+
+def _any_breached(clocks: Mapping[Milestone, MilestoneClock]) -> bool:
+    return any(clock.state is ClockState.BREACHED for clock in clocks.values())
+
+
+async def _log_event(
+    ticket_id: int, event: str, at: datetime, actor: str, now: datetime, note: str = ""
+) -> None:
+    await TicketEventLog.insert(
+        TicketEventLog(ticket=ticket_id, event=event, at=at, actor=actor, note=note, recorded_at=now)
+    )
+
+
+def _record(row: dict, clocks: Mapping[int, list[dict]]) -> TicketRecord:
+    return TicketRecord(
+        id=row["id"],
+        customer=row["customer"],
+        site=row["site"],
+        asset_serial=row["asset_serial"],
+        severity=row["severity"],
+        summary=row["summary"],
+        status=row["status"],
+        priority=row["priority"],
+        user_caused=row["user_caused"],
+        support_hours=row["support_hours"],
+        reported_at=row["reported_at"],
+        restored_at=row["restored_at"],
+        closed_at=row["closed_at"],
+        next_due_at=row["next_due_at"],
+        breached=row["breached"],
+        sla={
+            clock["milestone"]: ClockRecord(clock["due_at"], clock["met_at"], clock["state"])
+            for clock in sorted(
+                clocks.get(row["id"], []), key=lambda c: list(Milestone).index(Milestone(c["milestone"]))
+            )
+        },
+        delivery=DeliveryRecord(row["delivery_service"], row["delivery_due_from"], row["delivery_due_by"]),
+    )

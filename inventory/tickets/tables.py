@@ -1,0 +1,117 @@
+"""Piccolo tables of the tickets app: tickets, SLA milestones, ticket events and reservations."""
+
+from __future__ import annotations
+
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.table import Table
+
+from inventory.customers.tables import Asset, Customer, Site
+from inventory.stock.tables import Depot, Part, StockUnit
+
+# Partial and composite unique indexes are created by the tickets migrations (see tests/test_migrations.py).
+
+
+class Ticket(Table, tablename="ticket"):
+    """A customer's fault report on an asset at a site, with its delivery promise and SLA summary.
+
+    ``next_due_at`` (the nearest running milestone) and ``breached`` are kept with the milestones in
+    the same transaction, so that lists sort and filter without reading every clock.
+    """
+
+    customer = ForeignKey(references=Customer, null=False, on_delete=OnDelete.restrict)
+    site = ForeignKey(references=Site, null=False, on_delete=OnDelete.restrict)
+    asset = ForeignKey(references=Asset, null=True, on_delete=OnDelete.restrict)
+    severity = Varchar(length=16)
+    summary = Varchar(length=1000)
+    status = Varchar(length=16, default="open")
+    priority = Integer()
+    user_caused = Boolean(default=False)
+    support_hours = Varchar(length=16)
+    delivery_service = Varchar(length=8)
+    delivery_due_from = Timestamptz()
+    delivery_due_by = Timestamptz()
+    reported_at = Timestamptz()
+    restored_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    next_due_at = Timestamptz(null=True, default=None, index=True)
+    breached = Boolean(default=False, index=True)
+    created_by = Varchar(length=64)
+    created_at = Timestamptz()
+
+
+class TicketMilestone(Table, tablename="ticket_milestone"):
+    """One SLA clock of a ticket: response, on site, restore or replacement."""
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict)
+    milestone = Varchar(length=16)
+    due_at = Timestamptz()
+    met_at = Timestamptz(null=True, default=None)
+    paused_at = Timestamptz(null=True, default=None)
+    state = Varchar(length=16)
+
+
+class TicketEventLog(Table, tablename="ticket_event"):
+    """Append-only history of what happened to a ticket."""
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
+    event = Varchar(length=32)
+    at = Timestamptz()
+    actor = Varchar(length=64)
+    note = Varchar(length=500, default="")
+    recorded_at = Timestamptz()
+
+
+class Reservation(Table, tablename="reservation"):
+    """Parts held for a ticket at a depot until issued, released, expired or pre-empted."""
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
+    quantity = Integer()
+    status = Varchar(length=16)
+    priority = Integer()
+    estimated_arrival = Timestamptz()
+    expires_at = Timestamptz(index=True)
+    created_by = Varchar(length=64)
+    created_at = Timestamptz()
+    closed_at = Timestamptz(null=True, default=None)
+    closed_by = Varchar(length=64, null=True, default=None)
+    preempted_by = Integer(null=True, default=None, index=True)
+    """Id of the reservation that took this hold (reservations are never deleted)."""
+
+
+class ReservationItem(Table, tablename="reservation_item"):
+    """What a reservation holds: one serialized unit, or a quantity of one bulk batch.
+
+    ``active`` is true while the reservation holds the stock; a partial unique index on ``unit`` where
+    active makes a second active hold on the same serial impossible.
+    """
+
+    reservation = ForeignKey(references=Reservation, null=False, on_delete=OnDelete.restrict, index=True)
+    unit = ForeignKey(references=StockUnit, null=True, on_delete=OnDelete.restrict)
+    batch_number = Varchar(length=100)
+    quantity = Integer()
+    active = Boolean(default=True)
+
+
+class InstalledPart(Table, tablename="installed_part"):
+    """A unit issued against a ticket and fitted into the customer's asset."""
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict)
+    asset = ForeignKey(references=Asset, null=True, on_delete=OnDelete.restrict)
+    unit = ForeignKey(references=StockUnit, null=False, on_delete=OnDelete.restrict)
+    replaces_serial = Varchar(length=100, null=True, default=None)
+    installed_at = Timestamptz()
+
+
+class DefectiveReturn(Table, tablename="defective_return"):
+    """A failed unit taken out of an asset: expected back at a depot, unless the customer keeps it."""
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    failed_serial = Varchar(length=100)
+    depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
+    status = Varchar(length=24)
+    expected_by = Timestamptz()
+    created_at = Timestamptz()
+    received_at = Timestamptz(null=True, default=None)
