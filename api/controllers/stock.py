@@ -15,6 +15,7 @@ from api.pagination import Page, PageRequest, page_of
 from api.schemas.stock import (
     AdjustmentIn,
     ChangeAccepted,
+    InstalledOut,
     ReceiptIn,
     ReceiptOut,
     StatusChangeIn,
@@ -25,6 +26,7 @@ from api.schemas.stock import (
 )
 from api.security import STAFF, Principal, Role, allow
 from inventory.stock import adjustments, queries, receipts, transfers
+from inventory.tickets.coverage import installed_unit_coverage
 
 MOVERS = (Role.ADMIN, Role.WAREHOUSE)
 
@@ -49,10 +51,22 @@ class StockController(Controller):
         return page_of([StockLevelOut.of(row) for row in rows], page)
 
     @get("/units/{serial:str}", operation_id="traceUnit")
-    async def trace_unit(self, serial: FromPath[str], part_number: FromQuery[str | None] = None) -> UnitOut:
-        """A serial's current state and its whole movement history: who, when, what, where, why."""
+    async def trace_unit(
+        self, serial: FromPath[str], now: NamedDependency[datetime], part_number: FromQuery[str | None] = None
+    ) -> UnitOut:
+        """A serial's current state and its whole movement history: who, when, what, where, why.
+
+        An issued unit also shows the asset it was fitted into and the coverage it carries from there.
+        """
         record = await queries.trace_unit(serial, part_number=part_number)
-        return UnitOut.model_validate(record, from_attributes=True)
+        unit = UnitOut.model_validate(record, from_attributes=True)
+        installed = await installed_unit_coverage(record.part_number, record.serial, now)
+        if installed is not None:
+            asset, coverage = installed
+            unit.installed = InstalledOut(
+                asset_serial=asset, warranty_end=coverage.end, coverage_phase=coverage.phase
+            )
+        return unit
 
     @get("/transfers/{transfer_id:int}", operation_id="getTransfer")
     async def get_transfer(self, transfer_id: FromPath[int]) -> TransferOut:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated
 
@@ -196,6 +196,14 @@ class MovementOut(ResponseModel):
     reference: str
 
 
+class InstalledOut(ResponseModel):
+    """Where an issued unit went: its warranty is that of the asset, i.e. of the part it replaced."""
+
+    asset_serial: str
+    warranty_end: date
+    coverage_phase: str
+
+
 class UnitOut(ResponseModel):
     part_number: str
     serial: str
@@ -205,6 +213,7 @@ class UnitOut(ResponseModel):
     status: str
     received_at: datetime
     history: list[MovementOut]
+    installed: InstalledOut | None = None
 
 
 class ChangeAccepted(ResponseModel):

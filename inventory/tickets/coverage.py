@@ -7,7 +7,7 @@ from datetime import datetime
 from inventory.customers.tables import Asset
 from inventory.customers.warranty import Coverage, Downtime, coverage
 from inventory.errors import NotFound
-from inventory.tickets.tables import Ticket
+from inventory.tickets.tables import InstalledPart, Ticket
 
 
 async def asset_coverage(asset_id: int, now: datetime) -> Coverage:
@@ -38,3 +38,24 @@ async def asset_coverage_by_serial(serial: str, now: datetime) -> Coverage:
     if row is None:
         raise NotFound(f"asset {serial} not found")
     return await asset_coverage(row["id"], now)
+
+
+async def installed_unit_coverage(
+    part_number: str, serial: str, now: datetime
+) -> tuple[str, Coverage] | None:
+    """Where an issued unit was fitted and the coverage it carries: that of the asset (and so of the part
+    it replaced), not a warranty of its own. None if the unit was never fitted into an asset.
+    """
+    row = (
+        await InstalledPart.select(InstalledPart.asset, InstalledPart.asset.serial.as_alias("asset_serial"))
+        .where(
+            (InstalledPart.unit.serial == serial)
+            & (InstalledPart.unit.part.part_number == part_number)
+            & InstalledPart.asset.is_not_null()
+        )
+        .order_by(InstalledPart.id, ascending=False)
+        .first()
+    )
+    if row is None:
+        return None
+    return row["asset_serial"], await asset_coverage(row["asset"], now)

@@ -146,6 +146,11 @@ async def test_issue_sends_the_part_to_the_asset_and_expects_the_failed_one_back
     assert (sha["on_hand"], sha["reserved"], sha["available"]) == (1, 0, 1)
     trace = (await client.get("/api/v1/stock/units/D0000", headers=sworld.headers["warehouse"])).json()
     assert (trace["status"], trace["depot"], trace["history"][-1]["kind"]) == ("issued", None, "issue")
+    assert trace["installed"] == {
+        "asset_serial": "SRV-PREM-1",
+        "warranty_end": "2028-06-01",
+        "coverage_phase": "in_warranty",
+    }
     expected = await DefectiveReturn.select(DefectiveReturn.failed_serial, DefectiveReturn.status)
     assert expected == [{"failed_serial": "OLD-777", "status": "expected"}]
     assert (
