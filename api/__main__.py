@@ -1,4 +1,4 @@
-"""Operator commands: ``python -m api migrate|load-demo|check-ledger|create-user|sweep|purge-idempotency``."""
+"""Operator commands: ``python -m api COMMAND``; ``python -m api --help`` lists them."""
 
 from __future__ import annotations
 
@@ -28,6 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("role", choices=["admin", "warehouse", "dispatcher", "compliance", "customer"])
     user.add_argument("--customer", help="customer company code, for the customer role")
     commands.add_parser("purge-idempotency", help="delete idempotency records older than 24 hours")
+    verify = commands.add_parser(
+        "audit-verify", help="walk the audit chain; exit 1 and name the first bad entry"
+    )
+    verify.add_argument(
+        "--checkpoints", help="a checkpoint export (JSON from audit-export) kept outside the service"
+    )
+    commands.add_parser("audit-checkpoint", help="sign the audit chain head now")
+    commands.add_parser("audit-export", help="print every signed checkpoint and the public key as JSON")
     commands.add_parser(
         "sweep", help="mark SLA breaches and expire reservations once (the app does it every minute)"
     )
@@ -74,12 +82,51 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         result = await sweep_once(now)
         print(f"{result.breaches} breach(es) marked, {result.expired_reservations} reservation(s) expired")
         return 0
+    if args.command.startswith("audit-"):
+        return await _audit(args, now)
     if args.command == "purge-idempotency":
         from api.idempotency import purge_expired
 
         print(f"purged {await purge_expired(now)} idempotency record(s)")
         return 0
     return 2
+
+
+async def _audit(args: argparse.Namespace, now: datetime) -> int:
+    import json
+    from dataclasses import asdict
+
+    import anyio
+
+    from inventory.audit import log as audit
+    from inventory.audit.chain import Checkpoint
+
+    if args.command == "audit-checkpoint":
+        checkpoint = await audit.create_checkpoint(now)
+        print(f"signed checkpoint at entry {checkpoint.seq}: {checkpoint.hash}")
+        return 0
+    if args.command == "audit-export":
+        keys = audit.keys()
+        export = {
+            "public_key": keys.public_key_hex,
+            "key_id": keys.key_id,
+            "checkpoints": [asdict(c) for c in await audit.list_checkpoints()],
+        }
+        print(json.dumps(export, indent=2))
+        return 0
+    extra = []
+    if args.checkpoints:
+        exported = json.loads(await anyio.Path(args.checkpoints).read_text())
+        extra = [Checkpoint(**c) for c in exported["checkpoints"]]
+    result = await audit.verify_chain(extra)
+    if result.valid:
+        print(
+            f"audit chain valid: {result.length} entries, head {result.head}, "
+            f"{result.checkpoints_checked} checkpoint(s) checked"
+        )
+        return 0
+    print(f"audit chain BROKEN at entry {result.first_bad_seq}: {result.reason}")
+    return 1
 
 
 async def _migrate() -> int:

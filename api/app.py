@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from api.controllers.accounts import TokenController, UserController
+from api.controllers.audit import AuditController
 from api.controllers.catalogue import DepotController, PartController
 from api.controllers.customers import AssetController, CustomerController
 from api.controllers.health import health, readiness
@@ -25,7 +26,6 @@ from api.pagination import provide_page
 from api.security import Passwords, Principal, TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.sweeper import sweeper_lifespan
-from inventory.calendars import configure_overrides
 
 API_PREFIX = "/api/v1"
 TOKEN_PATH = f"{API_PREFIX}/auth/token"
@@ -46,7 +46,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     """
     settings = settings or Settings()
     configure_logging(settings)
-    configure_overrides(settings.calendar_overrides())
     engine = connect(settings)
     jwt_auth = build_jwt_auth(settings)
     passwords = Passwords(settings)
@@ -71,6 +70,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             AssetController,
             TicketController,
             ReservationController,
+            AuditController,
         ],
     )
     app = Litestar(

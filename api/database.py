@@ -11,12 +11,15 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 from api.settings import Settings
+from inventory.audit.log import configure_keys
+from inventory.calendars import configure_overrides
 from inventory.persistence import bind_engine, create_engine
 
 PICCOLO_APPS = [
     "inventory.customers.piccolo_app",
     "inventory.stock.piccolo_app",
     "inventory.tickets.piccolo_app",
+    "inventory.audit.piccolo_app",
     "api.piccolo_app",
 ]
 """Piccolo app modules, in dependency order; ``piccolo_conf.APP_REGISTRY`` uses the same list."""
@@ -31,9 +34,12 @@ def all_tables() -> list[type[Table]]:
 
 
 def connect(settings: Settings) -> Engine:
-    """Build the engine for ``DATABASE_URL`` and bind every table to it."""
+    """Build the engine for ``DATABASE_URL``, bind every table to it, and configure the domain's
+    settings-driven parts (calendar overrides, audit keys)."""
     engine = create_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
     bind_engine(engine, all_tables())
+    configure_overrides(settings.calendar_overrides())
+    configure_keys(settings.audit_keys())
     return engine
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Literal
@@ -9,6 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from inventory.audit.log import AuditKeys
 from inventory.calendars import CalendarOverrides, parse_overrides
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +36,15 @@ class Settings(BaseSettings):
     reservation_ttl_hours: float = Field(default=48, gt=0, le=24 * 30)
     sweep_interval_s: float = Field(default=60, ge=0)
     calendar_overrides_file: Path | None = None
+    audit_signing_key: SecretStr | None = None
+
+    def audit_keys(self) -> AuditKeys:
+        """The audit chain's keys from AUDIT_SIGNING_KEY (64 hex characters, a 32-byte Ed25519 seed), or
+        derived from SECRET_KEY when it is not set."""
+        if self.audit_signing_key is not None:
+            return AuditKeys.from_seed(bytes.fromhex(self.audit_signing_key.get_secret_value()))
+        secret = self.secret_key.get_secret_value().encode()
+        return AuditKeys.from_seed(hashlib.sha256(b"spareline-audit-signing" + secret).digest())
 
     def calendar_overrides(self) -> dict[str, CalendarOverrides]:
         """Per-region extra holidays and make-up working days from CALENDAR_OVERRIDES_FILE (JSON)."""
@@ -60,6 +71,11 @@ class Settings(BaseSettings):
                     "characters in production"
                 )
                 raise ValueError(msg)
+        if self.audit_signing_key is not None:
+            try:
+                self.audit_keys()
+            except ValueError as exc:
+                raise ValueError("AUDIT_SIGNING_KEY must be 64 hex characters (a 32-byte seed)") from exc
         if self.default_page_size > self.max_page_size:
             raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
         return self

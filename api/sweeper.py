@@ -1,4 +1,4 @@
-"""The background sweep: marks SLA breaches and expires reservations, every SWEEP_INTERVAL_S seconds.
+"""The background sweep, every SWEEP_INTERVAL_S seconds: SLA breaches, reservation expiry, audit checkpoints.
 
 Each worker process runs one; the sweeps claim every change with a conditional update, so running them
 in several processes at once is safe (the work is simply shared).
@@ -16,6 +16,7 @@ from datetime import datetime
 import structlog
 
 from api.settings import Settings
+from inventory.audit.log import checkpoint_if_due
 from inventory.tickets.reservations import expire_due
 from inventory.tickets.service import sweep_breaches
 
@@ -26,13 +27,16 @@ log = structlog.get_logger("api.sweeper")
 class SweepResult:
     breaches: int
     expired_reservations: int
+    checkpoint_seq: int | None
 
 
 async def sweep_once(now: datetime) -> SweepResult:
-    """Expire reservations past their time and mark milestones past their due time."""
+    """Expire reservations past their time, mark milestones past their due time, and sign an audit
+    checkpoint when the chain has grown enough since the last one."""
     expired = await expire_due(now)
     breaches = await sweep_breaches(now)
-    return SweepResult(breaches=breaches, expired_reservations=expired)
+    checkpoint = await checkpoint_if_due(now)
+    return SweepResult(breaches, expired, checkpoint.seq if checkpoint else None)
 
 
 def sweeper_lifespan(settings: Settings, clock: Callable[[], datetime]):

@@ -25,6 +25,7 @@ from litestar import Litestar
 from api.app import create_app
 from api.database import all_tables
 from api.settings import Settings
+from inventory.audit.chain import GENESIS
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -118,7 +119,11 @@ def _truncate_postgres(url: str) -> None:
     async def run() -> None:
         connection = await asyncpg.connect(url)
         try:
-            await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            # The audit tables refuse TRUNCATE through triggers; a superuser session may skip them.
+            async with connection.transaction():
+                await connection.execute("SET LOCAL session_replication_role = replica")
+                await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                await connection.execute(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS}')")
         finally:
             await connection.close()
 

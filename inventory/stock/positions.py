@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from inventory.audit import log as audit
 from inventory.errors import InsufficientStock
 from inventory.persistence import placeholders
 from inventory.stock.model import MovementKind, UnitStatus
@@ -260,9 +261,32 @@ class MovementEntry:
 async def record_movements(
     entries: Sequence[MovementEntry], *, actor: str, now: datetime, reason: str, reference: str
 ) -> None:
-    """Append ledger rows; the ledger is never updated or deleted."""
+    """Append ledger rows (never updated or deleted) and one audit chain entry recording them."""
     if not entries:
         return
+    await audit.append(
+        f"stock.{entries[0].kind.value}",
+        reference or f"part:{entries[0].part_id}",
+        {
+            "reason": reason,
+            "movements": [
+                [
+                    e.kind.value,
+                    e.part_id,
+                    e.unit_id,
+                    e.batch_number,
+                    e.quantity,
+                    e.from_depot_id,
+                    e.from_status,
+                    e.to_depot_id,
+                    e.to_status,
+                ]
+                for e in entries
+            ],
+        },
+        actor=actor,
+        at=now,
+    )
     await Movement.insert(
         *[
             Movement(

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from inventory.audit import log as audit
 from inventory.customers.tables import Customer
 from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import write_transaction
@@ -495,6 +496,7 @@ async def _close(reservation_id: int, status: str, *, actor: str, now: datetime)
 
 
 async def _claim(reservation_id: int, status: str, *, actor: str, now: datetime) -> dict:
+    """Move an active reservation to ``status`` (one conditional update) and record it in the audit chain."""
     claimed = (
         await Reservation.update(
             {Reservation.status: status, Reservation.closed_at: now, Reservation.closed_by: actor}
@@ -505,6 +507,13 @@ async def _claim(reservation_id: int, status: str, *, actor: str, now: datetime)
         )
     )
     if claimed:
+        await audit.append(
+            f"reservation.{status}",
+            f"reservation:{reservation_id}",
+            {"ticket": claimed[0]["ticket"]},
+            actor=actor,
+            at=now,
+        )
         return claimed[0]
     current = await Reservation.select(Reservation.status).where(Reservation.id == reservation_id).first()
     if current is None:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import structlog
 from piccolo.query import OrderByRaw
 
+from inventory.audit import log as audit
 from inventory.calendars import calendar_for
 from inventory.customers.tables import Asset, Customer, Site
 from inventory.errors import InvalidRequest, InvalidTransition, NotFound
@@ -248,6 +249,13 @@ async def sweep_breaches(now: datetime) -> int:
             clocks = await _clocks(row["ticket"])
             await Ticket.update({Ticket.breached: True, Ticket.next_due_at: next_due(clocks)}).where(
                 Ticket.id == row["ticket"]
+            )
+            await audit.append(
+                "ticket.breached",
+                f"ticket:{row['ticket']}",
+                {"milestone": claimed[0]["milestone"], "due_at": claimed[0]["due_at"]},
+                actor="system",
+                at=now,
             )
         marked += 1
         log.warning(

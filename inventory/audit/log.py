@@ -1,0 +1,178 @@
+"""Appending to, checkpointing and verifying the audit chain in the database.
+
+Appends are serialised by the head row: each append first takes its lock with a no-op conditional
+update (SQLite's ``BEGIN IMMEDIATE`` already serialises writers), links to the head, inserts the entry
+and moves the head, all inside the caller's write transaction, so the entry commits (or rolls back)
+with the change it records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from inventory.audit.chain import Checkpoint, Entry, Verification, Verifier, next_entry, sign_checkpoint
+from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
+from inventory.errors import Conflict
+from inventory.persistence import write_transaction
+
+BATCH = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class AuditKeys:
+    """The signing key for checkpoints and the MAC key for entries; neither is stored in the database."""
+
+    signing_key: Ed25519PrivateKey
+    mac_key: bytes
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> AuditKeys:
+        """Both keys from one 32-byte secret seed."""
+        if len(seed) != 32:
+            raise ValueError("the audit key seed must be 32 bytes")
+        return cls(
+            Ed25519PrivateKey.from_private_bytes(seed), hashlib.sha256(b"spareline-audit-mac" + seed).digest()
+        )
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.signing_key.public_key()
+
+    @property
+    def public_key_hex(self) -> str:
+        raw = self.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return raw.hex()
+
+    @property
+    def key_id(self) -> str:
+        """A short fingerprint of the public key, stored with each checkpoint."""
+        return hashlib.sha256(bytes.fromhex(self.public_key_hex)).hexdigest()[:16]
+
+
+_keys: AuditKeys | None = None
+
+
+def configure_keys(keys: AuditKeys) -> None:
+    """Set the service's audit keys (from settings, at start-up)."""
+    global _keys  # noqa: PLW0603
+    _keys = keys
+
+
+def keys() -> AuditKeys:
+    """The configured audit keys.
+
+    Raises:
+        RuntimeError: none were configured.
+    """
+    if _keys is None:
+        raise RuntimeError("audit keys are not configured")
+    return _keys
+
+
+class NothingToCheckpoint(Conflict):
+    """The chain is empty."""
+
+    code = "nothing-to-checkpoint"
+
+
+async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor: str, at: datetime) -> Entry:
+    """Append one entry, in the caller's transaction (or a new one)."""
+    async with write_transaction():
+        head = await AuditHead.raw("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        entry = next_entry(
+            prev_seq=head[0]["seq"],
+            prev_hash=head[0]["hash"],
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            payload=payload,
+            mac_key=keys().mac_key,
+        )
+        await AuditEntry.insert(AuditEntry(**asdict(entry)))
+        await AuditHead.update({AuditHead.seq: entry.seq, AuditHead.hash: entry.hash}).where(
+            AuditHead.id == 1
+        )
+    return entry
+
+
+async def entries(after: int = 0, batch: int = BATCH) -> AsyncIterator[Entry]:
+    """Every entry after ``after`` in ``seq`` order, fetched in batches."""
+    columns = "seq, at, actor, action, subject, payload, prev_hash, hash, mac"
+    while True:
+        rows = await AuditEntry.raw(
+            f"SELECT {columns} FROM audit_entry WHERE seq > {{}} ORDER BY seq LIMIT {int(batch)}",  # noqa: S608
+            after,
+        )
+        for row in rows:
+            yield Entry(**row)
+        if len(rows) < batch:
+            return
+        after = rows[-1]["seq"]
+
+
+async def verify_chain(extra_checkpoints: Sequence[Checkpoint] = ()) -> Verification:
+    """Walk the stored chain against the stored checkpoints and any supplied from outside (an export)."""
+    audit_keys = keys()
+    verifier = Verifier(
+        audit_keys.mac_key, audit_keys.public_key, [*await list_checkpoints(), *extra_checkpoints]
+    )
+    async for entry in entries():
+        if not verifier.feed(entry):
+            break
+    return verifier.result()
+
+
+async def create_checkpoint(now: datetime) -> Checkpoint:
+    """Sign the current head and keep the signature.
+
+    Raises:
+        NothingToCheckpoint: the chain is empty.
+    """
+    async with write_transaction():
+        head = await AuditHead.raw("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        if head[0]["seq"] == 0:
+            raise NothingToCheckpoint("the audit chain is empty")
+        audit_keys = keys()
+        checkpoint = sign_checkpoint(audit_keys.signing_key, head[0]["seq"], head[0]["hash"], now)
+        await AuditCheckpoint.insert(AuditCheckpoint(**asdict(checkpoint), key_id=audit_keys.key_id))
+    return checkpoint
+
+
+async def checkpoint_if_due(now: datetime, *, every_entries: int = 1_000) -> Checkpoint | None:
+    """Checkpoint when the chain grew by ``every_entries`` since the last checkpoint."""
+    head = await AuditHead.select(AuditHead.seq).where(AuditHead.id == 1).first()
+    last = (
+        await AuditCheckpoint.select(AuditCheckpoint.seq)
+        .order_by(AuditCheckpoint.seq, ascending=False)
+        .first()
+    )
+    if head["seq"] - (last["seq"] if last else 0) < every_entries:
+        return None
+    return await create_checkpoint(now)
+
+
+async def list_checkpoints() -> list[Checkpoint]:
+    """Every stored checkpoint, oldest first."""
+    rows = await AuditCheckpoint.select(
+        AuditCheckpoint.seq, AuditCheckpoint.hash, AuditCheckpoint.at, AuditCheckpoint.signature
+    ).order_by(AuditCheckpoint.seq)
+    return [Checkpoint(**row) for row in rows]
+
+
+async def position_of(action: str, subject: str) -> Entry | None:
+    """The latest entry recording ``action`` on ``subject`` (its place in the chain proves the record)."""
+    row = (
+        await AuditEntry.select(*AuditEntry.all_columns(exclude=[AuditEntry.id]))
+        .where((AuditEntry.action == action) & (AuditEntry.subject == subject))
+        .order_by(AuditEntry.seq, ascending=False)
+        .first()
+    )
+    return Entry(**row) if row else None

@@ -1,0 +1,96 @@
+"""The audit chain through the API: verification, checkpoint export, and what the chain records."""
+
+from __future__ import annotations
+
+import json
+
+from inventory.audit.tables import AuditEntry
+from tests.api.conftest import World, receive, units
+from tests.test_audit_chain import tamper
+
+
+async def test_the_verify_api_reports_the_chain(client, headers, database_url):
+    world = World(headers=headers)
+    admin = headers["admin"]
+    await client.post(
+        "/api/v1/depots",
+        json={
+            "code": "PEK-C",
+            "name": "n",
+            "kind": "central",
+            "latitude": 39.9,
+            "longitude": 116.4,
+            "timezone": "Asia/Shanghai",
+        },
+        headers=admin,
+    )
+    await client.post(
+        "/api/v1/parts",
+        json={
+            "part_number": world.disk,
+            "category": "disk",
+            "serialized": True,
+            "unit_cost": "1.00",
+            "weight_kg": 1,
+            "volume_l": 1,
+        },
+        headers=admin,
+    )
+    await receive(client, world, "PEK-C", [{"part_number": world.disk, "units": units("A", 3)}])
+    compliance = headers["compliance"]
+    assert (await client.post("/api/v1/audit/checkpoints", headers=compliance)).status_code == 201
+    verified = (await client.get("/api/v1/audit/verify", headers=compliance)).json()
+    assert verified["valid"] is True
+    assert verified["length"] >= 1
+    assert verified["first_bad_seq"] is None
+    exported = (await client.get("/api/v1/audit/checkpoints", headers=compliance)).json()
+    assert exported["checkpoints"][0]["seq"] == verified["length"]
+    assert len(bytes.fromhex(exported["public_key"])) == 32
+    for role in ("warehouse", "dispatcher", "customer"):
+        assert (await client.get("/api/v1/audit/verify", headers=headers[role])).status_code == 403
+    await tamper(database_url, "UPDATE audit_entry SET actor = 'nobody' WHERE seq = 1")
+    broken = (await client.get("/api/v1/audit/verify", headers=compliance)).json()
+    assert (broken["valid"], broken["first_bad_seq"]) == (False, 1)
+
+
+async def test_every_stock_change_is_in_the_chain(client, headers):
+    world = World(headers=headers)
+    admin = headers["admin"]
+    for code in ("PEK-C", "SHA-C"):
+        await client.post(
+            "/api/v1/depots",
+            json={
+                "code": code,
+                "name": "n",
+                "kind": "central",
+                "latitude": 31.0,
+                "longitude": 121.0,
+                "timezone": "Asia/Shanghai",
+            },
+            headers=admin,
+        )
+    await client.post(
+        "/api/v1/parts",
+        json={
+            "part_number": world.disk,
+            "category": "disk",
+            "serialized": True,
+            "unit_cost": "1.00",
+            "weight_kg": 1,
+            "volume_l": 1,
+        },
+        headers=admin,
+    )
+    await receive(client, world, "PEK-C", [{"part_number": world.disk, "units": units("A", 2)}])
+    transfer = await client.post(
+        "/api/v1/stock/transfers",
+        json={"part_number": world.disk, "from_depot": "PEK-C", "to_depot": "SHA-C", "quantity": 1},
+        headers=headers["warehouse"],
+    )
+    await client.post(
+        f"/api/v1/stock/transfers/{transfer.json()['id']}/receive", headers=headers["warehouse"]
+    )
+    actions = [row["action"] for row in await AuditEntry.select(AuditEntry.action).order_by(AuditEntry.seq)]
+    assert actions == ["stock.receipt", "stock.transfer_out", "stock.transfer_in"]
+    receipt = json.loads((await AuditEntry.select(AuditEntry.payload).first())["payload"])
+    assert len(receipt["movements"]) == 2
