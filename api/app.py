@@ -17,6 +17,7 @@ from api.controllers.audit import AuditController
 from api.controllers.catalogue import DepotController, PartController
 from api.controllers.customers import AssetController, CustomerController
 from api.controllers.health import health, readiness
+from api.controllers.secure_media import ComplianceController, RetentionController
 from api.controllers.stock import StockController
 from api.controllers.tickets import ReservationController, TicketController
 from api.database import connect, pool_lifespan
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             TicketController,
             ReservationController,
             AuditController,
+            RetentionController,
+            ComplianceController,
         ],
     )
     app = Litestar(

@@ -19,13 +19,14 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 from litestar.status_codes import (
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound
+from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound, NotPermitted
 from inventory.persistence import is_unique_violation
 
 PROBLEM_TYPE = "urn:spareline:problem:{}"
@@ -33,6 +34,7 @@ PROBLEM_TYPE = "urn:spareline:problem:{}"
 STATUS_BY_ERROR: dict[type[DomainError], tuple[int, str]] = {
     NotFound: (HTTP_404_NOT_FOUND, "Not found"),
     Conflict: (HTTP_409_CONFLICT, "Conflict with the current state"),
+    NotPermitted: (HTTP_403_FORBIDDEN, "Not permitted"),
     InvalidRequest: (HTTP_422_UNPROCESSABLE_ENTITY, "The request breaks a rule"),
     DomainError: (HTTP_422_UNPROCESSABLE_ENTITY, "The request cannot be carried out"),
 }

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(default=30, ge=1)
     reservation_ttl_hours: float = Field(default=48, gt=0, le=24 * 30)
     sweep_interval_s: float = Field(default=60, ge=0)
+    retention_destruction_days: int = Field(default=30, ge=1, le=3650)
+    report_max_rows: int = Field(default=100_000, ge=1)
     calendar_overrides_file: Path | None = None
     audit_signing_key: SecretStr | None = None
 

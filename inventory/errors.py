@@ -55,6 +55,12 @@ class InvalidTransition(Conflict):
     code = "invalid-transition"
 
 
+class NotPermitted(DomainError):
+    """The caller's role may not make this change (a rule of the domain, not of the route)."""
+
+    code = "not-permitted"
+
+
 class InvalidRequest(DomainError):
     """The request is well-formed but breaks a domain rule."""
 

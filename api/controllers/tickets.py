@@ -194,6 +194,7 @@ class ReservationController(Controller):
         reservation_id: FromPath[int],
         data: JSONBody[IssueIn],
         principal: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
         now: NamedDependency[datetime],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[ReservationOut]:

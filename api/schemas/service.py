@@ -25,6 +25,9 @@ class Customer(RequestModel):
     secure_media_retention: bool = False
     account_manager: Annotated[str, StringConstraints(max_length=100)] = ""
     second_line_engineer: Annotated[str, StringConstraints(max_length=100)] = ""
+    classification_level: Annotated[str, StringConstraints(max_length=32)] = Field(
+        default="", description="The customer's data classification, printed on destruction certificates."
+    )
 
     def to_record(self) -> CustomerRecord:
         return CustomerRecord(**self.model_dump(mode="json"))

@@ -16,6 +16,7 @@ class CustomerRecord:
     secure_media_retention: bool
     account_manager: str = ""
     second_line_engineer: str = ""
+    classification_level: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ _CUSTOMER_COLUMNS = (
     Customer.secure_media_retention,
     Customer.account_manager,
     Customer.second_line_engineer,
+    Customer.classification_level,
 )
 _SITE_COLUMNS = (
     Site.customer.code.as_alias("customer"),

@@ -24,6 +24,7 @@ class Customer(Table, tablename="customer"):
     delivery_service = Varchar(length=8, default="nbd")
     support_hours = Varchar(length=16, default="business")
     secure_media_retention = Boolean(default=False)
+    classification_level = Varchar(length=32, default="")
     account_manager = Varchar(length=100, default="")
     second_line_engineer = Varchar(length=100, default="")
     created_at = Timestamptz()

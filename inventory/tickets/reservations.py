@@ -18,6 +18,7 @@ from inventory.audit import log as audit
 from inventory.customers.tables import Customer
 from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import write_transaction
+from inventory.secure_media.service import retain_failed_unit
 from inventory.stock.catalogue import part_rows
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.stock.positions import (
@@ -158,12 +159,19 @@ async def expire_due(now: datetime) -> int:
 
 
 async def issue(
-    reservation_id: int, *, serial: str | None, failed_serial: str | None, actor: str, now: datetime
+    reservation_id: int,
+    *,
+    serial: str | None,
+    failed_serial: str | None,
+    actor: str,
+    now: datetime,
+    destruction_days: int = 30,
 ) -> ReservationRecord:
     """Hand the reserved parts out for the ticket: they leave the depot and go into the customer's asset.
 
     ``failed_serial`` is the unit taken out of the asset. It is expected back at the depot as a defective
-    return, unless the customer keeps failed data-bearing parts (secure media retention).
+    return, unless the part is secure media and the customer keeps such parts: then a retention record
+    (destruction due in ``destruction_days``) is opened in the same transaction.
 
     Raises:
         NotFound: no such reservation.
@@ -204,7 +212,7 @@ async def issue(
                     )
                 )
         if failed_serial is not None:
-            await _expect_failed_unit(ticket, part_id, depot, failed_serial, now)
+            await _handle_failed_unit(ticket, part_id, depot, failed_serial, actor, now, destruction_days)
     return await get_reservation(reservation_id, viewer=None)
 
 
@@ -564,23 +572,39 @@ async def _move_out(items: list[dict], reservation: dict, now: datetime) -> list
     ]
 
 
-async def _expect_failed_unit(
-    ticket: dict, part_id: int, depot_id: int, failed_serial: str, now: datetime
+async def _handle_failed_unit(
+    ticket: dict,
+    part_id: int,
+    depot_id: int,
+    failed_serial: str,
+    actor: str,
+    now: datetime,
+    destruction_days: int,
 ) -> None:
+    """Expect the failed unit back at the depot, or open a retention record if the customer keeps it."""
     customer = (
         await Customer.select(Customer.secure_media_retention)
         .where(Customer.id == ticket["customer"])
         .first()
     )
     part = await Part.select(Part.secure_media).where(Part.id == part_id).first()
-    kept = customer["secure_media_retention"] and part["secure_media"]
+    if customer["secure_media_retention"] and part["secure_media"]:
+        await retain_failed_unit(
+            ticket_id=ticket["id"],
+            part_id=part_id,
+            failed_serial=failed_serial,
+            actor=actor,
+            now=now,
+            destruction_days=destruction_days,
+        )
+        return
     await DefectiveReturn.insert(
         DefectiveReturn(
             ticket=ticket["id"],
             part=part_id,
             failed_serial=failed_serial,
             depot=depot_id,
-            status="retained_by_customer" if kept else "expected",
+            status="expected",
             expected_by=now + RETURN_WINDOW,
             created_at=now,
         )

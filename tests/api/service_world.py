@@ -52,6 +52,7 @@ async def build(client, world: World) -> ServiceWorld:
                 "delivery_service": delivery,
                 "support_hours": hours,
                 "secure_media_retention": retention,
+                "classification_level": "secret" if retention else "",
             },
             headers=admin,
         )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from api.sweeper import sweep_once
+from inventory.secure_media.tables import RetentionRecord
 from inventory.stock.consistency import check_consistency
 from inventory.tickets.tables import DefectiveReturn
 from tests.api.conftest import level
@@ -171,7 +172,9 @@ async def test_secure_media_retention_keeps_the_failed_disk_with_the_customer(cl
         headers=sworld.headers["dispatcher"],
     )
     assert issued.status_code == 200
-    assert await DefectiveReturn.select(DefectiveReturn.status) == [{"status": "retained_by_customer"}]
+    assert await DefectiveReturn.select(DefectiveReturn.status) == []
+    records = await RetentionRecord.select(RetentionRecord.failed_serial, RetentionRecord.state)
+    assert records == [{"failed_serial": "OLD-1", "state": "retained"}]
 
 
 async def test_expired_reservations_release_their_stock(client, sworld, clock):

@@ -1,0 +1,140 @@
+"""Secure media kept by classified customers: retention records, their events, certificates and the
+compliance report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from api.idempotency import IdempotencyKey, run_once
+from api.pagination import Page, PageRequest, page_of
+from api.schemas.secure_media import ReportOut, RetentionEventIn, RetentionOut
+from api.security import EVERYONE, Principal, Role, allow
+from api.settings import Settings
+from inventory.audit import log as audit
+from inventory.secure_media import service
+from inventory.secure_media.rules import EventType, RetentionState, age_bucket
+
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+CSV_COLUMNS = (
+    "id", "customer", "customer_name", "site", "asset_serial", "part_number", "failed_serial", "media_type",
+    "classification_level", "custodian", "state", "overdue", "age_days", "age_bucket", "created_at",
+    "destruction_due", "ticket",
+)  # fmt: skip
+
+
+class RetentionController(Controller):
+    path = "/secure-media/retentions"
+    tags = ["secure media"]
+    guards = [allow(*EVERYONE)]
+
+    @get(operation_id="listRetentions")
+    async def list_retentions(
+        self,
+        page: NamedDependency[PageRequest],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        record_state: Annotated[RetentionState | None, QueryParameter(name="state")] = None,
+        customer: FromQuery[str | None] = None,
+        overdue: FromQuery[bool | None] = None,
+    ) -> Page[RetentionOut]:
+        """Failed secure parts kept by customers, oldest first; customers see only their own."""
+        rows = await service.list_records(
+            state=record_state, customer=customer, overdue=overdue, viewer=principal.viewer, now=now,
+            limit=page.fetch, offset=page.offset,
+        )  # fmt: skip
+        return page_of([RetentionOut.of(row) for row in rows], page)
+
+    @get("/{record_id:int}", operation_id="getRetention")
+    async def get_retention(
+        self, record_id: FromPath[int], principal: NamedDependency[Principal], now: NamedDependency[datetime]
+    ) -> RetentionOut:
+        """One record with its custody, destruction and verification events and their audit chain entries."""
+        return RetentionOut.of(await service.get_record(record_id, viewer=principal.viewer, now=now))
+
+    @post("/{record_id:int}/events", operation_id="recordRetentionEvent")
+    async def record_event(
+        self,
+        request: Request[Any, Any, Any],
+        record_id: FromPath[int],
+        data: JSONBody[RetentionEventIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[RetentionOut]:
+        """Custody (warehouse, dispatcher), destruction (also the customer, for its own parts),
+        verification and close (compliance only). Nothing is ever edited: corrections are new events."""
+
+        async def record() -> RetentionOut:
+            body = data.root
+            details = body.model_dump(mode="python", exclude={"type"}, exclude_none=True)
+            view = await service.record_event(
+                record_id, EventType(body.type), details, actor=principal.username, role=principal.role.value,
+                now=now, viewer=principal.viewer,
+            )  # fmt: skip
+            return RetentionOut.of(view)
+
+        return await run_once(request, principal, data, record, key=idempotency_key, now=now)
+
+    @get("/{record_id:int}/certificate", operation_id="retentionCertificate", media_type=MediaType.HTML)
+    async def certificate(
+        self, record_id: FromPath[int], principal: NamedDependency[Principal], now: NamedDependency[datetime]
+    ) -> str:
+        """A printable certificate: every field of the record and the audit chain entries that prove it."""
+        record = await service.get_record(record_id, viewer=principal.viewer, now=now)
+        destruction = next(
+            (e.details for e in reversed(record.events) if e.event == EventType.DESTRUCTION), None
+        )
+        last_seq = max((p.seq for p in record.audit), default=0)
+        checkpoint = next((c for c in await audit.list_checkpoints() if c.seq >= last_seq), None)
+        return _TEMPLATES.get_template("certificate.html").render(
+            record=record, destruction=destruction, checkpoint=checkpoint,
+            public_key=audit.keys().public_key_hex, printed_at=now.isoformat(),
+        )  # fmt: skip
+
+
+class ComplianceController(Controller):
+    path = "/compliance"
+    tags = ["compliance"]
+    guards = [allow(Role.COMPLIANCE, Role.ADMIN)]
+
+    @get("/secure-media/report", operation_id="secureMediaReport", media_type=MediaType.JSON)
+    async def report(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        now: NamedDependency[datetime],
+        customer: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        """Totals by state, overdue count, ageing of undestroyed parts (0-7, 8-30, 31-90, over 90 days)
+        and every record; ``Accept: text/csv`` gives the records as CSV."""
+        report = await service.report(customer=customer, viewer=None, now=now, limit=settings.report_max_rows)
+        if "text/csv" in request.headers.get("accept", ""):
+            return Response(
+                _csv(report, now),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="secure-media-{now:%Y%m%d}.csv"'},
+            )
+        return Response(ReportOut.of(report).model_dump(mode="json"))
+
+
+def _csv(report: service.Report, now: datetime) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for item in report.items:
+        row = {name: getattr(item, name, None) for name in CSV_COLUMNS}
+        row["age_bucket"] = age_bucket(item.created_at, now)
+        writer.writerow(["" if row[name] is None else row[name] for name in CSV_COLUMNS])
+    return out.getvalue()

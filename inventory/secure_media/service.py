@@ -1,0 +1,403 @@
+"""Retention records: created when a secure part is issued for a retention customer, then custody,
+destruction, verification and closing as append-only events, each also in the audit chain.
+
+``viewer`` confines a customer user to its own company's records (NotFound for anything else).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from inventory.audit import log as audit
+from inventory.audit.chain import canonical_json
+from inventory.audit.tables import AuditEntry
+from inventory.customers.tables import Customer, Site
+from inventory.errors import InvalidRequest, NotFound, NotPermitted
+from inventory.persistence import write_transaction
+from inventory.secure_media.rules import (
+    AGE_BUCKETS,
+    DestructionRecord,
+    EventType,
+    RetentionState,
+    age_bucket,
+    check_destruction,
+    is_overdue,
+    next_state,
+)
+from inventory.secure_media.tables import RetentionEvent, RetentionRecord
+from inventory.stock.model import MovementKind, UnitStatus
+from inventory.stock.positions import MovementEntry, record_movements
+from inventory.stock.tables import Part, StockUnit
+from inventory.tickets.tables import Ticket
+
+WHO_MAY: dict[EventType, frozenset[str]] = {
+    EventType.CUSTODY: frozenset({"warehouse", "dispatcher"}),
+    EventType.DESTRUCTION: frozenset({"customer", "warehouse", "dispatcher"}),
+    EventType.VERIFICATION: frozenset({"compliance"}),
+    EventType.CLOSE: frozenset({"compliance"}),
+}
+"""Which roles may record which event (a customer only on its own records)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPosition:
+    seq: int
+    action: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    id: int
+    event: str
+    details: dict[str, Any]
+    actor: str
+    actor_role: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionView:
+    id: int
+    ticket: int
+    customer: str
+    customer_name: str
+    site: str
+    asset_serial: str | None
+    part_number: str
+    failed_serial: str
+    media_type: str
+    classification_level: str
+    custodian: str
+    state: str
+    overdue: bool
+    age_days: int
+    created_at: datetime
+    destruction_due: datetime
+    events: list[EventView] = field(default_factory=list)
+    audit: list[AuditPosition] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    generated_at: datetime
+    total: int
+    by_state: dict[str, int]
+    overdue: int
+    undestroyed_by_age: dict[str, int]
+    items: list[RetentionView]
+
+
+async def retain_failed_unit(
+    *, ticket_id: int, part_id: int, failed_serial: str, actor: str, now: datetime, destruction_days: int
+) -> int:
+    """Open a retention record for a failed unit that stays with the customer; call inside the issue's
+    transaction. The failed unit shows as ``retained_by_customer`` in its traceability history."""
+    ticket = (
+        await Ticket.select(Ticket.customer, Ticket.site, Ticket.asset).where(Ticket.id == ticket_id).first()
+    )
+    customer = (
+        await Customer.select(Customer.name, Customer.classification_level)
+        .where(Customer.id == ticket["customer"])
+        .first()
+    )
+    site = await Site.select(Site.name).where(Site.id == ticket["site"]).first()
+    part = await Part.select(Part.category).where(Part.id == part_id).first()
+    await _mark_unit_retained(part_id, failed_serial, ticket_id, actor, now)
+    record_id = (
+        await RetentionRecord.insert(
+            RetentionRecord(
+                ticket=ticket_id,
+                customer=ticket["customer"],
+                site=ticket["site"],
+                asset=ticket["asset"],
+                part=part_id,
+                failed_serial=failed_serial,
+                media_type=part["category"],
+                classification_level=customer["classification_level"],
+                custodian=f"{customer['name']}, {site['name']}",
+                state=RetentionState.RETAINED.value,
+                created_at=now,
+                destruction_due=now + timedelta(days=destruction_days),
+                created_by=actor,
+            )
+        ).returning(RetentionRecord.id)
+    )[0]["id"]
+    await audit.append(
+        "retention.created",
+        f"retention:{record_id}",
+        {"ticket": ticket_id, "part": part_id, "failed_serial": failed_serial, "due_days": destruction_days},
+        actor=actor,
+        at=now,
+    )
+    return record_id
+
+
+async def record_event(
+    record_id: int,
+    event: EventType,
+    details: dict[str, Any],
+    *,
+    actor: str,
+    role: str,
+    now: datetime,
+    viewer: str | None,
+) -> RetentionView:
+    """Add a custody, destruction, verification or close event.
+
+    Raises:
+        NotFound: no such record, or not the viewer's.
+        NotPermitted: the role may not record this event.
+        InvalidTransition: the event is impossible in the record's state.
+        InvalidRequest: incomplete or incoherent details (e.g. the validator is the performer).
+    """
+    if role not in WHO_MAY[event]:
+        raise NotPermitted(f"the {role} role may not record a {event} event", allowed=sorted(WHO_MAY[event]))
+    async with write_transaction():
+        record = await _lock(record_id, viewer)
+        state = RetentionState(record["state"])
+        clean = await _checked_details(record, event, details, actor=actor, now=now)
+        target = next_state(state, event, clean)
+        await RetentionEvent.insert(
+            RetentionEvent(
+                record=record_id,
+                event=event.value,
+                details=canonical_json(clean),
+                actor=actor,
+                actor_role=role,
+                recorded_at=now,
+            )
+        )
+        if target is not state:
+            await RetentionRecord.update({RetentionRecord.state: target.value}).where(
+                RetentionRecord.id == record_id
+            )
+        await audit.append(
+            f"retention.{event.value}",
+            f"retention:{record_id}",
+            {"details": clean, "from": state.value, "to": target.value, "role": role},
+            actor=actor,
+            at=now,
+        )
+    return await get_record(record_id, viewer=viewer, now=now)
+
+
+async def get_record(record_id: int, *, viewer: str | None, now: datetime) -> RetentionView:
+    """One record with its events and the audit chain entries that prove them.
+
+    Raises:
+        NotFound: no such record, or not the viewer's.
+    """
+    views = await _views([RetentionRecord.id == record_id], viewer, now, limit=1, offset=0)
+    if not views:
+        raise NotFound(f"retention record {record_id} not found")
+    view = views[0]
+    events = (
+        await RetentionEvent.select().where(RetentionEvent.record == record_id).order_by(RetentionEvent.id)
+    )
+    positions = (
+        await AuditEntry.select(AuditEntry.seq, AuditEntry.action, AuditEntry.hash)
+        .where(AuditEntry.subject == f"retention:{record_id}")
+        .order_by(AuditEntry.seq)
+    )
+    return replace(
+        view,
+        events=[
+            EventView(
+                e["id"], e["event"], json.loads(e["details"]), e["actor"], e["actor_role"], e["recorded_at"]
+            )
+            for e in events
+        ],
+        audit=[AuditPosition(p["seq"], p["action"], p["hash"]) for p in positions],
+    )
+
+
+async def list_records(
+    *,
+    state: RetentionState | None,
+    customer: str | None,
+    overdue: bool | None,
+    viewer: str | None,
+    now: datetime,
+    limit: int,
+    offset: int,
+) -> list[RetentionView]:
+    """Records, oldest first, filtered by state, customer and whether overdue."""
+    conditions = []
+    if state is not None:
+        conditions.append(RetentionRecord.state == state.value)
+    if customer is not None:
+        conditions.append(RetentionRecord.customer.code == customer)
+    if overdue is True:
+        conditions += [
+            RetentionRecord.state == RetentionState.RETAINED.value,
+            RetentionRecord.destruction_due < now,
+        ]
+    elif overdue is False:
+        conditions.append(
+            (RetentionRecord.state != RetentionState.RETAINED.value)
+            | (RetentionRecord.destruction_due >= now)
+        )
+    return await _views(conditions, viewer, now, limit=limit, offset=offset)
+
+
+async def report(*, customer: str | None, viewer: str | None, now: datetime, limit: int) -> Report:
+    """Totals by state, overdue count and the ageing of undestroyed parts, with the records themselves."""
+    conditions = [RetentionRecord.customer.code == customer] if customer is not None else []
+    items = await _views(conditions, viewer, now, limit=limit, offset=0)
+    undestroyed = [item for item in items if item.state == RetentionState.RETAINED]
+    ages = Counter(age_bucket(item.created_at, now) for item in undestroyed)
+    return Report(
+        generated_at=now,
+        total=len(items),
+        by_state={state.value: sum(item.state == state for item in items) for state in RetentionState},
+        overdue=sum(item.overdue for item in items),
+        undestroyed_by_age={label: ages.get(label, 0) for label, _low, _high in AGE_BUCKETS},
+        items=items,
+    )
+
+
+async def _views(
+    conditions: list, viewer: str | None, now: datetime, *, limit: int, offset: int
+) -> list[RetentionView]:
+    query = (
+        RetentionRecord.select(
+            RetentionRecord.id,
+            RetentionRecord.ticket,
+            RetentionRecord.customer.code.as_alias("customer"),
+            RetentionRecord.customer.name.as_alias("customer_name"),
+            RetentionRecord.site.code.as_alias("site"),
+            RetentionRecord.asset.serial.as_alias("asset_serial"),
+            RetentionRecord.part.part_number.as_alias("part_number"),
+            RetentionRecord.failed_serial,
+            RetentionRecord.media_type,
+            RetentionRecord.classification_level,
+            RetentionRecord.custodian,
+            RetentionRecord.state,
+            RetentionRecord.created_at,
+            RetentionRecord.destruction_due,
+        )
+        .order_by(RetentionRecord.created_at)
+        .order_by(RetentionRecord.id)
+    )
+    for condition in conditions:
+        query = query.where(condition)
+    if viewer is not None:
+        query = query.where(RetentionRecord.customer.code == viewer)
+    rows = await query.limit(limit).offset(offset)
+    return [
+        RetentionView(
+            **row,
+            overdue=is_overdue(RetentionState(row["state"]), row["destruction_due"], now),
+            age_days=(now - row["created_at"]).days,
+        )
+        for row in rows
+    ]
+
+
+async def _lock(record_id: int, viewer: str | None) -> dict:
+    query = RetentionRecord.select(RetentionRecord.id, RetentionRecord.state).where(
+        RetentionRecord.id == record_id
+    )
+    if viewer is not None:
+        query = query.where(RetentionRecord.customer.code == viewer)
+    if await query.first() is None:
+        raise NotFound(f"retention record {record_id} not found")
+    await RetentionRecord.raw("UPDATE retention_record SET state = state WHERE id = {}", record_id)
+    return (
+        await RetentionRecord.select(RetentionRecord.id, RetentionRecord.state, RetentionRecord.created_at)
+        .where(RetentionRecord.id == record_id)
+        .first()
+    )
+
+
+async def _checked_details(
+    record: dict, event: EventType, details: dict[str, Any], *, actor: str, now: datetime
+) -> dict[str, Any]:
+    record_id = record["id"]
+    corrects = details.get("corrects")
+    if corrects is not None and not await RetentionEvent.exists().where(
+        (RetentionEvent.id == corrects) & (RetentionEvent.record == record_id)
+    ):
+        raise InvalidRequest(f"event {corrects} of this record does not exist", field="corrects")
+    if event is EventType.DESTRUCTION:
+        fields = {name: details.get(name) for name in DestructionRecord.__slots__}
+        try:
+            destroyed = DestructionRecord(**fields)  # type: ignore[arg-type]
+        except TypeError as exc:
+            raise InvalidRequest("incomplete destruction record", field="destruction") from exc
+        check_destruction(destroyed, now=now)
+        if destroyed.performed_at < record["created_at"]:
+            raise InvalidRequest("the part was destroyed before it was retained", field="performed_at")
+    if event is EventType.VERIFICATION:
+        destruction = (
+            await RetentionEvent.select(RetentionEvent.details)
+            .where(
+                (RetentionEvent.record == record_id) & (RetentionEvent.event == EventType.DESTRUCTION.value)
+            )
+            .order_by(RetentionEvent.id, ascending=False)
+            .first()
+        )
+        if destruction is not None:
+            done = json.loads(destruction["details"])
+            if actor in {done.get("performed_by"), done.get("validated_by")}:
+                raise InvalidRequest("the verifier cannot be the performer or validator", field="actor")
+    return details
+
+
+async def _mark_unit_retained(part_id: int, serial: str, ticket_id: int, actor: str, now: datetime) -> None:
+    """The failed unit's traceability: known units move to ``retained_by_customer``; a unit we never
+    stocked (it came with the product) gets a row so that its history starts here."""
+    unit = (
+        await StockUnit.select(StockUnit.id, StockUnit.status, StockUnit.batch_number)
+        .where((StockUnit.part == part_id) & (StockUnit.serial == serial))
+        .first()
+    )
+    if unit is not None and unit["status"] not in {UnitStatus.ISSUED, UnitStatus.RETAINED_BY_CUSTOMER}:
+        raise InvalidRequest(
+            f"failed unit {serial} is {unit['status']} in stock, not in the field", field="failed_serial"
+        )
+    if unit is None:
+        unit_id = (
+            await StockUnit.insert(
+                StockUnit(
+                    part=part_id,
+                    serial=serial,
+                    box_number="",
+                    batch_number="",
+                    depot=None,
+                    status=UnitStatus.RETAINED_BY_CUSTOMER.value,
+                    received_at=now,
+                    updated_at=now,
+                )
+            ).returning(StockUnit.id)
+        )[0]["id"]
+        batch, previous = "", None
+    else:
+        unit_id, batch, previous = unit["id"], unit["batch_number"], unit["status"]
+        await StockUnit.update(
+            {StockUnit.status: UnitStatus.RETAINED_BY_CUSTOMER.value, StockUnit.updated_at: now}
+        ).where(StockUnit.id == unit_id)
+    await record_movements(
+        [
+            MovementEntry(
+                MovementKind.STATUS_CHANGE,
+                part_id,
+                batch,
+                1,
+                None,
+                previous,
+                None,
+                UnitStatus.RETAINED_BY_CUSTOMER,
+                unit_id=unit_id,
+            )
+        ],
+        actor=actor,
+        now=now,
+        reason="failed data-bearing unit kept by the customer for destruction under record",
+        reference=f"ticket:{ticket_id}",
+    )
