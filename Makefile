@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run test lint format bench clean
+.PHONY: install migrate demo run test lint format bench bench-inventory bench-routing clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,6 +38,10 @@ format: install
 
 bench: install
 	$(BIN)/python -m inventory.bench
+
+SHARED ?= ../shared/benchdata
+bench-routing: install
+	$(BIN)/python -m routing.bench --instances $(SHARED)/solomon --bks $(SHARED)/BKS.csv --time-limits 1,5
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

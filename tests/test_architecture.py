@@ -21,7 +21,17 @@ PURE_MODULES = [
     "inventory/tickets/sla.py",
     "inventory/tickets/delivery.py",
     "inventory/customers/warranty.py",
+    "inventory/tickets/priority.py",
+    "inventory/tickets/sourcing.py",
+    "inventory/secure_media/rules.py",
+    "inventory/audit/chain.py",
     "routing/travel.py",
+    "routing/model.py",
+    "routing/errors.py",
+    "routing/check.py",
+    "routing/schedule.py",
+    "routing/urgent.py",
+    "routing/solomon.py",
 ]
 FORBIDDEN = ("litestar", "piccolo", "pydantic", "ortools", "api", "asyncpg", "aiosqlite")
 
@@ -36,6 +46,20 @@ def test_pure_modules_import_no_framework(module):
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert not imported & set(FORBIDDEN), imported & set(FORBIDDEN)
+
+
+def test_ortools_is_imported_in_exactly_one_module():
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for path in ROOT.glob("*/**/*.py")
+        if ".venv" not in path.parts and "ortools" in {
+            (node.module or "").split(".")[0] if isinstance(node, ast.ImportFrom) else alias.name.split(".")[0]
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in (node.names if isinstance(node, ast.Import) else [node])
+        }
+    )
+    assert importers == ["routing/ortools_solver.py"]
 
 
 def test_packages_resolve_inside_the_repository():

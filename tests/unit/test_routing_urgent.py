@@ -1,0 +1,133 @@
+"""Urgent 4-hour insertion into a day's plan: never makes another stop late, answers fast."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from routing.check import check_plan
+from routing.model import (
+    Location,
+    RoutePlan,
+    RoutingProblem,
+    SolveStats,
+    SolveStatus,
+    Stop,
+    TimeWindow,
+    UnassignedReason,
+    Vehicle,
+)
+from routing.schedule import schedule_route
+from routing.solver import insert_urgent, solve
+from routing.travel import Point
+
+HOUR = 3600
+
+
+def day_plan(vehicles: int, stops: int, seed: int = 1) -> tuple[RoutingProblem, RoutePlan]:
+    """A synthetic regional day: 5 depots, ``stops`` sites within ~40 km, chunked routes (no solver)."""
+    rng = random.Random(seed)
+    depots = [Location(f"d{k}", Point(31.22 + 0.04 * k, 121.42 + 0.03 * k)) for k in range(5)]
+    sites = [
+        Location(f"site{k}", Point(31.2 + rng.random() * 0.2, 121.4 + rng.random() * 0.2))
+        for k in range(stops)
+    ]
+    all_stops = tuple(
+        Stop(
+            f"s{k}",
+            5 + k,
+            600,
+            (rng.randint(1, 20), rng.randint(1, 50)),
+            TimeWindow(9 * HOUR, 18 * HOUR) if k % 3 else TimeWindow(9 * HOUR, 13 * HOUR),
+        )
+        for k in range(stops)
+    )
+    fleet = tuple(
+        Vehicle(f"v{k}", k % 5, k % 5, (800, 3000), TimeWindow(8 * HOUR, 19 * HOUR), max_working=10 * HOUR)
+        for k in range(vehicles)
+    )
+    problem = RoutingProblem.from_locations(depots + sites, all_stops, fleet)
+    per = stops // vehicles
+    routes = []
+    for k, vehicle in enumerate(fleet):
+        chunk = _nearest_first(problem, vehicle.start, all_stops[k * per : (k + 1) * per])
+        route = schedule_route(problem, vehicle, chunk)
+        assert route is not None
+        routes.append(route)
+    stats = SolveStats("synthetic", "test", 0.0, SolveStatus.SOLVED, 0, 1.0)
+    plan = RoutePlan(tuple(routes), {}, 0, stats)
+    assert check_plan(problem, plan) == []
+    return problem, plan
+
+
+def _nearest_first(problem: RoutingProblem, start: int, stops) -> list[Stop]:
+    """Morning-window stops first, each group in nearest-neighbour order."""
+    ordered, here = [], start
+    for group in (
+        [s for s in stops if s.window.end < 18 * HOUR],
+        [s for s in stops if s.window.end >= 18 * HOUR],
+    ):
+        while group:
+            nxt = min(group, key=lambda s: problem.seconds[here][s.location])
+            group.remove(nxt)
+            ordered.append(nxt)
+            here = nxt.location
+    return ordered
+
+
+def test_insertion_keeps_every_other_stop_on_time_and_answers_under_a_second_at_p95() -> None:
+    problem, plan = day_plan(50, 500)
+    rng = random.Random(7)
+    timings, feasible = [], 0
+    for k in range(40):
+        now = rng.randint(9 * HOUR, 14 * HOUR)
+        site = rng.randrange(5, problem.size)
+        stop = Stop(f"urgent{k}", site, 900, (5, 10), TimeWindow(now, now + 4 * HOUR))
+        started = time.perf_counter()
+        answer = insert_urgent(
+            plan, problem, stop, pickup_location=rng.randrange(5), now=now, pickup_service=300
+        )
+        timings.append(time.perf_counter() - started)
+        assert answer.due == now + 4 * HOUR
+        if not answer.feasible:
+            assert answer.reason in set(UnassignedReason)
+            continue
+        feasible += 1
+        assert now <= answer.pickup_time < answer.eta <= answer.due
+        assert check_plan(answer.problem, answer.plan) == []
+        before = {v.stop_id: v for r in plan.routes for v in r.visits}
+        for route in answer.plan.routes:
+            for visit in route.visits:
+                if visit.stop_id in before:
+                    assert visit.start <= problem.stops[int(visit.stop_id[1:])].latest_start
+                    if before[visit.stop_id].departure < now:  # already done: untouched
+                        assert visit == before[visit.stop_id]
+    timings.sort()
+    assert feasible >= 30
+    assert timings[int(0.95 * len(timings)) - 1] < 1.0
+
+
+def test_a_dedicated_run_when_no_route_can_take_it_and_a_reason_when_nothing_can() -> None:
+    seconds = [[0, 600, 1200], [600, 0, 600], [1200, 600, 0]]
+    metres = [[row * 10 for row in r] for r in seconds]
+    busy = Stop("busy", 1, 3 * HOUR, window=TimeWindow(9 * HOUR, 9 * HOUR))
+    fleet = (
+        Vehicle("v0", 0, 0, (10,), TimeWindow(8 * HOUR, 18 * HOUR)),
+        Vehicle("v1", 0, 0, (10,), TimeWindow(8 * HOUR, 18 * HOUR)),
+    )
+    problem = RoutingProblem(seconds, metres, (busy,), fleet, dimensions=("kg",))
+    plan = solve(problem, time_limit_s=0.2)
+    now = 9 * HOUR
+    urgent = Stop("u", 2, 600, (5,), TimeWindow(now, now + HOUR))
+    answer = insert_urgent(plan, problem, urgent, pickup_location=0, now=now)
+    assert answer.feasible
+    assert answer.dedicated
+    assert answer.vehicle_id not in {r.vehicle_id for r in plan.routes}
+    assert answer.pickup_time == now
+    assert answer.eta == now + 1200
+    too_far = Stop("far", 2, 600, (5,), TimeWindow(now, now + 600))
+    late = insert_urgent(plan, problem, too_far, pickup_location=0, now=now)
+    assert not late.feasible
+    assert late.reason is UnassignedReason.WINDOW_UNREACHABLE
+    heavy = insert_urgent(plan, problem, Stop("h", 2, 0, (50,)), pickup_location=0, now=now)
+    assert heavy.reason is UnassignedReason.NO_CAPACITY
