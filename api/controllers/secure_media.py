@@ -48,11 +48,16 @@ class RetentionController(Controller):
         record_state: Annotated[RetentionState | None, QueryParameter(name="state")] = None,
         customer: FromQuery[str | None] = None,
         overdue: FromQuery[bool | None] = None,
+        min_age_days: Annotated[int | None, QueryParameter(ge=0, le=36_500)] = None,
+        max_age_days: Annotated[int | None, QueryParameter(ge=0, le=36_500)] = None,
     ) -> Page[RetentionOut]:
-        """Failed secure parts kept by customers, oldest first; customers see only their own."""
+        """Failed secure parts kept by customers, oldest first; customers see only their own.
+
+        Filters: ``state``, ``customer``, ``overdue``, and age in days (``min_age_days``, ``max_age_days``).
+        """
         rows = await service.list_records(
             state=record_state, customer=customer, overdue=overdue, viewer=principal.viewer, now=now,
-            limit=page.fetch, offset=page.offset,
+            limit=page.fetch, offset=page.offset, min_age_days=min_age_days, max_age_days=max_age_days,
         )  # fmt: skip
         return page_of([RetentionOut.of(row) for row in rows], page)
 

@@ -225,9 +225,15 @@ async def list_records(
     now: datetime,
     limit: int,
     offset: int,
+    min_age_days: int | None = None,
+    max_age_days: int | None = None,
 ) -> list[RetentionView]:
-    """Records, oldest first, filtered by state, customer and whether overdue."""
+    """Records, oldest first, filtered by state, customer, age in whole days and whether overdue."""
     conditions = []
+    if min_age_days is not None:
+        conditions.append(RetentionRecord.created_at <= now - timedelta(days=min_age_days))
+    if max_age_days is not None:
+        conditions.append(RetentionRecord.created_at > now - timedelta(days=max_age_days + 1))
     if state is not None:
         conditions.append(RetentionRecord.state == state.value)
     if customer is not None:

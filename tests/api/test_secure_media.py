@@ -243,6 +243,10 @@ async def test_overdue_ageing_filters_and_csv(client, sworld, clock):
         )
     ).json()
     assert len(by_state["items"]) == 4
+    aged = await client.get(
+        "/api/v1/secure-media/retentions", params={"min_age_days": 8, "max_age_days": 90}, headers=compliance
+    )
+    assert sorted(r["failed_serial"] for r in aged.json()["items"]) == ["OLD-B", "OLD-C"]
     exported = await client.get(
         "/api/v1/compliance/secure-media/report", headers={**compliance, "Accept": "text/csv"}
     )
