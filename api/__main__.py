@@ -156,7 +156,8 @@ async def _load_demo(settings: Settings, now: datetime, *, if_empty: bool) -> in
         f"demo loaded: {summary.depots} depots, {summary.parts} parts, "
         f"{summary.serialized_units} serialized units, {summary.bulk_quantity} bulk items, "
         f"{summary.customers} customers, {summary.sites} sites, {summary.assets} assets, "
-        f"{summary.tickets} tickets, {summary.retained_parts} retained secure parts, {summary.users} users"
+        f"{summary.tickets} tickets, {summary.retained_parts} retained secure parts, "
+        f"{summary.vehicles} vehicles, {summary.engineers} engineers, {summary.users} users"
     )
     return 0
 

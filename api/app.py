@@ -16,6 +16,7 @@ from api.controllers.accounts import TokenController, UserController
 from api.controllers.audit import AuditController
 from api.controllers.catalogue import DepotController, PartController
 from api.controllers.customers import AssetController, CustomerController
+from api.controllers.fleet import EngineerController, VehicleController
 from api.controllers.health import health, readiness
 from api.controllers.secure_media import ComplianceController, RetentionController
 from api.controllers.stock import StockController
@@ -74,6 +75,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             AuditController,
             RetentionController,
             ComplianceController,
+            VehicleController,
+            EngineerController,
         ],
     )
     app = Litestar(

@@ -21,6 +21,7 @@ PICCOLO_APPS = [
     "inventory.tickets.piccolo_app",
     "inventory.audit.piccolo_app",
     "inventory.secure_media.piccolo_app",
+    "routing.piccolo_app",
     "api.piccolo_app",
 ]
 """Piccolo app modules, in dependency order; ``piccolo_conf.APP_REGISTRY`` uses the same list."""

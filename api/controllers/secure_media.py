@@ -28,10 +28,24 @@ _TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
 )
 CSV_COLUMNS = (
-    "id", "customer", "customer_name", "site", "asset_serial", "part_number", "failed_serial", "media_type",
-    "classification_level", "custodian", "state", "overdue", "age_days", "age_bucket", "created_at",
-    "destruction_due", "ticket",
-)  # fmt: skip
+    "id",
+    "customer",
+    "customer_name",
+    "site",
+    "asset_serial",
+    "part_number",
+    "failed_serial",
+    "media_type",
+    "classification_level",
+    "custodian",
+    "state",
+    "overdue",
+    "age_days",
+    "age_bucket",
+    "created_at",
+    "destruction_due",
+    "ticket",
+)
 
 
 class RetentionController(Controller):
@@ -56,9 +70,16 @@ class RetentionController(Controller):
         Filters: ``state``, ``customer``, ``overdue``, and age in days (``min_age_days``, ``max_age_days``).
         """
         rows = await service.list_records(
-            state=record_state, customer=customer, overdue=overdue, viewer=principal.viewer, now=now,
-            limit=page.fetch, offset=page.offset, min_age_days=min_age_days, max_age_days=max_age_days,
-        )  # fmt: skip
+            state=record_state,
+            customer=customer,
+            overdue=overdue,
+            viewer=principal.viewer,
+            now=now,
+            limit=page.fetch,
+            offset=page.offset,
+            min_age_days=min_age_days,
+            max_age_days=max_age_days,
+        )
         return page_of([RetentionOut.of(row) for row in rows], page)
 
     @get("/{record_id:int}", operation_id="getRetention")
@@ -85,9 +106,14 @@ class RetentionController(Controller):
             body = data.root
             details = body.model_dump(mode="python", exclude={"type"}, exclude_none=True)
             view = await service.record_event(
-                record_id, EventType(body.type), details, actor=principal.username, role=principal.role.value,
-                now=now, viewer=principal.viewer,
-            )  # fmt: skip
+                record_id,
+                EventType(body.type),
+                details,
+                actor=principal.username,
+                role=principal.role.value,
+                now=now,
+                viewer=principal.viewer,
+            )
             return RetentionOut.of(view)
 
         return await run_once(request, principal, data, record, key=idempotency_key, now=now)
@@ -104,9 +130,12 @@ class RetentionController(Controller):
         last_seq = max((p.seq for p in record.audit), default=0)
         checkpoint = next((c for c in await audit.list_checkpoints() if c.seq >= last_seq), None)
         return _TEMPLATES.get_template("certificate.html").render(
-            record=record, destruction=destruction, checkpoint=checkpoint,
-            public_key=audit.keys().public_key_hex, printed_at=now.isoformat(),
-        )  # fmt: skip
+            record=record,
+            destruction=destruction,
+            checkpoint=checkpoint,
+            public_key=audit.keys().public_key_hex,
+            printed_at=now.isoformat(),
+        )
 
 
 class ComplianceController(Controller):

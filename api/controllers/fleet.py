@@ -1,0 +1,84 @@
+"""The courier fleet and the field engineers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody
+
+from api.idempotency import IdempotencyKey, run_once
+from api.pagination import Page, PageRequest, page_of
+from api.schemas.fleet import EngineerIn, EngineerOut, VehicleIn, VehicleOut
+from api.security import STAFF, Principal, Role, allow
+from routing import fleet
+
+PLANNERS = (Role.ADMIN, Role.DISPATCHER)
+
+
+class VehicleController(Controller):
+    path = "/vehicles"
+    tags = ["fleet"]
+    guards = [allow(*STAFF)]
+
+    @get(operation_id="listVehicles")
+    async def list_vehicles(
+        self, page: NamedDependency[PageRequest], depot: FromQuery[str | None] = None
+    ) -> Page[VehicleOut]:
+        """Courier vehicles by code, of one depot if given."""
+        rows = await fleet.list_vehicles(depot=depot, limit=page.fetch, offset=page.offset)
+        return page_of([VehicleOut.model_validate(row, from_attributes=True) for row in rows], page)
+
+    @post(operation_id="addVehicle", guards=[allow(*PLANNERS)])
+    async def add_vehicle(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[VehicleIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[VehicleOut]:
+        """Register a vehicle at a depot with its weight and volume capacity and its shift."""
+
+        async def add() -> VehicleOut:
+            return VehicleOut.model_validate(
+                await fleet.add_vehicle(data.to_record(), now=now), from_attributes=True
+            )
+
+        return await run_once(request, principal, data, add, key=idempotency_key, now=now)
+
+
+class EngineerController(Controller):
+    path = "/engineers"
+    tags = ["fleet"]
+    guards = [allow(*STAFF)]
+
+    @get(operation_id="listEngineers")
+    async def list_engineers(
+        self,
+        page: NamedDependency[PageRequest],
+        depot: FromQuery[str | None] = None,
+        skill: FromQuery[str | None] = None,
+    ) -> Page[EngineerOut]:
+        """Field engineers by code, of one home depot and with one skill if given."""
+        rows = await fleet.list_engineers(depot=depot, skill=skill, limit=page.fetch, offset=page.offset)
+        return page_of([EngineerOut.model_validate(row, from_attributes=True) for row in rows], page)
+
+    @post(operation_id="addEngineer", guards=[allow(*PLANNERS)])
+    async def add_engineer(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[EngineerIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[EngineerOut]:
+        """Register an engineer with home depot, skills, shift and daily working-hours limit."""
+
+        async def add() -> EngineerOut:
+            record = await fleet.add_engineer(data.to_record(), now=now)
+            return EngineerOut.model_validate(record, from_attributes=True)
+
+        return await run_once(request, principal, data, add, key=idempotency_key, now=now)

@@ -1,0 +1,59 @@
+"""Vehicles and engineers."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from api.schemas.base import Code, RequestModel, ResponseModel
+from routing.fleet import EngineerRecord, VehicleRecord
+
+Skill = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+
+
+class VehicleIn(RequestModel):
+    code: Code
+    depot: Code
+    capacity_kg: float = Field(gt=0, le=40_000)
+    capacity_l: float = Field(gt=0, le=100_000)
+    shift_start: time = time(8, 0)
+    shift_end: time = time(19, 0)
+
+    def to_record(self) -> VehicleRecord:
+        return VehicleRecord(**self.model_dump())
+
+
+class VehicleOut(ResponseModel):
+    code: str
+    depot: str
+    capacity_kg: float
+    capacity_l: float
+    shift_start: time
+    shift_end: time
+    active: bool
+
+
+class EngineerIn(RequestModel):
+    code: Code
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    home_depot: Code
+    skills: list[Skill] = Field(default_factory=list, max_length=30)
+    shift_start: time = time(8, 30)
+    shift_end: time = time(18, 30)
+    max_working_minutes: int = Field(default=480, ge=60, le=960)
+
+    def to_record(self) -> EngineerRecord:
+        return EngineerRecord(**{**self.model_dump(), "skills": tuple(self.skills)})
+
+
+class EngineerOut(ResponseModel):
+    code: str
+    name: str
+    home_depot: str
+    skills: list[str]
+    shift_start: time
+    shift_end: time
+    max_working_minutes: int
+    active: bool
