@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import time
 
-from piccolo.columns import Boolean, DoublePrecision, ForeignKey, Integer, OnDelete, Time, Timestamptz, Varchar
+from piccolo.columns import (
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Time,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from inventory.stock.tables import Depot

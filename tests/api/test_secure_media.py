@@ -62,13 +62,22 @@ async def retained_disk(client, sworld, failed_serial="OLD-1", prefix="D") -> di
 
 def destruction(**changes) -> dict:
     return {
-        "type": "destruction", "method": "destroy", "technique": "shred", "tool": "HSM Powerline 450.2",
-        "tool_version": "fw 3.1", "performed_by": "Zhang Wei",
+        "type": "destruction",
+        "method": "destroy",
+        "technique": "shred",
+        "tool": "HSM Powerline 450.2",
+        "tool_version": "fw 3.1",
+        "performed_by": "Zhang Wei",
         "performed_at": local(2026, 11, 24, 11).isoformat(),
-        "location": "BJ-DC1 secure room", "verification_method": "visual inspection of particles <= 2 mm",
-        "verification_result": "pass", "validated_by": "Liu Yang", "certificate_number": "DC-2026-0042",
-        "certificate_sha256": CERT_HASH, "post_sanitization_destination": "certified recycler", **changes,
-    }  # fmt: skip
+        "location": "BJ-DC1 secure room",
+        "verification_method": "visual inspection of particles <= 2 mm",
+        "verification_result": "pass",
+        "validated_by": "Liu Yang",
+        "certificate_number": "DC-2026-0042",
+        "certificate_sha256": CERT_HASH,
+        "post_sanitization_destination": "certified recycler",
+        **changes,
+    }
 
 
 async def event(client, sworld, record_id, role, body):
