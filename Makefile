@@ -38,6 +38,7 @@ format: install
 
 bench: install
 	$(BIN)/python -m inventory.bench
+	$(BIN)/python -m inventory.bench_reservations
 
 SHARED ?= ../shared/benchdata
 bench-routing: install

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +51,7 @@ RECEIPT_UNITS, UNITS_PER_BOX = 1000, 10
 HEALTH_TIMEOUT_S = 60.0
 GOALS = {"availability_p99_ms": 20.0, "receipt_s": 1.0, "generation_s": 180.0}
 
-# Baseline SQL with sqlite3 ``?`` placeholders; `_numbered` turns them into asyncpg's ``$1, $2, ...``.
+# Baseline SQL with sqlite3 ``?`` placeholders; `numbered` turns them into asyncpg's ``$1, $2, ...``.
 AVAILABILITY_SQL = (
     "SELECT d.code AS depot, p.part_number, l.on_hand, l.reserved, l.in_transit, l.defective, l.quarantined "
     "FROM stock_level l JOIN part p ON p.id = l.part JOIN depot d ON d.id = l.depot "
@@ -161,10 +161,7 @@ class DirectDatabase(Protocol):
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
-    engines = options.engines
-    if "postgresql" in engines and not postgres_reachable(options.postgres_url):
-        print(f"PostgreSQL at {_redacted(options.postgres_url)} is unreachable: running SQLite only")
-        engines = tuple(engine for engine in engines if engine != "postgresql")
+    engines = reachable_engines(options.engines, options.postgres_url)
     results = {engine: bench_engine(engine, options) for engine in engines}
     print_results(options, results)
     return 0
@@ -172,26 +169,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m inventory.bench", description=__doc__.split("\n")[0])
-    defaults = Scale()
-    for name in ("depots", "parts", "units", "seed"):
-        parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
-    parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: sqlite,postgresql")
+    add_database_arguments(parser, Scale())
     parser.add_argument("--requests", type=int, default=1000, help="timed availability requests")
     parser.add_argument("--receipts", type=int, default=5, help="timed 1,000-unit receipts")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
-        help="a PostgreSQL database to connect to for CREATE/DROP DATABASE (env BENCH_POSTGRES_URL)",
-    )
     args = parser.parse_args(argv)
-    engines = tuple(engine.strip() for engine in args.engines.split(",") if engine.strip())
-    unknown = sorted(set(engines) - set(ENGINES))
-    if unknown or not engines:
-        parser.error(f"--engines takes {', '.join(ENGINES)}, not {', '.join(unknown) or 'nothing'}")
+    engines = parsed_engines(parser, args.engines)
     if args.requests < 2 or args.receipts < 1:
         parser.error("--requests must be at least 2 (for percentiles), --receipts at least 1")
     return Options(
-        scale=Scale(depots=args.depots, parts=args.parts, units=args.units, seed=args.seed),
+        scale=parsed_scale(args),
         engines=engines,
         requests=args.requests,
         receipts=args.receipts,
@@ -199,10 +185,43 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     )
 
 
+def add_database_arguments(parser: argparse.ArgumentParser, defaults: Scale) -> None:
+    """``--depots --parts --units --seed`` (the scale), ``--engines`` and ``--postgres-url``."""
+    for name in ("depots", "parts", "units", "seed"):
+        parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
+    parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: sqlite,postgresql")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="a PostgreSQL database to connect to for CREATE/DROP DATABASE (env BENCH_POSTGRES_URL)",
+    )
+
+
+def parsed_engines(parser: argparse.ArgumentParser, text: str) -> tuple[str, ...]:
+    """The engines of ``--engines``; exits with a usage error on an unknown one."""
+    engines = tuple(engine.strip() for engine in text.split(",") if engine.strip())
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown or not engines:
+        parser.error(f"--engines takes {', '.join(ENGINES)}, not {', '.join(unknown) or 'nothing'}")
+    return engines
+
+
+def parsed_scale(args: argparse.Namespace) -> Scale:
+    """The `Scale` of ``--depots --parts --units --seed``."""
+    return Scale(depots=args.depots, parts=args.parts, units=args.units, seed=args.seed)
+
+
+def reachable_engines(engines: tuple[str, ...], postgres_url: str) -> tuple[str, ...]:
+    """``engines`` without PostgreSQL if it cannot be reached (and say so)."""
+    if "postgresql" in engines and not postgres_reachable(postgres_url):
+        print(f"PostgreSQL at {_redacted(postgres_url)} is unreachable: running SQLite only")
+        return tuple(engine for engine in engines if engine != "postgresql")
+    return engines
+
+
 def bench_engine(engine: str, options: Options) -> EngineResult:
     """Generate (or reuse) the data, start the server, and time the API against the driver."""
-    database = sqlite_database if engine == "sqlite" else postgres_database
-    with database(options) as (url, generation):
+    with scale_database(engine, options.scale, options.postgres_url) as (url, generation):
         password = secrets.token_urlsafe(24)
         environment = server_environment(url)
         create_user(environment, password)
@@ -211,7 +230,7 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
             direct_database(url) as direct,
             httpx.Client(base_url=base_url, timeout=30.0) as client,
         ):
-            _progress(engine, f"server up at {base_url}")
+            progress(engine, f"server up at {base_url}")
             client.headers["Authorization"] = f"Bearer {bearer_token(client, password)}"
             return measure(engine, options, client, direct, generation)
 
@@ -223,7 +242,7 @@ def measure(
     rng = random.Random(options.scale.seed)
     parts, depots = direct.ids("part", "part_number"), direct.ids("depot", "code")
     part_numbers, depot_codes = sorted(parts), sorted(depots)
-    _progress(engine, f"availability: {options.requests} requests after {WARMUP_REQUESTS} warm-up")
+    progress(engine, f"availability: {options.requests} requests after {WARMUP_REQUESTS} warm-up")
     sample = rng.choices(part_numbers, k=WARMUP_REQUESTS + options.requests)
     warmup, timed = sample[:WARMUP_REQUESTS], sample[WARMUP_REQUESTS:]
     time_availability(client, warmup)
@@ -231,7 +250,7 @@ def measure(
     floor = {path: Timings(tuple(time_get(client, path, FLOOR_REQUESTS))) for path in FLOOR_PATHS}
     direct.time_availability(warmup)
     availability_direct = direct.time_availability(timed)
-    _progress(engine, f"receipts: {options.receipts} of {RECEIPT_UNITS} units, through the API and direct")
+    progress(engine, f"receipts: {options.receipts} of {RECEIPT_UNITS} units, through the API and direct")
     run = secrets.token_hex(4).upper()
     orders = [
         receipt_order(rng, depot_codes, part_numbers, f"{run}{n:03d}") for n in range(2 * options.receipts)
@@ -255,14 +274,21 @@ def measure(
 # --- databases ------------------------------------------------------------------------------------------
 
 
+def scale_database(engine: str, scale: Scale, postgres_url: str) -> AbstractContextManager[tuple[str, str]]:
+    """The URL of a database filled with ``scale`` for the run, and how long generating it took."""
+    if engine == "sqlite":
+        return sqlite_database(scale)
+    return postgres_database(scale, postgres_url)
+
+
 @contextmanager
-def sqlite_database(options: Options) -> Iterator[tuple[str, str]]:
+def sqlite_database(scale: Scale) -> Iterator[tuple[str, str]]:
     """A working copy of the cached scale database (generated on first use), removed afterwards."""
-    cached = _cache_file(options.scale)
+    cached = _cache_file(scale)
     reused = cached.exists()
     if not reused:
-        _progress("sqlite", f"generating {options.scale} into {cached.name} (kept for later runs)")
-        _generate_cache(cached, options.scale)
+        progress("sqlite", f"generating {scale} into {cached.name} (kept for later runs)")
+        _generate_cache(cached, scale)
     generation = json.loads(cached.with_suffix(".json").read_text())["seconds"]
     work = BENCH_DIR / f"run-{os.getpid()}.sqlite3"
     shutil.copyfile(cached, work)
@@ -304,18 +330,18 @@ def _remove_sqlite(path: Path) -> None:
 
 
 @contextmanager
-def postgres_database(options: Options) -> Iterator[tuple[str, str]]:
+def postgres_database(scale: Scale, admin_url: str) -> Iterator[tuple[str, str]]:
     """A fresh database filled with the scale data, dropped at the end whatever happens."""
     name = f"spareline_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    asyncio.run(_postgres_admin(options.postgres_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(_postgres_admin(admin_url, f'CREATE DATABASE "{name}"'))
     try:
-        url = urlunsplit(urlsplit(options.postgres_url)._replace(path=f"/{name}"))
-        _progress("postgresql", f"generating {options.scale} into {name}")
-        summary = generate(url, options.scale)
+        url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+        progress("postgresql", f"generating {scale} into {name}")
+        summary = generate(url, scale)
         yield url, f"{summary.seconds:.1f}"
     finally:
-        asyncio.run(_postgres_admin(options.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        _progress("postgresql", f"dropped {name}")
+        asyncio.run(_postgres_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        progress("postgresql", f"dropped {name}")
 
 
 async def _postgres_admin(url: str, statement: str) -> None:
@@ -357,10 +383,13 @@ def server_environment(url: str) -> dict[str, str]:
     }
 
 
-def create_user(environment: dict[str, str], password: str) -> None:
-    """``python -m api create-user benchuser warehouse``, as an operator would."""
-    result = subprocess.run(
-        [sys.executable, "-m", "api", "create-user", "benchuser", "warehouse"],
+def create_user(
+    environment: dict[str, str], password: str, username: str = USERNAME, role: str = "warehouse"
+) -> None:
+    """``python -m api create-user benchuser warehouse`` (by default), as an operator would."""
+    # A fixed command: this interpreter and our CLI, with a user name and role chosen in this package.
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "api", "create-user", username, role],
         env={**environment, "SPARELINE_PASSWORD": password},
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -414,8 +443,8 @@ def _wait_healthy(base_url: str, server: subprocess.Popen[bytes], log_path: Path
     raise RuntimeError(f"the server did not answer /health within {HEALTH_TIMEOUT_S:.0f} s; see {log_path}")
 
 
-def bearer_token(client: httpx.Client, password: str) -> str:
-    response = client.post("/api/v1/auth/token", json={"username": USERNAME, "password": password})
+def bearer_token(client: httpx.Client, password: str, username: str = USERNAME) -> str:
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
     response.raise_for_status()
     return response.json()["access_token"]
 
@@ -570,7 +599,7 @@ class PostgresDirect:
         return seconds
 
     async def _availability(self, part_number: str) -> None:
-        await self._connection.fetch(_numbered(AVAILABILITY_SQL), part_number)
+        await self._connection.fetch(numbered(AVAILABILITY_SQL), part_number)
 
     async def _receive(self, order: ReceiptOrder, depot_id: int, part_id: int) -> None:
         """Receipt row, units and movements (each one INSERT ... SELECT FROM unnest), level upsert."""
@@ -578,7 +607,7 @@ class PostgresDirect:
         serials, boxes, batches = (list(column) for column in zip(*order.units, strict=True))
         async with db.transaction():
             receipt_id = await db.fetchval(
-                _numbered(RECEIPT_SQL), depot_id, SUPPLIER, order.reference, now, USERNAME, len(serials)
+                numbered(RECEIPT_SQL), depot_id, SUPPLIER, order.reference, now, USERNAME, len(serials)
             )
             units = await db.fetch(
                 PG_UNITS_SQL,
@@ -600,10 +629,10 @@ class PostgresDirect:
                 [row["id"] for row in units],
                 [row["batch_number"] for row in units],
             )
-            await db.execute(_numbered(LEVEL_SQL), depot_id, part_id, len(units))
+            await db.execute(numbered(LEVEL_SQL), depot_id, part_id, len(units))
 
 
-def _numbered(sql: str) -> str:
+def numbered(sql: str) -> str:
     """sqlite3 ``?`` placeholders as asyncpg's ``$1, $2, ...``."""
     pieces = sql.split("?")
     return "".join(f"{piece}${number}" for number, piece in enumerate(pieces[:-1], start=1)) + pieces[-1]
@@ -624,13 +653,18 @@ def print_results(options: Options, results: dict[str, EngineResult]) -> None:
         [label, *(column[index][1] for column in columns), goal]
         for index, (label, _, goal) in enumerate(columns[0])
     ]
+    print_table(rows)
+    for engine, result in results.items():
+        print(f"{engine}: {_verdict(result)}")
+
+
+def print_table(rows: Sequence[Sequence[str]]) -> None:
+    """Rows of cells as an aligned text table; the first row is the header."""
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     for index, row in enumerate(rows):
         print(" | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
         if index == 0:
             print("-|-".join("-" * width for width in widths))
-    for engine, result in results.items():
-        print(f"{engine}: {_verdict(result)}")
 
 
 def _metrics(r: EngineResult) -> list[tuple[str, str, str]]:
@@ -668,7 +702,7 @@ def _verdict(result: EngineResult) -> str:
     return ", ".join(f"{name} {'met' if met else 'MISSED'}" for name, met in checks)
 
 
-def _progress(engine: str, message: str) -> None:
+def progress(engine: str, message: str) -> None:
     print(f"[{engine}] {message}", flush=True)
 
 

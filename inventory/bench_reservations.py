@@ -1,0 +1,878 @@
+"""Reservation throughput and latency under concurrency, through the API and straight through the driver.
+
+``python -m inventory.bench_reservations [--engines sqlite,postgresql] [--clients 32] [--duration-s 15 |
+--requests N] [--depots 50 --parts 200 --units 100000]``
+
+For each engine: the scale data of `fixtures.scale` (as in `inventory.bench`: SQLite a working copy of a
+cached file under ``var/bench``, PostgreSQL a fresh database dropped at the end), a platinum customer
+with a site at depot D001 and open tickets made through the API, and the real server on loopback. Then
+``--clients`` concurrent clients reserve one unit at a time: through ``POST /tickets/{id}/reservations``,
+and as the same transaction written in SQL with the driver, in the same run. A last-units race, the
+stock invariants and ``python -m api check-ledger`` show whether anything was oversold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from types import MappingProxyType
+from typing import Protocol, TypeVar
+from urllib.parse import urlsplit
+
+import asyncpg
+import httpx
+import uvloop
+
+from api.settings import PROJECT_ROOT, Settings
+from fixtures.scale import Scale, sqlite_stamp
+from inventory.bench import (
+    BENCH_DIR,
+    Timings,
+    add_database_arguments,
+    bearer_token,
+    create_user,
+    numbered,
+    parsed_engines,
+    parsed_scale,
+    print_table,
+    progress,
+    reachable_engines,
+    running_server,
+    scale_database,
+    server_environment,
+)
+
+DEFAULT_SCALE = Scale(depots=50, parts=200, units=100_000)
+ADMIN, DISPATCHER = "benchadmin", "benchdispatcher"
+CUSTOMER, SITE, SITE_DEPOT = "BENCH-PLAT", "BENCH-DC1", "D001"
+RESERVE_PATH = "/api/v1/tickets/{}/reservations"
+WARMUP_PER_CLIENT = 4
+CEILING_S = 3.0
+REQUEST_TIMEOUT_S = 120.0
+RACE_EXTRA_PER_CLIENT = 2
+"""In the race, every client keeps asking this many times beyond the units there are (on average)."""
+ESTIMATED_TRAVEL = timedelta(hours=1)
+"""The baseline's stand-in for the arrival estimate the service computes."""
+BUSY_TIMEOUT_S = Settings.model_fields["sqlite_busy_timeout_s"].default
+RESERVATION_TTL = timedelta(hours=Settings.model_fields["reservation_ttl_hours"].default)
+GOAL_RATIO = 0.5
+SETUP_CLIENTS = 8
+
+T = TypeVar("T")
+
+# The reservation transaction as the service performs it (`inventory.tickets.reservations.reserve`, named
+# depot), in sqlite3 ``?`` placeholders; `numbered` turns them into asyncpg's ``$1, $2, ...``.
+TAKE_SQL = (
+    "UPDATE stock_level SET reserved = reserved + 1 "
+    "WHERE part = ? AND depot = ? AND on_hand - reserved >= 1 RETURNING id"
+)
+PICK_SQL = (
+    "UPDATE stock_unit SET status = 'reserved', updated_at = ? WHERE id = ("
+    "SELECT id FROM stock_unit WHERE part = ? AND depot = ? AND status = 'available' ORDER BY id LIMIT 1"
+    ") RETURNING id, batch_number"
+)
+RESERVATION_SQL = (
+    "INSERT INTO reservation (ticket, part, depot, quantity, status, priority, estimated_arrival, "
+    "expires_at, created_by, created_at) VALUES (?, ?, ?, 1, 'active', ?, ?, ?, ?, ?) RETURNING id"
+)
+ITEM_SQL = (
+    "INSERT INTO reservation_item (reservation, unit, batch_number, quantity, active) VALUES (?, ?, ?, 1, ?)"
+)
+MOVEMENT_SQL = (
+    "INSERT INTO movement (at, kind, part, unit, batch_number, quantity, from_depot, from_status, "
+    "to_depot, to_status, actor, reason, reference) "
+    "VALUES (?, 'status_change', ?, ?, ?, 1, ?, 'available', ?, 'reserved', ?, ?, ?)"
+)
+LEVELS_SQL = (
+    "SELECT p.part_number, l.part, d.code AS depot, l.depot AS depot_id, l.on_hand - l.reserved AS units "
+    "FROM stock_level l JOIN part p ON p.id = l.part JOIN depot d ON d.id = l.depot "
+    "WHERE l.on_hand - l.reserved > 0 ORDER BY p.part_number, d.code"
+)
+DEPOT_SQL = "SELECT latitude, longitude FROM depot WHERE code = ?"
+RACE_LEVEL_SQL = "SELECT on_hand, reserved FROM stock_level WHERE part = ? AND depot = ?"
+HELD = (
+    "SELECT r.part, r.depot, SUM(i.quantity) AS n FROM reservation_item i "
+    "JOIN reservation r ON r.id = i.reservation WHERE i.active GROUP BY r.part, r.depot"
+)
+UNITS_RESERVED = (
+    "SELECT part, depot, COUNT(*) AS n FROM stock_unit WHERE status = 'reserved' GROUP BY part, depot"
+)
+# Table and subquery texts are the constants above, never input.
+HELD_MISMATCH_SQL = (
+    f"SELECT COUNT(*) FROM stock_level l LEFT JOIN ({HELD}) h ON h.part = l.part AND h.depot = l.depot "  # noqa: S608
+    "WHERE l.reserved <> COALESCE(h.n, 0)"
+)
+UNITS_MISMATCH_SQL = (
+    f"SELECT COUNT(*) FROM stock_level l LEFT JOIN ({UNITS_RESERVED}) u "  # noqa: S608
+    "ON u.part = l.part AND u.depot = l.depot WHERE l.reserved <> COALESCE(u.n, 0)"
+)
+RACE_HELD_SQL = f"SELECT COALESCE(SUM(n), 0) FROM ({HELD}) h WHERE part = ? AND depot = ?"  # noqa: S608
+RESERVED_TOTAL_SQL = "SELECT COALESCE(SUM(reserved), 0) FROM stock_level"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    scale: Scale
+    engines: tuple[str, ...]
+    clients: int
+    duration_s: float | None
+    requests: int | None
+    tickets: int
+    pg_pool: int
+    postgres_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """A part's stock at a depot, with the units that were available when the run read it."""
+
+    part_number: str
+    part: int
+    depot: str
+    depot_id: int
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: int
+    priority: int
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One reservation of one unit: ``named`` names the depot; otherwise the service chooses it."""
+
+    ticket: Ticket
+    level: Level
+    named: bool = True
+
+    def body(self) -> bytes:
+        body = {"part_number": self.level.part_number, "quantity": 1}
+        if self.named:
+            body["depot"] = self.level.depot
+        return json.dumps(body).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What the clients saw: every answer's status and time, and the wall time of the whole run."""
+
+    wall: float
+    statuses: Counter[int]
+    timings: Timings
+    exhausted: bool
+    """The run ended because the stock set aside for it ran out, before its budget."""
+
+    @property
+    def throughput(self) -> float:
+        """Successful reservations per second."""
+        return self.statuses[201] / self.wall
+
+    @property
+    def split(self) -> str:
+        other = sum(count for status, count in self.statuses.items() if status not in (201, 409))
+        return f"{self.statuses[201]} / {self.statuses[409]} / {other}"
+
+    @property
+    def server_errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= 500 or status == 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Checks:
+    """The oversell checks after every run of an engine."""
+
+    race: Level
+    race_answers: Counter[int]
+    race_level: tuple[int, int]
+    """``(on_hand, reserved)`` of the raced level afterwards."""
+    race_held: int
+    """Units held by active reservation items at the raced level."""
+    held_mismatches: int
+    """Stock levels whose ``reserved`` differs from their active reservation items."""
+    unit_mismatches: int
+    """Stock levels whose ``reserved`` differs from their units in status reserved."""
+    reserved_total: int
+    successes: int
+    """201 answers and committed direct transactions, warm-ups included."""
+    ledger: str
+    ledger_ok: bool
+
+    @property
+    def oversold(self) -> int:
+        return max(0, self.race_answers[201] - self.race.units)
+
+    @property
+    def passed(self) -> bool:
+        on_hand, reserved = self.race_level
+        return (
+            self.oversold == 0
+            and reserved == self.race_held == self.race_answers[201]
+            and reserved <= on_hand
+            and self.held_mismatches == self.unit_mismatches == 0
+            and self.reserved_total == self.successes
+            and self.ledger_ok
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    generation: str
+    load: float
+    ceiling: Run
+    runs: dict[str, Run]
+    checks: Checks
+
+
+class DirectReservations(Protocol):
+    """The baseline: the reservation transaction in SQL through the driver, and the checks afterwards."""
+
+    async def fetch(self, sql: str, *args: object) -> list[tuple]: ...
+
+    async def reserve(self, job: Job) -> int: ...
+
+
+class OutOfStock(Exception):
+    """The conditional update found no available unit: the transaction is rolled back (a 409)."""
+
+
+class Budget:
+    """How many requests may still start: a count, or as many as start before a deadline."""
+
+    def __init__(self, *, requests: int | None = None, seconds: float | None = None) -> None:
+        self._left = requests
+        self._deadline = None if seconds is None else time.monotonic() + seconds
+
+    def spend(self) -> bool:
+        if self._deadline is not None:
+            return time.monotonic() < self._deadline
+        if self._left is None or self._left <= 0:
+            return False
+        self._left -= 1
+        return True
+
+
+class StockPool:
+    """Levels to reserve from, round-robin, never asking a level for more units than it had."""
+
+    def __init__(self, levels: Sequence[Level], *, capped: bool = True) -> None:
+        self._queue = deque(levels)
+        self._left = {level: level.units for level in levels}
+        self._capped = capped
+
+    def take(self) -> Level | None:
+        while self._queue:
+            level = self._queue.popleft()
+            if not self._capped:
+                self._queue.append(level)
+                return level
+            self._left[level] -= 1
+            if self._left[level] > 0:
+                self._queue.append(level)
+            return level
+        return None
+
+
+class Workload:
+    """Jobs until the budget is spent or the pool is empty, cycling over the tickets."""
+
+    def __init__(
+        self, tickets: Sequence[Ticket], pool: StockPool, budget: Budget, *, named: bool = True
+    ) -> None:
+        self._tickets, self._pool, self._budget, self._named = tickets, pool, budget, named
+        self._count = 0
+        self.exhausted = False
+
+    def next(self) -> Job | None:
+        if not self._budget.spend():
+            return None
+        level = self._pool.take()
+        if level is None:
+            self.exhausted = True
+            return None
+        self._count += 1
+        return Job(self._tickets[self._count % len(self._tickets)], level, self._named)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    engines = reachable_engines(options.engines, options.postgres_url)
+    results = {engine: bench_engine(engine, options) for engine in engines}
+    print_results(options, results)
+    return 0
+
+
+def parse_args(argv: Sequence[str] | None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m inventory.bench_reservations", description=__doc__.split("\n")[0]
+    )
+    add_database_arguments(parser, DEFAULT_SCALE)
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (and direct workers)")
+    measure = parser.add_mutually_exclusive_group()
+    measure.add_argument("--duration-s", type=float, help="seconds per main run (default 15)")
+    measure.add_argument("--requests", type=int, help="requests per main run, instead of a duration")
+    parser.add_argument("--tickets", type=int, default=300, help="open tickets the reservations cycle over")
+    parser.add_argument(
+        "--pg-pool",
+        type=int,
+        default=Settings.model_fields["pg_pool_max_size"].default,
+        help="PG_POOL_MAX_SIZE of the server, and the size of the direct baseline's asyncpg pool",
+    )
+    args = parser.parse_args(argv)
+    engines = parsed_engines(parser, args.engines)
+    if args.clients < 1 or args.tickets < 1 or args.pg_pool < 1:
+        parser.error("--clients, --tickets and --pg-pool must be positive")
+    if args.requests is not None and args.requests < 2 * args.clients:
+        parser.error("--requests must be at least twice --clients")
+    return Options(
+        scale=parsed_scale(args),
+        engines=engines,
+        clients=args.clients,
+        duration_s=15.0 if args.duration_s is None and args.requests is None else args.duration_s,
+        requests=args.requests,
+        tickets=args.tickets,
+        pg_pool=args.pg_pool,
+        postgres_url=args.postgres_url,
+    )
+
+
+def bench_engine(engine: str, options: Options) -> EngineResult:
+    """Generate the data, start the server, then time the API and the driver on the same database."""
+    with scale_database(engine, options.scale, options.postgres_url) as (url, generation):
+        password = secrets.token_urlsafe(24)
+        environment = {
+            **server_environment(url),
+            "SWEEP_INTERVAL_S": "0",
+            "LOGIN_ATTEMPTS_PER_MINUTE": "1000",
+            "PG_POOL_MAX_SIZE": str(options.pg_pool),
+        }
+        create_user(environment, password, ADMIN, "admin")
+        create_user(environment, password, DISPATCHER, "dispatcher")
+        with (
+            running_server(environment, BENCH_DIR / f"server-reservations-{engine}.log") as base_url,
+            asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,
+        ):
+            progress(engine, f"server up at {base_url}")
+            http = HttpClient(base_url, _token(base_url, password, DISPATCHER))
+            session = Session(engine, options, environment, http)
+            return runner.run(session.measure(url, _token(base_url, password, ADMIN), generation))
+
+
+def _token(base_url: str, password: str, username: str) -> str:
+    with httpx.Client(base_url=base_url, timeout=30.0) as client:
+        return bearer_token(client, password, username)
+
+
+class Session:
+    """The runs on one engine: the same tickets and clients, and a count of every reservation made."""
+
+    def __init__(self, engine: str, options: Options, environment: dict[str, str], http: HttpClient) -> None:
+        self._engine, self._options, self._environment, self._http = engine, options, environment, http
+        self._tickets: list[Ticket] = []
+        self._successes = 0
+        self.failures: list[str] = []
+
+    async def measure(self, url: str, admin_token: str, generation: str) -> EngineResult:
+        """Tickets, then every run and the checks, on the database at ``url``."""
+        clients = self._options.clients
+        async with direct_reservations(url, self._options) as direct:
+            site = (await direct.fetch(DEPOT_SQL, SITE_DEPOT))[0]
+            self._tickets = await open_tickets(self._http, admin_token, site, self._options.tickets)
+            race, auto, shared = split_levels([Level(*row) for row in await direct.fetch(LEVELS_SQL)])
+            load = os.getloadavg()[0]
+            self._say(f"ceiling: GET /health with {clients} clients")
+            ceiling = await self._run(self._health, _ticks(Budget(seconds=CEILING_S)))
+            pool, api = StockPool(shared), self._api_reserve()
+            runs = {}
+            self._say(f"direct SQL: {self._measuring()}")
+            runs["direct"] = await self._measured(direct.reserve, pool)
+            self._say(f"API, named depot: {self._measuring()}")
+            runs["api"] = await self._measured(api, pool)
+            self._say("API with an Idempotency-Key, and API with automatic sourcing: half as long each")
+            runs["api_key"] = await self._measured(self._api_reserve(idempotent=True), pool, share=0.5)
+            runs["api_auto"] = await self._measured(api, StockPool(auto), named=False, share=0.5)
+            self._say(f"last-units race: {race.units} units of {race.part_number} at {race.depot}")
+            budget = Budget(requests=race.units + RACE_EXTRA_PER_CLIENT * clients)
+            race_load = Workload(self._tickets, StockPool([race], capped=False), budget)
+            runs["race"] = await self._run(api, race_load.next)
+            checks = await self._check(direct, race, runs["race"])
+        for failure in self.failures:
+            self._say(f"unexpected answer: {failure}")
+        return EngineResult(generation, load, ceiling, runs, checks)
+
+    def _measuring(self) -> str:
+        if self._options.requests is not None:
+            return f"{self._options.requests} requests"
+        return f"{self._options.duration_s:g} s"
+
+    def _budget(self, share: float) -> Budget:
+        if self._options.requests is not None:
+            return Budget(requests=max(1, round(self._options.requests * share)))
+        return Budget(seconds=(self._options.duration_s or 0.0) * share)
+
+    async def _measured(
+        self,
+        attempt: Callable[[Job], Awaitable[int]],
+        pool: StockPool,
+        *,
+        named: bool = True,
+        share: float = 1.0,
+    ) -> Run:
+        """A warm-up, then the timed run, from the same stock pool."""
+        warmup = Budget(requests=WARMUP_PER_CLIENT * self._options.clients)
+        await self._run(attempt, Workload(self._tickets, pool, warmup, named=named).next)
+        workload = Workload(self._tickets, pool, self._budget(share), named=named)
+        run = replace(await self._run(attempt, workload.next), exhausted=workload.exhausted)
+        self._say(f"  {run.throughput:.0f}/s, p50/p95/p99 {_percentiles(run)} ms, 201/409/other {run.split}")
+        return run
+
+    async def _run(self, attempt: Callable[[T], Awaitable[int]], next_job: Callable[[], T | None]) -> Run:
+        """One load run; the server's idle connections are closed after it (uvicorn would time them out)."""
+        try:
+            run = await run_load(attempt, next_job, self._options.clients)
+        finally:
+            self._http.close()
+        self._successes += run.statuses[201]
+        return run
+
+    async def _health(self, _: object) -> int:
+        return (await self._http.request("GET", "/health"))[0]
+
+    def _api_reserve(self, *, idempotent: bool = False) -> Callable[[Job], Awaitable[int]]:
+        """``POST /tickets/{id}/reservations``; its status, or 0 if the connection failed."""
+
+        async def reserve(job: Job) -> int:
+            headers = {"Idempotency-Key": secrets.token_hex(16)} if idempotent else {}
+            try:
+                status, body = await self._http.request(
+                    "POST", RESERVE_PATH.format(job.ticket.id), job.body(), headers
+                )
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                self._note(repr(exc))
+                return 0
+            if status not in (201, 409):
+                self._note(f"{status} {body[:300].decode(errors='replace')}")
+            return status
+
+        return reserve
+
+    def _note(self, failure: str) -> None:
+        if len(self.failures) < 5:
+            self.failures.append(failure)
+
+    async def _check(self, direct: DirectReservations, race: Level, race_run: Run) -> Checks:
+        async def value(sql: str, *args: object) -> tuple:
+            return (await direct.fetch(sql, *args))[0]
+
+        self._say("checks: stock levels against reservations and units, then python -m api check-ledger")
+        on_hand, reserved = await value(RACE_LEVEL_SQL, race.part, race.depot_id)
+        ledger_ok, ledger = await asyncio.to_thread(check_ledger, self._environment)
+        return Checks(
+            race=race,
+            race_answers=race_run.statuses,
+            race_level=(int(on_hand), int(reserved)),
+            race_held=int((await value(RACE_HELD_SQL, race.part, race.depot_id))[0]),
+            held_mismatches=int((await value(HELD_MISMATCH_SQL))[0]),
+            unit_mismatches=int((await value(UNITS_MISMATCH_SQL))[0]),
+            reserved_total=int((await value(RESERVED_TOTAL_SQL))[0]),
+            successes=self._successes,
+            ledger=ledger,
+            ledger_ok=ledger_ok,
+        )
+
+    def _say(self, message: str) -> None:
+        progress(self._engine, message)
+
+
+def split_levels(levels: Sequence[Level]) -> tuple[Level, list[Level], list[Level]]:
+    """The race level (the most units away from the site's depot), the site depot's levels (for automatic
+    sourcing, which picks the nearest depot), and the rest, shared by the named-depot runs."""
+    away = [level for level in levels if level.depot != SITE_DEPOT]
+    race = max(away, key=lambda level: level.units)
+    at_site = [level for level in levels if level.depot == SITE_DEPOT]
+    return race, at_site, [level for level in away if level != race]
+
+
+# --- load -----------------------------------------------------------------------------------------------
+
+
+async def run_load(
+    attempt: Callable[[T], Awaitable[int]], next_job: Callable[[], T | None], clients: int
+) -> Run:
+    """``clients`` concurrent loops, each attempting the next job until there is none."""
+    answers: list[tuple[int, float]] = []
+
+    async def client() -> None:
+        while (job := next_job()) is not None:
+            started = time.perf_counter()
+            status = await attempt(job)
+            answers.append((status, time.perf_counter() - started))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    wall = time.perf_counter() - started
+    if len(answers) < 2:
+        raise RuntimeError("fewer than two answers: nothing to measure (is the stock exhausted?)")
+    return Run(
+        wall=wall,
+        statuses=Counter(status for status, _ in answers),
+        timings=Timings(tuple(seconds for _, seconds in answers)),
+        exhausted=False,
+    )
+
+
+def _ticks(budget: Budget) -> Callable[[], int | None]:
+    """Jobs with nothing in them, until the budget is spent."""
+    return lambda: 0 if budget.spend() else None
+
+
+class HttpClient:
+    """Keep-alive HTTP/1.1 connections to the server, one per concurrent caller, opened on demand.
+
+    A few lines of asyncio streams instead of httpx for the load: on this machine httpx.AsyncClient
+    spent 3-4 ms of CPU per request with 32 connections and httpx.Client in threads 0.8 ms, against
+    0.05 ms here, and the client shares two cores with the server and the database.
+    """
+
+    def __init__(self, base_url: str, token: str) -> None:
+        parts = urlsplit(base_url)
+        self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
+        self._headers = {"Host": parts.netloc, "Authorization": f"Bearer {token}"}
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] = MappingProxyType({})
+    ) -> tuple[int, bytes]:
+        """The status and body of the answer; a connection that fails is dropped."""
+        reader, writer = (
+            self._idle.pop() if self._idle else await asyncio.open_connection(self._host, self._port)
+        )
+        fields = {
+            **self._headers,
+            "Content-Type": "application/json",
+            "Content-Length": str(len(body)),
+            **headers,
+        }
+        head = "".join(f"{name}: {value}\r\n" for name, value in fields.items())
+        try:
+            writer.write(f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode() + body)
+            async with asyncio.timeout(REQUEST_TIMEOUT_S):
+                answer = await _answer(reader)
+        except BaseException:
+            writer.close()
+            raise
+        self._idle.append((reader, writer))
+        return answer
+
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop()[1].close()
+
+
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """Read one answer with a Content-Length (what the server sends for every JSON answer)."""
+    status = int((await reader.readline()).split(b" ", 2)[1])
+    length = None
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length is None:
+        raise ValueError("an answer without a Content-Length")
+    return status, await reader.readexactly(length)
+
+
+async def open_tickets(
+    http: HttpClient, admin_token: str, site: tuple[float, float], count: int
+) -> list[Ticket]:
+    """A platinum customer (4 h delivery, 7x24) with a site at the depot's coordinates, and open tickets."""
+    customer = {
+        "code": CUSTOMER,
+        "name": "Bench Platinum Bank",
+        "tier": "platinum",
+        "delivery_service": "4h",
+        "support_hours": "7x24",
+    }
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    await _created(http, "/api/v1/customers", customer, admin)
+    latitude, longitude = site
+    place = {
+        "code": SITE,
+        "name": "Bench data centre",
+        "address": f"next to depot {SITE_DEPOT}",
+        "latitude": latitude,
+        "longitude": longitude,
+        "timezone": "Asia/Shanghai",
+        "calendar_region": "CN",
+    }
+    await _created(http, f"/api/v1/customers/{CUSTOMER}/sites", place)
+    gate = asyncio.Semaphore(SETUP_CLIENTS)
+
+    async def one(number: int) -> Ticket:
+        body = {
+            "customer": CUSTOMER,
+            "site": SITE,
+            "severity": "critical",
+            "summary": f"bench fault {number}",
+        }
+        async with gate:
+            ticket = await _created(http, "/api/v1/tickets", body)
+        return Ticket(ticket["id"], ticket["priority"])
+
+    try:
+        return list(await asyncio.gather(*(one(number) for number in range(count))))
+    finally:
+        http.close()
+
+
+async def _created(
+    http: HttpClient, path: str, body: dict, headers: Mapping[str, str] = MappingProxyType({})
+) -> dict:
+    status, answer = await http.request("POST", path, json.dumps(body).encode(), headers)
+    if status != 201:
+        raise RuntimeError(f"setup refused with {status}: {answer[:500].decode(errors='replace')}")
+    return json.loads(answer)
+
+
+def check_ledger(environment: dict[str, str]) -> tuple[bool, str]:
+    """``python -m api check-ledger``: whether it passed, and its last line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "api", "check-ledger"],
+        env=environment,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    return result.returncode == 0, lines[-1] if lines else f"exit {result.returncode}"
+
+
+# --- the baseline: the driver alone ---------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def direct_reservations(url: str, options: Options) -> AsyncIterator[DirectReservations]:
+    """sqlite3 with one connection per worker thread, or an asyncpg pool as large as the server's."""
+    if url.startswith("sqlite:///"):
+        direct = SqliteReservations(url.removeprefix("sqlite:///"), options.clients)
+        try:
+            yield direct
+        finally:
+            direct.close()
+        return
+    async with asyncpg.create_pool(url, min_size=options.pg_pool, max_size=options.pg_pool) as pool:
+        yield PostgresReservations(pool)
+
+
+class SqliteReservations:
+    """Each reservation a ``BEGIN IMMEDIATE`` transaction on the worker thread's own connection."""
+
+    def __init__(self, path: str, workers: int) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="direct-sqlite")
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._executor.shutdown()
+        for connection in self._connections:
+            connection.close()
+
+    async def fetch(self, sql: str, *args: object) -> list[tuple]:
+        return await self._in_thread(lambda db: db.execute(sql, args).fetchall())
+
+    async def reserve(self, job: Job) -> int:
+        return await self._in_thread(lambda db: _sqlite_reserve(db, job))
+
+    async def _in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: work(self._connection()))
+
+    def _connection(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(
+                self._path, isolation_level=None, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+            )
+            db.execute("PRAGMA foreign_keys = 1")
+            self._local.db = db
+            with self._lock:
+                self._connections.append(db)
+        return db
+
+
+def _sqlite_reserve(db: sqlite3.Connection, job: Job) -> int:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if db.execute(TAKE_SQL, (job.level.part, job.level.depot_id)).fetchone() is None:
+            raise OutOfStock
+        now = datetime.now(UTC)
+        unit, batch = db.execute(PICK_SQL, (sqlite_stamp(now), job.level.part, job.level.depot_id)).fetchone()
+        reservation = db.execute(RESERVATION_SQL, _reservation_args(job, now, sqlite_stamp)).fetchone()[0]
+        db.execute(ITEM_SQL, (reservation, unit, batch, True))
+        db.execute(MOVEMENT_SQL, _movement_args(job, now, sqlite_stamp, reservation, unit, batch))
+    except OutOfStock:
+        db.execute("ROLLBACK")
+        return 409
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return 201
+
+
+class PostgresReservations:
+    """Each reservation a transaction on a connection of the pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def fetch(self, sql: str, *args: object) -> list[tuple]:
+        return [tuple(row) for row in await self._pool.fetch(_pg(sql), *args)]
+
+    async def reserve(self, job: Job) -> int:
+        try:
+            async with self._pool.acquire() as db, db.transaction():
+                await _pg_reserve(db, job)
+        except OutOfStock:
+            return 409
+        return 201
+
+
+async def _pg_reserve(db: asyncpg.Connection, job: Job) -> None:
+    if await db.fetchval(_pg(TAKE_SQL), job.level.part, job.level.depot_id) is None:
+        raise OutOfStock
+    now = datetime.now(UTC)
+    unit, batch = await db.fetchrow(_pg(PICK_SQL), now, job.level.part, job.level.depot_id)
+    reservation = await db.fetchval(_pg(RESERVATION_SQL), *_reservation_args(job, now, _as_is))
+    await db.execute(_pg(ITEM_SQL), reservation, unit, batch, True)
+    await db.execute(_pg(MOVEMENT_SQL), *_movement_args(job, now, _as_is, reservation, unit, batch))
+
+
+@cache
+def _pg(sql: str) -> str:
+    return numbered(sql)
+
+
+def _as_is(moment: datetime) -> datetime:
+    return moment
+
+
+def _reservation_args(job: Job, now: datetime, stamp: Callable[[datetime], object]) -> tuple:
+    ticket, level = job.ticket, job.level
+    arrival, expiry = stamp(now + ESTIMATED_TRAVEL), stamp(now + RESERVATION_TTL)
+    return (ticket.id, level.part, level.depot_id, ticket.priority, arrival, expiry, DISPATCHER, stamp(now))
+
+
+def _movement_args(
+    job: Job, now: datetime, stamp: Callable[[datetime], object], reservation: int, unit: int, batch: str
+) -> tuple:
+    depot, reason = job.level.depot_id, f"reserved for ticket {job.ticket.id}"
+    return (
+        stamp(now),
+        job.level.part,
+        unit,
+        batch,
+        depot,
+        depot,
+        DISPATCHER,
+        reason,
+        f"reservation:{reservation}",
+    )
+
+
+# --- report ---------------------------------------------------------------------------------------------
+
+
+def print_results(options: Options, results: dict[str, EngineResult]) -> None:
+    measured = f"{options.requests} requests" if options.requests else f"{options.duration_s:g} s"
+    sys.stdout.write(
+        f"\nReservations: {options.scale}; {options.clients} clients, {measured} per main run, "
+        f"{options.tickets} tickets, PostgreSQL pool {options.pg_pool}; {os.cpu_count()} CPU cores\n"
+    )
+    engines = list(results)
+    columns = [_metrics(results[engine]) for engine in engines]
+    rows = [["metric", *engines, "goal"]]
+    rows += [
+        [label, *(column[index][1] for column in columns), goal]
+        for index, (label, _, goal) in enumerate(columns[0])
+    ]
+    print_table(rows)
+    for engine, result in results.items():
+        sys.stdout.write(f"{engine}: {_verdict(result)}\n")
+
+
+def _metrics(r: EngineResult) -> list[tuple[str, str, str]]:
+    """``(label, value, goal)`` rows of the table for one engine."""
+    api, direct, checks = r.runs["api"], r.runs["direct"], r.checks
+    on_hand, reserved = checks.race_level
+    health = r.ceiling.statuses[200] / r.ceiling.wall
+    return [
+        ("data generation (s)", r.generation, ""),
+        ("load average (1 min) before measuring", f"{r.load:.2f}", ""),
+        ("client ceiling: GET /health (requests/s)", f"{health:.0f}", ""),
+        *_run_rows("API, named depot", api, f">= {GOAL_RATIO:g} x direct"),
+        *_run_rows("direct SQL", direct),
+        ("API / direct throughput", f"{api.throughput / direct.throughput:.2f}", f">= {GOAL_RATIO:g}"),
+        ("API / direct p99", f"{api.timings.ms(99) / direct.timings.ms(99):.1f}x", ""),
+        *_run_rows("API + Idempotency-Key", r.runs["api_key"]),
+        *_run_rows("API, automatic sourcing", r.runs["api_auto"]),
+        (f"race: {checks.race.units} units, 201 / 409 / other", r.runs["race"].split, ""),
+        ("race: p50 / p95 / p99 (ms)", _percentiles(r.runs["race"]), ""),
+        ("race: oversold units", str(checks.oversold), "0"),
+        ("race level after: on hand / reserved / held", f"{on_hand} / {reserved} / {checks.race_held}", ""),
+        ("levels: reserved != active reservation items", str(checks.held_mismatches), "0"),
+        ("levels: reserved != units in status reserved", str(checks.unit_mismatches), "0"),
+        (
+            "units reserved / reservations made (all runs)",
+            f"{checks.reserved_total} / {checks.successes}",
+            "equal",
+        ),
+        ("python -m api check-ledger", checks.ledger, "matches"),
+    ]
+
+
+def _run_rows(label: str, run: Run, goal: str = "") -> list[tuple[str, str, str]]:
+    ran_out = " (stock ran out)" if run.exhausted else ""
+    return [
+        (f"{label}: reservations/s", f"{run.throughput:.0f}{ran_out}", goal),
+        (f"{label}: p50 / p95 / p99 (ms)", _percentiles(run), ""),
+        (f"{label}: 201 / 409 / other", run.split, ""),
+    ]
+
+
+def _percentiles(run: Run) -> str:
+    return " / ".join(f"{run.timings.ms(p):.1f}" for p in (50, 95, 99))
+
+
+def _verdict(r: EngineResult) -> str:
+    ratio = r.runs["api"].throughput / r.runs["direct"].throughput
+    errors = sum(run.server_errors for run in r.runs.values())
+    checks = (
+        (f"throughput {ratio:.2f} x direct (goal >= {GOAL_RATIO:g})", ratio >= GOAL_RATIO),
+        ("zero oversell", r.checks.passed),
+        (f"{errors} 5xx or failed connections", errors == 0),
+    )
+    return ", ".join(f"{name} {'met' if met else 'MISSED'}" for name, met in checks)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
