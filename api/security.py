@@ -7,6 +7,7 @@ company's data; services enforce that with an owner filter in the query (and ans
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -100,16 +101,43 @@ async def load_principal(username: str) -> Principal | None:
     return Principal(row["id"], row["username"], Role(row["role"]), row["customer"], row["customer_code"])
 
 
-async def _principal_from_token(
-    token: Token, _connection: ASGIConnection[Any, Any, Any, Any]
-) -> Principal | None:
-    return await load_principal(token.sub)
+class PrincipalCache:
+    """Signed-in users for a few seconds, so that a request does not look its user up every time.
+
+    A user deactivated (or changed) in the meantime keeps its old rights for at most ``ttl_seconds``.
+    """
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self._ttl = ttl_seconds
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    async def get(self, username: str) -> Principal | None:
+        """The active user, from the cache while it is fresh."""
+        now = time.monotonic()
+        cached = self._entries.get(username)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        principal = await load_principal(username)
+        if principal is None:
+            self._entries.pop(username, None)
+        elif self._ttl > 0:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[username] = (now + self._ttl, principal)
+        return principal
 
 
 def build_jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
     """The JWT middleware configuration: HS256 tokens signed with ``SECRET_KEY``."""
+    principals = PrincipalCache(settings.principal_cache_seconds)
+
+    async def principal_from_token(
+        token: Token, _connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> Principal | None:
+        return await principals.get(token.sub)
+
     return JWTAuth[Principal, Token](
-        retrieve_user_handler=_principal_from_token,
+        retrieve_user_handler=principal_from_token,
         token_secret=settings.secret_key.get_secret_value(),
         default_token_expiration=timedelta(seconds=settings.token_ttl_seconds),
         exclude=OPEN_PATHS,

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] | None = None
     max_body_bytes: int = Field(default=2_000_000, ge=1_024)
     login_attempts_per_minute: int = Field(default=30, ge=1)
+    principal_cache_seconds: float = Field(default=5, ge=0, le=300)
     reservation_ttl_hours: float = Field(default=48, gt=0, le=24 * 30)
     sweep_interval_s: float = Field(default=60, ge=0)
     retention_destruction_days: int = Field(default=30, ge=1, le=3650)

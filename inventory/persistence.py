@@ -11,7 +11,9 @@ Concurrency rules used by every write path:
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -81,17 +83,54 @@ def write_transaction():
 
     Joins the transaction already open in this context, if any (so that an idempotency record and the
     business change it guards commit together); otherwise opens ``BEGIN IMMEDIATE`` on SQLite or a plain
-    transaction on PostgreSQL.
+    transaction on PostgreSQL. On SQLite, writers of this process first queue on an in-process lock, in
+    arrival order, instead of sleeping in SQLite's busy-handler back-off (which lets newcomers overtake
+    and stretches the tail to seconds under load); other processes still meet at the database lock.
     """
     engine = current_engine()
-    if isinstance(engine, SQLiteEngine):
-        outer = engine.current_transaction.get()
-        if outer is not None and outer.transaction_type is not TransactionType.immediate:
-            raise RuntimeError(
-                "a write joined a deferred SQLite transaction; open it with write_transaction()"
-            )
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+    if not isinstance(engine, SQLiteEngine):
+        return engine.transaction()
+    outer = engine.current_transaction.get()
+    if outer is None:
+        return _QueuedWrite(engine.transaction(transaction_type=TransactionType.immediate), _writer_lock())
+    if outer.transaction_type is not TransactionType.immediate:
+        raise RuntimeError("a write joined a deferred SQLite transaction; open it with write_transaction()")
+    return engine.transaction(transaction_type=TransactionType.immediate)
+
+
+_writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _writer_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _writer_locks.get(loop)
+    if lock is None:
+        lock = _writer_locks[loop] = asyncio.Lock()
+    return lock
+
+
+class _QueuedWrite:
+    """An SQLite write transaction entered only once this process's earlier writers are done."""
+
+    def __init__(self, transaction, lock: asyncio.Lock) -> None:
+        self._transaction = transaction
+        self._lock = lock
+
+    async def __aenter__(self):
+        await self._lock.acquire()
+        try:
+            return await self._transaction.__aenter__()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    async def __aexit__(self, *exc_info) -> bool:
+        try:
+            return await self._transaction.__aexit__(*exc_info)
+        finally:
+            self._lock.release()
 
 
 def is_unique_violation(exc: BaseException) -> bool:

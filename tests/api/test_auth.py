@@ -135,3 +135,19 @@ async def test_passwords_are_stored_as_argon2id_hashes(client, headers):
     row = await User.select(User.password_hash).where(User.username == "admin").first()
     assert row["password_hash"].startswith("$argon2id$")
     assert PASSWORD not in row["password_hash"]
+
+
+async def test_a_deactivated_user_loses_access_within_the_cache_time(client, headers, monkeypatch):
+    import api.security
+    from api.security import PrincipalCache
+    from api.tables import User
+
+    clock = [1000.0]
+    monkeypatch.setattr(api.security.time, "monotonic", lambda: clock[0])
+    cache = PrincipalCache(ttl_seconds=5)
+    assert (await cache.get("warehouse")).username == "warehouse"
+    await User.update({User.active: False}).where(User.username == "warehouse")
+    assert (await cache.get("warehouse")).username == "warehouse"
+    clock[0] += 6
+    assert await cache.get("warehouse") is None
+    assert await PrincipalCache(ttl_seconds=0).get("warehouse") is None
