@@ -377,8 +377,20 @@ def _any_breached(clocks: Mapping[Milestone, MilestoneClock]) -> bool:
 async def _log_event(
     ticket_id: int, event: str, at: datetime, actor: str, now: datetime, note: str = ""
 ) -> None:
+    """The ticket's own history, and the audit chain entry recording the same change with its clocks."""
     await TicketEventLog.insert(
         TicketEventLog(ticket=ticket_id, event=event, at=at, actor=actor, note=note, recorded_at=now)
+    )
+    clocks = {
+        clock.milestone.value: [clock.state.value, clock.due_at, clock.met_at]
+        for clock in (await _clocks(ticket_id)).values()
+    }
+    await audit.append(
+        f"ticket.{event}",
+        f"ticket:{ticket_id}",
+        {"at": at, "note": note, "clocks": clocks},
+        actor=actor,
+        at=now,
     )
 
 

@@ -94,3 +94,36 @@ async def test_every_stock_change_is_in_the_chain(client, headers):
     assert actions == ["stock.receipt", "stock.transfer_out", "stock.transfer_in"]
     receipt = json.loads((await AuditEntry.select(AuditEntry.payload).first())["payload"])
     assert len(receipt["movements"]) == 2
+
+
+async def test_tickets_and_reservations_are_in_the_chain(client, world, clock):
+    from tests.api.service_world import build, local, open_ticket, stock_disks
+
+    clock.now = local(2026, 11, 24, 10)
+    sworld = await build(client, world)
+    await stock_disks(client, world, "PEK-C", 1)
+    ticket = await open_ticket(client, sworld, "PLAT")
+    await client.post(
+        f"/api/v1/tickets/{ticket['id']}/events",
+        json={"type": "responded"},
+        headers=world.headers["dispatcher"],
+    )
+    body = {"part_number": world.disk, "quantity": 1}
+    held = await client.post(
+        f"/api/v1/tickets/{ticket['id']}/reservations", json=body, headers=world.headers["dispatcher"]
+    )
+    await client.post(
+        f"/api/v1/reservations/{held.json()['id']}/release", headers=world.headers["dispatcher"]
+    )
+    rows = await AuditEntry.select(AuditEntry.action, AuditEntry.subject).order_by(AuditEntry.seq)
+    recorded = [
+        (row["action"], row["subject"]) for row in rows if not row["action"].startswith("stock.receipt")
+    ]
+    reservation = f"reservation:{held.json()['id']}"
+    assert recorded == [
+        ("ticket.opened", f"ticket:{ticket['id']}"),
+        ("ticket.responded", f"ticket:{ticket['id']}"),
+        ("stock.status_change", reservation),
+        ("reservation.released", reservation),
+        ("stock.status_change", reservation),
+    ]
