@@ -39,6 +39,7 @@ format: install
 bench: install
 	$(BIN)/python -m inventory.bench
 	$(BIN)/python -m inventory.bench_reservations
+	$(BIN)/python -m inventory.bench_audit
 
 SHARED ?= ../shared/benchdata
 bench-routing: install
