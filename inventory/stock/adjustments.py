@@ -15,7 +15,6 @@ from inventory.stock.positions import (
     move_units,
     move_within_bulk,
     record_movements,
-    take_from_bulk_batch,
     take_from_level,
 )
 from inventory.stock.tables import StockUnit
@@ -84,7 +83,7 @@ async def adjust_bulk(
             source, target = (None, None), (depot_id, UnitStatus.AVAILABLE)
         else:
             await take_from_level(depot_id, part["id"], UnitStatus.AVAILABLE, -delta)
-            await take_from_bulk_batch(depot_id, part["id"], batch_number, UnitStatus.AVAILABLE, -delta)
+            await move_within_bulk(depot_id, part["id"], batch_number, UnitStatus.AVAILABLE, None, -delta)
             source, target = (depot_id, UnitStatus.AVAILABLE), (None, None)
         entry = MovementEntry(
             MovementKind.ADJUSTMENT,
@@ -160,10 +159,9 @@ async def _change_bulk(
     check_status_change(from_status, to_status)
     stays = to_status in AT_DEPOT
     await take_from_level(depot_id, part_id, from_status, quantity, to_status=to_status if stays else None)
-    if stays:
-        await move_within_bulk(depot_id, part_id, batch_number, from_status, to_status, quantity)
-    else:
-        await take_from_bulk_batch(depot_id, part_id, batch_number, from_status, quantity)
+    await move_within_bulk(
+        depot_id, part_id, batch_number, from_status, to_status if stays else None, quantity
+    )
     return MovementEntry(
         MovementKind.STATUS_CHANGE,
         part_id,

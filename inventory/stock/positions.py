@@ -147,43 +147,21 @@ async def take_from_bulk(
 
 
 async def move_within_bulk(
-    depot_id: int, part_id: int, batch_number: str, from_status: str, to_status: str, quantity: int
+    depot_id: int, part_id: int, batch_number: str, from_status: str, to_status: str | None, quantity: int
 ) -> None:
-    """Move ``quantity`` of one bulk batch between two states at the same depot.
-
-    Raises:
-        InsufficientStock: the batch holds fewer than ``quantity`` in ``from_status``.
-    """
-    source, target = _bulk_column(from_status), _bulk_column(to_status)
-    rows = await BulkStock.raw(
-        f"UPDATE bulk_stock SET {source} = {source} - {{}}, {target} = {target} + {{}} "
-        f"WHERE depot = {{}} AND part = {{}} AND batch_number = {{}} AND {source} >= {{}} RETURNING id",
-        quantity,
-        quantity,
-        depot_id,
-        part_id,
-        batch_number,
-        quantity,
-    )
-    if not rows:
-        raise InsufficientStock(
-            f"batch {batch_number} holds fewer than {quantity} {from_status}", batch_number=batch_number
-        )
-
-
-async def take_from_bulk_batch(
-    depot_id: int, part_id: int, batch_number: str, from_status: str, quantity: int
-) -> None:
-    """Take ``quantity`` out of one named bulk batch (stock leaving the depot).
+    """Move ``quantity`` of one bulk batch between two states at the same depot, or out of the depot
+    altogether when ``to_status`` is None (issued, returned to the vendor, counted away).
 
     Raises:
         InsufficientStock: the batch holds fewer than ``quantity`` in ``from_status``.
     """
     source = _bulk_column(from_status)
+    move_into = f", {_bulk_column(to_status)} = {_bulk_column(to_status)} + {{}}" if to_status else ""
+    amounts = (quantity, quantity) if to_status else (quantity,)
     rows = await BulkStock.raw(
-        f"UPDATE bulk_stock SET {source} = {source} - {{}} "
+        f"UPDATE bulk_stock SET {source} = {source} - {{}}{move_into} "
         f"WHERE depot = {{}} AND part = {{}} AND batch_number = {{}} AND {source} >= {{}} RETURNING id",
-        quantity,
+        *amounts,
         depot_id,
         part_id,
         batch_number,

@@ -27,7 +27,6 @@ from inventory.stock.positions import (
     move_within_bulk,
     record_movements,
     take_from_bulk,
-    take_from_bulk_batch,
     take_from_level,
 )
 from inventory.stock.tables import Depot, Part, StockLevel, StockUnit
@@ -464,27 +463,7 @@ async def _close(reservation_id: int, status: str, *, actor: str, now: datetime)
     await take_from_level(
         depot, part_id, UnitStatus.RESERVED, reservation["quantity"], to_status=UnitStatus.AVAILABLE
     )
-    units = [item["serial"] for item in items if item["unit"] is not None]
-    if units:
-        await move_units(
-            part_id,
-            depot,
-            UnitStatus.RESERVED,
-            to_status=UnitStatus.AVAILABLE,
-            to_depot_id=depot,
-            now=now,
-            serials=units,
-        )
-    for item in items:
-        if item["unit"] is None:
-            await move_within_bulk(
-                depot,
-                part_id,
-                item["batch_number"],
-                UnitStatus.RESERVED,
-                UnitStatus.AVAILABLE,
-                item["quantity"],
-            )
+    await _move_items(items, depot, part_id, UnitStatus.AVAILABLE, now)
     await ReservationItem.update({ReservationItem.active: False}).where(
         ReservationItem.reservation == reservation_id
     )
@@ -538,24 +517,38 @@ async def _active_items(reservation_id: int) -> list[dict]:
     ).where((ReservationItem.reservation == reservation_id) & ReservationItem.active.eq(True))
 
 
-async def _move_out(items: list[dict], reservation: dict, now: datetime) -> list[MovementEntry]:
-    depot, part_id = reservation["depot"], reservation["part"]
+async def _move_items(
+    items: list[dict], depot: int, part_id: int, to_status: UnitStatus, now: datetime
+) -> None:
+    """Move a reservation's held units and bulk batches out of ``reserved``: back to ``available`` at the
+    depot, or out of it as ``issued``."""
+    stays = to_status is UnitStatus.AVAILABLE
     units = [item["serial"] for item in items if item["unit"] is not None]
     if units:
         await move_units(
             part_id,
             depot,
             UnitStatus.RESERVED,
-            to_status=UnitStatus.ISSUED,
-            to_depot_id=None,
+            to_status=to_status,
+            to_depot_id=depot if stays else None,
             now=now,
             serials=units,
         )
     for item in items:
         if item["unit"] is None:
-            await take_from_bulk_batch(
-                depot, part_id, item["batch_number"], UnitStatus.RESERVED, item["quantity"]
+            await move_within_bulk(
+                depot,
+                part_id,
+                item["batch_number"],
+                UnitStatus.RESERVED,
+                to_status if stays else None,
+                item["quantity"],
             )
+
+
+async def _move_out(items: list[dict], reservation: dict, now: datetime) -> list[MovementEntry]:
+    depot, part_id = reservation["depot"], reservation["part"]
+    await _move_items(items, depot, part_id, UnitStatus.ISSUED, now)
     return [
         MovementEntry(
             MovementKind.ISSUE,
