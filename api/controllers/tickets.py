@@ -15,7 +15,7 @@ from api.pagination import Page, PageRequest, page_of
 from api.schemas.service import IssueIn, ReservationIn, ReservationOut, TicketEventIn, TicketIn, TicketOut
 from api.security import EVERYONE, Principal, Role, allow
 from api.settings import Settings
-from inventory.tickets import reservations, service
+from inventory.tickets import reservation_views, reservations, service
 from inventory.tickets.reservations import ReservationRequest
 from inventory.tickets.sla import TicketEvent
 
@@ -149,7 +149,7 @@ class TicketController(Controller):
         self, ticket_id: FromPath[int], principal: NamedDependency[Principal]
     ) -> list[ReservationOut]:
         """Every reservation of the ticket, including released, expired and pre-empted ones."""
-        rows = await reservations.ticket_reservations(ticket_id, viewer=principal.viewer)
+        rows = await reservation_views.ticket_reservations(ticket_id, viewer=principal.viewer)
         return [ReservationOut.of(row) for row in rows]
 
 
@@ -163,7 +163,9 @@ class ReservationController(Controller):
         self, reservation_id: FromPath[int], principal: NamedDependency[Principal]
     ) -> ReservationOut:
         """One reservation."""
-        return ReservationOut.of(await reservations.get_reservation(reservation_id, viewer=principal.viewer))
+        return ReservationOut.of(
+            await reservation_views.get_reservation(reservation_id, viewer=principal.viewer)
+        )
 
     @post(
         "/{reservation_id:int}/release", operation_id="releaseReservation", guards=[allow(*HANDS_OUT_PARTS)]
