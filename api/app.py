@@ -25,6 +25,7 @@ from api.database import connect, pool_lifespan
 from api.errors import problem_details_plugin, unexpected_problem
 from api.logging import RequestIdMiddleware, configure_logging
 from api.pagination import provide_page
+from api.query import DropEmptyQueryParameters
 from api.security import Passwords, Principal, TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.sweeper import sweeper_lifespan
@@ -107,5 +108,5 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     )
     # Outermost, so that every response (errors from the exception handler and the auth middleware
     # included) carries the request id, and every log line of the request has it bound.
-    app.asgi_handler = RequestIdMiddleware(app.asgi_handler)
+    app.asgi_handler = RequestIdMiddleware(DropEmptyQueryParameters(app.asgi_handler))
     return app

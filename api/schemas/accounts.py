@@ -25,7 +25,7 @@ class TokenOut(ResponseModel):
 
 class UserIn(RequestModel):
     username: Username
-    password: Annotated[str, StringConstraints(min_length=10, max_length=256)]
+    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
     role: Role
     customer: Code | None = None
 

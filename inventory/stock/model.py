@@ -174,6 +174,5 @@ def _check_bulk_line(line: ReceiptLine, where: str) -> CheckedLine:
         )
     if line.quantity is None or line.quantity <= 0:
         raise InvalidRequest("a bulk line needs a positive quantity", field=f"{where}.quantity")
-    if not line.batch_number:
-        raise InvalidRequest("a bulk line needs a batch number", field=f"{where}.batch_number")
-    return CheckedLine(line.part_number, line.quantity, line.batch_number, ())
+    # A bulk line may come without a batch ("quantity alone"): it is booked as the unbatched lot "".
+    return CheckedLine(line.part_number, line.quantity, line.batch_number or "", ())

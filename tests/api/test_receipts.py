@@ -100,9 +100,10 @@ async def test_bad_second_line_writes_nothing(client, world):
     assert await level(client, world, world.cable, "PEK-C") == {}
 
 
-async def test_bulk_line_needs_batch_and_no_units(client, world):
+async def test_bulk_line_may_omit_the_batch_but_not_carry_units(client, world):
     no_batch = await receive(client, world, "PEK-C", [{"part_number": world.cable, "quantity": 5}])
-    assert no_batch.status_code == 422
+    assert no_batch.status_code == 201
+    assert (await level(client, world, world.cable, "PEK-C"))["available"] == 5
     with_units = await receive(
         client,
         world,

@@ -241,6 +241,8 @@ async def test_overdue_ageing_filters_and_csv(client, sworld, clock):
         await client.get("/api/v1/secure-media/retentions", params={"overdue": "true"}, headers=compliance)
     ).json()
     assert sorted(r["failed_serial"] for r in overdue["items"]) == ["OLD-A", "OLD-B"]
+    blank = await client.get("/api/v1/secure-media/retentions?state=&customer=&overdue=", headers=compliance)
+    assert (blank.status_code, len(blank.json()["items"])) == (200, 4)
     report = (await client.get("/api/v1/compliance/secure-media/report", headers=compliance)).json()
     assert report["undestroyed_by_age"] == {"0-7": 1, "8-30": 1, "31-90": 1, "over 90": 1}
     assert report["overdue"] == 2

@@ -37,6 +37,8 @@ async def test_filters_by_part_depot_and_category(client, world):
         "items"
     ]
     assert [row["part_number"] for row in by_category] == [world.psu]
+    blank = await client.get("/api/v1/stock?part_number=&depot=&category=", headers=headers)
+    assert len(blank.json()["items"]) == 4
 
 
 async def test_pagination_has_a_hard_maximum(client, world):

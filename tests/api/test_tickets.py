@@ -150,6 +150,9 @@ async def test_sweep_marks_breaches_and_lists_sort_and_filter(client, sworld, cl
     assert (await sweep_once(local(2026, 11, 24, 10, 15))).breaches == 0
     not_breached = (await client.get("/api/v1/tickets", params={"breached": "false"}, headers=headers)).json()
     assert {t["id"] for t in not_breached["items"]} == {second["id"], third["id"]}
+    unfiltered = await client.get("/api/v1/tickets?breached=&order=due", headers=headers)
+    assert unfiltered.status_code == 200
+    assert len(unfiltered.json()["items"]) == 3
 
 
 async def test_unknown_site_asset_or_customer_is_422(client, sworld):

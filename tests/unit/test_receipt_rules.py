@@ -33,13 +33,16 @@ def test_valid_lines_pass_with_their_quantities():
         (ReceiptLine("CABLE", 1, "B", (unit("S1"),)), "lines[0].units"),
         (ReceiptLine("CABLE", None, "B", ()), "lines[0].quantity"),
         (ReceiptLine("CABLE", 0, "B", ()), "lines[0].quantity"),
-        (ReceiptLine("CABLE", 5, None, ()), "lines[0].batch_number"),
     ],
 )
 def test_rule_breaking_lines_name_their_field(line, field):
     with pytest.raises(InvalidRequest) as raised:
         check_receipt([line], SERIALIZED)
     assert raised.value.details["field"] == field
+
+
+def test_a_bulk_line_without_batch_is_the_unbatched_lot():
+    assert check_receipt([ReceiptLine("CABLE", 5, None, ())], SERIALIZED)[0].batch_number == ""
 
 
 def test_empty_receipt_is_refused():
