@@ -47,7 +47,9 @@ class DestructionIn(RequestModel):
 
 class VerificationIn(RequestModel):
     type: Literal["verification"]
-    result: Literal["accepted", "rejected"]
+    result: Literal["accepted", "rejected"] = Field(
+        default="accepted", description="A rejected destruction record sends the part back to retained."
+    )
     notes: Note = ""
 
 
