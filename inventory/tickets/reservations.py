@@ -122,7 +122,22 @@ async def reserve(
                 Reservation.id == bumped
             )
             log.info("reservation_preempted", reservation=bumped, by=reservation_id, ticket=ticket_id)
-    return await get_reservation(reservation_id, viewer=viewer)
+    # Everything the answer needs is in hand: no need to read the reservation back.
+    return ReservationRecord(
+        id=reservation_id,
+        ticket=ticket_id,
+        depot=option.code,
+        part_number=request.part_number,
+        quantity=quantity,
+        serials=sorted(item["serial"] for item in items if item["serial"]),
+        status=ACTIVE,
+        estimated_arrival=option.estimated_arrival,
+        expires_at=now + ttl,
+        created_at=now,
+        created_by=actor,
+        closed_at=None,
+        batches=[(item["batch_number"], item["quantity"]) for item in items if item["unit"] is None],
+    )
 
 
 async def release(reservation_id: int, *, actor: str, now: datetime) -> ReservationRecord:
