@@ -205,12 +205,20 @@ async def move_units(
     else:
         if not quantity:
             return []
-        picked = (
-            await StockUnit.select(StockUnit.id).where(unit_filter).order_by(StockUnit.id).limit(quantity)
+        # One statement picks the oldest units and moves them; the caller holds the level row lock.
+        rows = await StockUnit.raw(
+            "UPDATE stock_unit SET status = {}, depot = {}, updated_at = {} WHERE id IN ("
+            "SELECT id FROM stock_unit WHERE part = {} AND depot = {} AND status = {} ORDER BY id LIMIT {}"
+            ") RETURNING id, serial, batch_number",
+            to_status,
+            to_depot_id,
+            now,
+            part_id,
+            depot_id,
+            from_status,
+            quantity,
         )
-        if not picked:
-            return []
-        unit_filter = StockUnit.id.is_in([row["id"] for row in picked])
+        return [MovedUnit(row["id"], row["serial"], row["batch_number"]) for row in rows]
     rows = (
         await StockUnit.update(
             {StockUnit.status: to_status, StockUnit.depot: to_depot_id, StockUnit.updated_at: now}

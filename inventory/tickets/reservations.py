@@ -34,7 +34,6 @@ from inventory.tickets.coverage import asset_coverage
 from inventory.tickets.priority import Severity, Tier, may_be_preempted_by, may_preempt
 from inventory.tickets.records import ReservationRecord
 from inventory.tickets.reservation_views import get_reservation
-from inventory.tickets.service import lock_ticket
 from inventory.tickets.sourcing import DepotStock, SupplyOption, feasible, supply_options
 from inventory.tickets.tables import DefectiveReturn, InstalledPart, Reservation, ReservationItem, Ticket
 from routing.travel import Point
@@ -115,8 +114,8 @@ async def reserve(
                 _no_source_reason(stocked, quantity),
                 alternatives=[] if viewer else [_alternative(option) for option in stocked[:5]],
             )
-        option, items = chosen
-        reservation_id = await _store(ticket, part, option, quantity, items, actor, now, ttl)
+        option, depot_id, items = chosen
+        reservation_id = await _store(ticket, part, option, depot_id, quantity, items, actor, now, ttl)
         if bumped is not None:
             await Reservation.update({Reservation.preempted_by: reservation_id}).where(
                 Reservation.id == bumped
@@ -259,9 +258,11 @@ async def _ticket_for_reservation(ticket_id: int, viewer: str | None) -> dict:
     ticket = await query.first()
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found")
-    await lock_ticket(ticket_id)
-    if ticket["status"] != "open":
-        raise InvalidRequest(f"ticket {ticket_id} is {ticket['status']}", field="ticket")
+    # The ticket's row lock, taken with a no-op update, orders concurrent reservations for it; its
+    # status is read again under the lock.
+    locked = await Ticket.raw("UPDATE ticket SET status = status WHERE id = {} RETURNING status", ticket_id)
+    if locked[0]["status"] != "open":
+        raise InvalidRequest(f"ticket {ticket_id} is {locked[0]['status']}", field="ticket")
     return ticket
 
 
@@ -313,7 +314,7 @@ async def _options(
 
 async def _hold_first(
     options: Sequence[SupplyOption], part: dict, quantity: int, serial: str | None, now: datetime
-) -> tuple[SupplyOption, list[dict]] | None:
+) -> tuple[SupplyOption, int, list[dict]] | None:
     """Hold the stock at the first feasible depot that has it when asked.
 
     The availability in ``options`` was read before; the conditional update is what decides.
@@ -326,7 +327,7 @@ async def _hold_first(
             )
         except InsufficientStock:
             continue
-        return option, await _hold_items(part, depot_id, quantity, serial, now)
+        return option, depot_id, await _hold_items(part, depot_id, quantity, serial, now)
     return None
 
 
@@ -357,7 +358,7 @@ async def _hold_items(
 
 async def _preempt(
     part: dict, quantity: int, ticket: dict, options: Sequence[SupplyOption], actor: str, now: datetime
-) -> tuple[tuple[SupplyOption, list[dict]] | None, int | None]:
+) -> tuple[tuple[SupplyOption, int, list[dict]] | None, int | None]:
     """Take the hold of the lowest-priority active reservation at a depot that can keep the promise."""
     by_code = {option.code: option for option in options}
     victims = (
@@ -390,13 +391,13 @@ async def _store(
     ticket: dict,
     part: dict,
     option: SupplyOption,
+    depot_id: int,
     quantity: int,
     items: list[dict],
     actor: str,
     now: datetime,
     ttl: timedelta,
 ) -> int:
-    depot_id = await _depot_id(option.code)
     reservation_id = (
         await Reservation.insert(
             Reservation(
