@@ -14,7 +14,6 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.settings import Settings
 
-REQUEST_ID_HEADER = "x-request-id"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 

@@ -85,10 +85,10 @@ from inventory.bench_reservations import (
     StockPool,
     Ticket,
     Workload,
-    _as_is,
-    _movement_args,
-    _pg,
-    _reservation_args,
+    as_is,
+    movement_args,
+    pg,
+    reservation_args,
     run_load,
 )
 from inventory.stock.model import MovementKind, UnitStatus
@@ -511,13 +511,13 @@ def _sqlite_reserve(db: sqlite3.Connection, job: Job, appender: Appender, audite
             raise OutOfStock
         now = datetime.now(UTC)
         unit, batch = db.execute(PICK_SQL, (sqlite_stamp(now), job.level.part, job.level.depot_id)).fetchone()
-        reservation = db.execute(RESERVATION_SQL, _reservation_args(job, now, sqlite_stamp)).fetchone()[0]
+        reservation = db.execute(RESERVATION_SQL, reservation_args(job, now, sqlite_stamp)).fetchone()[0]
         db.execute(ITEM_SQL, (reservation, unit, batch, True))
         for record in audit_records(job, reservation, unit, batch) if audited else ():
             entry = appender.entry(db.execute(HEAD_LOCK_SQL).fetchone(), record, now)
             db.execute(ENTRY_SQL, _row(entry))
             db.execute(HEAD_SQL, (entry.seq, entry.hash))
-        db.execute(MOVEMENT_SQL, _movement_args(job, now, sqlite_stamp, reservation, unit, batch))
+        db.execute(MOVEMENT_SQL, movement_args(job, now, sqlite_stamp, reservation, unit, batch))
     except OutOfStock:
         db.execute("ROLLBACK")
         return 409
@@ -531,19 +531,19 @@ def _sqlite_reserve(db: sqlite3.Connection, job: Job, appender: Appender, audite
 
 async def _pg_reserve(db: asyncpg.Connection, job: Job, appender: Appender, audited: bool) -> float | None:
     """The same on PostgreSQL, inside the caller's transaction; returns when the head row lock was taken."""
-    if await db.fetchval(_pg(TAKE_SQL), job.level.part, job.level.depot_id) is None:
+    if await db.fetchval(pg(TAKE_SQL), job.level.part, job.level.depot_id) is None:
         raise OutOfStock
     now, locked = datetime.now(UTC), None
-    unit, batch = await db.fetchrow(_pg(PICK_SQL), now, job.level.part, job.level.depot_id)
-    reservation = await db.fetchval(_pg(RESERVATION_SQL), *_reservation_args(job, now, _as_is))
-    await db.execute(_pg(ITEM_SQL), reservation, unit, batch, True)
+    unit, batch = await db.fetchrow(pg(PICK_SQL), now, job.level.part, job.level.depot_id)
+    reservation = await db.fetchval(pg(RESERVATION_SQL), *reservation_args(job, now, as_is))
+    await db.execute(pg(ITEM_SQL), reservation, unit, batch, True)
     for record in audit_records(job, reservation, unit, batch) if audited else ():
         head = await db.fetchrow(HEAD_LOCK_SQL)
         locked = locked or time.perf_counter()
         entry = appender.entry(head, record, now)
-        await db.execute(_pg(ENTRY_SQL), *_row(entry))
-        await db.execute(_pg(HEAD_SQL), entry.seq, entry.hash)
-    await db.execute(_pg(MOVEMENT_SQL), *_movement_args(job, now, _as_is, reservation, unit, batch))
+        await db.execute(pg(ENTRY_SQL), *_row(entry))
+        await db.execute(pg(HEAD_SQL), entry.seq, entry.hash)
+    await db.execute(pg(MOVEMENT_SQL), *movement_args(job, now, as_is, reservation, unit, batch))
     return locked
 
 
@@ -646,7 +646,7 @@ class ReservationBench:
     async def _tickets(self, direct: ChainReservations) -> list[Ticket]:
         """A platinum customer with a site by the first depot, and open critical tickets: direct inserts."""
         now = datetime.now(UTC)
-        stamp = sqlite_stamp if isinstance(direct, SqliteChainReservations) else _as_is
+        stamp = sqlite_stamp if isinstance(direct, SqliteChainReservations) else as_is
         customer = (await direct.fetch(CUSTOMER_SQL, False, stamp(now)))[0][0]
         site = (await direct.fetch(SITE_SQL, customer, stamp(now)))[0][0]
         priority = ticket_priority(Tier.PLATINUM, Severity.CRITICAL)

@@ -726,9 +726,9 @@ def _sqlite_reserve(db: sqlite3.Connection, job: Job) -> int:
             raise OutOfStock
         now = datetime.now(UTC)
         unit, batch = db.execute(PICK_SQL, (sqlite_stamp(now), job.level.part, job.level.depot_id)).fetchone()
-        reservation = db.execute(RESERVATION_SQL, _reservation_args(job, now, sqlite_stamp)).fetchone()[0]
+        reservation = db.execute(RESERVATION_SQL, reservation_args(job, now, sqlite_stamp)).fetchone()[0]
         db.execute(ITEM_SQL, (reservation, unit, batch, True))
-        db.execute(MOVEMENT_SQL, _movement_args(job, now, sqlite_stamp, reservation, unit, batch))
+        db.execute(MOVEMENT_SQL, movement_args(job, now, sqlite_stamp, reservation, unit, batch))
     except OutOfStock:
         db.execute("ROLLBACK")
         return 409
@@ -746,7 +746,7 @@ class PostgresReservations:
         self._pool = pool
 
     async def fetch(self, sql: str, *args: object) -> list[tuple]:
-        return [tuple(row) for row in await self._pool.fetch(_pg(sql), *args)]
+        return [tuple(row) for row in await self._pool.fetch(pg(sql), *args)]
 
     async def reserve(self, job: Job) -> int:
         try:
@@ -758,31 +758,31 @@ class PostgresReservations:
 
 
 async def _pg_reserve(db: asyncpg.Connection, job: Job) -> None:
-    if await db.fetchval(_pg(TAKE_SQL), job.level.part, job.level.depot_id) is None:
+    if await db.fetchval(pg(TAKE_SQL), job.level.part, job.level.depot_id) is None:
         raise OutOfStock
     now = datetime.now(UTC)
-    unit, batch = await db.fetchrow(_pg(PICK_SQL), now, job.level.part, job.level.depot_id)
-    reservation = await db.fetchval(_pg(RESERVATION_SQL), *_reservation_args(job, now, _as_is))
-    await db.execute(_pg(ITEM_SQL), reservation, unit, batch, True)
-    await db.execute(_pg(MOVEMENT_SQL), *_movement_args(job, now, _as_is, reservation, unit, batch))
+    unit, batch = await db.fetchrow(pg(PICK_SQL), now, job.level.part, job.level.depot_id)
+    reservation = await db.fetchval(pg(RESERVATION_SQL), *reservation_args(job, now, as_is))
+    await db.execute(pg(ITEM_SQL), reservation, unit, batch, True)
+    await db.execute(pg(MOVEMENT_SQL), *movement_args(job, now, as_is, reservation, unit, batch))
 
 
 @cache
-def _pg(sql: str) -> str:
+def pg(sql: str) -> str:
     return numbered(sql)
 
 
-def _as_is(moment: datetime) -> datetime:
+def as_is(moment: datetime) -> datetime:
     return moment
 
 
-def _reservation_args(job: Job, now: datetime, stamp: Callable[[datetime], object]) -> tuple:
+def reservation_args(job: Job, now: datetime, stamp: Callable[[datetime], object]) -> tuple:
     ticket, level = job.ticket, job.level
     arrival, expiry = stamp(now + ESTIMATED_TRAVEL), stamp(now + RESERVATION_TTL)
     return (ticket.id, level.part, level.depot_id, ticket.priority, arrival, expiry, DISPATCHER, stamp(now))
 
 
-def _movement_args(
+def movement_args(
     job: Job, now: datetime, stamp: Callable[[datetime], object], reservation: int, unit: int, batch: str
 ) -> tuple:
     depot, reason = job.level.depot_id, f"reserved for ticket {job.ticket.id}"

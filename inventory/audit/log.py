@@ -165,14 +165,3 @@ async def list_checkpoints() -> list[Checkpoint]:
         AuditCheckpoint.seq, AuditCheckpoint.hash, AuditCheckpoint.at, AuditCheckpoint.signature
     ).order_by(AuditCheckpoint.seq)
     return [Checkpoint(**row) for row in rows]
-
-
-async def position_of(action: str, subject: str) -> Entry | None:
-    """The latest entry recording ``action`` on ``subject`` (its place in the chain proves the record)."""
-    row = (
-        await AuditEntry.select(*AuditEntry.all_columns(exclude=[AuditEntry.id]))
-        .where((AuditEntry.action == action) & (AuditEntry.subject == subject))
-        .order_by(AuditEntry.seq, ascending=False)
-        .first()
-    )
-    return Entry(**row) if row else None

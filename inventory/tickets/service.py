@@ -226,6 +226,8 @@ async def list_tickets(
 async def sweep_breaches(now: datetime) -> int:
     """Mark every running milestone past its due time as breached and log a structured event for each.
 
+    The selection is `inventory.tickets.sla.breached` (running, due strictly before now) done in SQL.
+
     Safe to run from several processes at once: each breach is claimed by a conditional update.
 
     Returns:

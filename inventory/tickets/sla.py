@@ -185,17 +185,6 @@ def breached(clocks: Mapping[Milestone, MilestoneClock], now: datetime) -> list[
     ]
 
 
-def mark_breaches(
-    clocks: Mapping[Milestone, MilestoneClock], now: datetime
-) -> dict[Milestone, MilestoneClock]:
-    """The clocks with those `breached` at ``now`` set to BREACHED (still open, ``met_at`` None)."""
-    late = set(breached(clocks, now))
-    return {
-        milestone: replace(clock, state=ClockState.BREACHED) if milestone in late else clock
-        for milestone, clock in clocks.items()
-    }
-
-
 def next_due(clocks: Mapping[Milestone, MilestoneClock]) -> datetime | None:
     """The earliest due time among running clocks, or None; for sorting tickets by urgency."""
     return min((c.due_at for c in clocks.values() if c.state is ClockState.RUNNING), default=None)

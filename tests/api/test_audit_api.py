@@ -5,37 +5,11 @@ from __future__ import annotations
 import json
 
 from inventory.audit.tables import AuditEntry
-from tests.api.conftest import World, receive, units
+from tests.api.conftest import receive, units
 from tests.test_audit_chain import tamper
 
 
-async def test_the_verify_api_reports_the_chain(client, headers, database_url):
-    world = World(headers=headers)
-    admin = headers["admin"]
-    await client.post(
-        "/api/v1/depots",
-        json={
-            "code": "PEK-C",
-            "name": "n",
-            "kind": "central",
-            "latitude": 39.9,
-            "longitude": 116.4,
-            "timezone": "Asia/Shanghai",
-        },
-        headers=admin,
-    )
-    await client.post(
-        "/api/v1/parts",
-        json={
-            "part_number": world.disk,
-            "category": "disk",
-            "serialized": True,
-            "unit_cost": "1.00",
-            "weight_kg": 1,
-            "volume_l": 1,
-        },
-        headers=admin,
-    )
+async def test_the_verify_api_reports_the_chain(client, world, headers, database_url):
     await receive(client, world, "PEK-C", [{"part_number": world.disk, "units": units("A", 3)}])
     compliance = headers["compliance"]
     assert (await client.post("/api/v1/audit/checkpoints", headers=compliance)).status_code == 201
@@ -53,34 +27,7 @@ async def test_the_verify_api_reports_the_chain(client, headers, database_url):
     assert (broken["valid"], broken["first_bad_seq"]) == (False, 1)
 
 
-async def test_every_stock_change_is_in_the_chain(client, headers):
-    world = World(headers=headers)
-    admin = headers["admin"]
-    for code in ("PEK-C", "SHA-C"):
-        await client.post(
-            "/api/v1/depots",
-            json={
-                "code": code,
-                "name": "n",
-                "kind": "central",
-                "latitude": 31.0,
-                "longitude": 121.0,
-                "timezone": "Asia/Shanghai",
-            },
-            headers=admin,
-        )
-    await client.post(
-        "/api/v1/parts",
-        json={
-            "part_number": world.disk,
-            "category": "disk",
-            "serialized": True,
-            "unit_cost": "1.00",
-            "weight_kg": 1,
-            "volume_l": 1,
-        },
-        headers=admin,
-    )
+async def test_every_stock_change_is_in_the_chain(client, world, headers):
     await receive(client, world, "PEK-C", [{"part_number": world.disk, "units": units("A", 2)}])
     transfer = await client.post(
         "/api/v1/stock/transfers",
