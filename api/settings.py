@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65_536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    routing_osrm_url: str | None = None
+    routing_osrm_timeout_s: float = Field(default=5, gt=0, le=60)
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:
