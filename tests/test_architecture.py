@@ -32,6 +32,10 @@ PURE_MODULES = [
     "routing/schedule.py",
     "routing/urgent.py",
     "routing/solomon.py",
+    "routing/assembly.py",
+    "routing/nbd.py",
+    "routing/dispatch_rules.py",
+    "routing/osrm.py",
 ]
 FORBIDDEN = ("litestar", "piccolo", "pydantic", "ortools", "api", "asyncpg", "aiosqlite")
 
