@@ -1,22 +1,27 @@
-"""Piccolo tables of the routing app: the courier fleet and the field engineers."""
+"""Piccolo tables of the routing app: the courier fleet, the field engineers, inspections and kept plans."""
 
 from __future__ import annotations
 
 from datetime import time
 
 from piccolo.columns import (
+    BigInt,
     Boolean,
+    Date,
     DoublePrecision,
     ForeignKey,
     Integer,
     OnDelete,
+    Text,
     Time,
     Timestamptz,
     Varchar,
 )
 from piccolo.table import Table
 
+from inventory.customers.tables import Asset, Site
 from inventory.stock.tables import Depot
+from inventory.tickets.tables import Reservation, Ticket
 
 
 class Vehicle(Table, tablename="vehicle"):
@@ -47,3 +52,93 @@ class Engineer(Table, tablename="engineer"):
     max_working_minutes = Integer(default=480)
     active = Boolean(default=True)
     created_at = Timestamptz()
+
+
+class Inspection(Table, tablename="inspection"):
+    """A periodic on-site inspection of an asset: an optional visit that fills an engineer's free time."""
+
+    asset = ForeignKey(references=Asset, null=False, on_delete=OnDelete.restrict, index=True)
+    due_on = Date()
+    duration_minutes = Integer(default=60)
+    skill = Varchar(length=40)
+    status = Varchar(length=16, default="planned")
+    created_by = Varchar(length=64)
+    created_at = Timestamptz()
+    done_at = Timestamptz(null=True, default=None)
+
+
+class RoutePlanRecord(Table, tablename="route_plan"):
+    """A kept plan: next-business-day deliveries (``nbd``) or engineer dispatch (``dispatch``) for a date.
+
+    Plans are never changed after they are made, except their status: ``draft`` until ``committed``;
+    committing another plan of the same kind and date makes the committed one ``superseded``. Times of
+    its stops are absolute; ``epoch`` is the origin of the solver's seconds.
+    """
+
+    kind = Varchar(length=16)
+    plan_date = Date(index=True)
+    depots = Varchar(length=4000, default="")
+    status = Varchar(length=16, default="draft")
+    based_on = Integer(null=True, default=None)
+    epoch = Timestamptz()
+    objective = BigInt()
+    lateness_cost = BigInt(default=0)
+    stats = Text()
+    created_by = Varchar(length=64)
+    created_at = Timestamptz()
+    committed_by = Varchar(length=64, null=True, default=None)
+    committed_at = Timestamptz(null=True, default=None)
+
+
+class PlanRoute(Table, tablename="plan_route"):
+    """One vehicle's (or engineer's) route in a plan."""
+
+    plan = ForeignKey(references=RoutePlanRecord, null=False, on_delete=OnDelete.restrict, index=True)
+    vehicle = Varchar(length=32)
+    depot = Varchar(length=32)
+    departure = Timestamptz()
+    arrival = Timestamptz()
+    travel_seconds = Integer()
+    distance_metres = Integer()
+
+
+class PlanStop(Table, tablename="plan_stop"):
+    """A stop of a plan: routed (``route`` and ``position`` set) or unassigned with ``unassigned_reason``.
+
+    It keeps what the solver was given (place, window, service, demand, skills, deadline), so that the
+    plan can be read back as a problem, e.g. to insert an urgent delivery.
+    """
+
+    plan = ForeignKey(references=RoutePlanRecord, null=False, on_delete=OnDelete.restrict, index=True)
+    route = ForeignKey(references=PlanRoute, null=True, on_delete=OnDelete.restrict, index=True)
+    position = Integer(null=True, default=None)
+    stop_key = Varchar(length=64)
+    kind = Varchar(length=16)
+    ticket = ForeignKey(references=Ticket, null=True, on_delete=OnDelete.restrict, index=True)
+    reservation = ForeignKey(references=Reservation, null=True, on_delete=OnDelete.restrict)
+    inspection = ForeignKey(references=Inspection, null=True, on_delete=OnDelete.restrict)
+    site = ForeignKey(references=Site, null=True, on_delete=OnDelete.restrict)
+    depot = Varchar(length=32, null=True, default=None)
+    place = Varchar(length=32)
+    latitude = DoublePrecision()
+    longitude = DoublePrecision()
+    window_start = Timestamptz(null=True, default=None)
+    window_end = Timestamptz(null=True, default=None)
+    deadline = Timestamptz(null=True, default=None)
+    deadline_hard = Boolean(default=False)
+    lateness_weight = Integer(default=1)
+    service_seconds = Integer()
+    weight_g = BigInt(default=0)
+    volume_ml = BigInt(default=0)
+    skills = Varchar(length=500, default="")
+    pickup_of = Varchar(length=64, null=True, default=None)
+    optional = Boolean(default=False)
+    prize = Integer(default=0)
+    pinned = Boolean(default=False)
+    eta = Timestamptz(null=True, default=None)
+    start_at = Timestamptz(null=True, default=None)
+    departure_at = Timestamptz(null=True, default=None)
+    late_seconds = Integer(default=0)
+    unassigned_reason = Varchar(length=24, null=True, default=None)
+    due_from = Timestamptz(null=True, default=None)
+    due_by = Timestamptz(null=True, default=None)

@@ -1,0 +1,388 @@
+"""What a plan day holds, read from the database: deliveries due, vans, engineers, visits, inspections.
+
+Each loader returns the plain inputs of `routing.assembly` plus, per stop key, what the stop is about
+(`StopInfo`), so that a solved plan can be kept with its tickets, reservations, sites and depots.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from inventory.customers.tables import Site
+from inventory.stock.catalogue import depot_ids
+from inventory.stock.tables import Depot
+from inventory.tickets.tables import Reservation, TicketMilestone
+from routing.assembly import DeliveryOrder, Engineer, Inspection, Job, Place, Van
+from routing.dispatch_rules import lateness_weight, skill_for_asset, skill_for_part
+from routing.tables import Engineer as EngineerRow
+from routing.tables import Inspection as InspectionRow
+from routing.tables import Vehicle
+from routing.travel import Point
+
+ACTIVE = "active"
+INSPECTION_HOURS = (time(9), time(17))
+"""Inspections are visits during the site's office hours."""
+DAY_MARGIN = timedelta(hours=14)
+"""Widens a date to the instants it may cover in any time zone before filtering by the local date."""
+
+
+@dataclass(frozen=True, slots=True)
+class StopInfo:
+    """What a stop of a plan is about (kept with the stop)."""
+
+    kind: str
+    place: Place
+    ticket: int | None = None
+    reservation: int | None = None
+    inspection: int | None = None
+    site: int | None = None
+    depot: str | None = None
+    due_from: datetime | None = None
+    due_by: datetime | None = None
+
+
+@dataclass(slots=True)
+class DeliveryDay:
+    """Next-business-day deliveries of a date: depots on the map, orders, vans, and what each stop is."""
+
+    depots: dict[str, Point]
+    orders: list[DeliveryOrder]
+    vans: list[Van]
+    info: dict[str, StopInfo] = field(default_factory=dict)
+    depot_zones: dict[str, ZoneInfo] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class DispatchDay:
+    """Engineers, ticket visits (with pickups) and inspections of a date."""
+
+    engineers: list[Engineer]
+    jobs: list[Job]
+    inspections: list[Inspection]
+    info: dict[str, StopInfo] = field(default_factory=dict)
+    home_depots: dict[str, str] = field(default_factory=dict)
+
+
+def delivery_key(ticket: int, depot: str) -> str:
+    """Stop key of the delivery of a ticket's parts from a depot."""
+    return f"T{ticket}@{depot}"
+
+
+def visit_key(ticket: int) -> str:
+    """Stop key of the site visit for a ticket (its pickup is ``<key>:pickup``)."""
+    return f"T{ticket}"
+
+
+def inspection_key(inspection: int) -> str:
+    return f"I{inspection}"
+
+
+def _local(day: date, at: time, zone: str) -> datetime:
+    return datetime.combine(day, at, ZoneInfo(zone))
+
+
+async def _depots(codes: Sequence[str] | None) -> list[dict]:
+    query = Depot.select(Depot.id, Depot.code, Depot.latitude, Depot.longitude, Depot.timezone)
+    if codes:
+        await depot_ids(list(codes), field="depots")
+        query = query.where(Depot.code.is_in(list(codes)))
+    return await query.order_by(Depot.code)
+
+
+async def delivery_day(
+    day: date, depots: Sequence[str] | None, *, service: timedelta, now: datetime
+) -> DeliveryDay:
+    """Active reservations of open NBD tickets whose delivery is due on ``day`` (site time), per depot.
+
+    The parts of one ticket reserved at one depot make one order: one stop, their weight and volume
+    summed. Vans are the active vehicles of the depots, with what is left of their shift on ``day``
+    (depot time) after ``now``.
+
+    Raises:
+        InvalidRequest: an unknown depot code.
+    """
+    depot_rows = await _depots(depots)
+    result = DeliveryDay(
+        {row["code"]: Point(row["latitude"], row["longitude"]) for row in depot_rows},
+        [],
+        [],
+        depot_zones={row["code"]: ZoneInfo(row["timezone"]) for row in depot_rows},
+    )
+    if not depot_rows:
+        return result
+    start = datetime.combine(day, time(0), ZoneInfo("UTC"))
+    rows = (
+        await Reservation.select(
+            Reservation.id,
+            Reservation.quantity,
+            Reservation.ticket.id.as_alias("ticket"),
+            Reservation.depot.code.as_alias("depot"),
+            Reservation.part.weight_kg.as_alias("weight_kg"),
+            Reservation.part.volume_l.as_alias("volume_l"),
+            Reservation.ticket.delivery_due_from.as_alias("due_from"),
+            Reservation.ticket.delivery_due_by.as_alias("due_by"),
+            Reservation.ticket.site.id.as_alias("site"),
+            Reservation.ticket.site.code.as_alias("site_code"),
+            Reservation.ticket.site.latitude.as_alias("latitude"),
+            Reservation.ticket.site.longitude.as_alias("longitude"),
+            Reservation.ticket.site.timezone.as_alias("timezone"),
+        )
+        .where(
+            (Reservation.status == ACTIVE)
+            & (Reservation.ticket.status == "open")
+            & (Reservation.ticket.delivery_service == "nbd")
+            & (Reservation.depot.code.is_in(list(result.depots)))
+            & (Reservation.ticket.delivery_due_by >= start - DAY_MARGIN)
+            & (Reservation.ticket.delivery_due_by < start + timedelta(days=1) + DAY_MARGIN)
+        )
+        .order_by(Reservation.id)
+    )
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        if row["due_by"].astimezone(ZoneInfo(row["timezone"])).date() == day:
+            grouped[delivery_key(row["ticket"], row["depot"])].append(row)
+    for key, group in grouped.items():
+        first = group[0]
+        site = Place(first["site_code"], Point(first["latitude"], first["longitude"]))
+        result.orders.append(
+            DeliveryOrder(
+                key,
+                first["depot"],
+                site,
+                first["due_from"],
+                first["due_by"],
+                service,
+                sum(row["weight_kg"] * row["quantity"] for row in group),
+                sum(row["volume_l"] * row["quantity"] for row in group),
+            )
+        )
+        result.info[key] = StopInfo(
+            "delivery",
+            site,
+            first["ticket"],
+            first["id"],
+            site=first["site"],
+            depot=first["depot"],
+            due_from=first["due_from"],
+            due_by=first["due_by"],
+        )
+    result.vans = await vans_of(day, list(result.depots), result.depot_zones, now=now)
+    return result
+
+
+async def vans_of(
+    day: date, depots: Sequence[str], zones: Mapping[str, ZoneInfo], *, now: datetime
+) -> list[Van]:
+    """Active vans of ``depots`` with what is left after ``now`` of their shift on ``day`` (depot time)."""
+    rows = await Vehicle.select(
+        Vehicle.code,
+        Vehicle.depot.code.as_alias("depot"),
+        Vehicle.capacity_kg,
+        Vehicle.capacity_l,
+        Vehicle.shift_start,
+        Vehicle.shift_end,
+    ).where((Vehicle.active == True) & Vehicle.depot.code.is_in(list(depots) or [""]))  # noqa: E712
+    vans = []
+    for row in sorted(rows, key=lambda row: row["code"]):
+        shift = _shift_left(day, row["shift_start"], row["shift_end"], zones[row["depot"]], now)
+        if shift is not None:
+            vans.append(Van(row["code"], row["depot"], row["capacity_kg"], row["capacity_l"], *shift))
+    return vans
+
+
+def _shift_left(
+    day: date, start: time, end: time, zone: ZoneInfo, now: datetime
+) -> tuple[datetime, datetime] | None:
+    """The shift on ``day`` in ``zone`` from ``now`` on, or ``None`` when it is over."""
+    begins, ends = datetime.combine(day, start, zone), datetime.combine(day, end, zone)
+    begins = max(begins, now)
+    return (begins, ends) if begins < ends else None
+
+
+async def dispatch_day(
+    day: date,
+    depots: Sequence[str] | None,
+    *,
+    visit_service: timedelta,
+    hard_tiers: frozenset[str],
+    inspection_prize: int,
+    delivered: Mapping[str, datetime],
+    now: datetime,
+) -> DispatchDay:
+    """Engineers of the depots, open tickets still waiting for an engineer on site, due inspections.
+
+    A ticket with an active reservation gets a pickup at the reservation's depot first, unless a
+    committed delivery plan brings the part (``delivered``: delivery key -> planned departure from the
+    site); then the visit may not begin before the part arrives. Engineers work what is left of their
+    shift after ``now``.
+
+    Raises:
+        InvalidRequest: an unknown depot code.
+    """
+    depot_rows = await _depots(depots)
+    homes = {row["id"]: row for row in depot_rows}
+    result = DispatchDay([], [], [])
+    for row in (
+        await EngineerRow.select(
+            EngineerRow.code,
+            EngineerRow.home_depot.id.as_alias("depot_id"),
+            EngineerRow.skills,
+            EngineerRow.shift_start,
+            EngineerRow.shift_end,
+            EngineerRow.max_working_minutes,
+        )
+        .where(
+            (EngineerRow.active == True)  # noqa: E712
+            & EngineerRow.home_depot.id.is_in(list(homes) or [0])
+        )
+        .order_by(EngineerRow.code)
+    ):
+        home = homes[row["depot_id"]]
+        place = Place(home["code"], Point(home["latitude"], home["longitude"]))
+        shift = _shift_left(day, row["shift_start"], row["shift_end"], ZoneInfo(home["timezone"]), now)
+        if shift is None:
+            continue
+        result.engineers.append(
+            Engineer(
+                row["code"],
+                place,
+                frozenset(row["skills"].split()),
+                *shift,
+                timedelta(minutes=row["max_working_minutes"]),
+            )
+        )
+        result.home_depots[row["code"]] = home["code"]
+    day_end = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo("UTC")) + DAY_MARGIN
+    await _jobs(result, day_end, visit_service, hard_tiers, delivered)
+    await _inspections(result, day, inspection_prize)
+    return result
+
+
+async def _jobs(
+    result: DispatchDay,
+    day_end: datetime,
+    service: timedelta,
+    hard_tiers: frozenset[str],
+    delivered: Mapping[str, datetime],
+) -> None:
+    tickets = (
+        await TicketMilestone.select(
+            TicketMilestone.ticket.id.as_alias("id"),
+            TicketMilestone.due_at,
+            TicketMilestone.ticket.reported_at.as_alias("reported_at"),
+            TicketMilestone.ticket.severity.as_alias("severity"),
+            TicketMilestone.ticket.customer.tier.as_alias("tier"),
+            TicketMilestone.ticket.asset.model.as_alias("model"),
+            TicketMilestone.ticket.site.id.as_alias("site"),
+            TicketMilestone.ticket.site.code.as_alias("site_code"),
+            TicketMilestone.ticket.site.latitude.as_alias("latitude"),
+            TicketMilestone.ticket.site.longitude.as_alias("longitude"),
+        )
+        .where(
+            (TicketMilestone.milestone == "on_site")
+            & TicketMilestone.state.is_in(["running", "breached"])
+            & (TicketMilestone.ticket.status == "open")
+            & TicketMilestone.ticket.restored_at.is_null()
+            & (TicketMilestone.ticket.reported_at < day_end)
+        )
+        .order_by(TicketMilestone.ticket.id)
+    )
+    if not tickets:
+        return
+    holds: dict[int, dict] = {}
+    for row in (
+        await Reservation.select(
+            Reservation.id,
+            Reservation.ticket.id.as_alias("ticket"),
+            Reservation.part.category.as_alias("category"),
+            Reservation.depot.code.as_alias("depot"),
+            Reservation.depot.latitude.as_alias("latitude"),
+            Reservation.depot.longitude.as_alias("longitude"),
+        )
+        .where((Reservation.status == ACTIVE) & Reservation.ticket.id.is_in([row["id"] for row in tickets]))
+        .order_by(Reservation.id)
+    ):
+        holds.setdefault(row["ticket"], row)
+    for row in tickets:
+        key = visit_key(row["id"])
+        site = Place(row["site_code"], Point(row["latitude"], row["longitude"]))
+        hold = holds.get(row["id"])
+        skill = skill_for_part(hold["category"]) if hold else skill_for_asset(row["model"])
+        earliest, pickup = row["reported_at"], None
+        if hold is not None:
+            arrival = delivered.get(delivery_key(row["id"], hold["depot"]))
+            if arrival is not None:
+                earliest = max(earliest, arrival)
+            else:
+                pickup = Place(hold["depot"], Point(hold["latitude"], hold["longitude"]))
+                result.info[f"{key}:pickup"] = StopInfo(
+                    "pickup", pickup, row["id"], hold["id"], depot=hold["depot"]
+                )
+        hard = row["tier"] in hard_tiers and row["due_at"] > earliest
+        result.jobs.append(
+            Job(
+                key,
+                site,
+                earliest,
+                row["due_at"],
+                hard,
+                lateness_weight(row["severity"], row["tier"]),
+                frozenset({skill}),
+                service,
+                pickup_depot=pickup,
+            )
+        )
+        result.info[key] = StopInfo(
+            "visit",
+            site,
+            row["id"],
+            hold["id"] if hold else None,
+            site=row["site"],
+            due_from=earliest,
+            due_by=row["due_at"],
+        )
+
+
+async def _inspections(result: DispatchDay, day: date, prize: int) -> None:
+    rows = (
+        await InspectionRow.select(
+            InspectionRow.id,
+            InspectionRow.skill,
+            InspectionRow.duration_minutes,
+            InspectionRow.asset.site.id.as_alias("site"),
+            InspectionRow.asset.site.code.as_alias("site_code"),
+            InspectionRow.asset.site.latitude.as_alias("latitude"),
+            InspectionRow.asset.site.longitude.as_alias("longitude"),
+            InspectionRow.asset.site.timezone.as_alias("timezone"),
+        )
+        .where((InspectionRow.status == "planned") & (InspectionRow.due_on <= day))
+        .order_by(InspectionRow.id)
+    )
+    for row in rows:
+        key = inspection_key(row["id"])
+        site = Place(row["site_code"], Point(row["latitude"], row["longitude"]))
+        opens, closes = (_local(day, at, row["timezone"]) for at in INSPECTION_HOURS)
+        result.inspections.append(
+            Inspection(
+                key,
+                site,
+                frozenset({row["skill"]}),
+                timedelta(minutes=row["duration_minutes"]),
+                opens,
+                closes,
+                prize,
+            )
+        )
+        result.info[key] = StopInfo(
+            "inspection", site, inspection=row["id"], site=row["site"], due_from=opens, due_by=closes
+        )
+
+
+async def site_place(site_id: int) -> Place:
+    """A site as a place on the map."""
+    row = await Site.select(Site.code, Site.latitude, Site.longitude).where(Site.id == site_id).first()
+    return Place(row["code"], Point(row["latitude"], row["longitude"]))

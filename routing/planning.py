@@ -1,0 +1,568 @@
+"""Making plans: next-business-day deliveries, engineer dispatch and urgent 4-hour deliveries.
+
+Reads the day from the database (`routing.plan_inputs`), builds the problem (`routing.assembly`), keeps
+committed stops pinned, solves in a worker thread so the event loop stays free, and keeps the plan
+(`routing.plan_store`). Every solve has a time limit, capped by the policy's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import anyio
+import anyio.to_thread
+
+from inventory.errors import Conflict, InvalidTransition, NotFound
+from inventory.tickets.sourcing import PICK_AND_PACK
+from inventory.tickets.tables import Reservation
+from routing.assembly import (
+    NBD_DIMENSIONS,
+    Matrix,
+    Place,
+    PlanClock,
+    dispatch_problem,
+    estimate_matrix,
+    nbd_problem,
+)
+from routing.check import check_plan
+from routing.errors import ProblemTooLarge
+from routing.model import (
+    Limits,
+    Route,
+    RoutePlan,
+    RoutingProblem,
+    SolveStats,
+    SolveStatus,
+    Stop,
+    StopKind,
+    TimeWindow,
+    UnassignedReason,
+    Vehicle,
+    Visit,
+)
+from routing.nbd import solve_by_depot
+from routing.plan_inputs import StopInfo, delivery_day, dispatch_day, vans_of
+from routing.plan_store import (
+    DISPATCH,
+    NBD,
+    PlanView,
+    committed_plans,
+    delivered_by_courier,
+    get_plan,
+    pins_of,
+    save_plan,
+)
+from routing.solver import solve
+from routing.tables import Vehicle as VehicleRow
+from routing.travel import Point
+from routing.urgent import insert_urgent
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningPolicy:
+    """How plans are made; the API builds it from the settings.
+
+    Attributes:
+        hard_deadline_tiers: customer tiers whose on-site deadline is hard (never late) in dispatch.
+        inspection_prize_s: what an inspection is worth, in seconds of travel an engineer may spend on it.
+        max_concurrent_solves: solves running at once in this process; more wait their turn.
+    """
+
+    delivery_service: timedelta = timedelta(minutes=10)
+    visit_service: timedelta = timedelta(minutes=60)
+    hard_deadline_tiers: frozenset[str] = frozenset()
+    inspection_prize_s: int = 4 * 3600
+    limits: Limits = field(default_factory=Limits)
+    matrix: Matrix = estimate_matrix
+    matrix_source: str = "estimate"
+    max_concurrent_solves: int = 1
+    _limiter: list[anyio.CapacityLimiter] = field(default_factory=list, compare=False, repr=False)
+
+    def limiter(self) -> anyio.CapacityLimiter:
+        if not self._limiter:
+            self._limiter.append(anyio.CapacityLimiter(self.max_concurrent_solves))
+        return self._limiter[0]
+
+
+async def _in_thread(policy: PlanningPolicy, work: Callable[[], T]) -> T:
+    return await anyio.to_thread.run_sync(work, limiter=policy.limiter())
+
+
+def _check_size(policy: PlanningPolicy, stops: int, vehicles: int, time_limit_s: float) -> None:
+    """Refuse before the matrix is built: the same limits `routing.solver.validate` applies."""
+    limits = policy.limits
+    if not 0 < time_limit_s <= limits.max_time_limit_s:
+        raise ProblemTooLarge(
+            f"time limit must be within 0..{limits.max_time_limit_s} s, got {time_limit_s}",
+            field="time_limit_s",
+            limit=limits.max_time_limit_s,
+        )
+    if stops > limits.max_stops:
+        raise ProblemTooLarge(f"{stops} stops, at most {limits.max_stops} per plan", field="stops")
+    if vehicles > limits.max_vehicles:
+        raise ProblemTooLarge(f"{vehicles} vehicles, at most {limits.max_vehicles}", field="vehicles")
+
+
+def _fleetless(problem: RoutingProblem, time_limit_s: float, seed: int) -> RoutePlan:
+    """The plan when there is no vehicle at all: every stop unassigned for want of one."""
+    weights = problem.objective
+    return RoutePlan(
+        (),
+        dict.fromkeys((stop.id for stop in problem.stops), UnassignedReason.NO_VEHICLE),
+        sum(stop.penalty if stop.optional else weights.drop_penalty for stop in problem.stops),
+        SolveStats("none", "no vehicle", 0.0, SolveStatus.TRIVIAL, seed, time_limit_s),
+    )
+
+
+def _stats(problem: RoutingProblem, plan: RoutePlan, source: str, **extra: Any) -> dict[str, Any]:
+    s = plan.stats
+    return {
+        "backend": s.backend,
+        "backend_reason": s.backend_reason,
+        "wall_s": round(s.wall_s, 3),
+        "status": str(s.status),
+        "seed": s.seed,
+        "time_limit_s": s.time_limit_s,
+        "objective": plan.objective,
+        "lateness_cost": plan.lateness_cost,
+        "vehicles_available": len(problem.vehicles),
+        "vehicles_used": len(plan.routes),
+        "stops": len(problem.stops),
+        "stops_routed": sum(len(route.visits) for route in plan.routes),
+        "stops_unassigned": len(plan.unassigned),
+        "stops_pinned": sum(1 for stop in problem.stops if stop.pinned_vehicle is not None),
+        "late_stops": sum(1 for route in plan.routes for visit in route.visits if visit.lateness),
+        "travel_seconds": sum(route.travel_seconds for route in plan.routes),
+        "distance_metres": sum(route.distance_metres for route in plan.routes),
+        "travel_source": source,
+        "notes": list(plan.notes),
+        **extra,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SolvedPlan:
+    """A solved plan not yet kept: what `keep_plan` stores."""
+
+    kind: str
+    day: date
+    depots: tuple[str, ...]
+    clock: PlanClock
+    problem: RoutingProblem
+    plan: RoutePlan
+    info: dict[str, StopInfo]
+    vehicle_depots: dict[str, str]
+    stats: dict[str, Any]
+    based_on: int | None = None
+
+
+async def keep_plan(solved: SolvedPlan, *, actor: str, now: datetime) -> PlanView:
+    """Keep a solved plan as a draft and read it back."""
+    plan_id = await save_plan(
+        kind=solved.kind,
+        day=solved.day,
+        depots=solved.depots,
+        clock=solved.clock,
+        problem=solved.problem,
+        plan=solved.plan,
+        info=solved.info,
+        vehicle_depots=solved.vehicle_depots,
+        stats=solved.stats,
+        actor=actor,
+        now=now,
+        based_on=solved.based_on,
+    )
+    return await get_plan(plan_id)
+
+
+async def solve_nbd_day(
+    day: date,
+    depots: Sequence[str] | None,
+    *,
+    time_limit_s: float,
+    seed: int,
+    now: datetime,
+    policy: PlanningPolicy,
+) -> SolvedPlan:
+    """Plan the deliveries due on ``day`` from ``depots`` (all when empty); `keep_plan` keeps it.
+
+    Stops of the committed plan of the day stay on their vans in their order.
+
+    Raises:
+        InvalidRequest: an unknown depot. ProblemTooLarge: too many stops or vans, or too long a limit.
+        NoSolution: the committed stops cannot all be kept.
+    """
+    data = await delivery_day(day, depots, service=policy.delivery_service, now=now)
+    _check_size(policy, len(data.orders), len(data.vans), time_limit_s)
+    pins = pins_of(
+        await committed_plans(NBD, day, list(data.depots)),
+        {order.id for order in data.orders},
+        {van.code for van in data.vans},
+    )
+    orders = [replace(order, pin=pins.get(order.id)) for order in data.orders]
+    clock = PlanClock.for_date(day)
+
+    def work() -> tuple[RoutingProblem, RoutePlan]:
+        problem = nbd_problem(
+            data.depots, orders, data.vans, clock, matrix=policy.matrix, limits=policy.limits
+        )
+        if not problem.vehicles:
+            return problem, _fleetless(problem, time_limit_s, seed)
+        return problem, solve_by_depot(problem, time_limit_s=time_limit_s, seed=seed)
+
+    problem, plan = await _in_thread(policy, work)
+    return SolvedPlan(
+        NBD,
+        day,
+        tuple(data.depots),
+        clock,
+        problem,
+        plan,
+        data.info,
+        {van.code: van.depot for van in data.vans},
+        _stats(problem, plan, policy.matrix_source),
+    )
+
+
+async def solve_dispatch_day(
+    day: date,
+    depots: Sequence[str] | None,
+    *,
+    time_limit_s: float,
+    seed: int,
+    now: datetime,
+    policy: PlanningPolicy,
+) -> SolvedPlan:
+    """Dispatch the engineers of ``depots`` (all when empty) on ``day``; `keep_plan` keeps it.
+
+    Visits of the committed dispatch plan of the day stay with their engineers in their order; parts
+    that a committed delivery plan brings to the site are not collected.
+
+    Raises:
+        InvalidRequest: an unknown depot. ProblemTooLarge: too many stops or engineers, or too long a
+            limit. NoSolution: the committed visits cannot all be kept.
+    """
+    delivered = delivered_by_courier(await committed_plans(NBD, day))
+    data = await dispatch_day(
+        day,
+        depots,
+        visit_service=policy.visit_service,
+        hard_tiers=policy.hard_deadline_tiers,
+        inspection_prize=policy.inspection_prize_s,
+        delivered=delivered,
+        now=now,
+    )
+    pickups = sum(1 for job in data.jobs if job.pickup_depot is not None)
+    _check_size(policy, len(data.jobs) + pickups + len(data.inspections), len(data.engineers), time_limit_s)
+    pins = pins_of(
+        await committed_plans(DISPATCH, day),
+        set(data.info),
+        {engineer.code for engineer in data.engineers},
+    )
+    jobs = [replace(job, pin=pins.get(job.id), pickup_pin=pins.get(f"{job.id}:pickup")) for job in data.jobs]
+    inspections = [replace(item, pin=pins.get(item.id)) for item in data.inspections]
+    clock = PlanClock.for_date(day)
+
+    def work() -> tuple[RoutingProblem, RoutePlan]:
+        problem = dispatch_problem(
+            data.engineers, jobs, inspections, clock, matrix=policy.matrix, limits=policy.limits
+        )
+        if not problem.vehicles:
+            return problem, _fleetless(problem, time_limit_s, seed)
+        return problem, solve(problem, time_limit_s=time_limit_s, seed=seed)
+
+    problem, plan = await _in_thread(policy, work)
+    return SolvedPlan(
+        DISPATCH,
+        day,
+        tuple(sorted(set(data.home_depots.values()))) if depots else (),
+        clock,
+        problem,
+        plan,
+        data.info,
+        data.home_depots,
+        _stats(problem, plan, policy.matrix_source),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentResult:
+    """The answer to "can this part reach its site in time, and how"."""
+
+    reservation: int
+    feasible: bool
+    due_by: datetime
+    vehicle: str | None = None
+    dedicated: bool = False
+    pickup_at: datetime | None = None
+    eta: datetime | None = None
+    reason: str | None = None
+    plan_id: int | None = None
+    based_on: tuple[int, ...] = ()
+
+
+_KINDS = {"delivery": StopKind.DELIVERY, "pickup": StopKind.PICKUP}
+
+
+class _DayModel:
+    """The day's committed delivery plans read back as one problem and plan, plus the urgent stops."""
+
+    def __init__(self, clock: PlanClock, vans: list, plans: list[PlanView]) -> None:
+        self.clock = clock
+        self.places: list[Point] = []
+        self._index: dict[tuple[str, Point], int] = {}
+        self.info: dict[str, StopInfo] = {}
+        self.vehicle_depots = {van.code: van.depot for van in vans}
+        self.stops: list[Stop] = []
+        self.routes: list[Route] = []
+        self.unassigned: dict[str, UnassignedReason] = {}
+        self.vans = vans
+        self.vehicles = [
+            Vehicle(
+                van.code,
+                self.location(Place(van.depot, van.point)),
+                self.location(Place(van.depot, van.point)),
+                (int(van.capacity_kg * 1000), int(van.capacity_l * 1000)),
+                clock.window(van.shift_start, van.shift_end),
+                skills=frozenset({f"depot:{van.depot}"}),
+            )
+            for van in vans
+        ]
+        for plan in plans:
+            for route in plan.routes:
+                for stop in route.stops:
+                    self._add(stop)
+                self.routes.append(
+                    Route(
+                        route.vehicle,
+                        clock.seconds(route.departure),
+                        tuple(
+                            Visit(
+                                s.key,
+                                clock.seconds(s.eta),
+                                clock.seconds(s.start_at),
+                                clock.seconds(s.departure_at),
+                                s.late_seconds,
+                            )
+                            for s in route.stops
+                        ),
+                        clock.seconds(route.arrival),
+                        route.travel_seconds,
+                        route.distance_metres,
+                    )
+                )
+            for stop in plan.unassigned:
+                self._add(stop)
+                self.unassigned[stop.key] = UnassignedReason(stop.unassigned_reason)
+
+    def location(self, place: Place) -> int:
+        key = (place.code, place.point)
+        if key not in self._index:
+            self._index[key] = len(self.places)
+            self.places.append(place.point)
+        return self._index[key]
+
+    def _add(self, view) -> None:
+        place = Place(view.place, Point(view.latitude, view.longitude))
+        clock = self.clock
+        self.stops.append(
+            Stop(
+                view.key,
+                self.location(place),
+                view.service_seconds,
+                (view.weight_g, view.volume_ml),
+                clock.window(view.window_start, view.window_end),
+                _KINDS.get(view.kind, StopKind.VISIT),
+                optional=view.optional,
+                penalty=view.prize,
+                pickup_of=view.pickup_of,
+                required_skills=frozenset(view.skills),
+            )
+        )
+        self.info[view.key] = StopInfo(
+            view.kind,
+            place,
+            view.ticket,
+            view.reservation,
+            view.inspection,
+            view.site_id,
+            view.depot,
+            view.due_from,
+            view.due_by,
+        )
+
+    def problem_and_plan(self, matrix: Matrix, limits: Limits) -> tuple[RoutingProblem, RoutePlan]:
+        metres, seconds = matrix(self.places)
+        problem = RoutingProblem(
+            seconds, metres, tuple(self.stops), tuple(self.vehicles), limits=limits, dimensions=NBD_DIMENSIONS
+        )
+        stats = SolveStats("stored", "committed plans of the day", 0.0, SolveStatus.SOLVED, 0, 1.0)
+        return problem, RoutePlan(tuple(self.routes), dict(self.unassigned), 0, stats)
+
+
+@dataclass(frozen=True, slots=True)
+class _VanOfDay:
+    code: str
+    depot: str
+    point: Point
+    capacity_kg: float
+    capacity_l: float
+    shift_start: datetime
+    shift_end: datetime
+
+
+async def _vans_of_day(day: date) -> list[_VanOfDay]:
+    rows = await VehicleRow.select(
+        VehicleRow.depot.code.as_alias("depot"),
+        VehicleRow.depot.latitude.as_alias("latitude"),
+        VehicleRow.depot.longitude.as_alias("longitude"),
+        VehicleRow.depot.timezone.as_alias("timezone"),
+    ).where(VehicleRow.active == True)  # noqa: E712
+    depots = {row["depot"]: row for row in rows}
+    zones = {code: ZoneInfo(row["timezone"]) for code, row in depots.items()}
+    return [
+        _VanOfDay(
+            van.code,
+            van.depot,
+            Point(depots[van.depot]["latitude"], depots[van.depot]["longitude"]),
+            van.capacity_kg,
+            van.capacity_l,
+            van.shift_start,
+            van.shift_end,
+        )
+        for van in await vans_of(day, list(depots), zones, now=datetime.min.replace(tzinfo=UTC))
+    ]
+
+
+async def urgent_delivery(
+    reservation_id: int, *, now: datetime, policy: PlanningPolicy
+) -> tuple[UrgentResult, SolvedPlan | None]:
+    """Can the reserved part reach the ticket's site by its delivery due time, and how.
+
+    The part is collected at the reservation's depot (after pick and pack) by a van of the day's
+    committed delivery plans without making any planned stop late, or by a dedicated run of a free
+    van, whichever costs less. A feasible answer is kept as a new draft plan of the day (the
+    committed plans with the two new stops, returned for `keep_plan`) for the dispatcher to commit.
+
+    Raises:
+        NotFound: no such reservation. InvalidTransition: it no longer holds stock.
+        Conflict: the committed plans no longer match the fleet or travel times (re-plan first).
+    """
+    row = (
+        await Reservation.select(
+            Reservation.id,
+            Reservation.status,
+            Reservation.quantity,
+            Reservation.ticket.id.as_alias("ticket"),
+            Reservation.ticket.delivery_due_by.as_alias("due_by"),
+            Reservation.part.weight_kg.as_alias("weight_kg"),
+            Reservation.part.volume_l.as_alias("volume_l"),
+            Reservation.depot.code.as_alias("depot"),
+            Reservation.depot.latitude.as_alias("depot_latitude"),
+            Reservation.depot.longitude.as_alias("depot_longitude"),
+            Reservation.depot.timezone.as_alias("timezone"),
+            Reservation.ticket.site.id.as_alias("site"),
+            Reservation.ticket.site.code.as_alias("site_code"),
+            Reservation.ticket.site.latitude.as_alias("latitude"),
+            Reservation.ticket.site.longitude.as_alias("longitude"),
+        )
+        .where(Reservation.id == reservation_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"reservation {reservation_id} not found", field="reservation_id")
+    if row["status"] != "active":
+        raise InvalidTransition(f"reservation {reservation_id} is {row['status']}", status=row["status"])
+    day = now.astimezone(ZoneInfo(row["timezone"])).date()
+    clock = PlanClock.for_date(day)
+    plans = await committed_plans(NBD, day)
+    model = _DayModel(clock, await _vans_of_day(day), plans)
+    key = f"U{reservation_id}"
+    if key in model.info:
+        raise InvalidTransition(
+            f"reservation {reservation_id} is already in the day's plan", field="reservation_id"
+        )
+    depot = Place(row["depot"], Point(row["depot_latitude"], row["depot_longitude"]))
+    site = Place(row["site_code"], Point(row["latitude"], row["longitude"]))
+    pickup_at, site_at = model.location(depot), model.location(site)
+    now_s, due_s = clock.seconds(now), clock.seconds(row["due_by"])
+    stop = Stop(
+        key,
+        site_at,
+        round(policy.delivery_service.total_seconds()),
+        (
+            round(row["weight_kg"] * row["quantity"] * 1000),
+            round(row["volume_l"] * row["quantity"] * 1000),
+        ),
+        TimeWindow(min(now_s, due_s), due_s),
+    )
+    model.info[key] = StopInfo(
+        "delivery",
+        site,
+        row["ticket"],
+        reservation_id,
+        site=row["site"],
+        depot=row["depot"],
+        due_from=now,
+        due_by=row["due_by"],
+    )
+    model.info[f"{key}:pickup"] = StopInfo("pickup", depot, row["ticket"], reservation_id, depot=row["depot"])
+
+    def work():
+        problem, plan = model.problem_and_plan(policy.matrix, policy.limits)
+        if check_plan(problem, plan):
+            raise Conflict("the day's committed delivery plans no longer match the fleet; re-plan first")
+        if not problem.vehicles:
+            return problem, None
+        answer = insert_urgent(
+            plan,
+            problem,
+            stop,
+            pickup_location=pickup_at,
+            now=now_s,
+            pickup_service=round(PICK_AND_PACK.total_seconds()),
+        )
+        return problem, answer
+
+    _problem, answer = await _in_thread(policy, work)
+    base = tuple(plan.id for plan in plans)
+    if answer is None or not answer.feasible:
+        reason = UnassignedReason.NO_VEHICLE if answer is None else answer.reason
+        return UrgentResult(reservation_id, False, row["due_by"], reason=str(reason), based_on=base), None
+    if answer.plan is None or answer.problem is None:
+        raise AssertionError("a feasible urgent answer carries its plan")
+    solved = SolvedPlan(
+        NBD,
+        day,
+        tuple(sorted({d for plan in plans for d in plan.depots} | {row["depot"]})),
+        clock,
+        answer.problem,
+        answer.plan,
+        model.info,
+        model.vehicle_depots,
+        {
+            **_stats(answer.problem, answer.plan, policy.matrix_source),
+            "urgent_reservation": reservation_id,
+            "based_on": list(base),
+        },
+        base[-1] if base else None,
+    )
+    result = UrgentResult(
+        reservation_id,
+        True,
+        row["due_by"],
+        answer.vehicle_id,
+        answer.dedicated,
+        clock.at(answer.pickup_time) if answer.pickup_time is not None else None,
+        clock.at(answer.eta) if answer.eta is not None else None,
+        None,
+        None,
+        base,
+    )
+    return result, solved
