@@ -18,17 +18,19 @@ from api.controllers.catalogue import DepotController, PartController
 from api.controllers.customers import AssetController, CustomerController
 from api.controllers.fleet import EngineerController, VehicleController
 from api.controllers.health import health, readiness
+from api.controllers.routing import DispatchController, RoutingController, planning_policy
 from api.controllers.secure_media import ComplianceController, RetentionController
 from api.controllers.stock import StockController
 from api.controllers.tickets import ReservationController, TicketController
 from api.database import connect, pool_lifespan
-from api.errors import problem_details_plugin, unexpected_problem
+from api.errors import problem_details_plugin, routing_problem, unexpected_problem
 from api.logging import RequestIdMiddleware, configure_logging
 from api.pagination import provide_page
 from api.query import DropEmptyQueryParameters
 from api.security import Passwords, Principal, TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.sweeper import sweeper_lifespan
+from routing.errors import RoutingError
 
 API_PREFIX = "/api/v1"
 TOKEN_PATH = f"{API_PREFIX}/auth/token"
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     jwt_auth = build_jwt_auth(settings)
     passwords = Passwords(settings)
     tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
+    policy = planning_policy(settings)
     login_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
         check_throttle_handler=lambda request: request.url.path == TOKEN_PATH,
@@ -78,6 +81,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             ComplianceController,
             VehicleController,
             EngineerController,
+            RoutingController,
+            DispatchController,
         ],
     )
     app = Litestar(
@@ -89,10 +94,11 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             "principal": Provide(provide_principal, sync_to_thread=False),
             "passwords": Provide(lambda: passwords, sync_to_thread=False, use_cache=True),
             "tokens": Provide(lambda: tokens, sync_to_thread=False, use_cache=True),
+            "planning_policy": Provide(lambda: policy, sync_to_thread=False, use_cache=True),
         },
         on_app_init=[jwt_auth.on_app_init],
         plugins=[problem_details_plugin()],
-        exception_handlers={Exception: unexpected_problem},
+        exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
         middleware=[login_limit.middleware],
         lifespan=[pool_lifespan(engine, settings), sweeper_lifespan(settings, clock)],
         openapi_config=OpenAPIConfig(

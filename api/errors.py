@@ -28,6 +28,7 @@ from litestar.status_codes import (
 
 from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound, NotPermitted
 from inventory.persistence import is_unique_violation
+from routing.errors import InfeasiblePlan, InvalidProblem, NoSolution, RoutingError
 
 PROBLEM_TYPE = "urn:spareline:problem:{}"
 
@@ -37,6 +38,11 @@ STATUS_BY_ERROR: dict[type[DomainError], tuple[int, str]] = {
     NotPermitted: (HTTP_403_FORBIDDEN, "Not permitted"),
     InvalidRequest: (HTTP_422_UNPROCESSABLE_ENTITY, "The request breaks a rule"),
     DomainError: (HTTP_422_UNPROCESSABLE_ENTITY, "The request cannot be carried out"),
+}
+
+ROUTING_STATUS: dict[type[RoutingError], tuple[int, str]] = {
+    InvalidProblem: (HTTP_422_UNPROCESSABLE_ENTITY, "The planning request cannot be solved as given"),
+    NoSolution: (HTTP_409_CONFLICT, "No plan keeps the committed stops"),
 }
 
 log = structlog.get_logger("api.errors")
@@ -52,6 +58,23 @@ def domain_problem(exc: DomainError) -> ProblemDetailsException:
         detail=exc.message,
         extra=_jsonable(exc.details),
     )
+
+
+def routing_problem(request: Request[Any, Any, Any], exc: RoutingError) -> Response[Any]:
+    """Routing errors: bad or oversized problems 422, committed stops that cannot hold 409.
+
+    A plan rejected by the independent checker is a fault of the service, logged and answered 500.
+    """
+    if isinstance(exc, InfeasiblePlan) or not any(cls in ROUTING_STATUS for cls in type(exc).__mro__):
+        return unexpected_problem(request, exc)
+    status, title = next(ROUTING_STATUS[cls] for cls in type(exc).__mro__ if cls in ROUTING_STATUS)
+    return ProblemDetailsException(
+        status_code=status,
+        type_=PROBLEM_TYPE.format(exc.code),
+        title=title,
+        detail=exc.message,
+        extra=_jsonable(exc.details),
+    ).to_response(request)
 
 
 def validation_problem(exc: ValidationException) -> ProblemDetailsException:

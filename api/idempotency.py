@@ -96,6 +96,28 @@ async def run_once(
     return Response(body, status_code=status_code)
 
 
+async def answered_before(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    payload: BaseModel | dict[str, Any] | None,
+    *,
+    key: str | None,
+) -> Response[Any] | None:
+    """The stored answer for this key, if the request was already answered.
+
+    Lets a slow handler (a solve) skip its work on a retry; `run_once` still decides who stores.
+    """
+    if key is None:
+        return None
+    scope = f"{principal.id}|{request.method}|{request.url.path}"
+    done = await IdempotencyRecord.exists().where(
+        (IdempotencyRecord.scope == scope)
+        & (IdempotencyRecord.key == key)
+        & (IdempotencyRecord.status_code != 0)
+    )
+    return await _replay(scope, key, _fingerprint(payload)) if done else None
+
+
 async def purge_expired(now: datetime) -> int:
     """Delete records older than `RETENTION`; returns how many."""
     rows = (

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=4, ge=1)
     routing_osrm_url: str | None = None
     routing_osrm_timeout_s: float = Field(default=5, gt=0, le=60)
+    routing_default_time_limit_s: float = Field(default=5, gt=0, le=600)
+    routing_max_time_limit_s: float = Field(default=30, gt=0, le=600)
+    routing_max_stops: int = Field(default=2_000, ge=1, le=20_000)
+    routing_max_vehicles: int = Field(default=500, ge=1, le=5_000)
+    routing_max_concurrent_solves: int = Field(default=1, ge=1, le=64)
+    routing_delivery_service_minutes: float = Field(default=10, ge=0, le=240)
+    dispatch_visit_minutes: float = Field(default=60, gt=0, le=720)
+    dispatch_hard_deadline_tiers: list[Literal["standard", "premium", "platinum"]] = []
+    dispatch_inspection_prize_minutes: float = Field(default=240, ge=0, le=1440)
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:

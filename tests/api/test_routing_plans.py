@@ -1,0 +1,325 @@
+"""Delivery plans, urgent deliveries and engineer dispatch on the demo data, on both engines.
+
+Every plan is checked from the outside: no stop begins after its due time or before its window, no
+van carries more than its capacity, every route stays within its shift, every pickup comes before
+its visit on the same engineer, skills match, and committed stops keep their vehicle and order when
+the day is planned again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from httpx import AsyncClient
+
+from api.controllers.routing import planning_policy
+from api.security import Passwords
+from api.settings import Settings
+from fixtures.demo import load_demo
+from inventory.tickets.priority import Severity
+from inventory.tickets.reservations import ReservationRequest, reserve
+from inventory.tickets.service import open_ticket
+from routing import planning
+from routing.errors import ProblemTooLarge
+from tests.conftest import SettableClock
+
+CHINA = ZoneInfo("Asia/Shanghai")
+TODAY = date(2026, 11, 24)
+TOMORROW = date(2026, 11, 25)
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)
+LIMIT = 1.0
+
+
+def at(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+@pytest.fixture
+async def demo(client: AsyncClient, settings: Settings, clock: SettableClock) -> dict[str, dict[str, str]]:
+    """The demo data loaded at ``NOW``; headers of the demo users by name."""
+    clock.now = NOW
+    await load_demo(password="demo", passwords=Passwords(settings), now=NOW)
+    headers = {}
+    for user in ("dispatcher", "warehouse", "zhb", "admin"):
+        response = await client.post("/api/v1/auth/token", json={"username": user, "password": "demo"})
+        headers[user] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return headers
+
+
+async def fleet(client: AsyncClient, headers: dict[str, str], what: str) -> dict[str, dict]:
+    response = await client.get(f"/api/v1/{what}?limit=500", headers=headers)
+    assert response.status_code == 200, response.text
+    return {row["code"]: row for row in response.json()["items"]}
+
+
+def shift(day: date, row: dict) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(day, time.fromisoformat(row["shift_start"]), CHINA),
+        datetime.combine(day, time.fromisoformat(row["shift_end"]), CHINA),
+    )
+
+
+def check_delivery_plan(plan: dict, vans: dict[str, dict], day: date) -> None:
+    for route in plan["routes"]:
+        van = vans[route["vehicle"]]
+        start, end = shift(day, van)
+        assert start <= at(route["departure"]) <= at(route["arrival"]) <= end
+        assert sum(stop["weight_g"] for stop in route["stops"]) <= van["capacity_kg"] * 1000
+        assert sum(stop["volume_ml"] for stop in route["stops"]) <= van["capacity_l"] * 1000
+        previous = at(route["departure"])
+        stop_keys = [stop["key"] for stop in route["stops"]]
+        for stop in route["stops"]:
+            assert at(stop["eta"]) >= previous
+            if stop["kind"] == "pickup":
+                assert stop["key"] == f"{stop_keys[stop_keys.index(stop['key']) + 1]}:pickup"
+                previous = at(stop["departure_at"])
+                continue
+            assert at(stop["start_at"]) <= at(stop["due_by"]), stop
+            assert at(stop["start_at"]) >= at(stop["due_from"]), stop
+            if not stop["key"].startswith("U"):
+                assert stop["depot"] == van["depot"]
+            previous = at(stop["departure_at"])
+
+
+def committed_order(plan: dict) -> dict[str, list[str]]:
+    return {route["vehicle"]: [stop["key"] for stop in route["stops"]] for route in plan["routes"]}
+
+
+def assert_pins_kept(before: dict, after: dict) -> None:
+    """Every committed stop still to do is on the same vehicle, marked pinned, in the same order."""
+    keys_after = {stop["key"]: route["vehicle"] for route in after["routes"] for stop in route["stops"]}
+    pinned = {stop["key"] for route in after["routes"] for stop in route["stops"] if stop["pinned"]}
+    for vehicle, keys in committed_order(before).items():
+        still = [key for key in keys if key in keys_after or key in {s["key"] for s in after["unassigned"]}]
+        assert all(keys_after.get(key) == vehicle for key in still), (vehicle, still)
+        assert set(still) <= pinned
+        new_order = [key for key in committed_order(after)[vehicle] if key in still]
+        assert new_order == still
+
+
+async def test_delivery_plan_commit_replan_and_urgent(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    dispatcher = demo["dispatcher"]
+    vans = await fleet(client, dispatcher, "vehicles")
+    response = await client.post(
+        "/api/v1/routing/nbd-plans", json={"date": str(TOMORROW), "time_limit_s": LIMIT}, headers=dispatcher
+    )
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert plan["kind"] == "nbd"
+    assert plan["status"] == "draft"
+    routed = sum(len(route["stops"]) for route in plan["routes"])
+    assert routed >= 30
+    assert routed + len(plan["unassigned"]) == plan["stats"]["stops"]
+    check_delivery_plan(plan, vans, TOMORROW)
+    assert (await client.get(f"/api/v1/routing/plans/{plan['id']}", headers=dispatcher)).json() == plan
+
+    committed = await client.post(f"/api/v1/routing/plans/{plan['id']}/commit", headers=dispatcher)
+    assert committed.status_code == 200
+    assert committed.json()["status"] == "committed"
+
+    # A new next-business-day ticket arrives; the re-plan keeps every committed stop in place.
+    ticket = await open_ticket(
+        customer="LJL",
+        site="CD-HUB",
+        asset_serial=None,
+        severity=Severity.MAJOR,
+        summary="Power supply failed",
+        reported_at=NOW,
+        user_caused=False,
+        actor="dispatcher",
+        now=NOW,
+        viewer=None,
+    )
+    await reserve(
+        ticket.id,
+        ReservationRequest("DIMM-DDR5-32G-4800", 1, None, None, allow_preemption=False),
+        actor="dispatcher",
+        now=NOW,
+        ttl=timedelta(hours=72),
+        viewer=None,
+    )
+    again = await client.post(
+        "/api/v1/routing/nbd-plans", json={"date": str(TOMORROW), "time_limit_s": LIMIT}, headers=dispatcher
+    )
+    assert again.status_code == 201, again.text
+    replanned = again.json()
+    assert replanned["stats"]["stops"] == plan["stats"]["stops"] + 1
+    assert replanned["stats"]["stops_pinned"] == routed
+    check_delivery_plan(replanned, vans, TOMORROW)
+    assert_pins_kept(plan, replanned)
+    second = await client.post(f"/api/v1/routing/plans/{replanned['id']}/commit", headers=dispatcher)
+    assert second.status_code == 200
+    superseded = await client.post(f"/api/v1/routing/plans/{plan['id']}/commit", headers=dispatcher)
+    assert superseded.status_code == 409
+
+    # Next morning a platinum customer's array loses a disk: 4-hour delivery into the day's plan.
+    clock.now = datetime(2026, 11, 25, 9, 30, tzinfo=CHINA)
+    urgent_ticket = await open_ticket(
+        customer="ZHB",
+        site="BJ-DC1",
+        asset_serial="ZHB-ARR-0001",
+        severity=Severity.CRITICAL,
+        summary="Second disk failed in one RAID group",
+        reported_at=clock.now,
+        user_caused=False,
+        actor="dispatcher",
+        now=clock.now,
+        viewer=None,
+    )
+    held = await reserve(
+        urgent_ticket.id,
+        ReservationRequest("HDD-SAS-1T2-10K", 1, None, None, allow_preemption=False),
+        actor="dispatcher",
+        now=clock.now,
+        ttl=timedelta(hours=8),
+        viewer=None,
+    )
+    response = await client.post(
+        "/api/v1/routing/urgent", json={"reservation_id": held.id}, headers=dispatcher
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["feasible"] is True
+    assert answer["reason"] is None
+    assert clock.now <= at(answer["pickup_at"]) < at(answer["eta"]) <= at(answer["due_by"])
+    assert answer["based_on"] == [replanned["id"]]
+    inserted = (await client.get(f"/api/v1/routing/plans/{answer['plan_id']}", headers=dispatcher)).json()
+    check_delivery_plan(inserted, vans, TOMORROW)
+    route = next(route for route in inserted["routes"] if route["vehicle"] == answer["vehicle"])
+    keys = [stop["key"] for stop in route["stops"]]
+    assert keys.index(f"U{held.id}:pickup") < keys.index(f"U{held.id}")
+    before = {s["key"]: s["start_at"] for r in replanned["routes"] for s in r["stops"]}
+    after = {s["key"]: s for r in inserted["routes"] for s in r["stops"]}
+    assert before.keys() <= after.keys()
+    assert all(at(after[key]["start_at"]) <= at(after[key]["due_by"]) for key in before)
+
+    # A reservation whose due time has passed cannot be made on time.
+    clock.now = datetime(2026, 11, 25, 17, 0, tzinfo=CHINA)
+    late = await client.post("/api/v1/routing/urgent", json={"reservation_id": held.id}, headers=dispatcher)
+    assert late.status_code == 200
+    assert late.json()["feasible"] is False
+    assert late.json()["reason"] == "window_unreachable"
+
+
+def check_dispatch_plan(plan: dict, engineers: dict[str, dict], day: date, now: datetime) -> None:
+    for route in plan["routes"]:
+        engineer = engineers[route["vehicle"]]
+        start, end = shift(day, engineer)
+        assert max(start, now) <= at(route["departure"]) <= at(route["arrival"]) <= end
+        worked = at(route["arrival"]) - at(route["departure"])
+        assert worked <= timedelta(minutes=engineer["max_working_minutes"])
+        keys = [stop["key"] for stop in route["stops"]]
+        for position, stop in enumerate(route["stops"]):
+            assert set(stop["skills"]) <= set(engineer["skills"]), (stop, engineer)
+            if stop["kind"] == "pickup":
+                assert f"T{stop['ticket']}" in keys[position + 1 :], "the pickup comes before its visit"
+            if stop["kind"] == "inspection":
+                assert at(stop["due_from"]) <= at(stop["start_at"]) <= at(stop["due_by"])
+            if stop["kind"] == "visit":
+                assert at(stop["start_at"]) >= at(stop["due_from"])
+    for stop in plan["unassigned"]:
+        assert stop["reason"] in {
+            "no_vehicle",
+            "no_capacity",
+            "window_unreachable",
+            "partner_unassigned",
+            "fleet_full",
+            "not_worth_it",
+        }
+
+
+async def test_dispatch_plan_commit_and_replan_keeps_pins(
+    client: AsyncClient, demo: dict[str, dict[str, str]]
+) -> None:
+    dispatcher = demo["dispatcher"]
+    engineers = await fleet(client, dispatcher, "engineers")
+    response = await client.post(
+        "/api/v1/dispatch/plans", json={"date": str(TODAY), "time_limit_s": 2}, headers=dispatcher
+    )
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert plan["kind"] == "dispatch"
+    check_dispatch_plan(plan, engineers, TODAY, NOW)
+    kinds = {stop["kind"] for route in plan["routes"] for stop in route["stops"]}
+    assert {"visit", "pickup"} <= kinds
+    assert plan["stats"]["stops_routed"] >= 60
+
+    commit = await client.post(f"/api/v1/dispatch/plans/{plan['id']}/commit", headers=dispatcher)
+    assert commit.status_code == 200
+    assert commit.json()["status"] == "committed"
+    again = await client.post(
+        "/api/v1/dispatch/plans", json={"date": str(TODAY), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert again.status_code == 201, again.text
+    replanned = again.json()
+    check_dispatch_plan(replanned, engineers, TODAY, NOW)
+    assert_pins_kept(plan, replanned)
+    assert replanned["stats"]["stops_pinned"] == plan["stats"]["stops_routed"]
+    # A dispatch plan is not a delivery plan.
+    assert (
+        await client.post(f"/api/v1/routing/plans/{plan['id']}/commit", headers=dispatcher)
+    ).status_code == 404
+
+
+async def test_planning_rights_and_limits(client: AsyncClient, demo: dict[str, dict[str, str]]) -> None:
+    body = {"date": str(TOMORROW), "time_limit_s": 0.5}
+    assert (await client.post("/api/v1/routing/nbd-plans", json=body)).status_code == 401
+    for user in ("zhb", "warehouse"):
+        assert (
+            await client.post("/api/v1/routing/nbd-plans", json=body, headers=demo[user])
+        ).status_code == 403
+        assert (await client.post("/api/v1/dispatch/plans", json=body, headers=demo[user])).status_code == 403
+        assert (
+            await client.post("/api/v1/routing/urgent", json={"reservation_id": 1}, headers=demo[user])
+        ).status_code == 403
+    made = await client.post("/api/v1/routing/nbd-plans", json=body, headers=demo["admin"])
+    assert made.status_code == 201
+    plan_id = made.json()["id"]
+    assert (
+        await client.get(f"/api/v1/routing/plans/{plan_id}", headers=demo["warehouse"])
+    ).status_code == 200
+    assert (await client.get(f"/api/v1/routing/plans/{plan_id}", headers=demo["zhb"])).status_code == 403
+    assert (await client.get("/api/v1/routing/plans/999999", headers=demo["admin"])).status_code == 404
+
+    too_long = await client.post(
+        "/api/v1/routing/nbd-plans", json={**body, "time_limit_s": 3600}, headers=demo["dispatcher"]
+    )
+    assert too_long.status_code == 422
+    assert too_long.json()["type"].endswith("routing-problem-too-large")
+    unknown = await client.post(
+        "/api/v1/dispatch/plans", json={**body, "depots": ["NOPE"]}, headers=demo["dispatcher"]
+    )
+    assert unknown.status_code == 422
+    missing = await client.post(
+        "/api/v1/routing/urgent", json={"reservation_id": 999999}, headers=demo["dispatcher"]
+    )
+    assert missing.status_code == 404
+    assert (
+        await client.post(
+            "/api/v1/routing/nbd-plans", json={**body, "date": "tomorrow"}, headers=demo["dispatcher"]
+        )
+    ).status_code == 422
+
+
+async def test_oversized_plans_are_refused_before_solving(demo: dict[str, dict[str, str]]) -> None:
+    policy = planning_policy(Settings(_env_file=None, routing_max_stops=5))  # type: ignore[call-arg]
+    with pytest.raises(ProblemTooLarge, match="at most 5"):
+        await planning.solve_nbd_day(TOMORROW, None, time_limit_s=1, seed=0, now=NOW, policy=policy)
+
+
+async def test_a_retried_plan_request_replays_the_first_plan(
+    client: AsyncClient, demo: dict[str, dict[str, str]]
+) -> None:
+    headers = {**demo["dispatcher"], "Idempotency-Key": "nbd-2026-11-25"}
+    body = {"date": str(TOMORROW), "time_limit_s": 0.5}
+    first = await client.post("/api/v1/routing/nbd-plans", json=body, headers=headers)
+    again = await client.post("/api/v1/routing/nbd-plans", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotency-Replayed") == "true"
+    assert again.json()["id"] == first.json()["id"]
+    other = await client.post("/api/v1/routing/nbd-plans", json={**body, "seed": 7}, headers=headers)
+    assert other.status_code == 422
