@@ -16,7 +16,7 @@ from api.controllers.accounts import TokenController, UserController
 from api.controllers.audit import AuditController
 from api.controllers.catalogue import DepotController, PartController
 from api.controllers.customers import AssetController, CustomerController
-from api.controllers.fleet import EngineerController, VehicleController
+from api.controllers.fleet import EngineerController, InspectionController, VehicleController
 from api.controllers.health import health, readiness
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
 from api.controllers.secure_media import ComplianceController, RetentionController
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             ComplianceController,
             VehicleController,
             EngineerController,
+            InspectionController,
             RoutingController,
             DispatchController,
         ],

@@ -1,15 +1,18 @@
-"""The courier fleet and the field engineers: registering and listing them."""
+"""The courier fleet, the field engineers and periodic inspections: registering and listing them."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import Any
 
-from inventory.errors import AlreadyExists, InvalidRequest
+from inventory.customers.tables import Asset
+from inventory.errors import AlreadyExists, InvalidRequest, NotFound
 from inventory.persistence import insert_unique, write_transaction
 from inventory.stock.catalogue import depot_ids
-from routing.tables import Engineer, Vehicle
+from routing.dispatch_rules import skill_for_asset
+from routing.tables import Engineer, Inspection, Vehicle
 
 _SKILL = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -154,3 +157,78 @@ async def _engineers(
 def _check_shift(start: time, end: time) -> None:
     if end <= start:
         raise InvalidRequest("the shift must end after it starts", field="shift_end")
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionRecord:
+    id: int
+    asset_serial: str
+    site: str
+    customer: str
+    due_on: date
+    duration_minutes: int
+    skill: str
+    status: str
+
+
+async def add_inspection(
+    asset_serial: str, due_on: date, duration_minutes: int, skill: str | None, *, actor: str, now: datetime
+) -> InspectionRecord:
+    """Plan a periodic inspection of an asset; the skill defaults to the one its model needs.
+
+    Raises:
+        NotFound: no such asset.
+        InvalidRequest: a malformed skill or a duration outside 15 minutes to 8 hours.
+    """
+    asset = await Asset.select(Asset.id, Asset.model).where(Asset.serial == asset_serial).first()
+    if asset is None:
+        raise NotFound(f"asset {asset_serial} not found", field="asset_serial")
+    skill = skill or skill_for_asset(asset["model"])
+    if not _SKILL.match(skill):
+        raise InvalidRequest("skills are lower-case words with dashes", field="skill")
+    if not 15 <= duration_minutes <= 480:
+        raise InvalidRequest("duration_minutes must be between 15 and 480", field="duration_minutes")
+    async with write_transaction():
+        row = Inspection(
+            asset=asset["id"],
+            due_on=due_on,
+            duration_minutes=duration_minutes,
+            skill=skill,
+            created_by=actor,
+            created_at=now,
+        )
+        await row.save()
+    return (await _inspections(Inspection.id == row.id, limit=1, offset=0))[0]
+
+
+async def list_inspections(
+    *, status: str | None, due_by: date | None, limit: int, offset: int
+) -> list[InspectionRecord]:
+    """Inspections by due date, of one status and due on or before a date if given."""
+    condition = Inspection.id > 0
+    if status is not None:
+        condition &= Inspection.status == status
+    if due_by is not None:
+        condition &= Inspection.due_on <= due_by
+    return await _inspections(condition, limit=limit, offset=offset)
+
+
+async def _inspections(condition: Any, *, limit: int, offset: int) -> list[InspectionRecord]:
+    rows = (
+        await Inspection.select(
+            Inspection.id,
+            Inspection.asset.serial.as_alias("asset_serial"),
+            Inspection.asset.site.code.as_alias("site"),
+            Inspection.asset.customer.code.as_alias("customer"),
+            Inspection.due_on,
+            Inspection.duration_minutes,
+            Inspection.skill,
+            Inspection.status,
+        )
+        .where(condition)
+        .order_by(Inspection.due_on)
+        .order_by(Inspection.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [InspectionRecord(**row) for row in rows]

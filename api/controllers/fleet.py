@@ -1,17 +1,24 @@
-"""The courier fleet and the field engineers."""
+"""The courier fleet, the field engineers and periodic inspections."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.idempotency import IdempotencyKey, run_once
 from api.pagination import Page, PageRequest, page_of
-from api.schemas.fleet import EngineerIn, EngineerOut, VehicleIn, VehicleOut
+from api.schemas.fleet import (
+    EngineerIn,
+    EngineerOut,
+    InspectionIn,
+    InspectionOut,
+    VehicleIn,
+    VehicleOut,
+)
 from api.security import STAFF, Principal, Role, allow
 from routing import fleet
 
@@ -80,5 +87,48 @@ class EngineerController(Controller):
         async def add() -> EngineerOut:
             record = await fleet.add_engineer(data.to_record(), now=now)
             return EngineerOut.model_validate(record, from_attributes=True)
+
+        return await run_once(request, principal, data, add, key=idempotency_key, now=now)
+
+
+class InspectionController(Controller):
+    path = "/inspections"
+    tags = ["fleet"]
+    guards = [allow(*STAFF)]
+
+    @get(operation_id="listInspections")
+    async def list_inspections(
+        self,
+        page: NamedDependency[PageRequest],
+        status: Annotated[Literal["planned", "done"] | None, QueryParameter(name="state")] = None,
+        due_by: FromQuery[date | None] = None,
+    ) -> Page[InspectionOut]:
+        """Periodic inspections by due date; ``state`` and ``due_by`` narrow the list."""
+        rows = await fleet.list_inspections(
+            status=status, due_by=due_by, limit=page.fetch, offset=page.offset
+        )
+        return page_of([InspectionOut.model_validate(row, from_attributes=True) for row in rows], page)
+
+    @post(operation_id="addInspection", guards=[allow(*PLANNERS)])
+    async def add_inspection(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[InspectionIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[InspectionOut]:
+        """Plan a periodic inspection of an asset: an optional visit that dispatch fits into free time."""
+
+        async def add() -> InspectionOut:
+            record = await fleet.add_inspection(
+                data.asset_serial,
+                data.due_on,
+                data.duration_minutes,
+                data.skill,
+                actor=principal.username,
+                now=now,
+            )
+            return InspectionOut.model_validate(record, from_attributes=True)
 
         return await run_once(request, principal, data, add, key=idempotency_key, now=now)

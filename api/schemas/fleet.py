@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -57,3 +57,21 @@ class EngineerOut(ResponseModel):
     shift_end: time
     max_working_minutes: int
     active: bool
+
+
+class InspectionIn(RequestModel):
+    asset_serial: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    due_on: date
+    duration_minutes: int = Field(default=60, ge=15, le=480)
+    skill: Skill | None = None
+
+
+class InspectionOut(ResponseModel):
+    id: int
+    asset_serial: str
+    site: str
+    customer: str
+    due_on: date
+    duration_minutes: int
+    skill: str
+    status: str

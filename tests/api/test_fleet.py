@@ -1,6 +1,8 @@
-"""Vehicles and engineers."""
+"""Vehicles, engineers and inspections."""
 
 from __future__ import annotations
+
+from tests.api.service_world import build
 
 VAN = {"code": "VAN-PEK-1", "depot": "PEK-C", "capacity_kg": 900, "capacity_l": 6000}
 ENGINEER = {
@@ -46,3 +48,30 @@ async def test_engineers(client, world):
         )
         assert bad.status_code == 422, change
     assert (await client.post("/api/v1/engineers", json=ENGINEER, headers=dispatcher)).status_code == 409
+
+
+async def test_inspections(client, world):
+    sworld = await build(client, world)
+    dispatcher = world.headers["dispatcher"]
+    serial = sworld.assets["PLAT"]
+    body = {"asset_serial": serial, "due_on": "2026-12-01", "duration_minutes": 90}
+    created = await client.post("/api/v1/inspections", json=body, headers=dispatcher)
+    assert created.status_code == 201, created.text
+    assert created.json()["skill"] == "server"
+    assert created.json()["status"] == "planned"
+    network = await client.post(
+        "/api/v1/inspections", json={**body, "due_on": "2026-11-20", "skill": "network"}, headers=dispatcher
+    )
+    assert network.status_code == 201
+    listed = await client.get("/api/v1/inspections", params={"due_by": "2026-11-25"}, headers=dispatcher)
+    assert [row["skill"] for row in listed.json()["items"]] == ["network"]
+    assert (
+        await client.post("/api/v1/inspections", json={**body, "asset_serial": "NOPE"}, headers=dispatcher)
+    ).status_code == 404
+    assert (
+        await client.post("/api/v1/inspections", json={**body, "duration_minutes": 5}, headers=dispatcher)
+    ).status_code == 422
+    assert (
+        await client.post("/api/v1/inspections", json=body, headers=world.headers["warehouse"])
+    ).status_code == 403
+    assert (await client.get("/api/v1/inspections", headers=world.headers["customer"])).status_code == 403
