@@ -116,6 +116,25 @@ class DeliveryOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class UrgentDelivery:
+    """A committed urgent delivery carried into a re-plan: the part is collected at ``pickup`` and
+    delivered to ``site`` by the van it is pinned to (of ``van_depot``), pickup first."""
+
+    id: str
+    van_depot: str
+    pickup: Place
+    site: Place
+    due_from: datetime | None
+    due_by: datetime | None
+    service: timedelta
+    pickup_service: timedelta
+    weight_g: int
+    volume_ml: int
+    pin: Pin
+    pickup_pin: Pin
+
+
+@dataclass(frozen=True, slots=True)
 class Van:
     """A courier vehicle of a depot for the plan day."""
 
@@ -206,12 +225,14 @@ def nbd_problem(
     vans: Sequence[Van],
     clock: PlanClock,
     *,
+    urgent: Sequence[UrgentDelivery] = (),
     matrix: Matrix = estimate_matrix,
     limits: Limits = DEFAULT_LIMITS,
 ) -> RoutingProblem:
     """The day's deliveries as one multi-depot problem: each order only on its own depot's vans.
 
-    Objective: vehicles used, then travel time. Demand and capacity are whole grams and millilitres.
+    Committed urgent deliveries stay pinned to their van, with their pickup. Objective: vehicles used,
+    then travel time. Demand and capacity are whole grams and millilitres.
     """
     places = _Locations()
     for code, point in depots.items():
@@ -240,6 +261,32 @@ def nbd_problem(
         )
         for order in orders
     )
+    for item in urgent:
+        skills = frozenset({depot_skill(item.van_depot)})
+        demand = (item.weight_g, item.volume_ml)
+        stops += (
+            Stop(
+                f"{item.id}:pickup",
+                places.index(item.pickup),
+                math.ceil(item.pickup_service.total_seconds()),
+                demand,
+                TimeWindow(),
+                StopKind.PICKUP,
+                pickup_of=item.id,
+                required_skills=skills,
+                **_pin(item.pickup_pin),
+            ),
+            Stop(
+                item.id,
+                places.index(item.site),
+                math.ceil(item.service.total_seconds()),
+                demand,
+                clock.window(item.due_from, item.due_by),
+                StopKind.DELIVERY,
+                required_skills=skills,
+                **_pin(item.pin),
+            ),
+        )
     metres, seconds = matrix(places.points)
     return RoutingProblem(seconds, metres, stops, vehicles, Objective(), limits, NBD_DIMENSIONS)
 

@@ -386,3 +386,13 @@ async def site_place(site_id: int) -> Place:
     """A site as a place on the map."""
     row = await Site.select(Site.code, Site.latitude, Site.longitude).where(Site.id == site_id).first()
     return Place(row["code"], Point(row["latitude"], row["longitude"]))
+
+
+async def still_held(reservations: Sequence[int]) -> set[int]:
+    """Those of ``reservations`` that still hold their stock."""
+    if not reservations:
+        return set()
+    rows = await Reservation.select(Reservation.id).where(
+        Reservation.id.is_in(list(reservations)) & (Reservation.status == ACTIVE)
+    )
+    return {row["id"] for row in rows}

@@ -10,10 +10,11 @@ from datetime import date, datetime
 
 from inventory.errors import InvalidTransition, NotFound
 from inventory.persistence import write_transaction
-from routing.assembly import Pin, PlanClock
+from routing.assembly import Pin, Place, PlanClock
 from routing.model import UNBOUNDED, RoutePlan, RoutingProblem, Stop
 from routing.plan_inputs import StopInfo
 from routing.tables import PlanRoute, PlanStop, RoutePlanRecord
+from routing.travel import Point
 
 DRAFT, COMMITTED, SUPERSEDED = "draft", "committed", "superseded"
 NBD, DISPATCH = "nbd", "dispatch"
@@ -355,6 +356,21 @@ def pins_of(plans: Sequence[PlanView], keys: set[str], vehicles: set[str]) -> di
     return {
         key: Pin(vehicle, position) for vehicle, keys_ in order.items() for position, key in enumerate(keys_)
     }
+
+
+def stop_info(view: StopView) -> StopInfo:
+    """What a kept stop is about, as it was when the plan was made."""
+    return StopInfo(
+        view.kind,
+        Place(view.place, Point(view.latitude, view.longitude)),
+        view.ticket,
+        view.reservation,
+        view.inspection,
+        view.site_id,
+        view.depot,
+        view.due_from,
+        view.due_by,
+    )
 
 
 def delivered_by_courier(plans: Sequence[PlanView]) -> dict[str, datetime]:

@@ -22,8 +22,10 @@ from inventory.tickets.tables import Reservation
 from routing.assembly import (
     NBD_DIMENSIONS,
     Matrix,
+    Pin,
     Place,
     PlanClock,
+    UrgentDelivery,
     dispatch_problem,
     estimate_matrix,
     nbd_problem,
@@ -45,7 +47,7 @@ from routing.model import (
     Visit,
 )
 from routing.nbd import solve_by_depot
-from routing.plan_inputs import StopInfo, delivery_day, dispatch_day, vans_of
+from routing.plan_inputs import StopInfo, delivery_day, dispatch_day, still_held, vans_of
 from routing.plan_store import (
     DISPATCH,
     NBD,
@@ -55,6 +57,7 @@ from routing.plan_store import (
     get_plan,
     pins_of,
     save_plan,
+    stop_info,
 )
 from routing.solver import solve
 from routing.tables import Vehicle as VehicleRow
@@ -199,18 +202,30 @@ async def solve_nbd_day(
         NoSolution: the committed stops cannot all be kept.
     """
     data = await delivery_day(day, depots, service=policy.delivery_service, now=now)
-    _check_size(policy, len(data.orders), len(data.vans), time_limit_s)
-    pins = pins_of(
-        await committed_plans(NBD, day, list(data.depots)),
-        {order.id for order in data.orders},
-        {van.code for van in data.vans},
-    )
+    committed = await committed_plans(NBD, day, list(data.depots))
+    carried = await _carried_urgent(committed, {van.code: van.depot for van in data.vans})
+    _check_size(policy, len(data.orders) + 2 * len(carried), len(data.vans), time_limit_s)
+    keys = {order.id for order in data.orders} | {
+        key for item in carried for key in (item.id, f"{item.id}:pickup")
+    }
+    pins = pins_of(committed, keys, {van.code for van in data.vans})
     orders = [replace(order, pin=pins.get(order.id)) for order in data.orders]
+    urgent = [replace(item, pin=pins[item.id], pickup_pin=pins[f"{item.id}:pickup"]) for item in carried]
+    info = {
+        **data.info,
+        **{
+            view.key: stop_info(view)
+            for plan in committed
+            for route in plan.routes
+            for view in route.stops
+            if view.key in keys - data.info.keys()
+        },
+    }
     clock = PlanClock.for_date(day)
 
     def work() -> tuple[RoutingProblem, RoutePlan]:
         problem = nbd_problem(
-            data.depots, orders, data.vans, clock, matrix=policy.matrix, limits=policy.limits
+            data.depots, orders, data.vans, clock, urgent=urgent, matrix=policy.matrix, limits=policy.limits
         )
         if not problem.vehicles:
             return problem, _fleetless(problem, time_limit_s, seed)
@@ -224,7 +239,7 @@ async def solve_nbd_day(
         clock,
         problem,
         plan,
-        data.info,
+        info,
         {van.code: van.depot for van in data.vans},
         _stats(problem, plan, policy.matrix_source),
     )
@@ -289,6 +304,41 @@ async def solve_dispatch_day(
         data.home_depots,
         _stats(problem, plan, policy.matrix_source),
     )
+
+
+async def _carried_urgent(committed: Sequence[PlanView], van_depots: dict[str, str]) -> list[UrgentDelivery]:
+    """Urgent deliveries of the committed plans whose parts are still held, to keep in a re-plan."""
+    found = [
+        (route, stop)
+        for plan in committed
+        for route in plan.routes
+        for stop in route.stops
+        if stop.kind == "delivery" and stop.key.startswith("U") and route.vehicle in van_depots
+    ]
+    held = await still_held([stop.reservation for _route, stop in found if stop.reservation is not None])
+    carried = []
+    for route, stop in found:
+        pickup = next((s for s in route.stops if s.key == f"{stop.key}:pickup"), None)
+        if stop.reservation not in held or pickup is None:
+            continue
+        placeholder = Pin(route.vehicle, 0)
+        carried.append(
+            UrgentDelivery(
+                stop.key,
+                van_depots[route.vehicle],
+                Place(pickup.place, Point(pickup.latitude, pickup.longitude)),
+                Place(stop.place, Point(stop.latitude, stop.longitude)),
+                stop.window_start,
+                stop.window_end,
+                timedelta(seconds=stop.service_seconds),
+                timedelta(seconds=pickup.service_seconds),
+                stop.weight_g,
+                stop.volume_ml,
+                placeholder,
+                placeholder,
+            )
+        )
+    return carried
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,17 +435,7 @@ class _DayModel:
                 required_skills=frozenset(view.skills),
             )
         )
-        self.info[view.key] = StopInfo(
-            view.kind,
-            place,
-            view.ticket,
-            view.reservation,
-            view.inspection,
-            view.site_id,
-            view.depot,
-            view.due_from,
-            view.due_by,
-        )
+        self.info[view.key] = stop_info(view)
 
     def problem_and_plan(self, matrix: Matrix, limits: Limits) -> tuple[RoutingProblem, RoutePlan]:
         metres, seconds = matrix(self.places)

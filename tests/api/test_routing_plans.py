@@ -204,6 +204,26 @@ async def test_delivery_plan_commit_replan_and_urgent(
     assert late.json()["feasible"] is False
     assert late.json()["reason"] == "window_unreachable"
 
+    # Committed, the urgent delivery stays on its van, after its pickup, when the day is planned again
+    # (from the evening before: a re-plan during the day starts every van at the time of the re-plan).
+    clock.now = NOW
+    assert (
+        await client.post(f"/api/v1/routing/plans/{answer['plan_id']}/commit", headers=dispatcher)
+    ).status_code == 200
+    third = await client.post(
+        "/api/v1/routing/nbd-plans", json={"date": str(TOMORROW), "time_limit_s": LIMIT}, headers=dispatcher
+    )
+    assert third.status_code == 201, third.text
+    kept = third.json()
+    assert_pins_kept(inserted, kept)
+    route = next(route for route in kept["routes"] if route["vehicle"] == answer["vehicle"])
+    keys = [stop["key"] for stop in route["stops"]]
+    assert keys.index(f"U{held.id}:pickup") < keys.index(f"U{held.id}")
+    check_delivery_plan(kept, vans, TOMORROW)
+    clock.now = datetime(2026, 11, 25, 9, 45, tzinfo=CHINA)
+    again = await client.post("/api/v1/routing/urgent", json={"reservation_id": held.id}, headers=dispatcher)
+    assert again.status_code == 409
+
 
 def check_dispatch_plan(plan: dict, engineers: dict[str, dict], day: date, now: datetime) -> None:
     for route in plan["routes"]:
