@@ -11,24 +11,32 @@ iteration limit (``solution_limit``) is repeatable exactly; a run stopped by wal
 the search got and may differ under load. The seed is recorded but has nothing to seed here.
 
 Pinned stops: allowed on their vehicle only, kept in position order by a ``Rank`` dimension (one per
-visit, ``rank(a) < rank(b)``; other stops may go between them), and never dropped: they sit in a
-disjunction 100x a required stop's penalty (PARALLEL_CHEAPEST_INSERTION finds no start when pinned
-pairs are mandatory), and a plan that drops one anyway raises `NoSolution`.
+visit, ``rank(a) < rank(b)``; other stops may go between them), and mandatory (no disjunction), so no
+solution the search accepts can drop one. The cheapest-insertion heuristic cannot start with mandatory
+pins, so the search starts from an assignment that already holds them: a first solution built with the
+pins locked as the head of their routes (``ApplyLocksToAllVehicles``), the locks then cleared so that
+the local search may move other stops around them; when that first solution is not found in time, the
+pinned stops alone, in order (``ReadAssignmentFromRoutes``). The starting assignment is itself a valid
+plan, so the pins hold at any time limit; only pins that cannot be kept even alone raise `NoSolution`.
 """
 
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
 from routing.errors import NoSolution
-from routing.model import RoutingProblem, StopKind
+from routing.model import RoutingProblem, Stop, StopKind
+from routing.schedule import schedule_route
 
 BIG_CAPACITY = 10**12
-PIN_PENALTY_FACTOR = 100
+RESTORE_LIMIT_S = 5.0
+"""Time limit for restoring the pinned stops alone (propagation only, milliseconds in practice): a limit
+that has run out must not pass for pins that cannot be kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +129,6 @@ def solve_ortools(  # noqa: PLR0912, PLR0915
             v = vehicle_index[stop.pinned_vehicle]
             _allow(routing, index, [v], all_vehicles)
             pinned.setdefault(v, []).append((stop.pinned_position or 0, index))
-            # Never dropped in practice; the disjunction only lets the first-solution heuristic start.
-            routing.AddDisjunction([index], PIN_PENALTY_FACTOR * weights.drop_penalty)
             continue
         allowed = [v for v, vehicle in enumerate(vehicles) if stop.required_skills <= vehicle.skills]
         if len(allowed) < all_vehicles:
@@ -151,30 +157,16 @@ def solve_ortools(  # noqa: PLR0912, PLR0915
     if iterations is not None:
         params.solution_limit = iterations
     params.log_search = False
-    solution = None
+    status = ""
     if pinned:
-        # Start from the pinned visits in place: the first-solution heuristic alone may drop them.
-        routing.CloseModelWithParameters(params)
         locked = [[index for _position, index in sorted(pinned.get(v, []))] for v in range(len(vehicles))]
-        start = routing.ReadAssignmentFromRoutes(locked, True)
-        if start is not None:
-            solution = routing.SolveFromAssignmentWithParameters(start, params)
-    if solution is None:
+        solution, status = _solve_pinned(routing, locked, params, time_limit_s)
+        if solution is None:
+            raise _pins_broken(problem, stops, pinned)
+    else:
         solution = routing.SolveWithParameters(params)
     if solution is None:
-        raise NoSolution(
-            "OR-Tools found no plan within the time limit (pinned visits that cannot all be kept?)",
-            status=int(routing.status()),
-        )
-    dropped_pins = [
-        stop.id
-        for k, stop in enumerate(stops)
-        if stop.pinned_vehicle is not None
-        and solution.Value(routing.NextVar(manager.NodeToIndex(first_stop + k)))
-        == manager.NodeToIndex(first_stop + k)
-    ]
-    if dropped_pins:
-        raise NoSolution(f"pinned visits cannot all be kept: {dropped_pins}", stops=dropped_pins)
+        raise NoSolution("OR-Tools found no plan within the time limit", status=int(routing.status()))
     routes: list[list[int]] = []
     for v in range(len(vehicles)):
         sequence: list[int] = []
@@ -183,7 +175,66 @@ def solve_ortools(  # noqa: PLR0912, PLR0915
             sequence.append(active[manager.IndexToNode(index) - first_stop])
             index = solution.Value(routing.NextVar(index))
         routes.append(sequence)
-    return BackendResult(routes, f"ortools status {int(routing.status())}")
+    return BackendResult(routes, status or f"ortools status {int(routing.status())}")
+
+
+def _solve_pinned(
+    routing: pywrapcp.RoutingModel,
+    locked: list[list[int]],
+    params: routing_parameters_pb2.RoutingSearchParameters,
+    time_limit_s: float,
+) -> tuple[pywrapcp.Assignment | None, str]:
+    """Search from an assignment that keeps every pinned stop (``locked``: per vehicle, in order).
+
+    Returns the best assignment found and a status naming the start it came from; no assignment when
+    the pinned stops cannot be kept in order even without any other stop.
+    """
+    started = time.perf_counter()
+    solver = routing.solver()
+    restore = _with_limits(params, max(time_limit_s, RESTORE_LIMIT_S))
+    routing.CloseModelWithParameters(restore)
+    alone = routing.ReadAssignmentFromRoutes(locked, True)
+    if alone is None:
+        return None, f"ortools status {int(routing.status())}"
+    start, origin = solver.Assignment(alone), "pinned stops alone"
+    if routing.ApplyLocksToAllVehicles(locked, False):
+        left = time_limit_s - (time.perf_counter() - started)
+        first = routing.SolveWithParameters(_with_limits(params, left, solutions=1))
+        if first is not None:
+            start, origin = solver.Assignment(first), "first solution with pins locked"
+    routing.MutablePreAssignment().Clear()
+    left = time_limit_s - (time.perf_counter() - started)
+    solution = routing.SolveFromAssignmentWithParameters(start, _with_limits(params, left))
+    if solution is None:
+        return start, f"ortools: no time left to improve the {origin}"
+    return solution, f"ortools status {int(routing.status())} from the {origin}"
+
+
+def _with_limits(
+    params: routing_parameters_pb2.RoutingSearchParameters, seconds: float, solutions: int | None = None
+) -> routing_parameters_pb2.RoutingSearchParameters:
+    """A copy of ``params`` with another time limit (at least 1 ms) and, if given, solution limit."""
+    copy = routing_parameters_pb2.RoutingSearchParameters()
+    copy.CopyFrom(params)
+    copy.time_limit.FromMilliseconds(max(1, round(seconds * 1000)))
+    if solutions is not None:
+        copy.solution_limit = solutions
+    return copy
+
+
+def _pins_broken(
+    problem: RoutingProblem, stops: Sequence[Stop], pinned: dict[int, list[tuple[int, int]]]
+) -> NoSolution:
+    """The error for pins that cannot be kept, naming the vehicles whose pinned stops alone break a window
+    or the shift (by `routing.schedule.schedule_route`), or every vehicle with pins when none does alone.
+    """
+    by_vehicle: dict[str, list[Stop]] = {}
+    for stop in sorted((s for s in stops if s.pinned_vehicle), key=lambda s: s.pinned_position or 0):
+        by_vehicle.setdefault(stop.pinned_vehicle or "", []).append(stop)
+    fleet = {vehicle.id: vehicle for vehicle in problem.vehicles}
+    broken = [vid for vid, chain in by_vehicle.items() if schedule_route(problem, fleet[vid], chain) is None]
+    named = broken or [problem.vehicles[v].id for v in sorted(pinned)]
+    return NoSolution(f"pinned visits cannot be kept in their order on vehicles {named}", vehicles=named)
 
 
 def _allow(routing: pywrapcp.RoutingModel, index: int, allowed: list[int], vehicles: int) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from routing.bench_dispatch import dispatch_problem
+from routing.bench_scale import day_problem, resolve_with, urgent_requests
 from routing.check import check_plan
-from routing.errors import InvalidProblem, ProblemTooLarge
+from routing.errors import InvalidProblem, NoSolution, ProblemTooLarge
 from routing.model import (
     Limits,
     Objective,
@@ -160,6 +162,74 @@ def test_pinned_visits_stay_on_their_engineer_in_order_after_a_replan() -> None:
         assert all(committed[s][0] == route.vehicle_id for s in mine)
         assert mine == sorted(mine, key=lambda s: committed[s][1])
     assert committed.keys() <= routed(plan).keys()
+
+
+def assert_pins_kept(problem: RoutingProblem, plan) -> None:
+    """Every pinned stop is routed on its vehicle, and each vehicle's pins come in position order."""
+    where = {v.stop_id: (r.vehicle_id, i) for r in plan.routes for i, v in enumerate(r.visits)}
+    pins: dict[str, list[Stop]] = {}
+    for stop in problem.stops:
+        if stop.pinned_vehicle is not None:
+            assert stop.id not in plan.unassigned
+            assert where[stop.id][0] == stop.pinned_vehicle
+            pins.setdefault(stop.pinned_vehicle, []).append(stop)
+    for group in pins.values():
+        order = [where[s.id][1] for s in sorted(group, key=lambda s: s.pinned_position or 0)]
+        assert order == sorted(order)
+
+
+@pytest.mark.parametrize(
+    ("tickets", "engineers", "seed", "pinned", "limit"),
+    [
+        (100, 30, 3, 6, 1.0),  # the dispatch benchmark day itself
+        (60, 20, 5, 6, 0.5),
+        (40, 6, 3, 12, 0.5),  # two pinned tickets (four ordered stops with parts) per engineer
+        (40, 6, 4, 12, 0.5),
+    ],
+)
+def test_pinned_dispatch_keeps_every_pin_at_short_time_limits(
+    tickets: int, engineers: int, seed: int, pinned: int, limit: float
+) -> None:
+    problem = dispatch_problem(tickets, engineers, seed, pinned)
+    plan = solve(problem, time_limit_s=limit)
+    assert plan.stats.backend == "ortools"
+    assert_sound(problem, plan)
+    assert_pins_kept(problem, plan)
+
+
+def test_pinned_dispatch_starts_from_a_full_first_solution_not_the_pins_alone() -> None:
+    problem = dispatch_problem()
+    plan = solve(problem, time_limit_s=10, iterations=1)  # the starting assignment, whatever the load
+    assert_sound(problem, plan)
+    assert_pins_kept(problem, plan)
+    required = [s for s in problem.stops if not s.optional]
+    assert len([s for s in required if s.id in routed(plan)]) >= 0.9 * len(required)
+
+
+def test_a_replan_keeps_the_visits_under_way_pinned_in_order_at_half_a_second() -> None:
+    problem = day_problem(vehicles=10, stops=100)
+    plan = solve(problem, time_limit_s=1)
+    request = urgent_requests(problem, 1)[0]  # late morning: several visits under way on every van
+    replan, _stops = resolve_with(problem, plan, request)
+    assert sum(stop.pinned_vehicle is not None for stop in replan.stops) > 30
+    again = solve(replan, time_limit_s=0.5)
+    assert_sound(replan, again)
+    assert_pins_kept(replan, again)
+    assert request.stop.id in routed(again)
+
+
+def test_pins_that_cannot_be_kept_in_their_order_raise_no_solution_naming_the_vehicle() -> None:
+    seconds, metres = grid(4)
+    afternoon, morning = TimeWindow(15 * HOUR, 15 * HOUR + 600), TimeWindow(9 * HOUR, 9 * HOUR + 600)
+    stops = (
+        Stop("a", 1, 600, window=afternoon, pinned_vehicle="v1", pinned_position=0),
+        Stop("b", 2, 600, window=morning, pinned_vehicle="v1", pinned_position=1),
+        Stop("c", 3, 600, window=TimeWindow(8 * HOUR, 18 * HOUR)),
+    )
+    problem = RoutingProblem(seconds, metres, stops, vans(2))
+    with pytest.raises(NoSolution) as raised:
+        solve(problem, time_limit_s=0.5)
+    assert raised.value.details["vehicles"] == ["v1"]
 
 
 def test_optional_inspections_fill_free_time_only() -> None:
