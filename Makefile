@@ -40,6 +40,8 @@ bench: install
 	$(BIN)/python -m inventory.bench
 	$(BIN)/python -m inventory.bench_reservations
 	$(BIN)/python -m inventory.bench_audit
+	$(BIN)/python -m routing.bench_nbd
+	$(BIN)/python -m routing.bench_scale
 
 SHARED ?= ../shared/benchdata
 bench-routing: install

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 
+from routing.bench_scale import day_problem, urgent_requests
 from routing.check import check_plan
 from routing.model import (
     Location,
@@ -105,6 +106,34 @@ def test_insertion_keeps_every_other_stop_on_time_and_answers_under_a_second_at_
     timings.sort()
     assert feasible >= 30
     assert timings[int(0.95 * len(timings)) - 1] < 1.0
+
+
+def test_insertion_into_a_solved_day_plan_leaves_visits_under_way_untouched() -> None:
+    problem = day_problem(vehicles=10, stops=100)
+    plan = solve(problem, time_limit_s=1)
+    before = {v.stop_id: (r.vehicle_id, v) for r in plan.routes for v in r.visits}
+    feasible = 0
+    for request in urgent_requests(problem, 20):
+        answer = insert_urgent(
+            plan,
+            problem,
+            request.stop,
+            pickup_location=request.pickup_location,
+            now=request.now,
+            pickup_service=300,
+        )
+        if not answer.feasible:
+            continue
+        feasible += 1
+        assert request.now <= answer.pickup_time < answer.eta <= answer.due
+        assert check_plan(answer.problem, answer.plan) == []
+        for route in answer.plan.routes:
+            for visit in route.visits:
+                vehicle, planned = before.get(visit.stop_id, (route.vehicle_id, None))
+                assert vehicle == route.vehicle_id  # nothing planned changes van
+                if planned is not None and planned.departure < request.now:
+                    assert visit == planned
+    assert feasible >= 15
 
 
 def test_a_dedicated_run_when_no_route_can_take_it_and_a_reason_when_nothing_can() -> None:
