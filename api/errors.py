@@ -48,9 +48,9 @@ ROUTING_STATUS: dict[type[RoutingError], tuple[int, str]] = {
 log = structlog.get_logger("api.errors")
 
 
-def domain_problem(exc: DomainError) -> ProblemDetailsException:
-    """The problem response for a domain error: status by class, its message and its details."""
-    status, title = next(STATUS_BY_ERROR[cls] for cls in type(exc).__mro__ if cls in STATUS_BY_ERROR)
+def _by_class(table: dict[type, tuple[int, str]], exc: DomainError | RoutingError) -> ProblemDetailsException:
+    """Status and title from the nearest class of ``exc`` in ``table``; its code, message and details."""
+    status, title = next(table[cls] for cls in type(exc).__mro__ if cls in table)
     return ProblemDetailsException(
         status_code=status,
         type_=PROBLEM_TYPE.format(exc.code),
@@ -60,6 +60,11 @@ def domain_problem(exc: DomainError) -> ProblemDetailsException:
     )
 
 
+def domain_problem(exc: DomainError) -> ProblemDetailsException:
+    """The problem response for a domain error: status by class, its message and its details."""
+    return _by_class(STATUS_BY_ERROR, exc)
+
+
 def routing_problem(request: Request[Any, Any, Any], exc: RoutingError) -> Response[Any]:
     """Routing errors: bad or oversized problems 422, committed stops that cannot hold 409.
 
@@ -67,14 +72,7 @@ def routing_problem(request: Request[Any, Any, Any], exc: RoutingError) -> Respo
     """
     if isinstance(exc, InfeasiblePlan) or not any(cls in ROUTING_STATUS for cls in type(exc).__mro__):
         return unexpected_problem(request, exc)
-    status, title = next(ROUTING_STATUS[cls] for cls in type(exc).__mro__ if cls in ROUTING_STATUS)
-    return ProblemDetailsException(
-        status_code=status,
-        type_=PROBLEM_TYPE.format(exc.code),
-        title=title,
-        detail=exc.message,
-        extra=_jsonable(exc.details),
-    ).to_response(request)
+    return _by_class(ROUTING_STATUS, exc).to_response(request)
 
 
 def validation_problem(exc: ValidationException) -> ProblemDetailsException:

@@ -6,6 +6,7 @@ the plan, so that a long solve never holds the database.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,8 +49,35 @@ def planning_policy(settings: Settings) -> planning.PlanningPolicy:
     )
 
 
-def _time_limit(requested: float | None, settings: Settings) -> float:
-    return settings.routing_default_time_limit_s if requested is None else requested
+async def _plan_and_keep(
+    request: Request[Any, Any, Any],
+    data: NbdPlanIn | DispatchPlanIn,
+    principal: Principal,
+    now: datetime,
+    key: str | None,
+    solve: Callable[..., Awaitable[planning.SolvedPlan]],
+    policy: planning.PlanningPolicy,
+    settings: Settings,
+) -> Response[PlanOut]:
+    """Solve outside any transaction (a retried request replays instead), then keep the plan once."""
+    replay = await answered_before(request, principal, data, key=key)
+    if replay is not None:
+        return replay
+    solved = await solve(
+        data.date,
+        data.depots,
+        time_limit_s=settings.routing_default_time_limit_s
+        if data.time_limit_s is None
+        else data.time_limit_s,
+        seed=data.seed,
+        now=now,
+        policy=policy,
+    )
+
+    async def keep() -> PlanOut:
+        return PlanOut.of(await planning.keep_plan(solved, actor=principal.username, now=now))
+
+    return await run_once(request, principal, data, keep, key=key, now=now)
 
 
 class RoutingController(Controller):
@@ -74,22 +102,16 @@ class RoutingController(Controller):
         site's delivery window; stops that cannot be served come back unassigned with the reason.
         The plan is kept as a draft; committing it pins its stops for later re-plans.
         """
-        replay = await answered_before(request, principal, data, key=idempotency_key)
-        if replay is not None:
-            return replay
-        solved = await planning.solve_nbd_day(
-            data.date,
-            data.depots,
-            time_limit_s=_time_limit(data.time_limit_s, settings),
-            seed=data.seed,
-            now=now,
-            policy=planning_policy,
+        return await _plan_and_keep(
+            request,
+            data,
+            principal,
+            now,
+            idempotency_key,
+            planning.solve_nbd_day,
+            planning_policy,
+            settings,
         )
-
-        async def keep() -> PlanOut:
-            return PlanOut.of(await planning.keep_plan(solved, actor=principal.username, now=now))
-
-        return await run_once(request, principal, data, keep, key=idempotency_key, now=now)
 
     @get("/plans/{plan_id:int}", operation_id="getPlan")
     async def get_plan(self, plan_id: FromPath[int]) -> PlanOut:
@@ -167,22 +189,16 @@ class DispatchController(Controller):
         there first by the same engineer; late arrivals cost by severity and tier; inspections fill
         free time; visits of the committed dispatch plan stay with their engineers in their order.
         """
-        replay = await answered_before(request, principal, data, key=idempotency_key)
-        if replay is not None:
-            return replay
-        solved = await planning.solve_dispatch_day(
-            data.date,
-            data.depots,
-            time_limit_s=_time_limit(data.time_limit_s, settings),
-            seed=data.seed,
-            now=now,
-            policy=planning_policy,
+        return await _plan_and_keep(
+            request,
+            data,
+            principal,
+            now,
+            idempotency_key,
+            planning.solve_dispatch_day,
+            planning_policy,
+            settings,
         )
-
-        async def keep() -> PlanOut:
-            return PlanOut.of(await planning.keep_plan(solved, actor=principal.username, now=now))
-
-        return await run_once(request, principal, data, keep, key=idempotency_key, now=now)
 
     @get("/plans/{plan_id:int}", operation_id="getDispatchPlan")
     async def get_plan(self, plan_id: FromPath[int]) -> PlanOut:
