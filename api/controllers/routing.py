@@ -16,7 +16,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from api.idempotency import IdempotencyKey, answered_before, run_once
-from api.schemas.routing import DispatchPlanIn, NbdPlanIn, PlanOut, UrgentIn, UrgentOut
+from api.schemas.routing import DayPlanIn, PlanOut, UrgentIn, UrgentOut
 from api.security import STAFF, Principal, Role, allow
 from api.settings import Settings
 from routing import planning
@@ -51,7 +51,7 @@ def planning_policy(settings: Settings) -> planning.PlanningPolicy:
 
 async def _plan_and_keep(
     request: Request[Any, Any, Any],
-    data: NbdPlanIn | DispatchPlanIn,
+    data: DayPlanIn,
     principal: Principal,
     now: datetime,
     key: str | None,
@@ -89,7 +89,7 @@ class RoutingController(Controller):
     async def plan_nbd(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[NbdPlanIn],
+        data: JSONBody[DayPlanIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         planning_policy: NamedDependency[planning.PlanningPolicy],
@@ -176,7 +176,7 @@ class DispatchController(Controller):
     async def plan(
         self,
         request: Request[Any, Any, Any],
-        data: JSONBody[DispatchPlanIn],
+        data: JSONBody[DayPlanIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         planning_policy: NamedDependency[planning.PlanningPolicy],

@@ -14,14 +14,9 @@ from routing.planning import UrgentResult
 TimeLimit = Annotated[float, Field(gt=0, description="Solver wall-time limit in seconds (capped)")]
 
 
-class NbdPlanIn(RequestModel):
-    date: date
-    depots: list[Code] = Field(default_factory=list, max_length=1000, description="empty: every depot")
-    time_limit_s: TimeLimit | None = None
-    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+class DayPlanIn(RequestModel):
+    """A plan of one day: next-business-day deliveries or engineer dispatch."""
 
-
-class DispatchPlanIn(RequestModel):
     date: date
     depots: list[Code] = Field(default_factory=list, max_length=1000, description="empty: every depot")
     time_limit_s: TimeLimit | None = None
