@@ -196,7 +196,7 @@ class Inspection:
     pin: Pin | None = None
 
 
-class _Locations:
+class Locations:
     """Distinct places in first-seen order; a place's index is its matrix index."""
 
     def __init__(self) -> None:
@@ -219,6 +219,19 @@ def _grams(kg: float) -> int:
     return math.ceil(round(kg * 1000, 6))
 
 
+def van_vehicle(van: Van, depots: Mapping[str, Point], places: Locations, clock: PlanClock) -> Vehicle:
+    """A van as a vehicle: from and back to its depot, capacity in grams and millilitres, its shift."""
+    home = places.index(Place(van.depot, depots[van.depot]))
+    return Vehicle(
+        van.code,
+        home,
+        home,
+        (math.floor(van.capacity_kg * 1000), math.floor(van.capacity_l * 1000)),
+        clock.window(van.shift_start, van.shift_end),
+        skills=frozenset({depot_skill(van.depot)}),
+    )
+
+
 def nbd_problem(
     depots: Mapping[str, Point],
     orders: Sequence[DeliveryOrder],
@@ -234,20 +247,10 @@ def nbd_problem(
     Committed urgent deliveries stay pinned to their van, with their pickup. Objective: vehicles used,
     then travel time. Demand and capacity are whole grams and millilitres.
     """
-    places = _Locations()
+    places = Locations()
     for code, point in depots.items():
         places.index(Place(code, point))
-    vehicles = tuple(
-        Vehicle(
-            van.code,
-            places.index(Place(van.depot, depots[van.depot])),
-            places.index(Place(van.depot, depots[van.depot])),
-            (math.floor(van.capacity_kg * 1000), math.floor(van.capacity_l * 1000)),
-            clock.window(van.shift_start, van.shift_end),
-            skills=frozenset({depot_skill(van.depot)}),
-        )
-        for van in vans
-    )
+    vehicles = tuple(van_vehicle(van, depots, places, clock) for van in vans)
     stops = tuple(
         Stop(
             order.id,
@@ -301,7 +304,7 @@ def dispatch_problem(
     limits: Limits = DEFAULT_LIMITS,
 ) -> RoutingProblem:
     """Engineers' day: skills match, pickups before their visits, soft or hard on-site deadlines."""
-    places = _Locations()
+    places = Locations()
     vehicles = tuple(
         Vehicle(
             engineer.code,

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from inventory.customers.tables import Site
 from inventory.stock.catalogue import depot_ids
 from inventory.stock.tables import Depot
 from inventory.tickets.tables import Reservation, TicketMilestone
@@ -380,12 +379,6 @@ async def _inspections(result: DispatchDay, day: date, prize: int) -> None:
         result.info[key] = StopInfo(
             "inspection", site, inspection=row["id"], site=row["site"], due_from=opens, due_by=closes
         )
-
-
-async def site_place(site_id: int) -> Place:
-    """A site as a place on the map."""
-    row = await Site.select(Site.code, Site.latitude, Site.longitude).where(Site.id == site_id).first()
-    return Place(row["code"], Point(row["latitude"], row["longitude"]))
 
 
 async def still_held(reservations: Sequence[int]) -> set[int]:

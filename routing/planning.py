@@ -17,21 +17,24 @@ import anyio
 import anyio.to_thread
 
 from inventory.errors import Conflict, InvalidTransition, NotFound
+from inventory.stock.tables import Depot
 from inventory.tickets.sourcing import PICK_AND_PACK
 from inventory.tickets.tables import Reservation
 from routing.assembly import (
     NBD_DIMENSIONS,
+    Locations,
     Matrix,
     Pin,
     Place,
     PlanClock,
     UrgentDelivery,
+    Van,
     dispatch_problem,
     estimate_matrix,
     nbd_problem,
+    van_vehicle,
 )
 from routing.check import check_plan
-from routing.errors import ProblemTooLarge
 from routing.model import (
     Limits,
     Route,
@@ -43,7 +46,6 @@ from routing.model import (
     StopKind,
     TimeWindow,
     UnassignedReason,
-    Vehicle,
     Visit,
 )
 from routing.nbd import solve_by_depot
@@ -52,6 +54,7 @@ from routing.plan_store import (
     DISPATCH,
     NBD,
     PlanView,
+    StopView,
     committed_plans,
     delivered_by_courier,
     get_plan,
@@ -59,7 +62,7 @@ from routing.plan_store import (
     save_plan,
     stop_info,
 )
-from routing.solver import solve
+from routing.solver import check_limits, solve
 from routing.tables import Vehicle as VehicleRow
 from routing.travel import Point
 from routing.urgent import insert_urgent
@@ -95,32 +98,6 @@ class PlanningPolicy:
 
 async def _in_thread(policy: PlanningPolicy, work: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(work, limiter=policy.limiter())
-
-
-def _check_size(policy: PlanningPolicy, stops: int, vehicles: int, time_limit_s: float) -> None:
-    """Refuse before the matrix is built: the same limits `routing.solver.validate` applies."""
-    limits = policy.limits
-    if not 0 < time_limit_s <= limits.max_time_limit_s:
-        raise ProblemTooLarge(
-            f"time limit must be within 0..{limits.max_time_limit_s} s, got {time_limit_s}",
-            field="time_limit_s",
-            limit=limits.max_time_limit_s,
-        )
-    if stops > limits.max_stops:
-        raise ProblemTooLarge(f"{stops} stops, at most {limits.max_stops} per plan", field="stops")
-    if vehicles > limits.max_vehicles:
-        raise ProblemTooLarge(f"{vehicles} vehicles, at most {limits.max_vehicles}", field="vehicles")
-
-
-def _fleetless(problem: RoutingProblem, time_limit_s: float, seed: int) -> RoutePlan:
-    """The plan when there is no vehicle at all: every stop unassigned for want of one."""
-    weights = problem.objective
-    return RoutePlan(
-        (),
-        dict.fromkeys((stop.id for stop in problem.stops), UnassignedReason.NO_VEHICLE),
-        sum(stop.penalty if stop.optional else weights.drop_penalty for stop in problem.stops),
-        SolveStats("none", "no vehicle", 0.0, SolveStatus.TRIVIAL, seed, time_limit_s),
-    )
 
 
 def _stats(problem: RoutingProblem, plan: RoutePlan, source: str, **extra: Any) -> dict[str, Any]:
@@ -204,7 +181,12 @@ async def solve_nbd_day(
     data = await delivery_day(day, depots, service=policy.delivery_service, now=now)
     committed = await committed_plans(NBD, day, list(data.depots))
     carried = await _carried_urgent(committed, {van.code: van.depot for van in data.vans})
-    _check_size(policy, len(data.orders) + 2 * len(carried), len(data.vans), time_limit_s)
+    check_limits(
+        policy.limits,
+        stops=len(data.orders) + 2 * len(carried),
+        vehicles=len(data.vans),
+        time_limit_s=time_limit_s,
+    )
     keys = {order.id for order in data.orders} | {
         key for item in carried for key in (item.id, f"{item.id}:pickup")
     }
@@ -227,8 +209,6 @@ async def solve_nbd_day(
         problem = nbd_problem(
             data.depots, orders, data.vans, clock, urgent=urgent, matrix=policy.matrix, limits=policy.limits
         )
-        if not problem.vehicles:
-            return problem, _fleetless(problem, time_limit_s, seed)
         return problem, solve_by_depot(problem, time_limit_s=time_limit_s, seed=seed)
 
     problem, plan = await _in_thread(policy, work)
@@ -274,7 +254,12 @@ async def solve_dispatch_day(
         now=now,
     )
     pickups = sum(1 for job in data.jobs if job.pickup_depot is not None)
-    _check_size(policy, len(data.jobs) + pickups + len(data.inspections), len(data.engineers), time_limit_s)
+    check_limits(
+        policy.limits,
+        stops=len(data.jobs) + pickups + len(data.inspections),
+        vehicles=len(data.engineers),
+        time_limit_s=time_limit_s,
+    )
     pins = pins_of(
         await committed_plans(DISPATCH, day),
         set(data.info),
@@ -288,8 +273,6 @@ async def solve_dispatch_day(
         problem = dispatch_problem(
             data.engineers, jobs, inspections, clock, matrix=policy.matrix, limits=policy.limits
         )
-        if not problem.vehicles:
-            return problem, _fleetless(problem, time_limit_s, seed)
         return problem, solve(problem, time_limit_s=time_limit_s, seed=seed)
 
     problem, plan = await _in_thread(policy, work)
@@ -363,27 +346,17 @@ _KINDS = {"delivery": StopKind.DELIVERY, "pickup": StopKind.PICKUP}
 class _DayModel:
     """The day's committed delivery plans read back as one problem and plan, plus the urgent stops."""
 
-    def __init__(self, clock: PlanClock, vans: list, plans: list[PlanView]) -> None:
+    def __init__(
+        self, clock: PlanClock, vans: list[Van], depots: dict[str, Point], plans: list[PlanView]
+    ) -> None:
         self.clock = clock
-        self.places: list[Point] = []
-        self._index: dict[tuple[str, Point], int] = {}
+        self.places = Locations()
         self.info: dict[str, StopInfo] = {}
         self.vehicle_depots = {van.code: van.depot for van in vans}
+        self.vehicles = [van_vehicle(van, depots, self.places, clock) for van in vans]
         self.stops: list[Stop] = []
         self.routes: list[Route] = []
         self.unassigned: dict[str, UnassignedReason] = {}
-        self.vans = vans
-        self.vehicles = [
-            Vehicle(
-                van.code,
-                self.location(Place(van.depot, van.point)),
-                self.location(Place(van.depot, van.point)),
-                (int(van.capacity_kg * 1000), int(van.capacity_l * 1000)),
-                clock.window(van.shift_start, van.shift_end),
-                skills=frozenset({f"depot:{van.depot}"}),
-            )
-            for van in vans
-        ]
         for plan in plans:
             for route in plan.routes:
                 for stop in route.stops:
@@ -411,23 +384,15 @@ class _DayModel:
                 self._add(stop)
                 self.unassigned[stop.key] = UnassignedReason(stop.unassigned_reason)
 
-    def location(self, place: Place) -> int:
-        key = (place.code, place.point)
-        if key not in self._index:
-            self._index[key] = len(self.places)
-            self.places.append(place.point)
-        return self._index[key]
-
-    def _add(self, view) -> None:
-        place = Place(view.place, Point(view.latitude, view.longitude))
-        clock = self.clock
+    def _add(self, view: StopView) -> None:
+        info = stop_info(view)
         self.stops.append(
             Stop(
                 view.key,
-                self.location(place),
+                self.places.index(info.place),
                 view.service_seconds,
                 (view.weight_g, view.volume_ml),
-                clock.window(view.window_start, view.window_end),
+                self.clock.window(view.window_start, view.window_end),
                 _KINDS.get(view.kind, StopKind.VISIT),
                 optional=view.optional,
                 penalty=view.prize,
@@ -435,10 +400,10 @@ class _DayModel:
                 required_skills=frozenset(view.skills),
             )
         )
-        self.info[view.key] = stop_info(view)
+        self.info[view.key] = info
 
     def problem_and_plan(self, matrix: Matrix, limits: Limits) -> tuple[RoutingProblem, RoutePlan]:
-        metres, seconds = matrix(self.places)
+        metres, seconds = matrix(self.places.points)
         problem = RoutingProblem(
             seconds, metres, tuple(self.stops), tuple(self.vehicles), limits=limits, dimensions=NBD_DIMENSIONS
         )
@@ -446,38 +411,14 @@ class _DayModel:
         return problem, RoutePlan(tuple(self.routes), dict(self.unassigned), 0, stats)
 
 
-@dataclass(frozen=True, slots=True)
-class _VanOfDay:
-    code: str
-    depot: str
-    point: Point
-    capacity_kg: float
-    capacity_l: float
-    shift_start: datetime
-    shift_end: datetime
-
-
-async def _vans_of_day(day: date) -> list[_VanOfDay]:
-    rows = await VehicleRow.select(
-        VehicleRow.depot.code.as_alias("depot"),
-        VehicleRow.depot.latitude.as_alias("latitude"),
-        VehicleRow.depot.longitude.as_alias("longitude"),
-        VehicleRow.depot.timezone.as_alias("timezone"),
-    ).where(VehicleRow.active == True)  # noqa: E712
-    depots = {row["depot"]: row for row in rows}
-    zones = {code: ZoneInfo(row["timezone"]) for code, row in depots.items()}
-    return [
-        _VanOfDay(
-            van.code,
-            van.depot,
-            Point(depots[van.depot]["latitude"], depots[van.depot]["longitude"]),
-            van.capacity_kg,
-            van.capacity_l,
-            van.shift_start,
-            van.shift_end,
-        )
-        for van in await vans_of(day, list(depots), zones, now=datetime.min.replace(tzinfo=UTC))
-    ]
+async def _vans_of_day(day: date) -> tuple[list[Van], dict[str, Point]]:
+    """Every active van with its whole shift on ``day``, and the depots they start from."""
+    rows = await Depot.select(Depot.code, Depot.latitude, Depot.longitude, Depot.timezone).where(
+        Depot.id.is_in(VehicleRow.select(VehicleRow.depot).where(VehicleRow.active == True))  # noqa: E712
+    )
+    zones = {row["code"]: ZoneInfo(row["timezone"]) for row in rows}
+    vans = await vans_of(day, list(zones), zones, now=datetime.min.replace(tzinfo=UTC))
+    return vans, {row["code"]: Point(row["latitude"], row["longitude"]) for row in rows}
 
 
 async def urgent_delivery(
@@ -522,7 +463,7 @@ async def urgent_delivery(
     day = now.astimezone(ZoneInfo(row["timezone"])).date()
     clock = PlanClock.for_date(day)
     plans = await committed_plans(NBD, day)
-    model = _DayModel(clock, await _vans_of_day(day), plans)
+    model = _DayModel(clock, *await _vans_of_day(day), plans)
     key = f"U{reservation_id}"
     if key in model.info:
         raise InvalidTransition(
@@ -530,7 +471,7 @@ async def urgent_delivery(
         )
     depot = Place(row["depot"], Point(row["depot_latitude"], row["depot_longitude"]))
     site = Place(row["site_code"], Point(row["latitude"], row["longitude"]))
-    pickup_at, site_at = model.location(depot), model.location(site)
+    pickup_at, site_at = model.places.index(depot), model.places.index(site)
     now_s, due_s = clock.seconds(now), clock.seconds(row["due_by"])
     stop = Stop(
         key,

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from routing.check import check_plan
 from routing.errors import InfeasiblePlan, InvalidProblem, ProblemTooLarge
 from routing.model import (
+    Limits,
     RoutePlan,
     RoutingProblem,
     SolveStats,
@@ -34,37 +35,46 @@ from routing.urgent import UrgentAnswer, insert_urgent
 FALLBACK_SHARE = 0.25
 """When PyVRP cannot keep every required stop, OR-Tools re-solves with at least this share of the limit."""
 
-__all__ = ["UrgentAnswer", "insert_urgent", "solve", "validate"]
+__all__ = ["UrgentAnswer", "check_limits", "insert_urgent", "solve", "validate"]
 
 
-def validate(  # noqa: PLR0912
-    problem: RoutingProblem, time_limit_s: float
-) -> None:
-    """Raise `ProblemTooLarge` or `InvalidProblem` unless ``problem`` may be solved as given."""
-    limits = problem.limits
+def check_limits(limits: Limits, *, stops: int, vehicles: int, time_limit_s: float) -> None:
+    """Raise `ProblemTooLarge` unless a solve of this size and time limit is allowed.
+
+    Callers that build large problems call it first, before the matrices are built.
+    """
     if not (math.isfinite(time_limit_s) and 0 < time_limit_s <= limits.max_time_limit_s):
         raise ProblemTooLarge(
             f"time limit must be within 0..{limits.max_time_limit_s} s, got {time_limit_s}",
             field="time_limit_s",
             limit=limits.max_time_limit_s,
         )
-    if len(problem.stops) > limits.max_stops:
+    if stops > limits.max_stops:
         raise ProblemTooLarge(
-            f"{len(problem.stops)} stops, at most {limits.max_stops} per solve",
-            field="stops",
-            limit=limits.max_stops,
+            f"{stops} stops, at most {limits.max_stops} per solve", field="stops", limit=limits.max_stops
         )
-    if len(problem.vehicles) > limits.max_vehicles:
+    if vehicles > limits.max_vehicles:
         raise ProblemTooLarge(
-            f"{len(problem.vehicles)} vehicles, at most {limits.max_vehicles} per solve",
+            f"{vehicles} vehicles, at most {limits.max_vehicles} per solve",
             field="vehicles",
             limit=limits.max_vehicles,
         )
+
+
+def validate(problem: RoutingProblem, time_limit_s: float) -> None:
+    """Raise `ProblemTooLarge` or `InvalidProblem` unless ``problem`` may be solved as given.
+
+    A problem without vehicles is valid: every stop comes back unassigned with ``no_vehicle``.
+    """
+    check_limits(
+        problem.limits,
+        stops=len(problem.stops),
+        vehicles=len(problem.vehicles),
+        time_limit_s=time_limit_s,
+    )
     size = problem.size
     if len(problem.metres) != size or any(len(row) != size for row in (*problem.seconds, *problem.metres)):
         raise InvalidProblem("seconds and metres must be square matrices of the same size", field="matrix")
-    if not problem.vehicles:
-        raise InvalidProblem("a plan needs at least one vehicle", field="vehicles")
     ids = [stop.id for stop in problem.stops]
     vehicle_ids = {vehicle.id for vehicle in problem.vehicles}
     if len(set(ids)) != len(ids) or len(vehicle_ids) != len(problem.vehicles):

@@ -146,3 +146,12 @@ def test_dispatch_problem_pairs_pickups_with_visits_and_weights_lateness():
 )
 def test_skill_for_asset(model, skill):
     assert skill_for_asset(model) == skill
+
+
+def test_without_vans_every_order_comes_back_for_want_of_a_vehicle():
+    problem = nbd_problem(DEPOTS, [order(1, "PEK"), order(2, "SHA")], [], PlanClock.for_date(DAY))
+    for plan in (solve_by_depot(problem, time_limit_s=0.5), solve(problem, time_limit_s=0.5)):
+        assert plan.routes == ()
+        assert set(plan.unassigned.values()) == {UnassignedReason.NO_VEHICLE}
+        assert len(plan.unassigned) == 2
+        assert check_plan(problem, plan) == []
