@@ -69,7 +69,7 @@ async def run_once(
         async with write_transaction():
             result = await action()
         return Response(result.model_dump(mode="json"), status_code=status_code)
-    scope = f"{principal.id}|{request.method}|{request.url.path}"
+    scope = _scope(request, principal)
     fingerprint = _fingerprint(payload)
     async with write_transaction():
         claimed = (
@@ -109,7 +109,7 @@ async def answered_before(
     """
     if key is None:
         return None
-    scope = f"{principal.id}|{request.method}|{request.url.path}"
+    scope = _scope(request, principal)
     done = await IdempotencyRecord.exists().where(
         (IdempotencyRecord.scope == scope)
         & (IdempotencyRecord.key == key)
@@ -126,6 +126,11 @@ async def purge_expired(now: datetime) -> int:
         .returning(IdempotencyRecord.id)
     )
     return len(rows)
+
+
+def _scope(request: Request[Any, Any, Any], principal: Principal) -> str:
+    """Keys are per user, method and path: the same key on another route is another request."""
+    return f"{principal.id}|{request.method}|{request.url.path}"
 
 
 async def _replay(scope: str, key: str, fingerprint: str) -> Response[Any]:
