@@ -12,11 +12,13 @@ Concurrency rules used by every write path:
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
@@ -131,6 +133,38 @@ class _QueuedWrite:
             return await self._transaction.__aexit__(*exc_info)
         finally:
             self._lock.release()
+
+
+async def run(sql: str, *args: object) -> Sequence[Mapping[str, Any]]:
+    """Run one statement of the hot write paths with the driver, on the open transaction's connection.
+
+    Placeholders are ``{}``, as in Piccolo's raw queries; values are adapted exactly as Piccolo adapts
+    them (its SQLite adapters and converters are registered with ``sqlite3`` globally). Piccolo's own
+    path costs about three times as much per statement on SQLite (an extra ``PRAGMA`` round trip and
+    several thread hand-offs) and a third more on PostgreSQL, which adds up on a reservation's dozen
+    statements.
+
+    Raises:
+        RuntimeError: no transaction is open in this context.
+    """
+    engine = current_engine()
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("run() needs an open write_transaction()")
+    if isinstance(engine, SQLiteEngine):
+        return await transaction.connection.execute_fetchall(_qmark_sql(sql), args)
+    return await transaction.connection.fetch(_numbered_sql(sql), *args)
+
+
+@lru_cache(maxsize=512)
+def _qmark_sql(sql: str) -> str:
+    return sql.replace("{}", "?")
+
+
+@lru_cache(maxsize=512)
+def _numbered_sql(sql: str) -> str:
+    count = iter(range(1, sql.count("{}") + 1))
+    return re.sub(r"\{\}", lambda _: f"${next(count)}", sql)
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -44,6 +44,13 @@ def canonical_json(payload: Mapping[str, Any]) -> str:
 
 
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # the common case, checked cheaply
+        return value
+    if kind is dict:
+        return {str(key): _plain(item) for key, item in value.items()}
+    if kind is list:
+        return [_plain(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from inventory.audit.chain import Checkpoint, Entry, Verification, Verifier, next_entry, sign_checkpoint
 from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
 from inventory.errors import Conflict
-from inventory.persistence import write_transaction
+from inventory.persistence import placeholders, run, write_transaction
 
 BATCH = 10_000
 
@@ -82,10 +82,17 @@ class NothingToCheckpoint(Conflict):
     code = "nothing-to-checkpoint"
 
 
+_ENTRY_COLUMNS = tuple(field.name for field in fields(Entry))
+_INSERT_ENTRY = (
+    f"INSERT INTO audit_entry ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608 (column names, not input)
+    f"VALUES ({placeholders(len(_ENTRY_COLUMNS))})"
+)
+
+
 async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor: str, at: datetime) -> Entry:
     """Append one entry, in the caller's transaction (or a new one)."""
     async with write_transaction():
-        head = await AuditHead.raw("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        head = await run("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
         entry = next_entry(
             prev_seq=head[0]["seq"],
             prev_hash=head[0]["hash"],
@@ -96,10 +103,8 @@ async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor
             payload=payload,
             mac_key=keys().mac_key,
         )
-        await AuditEntry.insert(AuditEntry(**asdict(entry)))
-        await AuditHead.update({AuditHead.seq: entry.seq, AuditHead.hash: entry.hash}).where(
-            AuditHead.id == 1
-        )
+        await run(_INSERT_ENTRY, *(getattr(entry, column) for column in _ENTRY_COLUMNS))
+        await run("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", entry.seq, entry.hash)
     return entry
 
 

@@ -8,18 +8,18 @@ reservation items makes a second active hold on one serial impossible even if a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 
 from inventory.audit import log as audit
 from inventory.customers.tables import Customer
 from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
-from inventory.persistence import write_transaction
+from inventory.persistence import run, write_transaction
 from inventory.secure_media.service import retain_failed_unit
-from inventory.stock.catalogue import part_rows
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.stock.positions import (
     MovementEntry,
@@ -29,7 +29,7 @@ from inventory.stock.positions import (
     take_from_bulk,
     take_from_level,
 )
-from inventory.stock.tables import Depot, Part, StockLevel, StockUnit
+from inventory.stock.tables import Depot, Part, StockUnit
 from inventory.tickets.coverage import asset_coverage
 from inventory.tickets.priority import Severity, Tier, may_be_preempted_by, may_preempt
 from inventory.tickets.records import ReservationRecord
@@ -90,10 +90,10 @@ async def reserve(
     quantity = _quantity(request)
     async with write_transaction():
         ticket = await _ticket_for_reservation(ticket_id, viewer)
-        parts = await part_rows([request.part_number])
-        if request.part_number not in parts:
+        found = await run("SELECT id, serialized FROM part WHERE part_number = {}", request.part_number)
+        if not found:
             raise InvalidRequest(f"unknown part {request.part_number!r}", field="part_number")
-        part = parts[request.part_number]
+        part = found[0]
         if request.serial is not None and not part["serialized"]:
             raise InvalidRequest("only a serialized part can be reserved by serial", field="serial")
         tier, severity = Tier(ticket["tier"]), Severity(ticket["severity"])
@@ -103,11 +103,11 @@ async def reserve(
             )
         if viewer is not None:
             await _check_customer_entitlement(ticket, now)
-        options = await _options(part["id"], request, quantity, ticket, now)
-        chosen = await _hold_first(options, part, quantity, request.serial, now)
+        options, depot_ids = await _options(part["id"], request, quantity, ticket, now)
+        chosen = await _hold_first(options, depot_ids, part, quantity, request.serial, now)
         bumped = None
         if chosen is None and request.allow_preemption:
-            chosen, bumped = await _preempt(part, quantity, ticket, options, actor, now)
+            chosen, bumped = await _preempt(part, quantity, ticket, options, depot_ids, actor, now)
         if chosen is None:
             stocked = [option for option in options if option.available >= quantity]
             raise NoFeasibleSource(
@@ -240,30 +240,26 @@ def _quantity(request: ReservationRequest) -> int:
     return request.quantity
 
 
-async def _ticket_for_reservation(ticket_id: int, viewer: str | None) -> dict:
-    query = Ticket.select(
-        Ticket.id,
-        Ticket.status,
-        Ticket.severity,
-        Ticket.priority,
-        Ticket.asset,
-        Ticket.delivery_due_by,
-        Ticket.customer.code.as_alias("customer_code"),
-        Ticket.customer.tier.as_alias("tier"),
-        Ticket.site.latitude.as_alias("latitude"),
-        Ticket.site.longitude.as_alias("longitude"),
-    ).where(Ticket.id == ticket_id)
-    if viewer is not None:
-        query = query.where(Ticket.customer.code == viewer)
-    ticket = await query.first()
-    if ticket is None:
+_LOCK_TICKET = (
+    "UPDATE ticket SET status = status WHERE id = {}{} RETURNING id, status, severity, priority, asset, "
+    "delivery_due_by, (SELECT tier FROM customer WHERE customer.id = ticket.customer) AS tier, "
+    "(SELECT latitude FROM site WHERE site.id = ticket.site) AS latitude, "
+    "(SELECT longitude FROM site WHERE site.id = ticket.site) AS longitude"
+)
+
+
+async def _ticket_for_reservation(ticket_id: int, viewer: str | None) -> Mapping[str, Any]:
+    """The ticket, read under its row lock (a no-op update), which orders concurrent reservations for it."""
+    if viewer is None:
+        rows = await run(_LOCK_TICKET.format("{}", ""), ticket_id)
+    else:
+        owned = " AND customer = (SELECT id FROM customer WHERE code = {})"
+        rows = await run(_LOCK_TICKET.format("{}", owned), ticket_id, viewer)
+    if not rows:
         raise NotFound(f"ticket {ticket_id} not found")
-    # The ticket's row lock, taken with a no-op update, orders concurrent reservations for it; its
-    # status is read again under the lock.
-    locked = await Ticket.raw("UPDATE ticket SET status = status WHERE id = {} RETURNING status", ticket_id)
-    if locked[0]["status"] != "open":
-        raise InvalidRequest(f"ticket {ticket_id} is {locked[0]['status']}", field="ticket")
-    return ticket
+    if rows[0]["status"] != "open":
+        raise InvalidRequest(f"ticket {ticket_id} is {rows[0]['status']}", field="ticket")
+    return rows[0]
 
 
 async def _check_customer_entitlement(ticket: dict, now: datetime) -> None:
@@ -276,16 +272,16 @@ async def _check_customer_entitlement(ticket: dict, now: datetime) -> None:
 
 
 async def _options(
-    part_id: int, request: ReservationRequest, quantity: int, ticket: dict, now: datetime
-) -> list[SupplyOption]:
-    """Candidate depots with their arrival estimates, nearest first (only the named depot if one is named)."""
-    query = StockLevel.select(
-        StockLevel.depot.code.as_alias("code"),
-        StockLevel.depot.latitude.as_alias("latitude"),
-        StockLevel.depot.longitude.as_alias("longitude"),
-        StockLevel.on_hand,
-        StockLevel.reserved,
-    ).where(StockLevel.part == part_id)
+    part_id: int, request: ReservationRequest, quantity: int, ticket: Mapping[str, Any], now: datetime
+) -> tuple[list[SupplyOption], dict[str, int]]:
+    """Candidate depots with their arrival estimates, nearest first (only the named depot if one is named),
+    and the ids of their depots by code."""
+    sql = (
+        "SELECT depot.id, depot.code, depot.latitude, depot.longitude, stock_level.on_hand, "
+        "stock_level.reserved FROM stock_level JOIN depot ON depot.id = stock_level.depot "
+        "WHERE stock_level.part = {}"
+    )
+    depot = request.depot
     if request.serial is not None:
         unit = (
             await StockUnit.select(StockUnit.depot.code.as_alias("depot"), StockUnit.status)
@@ -294,33 +290,37 @@ async def _options(
         )
         if unit is None or unit["status"] != UnitStatus.AVAILABLE or unit["depot"] is None:
             raise InsufficientStock(f"serial {request.serial} is not available", serials=[request.serial])
-        query = query.where(StockLevel.depot.code == unit["depot"])
-    elif request.depot is not None:
-        if not await Depot.exists().where(Depot.code == request.depot):
-            raise InvalidRequest(f"unknown depot {request.depot!r}", field="depot")
-        query = query.where(StockLevel.depot.code == request.depot)
-    rows = await query
+        depot = unit["depot"]
+    rows = await (run(sql, part_id) if depot is None else run(f"{sql} AND depot.code = {{}}", part_id, depot))
+    if not rows and request.depot is not None and not await Depot.exists().where(Depot.code == request.depot):
+        raise InvalidRequest(f"unknown depot {request.depot!r}", field="depot")
     site = Point(ticket["latitude"], ticket["longitude"])
     candidates = [
         DepotStock(row["code"], Point(row["latitude"], row["longitude"]), row["on_hand"] - row["reserved"])
         for row in rows
     ]
     options = supply_options(candidates, site, quantity=0, now=now, due_by=ticket["delivery_due_by"])
+    depot_ids = {row["code"]: row["id"] for row in rows}
     if request.depot is not None or request.serial is not None:
         # A named depot or serial is the dispatcher's decision: hold it even if it arrives late.
-        return [SupplyOption(o.code, o.available, o.estimated_arrival, o.travel, True) for o in options]
-    return options
+        options = [SupplyOption(o.code, o.available, o.estimated_arrival, o.travel, True) for o in options]
+    return options, depot_ids
 
 
 async def _hold_first(
-    options: Sequence[SupplyOption], part: dict, quantity: int, serial: str | None, now: datetime
+    options: Sequence[SupplyOption],
+    depot_ids: Mapping[str, int],
+    part: Mapping[str, Any],
+    quantity: int,
+    serial: str | None,
+    now: datetime,
 ) -> tuple[SupplyOption, int, list[dict]] | None:
     """Hold the stock at the first feasible depot that has it when asked.
 
     The availability in ``options`` was read before; the conditional update is what decides.
     """
     for option in feasible(options):
-        depot_id = await _depot_id(option.code)
+        depot_id = depot_ids[option.code]
         try:
             await take_from_level(
                 depot_id, part["id"], UnitStatus.AVAILABLE, quantity, to_status=UnitStatus.RESERVED
@@ -357,7 +357,13 @@ async def _hold_items(
 
 
 async def _preempt(
-    part: dict, quantity: int, ticket: dict, options: Sequence[SupplyOption], actor: str, now: datetime
+    part: Mapping[str, Any],
+    quantity: int,
+    ticket: Mapping[str, Any],
+    options: Sequence[SupplyOption],
+    depot_ids: Mapping[str, int],
+    actor: str,
+    now: datetime,
 ) -> tuple[tuple[SupplyOption, int, list[dict]] | None, int | None]:
     """Take the hold of the lowest-priority active reservation at a depot that can keep the promise."""
     by_code = {option.code: option for option in options}
@@ -381,15 +387,15 @@ async def _preempt(
         if not may_be_preempted_by(victim["priority"], ticket["priority"], victim["status"]):
             continue
         await _close(victim["id"], PREEMPTED, actor=actor, now=now)
-        held = await _hold_first([option], part, quantity, None, now)
+        held = await _hold_first([option], depot_ids, part, quantity, None, now)
         if held is not None:
             return held, victim["id"]
     return None, None
 
 
 async def _store(
-    ticket: dict,
-    part: dict,
+    ticket: Mapping[str, Any],
+    part: Mapping[str, Any],
     option: SupplyOption,
     depot_id: int,
     quantity: int,
@@ -398,33 +404,29 @@ async def _store(
     now: datetime,
     ttl: timedelta,
 ) -> int:
-    reservation_id = (
-        await Reservation.insert(
-            Reservation(
-                ticket=ticket["id"],
-                part=part["id"],
-                depot=depot_id,
-                quantity=quantity,
-                status=ACTIVE,
-                priority=ticket["priority"],
-                estimated_arrival=option.estimated_arrival,
-                expires_at=now + ttl,
-                created_by=actor,
-                created_at=now,
-            )
-        ).returning(Reservation.id)
-    )[0]["id"]
-    await ReservationItem.insert(
-        *[
-            ReservationItem(
-                reservation=reservation_id,
-                unit=item["unit"],
-                batch_number=item["batch_number"],
-                quantity=item["quantity"],
-                active=True,
-            )
+    created = await run(
+        "INSERT INTO reservation (ticket, part, depot, quantity, status, priority, estimated_arrival, "
+        "expires_at, created_by, created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+        ticket["id"],
+        part["id"],
+        depot_id,
+        quantity,
+        ACTIVE,
+        ticket["priority"],
+        option.estimated_arrival,
+        now + ttl,
+        actor,
+        now,
+    )
+    reservation_id = created[0]["id"]
+    values = ", ".join(["({}, {}, {}, {}, {})"] * len(items))
+    await run(
+        f"INSERT INTO reservation_item (reservation, unit, batch_number, quantity, active) VALUES {values}",  # noqa: S608
+        *(
+            value
             for item in items
-        ]
+            for value in (reservation_id, item["unit"], item["batch_number"], item["quantity"], True)
+        ),
     )
     await record_movements(
         [
@@ -607,10 +609,6 @@ def _entry(kind, part_id, depot_id, item, from_status, to_status) -> MovementEnt
         to_status,
         unit_id=item["unit"],
     )
-
-
-async def _depot_id(code: str) -> int:
-    return (await Depot.select(Depot.id).where(Depot.code == code).first())["id"]
 
 
 def _no_source_reason(stocked: Sequence[SupplyOption], quantity: int) -> str:
