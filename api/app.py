@@ -56,9 +56,13 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     passwords = Passwords(settings)
     tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
     policy = planning_policy(settings)
+
+    async def is_login(request: Request[Any, Any, Any]) -> bool:
+        # A coroutine, so that Litestar calls it inline instead of handing it to a worker thread.
+        return request.url.path == TOKEN_PATH
+
     login_limit = RateLimitConfig(
-        rate_limit=("minute", settings.login_attempts_per_minute),
-        check_throttle_handler=lambda request: request.url.path == TOKEN_PATH,
+        rate_limit=("minute", settings.login_attempts_per_minute), check_throttle_handler=is_login
     )
 
     def provide_principal(request: Request[Any, Any, Any]) -> Principal:

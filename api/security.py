@@ -167,7 +167,8 @@ def allow(*roles: Role):
     """A guard that admits only the given roles (403 for anyone else)."""
     admitted = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    # A coroutine, so that Litestar calls it inline instead of handing it to a worker thread.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         principal = connection.scope.get("user")
         if not isinstance(principal, Principal):
             raise NotAuthorizedException("a valid bearer token is required")

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from inventory.audit.chain import Checkpoint, Entry, Verification, Verifier, next_entry, sign_checkpoint
 from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
 from inventory.errors import Conflict
-from inventory.persistence import placeholders, run, write_transaction
+from inventory.persistence import current_engine, engine_kind, placeholders, run, write_transaction
 
 BATCH = 10_000
 
@@ -87,6 +87,10 @@ _INSERT_ENTRY = (
     f"INSERT INTO audit_entry ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608 (column names, not input)
     f"VALUES ({placeholders(len(_ENTRY_COLUMNS))})"
 )
+_INSERT_ENTRY_MOVE_HEAD = (
+    f"WITH entry AS ({_INSERT_ENTRY} RETURNING seq, hash) "  # noqa: S608
+    "UPDATE audit_head SET seq = entry.seq, hash = entry.hash FROM entry WHERE audit_head.id = 1"
+)
 
 
 async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor: str, at: datetime) -> Entry:
@@ -103,8 +107,13 @@ async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor
             payload=payload,
             mac_key=keys().mac_key,
         )
-        await run(_INSERT_ENTRY, *(getattr(entry, column) for column in _ENTRY_COLUMNS))
-        await run("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", entry.seq, entry.hash)
+        values = [getattr(entry, column) for column in _ENTRY_COLUMNS]
+        if engine_kind(current_engine()) == "postgresql":
+            # One round trip less while the head row is locked.
+            await run(_INSERT_ENTRY_MOVE_HEAD, *values)
+        else:
+            await run(_INSERT_ENTRY, *values)
+            await run("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", entry.seq, entry.hash)
     return entry
 
 
