@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from api.security import Principal
 from api.tables import IdempotencyRecord
 from inventory.errors import InvalidRequest
-from inventory.persistence import write_transaction
+from inventory.persistence import run, write_transaction
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -72,27 +72,24 @@ async def run_once(
     scope = _scope(request, principal)
     fingerprint = _fingerprint(payload)
     async with write_transaction():
-        claimed = (
-            await IdempotencyRecord.insert(
-                IdempotencyRecord(
-                    scope=scope,
-                    key=key,
-                    fingerprint=fingerprint,
-                    status_code=0,
-                    response_body="",
-                    created_at=now,
-                )
-            )
-            .on_conflict(action="DO NOTHING")
-            .returning(IdempotencyRecord.id)
+        claimed = await run(
+            "INSERT INTO idempotency_record (scope, key, fingerprint, status_code, response_body, "
+            "created_at) VALUES ({}, {}, {}, 0, '', {}) ON CONFLICT (scope, key) DO NOTHING RETURNING id",
+            scope,
+            key,
+            fingerprint,
+            now,
         )
         if not claimed:
             return await _replay(scope, key, fingerprint)
         result = await action()
         body = result.model_dump(mode="json")
-        await IdempotencyRecord.update(
-            {IdempotencyRecord.status_code: status_code, IdempotencyRecord.response_body: json.dumps(body)}
-        ).where(IdempotencyRecord.id == claimed[0]["id"])
+        await run(
+            "UPDATE idempotency_record SET status_code = {}, response_body = {} WHERE id = {}",
+            status_code,
+            json.dumps(body),
+            claimed[0]["id"],
+        )
     return Response(body, status_code=status_code)
 
 
