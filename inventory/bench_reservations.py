@@ -1,7 +1,7 @@
 """Reservation throughput and latency under concurrency, through the API and straight through the driver.
 
 ``python -m inventory.bench_reservations [--engines sqlite,postgresql] [--clients 32] [--duration-s 15 |
---requests N] [--depots 50 --parts 200 --units 100000]``
+--requests N] [--workers N] [--depots 50 --parts 200 --units 100000]``
 
 For each engine: the scale data of `fixtures.scale` (as in `inventory.bench`: SQLite a working copy of a
 cached file under ``var/bench``, PostgreSQL a fresh database dropped at the end), a platinum customer
@@ -134,6 +134,7 @@ class Options:
     requests: int | None
     tickets: int
     pg_pool: int
+    workers: int
     postgres_url: str
 
 
@@ -334,10 +335,18 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         default=Settings.model_fields["pg_pool_max_size"].default,
         help="PG_POOL_MAX_SIZE of the server, and the size of the direct baseline's asyncpg pool",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server worker processes (WEB_CONCURRENCY; default: one per CPU core); they share --pg-pool",
+    )
     args = parser.parse_args(argv)
     engines = parsed_engines(parser, args.engines)
-    if args.clients < 1 or args.tickets < 1 or args.pg_pool < 1:
-        parser.error("--clients, --tickets and --pg-pool must be positive")
+    if args.clients < 1 or args.tickets < 1 or args.pg_pool < 1 or args.workers < 1:
+        parser.error("--clients, --tickets, --pg-pool and --workers must be positive")
+    if args.pg_pool < args.workers:
+        parser.error("--pg-pool must be at least --workers: every worker needs a connection")
     if args.requests is not None and args.requests < 2 * args.clients:
         parser.error("--requests must be at least twice --clients")
     return Options(
@@ -348,6 +357,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         requests=args.requests,
         tickets=args.tickets,
         pg_pool=args.pg_pool,
+        workers=args.workers,
         postgres_url=args.postgres_url,
     )
 
@@ -360,7 +370,10 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
             **server_environment(url),
             "SWEEP_INTERVAL_S": "0",
             "LOGIN_ATTEMPTS_PER_MINUTE": "1000",
-            "PG_POOL_MAX_SIZE": str(options.pg_pool),
+            # The workers share the baseline's pool size, so both sides have as many connections.
+            "PG_POOL_MAX_SIZE": str(options.pg_pool // options.workers),
+            "PG_POOL_MIN_SIZE": "1",
+            "WEB_CONCURRENCY": str(options.workers),
         }
         create_user(environment, password, ADMIN, "admin")
         create_user(environment, password, DISPATCHER, "dispatcher")
@@ -806,7 +819,8 @@ def print_results(options: Options, results: dict[str, EngineResult]) -> None:
     measured = f"{options.requests} requests" if options.requests else f"{options.duration_s:g} s"
     sys.stdout.write(
         f"\nReservations: {options.scale}; {options.clients} clients, {measured} per main run, "
-        f"{options.tickets} tickets, PostgreSQL pool {options.pg_pool}; {os.cpu_count()} CPU cores\n"
+        f"{options.tickets} tickets, {options.workers} server workers, PostgreSQL pool {options.pg_pool}; "
+        f"{os.cpu_count()} CPU cores\n"
     )
     engines = list(results)
     columns = [_metrics(results[engine]) for engine in engines]
