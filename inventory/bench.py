@@ -401,11 +401,14 @@ def create_user(
 
 
 @contextmanager
-def running_server(environment: dict[str, str], log_path: Path) -> Iterator[str]:
-    """``uvicorn api.app:create_app`` on a free loopback port; stopped on the way out."""
+def running_server(
+    environment: dict[str, str], log_path: Path, app_factory: str = "api.app:create_app"
+) -> Iterator[str]:
+    """``uvicorn api.app:create_app`` (or another factory of this project) on a free loopback port;
+    stopped on the way out."""
     port = _free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"]
+    command = [sys.executable, "-m", "uvicorn", app_factory, "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
     with log_path.open("w") as log:
         # A fixed command: this interpreter, uvicorn and our app, on a loopback port.

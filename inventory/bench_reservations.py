@@ -37,9 +37,12 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 import uvloop
+from litestar import Litestar
 
+from api.app import create_app
 from api.settings import PROJECT_ROOT, Settings
 from fixtures.scale import Scale, sqlite_stamp
+from inventory.audit import log as audit_log
 from inventory.bench import (
     BENCH_DIR,
     Timings,
@@ -57,7 +60,7 @@ from inventory.bench import (
     server_environment,
 )
 
-DEFAULT_SCALE = Scale(depots=50, parts=200, units=100_000)
+DEFAULT_SCALE = Scale(depots=50, parts=200, units=300_000)
 ADMIN, DISPATCHER = "benchadmin", "benchdispatcher"
 CUSTOMER, SITE, SITE_DEPOT = "BENCH-PLAT", "BENCH-DC1", "D001"
 RESERVE_PATH = "/api/v1/tickets/{}/reservations"
@@ -71,6 +74,8 @@ ESTIMATED_TRAVEL = timedelta(hours=1)
 BUSY_TIMEOUT_S = Settings.model_fields["sqlite_busy_timeout_s"].default
 RESERVATION_TTL = timedelta(hours=Settings.model_fields["reservation_ttl_hours"].default)
 GOAL_RATIO = 0.5
+AUDIT_GOAL_PCT = 15.0
+"""Issue goal for the audit chain: at most this share of reservation throughput."""
 SETUP_CLIENTS = 8
 
 T = TypeVar("T")
@@ -123,6 +128,7 @@ UNITS_MISMATCH_SQL = (
 )
 RACE_HELD_SQL = f"SELECT COALESCE(SUM(n), 0) FROM ({HELD}) h WHERE part = ? AND depot = ?"  # noqa: S608
 RESERVED_TOTAL_SQL = "SELECT COALESCE(SUM(reserved), 0) FROM stock_level"
+HEAD_SEQ_SQL = "SELECT seq FROM audit_head WHERE id = 1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +201,15 @@ class Run:
         return sum(count for status, count in self.statuses.items() if status >= 500 or status == 0)
 
 
+def merged_runs(runs: Sequence[Run]) -> Run:
+    """One run of several: their answers together over their summed wall time."""
+    statuses: Counter[int] = Counter()
+    for run in runs:
+        statuses.update(run.statuses)
+    seconds = tuple(second for run in runs for second in run.timings.seconds)
+    return Run(sum(run.wall for run in runs), statuses, Timings(seconds), any(run.exhausted for run in runs))
+
+
 @dataclass(frozen=True, slots=True)
 class Checks:
     """The oversell checks after every run of an engine."""
@@ -214,6 +229,8 @@ class Checks:
     """201 answers and committed direct transactions, warm-ups included."""
     ledger: str
     ledger_ok: bool
+    audit_appends: tuple[int, int] = (0, 0)
+    """Entries appended during the audit cost runs, and the audited server's 201 answers in them."""
 
     @property
     def oversold(self) -> int:
@@ -229,6 +246,7 @@ class Checks:
             and self.held_mismatches == self.unit_mismatches == 0
             and self.reserved_total == self.successes
             and self.ledger_ok
+            and self.audit_appends[0] == self.audit_appends[1]
         )
 
 
@@ -379,12 +397,31 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
         create_user(environment, password, DISPATCHER, "dispatcher")
         with (
             running_server(environment, BENCH_DIR / f"server-reservations-{engine}.log") as base_url,
+            running_server(
+                environment, BENCH_DIR / f"server-unaudited-{engine}.log", UNAUDITED_APP
+            ) as unaudited_url,
             asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,
         ):
-            progress(engine, f"server up at {base_url}")
-            http = HttpClient(base_url, _token(base_url, password, DISPATCHER))
-            session = Session(engine, options, environment, http)
+            progress(engine, f"servers up at {base_url}, and without the audit chain at {unaudited_url}")
+            token = _token(base_url, password, DISPATCHER)
+            session = Session(
+                engine, options, environment, HttpClient(base_url, token), HttpClient(unaudited_url, token)
+            )
             return runner.run(session.measure(url, _token(base_url, password, ADMIN), generation))
+
+
+UNAUDITED_APP = "inventory.bench_reservations:unaudited_app"
+
+
+def unaudited_app() -> Litestar:
+    """The service with its audit chain appends switched off: only ever served by this benchmark, to
+    measure what the chain costs a reservation through the API (with and without, same run)."""
+
+    async def skip_append(*_args: object, **_kwargs: object) -> None:
+        return None
+
+    audit_log.append = skip_append  # type: ignore[assignment]
+    return create_app()
 
 
 def _token(base_url: str, password: str, username: str) -> str:
@@ -395,8 +432,16 @@ def _token(base_url: str, password: str, username: str) -> str:
 class Session:
     """The runs on one engine: the same tickets and clients, and a count of every reservation made."""
 
-    def __init__(self, engine: str, options: Options, environment: dict[str, str], http: HttpClient) -> None:
+    def __init__(
+        self,
+        engine: str,
+        options: Options,
+        environment: dict[str, str],
+        http: HttpClient,
+        unaudited: HttpClient,
+    ) -> None:
         self._engine, self._options, self._environment, self._http = engine, options, environment, http
+        self._unaudited = unaudited
         self._tickets: list[Ticket] = []
         self._successes = 0
         self.failures: list[str] = []
@@ -417,6 +462,8 @@ class Session:
             runs["direct"] = await self._measured(direct.reserve, pool)
             self._say(f"API, named depot: {self._measuring()}")
             runs["api"] = await self._measured(api, pool)
+            self._say("audit chain: the API with and without it, alternating, as long as the main run")
+            runs["audited"], runs["unaudited"], audit_appends = await self._audit_cost(direct, pool)
             self._say("API with an Idempotency-Key, and API with automatic sourcing: half as long each")
             runs["api_key"] = await self._measured(self._api_reserve(idempotent=True), pool, share=0.5)
             runs["api_auto"] = await self._measured(api, StockPool(auto), named=False, share=0.5)
@@ -424,7 +471,7 @@ class Session:
             budget = Budget(requests=race.units + RACE_EXTRA_PER_CLIENT * clients)
             race_load = Workload(self._tickets, StockPool([race], capped=False), budget)
             runs["race"] = await self._run(api, race_load.next)
-            checks = await self._check(direct, race, runs["race"])
+            checks = replace(await self._check(direct, race, runs["race"]), audit_appends=audit_appends)
         for failure in self.failures:
             self._say(f"unexpected answer: {failure}")
         return EngineResult(generation, load, ceiling, runs, checks)
@@ -455,25 +502,68 @@ class Session:
         self._say(f"  {run.throughput:.0f}/s, p50/p95/p99 {_percentiles(run)} ms, 201/409/other {run.split}")
         return run
 
-    async def _run(self, attempt: Callable[[T], Awaitable[int]], next_job: Callable[[], T | None]) -> Run:
+    async def _audit_cost(
+        self, direct: DirectReservations, pool: StockPool
+    ) -> tuple[Run, Run, tuple[int, int]]:
+        """Named-depot reservations through the audited server and the unaudited one, in four rounds
+        (with, without, without, with) so that a drift in machine load hits both.
+
+        Returns:
+            The runs with and without the chain, and ``(entries appended, 201 answers of the audited
+            server)`` over these runs, warm-ups included: one entry per reservation, none without.
+        """
+        audited, unaudited = self._api_reserve(), self._api_reserve(self._unaudited)
+        head_before = (await direct.fetch(HEAD_SEQ_SQL))[0][0]
+        successes_before = self._successes
+        warmup = WARMUP_PER_CLIENT * self._options.clients
+        unaudited_warmup = Workload(self._tickets, pool, Budget(requests=warmup))
+        await self._run(unaudited, unaudited_warmup.next, self._unaudited)
+        unaudited_successes = self._successes - successes_before
+        await self._run(audited, Workload(self._tickets, pool, Budget(requests=warmup)).next)
+        runs: dict[bool, list[Run]] = {True: [], False: []}
+        for with_audit in (True, False, False, True):
+            http = self._http if with_audit else self._unaudited
+            workload = Workload(self._tickets, pool, self._budget(0.25))
+            before = self._successes
+            run = await self._run(audited if with_audit else unaudited, workload.next, http)
+            runs[with_audit].append(replace(run, exhausted=workload.exhausted))
+            if not with_audit:
+                unaudited_successes += self._successes - before
+        appended = (await direct.fetch(HEAD_SEQ_SQL))[0][0] - head_before
+        with_chain, without_chain = merged_runs(runs[True]), merged_runs(runs[False])
+        cost = 100 * (1 - with_chain.throughput / without_chain.throughput)
+        rates = f"with {with_chain.throughput:.0f}/s, without {without_chain.throughput:.0f}/s"
+        self._say(f"  {rates}: cost {cost:.1f} %")
+        audited_successes = self._successes - successes_before - unaudited_successes
+        return with_chain, without_chain, (appended, audited_successes)
+
+    async def _run(
+        self,
+        attempt: Callable[[T], Awaitable[int]],
+        next_job: Callable[[], T | None],
+        http: HttpClient | None = None,
+    ) -> Run:
         """One load run; the server's idle connections are closed after it (uvicorn would time them out)."""
         try:
             run = await run_load(attempt, next_job, self._options.clients)
         finally:
-            self._http.close()
+            (http or self._http).close()
         self._successes += run.statuses[201]
         return run
 
     async def _health(self, _: object) -> int:
         return (await self._http.request("GET", "/health"))[0]
 
-    def _api_reserve(self, *, idempotent: bool = False) -> Callable[[Job], Awaitable[int]]:
+    def _api_reserve(
+        self, http: HttpClient | None = None, *, idempotent: bool = False
+    ) -> Callable[[Job], Awaitable[int]]:
         """``POST /tickets/{id}/reservations``; its status, or 0 if the connection failed."""
+        server = http or self._http
 
         async def reserve(job: Job) -> int:
             headers = {"Idempotency-Key": secrets.token_hex(16)} if idempotent else {}
             try:
-                status, body = await self._http.request(
+                status, body = await server.request(
                     "POST", RESERVE_PATH.format(job.ticket.id), job.body(), headers
                 )
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
@@ -847,6 +937,10 @@ def _metrics(r: EngineResult) -> list[tuple[str, str, str]]:
         *_run_rows("direct SQL", direct),
         ("API / direct throughput", f"{api.throughput / direct.throughput:.2f}", f">= {GOAL_RATIO:g}"),
         ("API / direct p99", f"{api.timings.ms(99) / direct.timings.ms(99):.1f}x", ""),
+        *_run_rows("API with the audit chain (alternating)", r.runs["audited"]),
+        *_run_rows("API without the audit chain (alternating)", r.runs["unaudited"]),
+        ("cost of the audit chain in the API (%)", f"{_audit_cost(r):.1f}", f"<= {AUDIT_GOAL_PCT:g}"),
+        ("entries appended / audited 201 answers", "{} / {}".format(*checks.audit_appends), "equal"),
         *_run_rows("API + Idempotency-Key", r.runs["api_key"]),
         *_run_rows("API, automatic sourcing", r.runs["api_auto"]),
         (f"race: {checks.race.units} units, 201 / 409 / other", r.runs["race"].split, ""),
@@ -862,6 +956,11 @@ def _metrics(r: EngineResult) -> list[tuple[str, str, str]]:
         ),
         ("python -m api check-ledger", checks.ledger, "matches"),
     ]
+
+
+def _audit_cost(r: EngineResult) -> float:
+    """Throughput lost to the audit chain, in % of the unaudited API's."""
+    return 100 * (1 - r.runs["audited"].throughput / r.runs["unaudited"].throughput)
 
 
 def _run_rows(label: str, run: Run, goal: str = "") -> list[tuple[str, str, str]]:
@@ -880,8 +979,10 @@ def _percentiles(run: Run) -> str:
 def _verdict(r: EngineResult) -> str:
     ratio = r.runs["api"].throughput / r.runs["direct"].throughput
     errors = sum(run.server_errors for run in r.runs.values())
+    cost = _audit_cost(r)
     checks = (
         (f"throughput {ratio:.2f} x direct (goal >= {GOAL_RATIO:g})", ratio >= GOAL_RATIO),
+        (f"audit chain cost {cost:.1f} % (goal <= {AUDIT_GOAL_PCT:g})", cost <= AUDIT_GOAL_PCT),
         ("zero oversell", r.checks.passed),
         (f"{errors} 5xx or failed connections", errors == 0),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,7 @@ import asyncpg
 import pytest
 
 from inventory.audit import log as audit
-from inventory.audit.chain import Checkpoint, entry_hash, entry_mac
+from inventory.audit.chain import Checkpoint, UnlinkedEntry, entry_hash, entry_mac, hmac_pads, next_entry
 from inventory.audit.tables import AuditCheckpoint, AuditEntry
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -182,3 +183,27 @@ async def test_parallel_appends_make_one_linear_chain(app):
     assert (result.valid, result.length) == (True, 40)
     subjects = {row["subject"] for row in await AuditEntry.select(AuditEntry.subject)}
     assert len(subjects) == 40
+
+
+def test_the_padded_keys_and_the_message_pieces_give_what_the_chain_computes():
+    """PostgreSQL links entries from these pieces with SHA-256 alone; they must rebuild hash and MAC."""
+    key = bytes(range(32))
+    unlinked = UnlinkedEntry.of(
+        at=T0, actor="ana", action="stock.receipt", subject="receipt:7", payload={"é": 1}
+    )
+    entry = next_entry(
+        prev_seq=41,
+        prev_hash="ab" * 32,
+        at=T0,
+        actor="ana",
+        action="stock.receipt",
+        subject="receipt:7",
+        payload={"é": 1},
+        mac_key=key,
+    )
+    message = unlinked.hash_prefix() + b"42" + b"\x00" + ("ab" * 32).encode() + unlinked.hash_suffix()
+    assert hashlib.sha256(message).hexdigest() == entry.hash
+    inner, outer = hmac_pads(key)
+    inner_digest = hashlib.sha256(inner + entry.hash.encode()).digest()
+    assert hashlib.sha256(outer + inner_digest).hexdigest() == entry.mac
+    assert unlinked.link(41, "ab" * 32, key) == entry

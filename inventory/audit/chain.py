@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -94,6 +95,60 @@ def entry_mac(mac_key: bytes, digest: str) -> str:
     return hmac.new(mac_key, digest.encode(), hashlib.sha256).hexdigest()
 
 
+@cache
+def hmac_pads(mac_key: bytes) -> tuple[bytes, bytes]:
+    """The inner and outer padded keys of HMAC-SHA256 (RFC 2104), so that a database with only SHA-256
+    can compute `entry_mac`: ``sha256(outer || sha256(inner || message))``."""
+    if len(mac_key) > SHA256_BLOCK:
+        mac_key = hashlib.sha256(mac_key).digest()
+    padded = mac_key.ljust(SHA256_BLOCK, b"\x00")
+    return bytes(b ^ 0x36 for b in padded), bytes(b ^ 0x5C for b in padded)
+
+
+SHA256_BLOCK = 64
+
+
+@dataclass(frozen=True, slots=True)
+class UnlinkedEntry:
+    """An entry before it is linked: everything but its place in the chain, which only the head gives."""
+
+    at: str
+    actor: str
+    action: str
+    subject: str
+    payload: str
+
+    @classmethod
+    def of(
+        cls, *, at: datetime, actor: str, action: str, subject: str, payload: Mapping[str, Any]
+    ) -> UnlinkedEntry:
+        return cls(at.isoformat(), actor, action, subject, canonical_json(payload))
+
+    def hash_prefix(self) -> bytes:
+        """The bytes of `entry_hash`'s message before the sequence number."""
+        return f"{DOMAIN}\x00".encode()
+
+    def hash_suffix(self) -> bytes:
+        """The bytes of `entry_hash`'s message after the previous hash."""
+        return "\x00".join(("", self.at, self.actor, self.action, self.subject, self.payload)).encode()
+
+    def link(self, prev_seq: int, prev_hash: str, mac_key: bytes) -> Entry:
+        """The entry placed after ``(prev_seq, prev_hash)``."""
+        seq = prev_seq + 1
+        digest = entry_hash(seq, prev_hash, self.at, self.actor, self.action, self.subject, self.payload)
+        return Entry(
+            seq,
+            self.at,
+            self.actor,
+            self.action,
+            self.subject,
+            self.payload,
+            prev_hash,
+            digest,
+            entry_mac(mac_key, digest),
+        )
+
+
 def next_entry(
     *,
     prev_seq: int,
@@ -106,9 +161,8 @@ def next_entry(
     mac_key: bytes,
 ) -> Entry:
     """The entry that follows ``(prev_seq, prev_hash)``; at the start they are 0 and `GENESIS`."""
-    seq, stamp, body = prev_seq + 1, at.isoformat(), canonical_json(payload)
-    digest = entry_hash(seq, prev_hash, stamp, actor, action, subject, body)
-    return Entry(seq, stamp, actor, action, subject, body, prev_hash, digest, entry_mac(mac_key, digest))
+    unlinked = UnlinkedEntry.of(at=at, actor=actor, action=action, subject=subject, payload=payload)
+    return unlinked.link(prev_seq, prev_hash, mac_key)
 
 
 @dataclass(frozen=True, slots=True)

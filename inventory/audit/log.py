@@ -17,7 +17,15 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from inventory.audit.chain import Checkpoint, Entry, Verification, Verifier, next_entry, sign_checkpoint
+from inventory.audit.chain import (
+    Checkpoint,
+    Entry,
+    UnlinkedEntry,
+    Verification,
+    Verifier,
+    hmac_pads,
+    sign_checkpoint,
+)
 from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
 from inventory.errors import Conflict
 from inventory.persistence import current_engine, engine_kind, placeholders, run, write_transaction
@@ -87,33 +95,55 @@ _INSERT_ENTRY = (
     f"INSERT INTO audit_entry ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608 (column names, not input)
     f"VALUES ({placeholders(len(_ENTRY_COLUMNS))})"
 )
-_INSERT_ENTRY_MOVE_HEAD = (
-    f"WITH entry AS ({_INSERT_ENTRY} RETURNING seq, hash) "  # noqa: S608
-    "UPDATE audit_head SET seq = entry.seq, hash = entry.hash FROM entry WHERE audit_head.id = 1"
+POSTGRES_APPEND_SQL = """
+WITH head AS (
+    SELECT seq + 1 AS seq, hash AS prev_hash FROM audit_head WHERE id = 1 FOR UPDATE
+), linked AS (
+    SELECT seq, prev_hash, encode(sha256(
+        {}::bytea || convert_to(seq::text, 'UTF8') || '\\x00'::bytea
+        || convert_to(prev_hash, 'UTF8') || {}::bytea
+    ), 'hex') AS hash FROM head
+), entry AS (
+    INSERT INTO audit_entry (seq, at, actor, action, subject, payload, prev_hash, hash, mac)
+    SELECT seq, {}, {}, {}, {}, {}, prev_hash, hash,
+        encode(sha256({}::bytea || sha256({}::bytea || convert_to(hash, 'UTF8'))), 'hex') FROM linked
+    RETURNING seq, prev_hash, hash, mac
 )
+UPDATE audit_head SET seq = entry.seq, hash = entry.hash FROM entry WHERE audit_head.id = 1
+RETURNING entry.seq, entry.prev_hash, entry.hash, entry.mac
+"""
+"""PostgreSQL links the entry itself, in one statement, so that the head row stays locked only from this
+statement to the commit: `entry_hash` and `entry_mac` in SQL (HMAC from SHA-256 and the padded keys)."""
+
+
+class ChainMismatch(RuntimeError):
+    """The database linked an entry differently from `inventory.audit.chain` (a bug: nothing is kept)."""
 
 
 async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor: str, at: datetime) -> Entry:
-    """Append one entry, in the caller's transaction (or a new one)."""
+    """Append one entry, in the caller's transaction (or a new one).
+
+    On PostgreSQL the database computes the link under the head row lock and the result is checked here
+    against `UnlinkedEntry.link`; a mismatch raises `ChainMismatch` and rolls everything back.
+    """
+    unlinked = UnlinkedEntry.of(at=at, actor=actor, action=action, subject=subject, payload=payload)
+    mac_key = keys().mac_key
     async with write_transaction():
-        head = await run("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
-        entry = next_entry(
-            prev_seq=head[0]["seq"],
-            prev_hash=head[0]["hash"],
-            at=at,
-            actor=actor,
-            action=action,
-            subject=subject,
-            payload=payload,
-            mac_key=keys().mac_key,
-        )
-        values = [getattr(entry, column) for column in _ENTRY_COLUMNS]
         if engine_kind(current_engine()) == "postgresql":
-            # One round trip less while the head row is locked.
-            await run(_INSERT_ENTRY_MOVE_HEAD, *values)
-        else:
-            await run(_INSERT_ENTRY, *values)
-            await run("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", entry.seq, entry.hash)
+            inner, outer = hmac_pads(mac_key)
+            fields_ = (unlinked.at, unlinked.actor, unlinked.action, unlinked.subject, unlinked.payload)
+            rows = await run(
+                POSTGRES_APPEND_SQL, unlinked.hash_prefix(), unlinked.hash_suffix(), *fields_, outer, inner
+            )
+            linked = rows[0]
+            entry = unlinked.link(linked["seq"] - 1, linked["prev_hash"], mac_key)
+            if (entry.hash, entry.mac) != (linked["hash"], linked["mac"]):
+                raise ChainMismatch(f"entry {entry.seq} was linked differently by the database")
+            return entry
+        head = await run("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        entry = unlinked.link(head[0]["seq"], head[0]["hash"], mac_key)
+        await run(_INSERT_ENTRY, *(getattr(entry, column) for column in _ENTRY_COLUMNS))
+        await run("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", entry.seq, entry.hash)
     return entry
 
 
