@@ -96,6 +96,7 @@ from inventory.bench_reservations import (
     reservation_args,
     run_load,
 )
+from inventory.persistence import numbered_placeholders
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.tickets.priority import Severity, Tier, ticket_priority
 
@@ -121,7 +122,7 @@ ENTRY_SQL = (
 )
 HEAD_LOCK_SQL = "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash"
 HEAD_SQL = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
-PG_APPEND_SQL = numbered(POSTGRES_APPEND_SQL.replace("{}", "?"))
+PG_APPEND_SQL = numbered_placeholders(POSTGRES_APPEND_SQL)
 """On PostgreSQL `inventory.audit.log.append` links the entry in the database, in one statement."""
 CHECKPOINT_SQL = "INSERT INTO audit_checkpoint (seq, hash, at, signature, key_id) VALUES (?, ?, ?, ?, ?)"
 CUSTOMER_SQL = (

@@ -514,27 +514,25 @@ class Session:
         """
         audited, unaudited = self._api_reserve(), self._api_reserve(self._unaudited)
         head_before = (await direct.fetch(HEAD_SEQ_SQL))[0][0]
-        successes_before = self._successes
         warmup = WARMUP_PER_CLIENT * self._options.clients
-        unaudited_warmup = Workload(self._tickets, pool, Budget(requests=warmup))
-        await self._run(unaudited, unaudited_warmup.next, self._unaudited)
-        unaudited_successes = self._successes - successes_before
-        await self._run(audited, Workload(self._tickets, pool, Budget(requests=warmup)).next)
+        await self._run(
+            unaudited, Workload(self._tickets, pool, Budget(requests=warmup)).next, self._unaudited
+        )
+        audited_warmup = await self._run(audited, Workload(self._tickets, pool, Budget(requests=warmup)).next)
         runs: dict[bool, list[Run]] = {True: [], False: []}
         for with_audit in (True, False, False, True):
-            http = self._http if with_audit else self._unaudited
             workload = Workload(self._tickets, pool, self._budget(0.25))
-            before = self._successes
-            run = await self._run(audited if with_audit else unaudited, workload.next, http)
+            if with_audit:
+                run = await self._run(audited, workload.next)
+            else:
+                run = await self._run(unaudited, workload.next, self._unaudited)
             runs[with_audit].append(replace(run, exhausted=workload.exhausted))
-            if not with_audit:
-                unaudited_successes += self._successes - before
         appended = (await direct.fetch(HEAD_SEQ_SQL))[0][0] - head_before
         with_chain, without_chain = merged_runs(runs[True]), merged_runs(runs[False])
         cost = 100 * (1 - with_chain.throughput / without_chain.throughput)
         rates = f"with {with_chain.throughput:.0f}/s, without {without_chain.throughput:.0f}/s"
         self._say(f"  {rates}: cost {cost:.1f} %")
-        audited_successes = self._successes - successes_before - unaudited_successes
+        audited_successes = audited_warmup.statuses[201] + with_chain.statuses[201]
         return with_chain, without_chain, (appended, audited_successes)
 
     async def _run(

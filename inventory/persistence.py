@@ -153,7 +153,7 @@ async def run(sql: str, *args: object) -> Sequence[Mapping[str, Any]]:
         raise RuntimeError("run() needs an open write_transaction()")
     if isinstance(engine, SQLiteEngine):
         return await transaction.connection.execute_fetchall(_qmark_sql(sql), args)
-    return await transaction.connection.fetch(_numbered_sql(sql), *args)
+    return await transaction.connection.fetch(numbered_placeholders(sql), *args)
 
 
 @lru_cache(maxsize=512)
@@ -162,7 +162,8 @@ def _qmark_sql(sql: str) -> str:
 
 
 @lru_cache(maxsize=512)
-def _numbered_sql(sql: str) -> str:
+def numbered_placeholders(sql: str) -> str:
+    """``{}`` placeholders as asyncpg's ``$1, $2, ...``."""
     count = iter(range(1, sql.count("{}") + 1))
     return re.sub(r"\{\}", lambda _: f"${next(count)}", sql)
 

@@ -45,16 +45,13 @@ def canonical_json(payload: Mapping[str, Any]) -> str:
 
 
 def _plain(value: Any) -> Any:
+    # Exact type checks first: the common plain values skip the slower ABC ``isinstance`` checks.
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:  # the common case, checked cheaply
+    if kind is str or kind is int or kind is bool or value is None:
         return value
-    if kind is dict:
+    if kind is dict or isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
-    if kind is list:
-        return [_plain(item) for item in value]
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    if kind is list or isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     if isinstance(value, datetime):
         if value.tzinfo is None:

@@ -240,21 +240,25 @@ def _quantity(request: ReservationRequest) -> int:
     return request.quantity
 
 
-_LOCK_TICKET = (
-    "UPDATE ticket SET status = status WHERE id = {}{} RETURNING id, status, severity, priority, asset, "
-    "delivery_due_by, (SELECT tier FROM customer WHERE customer.id = ticket.customer) AS tier, "
+_TICKET_UNDER_LOCK = (
+    "RETURNING id, status, severity, priority, asset, delivery_due_by, "
+    "(SELECT tier FROM customer WHERE customer.id = ticket.customer) AS tier, "
     "(SELECT latitude FROM site WHERE site.id = ticket.site) AS latitude, "
     "(SELECT longitude FROM site WHERE site.id = ticket.site) AS longitude"
+)
+_LOCK_TICKET = f"UPDATE ticket SET status = status WHERE id = {{}} {_TICKET_UNDER_LOCK}"  # noqa: S608
+_LOCK_OWN_TICKET = (
+    "UPDATE ticket SET status = status WHERE id = {} "  # noqa: S608 (constant text only)
+    f"AND customer = (SELECT id FROM customer WHERE code = {{}}) {_TICKET_UNDER_LOCK}"
 )
 
 
 async def _ticket_for_reservation(ticket_id: int, viewer: str | None) -> Mapping[str, Any]:
     """The ticket, read under its row lock (a no-op update), which orders concurrent reservations for it."""
     if viewer is None:
-        rows = await run(_LOCK_TICKET.format("{}", ""), ticket_id)
+        rows = await run(_LOCK_TICKET, ticket_id)
     else:
-        owned = " AND customer = (SELECT id FROM customer WHERE code = {})"
-        rows = await run(_LOCK_TICKET.format("{}", owned), ticket_id, viewer)
+        rows = await run(_LOCK_OWN_TICKET, ticket_id, viewer)
     if not rows:
         raise NotFound(f"ticket {ticket_id} not found")
     if rows[0]["status"] != "open":
