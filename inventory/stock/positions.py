@@ -272,12 +272,12 @@ async def record_movements(
         )
         for entry in entries
     ]
-    row_sql = f"({placeholders(len(_MOVEMENT_COLUMNS))})"
+    row_sql = f"({placeholders(len(MOVEMENT_COLUMNS))})"
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start : start + _ROWS_PER_INSERT]
         values = ", ".join([row_sql] * len(chunk))
         await run(
-            f"INSERT INTO movement ({', '.join(_MOVEMENT_COLUMNS)}) VALUES {values}",
+            f"INSERT INTO movement ({', '.join(MOVEMENT_COLUMNS)}) VALUES {values}",
             *(value for row in chunk for value in row),
         )
     await audit.append(
@@ -291,7 +291,8 @@ async def record_movements(
 
 _ROWS_PER_INSERT = 1_000
 """Movement rows per INSERT: 13,000 values, well inside both engines' limit of 32,766 parameters."""
-_MOVEMENT_COLUMNS = (
+MOVEMENT_COLUMNS = (
+    # The columns of a movement row other than its id, as every writer of the ledger fills them.
     "at",
     "kind",
     "part",
