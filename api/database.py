@@ -14,6 +14,7 @@ from api.settings import Settings
 from inventory.audit.log import configure_keys
 from inventory.calendars import configure_overrides
 from inventory.persistence import bind_engine, create_engine
+from inventory.sqlite_writer import WriterSQLiteEngine
 
 PICCOLO_APPS = [
     "inventory.customers.piccolo_app",
@@ -46,10 +47,17 @@ def connect(settings: Settings) -> Engine:
 
 
 def pool_lifespan(engine: Engine, settings: Settings):
-    """An app lifespan that opens (and closes) the PostgreSQL connection pool; SQLite needs none."""
+    """An app lifespan that opens and closes the PostgreSQL connection pool, or at the end closes the
+    SQLite writer connection."""
 
     @asynccontextmanager
     async def lifespan(_app: object) -> AsyncIterator[None]:
+        if isinstance(engine, WriterSQLiteEngine):
+            try:
+                yield
+            finally:
+                engine.close_writer()
+            return
         if not isinstance(engine, PostgresEngine):
             yield
             return

@@ -3,7 +3,9 @@
 Concurrency rules used by every write path:
 
 * SQLite allows one writer. A write transaction starts with ``BEGIN IMMEDIATE`` so that it takes the
-  write lock up front and waits (busy timeout) instead of failing when it later upgrades a read lock.
+  write lock up front and waits (up to the busy timeout) instead of failing when it later upgrades a
+  read lock; its statements then run inline on one writer connection per event loop, and units of work
+  queued together share one COMMIT (`inventory.sqlite_writer`).
 * PostgreSQL runs at READ COMMITTED. Invariants such as "never negative stock" are enforced with
   conditional ``UPDATE ... WHERE <rule> RETURNING`` statements; a second writer waits for the first to
   commit and then re-checks the rule against the new row.
@@ -11,10 +13,8 @@ Concurrency rules used by every write path:
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +25,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
+
+from inventory.sqlite_writer import GroupedWriteTransaction, WriterSQLiteEngine
 
 EngineKind = Literal["sqlite", "postgresql"]
 
@@ -48,7 +50,7 @@ def create_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
-        return SQLiteEngine(path=str(path), timeout=busy_timeout_s)
+        return WriterSQLiteEngine(str(path), busy_timeout_s=busy_timeout_s)
     scheme = urlparse(url).scheme
     if scheme in {"postgres", "postgresql"}:
         return PostgresEngine(config={"dsn": url}, extensions=())
@@ -84,55 +86,21 @@ def write_transaction():
     """A transaction for a unit of work that writes.
 
     Joins the transaction already open in this context, if any (so that an idempotency record and the
-    business change it guards commit together); otherwise opens ``BEGIN IMMEDIATE`` on SQLite or a plain
-    transaction on PostgreSQL. On SQLite, writers of this process first queue on an in-process lock, in
-    arrival order, instead of sleeping in SQLite's busy-handler back-off (which lets newcomers overtake
-    and stretches the tail to seconds under load); other processes still meet at the database lock.
+    business change it guards commit together); otherwise opens a plain transaction on PostgreSQL, or on
+    SQLite a unit of work on this loop's writer connection, queued behind this process's earlier writers
+    in arrival order and committed with them (`inventory.sqlite_writer`).
     """
     engine = current_engine()
     if not isinstance(engine, SQLiteEngine):
         return engine.transaction()
     outer = engine.current_transaction.get()
     if outer is None:
-        return _QueuedWrite(engine.transaction(transaction_type=TransactionType.immediate), _writer_lock())
-    if outer.transaction_type is not TransactionType.immediate:
-        raise RuntimeError("a write joined a deferred SQLite transaction; open it with write_transaction()")
+        if not isinstance(engine, WriterSQLiteEngine):
+            raise RuntimeError("SQLite writes need the engine of create_engine()")
+        return engine.write_transaction()
+    if not isinstance(outer, GroupedWriteTransaction):
+        raise RuntimeError("a write joined a read-only SQLite transaction; open it with write_transaction()")
     return engine.transaction(transaction_type=TransactionType.immediate)
-
-
-_writer_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _writer_lock() -> asyncio.Lock:
-    loop = asyncio.get_running_loop()
-    lock = _writer_locks.get(loop)
-    if lock is None:
-        lock = _writer_locks[loop] = asyncio.Lock()
-    return lock
-
-
-class _QueuedWrite:
-    """An SQLite write transaction entered only once this process's earlier writers are done."""
-
-    def __init__(self, transaction, lock: asyncio.Lock) -> None:
-        self._transaction = transaction
-        self._lock = lock
-
-    async def __aenter__(self):
-        await self._lock.acquire()
-        try:
-            return await self._transaction.__aenter__()
-        except BaseException:
-            self._lock.release()
-            raise
-
-    async def __aexit__(self, *exc_info) -> bool:
-        try:
-            return await self._transaction.__aexit__(*exc_info)
-        finally:
-            self._lock.release()
 
 
 async def run(sql: str, *args: object) -> Sequence[Mapping[str, Any]]:

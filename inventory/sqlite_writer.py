@@ -1,0 +1,283 @@
+"""SQLite write transactions: inline statements on one connection per event loop, and group commit.
+
+SQLite has one writer at a time, and in WAL mode a transaction that holds the write lock never waits:
+its statements are page reads and writes of some microseconds each. What a write costs is the hand-off
+of every statement to a thread (Piccolo's SQLite engine, through aiosqlite, opens a connection and a
+thread per transaction) and the flush of the log to disk at COMMIT (``synchronous = FULL``, so that a
+committed change survives a power cut). Both stretch the time the write lock is held, and that time
+caps a whole process's writes.
+
+So a unit of work written with `write_transaction` here
+
+* waits for its turn on this loop's writer connection (arrival order);
+* runs its statements inline on the loop's thread, inside a ``SAVEPOINT`` of a ``BEGIN IMMEDIATE``
+  transaction that the units queued behind it may join (a *group*, at most `MAX_GROUP` units);
+* on error, rolls back to its savepoint alone, leaving the group's other units as they were;
+* on success, answers only once the group's COMMIT has reached the disk. The last unit of a group starts
+  the COMMIT on the writer's own thread, so the loop serves other requests meanwhile.
+
+One flush then makes several units durable, and each unit still commits or rolls back as a whole.
+Taking the write lock never blocks the loop either: while another process writes, ``BEGIN IMMEDIATE``
+is retried after short asyncio sleeps, up to the busy timeout.
+
+A unit is a Piccolo transaction like any other, so Piccolo queries and `inventory.persistence.run`
+join it. Reads outside write transactions still take Piccolo's own connections and threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+
+MAX_GROUP = 16
+"""Units of work that one COMMIT makes durable at most, which bounds how long the first one waits."""
+FIRST_RETRY_S = 0.0005
+LAST_RETRY_S = 0.01
+"""Back-off between ``BEGIN IMMEDIATE`` attempts while another process holds the write lock."""
+SAVEPOINT = "unit_of_work"
+
+
+class InlineCursor:
+    """The part of aiosqlite's cursor that Piccolo uses, answered from a finished stdlib cursor."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    async def execute(self, sql: str, parameters: Iterable[Any] = ()) -> InlineCursor:
+        self._cursor.execute(sql, tuple(parameters))
+        return self
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class _Executed:
+    """What ``execute`` returns: awaitable, or usable as ``async with``, like aiosqlite's."""
+
+    def __init__(self, run: Callable[[], sqlite3.Cursor]) -> None:
+        self._run = run
+        self._cursor: InlineCursor | None = None
+
+    def __await__(self):
+        return self._start().__await__()
+
+    async def _start(self) -> InlineCursor:
+        self._cursor = InlineCursor(self._run())
+        return self._cursor
+
+    async def __aenter__(self) -> InlineCursor:
+        return await self._start()
+
+    async def __aexit__(self, *_exc_info: object) -> None:
+        if self._cursor is not None:
+            await self._cursor.close()
+
+
+class InlineConnection:
+    """The aiosqlite methods that Piccolo's queries and `inventory.persistence.run` call, each run at
+    once on the calling thread, on the loop's writer connection."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    @property
+    def row_factory(self) -> Any:
+        return self._connection.row_factory
+
+    @row_factory.setter
+    def row_factory(self, factory: Any) -> None:
+        self._connection.row_factory = factory
+
+    def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> _Executed:
+        args = () if parameters is None else tuple(parameters)
+        return _Executed(lambda: self._connection.execute(sql, args))
+
+    async def execute_fetchall(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        return self._connection.execute(sql, parameters).fetchall()
+
+
+class Group:
+    """Units of work sharing one ``BEGIN IMMEDIATE`` transaction and its COMMIT."""
+
+    def __init__(self) -> None:
+        self.units = 0
+        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # A failed COMMIT is raised to every unit still waiting; with none left, it is not an error.
+        self.committed.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+
+class LoopWriter:
+    """One event loop's writer: its connection (opened on the loop's thread), its queue and its group."""
+
+    def __init__(self, engine: WriterSQLiteEngine) -> None:
+        kwargs = dict(engine.connection_kwargs)
+        # No busy handler: it would sleep on the loop's thread. `_begin` waits for other processes
+        # instead, and once the write lock is held WAL mode has nothing to wait for.
+        kwargs["timeout"] = 0
+        # Used by one unit or COMMIT at a time: inline on the loop's thread, COMMIT on `_thread`.
+        kwargs["check_same_thread"] = False
+        self.connection = sqlite3.connect(**kwargs)
+        self.connection.row_factory = dict_factory
+        self.connection.execute("PRAGMA foreign_keys = 1")
+        self.inline = InlineConnection(self.connection)
+        self._busy_timeout_s = engine.busy_timeout_s
+        self._turn = asyncio.Lock()
+        self._queued = 0
+        self._group: Group | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
+        self._commits: set[asyncio.Task[None]] = set()
+
+    async def enter(self) -> Group:
+        """Wait for this unit's turn, join the open group (or begin one) and set its savepoint."""
+        self._queued += 1
+        try:
+            await self._turn.acquire()
+        finally:
+            self._queued -= 1
+        try:
+            if self._group is None:
+                await self._begin()
+                self._group = Group()
+            self.connection.execute(f"SAVEPOINT {SAVEPOINT}")
+        except BaseException:
+            self._turn.release()
+            raise
+        self._group.units += 1
+        return self._group
+
+    def leave(self, group: Group, *, failed: bool) -> None:
+        """End this unit: keep or undo its work, then hand the turn on, or commit the group."""
+        try:
+            if failed:
+                self.connection.execute(f"ROLLBACK TO {SAVEPOINT}")
+            self.connection.execute(f"RELEASE {SAVEPOINT}")
+        except sqlite3.Error as exc:  # the group's transaction can no longer be trusted
+            self._group = None
+            self.connection.rollback()
+            group.committed.set_exception(exc)
+            self._turn.release()
+            return
+        if self._queued and group.units < MAX_GROUP:
+            self._turn.release()  # the next unit joins; the last one commits
+            return
+        self._group = None
+        task = asyncio.get_running_loop().create_task(self._commit(group))
+        self._commits.add(task)
+        task.add_done_callback(self._commits.discard)
+
+    async def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``, retried with asyncio sleeps while another process holds the write lock.
+
+        Raises:
+            sqlite3.OperationalError: the database stayed locked for the busy timeout.
+        """
+        deadline = time.monotonic() + self._busy_timeout_s
+        pause = FIRST_RETRY_S
+        while True:
+            try:
+                self.connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() + pause > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LAST_RETRY_S)
+
+    async def _commit(self, group: Group) -> None:
+        """COMMIT on the writer's thread, then answer the group's units and hand the turn on."""
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._thread, self.connection.execute, "COMMIT")
+        except BaseException as exc:
+            if self.connection.in_transaction:
+                self.connection.rollback()
+            group.committed.set_exception(exc)
+        else:
+            group.committed.set_result(None)
+        finally:
+            self._turn.release()
+
+    def close(self) -> None:
+        self._thread.shutdown()
+        self.connection.close()
+
+
+class WriterSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, whose write transactions run on a per-loop writer connection."""
+
+    def __init__(self, path: str, *, busy_timeout_s: float) -> None:
+        super().__init__(path=path, timeout=busy_timeout_s)
+        self.busy_timeout_s = busy_timeout_s
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopWriter] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def write_transaction(self) -> GroupedWriteTransaction:
+        """A new unit of work on this loop's writer connection."""
+        return GroupedWriteTransaction(self)
+
+    def writer(self) -> LoopWriter:
+        """The running loop's writer, opened on first use."""
+        loop = asyncio.get_running_loop()
+        writer = self._writers.get(loop)
+        if writer is None:
+            writer = self._writers[loop] = LoopWriter(self)
+        return writer
+
+    def close_writer(self) -> None:
+        """Close the running loop's writer connection, if it has one (at shutdown)."""
+        writer = self._writers.pop(asyncio.get_running_loop(), None)
+        if writer is not None:
+            writer.close()
+
+
+class GroupedWriteTransaction(SQLiteTransaction):
+    """A unit of work as a Piccolo SQLite transaction (see the module docstring).
+
+    It commits or rolls back as a whole when its block ends; it has no ``commit`` or ``rollback`` of its
+    own to call.
+    """
+
+    engine: WriterSQLiteEngine
+
+    def __init__(self, engine: WriterSQLiteEngine) -> None:
+        super().__init__(engine, transaction_type=TransactionType.immediate, allow_nested=False)
+
+    async def __aenter__(self) -> GroupedWriteTransaction:
+        writer = self.engine.writer()
+        self._group = await writer.enter()
+        self._writer = writer
+        self.connection = writer.inline
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        self.engine.current_transaction.reset(self.context)
+        self._writer.leave(self._group, failed=exception is not None)
+        if exception is None:
+            # Answer only once the work is on disk; a cancelled caller leaves the COMMIT running.
+            await asyncio.shield(self._group.committed)
+        return exception is None
+
+    async def commit(self) -> None:
+        raise RuntimeError("a unit of work commits when its block ends")
+
+    async def rollback(self) -> None:
+        raise RuntimeError("a unit of work rolls back by raising out of its block")

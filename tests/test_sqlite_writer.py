@@ -1,0 +1,157 @@
+"""SQLite units of work: grouped under one COMMIT, each atomic, durable when answered, and never
+blocking the event loop while another process writes."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from inventory import persistence
+from inventory.sqlite_writer import MAX_GROUP, WriterSQLiteEngine
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "writer.sqlite3"
+
+
+def make_engine(database: Path, busy_timeout_s: float = 5.0) -> WriterSQLiteEngine:
+    engine = persistence.create_engine(f"sqlite:///{database}", busy_timeout_s=busy_timeout_s)
+    assert isinstance(engine, WriterSQLiteEngine)
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE item (n INTEGER PRIMARY KEY)")
+    return engine
+
+
+def committed(database: Path) -> set[int]:
+    """What another connection sees: committed rows only."""
+    with sqlite3.connect(database) as connection:
+        return {n for (n,) in connection.execute("SELECT n FROM item")}
+
+
+async def insert(engine: WriterSQLiteEngine, n: int, *, then_fail: bool = False) -> set[int]:
+    """One unit of work; returns what another connection sees as soon as the unit is answered."""
+    async with engine.write_transaction() as unit:
+        await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (?)", (n,))
+        if then_fail:
+            raise ValueError(f"unit {n} fails after writing")
+    return committed(Path(engine.path))
+
+
+async def test_queued_units_share_commits_and_each_is_on_disk_when_answered(database: Path) -> None:
+    engine = make_engine(database)
+    statements: list[str] = []
+    engine.writer().connection.set_trace_callback(statements.append)
+
+    seen = await asyncio.gather(*(insert(engine, n) for n in range(40)))
+
+    assert all(n in seen[n] for n in range(40))
+    assert committed(database) == set(range(40))
+    commits = statements.count("COMMIT")
+    assert 40 / MAX_GROUP <= commits < 40
+    engine.close_writer()
+
+
+async def test_a_failing_unit_rolls_back_alone(database: Path) -> None:
+    engine = make_engine(database)
+
+    results = await asyncio.gather(
+        insert(engine, 1), insert(engine, 2, then_fail=True), insert(engine, 3), return_exceptions=True
+    )
+
+    assert isinstance(results[1], ValueError)
+    assert committed(database) == {1, 3}
+    engine.close_writer()
+
+
+async def test_a_constraint_violation_rolls_back_only_its_own_unit(database: Path) -> None:
+    engine = make_engine(database)
+
+    async def twice(n: int) -> None:
+        async with engine.write_transaction() as unit:
+            await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (?)", (n + 100,))
+            await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (?)", (n,))
+
+    results = await asyncio.gather(insert(engine, 1), twice(1), insert(engine, 2), return_exceptions=True)
+
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert committed(database) == {1, 2}
+    engine.close_writer()
+
+
+async def test_waits_for_another_process_without_blocking_the_loop(database: Path) -> None:
+    engine = make_engine(database)
+    other = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.2, other.execute, "COMMIT")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        seen = await insert(engine, 7)
+    finally:
+        ticking.cancel()
+        other.close()
+
+    assert 7 in seen
+    assert ticks >= 10  # the loop went on for the 0.2 s the other writer held the lock
+    engine.close_writer()
+
+
+async def test_gives_up_after_the_busy_timeout_and_lets_the_next_unit_in(database: Path) -> None:
+    engine = make_engine(database, busy_timeout_s=0.05)
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await insert(engine, 1)
+    finally:
+        other.execute("COMMIT")
+        other.close()
+
+    assert 2 in await insert(engine, 2)
+    engine.close_writer()
+
+
+async def test_a_nested_write_joins_the_unit_and_rolls_back_with_it(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(database)
+    monkeypatch.setattr(persistence, "_bound_engine", engine)
+
+    async def outer_fails() -> None:
+        async with persistence.write_transaction():
+            await persistence.run("INSERT INTO item (n) VALUES ({})", 1)
+            async with persistence.write_transaction():
+                await persistence.run("INSERT INTO item (n) VALUES ({})", 2)
+            raise ValueError("outer block fails")
+
+    with pytest.raises(ValueError, match="outer"):
+        await outer_fails()
+    async with persistence.write_transaction():
+        await persistence.run("INSERT INTO item (n) VALUES ({})", 3)
+
+    assert committed(database) == {3}
+    engine.close_writer()
+
+
+async def test_a_unit_has_no_commit_or_rollback_of_its_own(database: Path) -> None:
+    engine = make_engine(database)
+    async with engine.write_transaction() as unit:
+        with pytest.raises(RuntimeError):
+            await unit.commit()
+        with pytest.raises(RuntimeError):
+            await unit.rollback()
+        await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (1)")
+    assert committed(database) == {1}
+    engine.close_writer()
