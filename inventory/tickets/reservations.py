@@ -18,7 +18,7 @@ import structlog
 from inventory.audit import log as audit
 from inventory.customers.tables import Customer
 from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
-from inventory.persistence import run, write_transaction
+from inventory.persistence import current_engine, engine_kind, run, write_transaction
 from inventory.secure_media.service import retain_failed_unit
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.stock.positions import (
@@ -240,25 +240,32 @@ def _quantity(request: ReservationRequest) -> int:
     return request.quantity
 
 
-_TICKET_UNDER_LOCK = (
-    "RETURNING id, status, severity, priority, asset, delivery_due_by, "
+_TICKET_COLUMNS = (
+    "id, status, severity, priority, asset, delivery_due_by, "
     "(SELECT tier FROM customer WHERE customer.id = ticket.customer) AS tier, "
     "(SELECT latitude FROM site WHERE site.id = ticket.site) AS latitude, "
     "(SELECT longitude FROM site WHERE site.id = ticket.site) AS longitude"
 )
-_LOCK_TICKET = f"UPDATE ticket SET status = status WHERE id = {{}} {_TICKET_UNDER_LOCK}"  # noqa: S608
-_LOCK_OWN_TICKET = (
-    "UPDATE ticket SET status = status WHERE id = {} "  # noqa: S608 (constant text only)
-    f"AND customer = (SELECT id FROM customer WHERE code = {{}}) {_TICKET_UNDER_LOCK}"
-)
+_THE_TICKET = "id = {}"
+_OWN_TICKET = "id = {} AND customer = (SELECT id FROM customer WHERE code = {})"
+# Constant texts only. On PostgreSQL a no-op update takes the ticket's row lock, which orders concurrent
+# reservations for it; on SQLite ``BEGIN IMMEDIATE`` already admits one writer at a time, so a plain read
+# does, and leaves the page unwritten.
+_READ_TICKET_UNDER_LOCK = {
+    (kind, own): (
+        f"UPDATE ticket SET status = status WHERE {where} RETURNING {_TICKET_COLUMNS}"  # noqa: S608
+        if kind == "postgresql"
+        else f"SELECT {_TICKET_COLUMNS} FROM ticket WHERE {where}"  # noqa: S608
+    )
+    for kind in ("postgresql", "sqlite")
+    for own, where in ((False, _THE_TICKET), (True, _OWN_TICKET))
+}
 
 
 async def _ticket_for_reservation(ticket_id: int, viewer: str | None) -> Mapping[str, Any]:
-    """The ticket, read under its row lock (a no-op update), which orders concurrent reservations for it."""
-    if viewer is None:
-        rows = await run(_LOCK_TICKET, ticket_id)
-    else:
-        rows = await run(_LOCK_OWN_TICKET, ticket_id, viewer)
+    """The ticket, read under its write lock, which orders concurrent reservations for it."""
+    sql = _READ_TICKET_UNDER_LOCK[engine_kind(current_engine()), viewer is not None]
+    rows = await (run(sql, ticket_id) if viewer is None else run(sql, ticket_id, viewer))
     if not rows:
         raise NotFound(f"ticket {ticket_id} not found")
     if rows[0]["status"] != "open":
