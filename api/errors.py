@@ -24,6 +24,7 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound, NotPermitted
@@ -118,6 +119,20 @@ def database_problem(exc: Exception) -> ProblemDetailsException:
     return _internal(exc)
 
 
+def busy_problem(exc: sqlite3.OperationalError) -> ProblemDetailsException:
+    """SQLite's write lock held by another process past the busy timeout: retry shortly, not a 500."""
+    if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+        log.error("database_error", error=str(exc), exc_info=exc)
+        return _internal(exc)
+    return ProblemDetailsException(
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        type_=PROBLEM_TYPE.format("database-busy"),
+        title="Database busy",
+        detail="another writer held the database for longer than the busy timeout; retry shortly",
+        headers={"Retry-After": "1"},
+    )
+
+
 def unexpected_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Log the error with its traceback and answer a bare 500 that leaks nothing."""
     log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
@@ -133,6 +148,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
                 ValidationException: validation_problem,
                 HTTPException: http_problem,
                 sqlite3.IntegrityError: database_problem,
+                sqlite3.OperationalError: busy_problem,
                 asyncpg.IntegrityConstraintViolationError: database_problem,
             }
         )

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from datetime import UTC, datetime
 
+import httpx
+
+from api.accounts import create_user
+from api.app import create_app
+from api.security import Passwords, Role
 from inventory.stock.consistency import check_consistency
-from tests.api.conftest import level, receive, units
+from tests.api.conftest import PASSWORD, level, login, receive, units
+from tests.conftest import test_settings
 
 PARALLEL = 24
 
@@ -112,3 +120,41 @@ async def test_mixed_storm_keeps_the_ledger_consistent(client, world):
             )
         ).json()
         assert all(row["available"] >= 0 and row["in_transit"] == 0 for row in rows["items"])
+
+
+async def test_a_write_kept_out_past_the_sqlite_busy_timeout_is_503_and_writes_nothing(sqlite_url):
+    settings = test_settings(sqlite_url, sqlite_busy_timeout_s=0.1)
+    app = create_app(settings)
+    customer = {
+        "code": "BUSY",
+        "name": "Busy Ltd",
+        "tier": "standard",
+        "delivery_service": "nbd",
+        "support_hours": "business",
+        "secure_media_retention": False,
+    }
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        await create_user(
+            username="admin",
+            password=PASSWORD,
+            role=Role.ADMIN,
+            customer=None,
+            passwords=Passwords(settings),
+            now=datetime.now(UTC),
+        )
+        auth = await login(client, "admin")
+        other_process = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        other_process.execute("BEGIN IMMEDIATE")
+        try:
+            response = await client.post("/api/v1/customers", json=customer, headers=auth)
+        finally:
+            other_process.execute("COMMIT")
+            other_process.close()
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "1"
+        assert response.json()["type"].endswith("database-busy")
+        assert (await client.get("/api/v1/customers/BUSY", headers=auth)).status_code == 404
+        assert (await client.post("/api/v1/customers", json=customer, headers=auth)).status_code == 201
