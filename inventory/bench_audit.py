@@ -54,7 +54,7 @@ from inventory.audit.chain import (
     next_entry,
     sign_checkpoint,
 )
-from inventory.audit.log import POSTGRES_APPEND_SQL, AuditKeys
+from inventory.audit.log import POSTGRES_QUEUE_SQL, AuditKeys
 from inventory.bench import (
     Timings,
     add_database_arguments,
@@ -122,8 +122,8 @@ ENTRY_SQL = (
 )
 HEAD_LOCK_SQL = "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash"
 HEAD_SQL = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
-PG_APPEND_SQL = numbered_placeholders(POSTGRES_APPEND_SQL)
-"""On PostgreSQL `inventory.audit.log.append` links the entry in the database, in one statement."""
+PG_QUEUE_SQL = numbered_placeholders(POSTGRES_QUEUE_SQL)
+"""On PostgreSQL `inventory.audit.log.append` queues the entry; a deferred trigger links it at COMMIT."""
 CHECKPOINT_SQL = "INSERT INTO audit_checkpoint (seq, hash, at, signature, key_id) VALUES (?, ?, ?, ?, ?)"
 CUSTOMER_SQL = (
     "INSERT INTO customer (code, name, tier, delivery_service, support_hours, secure_media_retention, "
@@ -487,7 +487,8 @@ def audit_records(job: Job, reservation: int, unit: int, batch: str) -> list[tup
 
 class Appender:
     """Builds the entries the workers append, and keeps how long each committed reservation held what
-    serialises it: SQLite's write lock (both modes), PostgreSQL's head row lock (with the audit)."""
+    serialises it: SQLite's write lock (both modes), PostgreSQL's head row lock (with the audit: taken by
+    the linking trigger at COMMIT)."""
 
     def __init__(self, mac_key: bytes) -> None:
         self._mac_key = mac_key
@@ -496,14 +497,12 @@ class Appender:
     async def append_in_postgres(
         self, db: asyncpg.Connection, record: tuple[str, str, dict], now: datetime
     ) -> None:
-        """As `audit.append` on PostgreSQL: the database links the entry under the head row lock."""
+        """As `audit.append` on PostgreSQL: queue the entry, which the database links at COMMIT."""
         action, subject, payload = record
         unlinked = UnlinkedEntry.of(at=now, actor=DISPATCHER, action=action, subject=subject, payload=payload)
         inner, outer = hmac_pads(self._mac_key)
         fields = (unlinked.at, unlinked.actor, unlinked.action, unlinked.subject, unlinked.payload)
-        await db.fetchrow(
-            PG_APPEND_SQL, unlinked.hash_prefix(), unlinked.hash_suffix(), *fields, outer, inner
-        )
+        await db.execute(PG_QUEUE_SQL, inner.hex(), outer.hex(), *fields)
 
     def entry(self, head: Sequence[Any], record: tuple[str, str, dict], now: datetime) -> Entry:
         """The entry after ``head`` (``(seq, hash)`` read under the head row lock), as `audit.append`."""
@@ -549,18 +548,20 @@ def _sqlite_reserve(db: sqlite3.Connection, job: Job, appender: Appender, audite
 
 
 async def _pg_reserve(db: asyncpg.Connection, job: Job, appender: Appender, audited: bool) -> float | None:
-    """The same on PostgreSQL, inside the caller's transaction; returns when the head row lock was taken."""
+    """The same on PostgreSQL, inside the caller's transaction; with the audit, returns when the work was
+    done, so that the caller times the COMMIT, in which the linking trigger holds the head row lock."""
     if await db.fetchval(pg(TAKE_SQL), job.level.part, job.level.depot_id) is None:
         raise OutOfStock
-    now, locked = datetime.now(UTC), None
+    now = datetime.now(UTC)
     unit, batch = await db.fetchrow(pg(PICK_SQL), now, job.level.part, job.level.depot_id)
     reservation = await db.fetchval(pg(RESERVATION_SQL), *reservation_args(job, now, as_is))
     await db.execute(pg(ITEM_SQL), reservation, unit, batch, True)
     await db.execute(pg(MOVEMENT_SQL), *movement_args(job, now, as_is, reservation, unit, batch))
-    for record in audit_records(job, reservation, unit, batch) if audited else ():
+    if not audited:
+        return None
+    for record in audit_records(job, reservation, unit, batch):
         await appender.append_in_postgres(db, record, now)
-        locked = locked or time.perf_counter()  # the statement took the head row lock
-    return locked
+    return time.perf_counter()
 
 
 def _row(entry: Entry) -> Row:
@@ -594,11 +595,11 @@ class PostgresChainReservations(PostgresReservations):
             async with self._pool.acquire() as db:
                 try:
                     async with db.transaction():
-                        locked = await _pg_reserve(db, job, self._appender, audited)
+                        committing = await _pg_reserve(db, job, self._appender, audited)
                 except OutOfStock:
                     return 409
-                if locked is not None:  # committed: the head row lock is released
-                    self._appender.held["with"].append(time.perf_counter() - locked)
+                if committing is not None:  # committed: the head row lock is released
+                    self._appender.held["with"].append(time.perf_counter() - committing)
             return 201
 
         return reserve
@@ -750,9 +751,9 @@ def _metrics(r: EngineResult) -> list[tuple[str, str, str]]:
 
 
 def _serial_rows(r: EngineResult) -> list[tuple[str, str, str]]:
-    """SQLite: the write lock, ``BEGIN IMMEDIATE`` to ``COMMIT``; PostgreSQL: the head row lock, from the
-    append statement's answer to ``COMMIT`` (a lower bound: the statement itself runs under the lock
-    too; without the audit nothing is held by every reservation)."""
+    """SQLite: the write lock, ``BEGIN IMMEDIATE`` to ``COMMIT``; PostgreSQL: the COMMIT, during which the
+    linking trigger holds the head row lock (an upper bound; without the audit nothing is held by every
+    reservation)."""
     rows = []
     for mode, timings in r.serial.items():
         value = "-"

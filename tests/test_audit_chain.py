@@ -14,6 +14,7 @@ import pytest
 from inventory.audit import log as audit
 from inventory.audit.chain import Checkpoint, UnlinkedEntry, entry_hash, entry_mac, hmac_pads, next_entry
 from inventory.audit.tables import AuditCheckpoint, AuditEntry
+from inventory.persistence import write_transaction
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 ENTRIES = 12
@@ -185,8 +186,8 @@ async def test_parallel_appends_make_one_linear_chain(app):
     assert len(subjects) == 40
 
 
-def test_the_padded_keys_and_the_message_pieces_give_what_the_chain_computes():
-    """PostgreSQL links entries from these pieces with SHA-256 alone; they must rebuild hash and MAC."""
+def test_the_padded_keys_give_the_chain_s_mac_with_sha256_alone():
+    """PostgreSQL's linking trigger computes the MAC from SHA-256 and these padded keys."""
     key = bytes(range(32))
     unlinked = UnlinkedEntry.of(
         at=T0, actor="ana", action="stock.receipt", subject="receipt:7", payload={"é": 1}
@@ -201,9 +202,53 @@ def test_the_padded_keys_and_the_message_pieces_give_what_the_chain_computes():
         payload={"é": 1},
         mac_key=key,
     )
-    message = unlinked.hash_prefix() + b"42" + b"\x00" + ("ab" * 32).encode() + unlinked.hash_suffix()
-    assert hashlib.sha256(message).hexdigest() == entry.hash
     inner, outer = hmac_pads(key)
     inner_digest = hashlib.sha256(inner + entry.hash.encode()).digest()
     assert hashlib.sha256(outer + inner_digest).hexdigest() == entry.mac
     assert unlinked.link(41, "ab" * 32, key) == entry
+
+
+async def test_an_append_rolls_back_with_its_transaction(app):
+    await audit.append("test.kept", "thing:1", {"n": 1}, actor="t", at=T0)
+
+    async def fails_after_appending() -> None:
+        async with write_transaction():
+            await audit.append("test.lost", "thing:2", {"n": 2}, actor="t", at=T0)
+            raise RuntimeError("the change fails")
+
+    with pytest.raises(RuntimeError):
+        await fails_after_appending()
+    await audit.append("test.kept", "thing:3", {"n": 3}, actor="t", at=T0)
+
+    rows = await AuditEntry.select(AuditEntry.seq, AuditEntry.subject).order_by(AuditEntry.seq)
+    assert [(row["seq"], row["subject"]) for row in rows] == [(1, "thing:1"), (2, "thing:3")]
+    assert (await audit.verify_chain()).valid
+
+
+async def test_appends_of_one_transaction_are_linked_in_their_order(app, database_url):
+    async with write_transaction():
+        for n in range(1, 4):
+            await audit.append("test.ordered", f"thing:{n}", {"n": n}, actor="t", at=T0)
+
+    rows = await AuditEntry.select(AuditEntry.seq, AuditEntry.subject).order_by(AuditEntry.seq)
+    assert [(row["seq"], row["subject"]) for row in rows] == [(n, f"thing:{n}") for n in range(1, 4)]
+    assert (await audit.verify_chain()).valid
+    if database_url.startswith("postgresql"):
+        assert await AuditEntry.raw("SELECT count(*) AS n FROM audit_pending") == [{"n": 0}]
+
+
+@pytest.mark.postgres
+async def test_an_entry_queued_without_the_mac_key_cannot_commit(postgres_database):
+    connection = await asyncpg.connect(postgres_database)
+    try:
+        before = await connection.fetchval("SELECT seq FROM audit_head WHERE id = 1")
+        with pytest.raises(asyncpg.PostgresError, match=r"spareline\.audit_mac"):
+            async with connection.transaction():
+                await connection.execute(
+                    "INSERT INTO audit_pending (at, actor, action, subject, payload) "
+                    "VALUES ('2026-11-25T00:00:00+00:00', 'intruder', 'test.forged', 'thing:x', '{}')"
+                )
+        assert await connection.fetchval("SELECT seq FROM audit_head WHERE id = 1") == before
+        assert await connection.fetchval("SELECT count(*) FROM audit_entry WHERE actor = 'intruder'") == 0
+    finally:
+        await connection.close()

@@ -121,14 +121,6 @@ class UnlinkedEntry:
     ) -> UnlinkedEntry:
         return cls(at.isoformat(), actor, action, subject, canonical_json(payload))
 
-    def hash_prefix(self) -> bytes:
-        """The bytes of `entry_hash`'s message before the sequence number."""
-        return f"{DOMAIN}\x00".encode()
-
-    def hash_suffix(self) -> bytes:
-        """The bytes of `entry_hash`'s message after the previous hash."""
-        return "\x00".join(("", self.at, self.actor, self.action, self.subject, self.payload)).encode()
-
     def link(self, prev_seq: int, prev_hash: str, mac_key: bytes) -> Entry:
         """The entry placed after ``(prev_seq, prev_hash)``."""
         seq = prev_seq + 1

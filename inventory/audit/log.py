@@ -1,9 +1,10 @@
 """Appending to, checkpointing and verifying the audit chain in the database.
 
-Appends are serialised by the head row: each append first takes its lock with a no-op conditional
-update (SQLite's ``BEGIN IMMEDIATE`` already serialises writers), links to the head, inserts the entry
-and moves the head, all inside the caller's write transaction, so the entry commits (or rolls back)
-with the change it records.
+Appends are serialised by the head row: linking an entry takes its lock, links to the head, inserts the
+entry and moves the head, all inside the caller's write transaction, so the entry commits (or rolls
+back) with the change it records. SQLite links at the append (``BEGIN IMMEDIATE`` already serialises its
+writers); PostgreSQL links at COMMIT, in a deferred trigger, so that the head row is locked only while
+the transaction commits.
 """
 
 from __future__ import annotations
@@ -95,56 +96,52 @@ _INSERT_ENTRY = (
     f"INSERT INTO audit_entry ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608 (column names, not input)
     f"VALUES ({placeholders(len(_ENTRY_COLUMNS))})"
 )
-POSTGRES_APPEND_SQL = """
-WITH head AS (
-    SELECT seq + 1 AS seq, hash AS prev_hash FROM audit_head WHERE id = 1 FOR UPDATE
-), linked AS (
-    SELECT seq, prev_hash, encode(sha256(
-        {}::bytea || convert_to(seq::text, 'UTF8') || '\\x00'::bytea
-        || convert_to(prev_hash, 'UTF8') || {}::bytea
-    ), 'hex') AS hash FROM head
-), entry AS (
-    INSERT INTO audit_entry (seq, at, actor, action, subject, payload, prev_hash, hash, mac)
-    SELECT seq, {}, {}, {}, {}, {}, prev_hash, hash,
-        encode(sha256({}::bytea || sha256({}::bytea || convert_to(hash, 'UTF8'))), 'hex') FROM linked
-    RETURNING seq, prev_hash, hash, mac
+POSTGRES_QUEUE_SQL = """
+WITH mac_key AS (
+    SELECT set_config('spareline.audit_mac_inner', {}, true) AS inner_pad,
+        set_config('spareline.audit_mac_outer', {}, true) AS outer_pad
 )
-UPDATE audit_head SET seq = entry.seq, hash = entry.hash FROM entry WHERE audit_head.id = 1
-RETURNING entry.seq, entry.prev_hash, entry.hash, entry.mac
+INSERT INTO audit_pending (at, actor, action, subject, payload) SELECT {}, {}, {}, {}, {} FROM mac_key
 """
-"""PostgreSQL links the entry itself, in one statement, so that the head row stays locked only from this
-statement to the commit: `entry_hash` and `entry_mac` in SQL (HMAC from SHA-256 and the padded keys)."""
+"""PostgreSQL: queue the entry for the deferred trigger that links it at COMMIT (see the audit migration
+of 25 November), and give that trigger the MAC key's padded halves for this transaction only."""
 
 
-class ChainMismatch(RuntimeError):
-    """The database linked an entry differently from `inventory.audit.chain` (a bug: nothing is kept)."""
+async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor: str, at: datetime) -> None:
+    """Append one entry, in the caller's transaction (or a new one); it is linked as that commits.
 
-
-async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor: str, at: datetime) -> Entry:
-    """Append one entry, in the caller's transaction (or a new one).
-
-    On PostgreSQL the database computes the link under the head row lock and the result is checked here
-    against `UnlinkedEntry.link`; a mismatch raises `ChainMismatch` and rolls everything back.
+    SQLite links it here, under the head row (its writers are serialised already). PostgreSQL links it
+    at COMMIT, in a deferred trigger, so that appends are serialised only for the commit itself; entries
+    of one transaction keep their order, and the chain's order is the order of the commits.
     """
     unlinked = UnlinkedEntry.of(at=at, actor=actor, action=action, subject=subject, payload=payload)
     mac_key = keys().mac_key
     async with write_transaction():
         if engine_kind(current_engine()) == "postgresql":
             inner, outer = hmac_pads(mac_key)
-            fields_ = (unlinked.at, unlinked.actor, unlinked.action, unlinked.subject, unlinked.payload)
-            rows = await run(
-                POSTGRES_APPEND_SQL, unlinked.hash_prefix(), unlinked.hash_suffix(), *fields_, outer, inner
+            await run(
+                POSTGRES_QUEUE_SQL,
+                inner.hex(),
+                outer.hex(),
+                unlinked.at,
+                unlinked.actor,
+                unlinked.action,
+                unlinked.subject,
+                unlinked.payload,
             )
-            linked = rows[0]
-            entry = unlinked.link(linked["seq"] - 1, linked["prev_hash"], mac_key)
-            if (entry.hash, entry.mac) != (linked["hash"], linked["mac"]):
-                raise ChainMismatch(f"entry {entry.seq} was linked differently by the database")
-            return entry
+            return
         head = await run("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
         entry = unlinked.link(head[0]["seq"], head[0]["hash"], mac_key)
         await run(_INSERT_ENTRY, *(getattr(entry, column) for column in _ENTRY_COLUMNS))
         await run("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", entry.seq, entry.hash)
-    return entry
+
+
+async def link_now() -> None:
+    """Link this transaction's appended entries now rather than at COMMIT, for a caller that reads their
+    chain positions before it commits (PostgreSQL; SQLite links at the append). The head row then stays
+    locked until the commit, so only rare writes should ask for it."""
+    if engine_kind(current_engine()) == "postgresql":
+        await run("SET CONSTRAINTS audit_pending_link IMMEDIATE")
 
 
 async def entries(after: int = 0, batch: int = BATCH) -> AsyncIterator[Entry]:

@@ -183,6 +183,7 @@ async def record_event(
             actor=actor,
             at=now,
         )
+        await audit.link_now()  # the answer shows the event's place in the chain
     return await get_record(record_id, viewer=viewer, now=now)
 
 
