@@ -130,7 +130,8 @@ async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor
                 unlinked.payload,
             )
             return
-        head = await run("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        # BEGIN IMMEDIATE already admits one writer at a time: a plain read of the head is under lock.
+        head = await run("SELECT seq, hash FROM audit_head WHERE id = 1")
         entry = unlinked.link(head[0]["seq"], head[0]["hash"], mac_key)
         await run(_INSERT_ENTRY, *(getattr(entry, column) for column in _ENTRY_COLUMNS))
         await run("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", entry.seq, entry.hash)
