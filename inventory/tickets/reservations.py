@@ -89,11 +89,10 @@ async def reserve(
     """
     quantity = _quantity(request)
     async with write_transaction():
-        ticket = await _ticket_for_reservation(ticket_id, viewer)
-        found = await run("SELECT id, serialized FROM part WHERE part_number = {}", request.part_number)
-        if not found:
+        ticket = await _ticket_for_reservation(ticket_id, viewer, request.part_number)
+        if ticket["part_id"] is None:
             raise InvalidRequest(f"unknown part {request.part_number!r}", field="part_number")
-        part = found[0]
+        part = {"id": ticket["part_id"], "serialized": bool(ticket["part_serialized"])}
         if request.serial is not None and not part["serialized"]:
             raise InvalidRequest("only a serialized part can be reserved by serial", field="serial")
         tier, severity = Tier(ticket["tier"]), Severity(ticket["severity"])
@@ -240,32 +239,36 @@ def _quantity(request: ReservationRequest) -> int:
     return request.quantity
 
 
+_THE_PART = "WITH asked AS (SELECT id, serialized FROM part WHERE part_number = {}) "
 _TICKET_COLUMNS = (
     "id, status, severity, priority, asset, delivery_due_by, "
     "(SELECT tier FROM customer WHERE customer.id = ticket.customer) AS tier, "
     "(SELECT latitude FROM site WHERE site.id = ticket.site) AS latitude, "
-    "(SELECT longitude FROM site WHERE site.id = ticket.site) AS longitude"
+    "(SELECT longitude FROM site WHERE site.id = ticket.site) AS longitude, "
+    "(SELECT id FROM asked) AS part_id, (SELECT serialized FROM asked) AS part_serialized"
 )
 _THE_TICKET = "id = {}"
 _OWN_TICKET = "id = {} AND customer = (SELECT id FROM customer WHERE code = {})"
 # Constant texts only. On PostgreSQL a no-op update takes the ticket's row lock, which orders concurrent
 # reservations for it; on SQLite ``BEGIN IMMEDIATE`` already admits one writer at a time, so a plain read
-# does, and leaves the page unwritten.
+# does, and leaves the page unwritten. The asked-for part comes with the ticket.
 _READ_TICKET_UNDER_LOCK = {
     (kind, own): (
-        f"UPDATE ticket SET status = status WHERE {where} RETURNING {_TICKET_COLUMNS}"  # noqa: S608
+        f"{_THE_PART}UPDATE ticket SET status = status WHERE {where} RETURNING {_TICKET_COLUMNS}"  # noqa: S608
         if kind == "postgresql"
-        else f"SELECT {_TICKET_COLUMNS} FROM ticket WHERE {where}"  # noqa: S608
+        else f"{_THE_PART}SELECT {_TICKET_COLUMNS} FROM ticket WHERE {where}"  # noqa: S608
     )
     for kind in ("postgresql", "sqlite")
     for own, where in ((False, _THE_TICKET), (True, _OWN_TICKET))
 }
 
 
-async def _ticket_for_reservation(ticket_id: int, viewer: str | None) -> Mapping[str, Any]:
-    """The ticket, read under its write lock, which orders concurrent reservations for it."""
+async def _ticket_for_reservation(ticket_id: int, viewer: str | None, part_number: str) -> Mapping[str, Any]:
+    """The ticket, read under its write lock (which orders concurrent reservations for it), with the id
+    and ``serialized`` of the part asked for (``part_id`` None: no such part)."""
     sql = _READ_TICKET_UNDER_LOCK[engine_kind(current_engine()), viewer is not None]
-    rows = await (run(sql, ticket_id) if viewer is None else run(sql, ticket_id, viewer))
+    args = (part_number, ticket_id) if viewer is None else (part_number, ticket_id, viewer)
+    rows = await run(sql, *args)
     if not rows:
         raise NotFound(f"ticket {ticket_id} not found")
     if rows[0]["status"] != "open":

@@ -101,6 +101,10 @@ async def test_named_depot_and_named_serial(client, sworld):
     assert again.status_code == 409
     assert (await reserve(client, sworld, ticket["id"], depot="NOPE")).status_code == 422
     assert (await reserve(client, sworld, ticket["id"], quantity=0)).status_code == 422
+    unknown_part = await reserve(client, sworld, ticket["id"], part_number="NO-SUCH-PART")
+    assert unknown_part.status_code == 422
+    assert "unknown part" in unknown_part.json()["detail"]
+    assert (await reserve(client, sworld, 999_999, part_number="NO-SUCH-PART")).status_code == 404
 
 
 async def test_bulk_parts_are_reserved_by_batch(client, sworld):
@@ -113,6 +117,11 @@ async def test_bulk_parts_are_reserved_by_batch(client, sworld):
         [{"part_number": sworld.stock.cable, "quantity": 3, "batch_number": "L1"}],
     )
     ticket = await open_ticket(client, sworld, "PLAT")
+    by_serial = await reserve(
+        client, sworld, ticket["id"], part_number=sworld.stock.cable, serial="L1", quantity=None
+    )
+    assert by_serial.status_code == 422
+    assert "serialized" in by_serial.json()["detail"]
     response = await reserve(client, sworld, ticket["id"], part_number=sworld.stock.cable, quantity=2)
     assert response.status_code == 201, response.text
     assert response.json()["batches"] == [["L1", 2]]
