@@ -77,6 +77,8 @@ GOAL_RATIO = 0.5
 AUDIT_GOAL_PCT = 15.0
 """Issue goal for the audit chain: at most this share of reservation throughput."""
 SETUP_CLIENTS = 8
+AUDIT_ROUNDS = (True, False, False, True) * 2
+"""With (True) and without the audit chain, in turns, together as long as the main run."""
 
 T = TypeVar("T")
 
@@ -505,8 +507,8 @@ class Session:
     async def _audit_cost(
         self, direct: DirectReservations, pool: StockPool
     ) -> tuple[Run, Run, tuple[int, int]]:
-        """Named-depot reservations through the audited server and the unaudited one, in four rounds
-        (with, without, without, with) so that a drift in machine load hits both.
+        """Named-depot reservations through the audited server and the unaudited one, in `AUDIT_ROUNDS`
+        (with, without, without, with, twice) so that a drift in machine load hits both.
 
         Returns:
             The runs with and without the chain, and ``(entries appended, 201 answers of the audited
@@ -520,8 +522,8 @@ class Session:
         )
         audited_warmup = await self._run(audited, Workload(self._tickets, pool, Budget(requests=warmup)).next)
         runs: dict[bool, list[Run]] = {True: [], False: []}
-        for with_audit in (True, False, False, True):
-            workload = Workload(self._tickets, pool, self._budget(0.25))
+        for with_audit in AUDIT_ROUNDS:
+            workload = Workload(self._tickets, pool, self._budget(1 / len(AUDIT_ROUNDS)))
             if with_audit:
                 run = await self._run(audited, workload.next)
             else:
@@ -531,7 +533,9 @@ class Session:
         with_chain, without_chain = merged_runs(runs[True]), merged_runs(runs[False])
         cost = 100 * (1 - with_chain.throughput / without_chain.throughput)
         rates = f"with {with_chain.throughput:.0f}/s, without {without_chain.throughput:.0f}/s"
-        self._say(f"  {rates}: cost {cost:.1f} %")
+        rounds = ", ".join(f"{run.throughput:.0f}" for run in runs[True])
+        rounds += " against " + ", ".join(f"{run.throughput:.0f}" for run in runs[False])
+        self._say(f"  {rates} (rounds: {rounds}): cost {cost:.1f} %")
         audited_successes = audited_warmup.statuses[201] + with_chain.statuses[201]
         return with_chain, without_chain, (appended, audited_successes)
 
