@@ -120,7 +120,8 @@ ENTRY_SQL = (
     "INSERT INTO audit_entry (seq, at, actor, action, subject, payload, prev_hash, hash, mac) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-HEAD_LOCK_SQL = "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash"
+HEAD_LOCK_SQL = "SELECT seq, hash FROM audit_head WHERE id = 1"
+"""SQLite: the head, read under the write lock that BEGIN IMMEDIATE took (as `audit.append`)."""
 HEAD_SQL = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
 PG_QUEUE_SQL = numbered_placeholders(POSTGRES_QUEUE_SQL)
 """On PostgreSQL `inventory.audit.log.append` queues the entry; a deferred trigger links it at COMMIT."""
