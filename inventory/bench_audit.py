@@ -96,7 +96,7 @@ from inventory.bench_reservations import (
     reservation_args,
     run_load,
 )
-from inventory.persistence import numbered_placeholders
+from inventory.persistence import FLUSH_SQL, numbered_placeholders
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.tickets.priority import Severity, Tier, ticket_priority
 
@@ -601,6 +601,8 @@ class PostgresChainReservations(PostgresReservations):
                     return 409
                 if committing is not None:  # committed: the head row lock is released
                     self._appender.held["with"].append(time.perf_counter() - committing)
+                    # As `write_transaction`: the commit did not wait for its flush; wait for it here.
+                    await db.fetchval(FLUSH_SQL)
             return 201
 
         return reserve

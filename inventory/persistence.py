@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +25,7 @@ from urllib.parse import urlparse
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from inventory.sqlite_writer import GroupedWriteTransaction, WriterSQLiteEngine
@@ -92,6 +94,8 @@ def write_transaction():
     """
     engine = current_engine()
     if not isinstance(engine, SQLiteEngine):
+        if engine.current_transaction.get() is None:
+            return _DurableBeforeAnswer(engine)
         return engine.transaction()
     outer = engine.current_transaction.get()
     if outer is None:
@@ -101,6 +105,62 @@ def write_transaction():
     if not isinstance(outer, GroupedWriteTransaction):
         raise RuntimeError("a write joined a read-only SQLite transaction; open it with write_transaction()")
     return engine.transaction(transaction_type=TransactionType.immediate)
+
+
+_flush_owed: ContextVar[list[bool] | None] = ContextVar("flush_owed", default=None)
+
+RELEASE_LOCKS_BEFORE_FLUSH_SQL = "set_config('synchronous_commit', 'off', true)"
+"""PostgreSQL: a select-list item that lets the transaction release its locks as soon as it commits,
+before its log record is on disk. Whoever puts it in a statement calls `flush_before_answer`."""
+
+
+FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'spareline.flush', '')"
+"""A transactional log message: the smallest write whose commit waits for the log flush (a transaction
+that only takes a transaction id writes nothing before its commit record and does not wait)."""
+
+
+def flush_before_answer() -> None:
+    """Note that the open PostgreSQL write transaction commits without waiting for its log flush
+    (`RELEASE_LOCKS_BEFORE_FLUSH_SQL`): `write_transaction` then waits for the flush after the commit.
+
+    So locks that every such transaction takes (the audit chain's head row) are held for the commit
+    alone, not for the disk write, while the caller still answers only once its change is durable. Log
+    records are flushed in order, so a later transaction that saw this one's change can never be on disk
+    without it.
+    """
+    owed = _flush_owed.get()
+    if owed is not None:
+        owed[0] = True
+
+
+class _DurableBeforeAnswer:
+    """A PostgreSQL write transaction that, if it committed without waiting for its flush, forces one.
+
+    `FLUSH_SQL`, a transaction of its own that writes a log record, waits at its commit until the log
+    is on disk up to it, which covers every earlier commit; concurrent waits share one flush.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._transaction = engine.transaction()
+        self._owed = [False]
+
+    async def __aenter__(self):
+        self._token = _flush_owed.set(self._owed)
+        try:
+            return await self._transaction.__aenter__()
+        except BaseException:
+            _flush_owed.reset(self._token)
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> bool:
+        try:
+            result = await self._transaction.__aexit__(*exc_info)
+        finally:
+            _flush_owed.reset(self._token)
+        if exc_info[1] is None and self._owed[0]:
+            await self._engine.run_querystring(QueryString(FLUSH_SQL))
+        return result
 
 
 async def run(sql: str, *args: object) -> Sequence[Mapping[str, Any]]:

@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from api.app import create_app
 from inventory.audit import log as audit
 from inventory.audit.chain import Checkpoint, UnlinkedEntry, entry_hash, entry_mac, hmac_pads, next_entry
 from inventory.audit.tables import AuditCheckpoint, AuditEntry
-from inventory.persistence import write_transaction
+from inventory.persistence import run, write_transaction
+from tests.conftest import test_settings
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 ENTRIES = 12
@@ -252,3 +254,23 @@ async def test_an_entry_queued_without_the_mac_key_cannot_commit(postgres_databa
         assert await connection.fetchval("SELECT count(*) FROM audit_entry WHERE actor = 'intruder'") == 0
     finally:
         await connection.close()
+
+
+@pytest.mark.postgres
+async def test_an_audited_transaction_answers_only_once_its_commit_is_on_disk(postgres_database):
+    """The head row is released at COMMIT, before the log flush; the caller waits for the flush."""
+    create_app(test_settings(postgres_database))
+    async with write_transaction():
+        await audit.append("test.durable", "thing:1", {"n": 1}, actor="t", at=T0)
+        inside = await run(
+            "SELECT current_setting('synchronous_commit') AS mode, pg_current_wal_insert_lsn()::text AS lsn"
+        )
+    connection = await asyncpg.connect(postgres_database)
+    try:
+        flushed = await connection.fetchval(
+            "SELECT pg_current_wal_flush_lsn() >= $1::text::pg_lsn", inside[0]["lsn"]
+        )
+    finally:
+        await connection.close()
+    assert inside[0]["mode"] == "off"
+    assert flushed

@@ -29,7 +29,15 @@ from inventory.audit.chain import (
 )
 from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
 from inventory.errors import Conflict
-from inventory.persistence import current_engine, engine_kind, placeholders, run, write_transaction
+from inventory.persistence import (
+    RELEASE_LOCKS_BEFORE_FLUSH_SQL,
+    current_engine,
+    engine_kind,
+    flush_before_answer,
+    placeholders,
+    run,
+    write_transaction,
+)
 
 BATCH = 10_000
 
@@ -96,15 +104,18 @@ _INSERT_ENTRY = (
     f"INSERT INTO audit_entry ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608 (column names, not input)
     f"VALUES ({placeholders(len(_ENTRY_COLUMNS))})"
 )
-POSTGRES_QUEUE_SQL = """
-WITH mac_key AS (
-    SELECT set_config('spareline.audit_mac_inner', {}, true) AS inner_pad,
-        set_config('spareline.audit_mac_outer', {}, true) AS outer_pad
+POSTGRES_QUEUE_SQL = f"""
+WITH settings AS (
+    SELECT set_config('spareline.audit_mac_inner', {{}}, true) AS inner_pad,
+        set_config('spareline.audit_mac_outer', {{}}, true) AS outer_pad,
+        {RELEASE_LOCKS_BEFORE_FLUSH_SQL} AS early_release
 )
-INSERT INTO audit_pending (at, actor, action, subject, payload) SELECT {}, {}, {}, {}, {} FROM mac_key
-"""
+INSERT INTO audit_pending (at, actor, action, subject, payload)
+SELECT {{}}, {{}}, {{}}, {{}}, {{}} FROM settings
+"""  # noqa: S608 (constant text only)
 """PostgreSQL: queue the entry for the deferred trigger that links it at COMMIT (see the audit migration
-of 25 November), and give that trigger the MAC key's padded halves for this transaction only."""
+of 25 November), give that trigger the MAC key's padded halves for this transaction only, and let the
+transaction release the head row as soon as it commits (`inventory.persistence.flush_before_answer`)."""
 
 
 async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor: str, at: datetime) -> None:
@@ -119,6 +130,7 @@ async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor
     async with write_transaction():
         if engine_kind(current_engine()) == "postgresql":
             inner, outer = hmac_pads(mac_key)
+            flush_before_answer()
             await run(
                 POSTGRES_QUEUE_SQL,
                 inner.hex(),
