@@ -503,7 +503,7 @@ class Appender:
         unlinked = UnlinkedEntry.of(at=now, actor=DISPATCHER, action=action, subject=subject, payload=payload)
         inner, outer = hmac_pads(self._mac_key)
         fields = (unlinked.at, unlinked.actor, unlinked.action, unlinked.subject, unlinked.payload)
-        await db.execute(PG_QUEUE_SQL, inner.hex(), outer.hex(), *fields)
+        await db.execute(PG_QUEUE_SQL, inner.hex(), outer.hex(), "off", *fields)  # the caller waits
 
     def entry(self, head: Sequence[Any], record: tuple[str, str, dict], now: datetime) -> Entry:
         """The entry after ``head`` (``(seq, hash)`` read under the head row lock), as `audit.append`."""

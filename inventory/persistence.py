@@ -25,7 +25,6 @@ from urllib.parse import urlparse
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
-from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from inventory.sqlite_writer import GroupedWriteTransaction, WriterSQLiteEngine
@@ -109,19 +108,15 @@ def write_transaction():
 
 _flush_owed: ContextVar[list[bool] | None] = ContextVar("flush_owed", default=None)
 
-RELEASE_LOCKS_BEFORE_FLUSH_SQL = "set_config('synchronous_commit', 'off', true)"
-"""PostgreSQL: a select-list item that lets the transaction release its locks as soon as it commits,
-before its log record is on disk. Whoever puts it in a statement calls `flush_before_answer`."""
-
-
 FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'spareline.flush', '')"
 """A transactional log message: the smallest write whose commit waits for the log flush (a transaction
 that only takes a transaction id writes nothing before its commit record and does not wait)."""
 
 
-def flush_before_answer() -> None:
-    """Note that the open PostgreSQL write transaction commits without waiting for its log flush
-    (`RELEASE_LOCKS_BEFORE_FLUSH_SQL`): `write_transaction` then waits for the flush after the commit.
+def commit_mode_releasing_locks_early() -> str:
+    """The ``synchronous_commit`` to set (locally) on the open PostgreSQL write transaction so that it
+    releases its locks as soon as it commits, before its log record is on disk: ``"off"`` when the
+    `write_transaction` that opened it will wait for the flush after COMMIT (it now will), else ``"on"``.
 
     So locks that every such transaction takes (the audit chain's head row) are held for the commit
     alone, not for the disk write, while the caller still answers only once its change is durable. Log
@@ -129,19 +124,21 @@ def flush_before_answer() -> None:
     without it.
     """
     owed = _flush_owed.get()
-    if owed is not None:
-        owed[0] = True
+    if owed is None:
+        return "on"
+    owed[0] = True
+    return "off"
 
 
 class _DurableBeforeAnswer:
     """A PostgreSQL write transaction that, if it committed without waiting for its flush, forces one.
 
     `FLUSH_SQL`, a transaction of its own that writes a log record, waits at its commit until the log
-    is on disk up to it, which covers every earlier commit; concurrent waits share one flush.
+    is on disk up to it, which covers every earlier commit; concurrent waits share one flush. It runs on
+    the same connection, before the connection goes back to the pool.
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
         self._transaction = engine.transaction()
         self._owed = [False]
 
@@ -154,13 +151,19 @@ class _DurableBeforeAnswer:
             raise
 
     async def __aexit__(self, *exc_info: object) -> bool:
+        _flush_owed.reset(self._token)
+        if exc_info[1] is not None or not self._owed[0]:
+            return await self._transaction.__aexit__(*exc_info)
         try:
-            result = await self._transaction.__aexit__(*exc_info)
+            await self._transaction.commit()
+        except BaseException as exc:
+            await self._transaction.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        try:
+            await self._transaction.connection.fetchval(FLUSH_SQL)
         finally:
-            _flush_owed.reset(self._token)
-        if exc_info[1] is None and self._owed[0]:
-            await self._engine.run_querystring(QueryString(FLUSH_SQL))
-        return result
+            await self._transaction.__aexit__(None, None, None)  # committed: only gives the connection back
+        return True
 
 
 async def run(sql: str, *args: object) -> Sequence[Mapping[str, Any]]:

@@ -15,7 +15,7 @@ from api.app import create_app
 from inventory.audit import log as audit
 from inventory.audit.chain import Checkpoint, UnlinkedEntry, entry_hash, entry_mac, hmac_pads, next_entry
 from inventory.audit.tables import AuditCheckpoint, AuditEntry
-from inventory.persistence import run, write_transaction
+from inventory.persistence import current_engine, run, write_transaction
 from tests.conftest import test_settings
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -274,3 +274,14 @@ async def test_an_audited_transaction_answers_only_once_its_commit_is_on_disk(po
         await connection.close()
     assert inside[0]["mode"] == "off"
     assert flushed
+
+
+@pytest.mark.postgres
+async def test_an_append_in_a_transaction_that_will_not_wait_for_the_flush_commits_synchronously(
+    postgres_database,
+):
+    create_app(test_settings(postgres_database))
+    async with current_engine().transaction():
+        await audit.append("test.durable", "thing:2", {"n": 2}, actor="t", at=T0)
+        inside = await run("SELECT current_setting('synchronous_commit') AS mode")
+    assert inside[0]["mode"] == "on"

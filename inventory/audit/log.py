@@ -30,10 +30,9 @@ from inventory.audit.chain import (
 from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
 from inventory.errors import Conflict
 from inventory.persistence import (
-    RELEASE_LOCKS_BEFORE_FLUSH_SQL,
+    commit_mode_releasing_locks_early,
     current_engine,
     engine_kind,
-    flush_before_answer,
     placeholders,
     run,
     write_transaction,
@@ -104,18 +103,19 @@ _INSERT_ENTRY = (
     f"INSERT INTO audit_entry ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608 (column names, not input)
     f"VALUES ({placeholders(len(_ENTRY_COLUMNS))})"
 )
-POSTGRES_QUEUE_SQL = f"""
+POSTGRES_QUEUE_SQL = """
 WITH settings AS (
-    SELECT set_config('spareline.audit_mac_inner', {{}}, true) AS inner_pad,
-        set_config('spareline.audit_mac_outer', {{}}, true) AS outer_pad,
-        {RELEASE_LOCKS_BEFORE_FLUSH_SQL} AS early_release
+    SELECT set_config('spareline.audit_mac_inner', {}, true) AS inner_pad,
+        set_config('spareline.audit_mac_outer', {}, true) AS outer_pad,
+        set_config('synchronous_commit', {}, true) AS commit_mode
 )
 INSERT INTO audit_pending (at, actor, action, subject, payload)
-SELECT {{}}, {{}}, {{}}, {{}}, {{}} FROM settings
-"""  # noqa: S608 (constant text only)
+SELECT {}, {}, {}, {}, {} FROM settings
+"""
 """PostgreSQL: queue the entry for the deferred trigger that links it at COMMIT (see the audit migration
 of 25 November), give that trigger the MAC key's padded halves for this transaction only, and let the
-transaction release the head row as soon as it commits (`inventory.persistence.flush_before_answer`)."""
+transaction release the head row as soon as it commits
+(`inventory.persistence.commit_mode_releasing_locks_early`)."""
 
 
 async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor: str, at: datetime) -> None:
@@ -130,11 +130,11 @@ async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor
     async with write_transaction():
         if engine_kind(current_engine()) == "postgresql":
             inner, outer = hmac_pads(mac_key)
-            flush_before_answer()
             await run(
                 POSTGRES_QUEUE_SQL,
                 inner.hex(),
                 outer.hex(),
+                commit_mode_releasing_locks_early(),
                 unlinked.at,
                 unlinked.actor,
                 unlinked.action,
