@@ -87,9 +87,11 @@ def write_transaction():
     """A transaction for a unit of work that writes.
 
     Joins the transaction already open in this context, if any (so that an idempotency record and the
-    business change it guards commit together); otherwise opens a plain transaction on PostgreSQL, or on
-    SQLite a unit of work on this loop's writer connection, queued behind this process's earlier writers
-    in arrival order and committed with them (`inventory.sqlite_writer`).
+    business change it guards commit together); otherwise opens a transaction on PostgreSQL (which,
+    if it released its locks before its flush, waits for the flush before returning: see
+    `commit_mode_releasing_locks_early`), or on SQLite a unit of work on this loop's writer connection,
+    queued behind this process's earlier writers in arrival order and committed with them
+    (`inventory.sqlite_writer`).
     """
     engine = current_engine()
     if not isinstance(engine, SQLiteEngine):
