@@ -108,7 +108,7 @@ def write_transaction():
     return engine.transaction(transaction_type=TransactionType.immediate)
 
 
-_flush_owed: ContextVar[list[bool] | None] = ContextVar("flush_owed", default=None)
+_open_write: ContextVar[_DurableBeforeAnswer | None] = ContextVar("open_write", default=None)
 
 FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'spareline.flush', '')"
 """A transactional log message: the smallest write whose commit waits for the log flush (a transaction
@@ -125,10 +125,10 @@ def commit_mode_releasing_locks_early() -> str:
     records are flushed in order, so a later transaction that saw this one's change can never be on disk
     without it.
     """
-    owed = _flush_owed.get()
-    if owed is None:
+    write = _open_write.get()
+    if write is None:
         return "on"
-    owed[0] = True
+    write.flush_owed = True
     return "off"
 
 
@@ -142,19 +142,19 @@ class _DurableBeforeAnswer:
 
     def __init__(self, engine: Engine) -> None:
         self._transaction = engine.transaction()
-        self._owed = [False]
+        self.flush_owed = False
 
     async def __aenter__(self):
-        self._token = _flush_owed.set(self._owed)
+        self._token = _open_write.set(self)
         try:
             return await self._transaction.__aenter__()
         except BaseException:
-            _flush_owed.reset(self._token)
+            _open_write.reset(self._token)
             raise
 
     async def __aexit__(self, *exc_info: object) -> bool:
-        _flush_owed.reset(self._token)
-        if exc_info[1] is not None or not self._owed[0]:
+        _open_write.reset(self._token)
+        if exc_info[1] is not None or not self.flush_owed:
             return await self._transaction.__aexit__(*exc_info)
         try:
             await self._transaction.commit()
