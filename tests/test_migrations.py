@@ -10,6 +10,7 @@ import pytest
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
 
 from api.database import PICCOLO_APPS, all_tables
+from inventory.persistence import numbered_placeholders
 from tests.conftest import migrate
 
 CONSTRAINT_INDEXES = {
@@ -98,3 +99,50 @@ async def test_check_constraints_hold_on_both_engines(app, database_url):
             await StockLevel.update(change).where(StockLevel.depot == depot)
     with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
         await StockLevel.insert(StockLevel(depot=depot, part=part))
+
+
+async def test_the_oldest_units_are_read_in_order_from_the_index(app, database_url):
+    """The pick of the oldest units walks ``(part, depot, status, id)``: no sort, no scan of the primary
+    key from the lowest id (which PostgreSQL otherwise chooses for a level with many units)."""
+    from inventory.stock.positions import OLDEST_UNITS_SQL
+
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        try:
+            sql = OLDEST_UNITS_SQL.replace("{}", "?")
+            plan = " ".join(
+                row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", (1, 1, "available", 1))
+            )
+        finally:
+            connection.close()
+        assert "stock_unit_part_depot_status_id" in plan
+        assert "TEMP B-TREE" not in plan
+        return
+    connection = await asyncpg.connect(database_url)
+    try:
+        # Many units at one level, statistics gathered: the case where a sort or a key scan would show.
+        await connection.execute(
+            "INSERT INTO part (part_number, description, category, serialized, secure_media) "
+            "VALUES ('P-PICK', '', 'c', true, false)"
+        )
+        await connection.execute(
+            "INSERT INTO depot (code, name, kind, latitude, longitude, timezone, calendar_region, "
+            "order_cutoff) VALUES ('D-PICK', 'D', 'central', 0, 0, 'UTC', 'CN', '17:00')"
+        )
+        await connection.execute(
+            "INSERT INTO stock_unit (part, depot, serial, box_number, batch_number, status, received_at, "
+            "updated_at) SELECT p.id, d.id, 'S' || n, 'B', 'L', CASE WHEN n % 50 = 0 THEN 'available' "
+            "ELSE 'reserved' END, now(), now() FROM part p, depot d, generate_series(1, 20000) n "
+            "WHERE p.part_number = 'P-PICK' AND d.code = 'D-PICK'"
+        )
+        await connection.execute("ANALYZE stock_unit")
+        sql = numbered_placeholders(OLDEST_UNITS_SQL)
+        part = await connection.fetchval("SELECT id FROM part WHERE part_number = 'P-PICK'")
+        depot = await connection.fetchval("SELECT id FROM depot WHERE code = 'D-PICK'")
+        plan = "\n".join(
+            row[0] for row in await connection.fetch(f"EXPLAIN {sql}", part, depot, "available", 1)
+        )
+    finally:
+        await connection.close()
+    assert "stock_unit_part_depot_status_id" in plan
+    assert "Sort" not in plan

@@ -173,6 +173,13 @@ async def move_within_bulk(
         )
 
 
+OLDEST_UNITS_SQL = (
+    "SELECT id FROM stock_unit WHERE part = {} AND depot = {} AND status = {} ORDER BY id LIMIT {}"
+)
+"""The oldest units of a part at a depot in one state, read in order from the index
+``stock_unit_part_depot_status_id``."""
+
+
 @dataclass(frozen=True, slots=True)
 class MovedUnit:
     id: int
@@ -207,9 +214,8 @@ async def move_units(
             return []
         # One statement picks the oldest units and moves them; the caller holds the level row lock.
         rows = await run(
-            "UPDATE stock_unit SET status = {}, depot = {}, updated_at = {} WHERE id IN ("
-            "SELECT id FROM stock_unit WHERE part = {} AND depot = {} AND status = {} ORDER BY id LIMIT {}"
-            ") RETURNING id, serial, batch_number",
+            "UPDATE stock_unit SET status = {}, depot = {}, updated_at = {} "
+            f"WHERE id IN ({OLDEST_UNITS_SQL}) RETURNING id, serial, batch_number",  # noqa: S608 (constant)
             to_status,
             to_depot_id,
             now,
