@@ -215,7 +215,7 @@ async def move_units(
         # One statement picks the oldest units and moves them; the caller holds the level row lock.
         rows = await run(
             "UPDATE stock_unit SET status = {}, depot = {}, updated_at = {} "
-            f"WHERE id IN ({OLDEST_UNITS_SQL}) RETURNING id, serial, batch_number",  # noqa: S608 (constant)
+            f"WHERE id IN ({OLDEST_UNITS_SQL}) RETURNING id, serial, batch_number",
             to_status,
             to_depot_id,
             now,
