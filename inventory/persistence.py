@@ -23,10 +23,10 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
+from inventory.postgres_engine import ServicePostgresEngine
 from inventory.sqlite_writer import GroupedWriteTransaction, WriterSQLiteEngine
 
 EngineKind = Literal["sqlite", "postgresql"]
@@ -54,7 +54,7 @@ def create_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
         return WriterSQLiteEngine(str(path), busy_timeout_s=busy_timeout_s)
     scheme = urlparse(url).scheme
     if scheme in {"postgres", "postgresql"}:
-        return PostgresEngine(config={"dsn": url}, extensions=())
+        return ServicePostgresEngine(url)
     raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r}: use sqlite:/// or postgresql://")
 
 
@@ -110,10 +110,6 @@ def write_transaction():
 
 _open_write: ContextVar[_DurableBeforeAnswer | None] = ContextVar("open_write", default=None)
 
-FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'spareline.flush', '')"
-"""A transactional log message: the smallest write whose commit waits for the log flush (a transaction
-that only takes a transaction id writes nothing before its commit record and does not wait)."""
-
 
 def commit_mode_releasing_locks_early() -> str:
     """The ``synchronous_commit`` to set (locally) on the open PostgreSQL write transaction so that it
@@ -133,14 +129,14 @@ def commit_mode_releasing_locks_early() -> str:
 
 
 class _DurableBeforeAnswer:
-    """A PostgreSQL write transaction that, if it committed without waiting for its flush, forces one.
-
-    `FLUSH_SQL`, a transaction of its own that writes a log record, waits at its commit until the log
-    is on disk up to it, which covers every earlier commit; concurrent waits share one flush. It runs on
-    the same connection, before the connection goes back to the pool.
-    """
+    """A PostgreSQL write transaction that, if it committed without waiting for its flush, waits for one
+    after giving its connection back: a flush of its event loop's `GroupFlush`, shared with the other
+    transactions that committed meanwhile (`inventory.postgres_engine`)."""
 
     def __init__(self, engine: Engine) -> None:
+        if not isinstance(engine, ServicePostgresEngine):
+            raise RuntimeError("PostgreSQL writes need the engine of create_engine()")
+        self._engine = engine
         self._transaction = engine.transaction()
         self.flush_owed = False
 
@@ -161,10 +157,8 @@ class _DurableBeforeAnswer:
         except BaseException as exc:
             await self._transaction.__aexit__(type(exc), exc, exc.__traceback__)
             raise
-        try:
-            await self._transaction.connection.fetchval(FLUSH_SQL)
-        finally:
-            await self._transaction.__aexit__(None, None, None)  # committed: only gives the connection back
+        await self._transaction.__aexit__(None, None, None)  # committed: only gives the connection back
+        await self._engine.group_flush().wait()
         return True
 
 

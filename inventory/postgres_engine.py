@@ -1,0 +1,122 @@
+"""The service's PostgreSQL engine: Piccolo's, with connections released without a session reset, and
+with waits for the log flush shared by many committed transactions at once.
+
+**Releasing connections.** asyncpg's pool resets every connection it gets back (``RESET ALL``, ``CLOSE
+ALL``, ``UNLISTEN *``, advisory locks released), one more round trip per transaction. The service keeps
+no session state to reset: the settings it changes are transaction-local (``set_config(..., true)``,
+``SET CONSTRAINTS``), it takes no advisory locks, listens to nothing and opens no cursors outside a
+transaction. So its pool skips that query (`keep_session`); asyncpg itself still rolls back a transaction
+left open on a released connection.
+
+**Waiting for the flush.** A write transaction that committed with ``synchronous_commit = off``, so that
+it released its row locks before its log record reached the disk
+(`inventory.persistence.commit_mode_releasing_locks_early`), must still not answer before its change is
+durable. Committing `FLUSH_SQL`, a transaction that writes a log record, waits until the log is on disk
+up to that record; the log is written in order, so that covers every commit before it. One flush started
+after a transaction's COMMIT returned therefore makes that transaction durable, and one flush serves
+every transaction that committed before it started. `GroupFlush` runs such flushes one at a time per
+event loop, on a connection of the pool: a transaction that committed while a flush was running waits
+for the next one, which starts as soon as the running one ends. The committed transactions give their
+connections back at once instead of holding them for a flush round trip each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import asyncpg
+from piccolo.engine.postgres import PostgresEngine
+
+FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'spareline.flush', '')"
+"""A transactional log message: the smallest write whose commit waits for the log flush (a transaction
+that only takes a transaction id writes nothing before its commit record and does not wait)."""
+
+Connect = Callable[[], AbstractAsyncContextManager[asyncpg.Connection]]
+
+
+class GroupFlush:
+    """Flushes of PostgreSQL's log, one at a time, each for every caller that asked before it started."""
+
+    def __init__(self, connect: Connect) -> None:
+        self._connect = connect
+        self._next: asyncio.Future[None] | None = None
+        self._flushing: asyncio.Task[None] | None = None
+        self.flushes = 0
+        """Flushes run so far (each shared by every caller that waited for it)."""
+
+    async def wait(self) -> None:
+        """Return once the log is on disk past every commit that returned before this call.
+
+        Raises:
+            asyncpg.PostgresError, OSError: the flush failed; whether the commit is durable is unknown.
+        """
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            # A failed flush whose waiters were all cancelled must not be reported as never retrieved.
+            self._next.add_done_callback(lambda done: done.cancelled() or done.exception())
+        flush = self._next
+        if self._flushing is None:
+            self._flushing = asyncio.create_task(self._flush_while_asked())
+        # Shielded: one caller cancelled does not cancel the flush the others wait for.
+        await asyncio.shield(flush)
+
+    async def _flush_while_asked(self) -> None:
+        try:
+            while self._next is not None:
+                flush, self._next = self._next, None  # later callers wait for the next flush
+                try:
+                    async with self._connect() as connection:
+                        await connection.fetchval(FLUSH_SQL)
+                except Exception as exc:
+                    flush.set_exception(exc)
+                except BaseException:
+                    flush.cancel()
+                    raise
+                else:
+                    self.flushes += 1
+                    flush.set_result(None)
+        finally:
+            self._flushing = None
+
+
+async def keep_session(_connection: asyncpg.Connection) -> None:
+    """The pool's reset of a released connection: nothing beyond asyncpg's own rollback of a transaction
+    left open, because the service keeps no session state (see the module's documentation)."""
+
+
+class ServicePostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine, whose pool releases connections with `keep_session`, and with a
+    `GroupFlush` per event loop for its write transactions."""
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__(config={"dsn": dsn}, extensions=())
+        self._group_flushes: WeakKeyDictionary[asyncio.AbstractEventLoop, GroupFlush] = WeakKeyDictionary()
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        """Piccolo's pool (``kwargs`` for ``asyncpg.create_pool``), releasing with `keep_session`."""
+        await super().start_connection_pool(**{"reset": keep_session, **kwargs})
+
+    def group_flush(self) -> GroupFlush:
+        """The running event loop's `GroupFlush`."""
+        loop = asyncio.get_running_loop()
+        flush = self._group_flushes.get(loop)
+        if flush is None:
+            flush = self._group_flushes[loop] = GroupFlush(self._flush_connection)
+        return flush
+
+    @asynccontextmanager
+    async def _flush_connection(self) -> Any:
+        """A connection of the pool if one is running, else a new one, closed afterwards."""
+        if self.pool is not None:
+            async with self.pool.acquire() as connection:
+                yield connection
+            return
+        connection = await self.get_new_connection()
+        try:
+            yield connection
+        finally:
+            await connection.close()
