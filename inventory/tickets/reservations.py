@@ -29,7 +29,7 @@ from inventory.stock.positions import (
     take_from_bulk,
     take_from_level,
 )
-from inventory.stock.tables import Depot, Part, StockUnit
+from inventory.stock.tables import Part, StockUnit
 from inventory.tickets.coverage import asset_coverage
 from inventory.tickets.priority import Severity, Tier, may_be_preempted_by, may_preempt
 from inventory.tickets.records import ReservationRecord
@@ -89,7 +89,7 @@ async def reserve(
     """
     quantity = _quantity(request)
     async with write_transaction():
-        ticket = await _ticket_for_reservation(ticket_id, viewer, request.part_number)
+        ticket = await _ticket_for_reservation(ticket_id, viewer, request.part_number, request.depot)
         if ticket["part_id"] is None:
             raise InvalidRequest(f"unknown part {request.part_number!r}", field="part_number")
         part = {"id": ticket["part_id"], "serialized": bool(ticket["part_serialized"])}
@@ -239,19 +239,27 @@ def _quantity(request: ReservationRequest) -> int:
     return request.quantity
 
 
-_THE_PART = "WITH asked AS (SELECT id, serialized FROM part WHERE part_number = {}) "
+_THE_PART = (
+    "WITH asked AS (SELECT id, serialized FROM part WHERE part_number = {}), "
+    "named AS (SELECT id, latitude, longitude FROM depot WHERE code = {}) "
+)
 _TICKET_COLUMNS = (
     "id, status, severity, priority, asset, delivery_due_by, "
     "(SELECT tier FROM customer WHERE customer.id = ticket.customer) AS tier, "
     "(SELECT latitude FROM site WHERE site.id = ticket.site) AS latitude, "
     "(SELECT longitude FROM site WHERE site.id = ticket.site) AS longitude, "
-    "(SELECT id FROM asked) AS part_id, (SELECT serialized FROM asked) AS part_serialized"
+    "(SELECT id FROM asked) AS part_id, (SELECT serialized FROM asked) AS part_serialized, "
+    "(SELECT id FROM named) AS depot_id, (SELECT latitude FROM named) AS depot_latitude, "
+    "(SELECT longitude FROM named) AS depot_longitude, "
+    "(SELECT on_hand - reserved FROM stock_level WHERE part = (SELECT id FROM asked) "
+    "AND depot = (SELECT id FROM named)) AS depot_available"
 )
 _THE_TICKET = "id = {}"
 _OWN_TICKET = "id = {} AND customer = (SELECT id FROM customer WHERE code = {})"
 # Constant texts only. On PostgreSQL a no-op update takes the ticket's row lock, which orders concurrent
 # reservations for it; on SQLite ``BEGIN IMMEDIATE`` already admits one writer at a time, so a plain read
-# does, and leaves the page unwritten. The asked-for part comes with the ticket.
+# does, and leaves the page unwritten. The asked-for part and the named depot (with the part's available
+# stock there) come with the ticket.
 _READ_TICKET_UNDER_LOCK = {
     (kind, own): (
         f"{_THE_PART}UPDATE ticket SET status = status WHERE {where} RETURNING {_TICKET_COLUMNS}"  # noqa: S608
@@ -263,11 +271,15 @@ _READ_TICKET_UNDER_LOCK = {
 }
 
 
-async def _ticket_for_reservation(ticket_id: int, viewer: str | None, part_number: str) -> Mapping[str, Any]:
+async def _ticket_for_reservation(
+    ticket_id: int, viewer: str | None, part_number: str, depot: str | None
+) -> Mapping[str, Any]:
     """The ticket, read under its write lock (which orders concurrent reservations for it), with the id
-    and ``serialized`` of the part asked for (``part_id`` None: no such part)."""
+    and ``serialized`` of the part asked for (``part_id`` None: no such part) and, if a depot is named,
+    its id, coordinates and the part's available stock there (``depot_id`` None: no such depot;
+    ``depot_available`` None: the depot keeps none of the part)."""
     sql = _READ_TICKET_UNDER_LOCK[engine_kind(current_engine()), viewer is not None]
-    args = (part_number, ticket_id) if viewer is None else (part_number, ticket_id, viewer)
+    args = (part_number, depot, ticket_id) if viewer is None else (part_number, depot, ticket_id, viewer)
     rows = await run(sql, *args)
     if not rows:
         raise NotFound(f"ticket {ticket_id} not found")
@@ -290,12 +302,18 @@ async def _options(
 ) -> tuple[list[SupplyOption], dict[str, int]]:
     """Candidate depots with their arrival estimates, nearest first (only the named depot if one is named),
     and the ids of their depots by code."""
-    sql = (
-        "SELECT depot.id, depot.code, depot.latitude, depot.longitude, stock_level.on_hand, "
-        "stock_level.reserved FROM stock_level JOIN depot ON depot.id = stock_level.depot "
-        "WHERE stock_level.part = {}"
-    )
     depot = request.depot
+    if request.serial is None and depot is not None:  # read with the ticket
+        if ticket["depot_id"] is None:
+            raise InvalidRequest(f"unknown depot {depot!r}", field="depot")
+        named = {
+            "id": ticket["depot_id"],
+            "code": depot,
+            "latitude": ticket["depot_latitude"],
+            "longitude": ticket["depot_longitude"],
+            "available": ticket["depot_available"],
+        }
+        return _supply_options([] if named["available"] is None else [named], request, ticket, now)
     if request.serial is not None:
         unit = (
             await StockUnit.select(StockUnit.depot.code.as_alias("depot"), StockUnit.status)
@@ -305,13 +323,21 @@ async def _options(
         if unit is None or unit["status"] != UnitStatus.AVAILABLE or unit["depot"] is None:
             raise InsufficientStock(f"serial {request.serial} is not available", serials=[request.serial])
         depot = unit["depot"]
+    sql = (
+        "SELECT depot.id, depot.code, depot.latitude, depot.longitude, "
+        "stock_level.on_hand - stock_level.reserved AS available "
+        "FROM stock_level JOIN depot ON depot.id = stock_level.depot WHERE stock_level.part = {}"
+    )
     rows = await (run(sql, part_id) if depot is None else run(f"{sql} AND depot.code = {{}}", part_id, depot))
-    if not rows and request.depot is not None and not await Depot.exists().where(Depot.code == request.depot):
-        raise InvalidRequest(f"unknown depot {request.depot!r}", field="depot")
+    return _supply_options(rows, request, ticket, now)
+
+
+def _supply_options(
+    rows: Sequence[Mapping[str, Any]], request: ReservationRequest, ticket: Mapping[str, Any], now: datetime
+) -> tuple[list[SupplyOption], dict[str, int]]:
     site = Point(ticket["latitude"], ticket["longitude"])
     candidates = [
-        DepotStock(row["code"], Point(row["latitude"], row["longitude"]), row["on_hand"] - row["reserved"])
-        for row in rows
+        DepotStock(row["code"], Point(row["latitude"], row["longitude"]), row["available"]) for row in rows
     ]
     options = supply_options(candidates, site, quantity=0, now=now, due_by=ticket["delivery_due_by"])
     depot_ids = {row["code"]: row["id"] for row in rows}
@@ -407,6 +433,12 @@ async def _preempt(
     return None, None
 
 
+_INSERT_RESERVATION = (
+    "INSERT INTO reservation (ticket, part, depot, quantity, status, priority, estimated_arrival, "
+    "expires_at, created_by, created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id"
+)
+
+
 async def _store(
     ticket: Mapping[str, Any],
     part: Mapping[str, Any],
@@ -418,9 +450,7 @@ async def _store(
     now: datetime,
     ttl: timedelta,
 ) -> int:
-    created = await run(
-        "INSERT INTO reservation (ticket, part, depot, quantity, status, priority, estimated_arrival, "
-        "expires_at, created_by, created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+    reservation = (
         ticket["id"],
         part["id"],
         depot_id,
@@ -432,16 +462,31 @@ async def _store(
         actor,
         now,
     )
-    reservation_id = created[0]["id"]
-    values = ", ".join(["({}, {}, {}, {}, {})"] * len(items))
-    await run(
-        f"INSERT INTO reservation_item (reservation, unit, batch_number, quantity, active) VALUES {values}",  # noqa: S608
-        *(
-            value
-            for item in items
-            for value in (reservation_id, item["unit"], item["batch_number"], item["quantity"], True)
-        ),
-    )
+    if engine_kind(current_engine()) == "postgresql":
+        # The reservation and its items in one statement: one round trip fewer in every reservation.
+        rows = ", ".join(["({}::integer, {}::varchar, {}::integer)"] * len(items))
+        held = (value for item in items for value in (item["unit"], item["batch_number"], item["quantity"]))
+        created = await run(
+            f"WITH created AS ({_INSERT_RESERVATION}), items AS ("  # noqa: S608 (constant texts only)
+            "INSERT INTO reservation_item (reservation, unit, batch_number, quantity, active) "
+            "SELECT created.id, item.unit, item.batch_number, item.quantity, true "
+            f"FROM created, (VALUES {rows}) AS item (unit, batch_number, quantity)"
+            ") SELECT id FROM created",
+            *reservation,
+            *held,
+        )
+        reservation_id = created[0]["id"]
+    else:
+        reservation_id = (await run(_INSERT_RESERVATION, *reservation))[0]["id"]
+        rows = ", ".join(["({}, {}, {}, {}, true)"] * len(items))
+        await run(
+            f"INSERT INTO reservation_item (reservation, unit, batch_number, quantity, active) VALUES {rows}",  # noqa: S608
+            *(
+                value
+                for item in items
+                for value in (reservation_id, item["unit"], item["batch_number"], item["quantity"])
+            ),
+        )
     await record_movements(
         [
             _entry(

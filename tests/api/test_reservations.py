@@ -100,6 +100,11 @@ async def test_named_depot_and_named_serial(client, sworld):
     again = await reserve(client, sworld, ticket["id"], serial="D0001", quantity=None)
     assert again.status_code == 409
     assert (await reserve(client, sworld, ticket["id"], depot="NOPE")).status_code == 422
+    for depot in ("CAN-R", "SHA-C"):  # all held already; never stocked
+        refused = await reserve(client, sworld, ticket["id"], depot=depot)
+        assert refused.status_code == 409
+        assert refused.json()["type"].endswith("no-feasible-source")
+    assert (await level(client, sworld.stock, sworld.stock.disk, "CAN-R"))["reserved"] == 2
     assert (await reserve(client, sworld, ticket["id"], quantity=0)).status_code == 422
     unknown_part = await reserve(client, sworld, ticket["id"], part_number="NO-SUCH-PART")
     assert unknown_part.status_code == 422
