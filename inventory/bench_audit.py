@@ -54,7 +54,7 @@ from inventory.audit.chain import (
     next_entry,
     sign_checkpoint,
 )
-from inventory.audit.log import POSTGRES_QUEUE_SQL, AuditKeys
+from inventory.audit.log import POSTGRES_QUEUE_CTE, AuditKeys
 from inventory.bench import (
     Timings,
     add_database_arguments,
@@ -96,7 +96,7 @@ from inventory.bench_reservations import (
     reservation_args,
     run_load,
 )
-from inventory.persistence import FLUSH_SQL, numbered_placeholders
+from inventory.postgres_engine import GroupFlush, keep_session
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.tickets.priority import Severity, Tier, ticket_priority
 
@@ -123,8 +123,9 @@ ENTRY_SQL = (
 HEAD_LOCK_SQL = "SELECT seq, hash FROM audit_head WHERE id = 1"
 """SQLite: the head, read under the write lock that BEGIN IMMEDIATE took (as `audit.append`)."""
 HEAD_SQL = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
-PG_QUEUE_SQL = numbered_placeholders(POSTGRES_QUEUE_SQL)
-"""On PostgreSQL `inventory.audit.log.append` queues the entry; a deferred trigger links it at COMMIT."""
+PG_QUEUED_MOVEMENT_SQL = numbered(POSTGRES_QUEUE_CTE.replace("{}", "?") + MOVEMENT_SQL)
+"""On PostgreSQL `inventory.audit.log.append` queues the entry, in one statement with the movement row it
+records (`record_movements`); a deferred trigger links it at COMMIT."""
 CHECKPOINT_SQL = "INSERT INTO audit_checkpoint (seq, hash, at, signature, key_id) VALUES (?, ?, ?, ?, ?)"
 CUSTOMER_SQL = (
     "INSERT INTO customer (code, name, tier, delivery_service, support_hours, secure_media_retention, "
@@ -496,14 +497,16 @@ class Appender:
         self.held: dict[str, list[float]] = {mode: [] for mode in MODES}
 
     async def append_in_postgres(
-        self, db: asyncpg.Connection, record: tuple[str, str, dict], now: datetime
+        self, db: asyncpg.Connection, record: tuple[str, str, dict], now: datetime, movement: Sequence[Any]
     ) -> None:
-        """As `audit.append` on PostgreSQL: queue the entry, which the database links at COMMIT."""
+        """As `audit.append` on PostgreSQL: queue the entry, which the database links at COMMIT, with the
+        movement row it records."""
         action, subject, payload = record
         unlinked = UnlinkedEntry.of(at=now, actor=DISPATCHER, action=action, subject=subject, payload=payload)
         inner, outer = hmac_pads(self._mac_key)
         fields = (unlinked.at, unlinked.actor, unlinked.action, unlinked.subject, unlinked.payload)
-        await db.execute(PG_QUEUE_SQL, inner.hex(), outer.hex(), "off", *fields)  # the caller waits
+        # "off": the caller waits for the flush after COMMIT.
+        await db.execute(PG_QUEUED_MOVEMENT_SQL, inner.hex(), outer.hex(), "off", *fields, *movement)
 
     def entry(self, head: Sequence[Any], record: tuple[str, str, dict], now: datetime) -> Entry:
         """The entry after ``head`` (``(seq, hash)`` read under the head row lock), as `audit.append`."""
@@ -557,11 +560,12 @@ async def _pg_reserve(db: asyncpg.Connection, job: Job, appender: Appender, audi
     unit, batch = await db.fetchrow(pg(PICK_SQL), now, job.level.part, job.level.depot_id)
     reservation = await db.fetchval(pg(RESERVATION_SQL), *reservation_args(job, now, as_is))
     await db.execute(pg(ITEM_SQL), reservation, unit, batch, True)
-    await db.execute(pg(MOVEMENT_SQL), *movement_args(job, now, as_is, reservation, unit, batch))
+    movement = movement_args(job, now, as_is, reservation, unit, batch)
     if not audited:
+        await db.execute(pg(MOVEMENT_SQL), *movement)
         return None
-    for record in audit_records(job, reservation, unit, batch):
-        await appender.append_in_postgres(db, record, now)
+    (record,) = audit_records(job, reservation, unit, batch)
+    await appender.append_in_postgres(db, record, now, movement)
     return time.perf_counter()
 
 
@@ -590,6 +594,7 @@ class PostgresChainReservations(PostgresReservations):
     def __init__(self, pool: asyncpg.Pool, appender: Appender) -> None:
         super().__init__(pool)
         self._appender = appender
+        self._flush = GroupFlush(pool.acquire)
 
     def attempt(self, audited: bool) -> Callable[[Job], Awaitable[int]]:
         async def reserve(job: Job) -> int:
@@ -601,8 +606,9 @@ class PostgresChainReservations(PostgresReservations):
                     return 409
                 if committing is not None:  # committed: the head row lock is released
                     self._appender.held["with"].append(time.perf_counter() - committing)
-                    # As `write_transaction`: the commit did not wait for its flush; wait for it here.
-                    await db.fetchval(FLUSH_SQL)
+            if committing is not None:
+                # As `write_transaction`: the commit did not wait for its flush; wait for a shared one.
+                await self._flush.wait()
             return 201
 
         return reserve
@@ -629,7 +635,8 @@ class ReservationBench:
             finally:
                 direct.close()
         size = self._options.pg_pool
-        async with asyncpg.create_pool(url, min_size=size, max_size=size) as pool:
+        # Released as the service releases them: without the session reset round trip.
+        async with asyncpg.create_pool(url, min_size=size, max_size=size, reset=keep_session) as pool:
             return await self._measure(PostgresChainReservations(pool, appender), loaded)
 
     def serial_timings(self) -> dict[str, Timings | None]:

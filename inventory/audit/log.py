@@ -103,35 +103,53 @@ _INSERT_ENTRY = (
     f"INSERT INTO audit_entry ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608 (column names, not input)
     f"VALUES ({placeholders(len(_ENTRY_COLUMNS))})"
 )
-POSTGRES_QUEUE_SQL = """
+POSTGRES_QUEUE_CTE = """
 WITH settings AS (
     SELECT set_config('spareline.audit_mac_inner', {}, true) AS inner_pad,
         set_config('spareline.audit_mac_outer', {}, true) AS outer_pad,
         set_config('synchronous_commit', {}, true) AS commit_mode
+), queued AS (
+    INSERT INTO audit_pending (at, actor, action, subject, payload)
+    SELECT {}, {}, {}, {}, {} FROM settings
 )
-INSERT INTO audit_pending (at, actor, action, subject, payload)
-SELECT {}, {}, {}, {}, {} FROM settings
 """
 """PostgreSQL: queue the entry for the deferred trigger that links it at COMMIT (see the audit migration
 of 25 November), give that trigger the MAC key's padded halves for this transaction only, and let the
 transaction release the head row as soon as it commits
-(`inventory.persistence.commit_mode_releasing_locks_early`)."""
+(`inventory.persistence.commit_mode_releasing_locks_early`). The statement it prefixes runs with it."""
+POSTGRES_QUEUE_SQL = POSTGRES_QUEUE_CTE + "SELECT 1"
+
+Statement = tuple[str, Sequence[object]]
+"""A statement for `inventory.persistence.run`: its text with ``{}`` placeholders, and its arguments."""
 
 
-async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor: str, at: datetime) -> None:
+async def append(
+    action: str,
+    subject: str,
+    payload: Mapping[str, Any],
+    *,
+    actor: str,
+    at: datetime,
+    alongside: Statement | None = None,
+) -> None:
     """Append one entry, in the caller's transaction (or a new one); it is linked as that commits.
 
     SQLite links it here, under the head row (its writers are serialised already). PostgreSQL links it
     at COMMIT, in a deferred trigger, so that appends are serialised only for the commit itself; entries
     of one transaction keep their order, and the chain's order is the order of the commits.
+
+    ``alongside``, a statement that writes the change the entry records (not itself starting with
+    ``WITH``), runs first in the same transaction; on PostgreSQL in the same statement as the append,
+    which saves a round trip.
     """
     unlinked = UnlinkedEntry.of(at=at, actor=actor, action=action, subject=subject, payload=payload)
     mac_key = keys().mac_key
     async with write_transaction():
         if engine_kind(current_engine()) == "postgresql":
             inner, outer = hmac_pads(mac_key)
+            sql, args = alongside if alongside is not None else ("SELECT 1", ())
             await run(
-                POSTGRES_QUEUE_SQL,
+                POSTGRES_QUEUE_CTE + sql,
                 inner.hex(),
                 outer.hex(),
                 commit_mode_releasing_locks_early(),
@@ -140,8 +158,11 @@ async def append(action: str, subject: str, payload: Mapping[str, Any], *, actor
                 unlinked.action,
                 unlinked.subject,
                 unlinked.payload,
+                *args,
             )
             return
+        if alongside is not None:
+            await run(alongside[0], *alongside[1])
         # BEGIN IMMEDIATE already admits one writer at a time: a plain read of the head is under lock.
         head = await run("SELECT seq, hash FROM audit_head WHERE id = 1")
         entry = unlinked.link(head[0]["seq"], head[0]["hash"], mac_key)

@@ -253,11 +253,8 @@ class MovementEntry:
 async def record_movements(
     entries: Sequence[MovementEntry], *, actor: str, now: datetime, reason: str, reference: str
 ) -> None:
-    """Append ledger rows (never updated or deleted) and one audit chain entry recording them.
-
-    The audit entry comes last, so that on PostgreSQL the chain's head row is locked for as short a time
-    as possible before the caller commits.
-    """
+    """Append ledger rows (never updated or deleted) and one audit chain entry recording them; the last
+    (usually the only) INSERT goes with the audit append, in one statement on PostgreSQL."""
     if not entries:
         return
     rows = [
@@ -279,19 +276,21 @@ async def record_movements(
         for entry in entries
     ]
     row_sql = f"({placeholders(len(MOVEMENT_COLUMNS))})"
+    inserts = []
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         chunk = rows[start : start + _ROWS_PER_INSERT]
         values = ", ".join([row_sql] * len(chunk))
-        await run(
-            f"INSERT INTO movement ({', '.join(MOVEMENT_COLUMNS)}) VALUES {values}",
-            *(value for row in chunk for value in row),
-        )
+        sql = f"INSERT INTO movement ({', '.join(MOVEMENT_COLUMNS)}) VALUES {values}"
+        inserts.append((sql, [value for row in chunk for value in row]))
+    for sql, args in inserts[:-1]:
+        await run(sql, *args)
     await audit.append(
         f"stock.{entries[0].kind.value}",
         reference or f"part:{entries[0].part_id}",
         {"reason": reason, "movements": [[*row[1:10]] for row in rows]},
         actor=actor,
         at=now,
+        alongside=inserts[-1],
     )
 
 
