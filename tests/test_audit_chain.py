@@ -227,6 +227,28 @@ async def test_an_append_rolls_back_with_its_transaction(app):
     assert (await audit.verify_chain()).valid
 
 
+async def test_the_statement_alongside_an_append_commits_or_fails_with_it(app):
+    from inventory.stock.tables import Depot
+
+    def depot_insert(code: str, name: str | None) -> audit.Statement:
+        return (
+            "INSERT INTO depot (code, name, kind, latitude, longitude, timezone, calendar_region, "
+            "order_cutoff, created_at) VALUES ({}, {}, 'central', 0, 0, 'UTC', 'CN', '17:00', {})",
+            (code, name, T0),
+        )
+
+    await audit.append("test.depot", "depot:A", {"n": 1}, actor="t", at=T0, alongside=depot_insert("A", "A"))
+    with pytest.raises(Exception, match=r"(?i)null"):  # name is NOT NULL: the alongside insert fails
+        await audit.append(
+            "test.depot", "depot:B", {"n": 2}, actor="t", at=T0, alongside=depot_insert("B", None)
+        )
+
+    assert [row["code"] for row in await Depot.select(Depot.code)] == ["A"]
+    rows = await AuditEntry.select(AuditEntry.subject).order_by(AuditEntry.seq)
+    assert [row["subject"] for row in rows] == ["depot:A"]
+    assert (await audit.verify_chain()).valid
+
+
 async def test_appends_of_one_transaction_are_linked_in_their_order(app, database_url):
     async with write_transaction():
         for n in range(1, 4):
