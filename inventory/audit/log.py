@@ -117,7 +117,6 @@ WITH settings AS (
 of 25 November), give that trigger the MAC key's padded halves for this transaction only, and let the
 transaction release the head row as soon as it commits
 (`inventory.persistence.commit_mode_releasing_locks_early`). The statement it prefixes runs with it."""
-POSTGRES_QUEUE_SQL = POSTGRES_QUEUE_CTE + "SELECT 1"
 
 Statement = tuple[str, Sequence[object]]
 """A statement for `inventory.persistence.run`: its text with ``{}`` placeholders, and its arguments."""

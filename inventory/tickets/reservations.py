@@ -306,6 +306,8 @@ async def _options(
     if request.serial is None and depot is not None:  # read with the ticket
         if ticket["depot_id"] is None:
             raise InvalidRequest(f"unknown depot {depot!r}", field="depot")
+        if ticket["depot_available"] is None:  # the depot keeps none of the part
+            return _supply_options([], request, ticket, now)
         named = {
             "id": ticket["depot_id"],
             "code": depot,
@@ -313,7 +315,7 @@ async def _options(
             "longitude": ticket["depot_longitude"],
             "available": ticket["depot_available"],
         }
-        return _supply_options([] if named["available"] is None else [named], request, ticket, now)
+        return _supply_options([named], request, ticket, now)
     if request.serial is not None:
         unit = (
             await StockUnit.select(StockUnit.depot.code.as_alias("depot"), StockUnit.status)
@@ -335,6 +337,7 @@ async def _options(
 def _supply_options(
     rows: Sequence[Mapping[str, Any]], request: ReservationRequest, ticket: Mapping[str, Any], now: datetime
 ) -> tuple[list[SupplyOption], dict[str, int]]:
+    """`_options` from depot rows (``id``, ``code``, ``latitude``, ``longitude``, ``available``)."""
     site = Point(ticket["latitude"], ticket["longitude"])
     candidates = [
         DepotStock(row["code"], Point(row["latitude"], row["longitude"]), row["available"]) for row in rows
