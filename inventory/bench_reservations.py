@@ -7,8 +7,9 @@ For each engine: the scale data of `fixtures.scale` (as in `inventory.bench`: SQ
 cached file under ``var/bench``, PostgreSQL a fresh database dropped at the end), a platinum customer
 with a site at depot D001 and open tickets made through the API, and the real server on loopback. Then
 ``--clients`` concurrent clients reserve one unit at a time: through ``POST /tickets/{id}/reservations``,
-and as the same transaction written in SQL with the driver, in the same run. A last-units race, the
-stock invariants and ``python -m api check-ledger`` show whether anything was oversold.
+and as the same transaction written in SQL with the driver, in alternating rounds of the same run (after
+a warm-up of each and, on PostgreSQL, an ``ANALYZE``). A last-units race, the stock invariants and
+``python -m api check-ledger`` show whether anything was oversold.
 """
 
 from __future__ import annotations
@@ -80,8 +81,10 @@ GOAL_RATIO = 0.5
 AUDIT_GOAL_PCT = 15.0
 """Issue goal for the audit chain: at most this share of reservation throughput."""
 SETUP_CLIENTS = 8
-AUDIT_ROUNDS = (True, False, False, True) * 2
-"""With (True) and without the audit chain, in turns, together as long as the main run."""
+ROUNDS = (True, False, False, True) * 2
+"""Two sides compared in turns (the first side when True), together as long as one main run each: the
+direct SQL against the API, and the API with the audit chain against the API without it. A drift in the
+machine's load (the shared disk, the database's own housekeeping after many writes) then hits both."""
 
 T = TypeVar("T")
 
@@ -270,6 +273,9 @@ class DirectReservations(Protocol):
     async def fetch(self, sql: str, *args: object) -> list[tuple]: ...
 
     async def reserve(self, job: Job) -> int: ...
+
+    async def settle(self) -> None:
+        """Bring the planner's statistics up to date, as a running database's autovacuum would."""
 
 
 class OutOfStock(Exception):
@@ -464,11 +470,11 @@ class Session:
             ceiling = await self._run(self._health, _ticks(Budget(seconds=CEILING_S)))
             pool, api = StockPool(shared), self._api_reserve()
             runs = {}
-            self._say(f"direct SQL: {self._measuring()}")
-            runs["direct"] = await self._measured(direct.reserve, pool)
-            self._say(f"API, named depot: {self._measuring()}")
-            runs["api"] = await self._measured(api, pool)
-            self._say("audit chain: the API with and without it, alternating, as long as the main run")
+            self._say(f"direct SQL and the API, named depot, alternating: {self._measuring()} each")
+            runs["direct"], runs["api"], _ = await self._alternating(
+                ("direct SQL", direct.reserve), ("API", api), pool, direct.settle
+            )
+            self._say("audit chain: the API with and without it, alternating, each as long as a main run")
             runs["audited"], runs["unaudited"], audit_appends = await self._audit_cost(direct, pool)
             self._say("API with an Idempotency-Key, and API with automatic sourcing: half as long each")
             runs["api_key"] = await self._measured(self._api_reserve(idempotent=True), pool, share=0.5)
@@ -511,37 +517,62 @@ class Session:
     async def _audit_cost(
         self, direct: DirectReservations, pool: StockPool
     ) -> tuple[Run, Run, tuple[int, int]]:
-        """Named-depot reservations through the audited server and the unaudited one, in `AUDIT_ROUNDS`
-        (with, without, without, with, twice) so that a drift in machine load hits both.
+        """Named-depot reservations through the audited server and the unaudited one, in turns.
 
         Returns:
             The runs with and without the chain, and ``(entries appended, 201 answers of the audited
             server)`` over these runs, warm-ups included: one entry per reservation, none without.
         """
-        audited, unaudited = self._api_reserve(), self._api_reserve(self._unaudited)
         head_before = (await direct.fetch(HEAD_SEQ_SQL))[0][0]
-        warmup = WARMUP_PER_CLIENT * self._options.clients
-        await self._run(
-            unaudited, Workload(self._tickets, pool, Budget(requests=warmup)).next, self._unaudited
+        with_chain, without_chain, warmup = await self._alternating(
+            ("with", self._api_reserve()),
+            ("without", self._api_reserve(self._unaudited)),
+            pool,
+            direct.settle,
+            self._unaudited,
         )
-        audited_warmup = await self._run(audited, Workload(self._tickets, pool, Budget(requests=warmup)).next)
-        runs: dict[bool, list[Run]] = {True: [], False: []}
-        for with_audit in AUDIT_ROUNDS:
-            workload = Workload(self._tickets, pool, self._budget(1 / len(AUDIT_ROUNDS)))
-            if with_audit:
-                run = await self._run(audited, workload.next)
-            else:
-                run = await self._run(unaudited, workload.next, self._unaudited)
-            runs[with_audit].append(replace(run, exhausted=workload.exhausted))
         appended = (await direct.fetch(HEAD_SEQ_SQL))[0][0] - head_before
-        with_chain, without_chain = merged_runs(runs[True]), merged_runs(runs[False])
         cost = 100 * (1 - with_chain.throughput / without_chain.throughput)
-        rates = f"with {with_chain.throughput:.0f}/s, without {without_chain.throughput:.0f}/s"
-        rounds = ", ".join(f"{run.throughput:.0f}" for run in runs[True])
-        rounds += " against " + ", ".join(f"{run.throughput:.0f}" for run in runs[False])
-        self._say(f"  {rates} (rounds: {rounds}): cost {cost:.1f} %")
-        audited_successes = audited_warmup.statuses[201] + with_chain.statuses[201]
-        return with_chain, without_chain, (appended, audited_successes)
+        self._say(f"  cost of the audit chain {cost:.1f} %")
+        return with_chain, without_chain, (appended, warmup.statuses[201] + with_chain.statuses[201])
+
+    async def _alternating(
+        self,
+        first: tuple[str, Callable[[Job], Awaitable[int]]],
+        second: tuple[str, Callable[[Job], Awaitable[int]]],
+        pool: StockPool,
+        settle: Callable[[], Awaitable[None]],
+        second_http: HttpClient | None = None,
+    ) -> tuple[Run, Run, Run]:
+        """Named-depot reservations by two sides, each ``(label, attempt)``, in `ROUNDS` after a warm-up
+        of each and ``settle()``, from one pool (``second_http``: the second side's server, if not the
+        main one).
+
+        Returns:
+            Each side's rounds merged into one run, and the first side's warm-up.
+        """
+        (first_label, first_attempt), (second_label, second_attempt) = first, second
+        warmup = Budget(requests=WARMUP_PER_CLIENT * self._options.clients)
+        first_warmup = await self._run(first_attempt, Workload(self._tickets, pool, warmup).next)
+        warmup = Budget(requests=WARMUP_PER_CLIENT * self._options.clients)
+        await self._run(second_attempt, Workload(self._tickets, pool, warmup).next, second_http)
+        await settle()
+        rounds: dict[bool, list[Run]] = {True: [], False: []}
+        for is_first in ROUNDS:
+            workload = Workload(self._tickets, pool, self._budget(2 / len(ROUNDS)))
+            if is_first:
+                run = await self._run(first_attempt, workload.next)
+            else:
+                run = await self._run(second_attempt, workload.next, second_http)
+            rounds[is_first].append(replace(run, exhausted=workload.exhausted))
+        for label, is_first in ((first_label, True), (second_label, False)):
+            merged = merged_runs(rounds[is_first])
+            rates = ", ".join(f"{run.throughput:.0f}" for run in rounds[is_first])
+            self._say(
+                f"  {label}: {merged.throughput:.0f}/s (rounds: {rates}), p50/p95/p99 {_percentiles(merged)} "
+                f"ms, 201/409/other {merged.split}"
+            )
+        return merged_runs(rounds[True]), merged_runs(rounds[False]), first_warmup
 
     async def _run(
         self,
@@ -810,6 +841,9 @@ class SqliteReservations:
     async def fetch(self, sql: str, *args: object) -> list[tuple]:
         return await self._in_thread(lambda db: db.execute(sql, args).fetchall())
 
+    async def settle(self) -> None:
+        """Nothing: SQLite plans every statement afresh and keeps no statistics unless asked to."""
+
     async def reserve(self, job: Job) -> int:
         return await self._in_thread(lambda db: _sqlite_reserve(db, job))
 
@@ -858,6 +892,12 @@ class PostgresReservations:
 
     async def fetch(self, sql: str, *args: object) -> list[tuple]:
         return [tuple(row) for row in await self._pool.fetch(pg(sql), *args)]
+
+    async def settle(self) -> None:
+        """``ANALYZE``. Each backend plans a foreign key's check once and keeps the plan until the table's
+        statistics change, and a plan made while ``reservation`` was empty scans the whole table: the
+        driver's connections, which reserve first, slowed from 1,700 to 800/s within a minute."""
+        await self._pool.execute("ANALYZE")
 
     async def reserve(self, job: Job) -> int:
         try:
