@@ -151,3 +151,40 @@ async def test_a_deactivated_user_loses_access_within_the_cache_time(client, hea
     clock[0] += 6
     assert await cache.get("warehouse") is None
     assert await PrincipalCache(ttl_seconds=0).get("warehouse") is None
+
+
+def test_a_checked_token_is_remembered_until_it_expires_and_only_for_its_settings(monkeypatch):
+    from litestar.exceptions import NotAuthorizedException
+    from litestar.security.jwt import Token
+
+    import api.security
+    from api.security import CheckedToken
+
+    secret, other = "a-secret-of-sufficient-length-0123456789", "another-secret-of-sufficient-length-0123"
+    now = datetime.now(UTC)
+    claims = {"sub": "admin", "iat": now, "exp": now + timedelta(hours=1)}
+    encoded = jwt.encode(claims, secret, algorithm="HS256")
+    checks = []
+    real_decode_payload = Token.decode_payload.__func__
+
+    def counted(cls, *args, **kwargs):
+        checks.append(1)
+        return real_decode_payload(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Token, "decode_payload", classmethod(counted))
+    first = CheckedToken.decode(encoded, secret, "HS256")
+    assert CheckedToken.decode(encoded, secret, "HS256") is first
+    assert len(checks) == 1
+    with pytest.raises(NotAuthorizedException):  # checked again against another key: the signature fails
+        CheckedToken.decode(encoded, other, "HS256")
+    with pytest.raises(NotAuthorizedException):  # and against another issuer
+        CheckedToken.decode(encoded, secret, "HS256", issuer=["spareline"])
+
+    expired_at = now - timedelta(minutes=5)
+    expired = jwt.encode({"sub": "admin", "iat": now, "exp": expired_at}, secret, algorithm="HS256")
+    remembered = CheckedToken(sub="admin", exp=now + timedelta(hours=1), iat=now)
+    remembered.exp = expired_at  # as if remembered an hour ago
+    key = (expired, secret, "HS256", None, None, None, True, True, False)
+    monkeypatch.setitem(api.security._checked_tokens, key, remembered)
+    with pytest.raises(NotAuthorizedException):
+        CheckedToken.decode(expired, secret, "HS256")
