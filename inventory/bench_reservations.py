@@ -428,9 +428,15 @@ def unaudited_app() -> Litestar:
     """The service with its audit chain appends switched off: only ever served by this benchmark, to
     measure what the chain costs a reservation through the API (with and without, same run)."""
 
-    async def skip_append(*_args: object, alongside: Statement | None = None, **_kwargs: object) -> None:
-        if alongside is not None:  # the change the entry would record still happens
-            await persistence.run(alongside[0], *alongside[1])
+    async def skip_append(
+        *_args: object, alongside: Statement | None = None, before: Statement | None = None, **_kwargs: object
+    ) -> None:
+        if alongside is None:
+            return
+        sql, args = alongside  # the change the entry would record still happens
+        if before is not None:
+            sql, args = f"WITH {before[0]} {sql}", (*before[1], *args)
+        await persistence.run(sql, *args)
 
     audit_log.append = skip_append  # type: ignore[assignment]
     return create_app()

@@ -249,6 +249,35 @@ async def test_the_statement_alongside_an_append_commits_or_fails_with_it(app):
     assert (await audit.verify_chain()).valid
 
 
+async def test_changes_before_the_alongside_statement_commit_or_fail_with_it(app, database_url):
+    from inventory.stock.tables import Depot
+
+    columns = "code, name, kind, latitude, longitude, timezone, calendar_region, order_cutoff, created_at"
+    values = "({}, {}, 'central', 0, 0, 'UTC', 'CN', '17:00', {})"
+
+    def depots(first: str, second: str | None) -> tuple[audit.Statement, audit.Statement]:
+        before = (f"first AS (INSERT INTO depot ({columns}) VALUES {values})", (first, first, T0))
+        alongside = (f"INSERT INTO depot ({columns}) VALUES {values}", (f"{first}2", second, T0))
+        return before, alongside
+
+    before, alongside = depots("C", "C2")
+    if not database_url.startswith("postgresql"):
+        with pytest.raises(ValueError, match="PostgreSQL"):
+            await audit.append(
+                "test.depot", "depot:C", {}, actor="t", at=T0, alongside=alongside, before=before
+            )
+        return
+    await audit.append("test.depot", "depot:C", {}, actor="t", at=T0, alongside=alongside, before=before)
+    before, alongside = depots("D", None)
+    with pytest.raises(Exception, match=r"(?i)null"):  # the alongside insert fails: so does the one before it
+        await audit.append("test.depot", "depot:D", {}, actor="t", at=T0, alongside=alongside, before=before)
+
+    assert sorted(row["code"] for row in await Depot.select(Depot.code)) == ["C", "C2"]
+    rows = await AuditEntry.select(AuditEntry.subject).order_by(AuditEntry.seq)
+    assert [row["subject"] for row in rows] == ["depot:C"]
+    assert (await audit.verify_chain()).valid
+
+
 async def test_appends_of_one_transaction_are_linked_in_their_order(app, database_url):
     async with write_transaction():
         for n in range(1, 4):

@@ -130,6 +130,7 @@ async def append(
     actor: str,
     at: datetime,
     alongside: Statement | None = None,
+    before: Statement | None = None,
 ) -> None:
     """Append one entry, in the caller's transaction (or a new one); it is linked as that commits.
 
@@ -139,14 +140,23 @@ async def append(
 
     ``alongside``, a statement that writes the change the entry records (not itself starting with
     ``WITH``), runs first in the same transaction; on PostgreSQL in the same statement as the append,
-    which saves a round trip.
+    which saves a round trip. ``before`` (PostgreSQL only) adds data-modifying common table expressions
+    (``name AS (INSERT ...)``, comma-separated) to that statement.
+
+    Raises:
+        ValueError: ``before`` on SQLite, or without ``alongside``.
     """
     unlinked = UnlinkedEntry.of(at=at, actor=actor, action=action, subject=subject, payload=payload)
     mac_key = keys().mac_key
     async with write_transaction():
-        if engine_kind(current_engine()) == "postgresql":
+        postgresql = engine_kind(current_engine()) == "postgresql"
+        if before is not None and (alongside is None or not postgresql):
+            raise ValueError("before needs alongside, on PostgreSQL")
+        if postgresql:
             inner, outer = hmac_pads(mac_key)
             sql, args = alongside if alongside is not None else ("SELECT 1", ())
+            if before is not None:
+                sql, args = f", {before[0]} {sql}", (*before[1], *args)
             await run(
                 POSTGRES_QUEUE_CTE + sql,
                 inner.hex(),

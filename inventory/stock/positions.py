@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from inventory.audit import log as audit
+from inventory.audit.log import Statement
 from inventory.errors import InsufficientStock
 from inventory.persistence import placeholders, run
 from inventory.stock.model import MovementKind, UnitStatus
@@ -251,10 +252,17 @@ class MovementEntry:
 
 
 async def record_movements(
-    entries: Sequence[MovementEntry], *, actor: str, now: datetime, reason: str, reference: str
+    entries: Sequence[MovementEntry],
+    *,
+    actor: str,
+    now: datetime,
+    reason: str,
+    reference: str,
+    before: Statement | None = None,
 ) -> None:
     """Append ledger rows (never updated or deleted) and one audit chain entry recording them; the last
-    (usually the only) INSERT goes with the audit append, in one statement on PostgreSQL."""
+    (usually the only) INSERT goes with the audit append, in one statement on PostgreSQL, with the
+    common table expressions ``before`` if given (see `inventory.audit.log.append`)."""
     if not entries:
         return
     rows = [
@@ -291,6 +299,7 @@ async def record_movements(
         actor=actor,
         at=now,
         alongside=inserts[-1],
+        before=before,
     )
 
 

@@ -254,6 +254,10 @@ _TICKET_COLUMNS = (
     "(SELECT on_hand - reserved FROM stock_level WHERE part = (SELECT id FROM asked) "
     "AND depot = (SELECT id FROM named)) AS depot_available"
 )
+_NEXT_RESERVATION_ID = "nextval('reservation_id_seq') AS reservation_id"
+"""PostgreSQL: the id of the reservation about to be made, drawn with the ticket so that the reservation
+can be written in the same statement as its ledger rows (a failed attempt leaves a gap, as a rollback
+does)."""
 _THE_TICKET = "id = {}"
 _OWN_TICKET = "id = {} AND customer = (SELECT id FROM customer WHERE code = {})"
 # Constant texts only. On PostgreSQL a no-op update takes the ticket's row lock, which orders concurrent
@@ -262,7 +266,8 @@ _OWN_TICKET = "id = {} AND customer = (SELECT id FROM customer WHERE code = {})"
 # stock there) come with the ticket.
 _READ_TICKET_UNDER_LOCK = {
     (kind, own): (
-        f"{_THE_PART}UPDATE ticket SET status = status WHERE {where} RETURNING {_TICKET_COLUMNS}"  # noqa: S608
+        f"{_THE_PART}UPDATE ticket SET status = status WHERE {where} "  # noqa: S608
+        f"RETURNING {_TICKET_COLUMNS}, {_NEXT_RESERVATION_ID}"
         if kind == "postgresql"
         else f"{_THE_PART}SELECT {_TICKET_COLUMNS} FROM ticket WHERE {where}"  # noqa: S608
     )
@@ -442,6 +447,13 @@ _INSERT_RESERVATION = (
 )
 
 
+_INSERT_ITEMS = "INSERT INTO reservation_item (reservation, unit, batch_number, quantity, active)"
+_INSERT_RESERVATION_WITH_ID = (
+    "INSERT INTO reservation (id, ticket, part, depot, quantity, status, priority, estimated_arrival, "
+    "expires_at, created_by, created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"
+)
+
+
 async def _store(
     ticket: Mapping[str, Any],
     part: Mapping[str, Any],
@@ -465,31 +477,20 @@ async def _store(
         actor,
         now,
     )
+    rows = ", ".join(["({}, {}, {}, {}, true)"] * len(items))
+    insert_items = f"{_INSERT_ITEMS} VALUES {rows}"
+    before = None
     if engine_kind(current_engine()) == "postgresql":
-        # The reservation and its items in one statement: one round trip fewer in every reservation.
-        rows = ", ".join(["({}::integer, {}::varchar, {}::integer)"] * len(items))
-        held = (value for item in items for value in (item["unit"], item["batch_number"], item["quantity"]))
-        created = await run(
-            f"WITH created AS ({_INSERT_RESERVATION}), items AS ("  # noqa: S608 (constant texts only)
-            "INSERT INTO reservation_item (reservation, unit, batch_number, quantity, active) "
-            "SELECT created.id, item.unit, item.batch_number, item.quantity, true "
-            f"FROM created, (VALUES {rows}) AS item (unit, batch_number, quantity)"
-            ") SELECT id FROM created",
-            *reservation,
-            *held,
+        # The reservation and its items go in the statement of its ledger rows and audit entry, under the
+        # id drawn with the ticket: one round trip for all of it.
+        reservation_id = ticket["reservation_id"]
+        before = (
+            f"created AS ({_INSERT_RESERVATION_WITH_ID}), items AS ({insert_items})",
+            (reservation_id, *reservation, *_item_values(reservation_id, items)),
         )
-        reservation_id = created[0]["id"]
     else:
         reservation_id = (await run(_INSERT_RESERVATION, *reservation))[0]["id"]
-        rows = ", ".join(["({}, {}, {}, {}, true)"] * len(items))
-        await run(
-            f"INSERT INTO reservation_item (reservation, unit, batch_number, quantity, active) VALUES {rows}",  # noqa: S608
-            *(
-                value
-                for item in items
-                for value in (reservation_id, item["unit"], item["batch_number"], item["quantity"])
-            ),
-        )
+        await run(insert_items, *_item_values(reservation_id, items))
     await record_movements(
         [
             _entry(
@@ -506,8 +507,17 @@ async def _store(
         now=now,
         reason=f"reserved for ticket {ticket['id']}",
         reference=f"reservation:{reservation_id}",
+        before=before,
     )
     return reservation_id
+
+
+def _item_values(reservation_id: int, items: list[dict]) -> list[object]:
+    return [
+        value
+        for item in items
+        for value in (reservation_id, item["unit"], item["batch_number"], item["quantity"])
+    ]
 
 
 async def _close(reservation_id: int, status: str, *, actor: str, now: datetime) -> dict:
