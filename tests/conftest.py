@@ -151,6 +151,13 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 
 @pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """The run's PostgreSQL database, emptied (for tests that need only PostgreSQL)."""
+    _truncate_postgres(postgres_database)
+    return postgres_database
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     return test_settings(database_url)
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from inventory.audit import log as audit
 from inventory.audit.log import Statement
 from inventory.errors import InsufficientStock
-from inventory.persistence import placeholders, run
+from inventory.persistence import current_engine, engine_kind, placeholders, run
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.stock.tables import BulkStock, StockLevel, StockUnit
 
@@ -36,6 +36,9 @@ _TAKEABLE = {
     UnitStatus.DEFECTIVE: "defective",
     UnitStatus.QUARANTINED: "quarantined",
 }
+
+_LEVEL_ASSIGNMENTS = ", ".join(f"{column} = {column} + {{}}" for column in LEVEL_COLUMNS)
+"""``SET`` clause of a level update, with one placeholder per `level_deltas` value in column order."""
 
 
 def level_deltas(from_status: str | None, to_status: str | None, quantity: int) -> dict[str, int]:
@@ -59,9 +62,8 @@ async def take_from_level(
         InsufficientStock: fewer than ``quantity`` are in ``from_status``.
     """
     deltas = level_deltas(from_status, to_status, quantity)
-    assignments = ", ".join(f"{column} = {column} + {{}}" for column in LEVEL_COLUMNS)
     rows = await run(
-        f"UPDATE stock_level SET {assignments} "
+        f"UPDATE stock_level SET {_LEVEL_ASSIGNMENTS} "
         f"WHERE part = {{}} AND depot = {{}} AND {_TAKEABLE[from_status]} >= {{}} RETURNING id",
         *deltas.values(),
         part_id,
@@ -69,9 +71,13 @@ async def take_from_level(
         quantity,
     )
     if not rows:
-        raise InsufficientStock(
-            f"not enough {from_status} stock for {quantity}", requested=quantity, status=from_status
-        )
+        raise _refused(from_status, quantity)
+
+
+def _refused(from_status: str, quantity: int) -> InsufficientStock:
+    return InsufficientStock(
+        f"not enough {from_status} stock for {quantity}", requested=quantity, status=from_status
+    )
 
 
 async def add_to_level(depot_id: int, part_id: int, to_status: str, quantity: int) -> None:
@@ -188,6 +194,41 @@ class MovedUnit:
     batch_number: str
 
 
+_MOVE_OLDEST_SQL = (
+    "UPDATE stock_unit SET status = {}, depot = {}, updated_at = {} "
+    f"WHERE id IN ({OLDEST_UNITS_SQL}) RETURNING id, serial, batch_number"
+)
+# PostgreSQL: the level's conditional update, then (only if it took) the oldest units, in one statement.
+# ``status = {}`` outside the subquery is checked again against a unit's newest version if a writer the
+# level row waited for has moved it since the statement's snapshot: such a unit is skipped, not taken.
+_TAKE_OLDEST_UNITS = {
+    status: (
+        f"WITH level AS (UPDATE stock_level SET {_LEVEL_ASSIGNMENTS} "
+        f"WHERE part = {{}} AND depot = {{}} AND {takeable} >= {{}} RETURNING id), "
+        "moved AS (UPDATE stock_unit SET status = {}, updated_at = {} "
+        f"WHERE id IN ({OLDEST_UNITS_SQL}) AND status = {{}} AND EXISTS (SELECT 1 FROM level) "
+        "RETURNING id, serial, batch_number) "
+        "SELECT moved.id, moved.serial, moved.batch_number FROM level LEFT JOIN moved ON true"
+    )
+    for status, takeable in _TAKEABLE.items()
+}
+
+
+async def _move_oldest(
+    part_id: int,
+    depot_id: int,
+    from_status: str,
+    to_status: str,
+    to_depot_id: int | None,
+    quantity: int,
+    now: datetime,
+) -> list[MovedUnit]:
+    """Move the oldest ``quantity`` units of a part at a depot in ``from_status``; the caller holds the
+    level row lock."""
+    rows = await run(_MOVE_OLDEST_SQL, to_status, to_depot_id, now, part_id, depot_id, from_status, quantity)
+    return [MovedUnit(row["id"], row["serial"], row["batch_number"]) for row in rows]
+
+
 async def move_units(
     part_id: int,
     depot_id: int,
@@ -213,19 +254,7 @@ async def move_units(
     else:
         if not quantity:
             return []
-        # One statement picks the oldest units and moves them; the caller holds the level row lock.
-        rows = await run(
-            "UPDATE stock_unit SET status = {}, depot = {}, updated_at = {} "
-            f"WHERE id IN ({OLDEST_UNITS_SQL}) RETURNING id, serial, batch_number",
-            to_status,
-            to_depot_id,
-            now,
-            part_id,
-            depot_id,
-            from_status,
-            quantity,
-        )
-        return [MovedUnit(row["id"], row["serial"], row["batch_number"]) for row in rows]
+        return await _move_oldest(part_id, depot_id, from_status, to_status, to_depot_id, quantity, now)
     rows = (
         await StockUnit.update(
             {StockUnit.status: to_status, StockUnit.depot: to_depot_id, StockUnit.updated_at: now}
@@ -234,6 +263,52 @@ async def move_units(
         .returning(StockUnit.id, StockUnit.serial, StockUnit.batch_number)
     )
     return [MovedUnit(row["id"], row["serial"], row["batch_number"]) for row in rows]
+
+
+async def take_oldest_units(
+    part_id: int, depot_id: int, from_status: str, quantity: int, *, to_status: str, now: datetime
+) -> list[MovedUnit]:
+    """`take_from_level` for ``quantity`` units of a part at a depot, then `move_units` of its oldest
+    units there from ``from_status`` to ``to_status``; on PostgreSQL both in one statement.
+
+    That statement reads the units in the snapshot it started with, which can predate the commit of a
+    writer it waited for at the level row; units that writer moved are then skipped, and the shortfall
+    is picked again in a new statement, under the level row lock now held.
+
+    Raises:
+        InsufficientStock: the level holds fewer than ``quantity`` in ``from_status``.
+
+    Returns:
+        The moved units; fewer than ``quantity`` only if the units disagree with the level.
+    """
+    if engine_kind(current_engine()) != "postgresql":
+        await take_from_level(depot_id, part_id, from_status, quantity, to_status=to_status)
+        return await _move_oldest(part_id, depot_id, from_status, to_status, depot_id, quantity, now)
+    deltas = level_deltas(from_status, to_status, quantity)
+    rows = await run(
+        _TAKE_OLDEST_UNITS[from_status],
+        *deltas.values(),
+        part_id,
+        depot_id,
+        quantity,
+        to_status,
+        now,
+        part_id,
+        depot_id,
+        from_status,
+        quantity,
+        from_status,
+    )
+    if not rows:
+        raise _refused(from_status, quantity)
+    moved = [
+        MovedUnit(row["id"], row["serial"], row["batch_number"]) for row in rows if row["id"] is not None
+    ]
+    if len(moved) < quantity:
+        moved += await _move_oldest(
+            part_id, depot_id, from_status, to_status, depot_id, quantity - len(moved), now
+        )
+    return moved
 
 
 @dataclass(frozen=True, slots=True)

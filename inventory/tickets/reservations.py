@@ -28,6 +28,7 @@ from inventory.stock.positions import (
     record_movements,
     take_from_bulk,
     take_from_level,
+    take_oldest_units,
 )
 from inventory.stock.tables import Part, StockUnit
 from inventory.tickets.coverage import asset_coverage
@@ -370,35 +371,49 @@ async def _hold_first(
     for option in feasible(options):
         depot_id = depot_ids[option.code]
         try:
-            await take_from_level(
-                depot_id, part["id"], UnitStatus.AVAILABLE, quantity, to_status=UnitStatus.RESERVED
-            )
-        except InsufficientStock:
+            held = await _hold_at(part, depot_id, quantity, serial, now)
+        except _LevelRefused:
             continue
-        return option, depot_id, await _hold_items(part, depot_id, quantity, serial, now)
+        return option, depot_id, held
     return None
 
 
-async def _hold_items(
-    part: dict, depot_id: int, quantity: int, serial: str | None, now: datetime
-) -> list[dict]:
+class _LevelRefused(Exception):
+    """The depot's level holds too little available stock: try the next depot."""
+
+
+async def _hold_at(part: dict, depot_id: int, quantity: int, serial: str | None, now: datetime) -> list[dict]:
+    """Take ``quantity`` from the depot's available level into reserved, with the units or bulk batches.
+
+    Raises:
+        _LevelRefused: the level has too little available stock.
+        InsufficientStock: the level took it, but the serial or the units are not there.
+    """
+    available, reserved = UnitStatus.AVAILABLE, UnitStatus.RESERVED
+    try:
+        if part["serialized"] and serial is None:
+            moved = await take_oldest_units(
+                part["id"], depot_id, available, quantity, to_status=reserved, now=now
+            )
+        else:
+            await take_from_level(depot_id, part["id"], available, quantity, to_status=reserved)
+    except InsufficientStock as refused:
+        raise _LevelRefused from refused
     if not part["serialized"]:
-        taken = await take_from_bulk(
-            depot_id, part["id"], UnitStatus.AVAILABLE, quantity, UnitStatus.RESERVED
-        )
+        taken = await take_from_bulk(depot_id, part["id"], available, quantity, reserved)
         return [
             {"unit": None, "serial": None, "batch_number": batch, "quantity": qty} for batch, qty in taken
         ]
-    moved = await move_units(
-        part["id"],
-        depot_id,
-        UnitStatus.AVAILABLE,
-        to_status=UnitStatus.RESERVED,
-        to_depot_id=depot_id,
-        now=now,
-        serials=[serial] if serial is not None else None,
-        quantity=None if serial is not None else quantity,
-    )
+    if serial is not None:
+        moved = await move_units(
+            part["id"],
+            depot_id,
+            available,
+            to_status=reserved,
+            to_depot_id=depot_id,
+            now=now,
+            serials=[serial],
+        )
     if len(moved) != quantity:
         raise InsufficientStock(f"serial {serial} is no longer available", serials=[serial] if serial else [])
     return [{"unit": u.id, "serial": u.serial, "batch_number": u.batch_number, "quantity": 1} for u in moved]
