@@ -11,7 +11,7 @@ at the end):
    driver in one transaction (sqlite3 ``executemany``, asyncpg ``COPY``), with a few signed checkpoints
    and the head moved to the last entry.
 2. ``--clients`` workers reserve one unit at a time with the reservation transaction in SQL, without and
-   with the audit append the service makes in it (one entry: `audit_records`, last, as the service
+   with the audit append the service makes in it (one entry: `audit_record`, last, as the service
    does), alternating, on top of that chain. This is the pessimistic measure: against the bare
    five-statement transaction. `inventory.bench_reservations` measures the same through the API.
 3. ``inventory.audit.log.verify_chain()`` walks the whole chain in-process, as ``python -m api
@@ -29,7 +29,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,15 +46,13 @@ from inventory.audit import log as audit_log
 from inventory.audit.chain import (
     GENESIS,
     Entry,
-    UnlinkedEntry,
     Verification,
     entry_hash,
     entry_mac,
-    hmac_pads,
     next_entry,
     sign_checkpoint,
 )
-from inventory.audit.log import POSTGRES_QUEUE_CTE, AuditKeys
+from inventory.audit.log import AuditKeys
 from inventory.bench import (
     Timings,
     add_database_arguments,
@@ -67,36 +65,30 @@ from inventory.bench import (
     scale_database,
 )
 from inventory.bench_reservations import (
-    DISPATCHER,
+    ENTRY_COLUMNS,
+    ENTRY_SQL,
     HEAD_SEQ_SQL,
+    HEAD_SQL,
     HELD_MISMATCH_SQL,
-    ITEM_SQL,
     LEVELS_SQL,
-    MOVEMENT_SQL,
-    PICK_SQL,
-    RESERVATION_SQL,
     RESERVED_TOTAL_SQL,
-    TAKE_SQL,
     UNITS_MISMATCH_SQL,
     WARMUP_PER_CLIENT,
+    Appender,
     Budget,
-    Job,
     Level,
-    OutOfStock,
     PostgresReservations,
     Run,
     SqliteReservations,
     StockPool,
     Ticket,
+    Transaction,
     Workload,
     as_is,
     merged_runs,
-    movement_args,
-    pg,
-    reservation_args,
     run_load,
 )
-from inventory.postgres_engine import GroupFlush, keep_session
+from inventory.postgres_engine import keep_session
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.tickets.priority import Severity, Tier, ticket_priority
 
@@ -112,20 +104,8 @@ TICKETS = 300
 MODES = ("without", "with")
 GOALS = {"verify_s_per_million": 30.0, "cost_pct": 15.0}
 APPENDS_PER_RESERVATION = 1
-"""Entries ``reserve`` appends for one unit (`audit_records`)."""
+"""Entries ``reserve`` appends for one unit (`inventory.bench_reservations.audit_record`)."""
 
-ENTRY_COLUMNS = ("seq", "at", "actor", "action", "subject", "payload", "prev_hash", "hash", "mac")
-"""`inventory.audit.chain.Entry`'s fields, in order."""
-ENTRY_SQL = (
-    "INSERT INTO audit_entry (seq, at, actor, action, subject, payload, prev_hash, hash, mac) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-HEAD_LOCK_SQL = "SELECT seq, hash FROM audit_head WHERE id = 1"
-"""SQLite: the head, read under the write lock that BEGIN IMMEDIATE took (as `audit.append`)."""
-HEAD_SQL = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
-PG_QUEUED_MOVEMENT_SQL = numbered(POSTGRES_QUEUE_CTE.replace("{}", "?") + MOVEMENT_SQL)
-"""On PostgreSQL `inventory.audit.log.append` queues the entry, in one statement with the movement row it
-records (`record_movements`); a deferred trigger links it at COMMIT."""
 CHECKPOINT_SQL = "INSERT INTO audit_checkpoint (seq, hash, at, signature, key_id) VALUES (?, ?, ?, ?, ?)"
 CUSTOMER_SQL = (
     "INSERT INTO customer (code, name, tier, delivery_service, support_hours, secure_media_retention, "
@@ -468,153 +448,7 @@ def time_verification(settings: Settings) -> Verified:
 # --- reservations ---------------------------------------------------------------------------------------
 
 
-def audit_records(job: Job, reservation: int, unit: int, batch: str) -> list[tuple[str, str, dict]]:
-    """``(action, subject, payload)`` of every entry ``reserve`` appends for one unit: one today, from
-    `_store` -> `record_movements`, exactly as it builds it for a unit going from available to reserved."""
-    depot = job.level.depot_id
-    movement = [
-        MovementKind.STATUS_CHANGE.value,
-        job.level.part,
-        unit,
-        batch,
-        1,
-        depot,
-        UnitStatus.AVAILABLE.value,
-        depot,
-        UnitStatus.RESERVED.value,
-    ]
-    payload = {"reason": f"reserved for ticket {job.ticket.id}", "movements": [movement]}
-    return [(f"stock.{MovementKind.STATUS_CHANGE.value}", f"reservation:{reservation}", payload)]
-
-
-class Appender:
-    """Builds the entries the workers append, and keeps how long each committed reservation held what
-    serialises it: SQLite's write lock (both modes), PostgreSQL's head row lock (with the audit: taken by
-    the linking trigger at COMMIT)."""
-
-    def __init__(self, mac_key: bytes) -> None:
-        self._mac_key = mac_key
-        self.held: dict[str, list[float]] = {mode: [] for mode in MODES}
-
-    async def append_in_postgres(
-        self, db: asyncpg.Connection, record: tuple[str, str, dict], now: datetime, movement: Sequence[Any]
-    ) -> None:
-        """As `audit.append` on PostgreSQL: queue the entry, which the database links at COMMIT, with the
-        movement row it records."""
-        action, subject, payload = record
-        unlinked = UnlinkedEntry.of(at=now, actor=DISPATCHER, action=action, subject=subject, payload=payload)
-        inner, outer = hmac_pads(self._mac_key)
-        fields = (unlinked.at, unlinked.actor, unlinked.action, unlinked.subject, unlinked.payload)
-        # "off": the caller waits for the flush after COMMIT.
-        await db.execute(PG_QUEUED_MOVEMENT_SQL, inner.hex(), outer.hex(), "off", *fields, *movement)
-
-    def entry(self, head: Sequence[Any], record: tuple[str, str, dict], now: datetime) -> Entry:
-        """The entry after ``head`` (``(seq, hash)`` read under the head row lock), as `audit.append`."""
-        action, subject, payload = record
-        return next_entry(
-            prev_seq=head[0],
-            prev_hash=head[1],
-            at=now,
-            actor=DISPATCHER,
-            action=action,
-            subject=subject,
-            payload=payload,
-            mac_key=self._mac_key,
-        )
-
-
-def _sqlite_reserve(db: sqlite3.Connection, job: Job, appender: Appender, audited: bool) -> int:
-    """`bench_reservations`' transaction, plus (``audited``) the appends where ``reserve`` makes them:
-    last, after the movement row (`record_movements`)."""
-    db.execute("BEGIN IMMEDIATE")
-    locked = time.perf_counter()
-    try:
-        if db.execute(TAKE_SQL, (job.level.part, job.level.depot_id)).fetchone() is None:
-            raise OutOfStock
-        now = datetime.now(UTC)
-        unit, batch = db.execute(PICK_SQL, (sqlite_stamp(now), job.level.part, job.level.depot_id)).fetchone()
-        reservation = db.execute(RESERVATION_SQL, reservation_args(job, now, sqlite_stamp)).fetchone()[0]
-        db.execute(ITEM_SQL, (reservation, unit, batch, True))
-        db.execute(MOVEMENT_SQL, movement_args(job, now, sqlite_stamp, reservation, unit, batch))
-        for record in audit_records(job, reservation, unit, batch) if audited else ():
-            entry = appender.entry(db.execute(HEAD_LOCK_SQL).fetchone(), record, now)
-            db.execute(ENTRY_SQL, _row(entry))
-            db.execute(HEAD_SQL, (entry.seq, entry.hash))
-    except OutOfStock:
-        db.execute("ROLLBACK")
-        return 409
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-    appender.held[MODES[audited]].append(time.perf_counter() - locked)
-    return 201
-
-
-async def _pg_reserve(db: asyncpg.Connection, job: Job, appender: Appender, audited: bool) -> float | None:
-    """The same on PostgreSQL, inside the caller's transaction; with the audit, returns when the work was
-    done, so that the caller times the COMMIT, in which the linking trigger holds the head row lock."""
-    if await db.fetchval(pg(TAKE_SQL), job.level.part, job.level.depot_id) is None:
-        raise OutOfStock
-    now = datetime.now(UTC)
-    unit, batch = await db.fetchrow(pg(PICK_SQL), now, job.level.part, job.level.depot_id)
-    reservation = await db.fetchval(pg(RESERVATION_SQL), *reservation_args(job, now, as_is))
-    await db.execute(pg(ITEM_SQL), reservation, unit, batch, True)
-    movement = movement_args(job, now, as_is, reservation, unit, batch)
-    if not audited:
-        await db.execute(pg(MOVEMENT_SQL), *movement)
-        return None
-    (record,) = audit_records(job, reservation, unit, batch)
-    await appender.append_in_postgres(db, record, now, movement)
-    return time.perf_counter()
-
-
-def _row(entry: Entry) -> Row:
-    return tuple(getattr(entry, column) for column in ENTRY_COLUMNS)
-
-
-class SqliteChainReservations(SqliteReservations):
-    """`SqliteReservations` (a thread and connection per worker, ``BEGIN IMMEDIATE``), with or without
-    the audit append."""
-
-    def __init__(self, path: str, workers: int, appender: Appender) -> None:
-        super().__init__(path, workers)
-        self._appender = appender
-
-    def attempt(self, audited: bool) -> Callable[[Job], Awaitable[int]]:
-        async def reserve(job: Job) -> int:
-            return await self._in_thread(lambda db: _sqlite_reserve(db, job, self._appender, audited))
-
-        return reserve
-
-
-class PostgresChainReservations(PostgresReservations):
-    """`PostgresReservations` (a transaction on a connection of the pool), with or without the append."""
-
-    def __init__(self, pool: asyncpg.Pool, appender: Appender) -> None:
-        super().__init__(pool)
-        self._appender = appender
-        self._flush = GroupFlush(pool.acquire)
-
-    def attempt(self, audited: bool) -> Callable[[Job], Awaitable[int]]:
-        async def reserve(job: Job) -> int:
-            async with self._pool.acquire() as db:
-                try:
-                    async with db.transaction():
-                        committing = await _pg_reserve(db, job, self._appender, audited)
-                except OutOfStock:
-                    return 409
-                if committing is not None:  # committed: the head row lock is released
-                    self._appender.held["with"].append(time.perf_counter() - committing)
-            if committing is not None:
-                # As `write_transaction`: the commit did not wait for its flush; wait for a shared one.
-                await self._flush.wait()
-            return 201
-
-        return reserve
-
-
-ChainReservations = SqliteChainReservations | PostgresChainReservations
+ChainReservations = SqliteReservations | PostgresReservations
 
 
 class ReservationBench:
@@ -629,7 +463,7 @@ class ReservationBench:
         """Tickets, warm-ups, the alternating timed runs, then the checks."""
         clients, appender = self._options.clients, self._appender
         if url.startswith("sqlite:///"):
-            direct = SqliteChainReservations(url.removeprefix("sqlite:///"), clients, appender)
+            direct = SqliteReservations(url.removeprefix("sqlite:///"), clients, appender)
             try:
                 return await self._measure(direct, loaded)
             finally:
@@ -637,12 +471,13 @@ class ReservationBench:
         size = self._options.pg_pool
         # Released as the service releases them: without the session reset round trip.
         async with asyncpg.create_pool(url, min_size=size, max_size=size, reset=keep_session) as pool:
-            return await self._measure(PostgresChainReservations(pool, appender), loaded)
+            return await self._measure(PostgresReservations(pool, appender), loaded)
 
     def serial_timings(self) -> dict[str, Timings | None]:
         """Per mode, how long each committed reservation held what serialises it (None: nothing)."""
         held = self._appender.held
-        return {mode: Timings(tuple(held[mode])) if len(held[mode]) > 1 else None for mode in MODES}
+        timings = {mode: held[mode == "with"] for mode in MODES}
+        return {mode: Timings(tuple(spans)) if len(spans) > 1 else None for mode, spans in timings.items()}
 
     async def _measure(self, direct: ChainReservations, loaded: int) -> tuple[dict[str, Run], Checks]:
         tickets = await self._tickets(direct)
@@ -666,14 +501,15 @@ class ReservationBench:
         return Budget(requests=WARMUP_PER_CLIENT * self._options.clients)
 
     async def _run(self, direct: ChainReservations, mode: str, workload: Workload) -> Run:
-        run = await run_load(direct.attempt(mode == "with"), workload.next, self._options.clients)
+        transaction = Transaction(ticket=False, audited=mode == "with")
+        run = await run_load(direct.attempt(transaction), workload.next, self._options.clients)
         self._successes[mode] += run.statuses[201]
         return Run(run.wall, run.statuses, run.timings, workload.exhausted)
 
     async def _tickets(self, direct: ChainReservations) -> list[Ticket]:
         """A platinum customer with a site by the first depot, and open critical tickets: direct inserts."""
         now = datetime.now(UTC)
-        stamp = sqlite_stamp if isinstance(direct, SqliteChainReservations) else as_is
+        stamp = sqlite_stamp if isinstance(direct, SqliteReservations) else as_is
         customer = (await direct.fetch(CUSTOMER_SQL, False, stamp(now)))[0][0]
         site = (await direct.fetch(SITE_SQL, customer, stamp(now)))[0][0]
         priority = ticket_priority(Tier.PLATINUM, Severity.CRITICAL)
