@@ -1,4 +1,5 @@
-"""The background sweep, every SWEEP_INTERVAL_S seconds: SLA breaches, reservation expiry, audit checkpoints.
+"""The background sweep, every SWEEP_INTERVAL_S seconds: SLA breaches, reservation expiry, audit
+checkpoints, and the removal of linked audit queue rows.
 
 Each worker process runs one; the sweeps claim every change with a conditional update, so running them
 in several processes at once is safe (the work is simply shared).
@@ -16,7 +17,7 @@ from datetime import datetime
 import structlog
 
 from api.settings import Settings
-from inventory.audit.log import checkpoint_if_due
+from inventory.audit.log import checkpoint_if_due, purge_linked
 from inventory.tickets.reservations import expire_due
 from inventory.tickets.service import sweep_breaches
 
@@ -28,15 +29,17 @@ class SweepResult:
     breaches: int
     expired_reservations: int
     checkpoint_seq: int | None
+    audit_queue_purged: int
 
 
 async def sweep_once(now: datetime) -> SweepResult:
-    """Expire reservations past their time, mark milestones past their due time, and sign an audit
-    checkpoint when the chain has grown enough since the last one."""
+    """Expire reservations past their time, mark milestones past their due time, sign an audit checkpoint
+    when the chain has grown enough since the last one, and remove the audit queue's linked rows."""
     expired = await expire_due(now)
     breaches = await sweep_breaches(now)
     checkpoint = await checkpoint_if_due(now)
-    return SweepResult(breaches, expired, checkpoint.seq if checkpoint else None)
+    purged = await purge_linked()
+    return SweepResult(breaches, expired, checkpoint.seq if checkpoint else None, purged)
 
 
 def sweeper_lifespan(settings: Settings, clock: Callable[[], datetime]):

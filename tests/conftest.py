@@ -114,7 +114,8 @@ def postgres_database() -> Iterator[str]:
 
 
 def _truncate_postgres(url: str) -> None:
-    tables = ", ".join(f'"{table._meta.tablename}"' for table in all_tables())
+    # audit_pending: the PostgreSQL queue of the audit chain, outside the models (see the audit migrations).
+    tables = ", ".join([*(f'"{table._meta.tablename}"' for table in all_tables()), "audit_pending"])
 
     async def run() -> None:
         connection = await asyncpg.connect(url)

@@ -286,8 +286,35 @@ async def test_appends_of_one_transaction_are_linked_in_their_order(app, databas
     rows = await AuditEntry.select(AuditEntry.seq, AuditEntry.subject).order_by(AuditEntry.seq)
     assert [(row["seq"], row["subject"]) for row in rows] == [(n, f"thing:{n}") for n in range(1, 4)]
     assert (await audit.verify_chain()).valid
-    if database_url.startswith("postgresql"):
+    if database_url.startswith("postgresql"):  # the queue rows stay until the sweep removes them
+        assert await audit.purge_linked() == 3
         assert await AuditEntry.raw("SELECT count(*) AS n FROM audit_pending") == [{"n": 0}]
+
+
+@pytest.mark.postgres
+async def test_the_purge_leaves_the_entries_of_open_transactions_queued(postgres_url):
+    create_app(test_settings(postgres_url))
+    await audit.append("test.purge", "thing:1", {"n": 1}, actor="t", at=T0)
+    waiting = asyncio.Event()
+    release = asyncio.Event()
+
+    async def open_append() -> None:
+        async with write_transaction():
+            await audit.append("test.purge", "thing:2", {"n": 2}, actor="t", at=T0)
+            waiting.set()
+            await release.wait()
+
+    task = asyncio.create_task(open_append())
+    await asyncio.wait_for(waiting.wait(), 30)
+    try:
+        assert await audit.purge_linked() == 1
+    finally:
+        release.set()
+        await task
+    rows = await AuditEntry.select(AuditEntry.subject).order_by(AuditEntry.seq)
+    assert [row["subject"] for row in rows] == ["thing:1", "thing:2"]
+    assert (await audit.verify_chain()).valid
+    assert await audit.purge_linked() == 1
 
 
 @pytest.mark.postgres

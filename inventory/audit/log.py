@@ -230,6 +230,24 @@ async def create_checkpoint(now: datetime) -> Checkpoint:
     return checkpoint
 
 
+async def purge_linked() -> int:
+    """Remove the queued entries that have been linked (PostgreSQL; SQLite queues nothing).
+
+    Every queue row that committed was linked before its transaction committed, and rows of transactions
+    still open are not visible here, so this removes exactly the linked ones.
+
+    Returns:
+        How many queue rows were removed.
+    """
+    if engine_kind(current_engine()) != "postgresql":
+        return 0
+    async with write_transaction():
+        rows = await run(
+            "WITH purged AS (DELETE FROM audit_pending RETURNING 1) SELECT count(*) AS n FROM purged"
+        )
+    return rows[0]["n"]
+
+
 async def checkpoint_if_due(now: datetime, *, every_entries: int = 1_000) -> Checkpoint | None:
     """Checkpoint when the chain grew by ``every_entries`` since the last checkpoint."""
     head = await AuditHead.select(AuditHead.seq).where(AuditHead.id == 1).first()
