@@ -130,7 +130,7 @@ ENTRY_SQL = (
 )
 HEAD_LOCK_SQL = "SELECT seq, hash FROM audit_head WHERE id = 1"
 """SQLite: the head, read under the write lock that BEGIN IMMEDIATE took (as `audit.append`)."""
-HEAD_SQL = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
+HEAD_SQL = "UPDATE audit_head SET seq = ?, hash = ?, prev_hash = hash WHERE id = 1"
 PG_QUEUED_MOVEMENT_SQL = numbered(POSTGRES_QUEUE_CTE.replace("{}", "?") + MOVEMENT_SQL)
 """On PostgreSQL `inventory.audit.log.append` queues the entry, in one statement with the movement row it
 records (`record_movements`); a deferred trigger links it at COMMIT."""

@@ -14,7 +14,7 @@ import pytest
 from api.app import create_app
 from inventory.audit import log as audit
 from inventory.audit.chain import Checkpoint, UnlinkedEntry, entry_hash, entry_mac, hmac_pads, next_entry
-from inventory.audit.tables import AuditCheckpoint, AuditEntry
+from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
 from inventory.persistence import current_engine, run, write_transaction
 from tests.conftest import test_settings
 
@@ -283,9 +283,14 @@ async def test_appends_of_one_transaction_are_linked_in_their_order(app, databas
         for n in range(1, 4):
             await audit.append("test.ordered", f"thing:{n}", {"n": n}, actor="t", at=T0)
 
-    rows = await AuditEntry.select(AuditEntry.seq, AuditEntry.subject).order_by(AuditEntry.seq)
-    assert [(row["seq"], row["subject"]) for row in rows] == [(n, f"thing:{n}") for n in range(1, 4)]
+    rows = await AuditEntry.select(AuditEntry.seq, AuditEntry.subject, AuditEntry.hash, AuditEntry.prev_hash)
+    assert [(row["seq"], row["subject"]) for row in sorted(rows, key=lambda row: row["seq"])] == [
+        (n, f"thing:{n}") for n in range(1, 4)
+    ]
     assert (await audit.verify_chain()).valid
+    head = await AuditHead.select().first()
+    last = max(rows, key=lambda row: row["seq"])
+    assert (head["seq"], head["hash"], head["prev_hash"]) == (3, last["hash"], last["prev_hash"])
     if database_url.startswith("postgresql"):  # the queue rows stay until the sweep removes them
         assert await audit.purge_linked() == 3
         assert await AuditEntry.raw("SELECT count(*) AS n FROM audit_pending") == [{"n": 0}]

@@ -176,7 +176,9 @@ async def append(
         head = await run("SELECT seq, hash FROM audit_head WHERE id = 1")
         entry = unlinked.link(head[0]["seq"], head[0]["hash"], mac_key)
         await run(_INSERT_ENTRY, *(getattr(entry, column) for column in _ENTRY_COLUMNS))
-        await run("UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", entry.seq, entry.hash)
+        await run(
+            "UPDATE audit_head SET seq = {}, hash = {}, prev_hash = hash WHERE id = 1", entry.seq, entry.hash
+        )
 
 
 async def link_now() -> None:

@@ -26,6 +26,9 @@ class AuditHead(Table, tablename="audit_head"):
 
     seq = BigInt(default=0)
     hash = Varchar(length=64)
+    prev_hash = Varchar(length=64)
+    """The ``prev_hash`` of the head entry: PostgreSQL links an entry by moving the head in one statement,
+    which returns the hash it moved from here."""
 
 
 class AuditCheckpoint(Table, tablename="audit_checkpoint"):
