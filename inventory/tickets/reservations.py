@@ -2,7 +2,8 @@
 
 Concurrency: the hold itself is `inventory.stock.positions.take_from_level` (a conditional update on the
 depot's stock level row, which also serialises pickers of that depot and part), then the units or bulk
-batches move from available to reserved in the same transaction. A partial unique index on active
+batches move from available to reserved in the same transaction (for units picked by age,
+`take_oldest_units` does both, in one statement on PostgreSQL). A partial unique index on active
 reservation items makes a second active hold on one serial impossible even if a code path forgot the rule.
 """
 
@@ -415,7 +416,11 @@ async def _hold_at(part: dict, depot_id: int, quantity: int, serial: str | None,
             serials=[serial],
         )
     if len(moved) != quantity:
-        raise InsufficientStock(f"serial {serial} is no longer available", serials=[serial] if serial else [])
+        if serial is not None:
+            raise InsufficientStock(f"serial {serial} is no longer available", serials=[serial])
+        raise InsufficientStock(
+            f"the depot's units do not match its level for {quantity}", requested=quantity
+        )
     return [{"unit": u.id, "serial": u.serial, "batch_number": u.batch_number, "quantity": 1} for u in moved]
 
 
