@@ -28,7 +28,7 @@ from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from types import MappingProxyType
@@ -85,10 +85,9 @@ AUDIT_GOAL_PCT = 15.0
 SETUP_CLIENTS = 8
 ROUNDS = 2
 """Each side of an alternating comparison runs in ``2 * ROUNDS`` rounds: the sides in turn, then in
-reverse order, ``ROUNDS`` times (for two sides: first, second, second, first, twice)."""
-"""Two sides compared in turns (the first side when True), together as long as one main run each: the
-direct SQL against the API, and the API with the audit chain against the API without it. A drift in the
-machine's load (the shared disk, the database's own housekeeping after many writes) then hits both."""
+reverse order, ``ROUNDS`` times (for two sides: first, second, second, first, twice), together as long
+as one main run each. A drift in the machine's load (the shared disk, the database's own housekeeping
+after many writes) then hits every side."""
 
 T = TypeVar("T")
 
@@ -122,11 +121,11 @@ TICKET_SQL = (
 """The ticket, with the ids of the part number and depot code asked for: under SQLite's write lock."""
 PG_TICKET_SQL = numbered(f"{TICKET_SQL} FOR NO KEY UPDATE")
 """PostgreSQL: the same under the ticket's row lock, which the service takes with a no-op update."""
-ENTRY_COLUMNS = ("seq", "at", "actor", "action", "subject", "payload", "prev_hash", "hash", "mac")
+ENTRY_COLUMNS = tuple(field.name for field in fields(Entry))
 """`inventory.audit.chain.Entry`'s fields, in order."""
 ENTRY_SQL = (
-    "INSERT INTO audit_entry (seq, at, actor, action, subject, payload, prev_hash, hash, mac) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO audit_entry ({', '.join(ENTRY_COLUMNS)}) "  # noqa: S608 (field names, not input)
+    f"VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})"
 )
 HEAD_LOCK_SQL = "SELECT seq, hash FROM audit_head WHERE id = 1"
 """SQLite: the head, read under the write lock that BEGIN IMMEDIATE took (as `audit.append`)."""

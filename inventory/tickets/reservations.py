@@ -19,7 +19,7 @@ import structlog
 from inventory.audit import log as audit
 from inventory.customers.tables import Customer
 from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
-from inventory.persistence import current_engine, engine_kind, run, write_transaction
+from inventory.persistence import current_engine, engine_kind, placeholders, run, write_transaction
 from inventory.secure_media.service import retain_failed_unit
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.stock.positions import (
@@ -461,16 +461,17 @@ async def _preempt(
     return None, None
 
 
+_RESERVATION_COLUMNS = (
+    "ticket, part, depot, quantity, status, priority, estimated_arrival, expires_at, created_by, created_at"
+)
 _INSERT_RESERVATION = (
-    "INSERT INTO reservation (ticket, part, depot, quantity, status, priority, estimated_arrival, "
-    "expires_at, created_by, created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id"
+    f"INSERT INTO reservation ({_RESERVATION_COLUMNS}) VALUES ({placeholders(10)}) RETURNING id"  # noqa: S608
 )
 
 
 _INSERT_ITEMS = "INSERT INTO reservation_item (reservation, unit, batch_number, quantity, active)"
 _INSERT_RESERVATION_WITH_ID = (
-    "INSERT INTO reservation (id, ticket, part, depot, quantity, status, priority, estimated_arrival, "
-    "expires_at, created_by, created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})"
+    f"INSERT INTO reservation (id, {_RESERVATION_COLUMNS}) VALUES ({placeholders(11)})"  # noqa: S608
 )
 
 
