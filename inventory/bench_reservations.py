@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import sqlite3
+import statistics
 import subprocess
 import sys
 import threading
@@ -88,6 +89,12 @@ ROUNDS = 2
 reverse order, ``ROUNDS`` times (for two sides: first, second, second, first, twice), together as long
 as one main run each. A drift in the machine's load (the shared disk, the database's own housekeeping
 after many writes) then hits every side."""
+AUDIT_ROUNDS = 8
+AUDIT_SHARE = 2.0
+"""The audit chain's comparison runs each side as long as ``AUDIT_SHARE`` main runs, in ``2 *
+AUDIT_ROUNDS`` rounds: its two sides differ by a tenth or so, while on a shared machine whole rounds of
+the same server differ by a fifth, so it takes more, shorter rounds than the main comparison to
+measure. Each round of one side is next to the same round of the other (a pair)."""
 
 T = TypeVar("T")
 
@@ -281,12 +288,46 @@ class Checks:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditComparison:
+    """The API's rounds with the audit chain and without it (pairs by index), and ``(entries appended,
+    201 answers of the audited server)`` over them, warm-ups included: one entry per reservation."""
+
+    with_chain: list[Run]
+    without: list[Run]
+    appends: tuple[int, int]
+
+    @property
+    def cost(self) -> float:
+        """Throughput lost to the chain over all rounds, in % of the unaudited API's."""
+        return audit_cost(merged_runs(self.with_chain), merged_runs(self.without))
+
+    def pair_costs(self) -> tuple[float, ...]:
+        """The cost in each pair of neighbouring rounds."""
+        return tuple(audit_cost(w, wo) for w, wo in zip(self.with_chain, self.without, strict=True))
+
+
+def audit_cost(with_chain: Run, without: Run) -> float:
+    """Throughput lost to the audit chain, in % of the throughput without it."""
+    return 100 * (1 - with_chain.throughput / without.throughput)
+
+
+def pairs_summary(costs: Sequence[float]) -> str:
+    """The median of per-pair costs and their middle half: ``"median 9.8 %, middle half 6.1 to 13.0 %"``."""
+    if len(costs) < 2:
+        return "too few round pairs for a spread"
+    low, median, high = statistics.quantiles(costs, n=4, method="inclusive")
+    return f"median {median:.1f} %, middle half {low:.1f} to {high:.1f} %"
+
+
+@dataclass(frozen=True, slots=True)
 class EngineResult:
     generation: str
     load: float
     ceiling: Run
     runs: dict[str, Run]
     checks: Checks
+    audit_pairs: tuple[float, ...]
+    """The audit chain's cost in each pair of neighbouring rounds (`AuditComparison.pair_costs`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,9 +559,13 @@ class Session:
                 Side("direct SQL, stock only", direct.attempt(STOCK_ONLY)),
             )
             measured, _ = await self._alternating(sides, pool, direct.settle)
-            runs = dict(zip(("direct", "api", "direct_stock"), measured, strict=True))
-            self._say("audit chain: the API with and without it, alternating, each as long as a main run")
-            runs["audited"], runs["unaudited"], audit_appends = await self._audit_cost(direct, pool)
+            runs = dict(zip(("direct", "api", "direct_stock"), map(merged_runs, measured), strict=True))
+            self._say(
+                f"audit chain: the API with and without it, alternating in {2 * AUDIT_ROUNDS} rounds each, "
+                f"each side as long as {AUDIT_SHARE:g} main runs"
+            )
+            audit = await self._audit_cost(direct, pool)
+            runs["audited"], runs["unaudited"] = merged_runs(audit.with_chain), merged_runs(audit.without)
             self._say("API with an Idempotency-Key, and API with automatic sourcing: half as long each")
             runs["api_key"] = await self._measured(self._api_reserve(idempotent=True), pool, share=0.5)
             runs["api_auto"] = await self._measured(api, StockPool(auto), named=False, share=0.5)
@@ -528,10 +573,10 @@ class Session:
             budget = Budget(requests=race.units + RACE_EXTRA_PER_CLIENT * clients)
             race_load = Workload(self._tickets, StockPool([race], capped=False), budget)
             runs["race"] = await self._run(api, race_load.next)
-            checks = replace(await self._check(direct, race, runs["race"]), audit_appends=audit_appends)
+            checks = replace(await self._check(direct, race, runs["race"]), audit_appends=audit.appends)
         for failure in self.failures:
             self._say(f"unexpected answer: {failure}")
-        return EngineResult(generation, load, ceiling, runs, checks)
+        return EngineResult(generation, load, ceiling, runs, checks, audit.pair_costs())
 
     def _measuring(self) -> str:
         if self._options.requests is not None:
@@ -559,34 +604,38 @@ class Session:
         self._say(f"  {run.throughput:.0f}/s, p50/p95/p99 {_percentiles(run)} ms, 201/409/other {run.split}")
         return run
 
-    async def _audit_cost(
-        self, direct: DirectReservations, pool: StockPool
-    ) -> tuple[Run, Run, tuple[int, int]]:
-        """Named-depot reservations through the audited server and the unaudited one, in turns.
-
-        Returns:
-            The runs with and without the chain, and ``(entries appended, 201 answers of the audited
-            server)`` over these runs, warm-ups included: one entry per reservation, none without.
-        """
+    async def _audit_cost(self, direct: DirectReservations, pool: StockPool) -> AuditComparison:
+        """Named-depot reservations through the audited server and the unaudited one, in turns
+        (`AUDIT_ROUNDS`)."""
         head_before = (await direct.fetch(HEAD_SEQ_SQL))[0][0]
         sides = (
             Side("with", self._api_reserve()),
             Side("without", self._api_reserve(self._unaudited), self._unaudited),
         )
-        (with_chain, without_chain), warmup = await self._alternating(sides, pool, direct.settle)
+        (with_chain, without), warmup = await self._alternating(
+            sides, pool, direct.settle, rounds=AUDIT_ROUNDS, share=AUDIT_SHARE
+        )
         appended = (await direct.fetch(HEAD_SEQ_SQL))[0][0] - head_before
-        cost = 100 * (1 - with_chain.throughput / without_chain.throughput)
-        self._say(f"  cost of the audit chain {cost:.1f} %")
-        return with_chain, without_chain, (appended, warmup.statuses[201] + with_chain.statuses[201])
+        audited_201 = warmup.statuses[201] + sum(run.statuses[201] for run in with_chain)
+        comparison = AuditComparison(with_chain, without, (appended, audited_201))
+        self._say(f"  cost of the audit chain {comparison.cost:.1f} %")
+        self._say(f"  per round pair: {pairs_summary(comparison.pair_costs())}")
+        return comparison
 
     async def _alternating(
-        self, sides: Sequence[Side], pool: StockPool, settle: Callable[[], Awaitable[None]]
-    ) -> tuple[list[Run], Run]:
-        """Named-depot reservations by each side, in turns (`ROUNDS`), after a warm-up of each and
-        ``settle()``, from one pool; together each side runs as long as one main run.
+        self,
+        sides: Sequence[Side],
+        pool: StockPool,
+        settle: Callable[[], Awaitable[None]],
+        *,
+        rounds: int = ROUNDS,
+        share: float = 1.0,
+    ) -> tuple[list[list[Run]], Run]:
+        """Named-depot reservations by each side, in turns (``rounds``: see `ROUNDS`), after a warm-up of
+        each and ``settle()``, from one pool; together each side runs as long as ``share`` main runs.
 
         Returns:
-            Each side's rounds merged into one run, and the first side's warm-up.
+            Each side's rounds, in order, and the first side's warm-up.
         """
         warmups = []
         for side in sides:
@@ -595,21 +644,21 @@ class Session:
                 await self._run(side.attempt, Workload(self._tickets, pool, warmup).next, side.http)
             )
         await settle()
-        order = [*range(len(sides)), *reversed(range(len(sides)))] * ROUNDS
-        rounds: list[list[Run]] = [[] for _ in sides]
+        order = [*range(len(sides)), *reversed(range(len(sides)))] * rounds
+        measured: list[list[Run]] = [[] for _ in sides]
         for index in order:
             side = sides[index]
-            workload = Workload(self._tickets, pool, self._budget(len(sides) / len(order)))
+            workload = Workload(self._tickets, pool, self._budget(share * len(sides) / len(order)))
             run = await self._run(side.attempt, workload.next, side.http)
-            rounds[index].append(replace(run, exhausted=workload.exhausted))
-        for side, side_rounds in zip(sides, rounds, strict=True):
+            measured[index].append(replace(run, exhausted=workload.exhausted))
+        for side, side_rounds in zip(sides, measured, strict=True):
             merged = merged_runs(side_rounds)
             rates = ", ".join(f"{run.throughput:.0f}" for run in side_rounds)
             self._say(
                 f"  {side.label}: {merged.throughput:.0f}/s (rounds: {rates}), "
                 f"p50/p95/p99 {_percentiles(merged)} ms, 201/409/other {merged.split}"
             )
-        return [merged_runs(side_rounds) for side_rounds in rounds], warmups[0]
+        return measured, warmups[0]
 
     async def _run(
         self,
@@ -1145,6 +1194,7 @@ def _metrics(r: EngineResult) -> list[tuple[str, str, str]]:
         *_run_rows("API with the audit chain (alternating)", r.runs["audited"]),
         *_run_rows("API without the audit chain (alternating)", r.runs["unaudited"]),
         ("cost of the audit chain in the API (%)", f"{_audit_cost(r):.1f}", f"<= {AUDIT_GOAL_PCT:g}"),
+        ("cost of the audit chain per round pair", pairs_summary(r.audit_pairs), ""),
         ("entries appended / audited 201 answers", "{} / {}".format(*checks.audit_appends), "equal"),
         *_run_rows("API + Idempotency-Key", r.runs["api_key"]),
         *_run_rows("API, automatic sourcing", r.runs["api_auto"]),
@@ -1164,8 +1214,7 @@ def _metrics(r: EngineResult) -> list[tuple[str, str, str]]:
 
 
 def _audit_cost(r: EngineResult) -> float:
-    """Throughput lost to the audit chain, in % of the unaudited API's."""
-    return 100 * (1 - r.runs["audited"].throughput / r.runs["unaudited"].throughput)
+    return audit_cost(r.runs["audited"], r.runs["unaudited"])
 
 
 def _run_rows(label: str, run: Run, goal: str = "") -> list[tuple[str, str, str]]:
