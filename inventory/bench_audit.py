@@ -88,7 +88,7 @@ from inventory.bench_reservations import (
     merged_runs,
     run_load,
 )
-from inventory.postgres_engine import keep_session
+from inventory.postgres_engine import SERVER_SETTINGS, keep_session
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.tickets.priority import Severity, Tier, ticket_priority
 
@@ -469,8 +469,10 @@ class ReservationBench:
             finally:
                 direct.close()
         size = self._options.pg_pool
-        # Released as the service releases them: without the session reset round trip.
-        async with asyncpg.create_pool(url, min_size=size, max_size=size, reset=keep_session) as pool:
+        # Set up and released as the service's: its session settings, no session reset round trip.
+        async with asyncpg.create_pool(
+            url, min_size=size, max_size=size, reset=keep_session, server_settings=dict(SERVER_SETTINGS)
+        ) as pool:
             return await self._measure(PostgresReservations(pool, appender), loaded)
 
     def serial_timings(self) -> dict[str, Timings | None]:

@@ -64,7 +64,7 @@ from inventory.bench import (
     scale_database,
     server_environment,
 )
-from inventory.postgres_engine import GroupFlush, keep_session
+from inventory.postgres_engine import SERVER_SETTINGS, GroupFlush, keep_session
 from inventory.stock.model import MovementKind, UnitStatus
 
 DEFAULT_SCALE = Scale(depots=50, parts=200, units=300_000)
@@ -924,8 +924,10 @@ async def direct_reservations(
             direct.close()
         return
     size = options.pg_pool
-    # Released as the service releases them: without the session reset round trip.
-    async with asyncpg.create_pool(url, min_size=size, max_size=size, reset=keep_session) as pool:
+    # Set up and released as the service's: its session settings, no session reset round trip.
+    async with asyncpg.create_pool(
+        url, min_size=size, max_size=size, reset=keep_session, server_settings=dict(SERVER_SETTINGS)
+    ) as pool:
         yield PostgresReservations(pool, appender)
 
 

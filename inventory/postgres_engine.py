@@ -8,6 +8,14 @@ no session state to reset: the settings it changes are transaction-local (``set_
 transaction. So its pool skips that query (`keep_session`); asyncpg itself still rolls back a transaction
 left open on a released connection.
 
+**Generic plans.** The service sends every statement prepared (asyncpg), with its values as parameters.
+PostgreSQL's default plan cache mode plans such a statement afresh for each execution whenever the
+plans made for its values look cheaper than the generic one, and on the reservation path that kept
+happening: `perf` put 10-20 % of the backends' CPU during the reservation benchmark in the planner,
+called from the plan cache. The service's statements find their rows by key, so one generic plan per
+connection serves every value; every connection of the service sets
+``plan_cache_mode = force_generic_plan`` (`SERVER_SETTINGS`).
+
 **Waiting for the flush.** A write transaction that committed with ``synchronous_commit = off``, so that
 it released its row locks before its log record reached the disk
 (`inventory.persistence.commit_mode_releasing_locks_early`), must still not answer before its change is
@@ -25,6 +33,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from types import MappingProxyType
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -34,6 +43,9 @@ from piccolo.engine.postgres import PostgresEngine
 FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'spareline.flush', '')"
 """A transactional log message: the smallest write whose commit waits for the log flush (a transaction
 that only takes a transaction id writes nothing before its commit record and does not wait)."""
+
+SERVER_SETTINGS = MappingProxyType({"plan_cache_mode": "force_generic_plan"})
+"""Session settings of every connection of the service (see "Generic plans" above)."""
 
 Connect = Callable[[], AbstractAsyncContextManager[asyncpg.Connection]]
 
@@ -89,11 +101,11 @@ async def keep_session(_connection: asyncpg.Connection) -> None:
 
 
 class ServicePostgresEngine(PostgresEngine):
-    """Piccolo's PostgreSQL engine, whose pool releases connections with `keep_session`, and with a
-    `GroupFlush` per event loop for its write transactions."""
+    """Piccolo's PostgreSQL engine: its connections with `SERVER_SETTINGS`, its pool releasing them with
+    `keep_session`, and a `GroupFlush` per event loop for its write transactions."""
 
     def __init__(self, dsn: str) -> None:
-        super().__init__(config={"dsn": dsn}, extensions=())
+        super().__init__(config={"dsn": dsn, "server_settings": dict(SERVER_SETTINGS)}, extensions=())
         self._group_flushes: WeakKeyDictionary[asyncio.AbstractEventLoop, GroupFlush] = WeakKeyDictionary()
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
