@@ -151,3 +151,29 @@ async def test_released_connections_skip_the_session_reset_and_keep_no_session_s
         await engine.close_connection_pool()
     assert (state["commit_mode"], state["mac_pad"]) == ("on", "")
     assert "RESET ALL" not in last
+
+
+@pytest.mark.postgres
+async def test_service_connections_plan_a_prepared_statement_once(postgres_database):
+    """`SERVER_SETTINGS`: generic plans, on the pool's connections and on one-off connections alike."""
+    create_app(test_settings(postgres_database))
+    engine = current_engine()
+    await engine.start_connection_pool(min_size=1, max_size=1)
+    try:
+        async with engine.pool.acquire() as connection:
+            statement = await connection.prepare("SELECT seq FROM audit_head WHERE id = $1")
+            for _ in range(8):
+                await statement.fetchval(1)
+            plans = await connection.fetchrow(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1",
+                statement.get_name(),
+            )
+    finally:
+        await engine.close_connection_pool()
+    one_off = await engine.get_new_connection()
+    try:
+        mode = await one_off.fetchval("SHOW plan_cache_mode")
+    finally:
+        await one_off.close()
+    assert (plans["generic_plans"], plans["custom_plans"]) == (8, 0)
+    assert mode == "force_generic_plan"
