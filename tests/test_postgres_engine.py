@@ -15,7 +15,7 @@ from api.app import create_app
 from inventory.audit import log as audit
 from inventory.audit.tables import AuditHead
 from inventory.persistence import current_engine, write_transaction
-from inventory.postgres_engine import FLUSH_SQL, GroupFlush
+from inventory.postgres_engine import FLUSH_SQL, GroupFlush, ServicePostgresEngine
 from tests.conftest import test_settings
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
@@ -128,12 +128,22 @@ async def audit_head() -> int:
     return (await AuditHead.select(AuditHead.seq).where(AuditHead.id == 1).first())["seq"]
 
 
-@pytest.mark.postgres
-async def test_released_connections_skip_the_session_reset_and_keep_no_session_state(postgres_database):
-    create_app(test_settings(postgres_database))
+@asynccontextmanager
+async def service_pool(database_url: str) -> AsyncIterator[ServicePostgresEngine]:
+    """The service's engine on ``database_url``, with a pool of one connection while open."""
+    create_app(test_settings(database_url))
     engine = current_engine()
+    assert isinstance(engine, ServicePostgresEngine)
     await engine.start_connection_pool(min_size=1, max_size=1)
     try:
+        yield engine
+    finally:
+        await engine.close_connection_pool()
+
+
+@pytest.mark.postgres
+async def test_released_connections_skip_the_session_reset_and_keep_no_session_state(postgres_database):
+    async with service_pool(postgres_database) as engine:
         async with write_transaction():
             await audit.append("test.pool", "thing:1", {"n": 1}, actor="t", at=T0)
         async with engine.pool.acquire() as connection:
@@ -147,8 +157,6 @@ async def test_released_connections_skip_the_session_reset_and_keep_no_session_s
             last = await observer.fetchval("SELECT query FROM pg_stat_activity WHERE pid = $1", backend)
         finally:
             await observer.close()
-    finally:
-        await engine.close_connection_pool()
     assert (state["commit_mode"], state["mac_pad"]) == ("on", "")
     assert "RESET ALL" not in last
 
@@ -156,20 +164,14 @@ async def test_released_connections_skip_the_session_reset_and_keep_no_session_s
 @pytest.mark.postgres
 async def test_service_connections_plan_a_prepared_statement_once(postgres_database):
     """`SERVER_SETTINGS`: generic plans, on the pool's connections and on one-off connections alike."""
-    create_app(test_settings(postgres_database))
-    engine = current_engine()
-    await engine.start_connection_pool(min_size=1, max_size=1)
-    try:
-        async with engine.pool.acquire() as connection:
-            statement = await connection.prepare("SELECT seq FROM audit_head WHERE id = $1")
-            for _ in range(8):
-                await statement.fetchval(1)
-            plans = await connection.fetchrow(
-                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1",
-                statement.get_name(),
-            )
-    finally:
-        await engine.close_connection_pool()
+    async with service_pool(postgres_database) as engine, engine.pool.acquire() as connection:
+        statement = await connection.prepare("SELECT seq FROM audit_head WHERE id = $1")
+        for _ in range(8):
+            await statement.fetchval(1)
+        plans = await connection.fetchrow(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1",
+            statement.get_name(),
+        )
     one_off = await engine.get_new_connection()
     try:
         mode = await one_off.fetchval("SHOW plan_cache_mode")
