@@ -85,10 +85,10 @@ from inventory.bench_reservations import (
     Transaction,
     Workload,
     as_is,
+    direct_reservations,
     merged_runs,
     run_load,
 )
-from inventory.postgres_engine import SERVER_SETTINGS, keep_session
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.tickets.priority import Severity, Tier, ticket_priority
 
@@ -461,19 +461,11 @@ class ReservationBench:
 
     async def measure(self, url: str, loaded: int) -> tuple[dict[str, Run], Checks]:
         """Tickets, warm-ups, the alternating timed runs, then the checks."""
-        clients, appender = self._options.clients, self._appender
-        if url.startswith("sqlite:///"):
-            direct = SqliteReservations(url.removeprefix("sqlite:///"), clients, appender)
-            try:
-                return await self._measure(direct, loaded)
-            finally:
-                direct.close()
-        size = self._options.pg_pool
-        # Set up and released as the service's: its session settings, no session reset round trip.
-        async with asyncpg.create_pool(
-            url, min_size=size, max_size=size, reset=keep_session, server_settings=dict(SERVER_SETTINGS)
-        ) as pool:
-            return await self._measure(PostgresReservations(pool, appender), loaded)
+        options = self._options
+        async with direct_reservations(
+            url, workers=options.clients, pool_size=options.pg_pool, appender=self._appender
+        ) as direct:
+            return await self._measure(direct, loaded)
 
     def serial_timings(self) -> dict[str, Timings | None]:
         """Per mode, how long each committed reservation held what serialises it (None: nothing)."""

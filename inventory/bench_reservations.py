@@ -544,7 +544,10 @@ class Session:
     async def measure(self, url: str, admin_token: str, generation: str) -> EngineResult:
         """Tickets, then every run and the checks, on the database at ``url``."""
         clients = self._options.clients
-        async with direct_reservations(url, self._options, self._appender) as direct:
+        options = self._options
+        async with direct_reservations(
+            url, workers=options.clients, pool_size=options.pg_pool, appender=self._appender
+        ) as direct:
             site = (await direct.fetch(DEPOT_SQL, SITE_DEPOT))[0]
             self._tickets = await open_tickets(self._http, admin_token, site, self._options.tickets)
             race, auto, shared = split_levels([Level(*row) for row in await direct.fetch(LEVELS_SQL)])
@@ -913,20 +916,19 @@ audit chain."""
 
 @asynccontextmanager
 async def direct_reservations(
-    url: str, options: Options, appender: Appender
-) -> AsyncIterator[DirectReservations]:
-    """sqlite3 with one connection per worker thread, or an asyncpg pool as large as the server's."""
+    url: str, *, workers: int, pool_size: int, appender: Appender
+) -> AsyncIterator[SqliteReservations | PostgresReservations]:
+    """sqlite3 with one connection per worker thread, or an asyncpg pool of ``pool_size`` connections."""
     if url.startswith("sqlite:///"):
-        direct = SqliteReservations(url.removeprefix("sqlite:///"), options.clients, appender)
+        direct = SqliteReservations(url.removeprefix("sqlite:///"), workers, appender)
         try:
             yield direct
         finally:
             direct.close()
         return
-    size = options.pg_pool
     # Set up and released as the service's: its session settings, no session reset round trip.
     async with asyncpg.create_pool(
-        url, min_size=size, max_size=size, reset=keep_session, server_settings=dict(SERVER_SETTINGS)
+        url, min_size=pool_size, max_size=pool_size, reset=keep_session, server_settings=dict(SERVER_SETTINGS)
     ) as pool:
         yield PostgresReservations(pool, appender)
 
@@ -1105,9 +1107,9 @@ class Appender:
         action, subject, payload = record
         unlinked = UnlinkedEntry.of(at=now, actor=DISPATCHER, action=action, subject=subject, payload=payload)
         inner, outer = hmac_pads(self._mac_key)
-        fields = (unlinked.at, unlinked.actor, unlinked.action, unlinked.subject, unlinked.payload)
+        values = (unlinked.at, unlinked.actor, unlinked.action, unlinked.subject, unlinked.payload)
         # "off": the caller waits for the flush after COMMIT.
-        await db.execute(PG_QUEUED_MOVEMENT_SQL, inner.hex(), outer.hex(), "off", *fields, *movement)
+        await db.execute(PG_QUEUED_MOVEMENT_SQL, inner.hex(), outer.hex(), "off", *values, *movement)
 
     def entry(self, head: Sequence[Any], record: tuple[str, str, dict], now: datetime) -> Entry:
         """The entry after ``head`` (``(seq, hash)`` read under the write lock), as `audit.append`."""
