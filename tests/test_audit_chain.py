@@ -16,6 +16,7 @@ from inventory.audit import log as audit
 from inventory.audit.chain import Checkpoint, UnlinkedEntry, entry_hash, entry_mac, hmac_pads, next_entry
 from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
 from inventory.persistence import current_engine, run, write_transaction
+from inventory.stock.tables import Depot
 from tests.conftest import test_settings
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -228,8 +229,6 @@ async def test_an_append_rolls_back_with_its_transaction(app):
 
 
 async def test_the_statement_alongside_an_append_commits_or_fails_with_it(app):
-    from inventory.stock.tables import Depot
-
     def depot_insert(code: str, name: str | None) -> audit.Statement:
         return (
             "INSERT INTO depot (code, name, kind, latitude, longitude, timezone, calendar_region, "
@@ -250,8 +249,6 @@ async def test_the_statement_alongside_an_append_commits_or_fails_with_it(app):
 
 
 async def test_changes_before_the_alongside_statement_commit_or_fail_with_it(app, database_url):
-    from inventory.stock.tables import Depot
-
     columns = "code, name, kind, latitude, longitude, timezone, calendar_region, order_cutoff, created_at"
     values = "({}, {}, 'central', 0, 0, 'UTC', 'CN', '17:00', {})"
 
