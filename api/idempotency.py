@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from api.security import Principal
 from api.tables import IdempotencyRecord
 from inventory.errors import InvalidRequest
-from inventory.persistence import run, write_transaction
+from inventory.persistence import run, wait_durable, write_transaction
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -140,6 +140,7 @@ async def _replay(scope: str, key: str, fingerprint: str) -> Response[Any]:
     )
     if stored is None or stored["fingerprint"] != fingerprint:
         raise IdempotencyKeyReused(f"this {HEADER} was used for a different request", field=HEADER)
+    await wait_durable()  # the first answer's transaction may not be on disk yet
     return Response(
         json.loads(stored["response_body"]),
         status_code=stored["status_code"],

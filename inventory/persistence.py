@@ -128,6 +128,29 @@ def commit_mode_releasing_locks_early() -> str:
     return "off"
 
 
+async def wait_durable() -> None:
+    """Make sure that what this context has read is durable before it is answered, e.g. a stored
+    answer that a retry replays: its transaction may have committed without waiting for its flush.
+
+    On PostgreSQL this waits for a flush started after the read (`GroupFlush`), which covers every
+    commit the read could see. Inside a `write_transaction` the wait is left to that transaction, which
+    then waits once it has given its connection back, as an audited one does; elsewhere it waits now.
+    On SQLite there is nothing to wait for: another connection sees a commit only once it is on disk
+    (the WAL is synced, ``synchronous = FULL``, before the commit is published in the WAL index), and a
+    unit of work that reads an earlier unit of its own group is answered after the group's COMMIT.
+    """
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return
+    write = _open_write.get()
+    if write is not None:
+        write.flush_owed = True
+        return
+    if not isinstance(engine, ServicePostgresEngine):
+        raise RuntimeError("PostgreSQL reads need the engine of create_engine() to wait for durability")
+    await engine.group_flush().wait()
+
+
 class _DurableBeforeAnswer:
     """A PostgreSQL write transaction that, if it committed without waiting for its flush, waits for one
     after giving its connection back: a flush of its event loop's `GroupFlush`, shared with the other
