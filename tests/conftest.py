@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -44,6 +45,24 @@ def migrate(database_url: str) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def rerun_migration(database_url: str, migration_id: str) -> None:
+    """Forget that a migration ran and migrate again: what a database written before it goes through."""
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        try:
+            with connection:
+                connection.execute("DELETE FROM migration WHERE name = ?", (migration_id,))
+        finally:
+            connection.close()
+    else:
+        pg = await asyncpg.connect(database_url)
+        try:
+            await pg.execute("DELETE FROM migration WHERE name = $1", migration_id)
+        finally:
+            await pg.close()
+    migrate(database_url)
 
 
 def test_settings(database_url: str, **overrides: object) -> Settings:

@@ -61,12 +61,14 @@ class TicketController(Controller):
         self,
         page: NamedDependency[PageRequest],
         principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
         breached: FromQuery[bool | None] = None,
         status: FromQuery[Literal["open", "closed"] | None] = None,
         customer: FromQuery[str | None] = None,
         order: FromQuery[Literal["due", "reported"]] = "due",
     ) -> Page[TicketOut]:
-        """Tickets, nearest due milestone first (``order=due``) or newest first; filter by ``breached``."""
+        """Tickets, nearest due milestone first (``order=due``) or newest first; filter by ``breached``
+        (as at the time of the request)."""
         rows = await service.list_tickets(
             viewer=principal.viewer,
             customer=customer,
@@ -75,13 +77,16 @@ class TicketController(Controller):
             order=order,
             limit=page.fetch,
             offset=page.offset,
+            now=now,
         )
         return page_of([TicketOut.of(row) for row in rows], page)
 
     @get("/{ticket_id:int}", operation_id="getTicket")
-    async def get_ticket(self, ticket_id: FromPath[int], principal: NamedDependency[Principal]) -> TicketOut:
+    async def get_ticket(
+        self, ticket_id: FromPath[int], principal: NamedDependency[Principal], now: NamedDependency[datetime]
+    ) -> TicketOut:
         """One ticket with its SLA clocks and delivery window."""
-        return TicketOut.of(await service.get_ticket(ticket_id, viewer=principal.viewer))
+        return TicketOut.of(await service.get_ticket(ticket_id, viewer=principal.viewer, now=now))
 
     @post("/{ticket_id:int}/events", operation_id="recordTicketEvent", guards=[allow(*SERVICE_DESK)])
     async def record_event(

@@ -126,8 +126,11 @@ class TicketOut(ResponseModel):
     reported_at: datetime
     restored_at: datetime | None
     closed_at: datetime | None
-    next_due_at: datetime | None
-    breached: bool
+    next_due_at: datetime | None = Field(
+        description="Earliest due time of the milestones not yet met (paused ones aside); in the past while "
+        "one is overdue. The order of order=due."
+    )
+    breached: bool = Field(description="A milestone is or was breached, as at the time of the answer.")
     sla: dict[str, ClockOut]
     delivery: DeliveryOut
 

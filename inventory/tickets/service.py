@@ -3,11 +3,16 @@
 ``viewer`` scopes every call to one customer company (a customer user); anything else is NotFound.
 The clock rules live in `inventory.tickets.sla` and the calendars in `inventory.calendars`: this module
 loads, applies and stores.
+
+Breach state is right at every instant: each write stores the clocks as they stand at its time (a
+ticket reported after its deadlines is breached as it is opened), each read computes it at its own time
+from the stored summary (`inventory.tickets.sla.ticket_breached`), and the sweep records, in the
+stored clocks, the audit chain and the log, the breaches that time brought since the last write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -28,9 +33,13 @@ from inventory.tickets.sla import (
     MilestoneClock,
     SupportHours,
     TicketEvent,
-    apply_event,
+    advance,
+    any_breached,
+    clocks_at,
+    newly_breached,
     next_due,
     start_clocks,
+    ticket_breached,
 )
 from inventory.tickets.tables import Ticket, TicketEventLog, TicketMilestone
 from routing.travel import Point, great_circle_km
@@ -78,7 +87,8 @@ async def open_ticket(
     """Open a fault ticket; its SLA deadlines and delivery window are computed at once.
 
     ``reported_at`` is the time of the hotline call (default now). A customer user opens tickets
-    for its own company only.
+    for its own company only. Deadlines already past at ``now`` are breached from the start, and each
+    such breach is recorded as the sweep records one.
 
     Raises:
         NotFound: the customer is not the viewer's own.
@@ -102,7 +112,7 @@ async def open_ticket(
         asset_id = await _asset_id(asset_serial, company["id"])
         support = SupportHours(company["support_hours"])
         site_calendar = calendar_for(place["calendar_region"], place["timezone"])
-        clocks = start_clocks(reported_at, support, site_calendar)
+        clocks = clocks_at(start_clocks(reported_at, support, site_calendar), now)
         window = await _delivery_window(company, place, reported_at, support)
         ticket_id = (
             await Ticket.insert(
@@ -121,7 +131,7 @@ async def open_ticket(
                     delivery_due_by=window.due_by,
                     reported_at=reported_at,
                     next_due_at=next_due(clocks),
-                    breached=False,
+                    breached=any_breached(clocks),
                     created_by=actor,
                     created_at=now,
                 )
@@ -141,13 +151,19 @@ async def open_ticket(
             ]
         )
         await _log_event(ticket_id, "opened", reported_at, actor, now)
-    return await get_ticket(ticket_id, viewer=viewer)
+        detected = newly_breached({}, clocks)
+        await _record_breaches(ticket_id, clocks, detected, now)
+    _log_breaches(ticket_id, clocks, detected, now)
+    return await get_ticket(ticket_id, viewer=viewer, now=now)
 
 
 async def record_event(
     ticket_id: int, event: TicketEvent, *, at: datetime | None, note: str, actor: str, now: datetime
 ) -> TicketRecord:
     """Move a ticket's clocks (responded, on site, restored, closed, waiting for the customer, resumed).
+
+    The clocks are stored as they stand at ``now`` (`inventory.tickets.sla.advance`); breaches the event
+    reveals are recorded as the sweep records them.
 
     Raises:
         NotFound: no such ticket.
@@ -166,9 +182,9 @@ async def record_event(
         site = await Site.select(Site.timezone, Site.calendar_region).where(Site.id == ticket["site"]).first()
         calendar = calendar_for(site["calendar_region"], site["timezone"])
         clocks = await _clocks(ticket_id)
-        updated = apply_event(clocks, event, at, SupportHours(ticket["support_hours"]), calendar)
+        updated = advance(clocks, event, at, SupportHours(ticket["support_hours"]), calendar, now=now)
         await _store_clocks(ticket_id, clocks, updated)
-        changes: dict = {Ticket.next_due_at: next_due(updated), Ticket.breached: _any_breached(updated)}
+        changes: dict = {Ticket.next_due_at: next_due(updated), Ticket.breached: any_breached(updated)}
         if event in (TicketEvent.RESTORED, TicketEvent.CLOSED) and ticket["restored_at"] is None:
             changes[Ticket.restored_at] = at
         if event is TicketEvent.CLOSED:
@@ -176,11 +192,14 @@ async def record_event(
             changes[Ticket.closed_at] = at
         await Ticket.update(changes).where(Ticket.id == ticket_id)
         await _log_event(ticket_id, event.value, at, actor, now, note)
-    return await get_ticket(ticket_id, viewer=None)
+        detected = newly_breached(clocks, updated)
+        await _record_breaches(ticket_id, updated, detected, now)
+    _log_breaches(ticket_id, updated, detected, now)
+    return await get_ticket(ticket_id, viewer=None, now=now)
 
 
-async def get_ticket(ticket_id: int, *, viewer: str | None) -> TicketRecord:
-    """One ticket with its clocks and delivery window.
+async def get_ticket(ticket_id: int, *, viewer: str | None, now: datetime) -> TicketRecord:
+    """One ticket with its clocks and delivery window, breach state as at ``now``.
 
     Raises:
         NotFound: no such ticket, or not the viewer's company's.
@@ -191,7 +210,7 @@ async def get_ticket(ticket_id: int, *, viewer: str | None) -> TicketRecord:
     row = await query.first()
     if row is None:
         raise NotFound(f"ticket {ticket_id} not found")
-    return _record(row, await _clock_rows([ticket_id]))
+    return _record(row, await _clock_rows([ticket_id]), now)
 
 
 async def list_tickets(
@@ -203,15 +222,25 @@ async def list_tickets(
     order: str,
     limit: int,
     offset: int,
+    now: datetime,
 ) -> list[TicketRecord]:
-    """Tickets, nearest due milestone first (``order="due"``) or newest first (``order="reported"``)."""
+    """Tickets, nearest due milestone first (``order="due"``) or newest first (``order="reported"``).
+
+    ``breached`` filters on the breach state at ``now`` (`inventory.tickets.sla.ticket_breached`).
+    """
     query = Ticket.select(*_TICKET_COLUMNS)
     if viewer is not None:
         query = query.where(Ticket.customer.code == viewer)
     if customer is not None:
         query = query.where(Ticket.customer.code == customer)
     if breached is not None:
-        query = query.where(Ticket.breached == breached)
+        late = Ticket.next_due_at < now
+        if breached:
+            query = query.where(Ticket.breached.eq(True) | late)
+        else:
+            query = query.where(
+                Ticket.breached.eq(False) & (Ticket.next_due_at.is_null() | (Ticket.next_due_at >= now))
+            )
     if status is not None:
         query = query.where(Ticket.status == status)
     if order == "due":
@@ -220,13 +249,15 @@ async def list_tickets(
         query = query.order_by(Ticket.reported_at, Ticket.id, ascending=False)
     rows = await query.limit(limit).offset(offset)
     clocks = await _clock_rows([row["id"] for row in rows])
-    return [_record(row, clocks) for row in rows]
+    return [_record(row, clocks, now) for row in rows]
 
 
 async def sweep_breaches(now: datetime) -> int:
-    """Mark every running milestone past its due time as breached and log a structured event for each.
+    """Record every running milestone past its due time as breached: in its stored clock and the ticket's
+    summary, with an audit chain entry and a structured log event for each.
 
-    The selection is `inventory.tickets.sla.breached` (running, due strictly before now) done in SQL.
+    Reads already show these breaches (`get_ticket`, `list_tickets`); the sweep makes them part of the
+    record. The selection is `inventory.tickets.sla.breached` (running, due strictly before now) in SQL.
 
     Safe to run from several processes at once: each breach is claimed by a conditional update.
 
@@ -252,22 +283,37 @@ async def sweep_breaches(now: datetime) -> int:
             await Ticket.update({Ticket.breached: True, Ticket.next_due_at: next_due(clocks)}).where(
                 Ticket.id == row["ticket"]
             )
-            await audit.append(
-                "ticket.breached",
-                f"ticket:{row['ticket']}",
-                {"milestone": claimed[0]["milestone"], "due_at": claimed[0]["due_at"]},
-                actor="system",
-                at=now,
-            )
+            await _record_breaches(row["ticket"], clocks, [Milestone(claimed[0]["milestone"])], now)
         marked += 1
+        _log_breaches(row["ticket"], clocks, [Milestone(claimed[0]["milestone"])], now)
+    return marked
+
+
+async def _record_breaches(
+    ticket_id: int, clocks: Mapping[Milestone, MilestoneClock], milestones: Sequence[Milestone], now: datetime
+) -> None:
+    """One audit chain entry per breach detected, in the transaction that stores it."""
+    for milestone in milestones:
+        await audit.append(
+            "ticket.breached",
+            f"ticket:{ticket_id}",
+            {"milestone": milestone.value, "due_at": clocks[milestone].due_at},
+            actor="system",
+            at=now,
+        )
+
+
+def _log_breaches(
+    ticket_id: int, clocks: Mapping[Milestone, MilestoneClock], milestones: Sequence[Milestone], now: datetime
+) -> None:
+    for milestone in milestones:
         log.warning(
             "sla_breached",
-            ticket=row["ticket"],
-            milestone=claimed[0]["milestone"],
-            due_at=claimed[0]["due_at"].isoformat(),
+            ticket=ticket_id,
+            milestone=milestone.value,
+            due_at=clocks[milestone].due_at.isoformat(),
             detected_at=now.isoformat(),
         )
-    return marked
 
 
 async def _asset_id(serial: str | None, customer_id: int) -> int | None:
@@ -326,7 +372,10 @@ async def lock_ticket(ticket_id: int) -> dict:
 
 
 async def _clocks(ticket_id: int) -> dict[Milestone, MilestoneClock]:
-    rows = (await _clock_rows([ticket_id])).get(ticket_id, [])
+    return _as_clocks((await _clock_rows([ticket_id])).get(ticket_id, []))
+
+
+def _as_clocks(rows: Sequence[dict]) -> dict[Milestone, MilestoneClock]:
     return {
         Milestone(row["milestone"]): MilestoneClock(
             milestone=Milestone(row["milestone"]),
@@ -372,10 +421,6 @@ async def _store_clocks(
         ).where((TicketMilestone.ticket == ticket_id) & (TicketMilestone.milestone == milestone.value))
 
 
-def _any_breached(clocks: Mapping[Milestone, MilestoneClock]) -> bool:
-    return any(clock.state is ClockState.BREACHED for clock in clocks.values())
-
-
 async def _log_event(
     ticket_id: int, event: str, at: datetime, actor: str, now: datetime, note: str = ""
 ) -> None:
@@ -396,7 +441,9 @@ async def _log_event(
     )
 
 
-def _record(row: dict, clocks: Mapping[int, list[dict]]) -> TicketRecord:
+def _record(row: dict, clock_rows: Mapping[int, list[dict]], now: datetime) -> TicketRecord:
+    """The ticket as it stands at ``now``: clocks past due show as breached before the sweep records it."""
+    clocks = clocks_at(_as_clocks(clock_rows.get(row["id"], [])), now)
     return TicketRecord(
         id=row["id"],
         customer=row["customer"],
@@ -412,12 +459,11 @@ def _record(row: dict, clocks: Mapping[int, list[dict]]) -> TicketRecord:
         restored_at=row["restored_at"],
         closed_at=row["closed_at"],
         next_due_at=row["next_due_at"],
-        breached=row["breached"],
+        breached=ticket_breached(row["breached"], row["next_due_at"], now),
         sla={
-            clock["milestone"]: ClockRecord(clock["due_at"], clock["met_at"], clock["state"])
-            for clock in sorted(
-                clocks.get(row["id"], []), key=lambda c: list(Milestone).index(Milestone(c["milestone"]))
-            )
+            milestone.value: ClockRecord(clock.due_at, clock.met_at, clock.state.value)
+            for milestone in Milestone
+            if (clock := clocks.get(milestone)) is not None
         },
         delivery=DeliveryRecord(row["delivery_service"], row["delivery_due_from"], row["delivery_due_by"]),
     )

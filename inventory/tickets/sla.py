@@ -15,6 +15,11 @@ The clocks do not record the ticket's status, so these rules read it from them:
   every other event raises `InvalidTransition`.
 - An event may not be earlier than the latest ``met_at`` or ``paused_at`` on the clocks.
 - Meeting a paused milestone first resumes it (its due time moves by the pause), then meets it.
+
+Breach is a fact of time: a running clock past its due time is breached whether or not anything has
+recorded it yet. `clocks_at` and `ticket_breached` say what the clocks are at a given instant; writes
+store clocks as they stand at the time of writing (`advance`), and a sweep records the breaches that
+time brings later.
 """
 
 from __future__ import annotations
@@ -185,9 +190,75 @@ def breached(clocks: Mapping[Milestone, MilestoneClock], now: datetime) -> list[
     ]
 
 
+def clocks_at(clocks: Mapping[Milestone, MilestoneClock], now: datetime) -> dict[Milestone, MilestoneClock]:
+    """The clocks as they stand at ``now``: every running clock past its due time is breached (and stays
+    open until met). Stored clocks lag behind time; this is what they say at ``now``."""
+    late = set(breached(clocks, now))
+    return {
+        milestone: replace(clock, state=ClockState.BREACHED) if milestone in late else clock
+        for milestone, clock in clocks.items()
+    }
+
+
+def advance(
+    clocks: Mapping[Milestone, MilestoneClock],
+    event: TicketEvent,
+    at: datetime,
+    support_hours: SupportHours,
+    calendar: BusinessCalendar,
+    *,
+    now: datetime,
+) -> dict[Milestone, MilestoneClock]:
+    """The clocks after ``event`` happened at ``at``, as they stand at ``now``.
+
+    A clock already late at ``at`` is breached before the event applies (a breach is neither paused away
+    nor met on time), and one that falls due between ``at`` and ``now`` is breached after it.
+
+    Raises:
+        InvalidTransition, ValueError: as `apply_event`.
+    """
+    return clocks_at(apply_event(clocks_at(clocks, at), event, at, support_hours, calendar), now)
+
+
+def newly_breached(
+    before: Mapping[Milestone, MilestoneClock], after: Mapping[Milestone, MilestoneClock]
+) -> list[Milestone]:
+    """Milestones open and breached in ``after`` that were not breached in ``before``, in milestone order:
+    the breaches a change detected, each to be recorded once."""
+    return [
+        milestone
+        for milestone in Milestone
+        if (clock := after.get(milestone)) is not None
+        and clock.state is ClockState.BREACHED
+        and clock.is_open
+        and ((previous := before.get(milestone)) is None or previous.state is not ClockState.BREACHED)
+    ]
+
+
+def any_breached(clocks: Mapping[Milestone, MilestoneClock]) -> bool:
+    """Whether any clock is breached: overdue and open, or met late."""
+    return any(clock.state is ClockState.BREACHED for clock in clocks.values())
+
+
 def next_due(clocks: Mapping[Milestone, MilestoneClock]) -> datetime | None:
-    """The earliest due time among running clocks, or None; for sorting tickets by urgency."""
-    return min((c.due_at for c in clocks.values() if c.state is ClockState.RUNNING), default=None)
+    """The earliest due time among the clocks still counting (running, or breached and not yet met), or
+    None; in the past while one of them is overdue. For sorting tickets by urgency, overdue first.
+
+    Time alone does not change it: a running clock falling due and a sweep recording that leave it as it is.
+    """
+    return min(
+        (c.due_at for c in clocks.values() if c.is_open and c.state is not ClockState.PAUSED), default=None
+    )
+
+
+def ticket_breached(marked: bool, next_due_at: datetime | None, now: datetime) -> bool:
+    """Whether a ticket is in breach at ``now``, from the summary stored with its clocks.
+
+    ``marked`` is `any_breached` and ``next_due_at`` is `next_due` of the clocks as last written; the
+    ticket is in breach if a clock was breached then, or if the earliest clock still counting is past due
+    now. This equals ``any_breached(clocks_at(clocks, now))``, and is what list filters compute in SQL.
+    """
+    return marked or (next_due_at is not None and next_due_at < to_utc(now, "now"))
 
 
 def _add(

@@ -14,8 +14,10 @@ from inventory.stock.tables import Depot, Part, StockUnit
 class Ticket(Table, tablename="ticket"):
     """A customer's fault report on an asset at a site, with its delivery promise and SLA summary.
 
-    ``next_due_at`` (the nearest running milestone) and ``breached`` are kept with the milestones in
-    the same transaction, so that lists sort and filter without reading every clock.
+    ``next_due_at`` (the earliest due time of the milestones still counting, `sla.next_due`) and
+    ``breached`` (a milestone was breached, `sla.any_breached`) are kept with the milestones in the same
+    transaction, so that lists sort and filter without reading every clock; breach at a given instant is
+    ``breached OR next_due_at < now`` (`sla.ticket_breached`).
     """
 
     customer = ForeignKey(references=Customer, null=False, on_delete=OnDelete.restrict)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
 
 from api.sweeper import sweep_once
+from inventory.audit.tables import AuditEntry
+from inventory.tickets.tables import Ticket
 from tests.api.service_world import build, local, open_ticket
+from tests.conftest import rerun_migration
+
+NEXT_DUE_MIGRATION = "2026-12-06T07:33:56:767094"
 
 
 @pytest.fixture
@@ -153,6 +159,105 @@ async def test_sweep_marks_breaches_and_lists_sort_and_filter(client, sworld, cl
     unfiltered = await client.get("/api/v1/tickets?breached=&order=due", headers=headers)
     assert unfiltered.status_code == 200
     assert len(unfiltered.json()["items"]) == 3
+
+
+async def breach_entries(ticket_id: int) -> list[str]:
+    """The milestones of the ticket's ``ticket.breached`` audit entries, in chain order."""
+    rows = (
+        await AuditEntry.select(AuditEntry.payload)
+        .where((AuditEntry.action == "ticket.breached") & (AuditEntry.subject == f"ticket:{ticket_id}"))
+        .order_by(AuditEntry.seq)
+    )
+    return [json.loads(row["payload"])["milestone"] for row in rows]
+
+
+async def listed(client, headers, **params) -> set[int]:
+    response = await client.get("/api/v1/tickets", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return {ticket["id"] for ticket in response.json()["items"]}
+
+
+async def test_a_ticket_reported_after_its_deadlines_is_breached_as_it_is_opened(client, sworld, clock):
+    """No sweep runs in the tests: the answer, the lists and the record are right from the write."""
+    clock.now = local(2026, 11, 24, 10)
+    late = await open_ticket(client, sworld, "PREM", reported_at=local(2026, 11, 24, 4).isoformat())
+    fresh = await open_ticket(client, sworld, "PREM", reported_at=local(2026, 11, 24, 9, 50).isoformat())
+    assert late["breached"] is True
+    assert {m: c["state"] for m, c in late["sla"].items()} == {
+        "response": "breached",
+        "on_site": "breached",
+        "restore": "running",
+        "replacement": "running",
+    }
+    assert at(late["next_due_at"]) == local(2026, 11, 24, 5)  # overdue first in order=due
+    assert fresh["breached"] is False
+    headers = sworld.headers["dispatcher"]
+    assert (await client.get(f"/api/v1/tickets/{late['id']}", headers=headers)).json() == late
+    assert await listed(client, headers, breached="true") == {late["id"]}
+    assert await listed(client, headers, breached="false") == {fresh["id"]}
+    assert await breach_entries(late["id"]) == ["response", "on_site"]
+    assert (await sweep_once(clock.now)).breaches == 0  # already recorded by the write
+
+
+async def test_a_deadline_passing_between_sweeps_shows_at_once_and_the_sweep_records_it(
+    client, sworld, clock
+):
+    clock.now = local(2026, 11, 24, 10)
+    ticket = await open_ticket(client, sworld, "PREM", reported_at=local(2026, 11, 24, 9, 30).isoformat())
+    other = await open_ticket(client, sworld, "PREM", reported_at=local(2026, 11, 24, 10).isoformat())
+    headers = sworld.headers["dispatcher"]
+    assert await listed(client, headers, breached="true") == set()
+    clock.now = local(2026, 11, 24, 10, 45)  # the response was due at 10:30
+    shown = (await client.get(f"/api/v1/tickets/{ticket['id']}", headers=headers)).json()
+    assert shown["breached"] is True
+    assert shown["sla"]["response"]["state"] == "breached"
+    assert await listed(client, headers, breached="true") == {ticket["id"]}
+    assert await listed(client, headers, breached="false") == {other["id"]}
+    assert await breach_entries(ticket["id"]) == []
+    before = (await client.get("/api/v1/tickets", params={"order": "due"}, headers=headers)).json()
+    assert [t["id"] for t in before["items"]] == [ticket["id"], other["id"]]  # overdue first
+    assert (await sweep_once(clock.now)).breaches == 1
+    assert await breach_entries(ticket["id"]) == ["response"]
+    assert (await client.get(f"/api/v1/tickets/{ticket['id']}", headers=headers)).json() == shown
+    after = (await client.get("/api/v1/tickets", params={"order": "due"}, headers=headers)).json()
+    assert after == before  # the sweep records the breach; it changes no answer
+    assert await listed(client, headers, breached="true") == {ticket["id"]}
+    assert await listed(client, headers, breached="false") == {other["id"]}
+
+
+async def test_an_event_after_a_deadline_stores_the_breach_it_reveals(client, sworld, clock):
+    clock.now = local(2026, 11, 24, 10)
+    ticket = await open_ticket(client, sworld, "PREM")
+    headers = sworld.headers["dispatcher"]
+    clock.now = local(2026, 11, 24, 11, 30)  # the response was due at 11:00; no sweep has run
+    waiting = await client.post(
+        f"/api/v1/tickets/{ticket['id']}/events", json={"type": "waiting_customer"}, headers=headers
+    )
+    assert waiting.status_code == 201, waiting.text
+    body = waiting.json()
+    assert body["breached"] is True
+    assert body["sla"]["response"]["state"] == "breached"  # a breach is not paused away
+    assert body["sla"]["on_site"]["state"] == "paused"
+    assert await breach_entries(ticket["id"]) == ["response"]
+    assert (await sweep_once(local(2026, 11, 25, 10))).breaches == 0  # paused clocks do not fall due
+    assert await listed(client, headers, breached="true") == {ticket["id"]}
+
+
+async def test_migration_recomputes_next_due_at_of_tickets_swept_before(client, sworld, clock, database_url):
+    """Before, a sweep dropped a breached milestone from ``next_due_at``; the migration puts it back."""
+    clock.now = local(2026, 11, 24, 10)
+    ticket = await open_ticket(client, sworld, "PREM", reported_at=local(2026, 11, 24, 5).isoformat())
+    restored = await open_ticket(client, sworld, "PREM", reported_at=local(2026, 11, 24, 9, 30).isoformat())
+    headers = sworld.headers["dispatcher"]
+    await client.post(f"/api/v1/tickets/{restored['id']}/events", json={"type": "restored"}, headers=headers)
+    await Ticket.update({Ticket.next_due_at: local(2026, 11, 24, 13)}).where(Ticket.id == ticket["id"])
+    await rerun_migration(database_url, NEXT_DUE_MIGRATION)
+    fetched = (await client.get(f"/api/v1/tickets/{ticket['id']}", headers=headers)).json()
+    assert fetched == ticket
+    assert at(fetched["next_due_at"]) == local(2026, 11, 24, 6)
+    assert (await client.get(f"/api/v1/tickets/{restored['id']}", headers=headers)).json()[
+        "next_due_at"
+    ] is None
 
 
 async def test_unknown_site_asset_or_customer_is_422(client, sworld):

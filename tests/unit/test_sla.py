@@ -19,10 +19,15 @@ from inventory.tickets.sla import (
     MilestoneClock,
     SupportHours,
     TicketEvent,
+    advance,
+    any_breached,
     apply_event,
     breached,
+    clocks_at,
+    newly_breached,
     next_due,
     start_clocks,
+    ticket_breached,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -217,13 +222,73 @@ def test_breaches():
     # What the database sweep leaves behind: the late running clocks marked breached, not met.
     late = breached(FRIDAY, sh(2026, 11, 23, 12))
     marked = {m: replace(c, state=ClockState.BREACHED) if m in late else c for m, c in FRIDAY.items()}
-    assert next_due(marked) == sh(2026, 11, 23, 15)
-    assert next_due(FRIDAY) == sh(2026, 11, 20, 17)
+    assert next_due(marked) == next_due(FRIDAY) == sh(2026, 11, 20, 17)  # late and unmet still counts
     paused = apply(marked, TicketEvent.WAITING_CUSTOMER, sh(2026, 11, 23, 13))
     assert states(paused)[Milestone.RESPONSE] is ClockState.BREACHED  # a breach cannot be paused away
     on_site = apply(marked, TicketEvent.ENGINEER_ON_SITE, sh(2026, 11, 23, 13))
     assert on_site[Milestone.ON_SITE].state is ClockState.BREACHED
     assert on_site[Milestone.ON_SITE].met_at == sh(2026, 11, 23, 13)
+    assert next_due(on_site) == sh(2026, 11, 23, 15)  # met late: no longer counting
+    assert next_due(paused) == sh(2026, 11, 20, 17)  # paused clocks do not count
+
+
+def test_clocks_at_an_instant_breach_every_running_clock_past_due():
+    assert clocks_at(FRIDAY, sh(2026, 11, 20, 17)) == FRIDAY  # due exactly now is not late yet
+    late = clocks_at(FRIDAY, sh(2026, 11, 23, 12))
+    assert states(late) == {
+        Milestone.RESPONSE: ClockState.BREACHED,
+        Milestone.ON_SITE: ClockState.BREACHED,
+        Milestone.RESTORE: ClockState.RUNNING,
+        Milestone.REPLACEMENT: ClockState.RUNNING,
+    }
+    assert dues(late) == dues(FRIDAY)
+    assert all(clock.is_open for clock in late.values())
+    assert next_due(late) == next_due(FRIDAY)
+    paused = apply(FRIDAY, TicketEvent.WAITING_CUSTOMER, sh(2026, 11, 20, 16, 30))
+    met = apply(FRIDAY, TicketEvent.RESPONDED, sh(2026, 11, 20, 16, 30))
+    assert clocks_at(paused, sh(2026, 12, 31, 9)) == paused  # time does not run while paused
+    assert clocks_at(met, sh(2026, 12, 31, 9))[Milestone.RESPONSE] == met[Milestone.RESPONSE]
+
+
+def test_a_ticket_reported_after_its_deadlines_is_breached_when_opened():
+    clocks = clocks_at(start_clocks(sh(2026, 11, 20, 16), ALWAYS, CN), sh(2026, 11, 23, 9))
+    assert set(states(clocks).values()) == {ClockState.BREACHED}
+    assert next_due(clocks) == sh(2026, 11, 20, 17)
+    assert any_breached(clocks)
+    assert newly_breached({}, clocks) == list(Milestone)
+
+
+def test_advance_breaches_before_and_after_the_event():
+    # Waiting for the customer at 17:30: the response was due at 17:00, so it is breached, not paused.
+    waiting = advance(
+        FRIDAY,
+        TicketEvent.WAITING_CUSTOMER,
+        sh(2026, 11, 20, 17, 30),
+        BUSINESS,
+        CN,
+        now=sh(2026, 11, 20, 17, 30),
+    )
+    assert states(waiting)[Milestone.RESPONSE] is ClockState.BREACHED
+    assert states(waiting)[Milestone.ON_SITE] is ClockState.PAUSED
+    assert newly_breached(FRIDAY, waiting) == [Milestone.RESPONSE]
+    # Recorded on Monday, backdated to 16:30 on Friday: nothing was late then, so everything pauses.
+    backdated = advance(
+        FRIDAY, TicketEvent.WAITING_CUSTOMER, sh(2026, 11, 20, 16, 30), BUSINESS, CN, now=sh(2026, 11, 23, 12)
+    )
+    assert set(states(backdated).values()) == {ClockState.PAUSED}
+    # Resumed on Monday at 9:00, recorded at 12:00: the response, now due at 9:30, is breached by then.
+    resumed = advance(
+        backdated, TicketEvent.RESUMED, sh(2026, 11, 23, 9), BUSINESS, CN, now=sh(2026, 11, 23, 12)
+    )
+    assert resumed[Milestone.RESPONSE].due_at == sh(2026, 11, 23, 9, 30)
+    assert states(resumed)[Milestone.RESPONSE] is ClockState.BREACHED
+    assert newly_breached(backdated, resumed) == [Milestone.RESPONSE]
+    # A breach found earlier is not found again; meeting it late records when.
+    on_site = advance(
+        resumed, TicketEvent.RESPONDED, sh(2026, 11, 23, 12), BUSINESS, CN, now=sh(2026, 11, 23, 12)
+    )
+    assert on_site[Milestone.RESPONSE].met_at == sh(2026, 11, 23, 12)
+    assert newly_breached(resumed, on_site) == []
 
 
 @pytest.mark.parametrize(
@@ -286,3 +351,26 @@ def test_plain_strings_are_accepted_for_enums():
     assert start_clocks(sh(2026, 11, 20, 16), "business", CN) == FRIDAY
     with pytest.raises(ValueError, match="not a valid TicketEvent"):
         apply_event(FRIDAY, "exploded", sh(2026, 11, 20, 16, 5), "business", CN)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    reported_at=INSTANTS,
+    support=st.sampled_from(SupportHours),
+    steps=st.lists(st.tuples(st.sampled_from(TicketEvent), st.integers(0, 24 * 60)), max_size=6),
+    later=st.integers(0, 14 * 24 * 60),
+)
+def test_breach_from_the_stored_summary_equals_breach_from_the_clocks(reported_at, support, steps, later):
+    """What list filters compute in SQL (flag or earliest running due time past now) is exactly whether
+    any clock is breached at that instant, for clocks as writes store them."""
+    clocks = start_clocks(reported_at, support, CN)
+    at = reported_at
+    for event, minutes in steps:
+        at += timedelta(minutes=minutes)
+        try:
+            clocks = advance(clocks, event, at, support, CN, now=at)
+        except InvalidTransition:
+            continue
+    now = at + timedelta(minutes=later)
+    expected = any_breached(clocks_at(clocks, now))
+    assert ticket_breached(any_breached(clocks), next_due(clocks), now) is expected
