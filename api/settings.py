@@ -40,14 +40,20 @@ class Settings(BaseSettings):
     report_max_rows: int = Field(default=100_000, ge=1)
     calendar_overrides_file: Path | None = None
     audit_signing_key: SecretStr | None = None
+    audit_checkpoint_every_entries: int = Field(default=1_000, ge=1)
+    audit_checkpoint_every_seconds: float = Field(default=3_600, ge=0)
 
     def audit_keys(self) -> AuditKeys:
         """The audit chain's keys from AUDIT_SIGNING_KEY (64 hex characters, a 32-byte Ed25519 seed), or
-        derived from SECRET_KEY when it is not set."""
+        derived from SECRET_KEY when it is not set (the development keys, if that is the development
+        secret)."""
         if self.audit_signing_key is not None:
             return AuditKeys.from_seed(bytes.fromhex(self.audit_signing_key.get_secret_value()))
-        secret = self.secret_key.get_secret_value().encode()
-        return AuditKeys.from_seed(hashlib.sha256(b"spareline-audit-signing" + secret).digest())
+        secret = self.secret_key.get_secret_value()
+        return AuditKeys.from_seed(
+            hashlib.sha256(b"spareline-audit-signing" + secret.encode()).digest(),
+            development=secret == DEVELOPMENT_SECRET,
+        )
 
     def calendar_overrides(self) -> dict[str, CalendarOverrides]:
         """Per-region extra holidays and make-up working days from CALENDAR_OVERRIDES_FILE (JSON)."""

@@ -1,5 +1,6 @@
 """The background sweep, every SWEEP_INTERVAL_S seconds: SLA breaches, reservation expiry, audit
-checkpoints, and the removal of linked audit queue rows.
+checkpoints (by AUDIT_CHECKPOINT_EVERY_ENTRIES and AUDIT_CHECKPOINT_EVERY_SECONDS), and the removal of
+linked audit queue rows.
 
 Each worker process runs one; the sweeps claim every change with a conditional update, so running them
 in several processes at once is safe (the work is simply shared).
@@ -32,12 +33,17 @@ class SweepResult:
     audit_queue_purged: int
 
 
-async def sweep_once(now: datetime) -> SweepResult:
+async def sweep_once(
+    now: datetime, *, checkpoint_every_entries: int = 1_000, checkpoint_every_seconds: float = 3_600
+) -> SweepResult:
     """Expire reservations past their time, mark milestones past their due time, sign an audit checkpoint
-    when the chain has grown enough since the last one, and remove the audit queue's linked rows."""
+    when the chain has grown by ``checkpoint_every_entries`` since the last one or its oldest entry not
+    covered by one is ``checkpoint_every_seconds`` old, and remove the audit queue's linked rows."""
     expired = await expire_due(now)
     breaches = await sweep_breaches(now)
-    checkpoint = await checkpoint_if_due(now)
+    checkpoint = await checkpoint_if_due(
+        now, every_entries=checkpoint_every_entries, every_seconds=checkpoint_every_seconds
+    )
     purged = await purge_linked()
     return SweepResult(breaches, expired, checkpoint.seq if checkpoint else None, purged)
 
@@ -48,7 +54,11 @@ def sweeper_lifespan(settings: Settings, clock: Callable[[], datetime]):
     async def loop() -> None:
         while True:
             try:
-                result = await sweep_once(clock())
+                result = await sweep_once(
+                    clock(),
+                    checkpoint_every_entries=settings.audit_checkpoint_every_entries,
+                    checkpoint_every_seconds=settings.audit_checkpoint_every_seconds,
+                )
                 if result.breaches or result.expired_reservations:
                     log.info(
                         "sweep", breaches=result.breaches, expired_reservations=result.expired_reservations

@@ -182,6 +182,24 @@ def checkpoint_is_authentic(public_key: Ed25519PublicKey, checkpoint: Checkpoint
     return True
 
 
+def entry_problem(entry: Entry, mac_key: bytes) -> str | None:
+    """What is wrong with one entry on its own (its hash or its MAC), or None; links need the chain."""
+    digest = entry_hash(
+        entry.seq, entry.prev_hash, entry.at, entry.actor, entry.action, entry.subject, entry.payload
+    )
+    if digest != entry.hash:
+        return "the entry's content does not match its hash"
+    if not hmac.compare_digest(entry_mac(mac_key, entry.hash), entry.mac):
+        return "the entry's MAC is wrong (written without the audit key)"
+    return None
+
+
+def payload_version(payload: Mapping[str, Any]) -> int:
+    """The shape version of a payload: its ``"v"`` member, or 1 for payloads written before versions."""
+    version = payload.get("v", 1)
+    return version if type(version) is int else 1
+
+
 @dataclass(frozen=True, slots=True)
 class Verification:
     """The outcome of walking the chain: valid, or the first sequence number that is not."""
@@ -232,15 +250,9 @@ class Verifier:
             return f"expected entry {self._expected_seq}, found {entry.seq} (missing or out of place)"
         if entry.prev_hash != self._prev_hash:
             return "the entry does not link to the one before it"
-        if (
-            entry_hash(
-                entry.seq, entry.prev_hash, entry.at, entry.actor, entry.action, entry.subject, entry.payload
-            )
-            != entry.hash
-        ):
-            return "the entry's content does not match its hash"
-        if not hmac.compare_digest(entry_mac(self._mac_key, entry.hash), entry.mac):
-            return "the entry's MAC is wrong (written without the audit key)"
+        problem = entry_problem(entry, self._mac_key)
+        if problem is not None:
+            return problem
         for checkpoint in self._checkpoints.get(entry.seq, []):
             if not checkpoint_is_authentic(self._public_key, checkpoint):
                 return f"the checkpoint at entry {entry.seq} has an invalid signature"

@@ -43,18 +43,24 @@ BATCH = 10_000
 
 @dataclass(frozen=True, slots=True)
 class AuditKeys:
-    """The signing key for checkpoints and the MAC key for entries; neither is stored in the database."""
+    """The signing key for checkpoints and the MAC key for entries; neither is stored in the database.
+
+    ``development`` keys come from a secret published in the source code: anyone can forge with them.
+    """
 
     signing_key: Ed25519PrivateKey
     mac_key: bytes
+    development: bool = False
 
     @classmethod
-    def from_seed(cls, seed: bytes) -> AuditKeys:
+    def from_seed(cls, seed: bytes, *, development: bool = False) -> AuditKeys:
         """Both keys from one 32-byte secret seed."""
         if len(seed) != 32:
             raise ValueError("the audit key seed must be 32 bytes")
         return cls(
-            Ed25519PrivateKey.from_private_bytes(seed), hashlib.sha256(b"spareline-audit-mac" + seed).digest()
+            Ed25519PrivateKey.from_private_bytes(seed),
+            hashlib.sha256(b"spareline-audit-mac" + seed).digest(),
+            development,
         )
 
     @property
@@ -71,6 +77,12 @@ class AuditKeys:
         """A short fingerprint of the public key, stored with each checkpoint."""
         return hashlib.sha256(bytes.fromhex(self.public_key_hex)).hexdigest()[:16]
 
+
+DEVELOPMENT_KEYS_WARNING = (
+    "The audit keys are the development keys, derived from a secret published in the source code: "
+    "anyone can write entries and sign checkpoints that verify. Set AUDIT_SIGNING_KEY (and SECRET_KEY) "
+    "before relying on this verification."
+)
 
 _keys: AuditKeys | None = None
 
@@ -189,19 +201,40 @@ async def link_now() -> None:
         await run("SET CONSTRAINTS audit_pending_link IMMEDIATE")
 
 
-async def entries(after: int = 0, batch: int = BATCH) -> AsyncIterator[Entry]:
-    """Every entry after ``after`` in ``seq`` order, fetched in batches."""
-    columns = "seq, at, actor, action, subject, payload, prev_hash, hash, mac"
+_COLUMNS = ", ".join(_ENTRY_COLUMNS)
+
+
+async def entries(after: int = 0, batch: int = BATCH, *, action_prefix: str = "") -> AsyncIterator[Entry]:
+    """Every entry after ``after`` in ``seq`` order, fetched in batches; only the actions that start with
+    ``action_prefix`` (e.g. ``"stock."``, without LIKE wildcards) if given."""
+    if "_" in action_prefix or "%" in action_prefix:
+        raise ValueError("action_prefix must not contain LIKE wildcards")
+    only = " AND action LIKE {}" if action_prefix else ""
+    pattern = (f"{action_prefix}%",) if action_prefix else ()
     while True:
         rows = await AuditEntry.raw(
-            f"SELECT {columns} FROM audit_entry WHERE seq > {{}} ORDER BY seq LIMIT {int(batch)}",  # noqa: S608
+            f"SELECT {_COLUMNS} FROM audit_entry WHERE seq > {{}}{only} "  # noqa: S608
+            f"ORDER BY seq LIMIT {int(batch)}",
             after,
+            *pattern,
         )
         for row in rows:
             yield Entry(**row)
         if len(rows) < batch:
             return
         after = rows[-1]["seq"]
+
+
+async def entries_about(subjects: Sequence[str]) -> list[Entry]:
+    """The entries about any of ``subjects`` (e.g. ``"retention:7"``), in ``seq`` order: one query."""
+    if not subjects:
+        return []
+    rows = await AuditEntry.raw(
+        f"SELECT {_COLUMNS} FROM audit_entry "  # noqa: S608 (column names and placeholders, not input)
+        f"WHERE subject IN ({placeholders(len(subjects))}) ORDER BY seq",
+        *subjects,
+    )
+    return [Entry(**row) for row in rows]
 
 
 async def verify_chain(extra_checkpoints: Sequence[Checkpoint] = ()) -> Verification:
@@ -250,17 +283,37 @@ async def purge_linked() -> int:
     return rows[0]["n"]
 
 
-async def checkpoint_if_due(now: datetime, *, every_entries: int = 1_000) -> Checkpoint | None:
-    """Checkpoint when the chain grew by ``every_entries`` since the last checkpoint."""
+async def checkpoint_if_due(
+    now: datetime, *, every_entries: int = 1_000, every_seconds: float = 0
+) -> Checkpoint | None:
+    """Checkpoint when the chain grew by ``every_entries`` since the last checkpoint, or (when
+    ``every_seconds`` is positive) when its oldest entry not yet covered by one is that old."""
     head = await AuditHead.select(AuditHead.seq).where(AuditHead.id == 1).first()
     last = (
         await AuditCheckpoint.select(AuditCheckpoint.seq)
         .order_by(AuditCheckpoint.seq, ascending=False)
         .first()
     )
-    if head["seq"] - (last["seq"] if last else 0) < every_entries:
+    covered = last["seq"] if last else 0
+    uncovered = head["seq"] - covered
+    if uncovered <= 0:
         return None
+    if uncovered < every_entries:
+        if every_seconds <= 0:
+            return None
+        oldest = await AuditEntry.select(AuditEntry.at).where(AuditEntry.seq == covered + 1).first()
+        if oldest is not None and not _older_than(oldest["at"], now, every_seconds):
+            return None
     return await create_checkpoint(now)
+
+
+def _older_than(at: str, now: datetime, seconds: float) -> bool:
+    """Whether the entry time ``at`` (ISO 8601) is at least ``seconds`` before ``now``; an unreadable
+    time counts as old."""
+    try:
+        return (now - datetime.fromisoformat(at)).total_seconds() >= seconds
+    except (TypeError, ValueError):
+        return True
 
 
 async def list_checkpoints() -> list[Checkpoint]:
