@@ -21,6 +21,7 @@ from api.security import EVERYONE, Principal, Role, allow
 from api.settings import Settings
 from inventory.audit import log as audit
 from inventory.secure_media import service
+from inventory.secure_media.chain_check import prove_record
 from inventory.secure_media.rules import EventType, RetentionState, age_bucket
 
 _TEMPLATES = Environment(
@@ -122,8 +123,11 @@ class RetentionController(Controller):
     async def certificate(
         self, record_id: FromPath[int], principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> str:
-        """A printable certificate: every field of the record and the audit chain entries that prove it."""
+        """A printable certificate: every field of the record and the audit chain entries that prove it,
+        whether the record matches those entries (and, prominently, where it does not), and whether the
+        audit keys are the development ones."""
         record = await service.get_record(record_id, viewer=principal.viewer, now=now)
+        proof = await prove_record(record_id)
         destruction = next(
             (e.details for e in reversed(record.events) if e.event == EventType.DESTRUCTION), None
         )
@@ -135,6 +139,9 @@ class RetentionController(Controller):
             checkpoint=checkpoint,
             public_key=audit.keys().public_key_hex,
             printed_at=now.isoformat(),
+            proof=proof,
+            development_keys=audit.keys().development,
+            development_warning=audit.DEVELOPMENT_KEYS_WARNING,
         )
 
 

@@ -4,21 +4,60 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from pydantic import Field
+
 from api.schemas.base import ResponseModel
-from inventory.audit.chain import Checkpoint, Verification
+from inventory.audit.chain import Checkpoint
+from inventory.audit.log import DEVELOPMENT_KEYS_WARNING
+from inventory.secure_media.chain_check import AuditVerification
+
+
+class MismatchedRecordOut(ResponseModel):
+    record_id: int = Field(
+        description="The retention record (or the record the chain names but the database lacks)."
+    )
+    differences: list[str] = Field(
+        description="What differs between the stored record and its chain entries."
+    )
 
 
 class VerificationOut(ResponseModel):
-    valid: bool
+    valid: bool = Field(description="The chain is intact and every retention record matches its entries.")
+    chain_valid: bool = Field(description="The chain alone: links, hashes, MACs and signed checkpoints.")
     length: int
     head: str
     first_bad_seq: int | None
     reason: str | None
     checkpoints_checked: int
+    records_checked: int = Field(description="Retention records compared with their chain entries.")
+    records_partly_covered: int = Field(
+        description="Records created before the chain carried every field of the certificate: the fields "
+        "their creation entry does not carry cannot be checked."
+    )
+    mismatched_records: list[MismatchedRecordOut] = Field(description="The first 1,000 records that differ.")
+    mismatched_records_total: int
+    development_keys: bool = Field(
+        description="The audit keys derive from the development secret in the source code: nothing verified "
+        "with them proves anything."
+    )
+    warning: str | None = Field(description="Why the verification cannot be relied on, if it cannot.")
 
     @classmethod
-    def of(cls, verification: Verification) -> VerificationOut:
-        return cls(**asdict(verification))
+    def of(cls, verification: AuditVerification) -> VerificationOut:
+        records = verification.records
+        return cls(
+            **asdict(verification.chain)
+            | {"valid": verification.valid, "chain_valid": verification.chain.valid},
+            records_checked=records.records_checked,
+            records_partly_covered=records.partly_covered,
+            mismatched_records=[
+                MismatchedRecordOut(record_id=proof.record_id, differences=list(proof.differences))
+                for proof in records.mismatched
+            ],
+            mismatched_records_total=records.mismatched_total,
+            development_keys=verification.development_keys,
+            warning=DEVELOPMENT_KEYS_WARNING if verification.development_keys else None,
+        )
 
 
 class CheckpointOut(ResponseModel):

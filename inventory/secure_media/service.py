@@ -15,9 +15,16 @@ from typing import Any
 from inventory.audit import log as audit
 from inventory.audit.chain import canonical_json
 from inventory.audit.tables import AuditEntry
-from inventory.customers.tables import Customer, Site
 from inventory.errors import InvalidRequest, NotFound, NotPermitted
 from inventory.persistence import write_transaction
+from inventory.secure_media.proof import (
+    CREATED,
+    EVENT_PREFIX,
+    StoredRecord,
+    creation_payload,
+    event_payload,
+    subject,
+)
 from inventory.secure_media.rules import (
     AGE_BUCKETS,
     DestructionRecord,
@@ -98,16 +105,24 @@ async def retain_failed_unit(
     """Open a retention record for a failed unit that stays with the customer; call inside the issue's
     transaction. The failed unit shows as ``retained_by_customer`` in its traceability history."""
     ticket = (
-        await Ticket.select(Ticket.customer, Ticket.site, Ticket.asset).where(Ticket.id == ticket_id).first()
-    )
-    customer = (
-        await Customer.select(Customer.name, Customer.classification_level)
-        .where(Customer.id == ticket["customer"])
+        await Ticket.select(
+            Ticket.customer,
+            Ticket.site,
+            Ticket.asset,
+            Ticket.customer.code.as_alias("customer_code"),
+            Ticket.customer.name.as_alias("customer_name"),
+            Ticket.customer.classification_level.as_alias("classification_level"),
+            Ticket.site.code.as_alias("site_code"),
+            Ticket.site.name.as_alias("site_name"),
+            Ticket.asset.serial.as_alias("asset_serial"),
+        )
+        .where(Ticket.id == ticket_id)
         .first()
     )
-    site = await Site.select(Site.name).where(Site.id == ticket["site"]).first()
-    part = await Part.select(Part.category).where(Part.id == part_id).first()
+    part = await Part.select(Part.category, Part.part_number).where(Part.id == part_id).first()
     await _mark_unit_retained(part_id, failed_serial, ticket_id, actor, now)
+    custodian = f"{ticket['customer_name']}, {ticket['site_name']}"
+    due = now + timedelta(days=destruction_days)
     record_id = (
         await RetentionRecord.insert(
             RetentionRecord(
@@ -118,19 +133,37 @@ async def retain_failed_unit(
                 part=part_id,
                 failed_serial=failed_serial,
                 media_type=part["category"],
-                classification_level=customer["classification_level"],
-                custodian=f"{customer['name']}, {site['name']}",
+                classification_level=ticket["classification_level"],
+                custodian=custodian,
                 state=RetentionState.RETAINED.value,
                 created_at=now,
-                destruction_due=now + timedelta(days=destruction_days),
+                destruction_due=due,
                 created_by=actor,
             )
         ).returning(RetentionRecord.id)
     )[0]["id"]
+    stored = StoredRecord(
+        id=record_id,
+        ticket=ticket_id,
+        customer=ticket["customer_code"],
+        customer_name=ticket["customer_name"],
+        site=ticket["site_code"],
+        asset_serial=ticket["asset_serial"],
+        part=part_id,
+        part_number=part["part_number"],
+        failed_serial=failed_serial,
+        media_type=part["category"],
+        classification_level=ticket["classification_level"],
+        custodian=custodian,
+        state=RetentionState.RETAINED.value,
+        created_at=now,
+        destruction_due=due,
+        created_by=actor,
+    )
     await audit.append(
-        "retention.created",
-        f"retention:{record_id}",
-        {"ticket": ticket_id, "part": part_id, "failed_serial": failed_serial, "due_days": destruction_days},
+        CREATED,
+        subject(record_id),
+        creation_payload(stored, due_days=destruction_days),
         actor=actor,
         at=now,
     )
@@ -162,24 +195,26 @@ async def record_event(
         state = RetentionState(record["state"])
         clean = await _checked_details(record, event, details, actor=actor, now=now)
         target = next_state(state, event, clean)
-        await RetentionEvent.insert(
-            RetentionEvent(
-                record=record_id,
-                event=event.value,
-                details=canonical_json(clean),
-                actor=actor,
-                actor_role=role,
-                recorded_at=now,
-            )
-        )
+        event_id = (
+            await RetentionEvent.insert(
+                RetentionEvent(
+                    record=record_id,
+                    event=event.value,
+                    details=canonical_json(clean),
+                    actor=actor,
+                    actor_role=role,
+                    recorded_at=now,
+                )
+            ).returning(RetentionEvent.id)
+        )[0]["id"]
         if target is not state:
             await RetentionRecord.update({RetentionRecord.state: target.value}).where(
                 RetentionRecord.id == record_id
             )
         await audit.append(
-            f"retention.{event.value}",
-            f"retention:{record_id}",
-            {"details": clean, "from": state.value, "to": target.value, "role": role},
+            f"{EVENT_PREFIX}{event.value}",
+            subject(record_id),
+            event_payload(event_id, clean, from_state=state.value, to_state=target.value, role=role),
             actor=actor,
             at=now,
         )
@@ -202,7 +237,7 @@ async def get_record(record_id: int, *, viewer: str | None, now: datetime) -> Re
     )
     positions = (
         await AuditEntry.select(AuditEntry.seq, AuditEntry.action, AuditEntry.hash)
-        .where(AuditEntry.subject == f"retention:{record_id}")
+        .where(AuditEntry.subject == subject(record_id))
         .order_by(AuditEntry.seq)
     )
     return replace(
