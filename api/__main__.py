@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("load-demo", help="load the demo data set")
     demo.add_argument("--if-empty", action="store_true", help="do nothing if the database already has depots")
     commands.add_parser(
-        "check-ledger", help="compare stored stock with the movement ledger; exit 1 on a difference"
+        "check-ledger",
+        help="compare stored stock with the movement ledger, and each movement with its audit chain "
+        "entry; exit 1 on a difference",
     )
     user = commands.add_parser(
         "create-user", help="add a user (password from SPARELINE_PASSWORD or a prompt)"
@@ -29,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("--customer", help="customer company code, for the customer role")
     commands.add_parser("purge-idempotency", help="delete idempotency records older than 24 hours")
     verify = commands.add_parser(
-        "audit-verify", help="walk the audit chain; exit 1 and name the first bad entry"
+        "audit-verify",
+        help="walk the audit chain and check every retention record against it; exit 1 and name the "
+        "first bad entry and every record that differs",
     )
     verify.add_argument(
         "--checkpoints", help="a checkpoint export (JSON from audit-export) kept outside the service"
@@ -54,13 +58,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "load-demo":
         return await _load_demo(settings, now, if_empty=args.if_empty)
     if args.command == "check-ledger":
-        from inventory.stock.consistency import check_consistency
-
-        problems = await check_consistency()
-        for problem in problems:
-            print(f"{problem.kind} {problem.key}: ledger {problem.ledger}, stored {problem.stored}")
-        print("stock matches the ledger" if not problems else f"{len(problems)} difference(s)")
-        return 1 if problems else 0
+        return await _check_ledger()
     if args.command == "create-user":
         from api.accounts import create_user
         from api.security import Passwords, Role
@@ -79,7 +77,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "sweep":
         from api.sweeper import sweep_once
 
-        result = await sweep_once(now)
+        result = await sweep_once(
+            now,
+            checkpoint_every_entries=settings.audit_checkpoint_every_entries,
+            checkpoint_every_seconds=settings.audit_checkpoint_every_seconds,
+        )
         print(f"{result.breaches} breach(es) marked, {result.expired_reservations} reservation(s) expired")
         return 0
     if args.command.startswith("audit-"):
@@ -92,6 +94,26 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     return 2
 
 
+async def _check_ledger() -> int:
+    from inventory.stock.consistency import check_consistency, check_movements_against_chain
+
+    problems = await check_consistency()
+    for problem in problems:
+        print(f"{problem.kind} {problem.key}: ledger {problem.ledger}, stored {problem.stored}")
+    print("stock matches the ledger" if not problems else f"{len(problems)} difference(s)")
+    movements = await check_movements_against_chain()
+    for mismatch in movements.mismatched:
+        print(mismatch.description)
+    if movements.mismatched_total > len(movements.mismatched):
+        print(f"... and {movements.mismatched_total - len(movements.mismatched)} more")
+    print(
+        f"all {movements.movements_checked} movements match the audit chain"
+        if not movements.mismatched_total
+        else f"{movements.mismatched_total} movement(s) differ from the audit chain"
+    )
+    return 1 if problems or movements.mismatched_total else 0
+
+
 async def _audit(args: argparse.Namespace, now: datetime) -> int:
     import json
     from dataclasses import asdict
@@ -100,7 +122,10 @@ async def _audit(args: argparse.Namespace, now: datetime) -> int:
 
     from inventory.audit import log as audit
     from inventory.audit.chain import Checkpoint
+    from inventory.secure_media.chain_check import verify_audit
 
+    if audit.keys().development:
+        _warn_loudly(audit.DEVELOPMENT_KEYS_WARNING)
     if args.command == "audit-checkpoint":
         checkpoint = await audit.create_checkpoint(now)
         print(f"signed checkpoint at entry {checkpoint.seq}: {checkpoint.hash}")
@@ -118,15 +143,34 @@ async def _audit(args: argparse.Namespace, now: datetime) -> int:
     if args.checkpoints:
         exported = json.loads(await anyio.Path(args.checkpoints).read_text())
         extra = [Checkpoint(**c) for c in exported["checkpoints"]]
-    result = await audit.verify_chain(extra)
+    verification = await verify_audit(extra)
+    result = verification.chain
     if result.valid:
         print(
             f"audit chain valid: {result.length} entries, head {result.head}, "
             f"{result.checkpoints_checked} checkpoint(s) checked"
         )
-        return 0
-    print(f"audit chain BROKEN at entry {result.first_bad_seq}: {result.reason}")
-    return 1
+    else:
+        print(f"audit chain BROKEN at entry {result.first_bad_seq}: {result.reason}")
+    records = verification.records
+    for proof in records.mismatched:
+        print(f"retention record {proof.record_id} DOES NOT MATCH the audit chain:")
+        for difference in proof.differences:
+            print(f"  - {difference}")
+    if records.mismatched_total > len(records.mismatched):
+        print(f"... and {records.mismatched_total - len(records.mismatched)} more records")
+    print(f"{records.records_checked} retention record(s) checked, {records.mismatched_total} differ")
+    if records.partly_covered:
+        print(
+            f"{records.partly_covered} record(s) were created before the chain carried every field of "
+            "the certificate: only the fields their creation entry carries were checked"
+        )
+    return 0 if verification.valid else 1
+
+
+def _warn_loudly(message: str) -> None:
+    line = "!" * 78
+    print(f"{line}\nWARNING: {message}\n{line}", file=sys.stderr)
 
 
 async def _migrate() -> int:

@@ -24,6 +24,8 @@ PURE_MODULES = [
     "inventory/tickets/priority.py",
     "inventory/tickets/sourcing.py",
     "inventory/secure_media/rules.py",
+    "inventory/secure_media/proof.py",
+    "inventory/stock/movement_proof.py",
     "inventory/audit/chain.py",
     "routing/travel.py",
     "routing/model.py",

@@ -1,12 +1,25 @@
-"""The consistency check: stored stock must equal what the movement ledger says, everywhere."""
+"""The consistency checks: stored stock must equal what the movement ledger says, everywhere, and every
+movement must be the one its audit chain entry recorded."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
+from inventory.audit import log as audit
 from inventory.stock.ledger import Discrepancy, Level, LevelKey, MovementFlow, Position, compare, replay
 from inventory.stock.model import AT_DEPOT
+from inventory.stock.movement_proof import (
+    ACTION_PREFIX,
+    MovementMismatch,
+    MovementReconciler,
+    StoredMovement,
+)
 from inventory.stock.tables import BulkStock, Movement, StockLevel, StockUnit
+
+BATCH = 10_000
+MISMATCH_LIMIT = 1_000
 
 _BULK_STATES = ("available", "reserved", "in_transit", "defective", "quarantined")
 
@@ -75,3 +88,70 @@ async def _stored_levels() -> dict[LevelKey, Level]:
         if level != Level():
             levels[(row["depot"], row["part_number"])] = level
     return levels
+
+
+@dataclass(frozen=True, slots=True)
+class MovementsCheck:
+    """Stored movements compared with the chain: the first ``MISMATCH_LIMIT`` mismatches and how many
+    there are in all."""
+
+    movements_checked: int
+    mismatched: tuple[MovementMismatch, ...]
+    mismatched_total: int
+
+
+async def check_movements_against_chain(*, limit: int = MISMATCH_LIMIT, batch: int = BATCH) -> MovementsCheck:
+    """Stream the ledger in id order and the chain's stock entries in ``seq`` order side by side, matching
+    movements as they come (the two orders differ only where transactions committed out of id order)."""
+    reconciler = MovementReconciler()
+    recorded_stream = aiter(audit.entries(batch=batch, action_prefix=ACTION_PREFIX))
+    stored_stream = aiter(_stored_movements(batch))
+    recorded = stored = 0
+    recorded_done = stored_done = False
+    while not (recorded_done and stored_done):
+        if not recorded_done and (stored_done or recorded <= stored):
+            entry = await anext(recorded_stream, None)
+            if entry is None:
+                recorded_done = True
+            else:
+                recorded += reconciler.add_entry(entry)
+        else:
+            movement = await anext(stored_stream, None)
+            if movement is None:
+                stored_done = True
+            else:
+                reconciler.add_stored(movement)
+                stored += 1
+    found = reconciler.mismatches()
+    return MovementsCheck(stored, tuple(found[:limit]), len(found))
+
+
+async def _stored_movements(batch: int) -> AsyncIterator[StoredMovement]:
+    after = 0
+    while True:
+        rows = (
+            await Movement.select(
+                Movement.id,
+                Movement.at,
+                Movement.kind,
+                Movement.part,
+                Movement.unit,
+                Movement.batch_number,
+                Movement.quantity,
+                Movement.from_depot,
+                Movement.from_status,
+                Movement.to_depot,
+                Movement.to_status,
+                Movement.actor,
+                Movement.reason,
+                Movement.reference,
+            )
+            .where(Movement.id > after)
+            .order_by(Movement.id)
+            .limit(batch)
+        )
+        for row in rows:
+            yield StoredMovement(**row)
+        if len(rows) < batch:
+            return
+        after = rows[-1]["id"]
