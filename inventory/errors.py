@@ -4,6 +4,7 @@ DomainError
 ├── NotFound                 a named thing does not exist (or is not visible to the caller)
 ├── Conflict                 the request clashes with the current state
 │   ├── AlreadyExists        a unique code, number or serial is taken
+│   │   └── DuplicateDelivery  a supplier's delivery note was booked in before
 │   ├── InsufficientStock    not enough stock in the needed state
 │   └── InvalidTransition    the thing is not in a state that allows this
 └── InvalidRequest           the request breaks a domain rule (422)
@@ -41,6 +42,12 @@ class AlreadyExists(Conflict):
     """A unique code, number or serial is already taken."""
 
     code = "already-exists"
+
+
+class DuplicateDelivery(AlreadyExists):
+    """The same supplier's delivery note (supplier and reference) was already booked in."""
+
+    code = "duplicate-delivery"
 
 
 class InsufficientStock(Conflict):

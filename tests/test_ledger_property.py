@@ -1,7 +1,8 @@
 """Random sequences of stock operations never break the ledger: checked after every step.
 
-Hypothesis drives the real services on a real (SQLite) database: receipts, duplicate serials, transfers
-by quantity and by serial, receiving transfers, status changes and bulk adjustments. After each step the
+Hypothesis drives the real services on a real (SQLite) database: receipts, duplicate serials, delivery
+notes booked again, transfers by quantity and by serial, receiving transfers, status changes and bulk
+adjustments. After each step the
 consistency check must find nothing, and an operation that failed must have written nothing.
 """
 
@@ -51,6 +52,7 @@ class StockMachine(RuleBasedStateMachine):
         self.serials: dict[str, list[str]] = {part: [] for part in SERIALIZED}
         self.pending: list[int] = []
         self.counter = 0
+        self.notes: list[str] = []
 
     def run(self, coroutine):
         return self.runner.run(coroutine)
@@ -90,19 +92,32 @@ class StockMachine(RuleBasedStateMachine):
         if reuse and self.serials[part]:
             names[-1] = self.serials[part][0]
         line = ReceiptLine(part, None, None, tuple(ReceivedUnit(s, f"BOX-{s}", "B1") for s in names))
-        received = self.attempt(
-            receipts.receive_stock(depot=depot, supplier="s", reference="r", lines=[line], actor="t", now=NOW)
-        )
+        received = self._receive(depot, line, f"DN-{self.counter}")
         assert received != (reuse and len(self.serials[part]) > 0)
         if received:
             self.serials[part].extend(names)
 
     @rule(depot=depots, quantity=st.integers(1, 20), batch=st.sampled_from(("L1", "L2")))
     def receive_bulk(self, depot: str, quantity: int, batch: str) -> None:
-        line = ReceiptLine(BULK, quantity, batch, ())
-        assert self.attempt(
-            receipts.receive_stock(depot=depot, supplier="s", reference="r", lines=[line], actor="t", now=NOW)
+        self.counter += 1
+        assert self._receive(depot, ReceiptLine(BULK, quantity, batch, ()), f"DN-{self.counter}")
+
+    @precondition(lambda self: self.notes)
+    @rule(data=st.data(), depot=depots, quantity=st.integers(1, 20))
+    def receive_a_delivery_note_again(self, data: st.DataObject, depot: str, quantity: int) -> None:
+        note = data.draw(st.sampled_from(self.notes))
+        typed = data.draw(st.sampled_from((note, note.lower(), f" {note} ")))
+        assert not self._receive(depot, ReceiptLine(BULK, quantity, "L1", ()), typed)
+
+    def _receive(self, depot: str, line: ReceiptLine, note: str) -> bool:
+        received = self.attempt(
+            receipts.receive_stock(
+                depot=depot, supplier="s", reference=note, lines=[line], actor="t", now=NOW
+            )
         )
+        if received:
+            self.notes.append(note)
+        return received
 
     @rule(
         part=st.sampled_from((*SERIALIZED, BULK)),

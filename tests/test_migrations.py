@@ -17,6 +17,7 @@ CONSTRAINT_INDEXES = {
     "stock_unit_serial_unique_per_part",
     "stock_level_one_row_per_part_depot",
     "bulk_stock_one_row_per_batch",
+    "receipt_one_per_delivery_note",
     "idempotency_record_one_answer_per_key",
     "route_plan_one_committed_dispatch_per_day",
     "plan_stop_key_once_per_plan",

@@ -84,8 +84,9 @@ class StockController(Controller):
     ) -> Response[ReceiptOut]:
         """Book a supplier delivery in; all lines or nothing.
 
-        409 for a known or repeated serial; 422 for a box that mixes batches, a quantity that does not
-        match the units, or a serialized part without units.
+        409 for a known or repeated serial, or a delivery note (supplier and reference) booked before;
+        422 for a box that mixes batches, a quantity that does not match the units, or a serialized part
+        without units.
         """
 
         async def book() -> ReceiptOut:

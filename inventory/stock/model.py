@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -176,3 +179,21 @@ def _check_bulk_line(line: ReceiptLine, where: str) -> CheckedLine:
         raise InvalidRequest("a bulk line needs a positive quantity", field=f"{where}.quantity")
     # A bulk line may come without a batch ("quantity alone"): it is booked as the unbatched lot "".
     return CheckedLine(line.part_number, line.quantity, line.batch_number or "", ())
+
+
+def delivery_key(supplier: str, reference: str) -> str:
+    """The identity of a supplier's delivery note: one receipt per key.
+
+    Supplier and reference are compared as people type them, not byte for byte: Unicode compatibility
+    forms folded (the full-width letters and digits of a Chinese input method are plain ones), case folded and
+    runs of whitespace collapsed. Punctuation counts: ``DN-1`` and ``DN1`` are different notes.
+
+    Returns:
+        A SHA-256 hex digest of the normalised pair.
+    """
+    pair = [_normalised(supplier), _normalised(reference)]
+    return hashlib.sha256(json.dumps(pair, ensure_ascii=False).encode()).hexdigest()
+
+
+def _normalised(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())

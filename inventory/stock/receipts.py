@@ -1,14 +1,15 @@
-"""Goods receipts: genuine stock booked in with its serial, box and batch numbers, all or nothing."""
+"""Goods receipts: genuine stock booked in with its serial, box and batch numbers, all or nothing, once
+per supplier's delivery note."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from inventory.errors import AlreadyExists
+from inventory.errors import AlreadyExists, DuplicateDelivery
 from inventory.persistence import is_unique_violation, write_transaction
 from inventory.stock.catalogue import depot_ids, part_rows
-from inventory.stock.model import MovementKind, ReceiptLine, UnitStatus, check_receipt
+from inventory.stock.model import MovementKind, ReceiptLine, UnitStatus, check_receipt, delivery_key
 from inventory.stock.positions import MovementEntry, add_to_bulk, add_to_level, record_movements
 from inventory.stock.records import ReceiptRecord
 from inventory.stock.tables import Receipt, StockUnit
@@ -25,18 +26,23 @@ async def receive_stock(
 ) -> ReceiptRecord:
     """Book a supplier delivery into a depot as available stock.
 
-    Every line is checked before anything is written, and everything is written in one transaction.
+    Every line is checked before anything is written, and everything is written in one transaction. A
+    delivery note (supplier and reference, as `delivery_key` compares them) is booked once: the
+    receipt's unique key settles a race between two requests.
 
     Raises:
         InvalidRequest: an unknown depot or part, or a line that breaks a receipt rule.
+        DuplicateDelivery: the supplier's delivery note was booked before.
         AlreadyExists: a serial that appears twice, or is already known for that part.
     """
     parts = await part_rows(line.part_number for line in lines)
     checked = check_receipt(lines, {number: row["serialized"] for number, row in parts.items()})
+    key = delivery_key(supplier, reference)
     async with write_transaction():
         depot_id = (await depot_ids([depot], field="depot"))[depot]
+        await _refuse_known_delivery(key, supplier, reference)
         await _refuse_known_serials(checked, parts)
-        receipt = await Receipt.insert(
+        receipt_id = await _insert_receipt(
             Receipt(
                 depot=depot_id,
                 supplier=supplier,
@@ -45,9 +51,9 @@ async def receive_stock(
                 received_by=actor,
                 line_count=len(checked),
                 quantity=sum(line.quantity for line in checked),
+                delivery_key=key,
             )
-        ).returning(Receipt.id)
-        receipt_id = receipt[0]["id"]
+        )
         entries: list[MovementEntry] = []
         for line in checked:
             part_id = parts[line.part_number]["id"]
@@ -70,6 +76,34 @@ async def receive_stock(
         received_by=actor,
         line_count=len(checked),
         quantity=sum(line.quantity for line in checked),
+    )
+
+
+async def _refuse_known_delivery(key: str, supplier: str, reference: str) -> None:
+    earlier = await Receipt.select(Receipt.id).where(Receipt.delivery_key == key).first()
+    if earlier is not None:
+        raise _duplicate(supplier, reference, receipt=earlier["id"])
+
+
+async def _insert_receipt(receipt: Receipt) -> int:
+    """The new receipt's id; a concurrent receipt of the same delivery note that committed first wins."""
+    try:
+        rows = await Receipt.insert(receipt).returning(Receipt.id)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise _duplicate(receipt.supplier, receipt.reference) from exc
+        raise
+    return rows[0]["id"]
+
+
+def _duplicate(supplier: str, reference: str, receipt: int | None = None) -> DuplicateDelivery:
+    booked = f" as receipt {receipt}" if receipt is not None else ""
+    return DuplicateDelivery(
+        f"delivery note {reference!r} of supplier {supplier!r} was already booked in{booked}",
+        field="reference",
+        supplier=supplier,
+        reference=reference,
+        **({"receipt": receipt} if receipt is not None else {}),
     )
 
 

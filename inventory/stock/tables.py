@@ -93,7 +93,12 @@ class StockLevel(Table, tablename="stock_level"):
 
 
 class Receipt(Table, tablename="receipt"):
-    """A goods receipt: a supplier's delivery note booked into one depot."""
+    """A goods receipt: a supplier's delivery note booked into one depot, once.
+
+    ``delivery_key`` (`inventory.stock.model.delivery_key` of supplier and reference) is unique: the
+    database refuses a delivery note booked twice, however many requests race. It is null only on a
+    receipt that repeated an earlier one before the rule existed.
+    """
 
     depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
     supplier = Varchar(length=200)
@@ -102,6 +107,7 @@ class Receipt(Table, tablename="receipt"):
     received_by = Varchar(length=64)
     line_count = Integer()
     quantity = Integer()
+    delivery_key = Varchar(length=64, null=True, default=None)
 
 
 class Transfer(Table, tablename="transfer"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -108,11 +109,27 @@ def units(prefix: str, count: int, *, box_size: int = 5, batch: str = "B1") -> l
     ]
 
 
-async def receive(client: AsyncClient, world: World, depot: str, lines: list[dict], **extra_headers: str):
-    """POST a receipt as warehouse staff and return the response."""
+_DELIVERY_NOTES = itertools.count(1)
+
+
+async def receive(
+    client: AsyncClient,
+    world: World,
+    depot: str,
+    lines: list[dict],
+    *,
+    reference: str | None = None,
+    **extra_headers: str,
+):
+    """POST a receipt as warehouse staff and return the response; a new delivery note unless one is named."""
     return await client.post(
         "/api/v1/stock/receipts",
-        json={"depot": depot, "supplier": "OEM", "reference": "DN-1", "lines": lines},
+        json={
+            "depot": depot,
+            "supplier": "OEM",
+            "reference": reference or f"DN-{next(_DELIVERY_NOTES)}",
+            "lines": lines,
+        },
         headers={**world.headers["warehouse"], **extra_headers},
     )
 

@@ -71,6 +71,29 @@ async def test_parallel_receipts_of_the_same_serial_book_it_once(client, world):
     assert await check_consistency() == []
 
 
+async def test_parallel_receipts_of_one_delivery_note_book_it_once(client, world):
+    """Different keys and different serials: only the delivery note is shared, and it is booked once."""
+    responses = await asyncio.gather(
+        *[
+            receive(
+                client,
+                world,
+                "PEK-C",
+                [{"part_number": world.disk, "units": units(f"N{i}-", 1)}],
+                reference="DN-SHARED",
+                **{"Idempotency-Key": f"note-{i}"},
+            )
+            for i in range(PARALLEL)
+        ]
+    )
+    assert sorted(response.status_code for response in responses) == [201] + [409] * (PARALLEL - 1)
+    refused = [response.json() for response in responses if response.status_code == 409]
+    assert {problem["type"] for problem in refused} == {"urn:spareline:problem:duplicate-delivery"}
+    assert {(problem["supplier"], problem["reference"]) for problem in refused} == {("OEM", "DN-SHARED")}
+    assert (await level(client, world, world.disk, "PEK-C"))["on_hand"] == 1
+    assert await check_consistency() == []
+
+
 async def test_parallel_receive_of_one_transfer_lands_it_once(client, world):
     await receive(client, world, "PEK-C", [{"part_number": world.disk, "units": units("D", 3)}])
     body = {"part_number": world.disk, "from_depot": "PEK-C", "to_depot": "SHA-C", "quantity": 3}

@@ -9,8 +9,8 @@ from tests.api.conftest import level, receive, units
 
 async def test_retry_with_same_key_replays_the_first_answer(client, world):
     lines = [{"part_number": world.disk, "units": units("D", 2)}]
-    first = await receive(client, world, "PEK-C", lines, **{"Idempotency-Key": "rcpt-1"})
-    again = await receive(client, world, "PEK-C", lines, **{"Idempotency-Key": "rcpt-1"})
+    first = await receive(client, world, "PEK-C", lines, reference="DN-1", **{"Idempotency-Key": "rcpt-1"})
+    again = await receive(client, world, "PEK-C", lines, reference="DN-1", **{"Idempotency-Key": "rcpt-1"})
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers["idempotency-replayed"] == "true"
@@ -48,11 +48,11 @@ async def test_a_failed_request_keeps_no_key_and_may_be_retried(client, world):
 
 async def test_keys_are_scoped_to_the_caller(client, world):
     lines = [{"part_number": world.cable, "quantity": 5, "batch_number": "L"}]
-    mine = await receive(client, world, "PEK-C", lines, **{"Idempotency-Key": "shared"})
+    mine = await receive(client, world, "PEK-C", lines, reference="DN-1", **{"Idempotency-Key": "shared"})
     assert mine.status_code == 201
     theirs = await client.post(
         "/api/v1/stock/receipts",
-        json={"depot": "PEK-C", "supplier": "OEM", "reference": "DN-1", "lines": lines},
+        json={"depot": "PEK-C", "supplier": "OEM", "reference": "DN-2", "lines": lines},
         headers={**world.headers["admin"], "Idempotency-Key": "shared"},
     )
     assert theirs.status_code == 201

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from inventory.stock import receipts
 from inventory.stock.consistency import check_consistency
+from inventory.stock.model import delivery_key
+from inventory.stock.tables import Receipt
 from tests.api.conftest import level, receive, units
+from tests.conftest import rerun_migration
 
 
 async def test_receipt_books_units_and_bulk(client, world):
@@ -155,3 +159,107 @@ async def test_receipt_of_too_many_units_is_refused(client, world):
         client, world, "PEK-C", [{"part_number": world.disk, "units": units("Z", 5001, box_size=10)}]
     )
     assert response.status_code in (413, 422)
+
+
+DELIVERY_KEYS_MIGRATION = "2026-12-06T07:37:24:529721"
+FULL_WIDTH = "DN-2026-0001".translate({code: code + 0xFEE0 for code in range(0x21, 0x7F)})
+"""The note as a Chinese input method in full-width mode types it."""
+
+
+async def test_a_delivery_note_is_booked_once(client, world):
+    first = await receive(
+        client,
+        world,
+        "PEK-C",
+        [{"part_number": world.disk, "units": units("D", 2)}],
+        reference="DN-2026-0001",
+    )
+    assert first.status_code == 201, first.text
+    for typed in ("DN-2026-0001", "dn-2026-0001", "  DN-2026-0001 ", FULL_WIDTH):
+        again = await receive(
+            client,
+            world,
+            "SHA-C",
+            [{"part_number": world.cable, "quantity": 5, "batch_number": "L"}],
+            reference=typed,
+        )
+        assert again.status_code == 409, (typed, again.text)
+        problem = again.json()
+        assert problem["type"] == "urn:spareline:problem:duplicate-delivery"
+        assert problem["status"] == 409
+        assert (problem["supplier"], problem["reference"], problem["receipt"]) == (
+            "OEM",
+            typed.strip(),
+            first.json()["id"],
+        )
+        assert typed.strip() in problem["detail"]
+    assert await level(client, world, world.cable, "SHA-C") == {}
+    other_note = await receive(
+        client,
+        world,
+        "SHA-C",
+        [{"part_number": world.cable, "quantity": 5, "batch_number": "L"}],
+        reference="DN20260001",
+    )
+    assert other_note.status_code == 201
+    other_supplier = await client.post(
+        "/api/v1/stock/receipts",
+        json={
+            "depot": "SHA-C",
+            "supplier": "Another OEM",
+            "reference": "DN-2026-0001",
+            "lines": [{"part_number": world.cable, "quantity": 1, "batch_number": "L"}],
+        },
+        headers=world.headers["warehouse"],
+    )
+    assert other_supplier.status_code == 201
+    assert await check_consistency() == []
+
+
+async def test_a_replay_of_the_same_request_is_not_a_second_delivery(client, world):
+    lines = [{"part_number": world.cable, "quantity": 5, "batch_number": "L"}]
+    first = await receive(client, world, "PEK-C", lines, reference="DN-9", **{"Idempotency-Key": "note-9"})
+    replay = await receive(client, world, "PEK-C", lines, reference="DN-9", **{"Idempotency-Key": "note-9"})
+    assert (first.status_code, replay.status_code) == (201, 201)
+    assert replay.json() == first.json()
+    assert replay.headers["idempotency-replayed"] == "true"
+    for key in ({}, {"Idempotency-Key": "note-9-again"}):
+        again = await receive(client, world, "PEK-C", lines, reference="DN-9", **key)
+        assert again.status_code == 409, again.text
+        assert again.json()["type"].endswith("duplicate-delivery")
+    assert (await level(client, world, world.cable, "PEK-C"))["available"] == 5
+
+
+async def test_the_database_refuses_a_second_receipt_of_a_note(client, world, monkeypatch):
+    """The unique index decides when the check before it is passed by a concurrent request; its violation
+    is the same named 409."""
+    monkeypatch.setattr(receipts, "_refuse_known_delivery", _nothing)
+    lines = [{"part_number": world.cable, "quantity": 5, "batch_number": "L"}]
+    assert (await receive(client, world, "PEK-C", lines, reference="DN-RACE")).status_code == 201
+    lost = await receive(client, world, "PEK-C", lines, reference="dn-race")
+    assert lost.status_code == 409, lost.text
+    problem = lost.json()
+    assert problem["type"].endswith("duplicate-delivery")
+    assert (problem["supplier"], problem["reference"]) == ("OEM", "dn-race")
+    assert (await level(client, world, world.cable, "PEK-C"))["available"] == 5
+    assert await check_consistency() == []
+
+
+async def _nothing(*_args: object) -> None:
+    return None
+
+
+async def test_receipts_booked_twice_before_the_rule_keep_their_history(client, world, database_url):
+    lines = [{"part_number": world.cable, "quantity": 5, "batch_number": "L"}]
+    first = (await receive(client, world, "PEK-C", lines, reference="DN-7")).json()
+    second = (await receive(client, world, "PEK-C", lines, reference="DN-8")).json()
+    # As a database written before the rule could hold them: the same note twice, without keys.
+    await Receipt.raw("DROP INDEX receipt_one_per_delivery_note")
+    await Receipt.update({Receipt.reference: "dn-7 "}).where(Receipt.id == second["id"])
+    await Receipt.update({Receipt.delivery_key: None}).where(Receipt.id.is_not_null())
+    await rerun_migration(database_url, DELIVERY_KEYS_MIGRATION)
+    keys = {row["id"]: row["delivery_key"] for row in await Receipt.select(Receipt.id, Receipt.delivery_key)}
+    assert keys == {first["id"]: delivery_key("OEM", "DN-7"), second["id"]: None}
+    again = await receive(client, world, "PEK-C", lines, reference="DN-7")
+    assert again.status_code == 409
+    assert again.json()["receipt"] == first["id"]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from inventory.errors import AlreadyExists, InvalidRequest
-from inventory.stock.model import ReceiptLine, ReceivedUnit, UnitStatus, check_receipt, check_status_change
+from inventory.stock.model import (
+    ReceiptLine,
+    ReceivedUnit,
+    UnitStatus,
+    check_receipt,
+    check_status_change,
+    delivery_key,
+)
 
 SERIALIZED = {"DISK": True, "CABLE": False}
 
@@ -81,3 +88,22 @@ def test_status_changes_a_warehouse_may_make():
     ):
         with pytest.raises(InvalidRequest):
             check_status_change(current, target)
+
+
+def test_a_delivery_note_is_known_however_it_is_typed():
+    key = delivery_key("Seagate OEM", "DN-2026-0001")
+    full_width = "DN-2026-0001".translate({code: code + 0xFEE0 for code in range(0x21, 0x7F)})
+    for supplier, reference in (
+        ("seagate oem", "dn-2026-0001"),
+        ("  Seagate   OEM ", "DN-2026-0001\t"),
+        ("SEAGATE OEM", full_width),
+    ):
+        assert delivery_key(supplier, reference) == key
+    for supplier, reference in (
+        ("Seagate OEM", "DN20260001"),
+        ("Seagate", "OEM DN-2026-0001"),
+        ("Seagate OEM", "DN-2026-0002"),
+        ("Seagate OEM2", "DN-2026-0001"),
+    ):
+        assert delivery_key(supplier, reference) != key
+    assert len(key) == 64
