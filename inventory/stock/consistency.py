@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from inventory.audit import log as audit
+from inventory.audit.tables import AuditHead
 from inventory.stock.ledger import Discrepancy, Level, LevelKey, MovementFlow, Position, compare, replay
 from inventory.stock.model import AT_DEPOT
 from inventory.stock.movement_proof import (
@@ -102,11 +103,17 @@ class MovementsCheck:
 
 async def check_movements_against_chain(*, limit: int = MISMATCH_LIMIT, batch: int = BATCH) -> MovementsCheck:
     """Stream the ledger in id order and the chain's stock entries in ``seq`` order side by side, matching
-    movements as they come (the two orders differ only where transactions committed out of id order)."""
+    movements as they come (the two orders differ only where transactions committed out of id order).
+
+    The service keeps writing meanwhile: entries committed after the ledger stream ended are read once
+    more at the end, and only entries linked before the check started can report a movement missing
+    from the ledger (a movement and its entry commit together).
+    """
+    settled = await AuditHead.select(AuditHead.seq).where(AuditHead.id == 1).first()
     reconciler = MovementReconciler()
     recorded_stream = aiter(audit.entries(batch=batch, action_prefix=ACTION_PREFIX))
     stored_stream = aiter(_stored_movements(batch))
-    recorded = stored = 0
+    recorded = stored = last_seq = 0
     recorded_done = stored_done = False
     while not (recorded_done and stored_done):
         if not recorded_done and (stored_done or recorded <= stored):
@@ -115,6 +122,7 @@ async def check_movements_against_chain(*, limit: int = MISMATCH_LIMIT, batch: i
                 recorded_done = True
             else:
                 recorded += reconciler.add_entry(entry)
+                last_seq = entry.seq
         else:
             movement = await anext(stored_stream, None)
             if movement is None:
@@ -122,7 +130,9 @@ async def check_movements_against_chain(*, limit: int = MISMATCH_LIMIT, batch: i
             else:
                 reconciler.add_stored(movement)
                 stored += 1
-    found = reconciler.mismatches()
+    async for entry in audit.entries(last_seq, batch, action_prefix=ACTION_PREFIX):
+        reconciler.add_entry(entry)
+    found = reconciler.mismatches(settled_through=settled["seq"] if settled else 0)
     return MovementsCheck(stored, tuple(found[:limit]), len(found))
 
 

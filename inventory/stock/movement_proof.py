@@ -135,9 +135,13 @@ class MovementReconciler:
         """How many movements, of either side, are not matched yet."""
         return sum(map(len, self._stored.values())) + sum(map(len, self._recorded.values()))
 
-    def mismatches(self) -> list[MovementMismatch]:
+    def mismatches(self, *, settled_through: int | None = None) -> list[MovementMismatch]:
         """What is left once both streams have been fed: changed movements (a stored one paired with the
-        recorded one it most resembles), movements not in the chain, and recorded movements not stored."""
+        recorded one it most resembles), movements not in the chain, and recorded movements not stored.
+
+        A recorded movement left over from an entry after ``settled_through`` is not reported on its own:
+        its row may have committed after the ledger was read past its id.
+        """
         stored = _flatten(self._stored)
         recorded = _flatten(self._recorded)
         found = list(self._unreadable)
@@ -160,6 +164,8 @@ class MovementReconciler:
                 )
         for candidates in recorded_at.values():
             for fields, seq in candidates:
+                if settled_through is not None and seq > settled_through:
+                    continue
                 found.append(
                     MovementMismatch(
                         None,

@@ -16,6 +16,7 @@ from inventory.audit import log as audit
 from inventory.secure_media.chain_check import check_records, verify_audit
 from inventory.secure_media.proof import CREATED, subject
 from inventory.secure_media.tables import RetentionRecord
+from inventory.stock import consistency
 from inventory.stock.consistency import check_consistency, check_movements_against_chain
 from inventory.stock.tables import Movement
 from tests.api.conftest import receive, units
@@ -293,6 +294,7 @@ async def test_a_changed_movement_fails_check_ledger(records, database_url):
     ledger = cli(database_url, "check-ledger")
     assert ledger.returncode == 1
     assert f"movement {movement['id']} differs from audit entry {mismatch.entry_seq}" in ledger.stdout
+    assert cli(database_url, "check-ledger", "--without-chain").returncode == 0
 
 
 async def test_a_movement_without_a_chain_entry_fails_check_ledger(records, database_url):
@@ -308,3 +310,57 @@ async def test_a_movement_without_a_chain_entry_fails_check_ledger(records, data
     [mismatch] = result.mismatched
     assert mismatch.entry_seq is None
     assert mismatch.description.endswith("is not recorded in the audit chain")
+    assert cli(database_url, "check-ledger").returncode == 1
+
+
+async def test_an_event_committed_between_the_queries_of_a_batch_is_not_a_difference(
+    client, records, monkeypatch
+):
+    sworld, first, _second = records
+    original = audit.entries_about
+    raced: list[int] = []
+
+    async def with_an_event_in_between(subjects):
+        if not raced:
+            raced.append(first)
+            await custody(client, sworld, first, party="Zhao Min")
+        return await original(subjects)
+
+    monkeypatch.setattr(audit, "entries_about", with_an_event_in_between)
+    result = await check_records()
+    assert raced == [first]
+    assert (result.records_checked, result.mismatched) == (2, ())
+
+
+async def test_movements_written_while_the_ledger_is_checked_are_not_differences(
+    client, records, monkeypatch
+):
+    sworld, _first, _second = records
+    original = consistency._stored_movements
+    late: list[int] = []
+
+    async def with_a_receipt_at_the_end(batch):
+        seen = 0
+        async for movement in original(batch):
+            seen = movement.id
+            yield movement
+        response = await client.post(
+            "/api/v1/stock/receipts",
+            json={
+                "depot": "SHA-C",
+                "supplier": "OEM",
+                "reference": "DN-LATE",
+                "lines": [{"part_number": sworld.stock.disk, "units": units("LATE", 2)}],
+            },
+            headers=sworld.headers["warehouse"],
+        )
+        assert response.status_code == 201, response.text
+        async for movement in original(batch):
+            if movement.id > seen:
+                late.append(movement.id)
+                yield movement
+
+    monkeypatch.setattr(consistency, "_stored_movements", with_a_receipt_at_the_end)
+    result = await check_movements_against_chain()
+    assert len(late) == 2
+    assert result.mismatched == ()
