@@ -11,6 +11,7 @@ from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.pydantic import PydanticPlugin
 
 from api.controllers.accounts import TokenController, UserController
 from api.controllers.audit import AuditController
@@ -25,8 +26,11 @@ from api.controllers.tickets import ReservationController, TicketController
 from api.database import connect, pool_lifespan
 from api.errors import problem_details_plugin, routing_problem, unexpected_problem
 from api.logging import RequestIdMiddleware, configure_logging
+from api.openapi import ProblemResponses
 from api.pagination import provide_page
+from api.plain_text import RefuseControlCharacters
 from api.query import DropEmptyQueryParameters
+from api.requests import ServiceRequest
 from api.security import Passwords, Principal, TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.sweeper import sweeper_lifespan
@@ -56,6 +60,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     passwords = Passwords(settings)
     tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
     policy = planning_policy(settings)
+    time_bounds = settings.time_bounds()
 
     async def is_login(request: Request[Any, Any, Any]) -> bool:
         # A coroutine, so that Litestar calls it inline instead of handing it to a worker thread.
@@ -100,11 +105,13 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             "passwords": Provide(lambda: passwords, sync_to_thread=False, use_cache=True),
             "tokens": Provide(lambda: tokens, sync_to_thread=False, use_cache=True),
             "planning_policy": Provide(lambda: policy, sync_to_thread=False, use_cache=True),
+            "time_bounds": Provide(lambda: time_bounds, sync_to_thread=False, use_cache=True),
         },
         on_app_init=[jwt_auth.on_app_init],
-        plugins=[problem_details_plugin()],
+        plugins=[PydanticPlugin(validate_strict=True), problem_details_plugin(), ProblemResponses()],
         exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
-        middleware=[login_limit.middleware],
+        middleware=[RefuseControlCharacters(), login_limit.middleware],
+        request_class=ServiceRequest,
         lifespan=[pool_lifespan(engine, settings), sweeper_lifespan(settings, clock)],
         openapi_config=OpenAPIConfig(
             title="Spareline",

@@ -7,6 +7,7 @@ validation errors become 422 naming each bad field; anything unexpected is logge
 from __future__ import annotations
 
 import sqlite3
+from http import HTTPStatus
 from typing import Any
 
 import asyncpg
@@ -52,12 +53,16 @@ log = structlog.get_logger("api.errors")
 def _by_class(table: dict[type, tuple[int, str]], exc: DomainError | RoutingError) -> ProblemDetailsException:
     """Status and title from the nearest class of ``exc`` in ``table``; its code, message and details."""
     status, title = next(table[cls] for cls in type(exc).__mro__ if cls in table)
+    extra = _jsonable(exc.details)
+    if status == HTTP_422_UNPROCESSABLE_ENTITY and isinstance(extra.get("field"), str):
+        # Named the same way as a validation error's fields, so that clients read one shape.
+        extra.setdefault("errors", [{"field": extra["field"], "message": exc.message}])
     return ProblemDetailsException(
         status_code=status,
         type_=PROBLEM_TYPE.format(exc.code),
         title=title,
         detail=exc.message,
-        extra=_jsonable(exc.details),
+        extra=extra,
     )
 
 
@@ -95,10 +100,11 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
 
 def http_problem(exc: HTTPException) -> ProblemDetailsException:
     """Litestar's own HTTP errors (401, 403, 404 route, 405, 413 ...) as problems."""
+    phrase = HTTPStatus(exc.status_code).phrase
     return ProblemDetailsException(
         status_code=exc.status_code,
-        type_=PROBLEM_TYPE.format(exc.status_code),
-        title=exc.detail,
+        type_=PROBLEM_TYPE.format(phrase.lower().replace(" ", "-")),
+        title=phrase,
         detail=exc.detail,
         headers=exc.headers,
         extra=exc.extra if isinstance(exc.extra, dict) else None,
@@ -164,8 +170,15 @@ def _internal(_exc: Exception) -> ProblemDetailsException:
     )
 
 
+PROBLEM_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
+"""RFC 9457's own members: a domain detail of the same name is renamed ``domain_<name>``, so that
+``status`` is always the HTTP status."""
+
+
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
     return {
-        key: value if isinstance(value, int | float | str | bool | list | dict | None) else str(value)
+        f"domain_{key}" if key in PROBLEM_MEMBERS else key: (
+            value if isinstance(value, int | float | str | bool | list | dict | None) else str(value)
+        )
         for key, value in details.items()
     }

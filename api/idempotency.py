@@ -21,7 +21,6 @@ from typing import Annotated, Any
 
 from litestar import Request, Response
 from litestar.params import HeaderParameter
-from litestar.status_codes import HTTP_201_CREATED
 from pydantic import BaseModel
 
 from api.security import Principal
@@ -59,12 +58,13 @@ async def run_once(
     *,
     key: str | None,
     now: datetime,
-    status_code: int = HTTP_201_CREATED,
 ) -> Response[Any]:
     """Run ``action`` in a write transaction, once per ``Idempotency-Key`` if the request has one.
 
-    ``payload`` is what makes two requests "the same"; leave secrets out of it.
+    ``payload`` is what makes two requests "the same"; leave secrets out of it. The answer has the
+    handler's status code (201 unless its decorator says otherwise).
     """
+    status_code = request.route_handler.status_code
     if key is None:
         async with write_transaction():
             result = await action()

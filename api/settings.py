@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from inventory.audit.log import AuditKeys
 from inventory.calendars import CalendarOverrides, parse_overrides
+from inventory.time_window import TimeBounds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'spareline.sqlite3'}"
@@ -80,6 +82,19 @@ class Settings(BaseSettings):
     dispatch_visit_minutes: float = Field(default=60, gt=0, le=720)
     dispatch_hard_deadline_tiers: list[Literal["standard", "premium", "platinum"]] = []
     dispatch_inspection_prize_minutes: float = Field(default=240, ge=0, le=1440)
+    clock_skew_s: float = Field(default=300, ge=0, le=3_600)
+    report_max_age_days: int = Field(default=60, ge=1, le=3_650)
+    routing_plan_days_back: int = Field(default=7, ge=0, le=366)
+    routing_plan_days_ahead: int = Field(default=60, ge=1, le=366)
+
+    def time_bounds(self) -> TimeBounds:
+        """How far from now entered times and plan dates may lie."""
+        return TimeBounds(
+            clock_skew=timedelta(seconds=self.clock_skew_s),
+            report_max_age=timedelta(days=self.report_max_age_days),
+            plan_days_back=self.routing_plan_days_back,
+            plan_days_ahead=self.routing_plan_days_ahead,
+        )
 
     @model_validator(mode="after")
     def _check_production(self) -> Settings:

@@ -293,7 +293,7 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
             raise NotFound(f"plan {plan_id} not found", field="id")
         status, day, depots = rows[0]["status"], rows[0]["plan_date"], set(rows[0]["depots"].split())
         if status == SUPERSEDED:
-            raise InvalidTransition(f"plan {plan_id} was superseded by a later commit", status=status)
+            raise InvalidTransition(f"plan {plan_id} was superseded by a later commit", state=status)
         if status == DRAFT:
             current = await RoutePlanRecord.select(RoutePlanRecord.id, RoutePlanRecord.depots).where(
                 (RoutePlanRecord.kind == kind)

@@ -459,7 +459,7 @@ async def urgent_delivery(
     if row is None:
         raise NotFound(f"reservation {reservation_id} not found", field="reservation_id")
     if row["status"] != "active":
-        raise InvalidTransition(f"reservation {reservation_id} is {row['status']}", status=row["status"])
+        raise InvalidTransition(f"reservation {reservation_id} is {row['status']}", state=row["status"])
     day = now.astimezone(ZoneInfo(row["timezone"])).date()
     clock = PlanClock.for_date(day)
     plans = await committed_plans(NBD, day)

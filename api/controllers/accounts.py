@@ -22,7 +22,12 @@ class TokenController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/token", operation_id="issueToken", status_code=HTTP_200_OK)
+    @post(
+        "/token",
+        operation_id="issueToken",
+        status_code=HTTP_200_OK,
+        opt={"problems": (400, 401, 413, 415, 422, 429, 503)},
+    )
     async def issue_token(
         self,
         data: JSONBody[TokenRequest],

@@ -16,6 +16,7 @@ from api.security import EVERYONE, Principal, Role, allow
 from inventory.customers import service
 from inventory.customers.records import AssetRecord
 from inventory.tickets.coverage import asset_coverage_by_serial
+from inventory.time_window import TimeBounds, check_acceptance_day
 
 SERVICE_DESK = (Role.ADMIN, Role.DISPATCHER)
 
@@ -112,9 +113,11 @@ class AssetController(Controller):
         data: JSONBody[AssetIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
+        time_bounds: NamedDependency[TimeBounds],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[AssetOut]:
         """Register an installed product at a customer site (admin, dispatcher)."""
+        check_acceptance_day("accepted_on", data.accepted_on, today=now.date(), bounds=time_bounds)
 
         async def create() -> AssetOut:
             return await _with_coverage(await service.create_asset(data.to_record(), now=now), now)

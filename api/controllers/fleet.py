@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -11,6 +11,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.idempotency import IdempotencyKey, run_once
 from api.pagination import Page, PageRequest, page_of
+from api.query import query_choice
 from api.schemas.fleet import (
     EngineerIn,
     EngineerOut,
@@ -20,6 +21,7 @@ from api.schemas.fleet import (
     VehicleOut,
 )
 from api.security import STAFF, Principal, Role, allow
+from inventory.time_window import TimeBounds, check_inspection_day
 from routing import fleet
 
 PLANNERS = (Role.ADMIN, Role.DISPATCHER)
@@ -91,6 +93,9 @@ class EngineerController(Controller):
         return await run_once(request, principal, data, add, key=idempotency_key, now=now)
 
 
+INSPECTION_STATES = ("planned", "done")
+
+
 class InspectionController(Controller):
     path = "/inspections"
     tags = ["fleet"]
@@ -100,10 +105,11 @@ class InspectionController(Controller):
     async def list_inspections(
         self,
         page: NamedDependency[PageRequest],
-        status: Annotated[Literal["planned", "done"] | None, QueryParameter(name="state")] = None,
+        state_name: Annotated[str | None, QueryParameter(name="state", description="planned or done")] = None,
         due_by: FromQuery[date | None] = None,
     ) -> Page[InspectionOut]:
         """Periodic inspections by due date; ``state`` and ``due_by`` narrow the list."""
+        status = query_choice(state_name, INSPECTION_STATES, name="state")
         rows = await fleet.list_inspections(
             status=status, due_by=due_by, limit=page.fetch, offset=page.offset
         )
@@ -116,9 +122,11 @@ class InspectionController(Controller):
         data: JSONBody[InspectionIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
+        time_bounds: NamedDependency[TimeBounds],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[InspectionOut]:
         """Plan a periodic inspection of an asset: an optional visit that dispatch fits into free time."""
+        check_inspection_day("due_on", data.due_on, today=now.date(), bounds=time_bounds)
 
         async def add() -> InspectionOut:
             record = await fleet.add_inspection(

@@ -12,13 +12,15 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from api.idempotency import IdempotencyKey, answered_before, run_once
+from api.params import PathId
 from api.schemas.routing import DayPlanIn, PlanOut, UrgentIn, UrgentOut
 from api.security import STAFF, Principal, Role, allow
 from api.settings import Settings
+from inventory.time_window import check_plan_day
 from routing import planning
 from routing.model import Limits
 from routing.osrm import matrix_source
@@ -60,6 +62,7 @@ async def _plan_and_keep(
     settings: Settings,
 ) -> Response[PlanOut]:
     """Solve outside any transaction (a retried request replays instead), then keep the plan once."""
+    check_plan_day("date", data.date, today=now.date(), bounds=settings.time_bounds())
     replay = await answered_before(request, principal, data, key=key)
     if replay is not None:
         return replay
@@ -114,15 +117,20 @@ class RoutingController(Controller):
         )
 
     @get("/plans/{plan_id:int}", operation_id="getPlan")
-    async def get_plan(self, plan_id: FromPath[int]) -> PlanOut:
+    async def get_plan(self, plan_id: PathId) -> PlanOut:
         """A kept delivery or dispatch plan: routes with ordered stops and times, unassigned stops."""
         return PlanOut.of(await get_plan(plan_id))
 
-    @post("/plans/{plan_id:int}/commit", operation_id="commitDeliveryPlan", guards=[allow(*PLANNERS)])
+    @post(
+        "/plans/{plan_id:int}/commit",
+        operation_id="commitDeliveryPlan",
+        guards=[allow(*PLANNERS)],
+        status_code=HTTP_200_OK,
+    )
     async def commit(
         self,
         request: Request[Any, Any, Any],
-        plan_id: FromPath[int],
+        plan_id: PathId,
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         idempotency_key: IdempotencyKey = None,
@@ -132,11 +140,9 @@ class RoutingController(Controller):
         async def act() -> PlanOut:
             return PlanOut.of(await commit_plan(plan_id, kind=NBD, actor=principal.username, now=now))
 
-        return await run_once(
-            request, principal, None, act, key=idempotency_key, now=now, status_code=HTTP_200_OK
-        )
+        return await run_once(request, principal, None, act, key=idempotency_key, now=now)
 
-    @post("/urgent", operation_id="planUrgentDelivery", guards=[allow(*PLANNERS)])
+    @post("/urgent", operation_id="planUrgentDelivery", guards=[allow(*PLANNERS)], status_code=HTTP_200_OK)
     async def urgent(
         self,
         request: Request[Any, Any, Any],
@@ -162,9 +168,7 @@ class RoutingController(Controller):
                 plan_id = (await planning.keep_plan(solved, actor=principal.username, now=now)).id
             return UrgentOut.of(result).model_copy(update={"plan_id": plan_id})
 
-        return await run_once(
-            request, principal, data, keep, key=idempotency_key, now=now, status_code=HTTP_200_OK
-        )
+        return await run_once(request, principal, data, keep, key=idempotency_key, now=now)
 
 
 class DispatchController(Controller):
@@ -201,15 +205,20 @@ class DispatchController(Controller):
         )
 
     @get("/plans/{plan_id:int}", operation_id="getDispatchPlan")
-    async def get_plan(self, plan_id: FromPath[int]) -> PlanOut:
+    async def get_plan(self, plan_id: PathId) -> PlanOut:
         """A kept dispatch plan."""
         return PlanOut.of(await get_plan(plan_id, kind=DISPATCH))
 
-    @post("/plans/{plan_id:int}/commit", operation_id="commitDispatchPlan", guards=[allow(*PLANNERS)])
+    @post(
+        "/plans/{plan_id:int}/commit",
+        operation_id="commitDispatchPlan",
+        guards=[allow(*PLANNERS)],
+        status_code=HTTP_200_OK,
+    )
     async def commit(
         self,
         request: Request[Any, Any, Any],
-        plan_id: FromPath[int],
+        plan_id: PathId,
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         idempotency_key: IdempotencyKey = None,
@@ -219,6 +228,4 @@ class DispatchController(Controller):
         async def act() -> PlanOut:
             return PlanOut.of(await commit_plan(plan_id, kind=DISPATCH, actor=principal.username, now=now))
 
-        return await run_once(
-            request, principal, None, act, key=idempotency_key, now=now, status_code=HTTP_200_OK
-        )
+        return await run_once(request, principal, None, act, key=idempotency_key, now=now)

@@ -12,10 +12,12 @@ from typing import Annotated, Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.idempotency import IdempotencyKey, run_once
 from api.pagination import Page, PageRequest, page_of
+from api.params import PathId
+from api.query import query_choice
 from api.schemas.secure_media import ReportOut, RetentionEventIn, RetentionOut
 from api.security import EVERYONE, Principal, Role, allow
 from api.settings import Settings
@@ -23,6 +25,7 @@ from inventory.audit import log as audit
 from inventory.secure_media import service
 from inventory.secure_media.chain_check import prove_record
 from inventory.secure_media.rules import EventType, RetentionState, age_bucket
+from inventory.time_window import TimeBounds, check_reported_time
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
@@ -49,6 +52,9 @@ CSV_COLUMNS = (
 )
 
 
+STATE_FILTER = "one of " + ", ".join(state.value for state in RetentionState)
+
+
 class RetentionController(Controller):
     path = "/secure-media/retentions"
     tags = ["secure media"]
@@ -60,7 +66,7 @@ class RetentionController(Controller):
         page: NamedDependency[PageRequest],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
-        record_state: Annotated[RetentionState | None, QueryParameter(name="state")] = None,
+        state_name: Annotated[str | None, QueryParameter(name="state", description=STATE_FILTER)] = None,
         customer: FromQuery[str | None] = None,
         overdue: FromQuery[bool | None] = None,
         min_age_days: Annotated[int | None, QueryParameter(ge=0, le=36_500)] = None,
@@ -70,8 +76,9 @@ class RetentionController(Controller):
 
         Filters: ``state``, ``customer``, ``overdue``, and age in days (``min_age_days``, ``max_age_days``).
         """
+        state = query_choice(state_name, RetentionState, name="state")
         rows = await service.list_records(
-            state=record_state,
+            state=None if state is None else RetentionState(state),
             customer=customer,
             overdue=overdue,
             viewer=principal.viewer,
@@ -85,7 +92,7 @@ class RetentionController(Controller):
 
     @get("/{record_id:int}", operation_id="getRetention")
     async def get_retention(
-        self, record_id: FromPath[int], principal: NamedDependency[Principal], now: NamedDependency[datetime]
+        self, record_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> RetentionOut:
         """One record with its custody, destruction and verification events and their audit chain entries."""
         return RetentionOut.of(await service.get_record(record_id, viewer=principal.viewer, now=now))
@@ -94,14 +101,18 @@ class RetentionController(Controller):
     async def record_event(
         self,
         request: Request[Any, Any, Any],
-        record_id: FromPath[int],
+        record_id: PathId,
         data: JSONBody[RetentionEventIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
+        time_bounds: NamedDependency[TimeBounds],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[RetentionOut]:
         """Custody (warehouse, dispatcher), destruction (also the customer, for its own parts),
         verification and close (compliance only). Nothing is ever edited: corrections are new events."""
+        for field in ("at", "performed_at"):
+            if (value := getattr(data.root, field, None)) is not None:
+                check_reported_time(field, value, now=now, bounds=time_bounds)
 
         async def record() -> RetentionOut:
             body = data.root
@@ -121,7 +132,7 @@ class RetentionController(Controller):
 
     @get("/{record_id:int}/certificate", operation_id="retentionCertificate", media_type=MediaType.HTML)
     async def certificate(
-        self, record_id: FromPath[int], principal: NamedDependency[Principal], now: NamedDependency[datetime]
+        self, record_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> str:
         """A printable certificate: every field of the record and the audit chain entries that prove it,
         whether the record matches those entries (and, prominently, where it does not), and whether the

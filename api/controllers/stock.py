@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from api.idempotency import IdempotencyKey, run_once
 from api.pagination import Page, PageRequest, page_of
+from api.params import PathId
 from api.schemas.stock import (
     AdjustmentIn,
     ChangeAccepted,
@@ -69,7 +70,7 @@ class StockController(Controller):
         return unit
 
     @get("/transfers/{transfer_id:int}", operation_id="getTransfer")
-    async def get_transfer(self, transfer_id: FromPath[int]) -> TransferOut:
+    async def get_transfer(self, transfer_id: PathId) -> TransferOut:
         """One transfer and what it carries."""
         return TransferOut.model_validate(await transfers.get_transfer(transfer_id), from_attributes=True)
 
@@ -128,11 +129,16 @@ class StockController(Controller):
 
         return await run_once(request, principal, data, send, key=idempotency_key, now=now)
 
-    @post("/transfers/{transfer_id:int}/receive", operation_id="receiveTransfer", guards=[allow(*MOVERS)])
+    @post(
+        "/transfers/{transfer_id:int}/receive",
+        operation_id="receiveTransfer",
+        guards=[allow(*MOVERS)],
+        status_code=HTTP_200_OK,
+    )
     async def receive_transfer(
         self,
         request: Request[Any, Any, Any],
-        transfer_id: FromPath[int],
+        transfer_id: PathId,
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         idempotency_key: IdempotencyKey = None,
@@ -143,9 +149,7 @@ class StockController(Controller):
             record = await transfers.receive_transfer(transfer_id, actor=principal.username, now=now)
             return TransferOut.model_validate(record, from_attributes=True)
 
-        return await run_once(
-            request, principal, None, land, key=idempotency_key, now=now, status_code=HTTP_200_OK
-        )
+        return await run_once(request, principal, None, land, key=idempotency_key, now=now)
 
     @post("/status-changes", operation_id="changeStockStatus", guards=[allow(*MOVERS)])
     async def change_status(

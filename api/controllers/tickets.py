@@ -7,17 +7,19 @@ from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from api.idempotency import IdempotencyKey, run_once
 from api.pagination import Page, PageRequest, page_of
+from api.params import PathId
 from api.schemas.service import IssueIn, ReservationIn, ReservationOut, TicketEventIn, TicketIn, TicketOut
 from api.security import EVERYONE, Principal, Role, allow
 from api.settings import Settings
 from inventory.tickets import reservation_views, reservations, service
 from inventory.tickets.reservations import ReservationRequest
 from inventory.tickets.sla import TicketEvent
+from inventory.time_window import TimeBounds, check_reported_time
 
 SERVICE_DESK = (Role.ADMIN, Role.DISPATCHER)
 HANDS_OUT_PARTS = (Role.ADMIN, Role.DISPATCHER, Role.WAREHOUSE)
@@ -35,9 +37,12 @@ class TicketController(Controller):
         data: JSONBody[TicketIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
+        time_bounds: NamedDependency[TimeBounds],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[TicketOut]:
         """Open a fault ticket; the answer carries its SLA deadlines and delivery window."""
+        if data.reported_at is not None:
+            check_reported_time("reported_at", data.reported_at, now=now, bounds=time_bounds)
 
         async def open_() -> TicketOut:
             record = await service.open_ticket(
@@ -83,7 +88,7 @@ class TicketController(Controller):
 
     @get("/{ticket_id:int}", operation_id="getTicket")
     async def get_ticket(
-        self, ticket_id: FromPath[int], principal: NamedDependency[Principal], now: NamedDependency[datetime]
+        self, ticket_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> TicketOut:
         """One ticket with its SLA clocks and delivery window."""
         return TicketOut.of(await service.get_ticket(ticket_id, viewer=principal.viewer, now=now))
@@ -92,13 +97,16 @@ class TicketController(Controller):
     async def record_event(
         self,
         request: Request[Any, Any, Any],
-        ticket_id: FromPath[int],
+        ticket_id: PathId,
         data: JSONBody[TicketEventIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
+        time_bounds: NamedDependency[TimeBounds],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[TicketOut]:
         """Move the clocks: responded, engineer_on_site, restored, closed, waiting_customer, resumed."""
+        if data.at is not None:
+            check_reported_time("at", data.at, now=now, bounds=time_bounds)
 
         async def record() -> TicketOut:
             ticket = await service.record_event(
@@ -121,7 +129,7 @@ class TicketController(Controller):
     async def reserve(
         self,
         request: Request[Any, Any, Any],
-        ticket_id: FromPath[int],
+        ticket_id: PathId,
         data: JSONBody[ReservationIn],
         principal: NamedDependency[Principal],
         settings: NamedDependency[Settings],
@@ -151,7 +159,7 @@ class TicketController(Controller):
 
     @get("/{ticket_id:int}/reservations", operation_id="listTicketReservations")
     async def list_reservations(
-        self, ticket_id: FromPath[int], principal: NamedDependency[Principal]
+        self, ticket_id: PathId, principal: NamedDependency[Principal]
     ) -> list[ReservationOut]:
         """Every reservation of the ticket, including released, expired and pre-empted ones."""
         rows = await reservation_views.ticket_reservations(ticket_id, viewer=principal.viewer)
@@ -165,7 +173,7 @@ class ReservationController(Controller):
 
     @get("/{reservation_id:int}", operation_id="getReservation")
     async def get_reservation(
-        self, reservation_id: FromPath[int], principal: NamedDependency[Principal]
+        self, reservation_id: PathId, principal: NamedDependency[Principal]
     ) -> ReservationOut:
         """One reservation."""
         return ReservationOut.of(
@@ -173,12 +181,15 @@ class ReservationController(Controller):
         )
 
     @post(
-        "/{reservation_id:int}/release", operation_id="releaseReservation", guards=[allow(*HANDS_OUT_PARTS)]
+        "/{reservation_id:int}/release",
+        operation_id="releaseReservation",
+        guards=[allow(*HANDS_OUT_PARTS)],
+        status_code=HTTP_200_OK,
     )
     async def release(
         self,
         request: Request[Any, Any, Any],
-        reservation_id: FromPath[int],
+        reservation_id: PathId,
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         idempotency_key: IdempotencyKey = None,
@@ -190,15 +201,18 @@ class ReservationController(Controller):
                 await reservations.release(reservation_id, actor=principal.username, now=now)
             )
 
-        return await run_once(
-            request, principal, None, release, key=idempotency_key, now=now, status_code=HTTP_200_OK
-        )
+        return await run_once(request, principal, None, release, key=idempotency_key, now=now)
 
-    @post("/{reservation_id:int}/issue", operation_id="issueReservation", guards=[allow(*HANDS_OUT_PARTS)])
+    @post(
+        "/{reservation_id:int}/issue",
+        operation_id="issueReservation",
+        guards=[allow(*HANDS_OUT_PARTS)],
+        status_code=HTTP_200_OK,
+    )
     async def issue(
         self,
         request: Request[Any, Any, Any],
-        reservation_id: FromPath[int],
+        reservation_id: PathId,
         data: JSONBody[IssueIn],
         principal: NamedDependency[Principal],
         settings: NamedDependency[Settings],
@@ -217,6 +231,4 @@ class ReservationController(Controller):
             )
             return ReservationOut.of(record)
 
-        return await run_once(
-            request, principal, data, hand_out, key=idempotency_key, now=now, status_code=HTTP_200_OK
-        )
+        return await run_once(request, principal, data, hand_out, key=idempotency_key, now=now)

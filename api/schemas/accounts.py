@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import StringConstraints, model_validator
 
-from api.schemas.base import Code, RequestModel, ResponseModel
+from api.schemas.base import Code, RequestModel, ResponseModel, choice
 from api.security import Role
 
 Username = Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
@@ -26,7 +26,7 @@ class TokenOut(ResponseModel):
 class UserIn(RequestModel):
     username: Username
     password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
-    role: Role
+    role: Annotated[Role, choice(Role)]
     customer: Code | None = None
 
     @model_validator(mode="after")

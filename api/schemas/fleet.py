@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from api.schemas.base import Code, RequestModel, ResponseModel
+from api.schemas.base import Code, Day, RequestModel, ResponseModel, TimeOfDay
 from routing.fleet import EngineerRecord, VehicleRecord
 
 Skill = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
@@ -18,8 +18,8 @@ class VehicleIn(RequestModel):
     depot: Code
     capacity_kg: float = Field(gt=0, le=40_000)
     capacity_l: float = Field(gt=0, le=100_000)
-    shift_start: time = time(8, 0)
-    shift_end: time = time(19, 0)
+    shift_start: TimeOfDay = time(8, 0)
+    shift_end: TimeOfDay = time(19, 0)
 
     def to_record(self) -> VehicleRecord:
         return VehicleRecord(**self.model_dump())
@@ -30,8 +30,8 @@ class VehicleOut(ResponseModel):
     depot: str
     capacity_kg: float
     capacity_l: float
-    shift_start: time
-    shift_end: time
+    shift_start: TimeOfDay
+    shift_end: TimeOfDay
     active: bool
 
 
@@ -40,8 +40,8 @@ class EngineerIn(RequestModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     home_depot: Code
     skills: list[Skill] = Field(default_factory=list, max_length=30)
-    shift_start: time = time(8, 30)
-    shift_end: time = time(18, 30)
+    shift_start: TimeOfDay = time(8, 30)
+    shift_end: TimeOfDay = time(18, 30)
     max_working_minutes: int = Field(default=480, ge=60, le=960)
 
     def to_record(self) -> EngineerRecord:
@@ -53,15 +53,15 @@ class EngineerOut(ResponseModel):
     name: str
     home_depot: str
     skills: list[str]
-    shift_start: time
-    shift_end: time
+    shift_start: TimeOfDay
+    shift_end: TimeOfDay
     max_working_minutes: int
     active: bool
 
 
 class InspectionIn(RequestModel):
     asset_serial: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    due_on: date
+    due_on: Day
     duration_minutes: int = Field(default=60, ge=15, le=480)
     skill: Skill | None = None
 

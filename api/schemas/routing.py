@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from api.schemas.base import Code, RequestModel, ResponseModel
+from api.schemas.base import Code, Day, Id, RequestModel, ResponseModel
 from routing.plan_store import PlanView, StopView
 from routing.planning import UrgentResult
 
@@ -17,14 +17,14 @@ TimeLimit = Annotated[float, Field(gt=0, description="Solver wall-time limit in 
 class DayPlanIn(RequestModel):
     """A plan of one day: next-business-day deliveries or engineer dispatch."""
 
-    date: date
+    date: Day
     depots: list[Code] = Field(default_factory=list, max_length=1000, description="empty: every depot")
     time_limit_s: TimeLimit | None = None
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
 class UrgentIn(RequestModel):
-    reservation_id: int = Field(ge=1)
+    reservation_id: Id
 
 
 class StopOut(ResponseModel):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, RootModel, StringConstraints
+from pydantic import Field, RootModel, StringConstraints
 
-from api.schemas.base import RequestModel, ResponseModel
+from api.schemas.base import Id, Instant, RequestModel, ResponseModel, choice
 from inventory.secure_media.rules import CustodyAction, SanitizationMethod, Technique
 from inventory.secure_media.service import Report, RetentionView
 
@@ -17,24 +17,24 @@ Note = Annotated[str, StringConstraints(max_length=1000)]
 
 class CustodyIn(RequestModel):
     type: Literal["custody"]
-    action: CustodyAction
+    action: Annotated[CustodyAction, choice(CustodyAction)]
     party: Words = Field(description="Who hands over, stores, moves or signs.")
     location: Annotated[str, StringConstraints(max_length=200)] = ""
-    at: AwareDatetime | None = None
+    at: Instant | None = None
     note: Note = ""
-    corrects: int | None = Field(default=None, description="Id of an earlier event this one corrects.")
+    corrects: Id | None = Field(default=None, description="Id of an earlier event this one corrects.")
 
 
 class DestructionIn(RequestModel):
     """The fields of the NIST SP 800-88 Rev. 1 sample certificate of sanitization."""
 
     type: Literal["destruction"]
-    method: SanitizationMethod
-    technique: Technique
+    method: Annotated[SanitizationMethod, choice(SanitizationMethod)]
+    technique: Annotated[Technique, choice(Technique)]
     tool: Words
     tool_version: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     performed_by: Words
-    performed_at: AwareDatetime
+    performed_at: Instant
     location: Words
     verification_method: Words
     verification_result: Literal["pass", "fail"]
@@ -42,7 +42,7 @@ class DestructionIn(RequestModel):
     certificate_number: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     certificate_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
     post_sanitization_destination: Words
-    corrects: int | None = None
+    corrects: Id | None = None
 
 
 class VerificationIn(RequestModel):

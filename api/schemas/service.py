@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
-from api.schemas.base import Code, Label, PartNumber, RequestModel, ResponseModel, Serial, TimeZoneName
+from api.schemas.base import (
+    Code,
+    Day,
+    Instant,
+    Label,
+    PartNumber,
+    RequestModel,
+    ResponseModel,
+    Serial,
+    TimeZoneName,
+    choice,
+)
 from inventory.customers.records import AssetRecord, CustomerRecord, SiteRecord
 from inventory.tickets.priority import Severity, Tier
 from inventory.tickets.records import ReservationRecord, TicketRecord
@@ -19,7 +30,7 @@ Region = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
 class Customer(RequestModel):
     code: Code
     name: Name
-    tier: Tier = Tier.STANDARD
+    tier: Annotated[Tier, choice(Tier)] = Tier.STANDARD
     delivery_service: Literal["nbd", "4h"] = "nbd"
     support_hours: Literal["business", "7x24"] = "business"
     secure_media_retention: bool = False
@@ -66,7 +77,7 @@ class AssetIn(RequestModel):
     model: Name
     customer: Code
     site: Code
-    accepted_on: date
+    accepted_on: Day
     warranty_years: int = Field(default=3, ge=0, le=30)
 
     def to_record(self) -> AssetRecord:
@@ -90,11 +101,9 @@ class TicketIn(RequestModel):
     )
     site: Code
     asset_serial: Serial | None = None
-    severity: Severity
+    severity: Annotated[Severity, choice(Severity)]
     summary: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
-    reported_at: AwareDatetime | None = Field(
-        default=None, description="Time of the hotline call; default now."
-    )
+    reported_at: Instant | None = Field(default=None, description="Time of the hotline call; default now.")
     user_caused: bool = Field(
         default=False, description="A fault caused by the user does not extend the warranty."
     )
@@ -141,7 +150,7 @@ class TicketOut(ResponseModel):
 
 class TicketEventIn(RequestModel):
     type: Literal["responded", "engineer_on_site", "restored", "closed", "waiting_customer", "resumed"]
-    at: AwareDatetime | None = None
+    at: Instant | None = None
     note: Annotated[str, StringConstraints(max_length=500)] = ""
 
 
@@ -158,6 +167,11 @@ class IssueIn(RequestModel):
     failed_serial: Label | None = None
 
 
+class BatchQuantityOut(ResponseModel):
+    batch_number: str
+    quantity: int
+
+
 class ReservationOut(ResponseModel):
     id: int
     ticket: int
@@ -165,7 +179,7 @@ class ReservationOut(ResponseModel):
     part_number: str
     quantity: int
     serials: list[str]
-    batches: list[tuple[str, int]]
+    batches: list[BatchQuantityOut] = Field(description="Bulk quantities held, per batch.")
     status: str
     estimated_arrival: datetime
     expires_at: datetime
@@ -174,6 +188,14 @@ class ReservationOut(ResponseModel):
     closed_at: datetime | None
     preempted_by: int | None
     preempted_by_ticket: int | None
+
+    @field_validator("batches", mode="before")
+    @classmethod
+    def _batch_pairs(cls, batches: list[Any]) -> list[Any]:
+        return [
+            {"batch_number": item[0], "quantity": item[1]} if isinstance(item, tuple) else item
+            for item in batches
+        ]
 
     @classmethod
     def of(cls, record: ReservationRecord) -> ReservationOut:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from api.schemas.base import Code, Label, PartNumber, RequestModel, ResponseModel, Serial, Text, TimeZoneName
+from api.schemas.base import (
+    Code,
+    Label,
+    Money,
+    PartNumber,
+    RequestModel,
+    ResponseModel,
+    Serial,
+    Text,
+    TimeOfDay,
+    TimeZoneName,
+    choice,
+)
 from inventory.stock.model import DepotKind, ReceiptLine, ReceivedUnit, UnitStatus
 from inventory.stock.records import DepotRecord, LevelRecord, PartRecord
 
@@ -20,12 +31,12 @@ MAX_SERIALS_PER_TRANSFER = 1_000
 class Depot(RequestModel):
     code: Code
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    kind: DepotKind
+    kind: Annotated[DepotKind, choice(DepotKind)]
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     timezone: TimeZoneName
     calendar_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")] = "CN"
-    order_cutoff: time = Field(
+    order_cutoff: TimeOfDay = Field(
         default=time(17, 0), description="Local time after which an order ships a day later."
     )
 
@@ -43,7 +54,7 @@ class Part(RequestModel):
     category: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     serialized: bool
     secure_media: bool = False
-    unit_cost: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    unit_cost: Money
     weight_kg: float = Field(ge=0, le=10_000)
     volume_l: float = Field(ge=0, le=100_000)
 
@@ -139,12 +150,12 @@ class TransferOut(ResponseModel):
 class StatusChangeIn(RequestModel):
     part_number: PartNumber
     depot: Code
-    to_status: UnitStatus
+    to_status: Annotated[UnitStatus, choice(UnitStatus)]
     reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     serial: Serial | None = None
     batch_number: Label | None = None
     quantity: int | None = Field(default=None, gt=0, le=1_000_000)
-    from_status: UnitStatus | None = None
+    from_status: Annotated[UnitStatus, choice(UnitStatus)] | None = None
 
 
 class AdjustmentIn(RequestModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
@@ -101,18 +101,22 @@ async def get_part(part_number: str) -> PartRecord:
     return _part(row)
 
 
-async def depot_ids(codes: Iterable[str], *, field: str) -> dict[str, int]:
+async def depot_ids(codes: Iterable[str] | Mapping[str, str], *, field: str = "depot") -> dict[str, int]:
     """``code -> id`` for depots named in a request.
+
+    ``codes`` is either the codes, all from the request field ``field``, or a mapping from each request
+    field to the code it gives, so that an unknown code is reported under its own field.
 
     Raises:
         InvalidRequest: a code names no depot (the request refers to something that is not there).
     """
-    wanted = set(codes)
-    rows = await Depot.select(Depot.id, Depot.code).where(Depot.code.is_in(list(wanted)))
+    given = list(codes.items()) if isinstance(codes, Mapping) else [(field, code) for code in codes]
+    rows = await Depot.select(Depot.id, Depot.code).where(Depot.code.is_in(list({code for _, code in given})))
     found = {row["code"]: row["id"] for row in rows}
-    missing = sorted(wanted - found.keys())
+    missing = sorted((code, name) for name, code in given if code not in found)
     if missing:
-        raise InvalidRequest(f"unknown depot {missing[0]!r}", field=field)
+        code, name = missing[0]
+        raise InvalidRequest(f"unknown depot {code!r}", field=name)
     return found
 
 

@@ -76,7 +76,7 @@ async def take_from_level(
 
 def _refused(from_status: str, quantity: int) -> InsufficientStock:
     return InsufficientStock(
-        f"not enough {from_status} stock for {quantity}", requested=quantity, status=from_status
+        f"not enough {from_status} stock for {quantity}", requested=quantity, state=from_status
     )
 
 

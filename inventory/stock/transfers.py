@@ -54,7 +54,7 @@ async def dispatch_transfer(
     part = parts[part_number]
     count = _requested_count(part["serialized"], quantity, serials)
     async with write_transaction():
-        depots = await depot_ids([from_depot, to_depot], field="from_depot")
+        depots = await depot_ids({"from_depot": from_depot, "to_depot": to_depot})
         source, target = depots[from_depot], depots[to_depot]
         try:
             await take_from_level(source, part["id"], UnitStatus.AVAILABLE, count)
@@ -129,7 +129,7 @@ async def receive_transfer(transfer_id: int, *, actor: str, now: datetime) -> Tr
         if not claimed:
             if not await Transfer.exists().where(Transfer.id == transfer_id):
                 raise NotFound(f"transfer {transfer_id} not found")
-            raise InvalidTransition(f"transfer {transfer_id} was already received", status=RECEIVED)
+            raise InvalidTransition(f"transfer {transfer_id} was already received", state=RECEIVED)
         part_id, target, count = claimed[0]["part"], claimed[0]["to_depot"], claimed[0]["quantity"]
         await take_from_level(target, part_id, UnitStatus.IN_TRANSIT, count, to_status=UnitStatus.AVAILABLE)
         items = await TransferItem.select(

@@ -591,7 +591,7 @@ async def _claim(reservation_id: int, status: str, *, actor: str, now: datetime)
     current = await Reservation.select(Reservation.status).where(Reservation.id == reservation_id).first()
     if current is None:
         raise NotFound(f"reservation {reservation_id} not found")
-    raise InvalidTransition(f"reservation {reservation_id} is {current['status']}", status=current["status"])
+    raise InvalidTransition(f"reservation {reservation_id} is {current['status']}", state=current["status"])
 
 
 async def _active_items(reservation_id: int) -> list[dict]:

@@ -129,7 +129,7 @@ async def test_bulk_parts_are_reserved_by_batch(client, sworld):
     assert "serialized" in by_serial.json()["detail"]
     response = await reserve(client, sworld, ticket["id"], part_number=sworld.stock.cable, quantity=2)
     assert response.status_code == 201, response.text
-    assert response.json()["batches"] == [["L1", 2]]
+    assert response.json()["batches"] == [{"batch_number": "L1", "quantity": 2}]
     fetched = await client.get(
         f"/api/v1/reservations/{response.json()['id']}", headers=sworld.headers["dispatcher"]
     )
