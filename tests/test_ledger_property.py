@@ -1,9 +1,9 @@
 """Random sequences of stock operations never break the ledger: checked after every step.
 
 Hypothesis drives the real services on a real (SQLite) database: receipts, duplicate serials, delivery
-notes booked again, transfers by quantity and by serial, receiving transfers, status changes and bulk
-adjustments. After each step the
-consistency check must find nothing, and an operation that failed must have written nothing.
+notes booked again, transfers by quantity and by serial, receiving transfers whole or in parts, status
+changes and bulk adjustments. After each step the consistency check must find nothing, and an operation
+that failed must have written nothing.
 """
 
 from __future__ import annotations
@@ -155,11 +155,24 @@ class StockMachine(RuleBasedStateMachine):
             self.pending.extend(outcome)
 
     @precondition(lambda self: self.pending)
-    @rule(data=st.data())
-    def receive_transfer(self, data: st.DataObject) -> None:
-        transfer_id = self.pending.pop(data.draw(st.integers(0, len(self.pending) - 1)))
-        assert self.attempt(transfers.receive_transfer(transfer_id, actor="t", now=NOW))
-        assert not self.attempt(transfers.receive_transfer(transfer_id, actor="t", now=NOW))
+    @rule(data=st.data(), whole=st.booleans())
+    def receive_transfer(self, data: st.DataObject, whole: bool) -> None:
+        transfer_id = data.draw(st.sampled_from(self.pending))
+        waiting = [line for line in self.run(transfers.get_transfer(transfer_id)).lines if not line.received]
+        arrived: dict = {}
+        if not whole and waiting[0].serial is not None:
+            serials = [line.serial for line in waiting]
+            arrived["serials"] = data.draw(st.lists(st.sampled_from(serials), min_size=1, unique=True))
+        elif not whole:
+            in_transit = sum(line.quantity - line.received_quantity for line in waiting)
+            arrived["quantity"] = data.draw(st.integers(1, in_transit))
+        assert self.attempt(transfers.receive_transfer(transfer_id, **arrived, actor="t", now=NOW))
+        if self.run(transfers.get_transfer(transfer_id)).status == transfers.RECEIVED:
+            self.pending.remove(transfer_id)
+            assert not self.attempt(transfers.receive_transfer(transfer_id, actor="t", now=NOW))
+        elif "serials" in arrived:
+            again = {"serials": arrived["serials"][:1]}
+            assert not self.attempt(transfers.receive_transfer(transfer_id, **again, actor="t", now=NOW))
 
     @precondition(lambda self: any(self.serials.values()))
     @rule(data=st.data(), depot=depots, status=st.sampled_from(STATUS_TARGETS))

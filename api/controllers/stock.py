@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from api.idempotency import IdempotencyKey, run_once
@@ -23,6 +24,7 @@ from api.schemas.stock import (
     StockLevelOut,
     TransferIn,
     TransferOut,
+    TransferReceiveIn,
     UnitOut,
 )
 from api.security import STAFF, Principal, Role, allow
@@ -141,15 +143,35 @@ class StockController(Controller):
         transfer_id: PathId,
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
+        data: Annotated[
+            TransferReceiveIn | None,
+            Body(
+                media_type=RequestEncodingType.JSON,
+                description="What landed; none for everything in transit.",
+            ),
+        ] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[TransferOut]:
-        """Land a transfer at its destination. 409 if it was already received."""
+        """Land a transfer at its destination: everything still in transit, or (a partial receipt) the
+        ``serials`` named or the bulk ``quantity`` given; the rest stays in transit and the transfer is
+        ``partially_received`` until it has all landed.
+
+        422 for serials the transfer does not carry (named); 409 if it, or a unit named, already landed.
+        """
+        arrived = data or TransferReceiveIn()
 
         async def land() -> TransferOut:
-            record = await transfers.receive_transfer(transfer_id, actor=principal.username, now=now)
+            record = await transfers.receive_transfer(
+                transfer_id,
+                serials=arrived.serials,
+                quantity=arrived.quantity,
+                actor=principal.username,
+                now=now,
+            )
             return TransferOut.model_validate(record, from_attributes=True)
 
-        return await run_once(request, principal, None, land, key=idempotency_key, now=now)
+        payload = arrived.model_dump(mode="json", exclude_none=True) or None
+        return await run_once(request, principal, payload, land, key=idempotency_key, now=now)
 
     @post("/status-changes", operation_id="changeStockStatus", guards=[allow(*MOVERS)])
     async def change_status(

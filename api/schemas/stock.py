@@ -126,10 +126,36 @@ class TransferIn(RequestModel):
         return self
 
 
+class TransferReceiveIn(RequestModel):
+    """What landed, when not everything did. Without a body (or with ``{}``) everything still in transit
+    lands."""
+
+    serials: list[Serial] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SERIALS_PER_TRANSFER,
+        description="The units that landed, for a transfer of serialized units.",
+    )
+    quantity: int | None = Field(
+        default=None,
+        gt=0,
+        le=1_000_000,
+        description="How many landed, for a transfer of a bulk part; taken from the oldest batch first.",
+    )
+
+    @model_validator(mode="after")
+    def _serials_or_quantity(self) -> TransferReceiveIn:
+        if self.serials is not None and self.quantity is not None:
+            raise ValueError("name the serials or give a quantity, not both")
+        return self
+
+
 class TransferLineOut(ResponseModel):
     batch_number: str
     quantity: int
     serial: str | None
+    received_quantity: int = Field(description="How much of the line has landed.")
+    received: bool = Field(description="The whole line has landed.")
 
 
 class TransferOut(ResponseModel):
@@ -138,12 +164,13 @@ class TransferOut(ResponseModel):
     from_depot: str
     to_depot: str
     quantity: int
-    status: str
+    received_quantity: int = Field(description="How much of the transfer has landed.")
+    status: str = Field(description="in_transit, partially_received or received.")
     reason: str
     dispatched_at: datetime
     dispatched_by: str
-    received_at: datetime | None
-    received_by: str | None
+    received_at: datetime | None = Field(description="When the latest part landed.")
+    received_by: str | None = Field(description="Who booked the latest part in.")
     lines: list[TransferLineOut]
 
 

@@ -1,4 +1,4 @@
-"""Stock states, movement kinds and the rules of a goods receipt. Plain Python, no framework."""
+"""Stock states, movement kinds, the rules of a goods receipt and of a transfer's arrival. Plain Python."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from inventory.errors import AlreadyExists, InvalidRequest
+from inventory.errors import AlreadyExists, InvalidRequest, InvalidTransition
 
 
 class DepotKind(StrEnum):
@@ -197,3 +197,93 @@ def delivery_key(supplier: str, reference: str) -> str:
 
 def _normalised(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedLine:
+    """A line of a transfer: one serialized unit, or a quantity of one bulk batch, and how much landed."""
+
+    id: int
+    serial: str | None
+    batch_number: str
+    quantity: int
+    received: int = 0
+
+    @property
+    def in_transit(self) -> int:
+        return self.quantity - self.received
+
+
+def plan_arrival(
+    lines: Sequence[ShippedLine], *, serials: Sequence[str] | None = None, quantity: int | None = None
+) -> list[tuple[ShippedLine, int]]:
+    """What lands of a transfer at its destination: ``(line, quantity landing)`` for every line touched.
+
+    Nothing named: everything still in transit. ``serials``, for a transfer of serialized units: exactly
+    those units. ``quantity``, for a bulk transfer: that many, from the lines in the order they were sent
+    (the oldest batch first).
+
+    Raises:
+        InvalidRequest: both serials and a quantity; serials for a bulk transfer or a quantity for a
+            serialized one; no serial, or one named twice; serials the transfer does not carry (named);
+            a quantity above what the transfer carries.
+        InvalidTransition: nothing is left in transit; named serials that already landed (named); a
+            quantity above what is still in transit.
+    """
+    waiting = [line for line in lines if line.in_transit > 0]
+    if not waiting:
+        raise InvalidTransition("every unit of the transfer has already landed")
+    if serials is not None and quantity is not None:
+        raise InvalidRequest("name the serials or give a quantity, not both", field="quantity")
+    serialized = any(line.serial is not None for line in lines)
+    if serials is not None:
+        return _arriving_units(lines, serials, serialized)
+    if quantity is not None:
+        return _arriving_quantity(lines, waiting, quantity, serialized)
+    return [(line, line.in_transit) for line in waiting]
+
+
+def _arriving_units(
+    lines: Sequence[ShippedLine], serials: Sequence[str], serialized: bool
+) -> list[tuple[ShippedLine, int]]:
+    if not serialized:
+        raise InvalidRequest("the transfer carries bulk stock: give a quantity, not serials", field="serials")
+    if not serials:
+        raise InvalidRequest("name at least one serial", field="serials")
+    if len(set(serials)) != len(serials):
+        raise InvalidRequest("a serial is named twice", field="serials")
+    by_serial = {line.serial: line for line in lines}
+    unknown = sorted(set(serials) - by_serial.keys())
+    if unknown:
+        raise InvalidRequest(
+            f"the transfer does not carry {', '.join(unknown[:10])}", field="serials", serials=unknown
+        )
+    landed = sorted(serial for serial in serials if by_serial[serial].in_transit == 0)
+    if landed:
+        raise InvalidTransition(f"already landed: {', '.join(landed[:10])}", serials=landed)
+    return [(by_serial[serial], 1) for serial in serials]
+
+
+def _arriving_quantity(
+    lines: Sequence[ShippedLine], waiting: Sequence[ShippedLine], quantity: int, serialized: bool
+) -> list[tuple[ShippedLine, int]]:
+    if serialized:
+        raise InvalidRequest("the transfer carries serialized units: name the serials", field="quantity")
+    if quantity <= 0:
+        raise InvalidRequest("give a positive quantity", field="quantity")
+    if quantity > sum(line.quantity for line in lines):
+        raise InvalidRequest("the quantity is more than the transfer carries", field="quantity")
+    in_transit = sum(line.in_transit for line in waiting)
+    if quantity > in_transit:
+        raise InvalidTransition(
+            f"only {in_transit} of the transfer are still in transit",
+            requested=quantity,
+            in_transit=in_transit,
+        )
+    arriving, remaining = [], quantity
+    for line in waiting:
+        step = min(remaining, line.in_transit)
+        if step:
+            arriving.append((line, step))
+            remaining -= step
+    return arriving

@@ -93,6 +93,12 @@ class TransferLine:
     batch_number: str
     quantity: int
     serial: str | None
+    received_quantity: int = 0
+
+    @property
+    def received(self) -> bool:
+        """The whole line has landed."""
+        return self.received_quantity == self.quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +115,7 @@ class TransferRecord:
     received_at: datetime | None
     received_by: str | None
     lines: list[TransferLine]
+
+    @property
+    def received_quantity(self) -> int:
+        return sum(line.received_quantity for line in self.lines)

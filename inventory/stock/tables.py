@@ -111,13 +111,15 @@ class Receipt(Table, tablename="receipt"):
 
 
 class Transfer(Table, tablename="transfer"):
-    """Stock moving between two depots; in transit from dispatch until received."""
+    """Stock moving between two depots; in transit from dispatch until received, perhaps in parts
+    (``partially_received`` until the last part lands). ``received_at`` and ``received_by`` are those of
+    the latest part."""
 
     part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
     from_depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
     to_depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
     quantity = Integer()
-    status = Varchar(length=16)
+    status = Varchar(length=24)
     reason = Varchar(length=500, default="")
     dispatched_at = Timestamptz()
     dispatched_by = Varchar(length=64)
@@ -126,12 +128,14 @@ class Transfer(Table, tablename="transfer"):
 
 
 class TransferItem(Table, tablename="transfer_item"):
-    """What a transfer carries: one serialized unit, or a quantity of one bulk batch."""
+    """What a transfer carries: one serialized unit, or a quantity of one bulk batch, and how much of it
+    has landed (never more than it carries: a check constraint on PostgreSQL, triggers on SQLite)."""
 
     transfer = ForeignKey(references=Transfer, null=False, on_delete=OnDelete.restrict, index=True)
     unit = ForeignKey(references=StockUnit, null=True, on_delete=OnDelete.restrict)
     batch_number = Varchar(length=100)
     quantity = Integer()
+    received_quantity = Integer(default=0)
 
 
 class Movement(Table, tablename="movement"):

@@ -1,4 +1,5 @@
-"""Transfers between depots: stock leaves the source at dispatch and lands at the destination on receipt."""
+"""Transfers between depots: stock leaves the source at dispatch and lands at the destination on receipt,
+all at once or in parts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 from inventory.errors import InsufficientStock, InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import write_transaction
 from inventory.stock.catalogue import depot_ids, part_rows
-from inventory.stock.model import MovementKind, UnitStatus
+from inventory.stock.model import MovementKind, ShippedLine, UnitStatus, plan_arrival
 from inventory.stock.positions import (
     MovementEntry,
     add_to_bulk,
@@ -23,6 +24,7 @@ from inventory.stock.records import TransferLine, TransferRecord
 from inventory.stock.tables import StockUnit, Transfer, TransferItem
 
 IN_TRANSIT = "in_transit"
+PARTIALLY_RECEIVED = "partially_received"
 RECEIVED = "received"
 
 
@@ -111,72 +113,134 @@ async def dispatch_transfer(
     return await get_transfer(transfer_id)
 
 
-async def receive_transfer(transfer_id: int, *, actor: str, now: datetime) -> TransferRecord:
-    """Land an in-transit transfer at its destination as available stock.
+async def receive_transfer(
+    transfer_id: int,
+    *,
+    serials: Sequence[str] | None = None,
+    quantity: int | None = None,
+    actor: str,
+    now: datetime,
+) -> TransferRecord:
+    """Land a transfer at its destination as available stock: all of it, or part of it.
+
+    Nothing named lands everything still in transit. ``serials`` land exactly those units, ``quantity``
+    that many of a bulk transfer (`inventory.stock.model.plan_arrival`); the rest stays in transit, the
+    transfer is ``partially_received``, and a later receipt lands more. The ledger and the audit chain
+    record what landed, in one transaction with the conditional updates.
 
     Raises:
         NotFound: no such transfer.
-        InvalidTransition: the transfer was already received.
+        InvalidRequest: serials the transfer does not carry, or what to land does not fit the transfer.
+        InvalidTransition: the transfer, or a unit named, has already landed.
     """
     async with write_transaction():
-        claimed = (
-            await Transfer.update(
-                {Transfer.status: RECEIVED, Transfer.received_at: now, Transfer.received_by: actor}
+        part_id, target = await _lock_receivable(transfer_id)
+        lines = [
+            ShippedLine(
+                row["id"], row["serial"], row["batch_number"], row["quantity"], row["received_quantity"]
             )
-            .where((Transfer.id == transfer_id) & (Transfer.status == IN_TRANSIT))
-            .returning(Transfer.part, Transfer.to_depot, Transfer.quantity)
-        )
-        if not claimed:
-            if not await Transfer.exists().where(Transfer.id == transfer_id):
-                raise NotFound(f"transfer {transfer_id} not found")
-            raise InvalidTransition(f"transfer {transfer_id} was already received", state=RECEIVED)
-        part_id, target, count = claimed[0]["part"], claimed[0]["to_depot"], claimed[0]["quantity"]
-        await take_from_level(target, part_id, UnitStatus.IN_TRANSIT, count, to_status=UnitStatus.AVAILABLE)
-        items = await TransferItem.select(
-            TransferItem.unit, TransferItem.batch_number, TransferItem.quantity
-        ).where(TransferItem.transfer == transfer_id)
-        unit_ids = [item["unit"] for item in items if item["unit"] is not None]
-        if unit_ids:
-            landed = (
-                await StockUnit.update(
-                    {StockUnit.status: UnitStatus.AVAILABLE.value, StockUnit.updated_at: now}
-                )
-                .where(StockUnit.id.is_in(unit_ids) & (StockUnit.status == UnitStatus.IN_TRANSIT.value))
-                .returning(StockUnit.id)
+            for row in await TransferItem.select(
+                TransferItem.id,
+                TransferItem.unit.serial.as_alias("serial"),
+                TransferItem.batch_number,
+                TransferItem.quantity,
+                TransferItem.received_quantity,
             )
-            if len(landed) != len(unit_ids):
-                raise InvalidTransition(f"some units of transfer {transfer_id} are no longer in transit")
-        else:
-            for item in items:
-                await move_within_bulk(
-                    target,
-                    part_id,
-                    item["batch_number"],
-                    UnitStatus.IN_TRANSIT,
-                    UnitStatus.AVAILABLE,
-                    item["quantity"],
-                )
+            .where(TransferItem.transfer == transfer_id)
+            .order_by(TransferItem.id)
+        ]
+        arriving = plan_arrival(lines, serials=serials, quantity=quantity)
+        landed = await _land(transfer_id, part_id, target, arriving, now)
+        complete = sum(count for _, count in arriving) == sum(line.in_transit for line in lines)
+        await Transfer.update(
+            {
+                Transfer.status: RECEIVED if complete else PARTIALLY_RECEIVED,
+                Transfer.received_at: now,
+                Transfer.received_by: actor,
+            }
+        ).where(Transfer.id == transfer_id)
         await record_movements(
             [
                 MovementEntry(
                     kind=MovementKind.TRANSFER_IN,
                     part_id=part_id,
-                    batch_number=item["batch_number"],
-                    quantity=item["quantity"],
+                    batch_number=line.batch_number,
+                    quantity=count,
                     from_depot_id=target,
                     from_status=UnitStatus.IN_TRANSIT,
                     to_depot_id=target,
                     to_status=UnitStatus.AVAILABLE,
-                    unit_id=item["unit"],
+                    unit_id=landed.get(line.id),
                 )
-                for item in items
+                for line, count in arriving
             ],
             actor=actor,
             now=now,
-            reason="received",
+            reason="received" if complete else "received in part",
             reference=f"transfer:{transfer_id}",
         )
     return await get_transfer(transfer_id)
+
+
+async def _lock_receivable(transfer_id: int) -> tuple[int, int]:
+    """Take the transfer's row lock while something of it is still in transit, so that receipts of the
+    same transfer apply one after another; its part and destination depot.
+
+    Raises:
+        NotFound: no such transfer.
+        InvalidTransition: everything has already landed.
+    """
+    rows = await Transfer.raw(
+        "UPDATE transfer SET status = status WHERE id = {} AND status IN ({}, {}) RETURNING part, to_depot",
+        transfer_id,
+        IN_TRANSIT,
+        PARTIALLY_RECEIVED,
+    )
+    if not rows:
+        if not await Transfer.exists().where(Transfer.id == transfer_id):
+            raise NotFound(f"transfer {transfer_id} not found")
+        raise InvalidTransition(f"transfer {transfer_id} was already received", state=RECEIVED)
+    return rows[0]["part"], rows[0]["to_depot"]
+
+
+async def _land(
+    transfer_id: int, part_id: int, target: int, arriving: Sequence[tuple[ShippedLine, int]], now: datetime
+) -> dict[int, int]:
+    """Move what arrives from in transit to available at the destination, each step a conditional update.
+
+    Returns:
+        The unit id of every serialized line that landed, by line id.
+    """
+    count = sum(quantity for _, quantity in arriving)
+    await take_from_level(target, part_id, UnitStatus.IN_TRANSIT, count, to_status=UnitStatus.AVAILABLE)
+    units: dict[int, int] = {}
+    for line, quantity in arriving:
+        claimed = await TransferItem.raw(
+            "UPDATE transfer_item SET received_quantity = received_quantity + {} "
+            "WHERE id = {} AND received_quantity + {} <= quantity RETURNING unit",
+            quantity,
+            line.id,
+            quantity,
+        )
+        if not claimed:
+            raise InvalidTransition(f"part of transfer {transfer_id} landed at the same time")
+        if claimed[0]["unit"] is not None:
+            units[line.id] = claimed[0]["unit"]
+        else:
+            await move_within_bulk(
+                target, part_id, line.batch_number, UnitStatus.IN_TRANSIT, UnitStatus.AVAILABLE, quantity
+            )
+    if units:
+        moved = (
+            await StockUnit.update({StockUnit.status: UnitStatus.AVAILABLE.value, StockUnit.updated_at: now})
+            .where(
+                StockUnit.id.is_in(list(units.values())) & (StockUnit.status == UnitStatus.IN_TRANSIT.value)
+            )
+            .returning(StockUnit.id)
+        )
+        if len(moved) != len(units):
+            raise InvalidTransition(f"some units of transfer {transfer_id} are no longer in transit")
+    return units
 
 
 async def get_transfer(transfer_id: int) -> TransferRecord:
@@ -199,7 +263,10 @@ async def get_transfer(transfer_id: int) -> TransferRecord:
         raise NotFound(f"transfer {transfer_id} not found")
     items = (
         await TransferItem.select(
-            TransferItem.batch_number, TransferItem.quantity, TransferItem.unit.serial.as_alias("serial")
+            TransferItem.batch_number,
+            TransferItem.quantity,
+            TransferItem.unit.serial.as_alias("serial"),
+            TransferItem.received_quantity,
         )
         .where(TransferItem.transfer == transfer_id)
         .order_by(TransferItem.id)
@@ -216,7 +283,10 @@ async def get_transfer(transfer_id: int) -> TransferRecord:
         dispatched_by=row["dispatched_by"],
         received_at=row["received_at"],
         received_by=row["received_by"],
-        lines=[TransferLine(item["batch_number"], item["quantity"], item["serial"]) for item in items],
+        lines=[
+            TransferLine(item["batch_number"], item["quantity"], item["serial"], item["received_quantity"])
+            for item in items
+        ],
     )
 
 

@@ -110,6 +110,33 @@ async def test_parallel_receive_of_one_transfer_lands_it_once(client, world):
     assert await check_consistency() == []
 
 
+async def test_parallel_partial_receipts_land_each_unit_once(client, world):
+    """Every unit of a transfer named by two receipts at once: each lands once, the other gets 409."""
+    await receive(client, world, "PEK-C", [{"part_number": world.disk, "units": units("D", 6)}])
+    body = {"part_number": world.disk, "from_depot": "PEK-C", "to_depot": "SHA-C", "quantity": 6}
+    transfer = (
+        await client.post("/api/v1/stock/transfers", json=body, headers=world.headers["warehouse"])
+    ).json()
+    url = f"/api/v1/stock/transfers/{transfer['id']}/receive"
+    serials = [line["serial"] for line in transfer["lines"]] * 2
+    responses = await asyncio.gather(
+        *[
+            client.post(url, json={"serials": [serial]}, headers=world.headers["warehouse"])
+            for serial in serials
+        ]
+    )
+    assert sorted(r.status_code for r in responses) == [200] * 6 + [409] * 6
+    landed = [r.json()["lines"] for r in responses if r.status_code == 200]
+    assert max(sum(line["received"] for line in lines) for lines in landed) == 6
+    final = (
+        await client.get(f"/api/v1/stock/transfers/{transfer['id']}", headers=world.headers["warehouse"])
+    ).json()
+    assert (final["status"], final["received_quantity"]) == ("received", 6)
+    target = await level(client, world, world.disk, "SHA-C")
+    assert (target["on_hand"], target["in_transit"]) == (6, 0)
+    assert await check_consistency() == []
+
+
 async def test_mixed_storm_keeps_the_ledger_consistent(client, world):
     await receive(
         client,
