@@ -86,8 +86,13 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
+            message = item.get("message")
             errors.append(
-                {"field": item.get("key") or item.get("source") or "body", "message": item.get("message")}
+                {
+                    "field": item.get("key") or item.get("source") or "body",
+                    # Pydantic prefixes the service's own messages; the client needs only the message.
+                    "message": message.removeprefix("Value error, ") if isinstance(message, str) else message,
+                }
             )
     return ProblemDetailsException(
         status_code=HTTP_422_UNPROCESSABLE_ENTITY,

@@ -27,6 +27,7 @@ PURE_MODULES = [
     "inventory/secure_media/proof.py",
     "inventory/stock/movement_proof.py",
     "inventory/audit/chain.py",
+    "inventory/time_window.py",
     "routing/travel.py",
     "routing/model.py",
     "routing/errors.py",
