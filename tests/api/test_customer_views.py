@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.conftest import PASSWORD, login
 from tests.api.service_world import build, local, open_ticket, stock_disks
 
 
@@ -123,3 +124,41 @@ async def test_warranty_grows_with_downtime_the_user_did_not_cause(client, sworl
     )
     after = (await client.get(f"/api/v1/assets/{serial}", headers=headers)).json()
     assert after["warranty_end"] == "2028-06-03"
+
+
+async def test_who_may_hold_and_read_a_tickets_reservations(client, sworld):
+    """The README's role table: holding parts is the service desk's and the ticket's own customer's;
+    reading a ticket's reservations is everyone's, customers' for their own tickets only."""
+    await stock_disks(client, sworld.stock, "CAN-R", 3)
+    created = await client.post(
+        "/api/v1/users",
+        json={"username": "plat.it", "password": PASSWORD, "role": "customer", "customer": "PLAT"},
+        headers=sworld.headers["admin"],
+    )
+    assert created.status_code == 201, created.text
+    roles = {**sworld.headers, "other customer": await login(client, "plat.it")}
+    ticket = await open_ticket(client, sworld, "ACME", headers=sworld.headers["customer"])
+    url = f"/api/v1/tickets/{ticket['id']}/reservations"
+    body = {"part_number": sworld.stock.disk, "quantity": 1}
+    holds = {
+        role: (await client.post(url, json=body, headers=headers)).status_code
+        for role, headers in roles.items()
+    }
+    assert holds == {
+        "admin": 201,
+        "warehouse": 403,
+        "dispatcher": 201,
+        "compliance": 403,
+        "customer": 201,
+        "other customer": 404,
+    }
+    reads = {role: await client.get(url, headers=headers) for role, headers in roles.items()}
+    assert {role: response.status_code for role, response in reads.items()} == {
+        "admin": 200,
+        "warehouse": 200,
+        "dispatcher": 200,
+        "compliance": 200,
+        "customer": 200,
+        "other customer": 404,
+    }
+    assert {len(response.json()) for role, response in reads.items() if response.status_code == 200} == {3}

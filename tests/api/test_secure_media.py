@@ -218,6 +218,38 @@ async def test_who_may_do_what(client, sworld, clock):
         assert report.status_code == 403
 
 
+async def test_who_records_which_event_as_the_readme_says(client, sworld, clock):
+    """Retention events are recorded by the people who do the work, each of them under their own role:
+    custody by warehouse and dispatcher, destruction also by the customer for its own parts,
+    verification and closing by compliance only. Admin records none of them (it reads them all)."""
+    rid = (await retained_disk(client, sworld))["id"]
+    clock.now = local(2026, 11, 24, 12)
+    roles = ("admin", "warehouse", "dispatcher", "plat", "customer", "compliance")  # plat: the owner
+    rounds = [
+        (
+            {"type": "custody", "action": "handed_over", "party": "Zhao"},
+            {"warehouse": 201, "dispatcher": 201},
+        ),
+        (destruction(), {"warehouse": 201, "dispatcher": 201, "plat": 201, "customer": 404}),
+        ({"type": "verification", "result": "accepted"}, {"compliance": 201}),
+        ({"type": "close"}, {"compliance": 201}),
+    ]
+    for body, allowed in rounds:
+        answers = {role: (await event(client, sworld, rid, role, body)).status_code for role in roles}
+        assert answers == {role: allowed.get(role, 403) for role in roles}, body["type"]
+    record = await client.get(f"/api/v1/secure-media/retentions/{rid}", headers=sworld.headers["admin"])
+    assert record.status_code == 200
+    assert [(e["event"], e["actor_role"]) for e in record.json()["events"]] == [
+        ("custody", "warehouse"),
+        ("custody", "dispatcher"),
+        ("destruction", "warehouse"),
+        ("destruction", "dispatcher"),
+        ("destruction", "customer"),
+        ("verification", "compliance"),
+        ("close", "compliance"),
+    ]
+
+
 async def test_events_cannot_be_edited_or_deleted(client, sworld, database_url):
     rid = (await retained_disk(client, sworld))["id"]
     await event(client, sworld, rid, "warehouse", {"type": "custody", "action": "stored_at", "party": "x"})
