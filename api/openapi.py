@@ -15,11 +15,13 @@ derives them as routes are registered instead of every handler listing them by h
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Operation, RequestBody
 from litestar.params import ParameterKwarg
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
@@ -113,3 +115,12 @@ class ProblemResponses(ReceiveRoutePlugin):
             statuses = statuses_for(handler, path=route.path, path_parameters=bool(route.path_parameters))
             own: dict[int, Any] = dict(handler.responses or {})
             handler.responses = {**problem_responses(statuses), **own}
+
+
+@dataclass
+class OptionalBodyOperation(Operation):
+    """An operation whose JSON body may be left out (Litestar documents every body as required)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.required = False

@@ -71,3 +71,9 @@ def test_fields_are_documented_as_they_are_served(document):
     batches = schemas["ReservationOut"]["properties"]["batches"]
     assert batches["items"] == {"$ref": "#/components/schemas/BatchQuantityOut"}
     assert "prefixItems" not in text
+
+
+def test_an_optional_body_is_documented_as_optional(document):
+    receive = document["paths"]["/api/v1/stock/transfers/{transfer_id}/receive"]["post"]
+    assert receive["requestBody"]["required"] is False
+    assert document["paths"]["/api/v1/stock/transfers"]["post"]["requestBody"]["required"] is True

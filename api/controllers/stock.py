@@ -12,6 +12,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from api.idempotency import IdempotencyKey, run_once
+from api.openapi import OptionalBodyOperation
 from api.pagination import Page, PageRequest, page_of
 from api.params import PathId
 from api.schemas.stock import (
@@ -134,6 +135,7 @@ class StockController(Controller):
     @post(
         "/transfers/{transfer_id:int}/receive",
         operation_id="receiveTransfer",
+        operation_class=OptionalBodyOperation,
         guards=[allow(*MOVERS)],
         status_code=HTTP_200_OK,
     )
