@@ -37,9 +37,15 @@ def all_tables() -> list[type[Table]]:
 
 
 def connect(settings: Settings) -> Engine:
-    """Build the engine for ``DATABASE_URL``, bind every table to it, and configure the domain's
-    settings-driven parts (calendar overrides, audit keys)."""
-    engine = create_engine(settings.database_url, busy_timeout_s=settings.sqlite_busy_timeout_s)
+    """Build the engine for ``DATABASE_URL`` (never creating a missing SQLite file: migrations do),
+    bind every table to it, and configure the domain's settings-driven parts (calendar overrides, audit
+    keys)."""
+    engine = create_engine(
+        settings.database_url,
+        busy_timeout_s=settings.sqlite_busy_timeout_s,
+        timeouts=settings.postgres_timeouts(),
+        create_missing=False,
+    )
     bind_engine(engine, all_tables())
     configure_overrides(settings.calendar_overrides())
     configure_keys(settings.audit_keys())

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from inventory.audit.log import AuditKeys
 from inventory.calendars import CalendarOverrides, parse_overrides
+from inventory.postgres_engine import PostgresTimeouts
 from inventory.time_window import TimeBounds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,18 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_s: float = Field(default=30.0, gt=0)
     pg_pool_min_size: int = Field(default=2, ge=1)
     pg_pool_max_size: int = Field(default=10, ge=1)
+    pg_connect_timeout_s: float = Field(default=5, gt=0, le=300)
+    pg_statement_timeout_s: float = Field(default=30, ge=0, le=86_400)
+    pg_acquire_timeout_s: float = Field(default=10, gt=0, le=300)
+
+    def postgres_timeouts(self) -> PostgresTimeouts:
+        """The bounds on waiting for PostgreSQL (a statement timeout of 0 is none)."""
+        return PostgresTimeouts(
+            connect_s=self.pg_connect_timeout_s,
+            statement_s=self.pg_statement_timeout_s or None,
+            acquire_s=self.pg_acquire_timeout_s,
+        )
+
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65_536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)

@@ -26,7 +26,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
-from inventory.postgres_engine import ServicePostgresEngine
+from inventory import unavailable
+from inventory.postgres_engine import PostgresTimeouts, ServicePostgresEngine, abandon
 from inventory.sqlite_writer import GroupedWriteTransaction, WriterSQLiteEngine
 
 EngineKind = Literal["sqlite", "postgresql"]
@@ -41,20 +42,30 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite:///"))
 
 
-def create_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
+def create_engine(
+    url: str,
+    *,
+    busy_timeout_s: float = 30.0,
+    timeouts: PostgresTimeouts | None = None,
+    create_missing: bool = True,
+) -> Engine:
     """Build a Piccolo engine from a database URL (``sqlite:///path`` or ``postgresql://...``).
 
-    For SQLite the file and its folder are created and switched to WAL mode, which persists in the file.
+    With ``create_missing`` (for migrations), a missing SQLite file and its folder are created. The file
+    is switched to WAL mode, which persists in it (the writer connection sets it again when it opens).
+    Otherwise a missing file stays missing, and every request needing it fails as unavailable until it
+    is back. ``timeouts`` bound the waits for a PostgreSQL server (`PostgresTimeouts`).
     """
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(path) as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
+        if create_missing:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with sqlite3.connect(path) as connection:
+                connection.execute("PRAGMA journal_mode=WAL")
         return WriterSQLiteEngine(str(path), busy_timeout_s=busy_timeout_s)
     scheme = urlparse(url).scheme
     if scheme in {"postgres", "postgresql"}:
-        return ServicePostgresEngine(url)
+        return ServicePostgresEngine(url, timeouts)
     raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r}: use sqlite:/// or postgresql://")
 
 
@@ -169,18 +180,23 @@ class _DurableBeforeAnswer:
             return await self._transaction.__aenter__()
         except BaseException:
             _open_write.reset(self._token)
+            abandon(self._engine, self._transaction)
             raise
 
     async def __aexit__(self, *exc_info: object) -> bool:
         _open_write.reset(self._token)
-        if exc_info[1] is not None or not self.flush_owed:
-            return await self._transaction.__aexit__(*exc_info)
         try:
-            await self._transaction.commit()
-        except BaseException as exc:
-            await self._transaction.__aexit__(type(exc), exc, exc.__traceback__)
+            if exc_info[1] is not None or not self.flush_owed:
+                return await self._transaction.__aexit__(*exc_info)
+            try:
+                await self._transaction.commit()
+            except BaseException as exc:
+                await self._transaction.__aexit__(type(exc), exc, exc.__traceback__)
+                raise
+            await self._transaction.__aexit__(None, None, None)  # committed: gives the connection back
+        except BaseException:
+            abandon(self._engine, self._transaction)
             raise
-        await self._transaction.__aexit__(None, None, None)  # committed: only gives the connection back
         await self._engine.group_flush().wait()
         return True
 
@@ -216,6 +232,18 @@ def numbered_placeholders(sql: str) -> str:
     """``{}`` placeholders as asyncpg's ``$1, $2, ...``."""
     count = iter(range(1, sql.count("{}") + 1))
     return re.sub(r"\{\}", lambda _: f"${next(count)}", sql)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the database cannot be used right now (gone, refusing
+    connections, locked past the busy timeout, or too slow to answer), on either engine."""
+    return unavailable.is_unavailable(exc)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error is SQLite's write lock held by another connection past the busy
+    timeout."""
+    return unavailable.is_busy(exc)
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -22,19 +22,32 @@ is retried after short asyncio sleeps, up to the busy timeout.
 
 A unit is a Piccolo transaction like any other, so Piccolo queries and `inventory.persistence.run`
 join it. Reads outside write transactions still take Piccolo's own connections and threads.
+
+**Durability.** Every connection the service opens is a `DurableConnection`: ``synchronous = FULL``,
+set by the service rather than left to how SQLite was built, so that a COMMIT returns only once the WAL
+is synced. In WAL mode SQLite syncs a commit before it publishes it in the WAL index, so another
+connection never sees a commit that is not on disk yet. Connections open the file by a ``mode=rw`` URI:
+a missing file is an error (``SQLITE_CANTOPEN``), never a new empty database. The writer connection,
+which stays open, checks before each group that its file is still the one at the path (not deleted,
+moved or replaced), and opens the file anew otherwise: writes to a deleted file would be lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
 import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import quote
 
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+
+from inventory.unavailable import DatabaseUnavailable
 
 MAX_GROUP = 16
 """Units of work that one COMMIT makes durable at most, which bounds how long the first one waits."""
@@ -42,6 +55,32 @@ FIRST_RETRY_S = 0.0005
 LAST_RETRY_S = 0.01
 """Back-off between ``BEGIN IMMEDIATE`` attempts while another process holds the write lock."""
 SAVEPOINT = "unit_of_work"
+
+
+class DurableConnection(sqlite3.Connection):
+    """A connection of the service (the ``factory`` of ``sqlite3.connect``): ``synchronous = FULL``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.execute("PRAGMA synchronous = FULL")
+
+
+def existing_file_uri(path: str) -> str:
+    """A URI that opens the database at ``path`` for reading and writing, without ever creating it."""
+    return f"file:{quote(path)}?mode=rw"
+
+
+def file_identity(path: str) -> tuple[int, int]:
+    """The device and inode of the file at ``path``.
+
+    Raises:
+        DatabaseUnavailable: there is no file at ``path`` (any more).
+    """
+    try:
+        found = os.stat(path)
+    except OSError as exc:
+        raise DatabaseUnavailable(f"the SQLite database file {path} cannot be found: {exc}") from exc
+    return found.st_dev, found.st_ino
 
 
 class InlineCursor:
@@ -127,15 +166,15 @@ class LoopWriter:
     """One event loop's writer: its connection (opened on the loop's thread), its queue and its group."""
 
     def __init__(self, engine: WriterSQLiteEngine) -> None:
-        kwargs = dict(engine.connection_kwargs)
+        self._path = engine.path
+        self._connect_kwargs = dict(engine.connection_kwargs)
         # No busy handler: it would sleep on the loop's thread. `_begin` waits for other processes
         # instead, and once the write lock is held WAL mode has nothing to wait for.
-        kwargs["timeout"] = 0
+        self._connect_kwargs["timeout"] = 0
         # Used by one unit or COMMIT at a time: inline on the loop's thread, COMMIT on `_thread`.
-        kwargs["check_same_thread"] = False
-        self.connection = sqlite3.connect(**kwargs)
-        self.connection.row_factory = dict_factory
-        self.connection.execute("PRAGMA foreign_keys = 1")
+        self._connect_kwargs["check_same_thread"] = False
+        self._file: tuple[int, int] | None = None
+        self.connection = self._open()
         self.inline = InlineConnection(self.connection)
         self._busy_timeout_s = engine.busy_timeout_s
         self._turn = asyncio.Lock()
@@ -182,12 +221,44 @@ class LoopWriter:
         self._commits.add(task)
         task.add_done_callback(self._commits.discard)
 
+    def _open(self) -> sqlite3.Connection:
+        """A writer connection to the file at the path, in WAL mode, noting which file that is.
+
+        Raises:
+            sqlite3.Error, DatabaseUnavailable: the file is missing, unreadable or not a database.
+        """
+        connection = sqlite3.connect(**self._connect_kwargs)
+        try:
+            connection.row_factory = dict_factory
+            connection.execute("PRAGMA foreign_keys = 1")
+            connection.execute("PRAGMA journal_mode = WAL")
+            self._file = file_identity(self._path)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _reopen_if_moved(self) -> None:
+        """Open the file at the path anew if it is no longer the file the connection has open (or if
+        the last attempt to open it failed)."""
+        if self._file is not None:
+            with contextlib.suppress(DatabaseUnavailable):
+                if file_identity(self._path) == self._file:
+                    return
+            self.connection.close()
+            self._file = None
+        self.connection = self._open()
+        self.inline = InlineConnection(self.connection)
+
     async def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, retried with asyncio sleeps while another process holds the write lock.
 
         Raises:
-            sqlite3.OperationalError: the database stayed locked for the busy timeout.
+            sqlite3.OperationalError: the database stayed locked for the busy timeout, or its file
+                cannot be opened.
+            DatabaseUnavailable: the database file is gone.
         """
+        self._reopen_if_moved()
         deadline = time.monotonic() + self._busy_timeout_s
         pause = FIRST_RETRY_S
         while True:
@@ -223,11 +294,23 @@ class WriterSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine, whose write transactions run on a per-loop writer connection."""
 
     def __init__(self, path: str, *, busy_timeout_s: float) -> None:
-        super().__init__(path=path, timeout=busy_timeout_s)
+        super().__init__(
+            path=path,
+            database=existing_file_uri(path),
+            uri=True,
+            factory=DurableConnection,
+            timeout=busy_timeout_s,
+        )
+        self._file_path = path
         self.busy_timeout_s = busy_timeout_s
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopWriter] = (
             weakref.WeakKeyDictionary()
         )
+
+    @property
+    def path(self) -> str:
+        """The database file (connections open it through `existing_file_uri`)."""
+        return self._file_path
 
     def write_transaction(self) -> GroupedWriteTransaction:
         """A new unit of work on this loop's writer connection."""

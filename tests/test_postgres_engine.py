@@ -14,7 +14,7 @@ import pytest
 from api.app import create_app
 from inventory.audit import log as audit
 from inventory.audit.tables import AuditHead
-from inventory.persistence import current_engine, write_transaction
+from inventory.persistence import current_engine, is_unavailable, run, write_transaction
 from inventory.postgres_engine import FLUSH_SQL, GroupFlush, ServicePostgresEngine
 from tests.conftest import test_settings
 
@@ -179,3 +179,55 @@ async def test_service_connections_plan_a_prepared_statement_once(postgres_datab
         await one_off.close()
     assert (plans["generic_plans"], plans["custom_plans"]) == (8, 0)
     assert mode == "force_generic_plan"
+
+
+@asynccontextmanager
+async def timed_pool(database_url: str, **timeouts: float) -> AsyncIterator[ServicePostgresEngine]:
+    """The service's engine on ``database_url`` with the given timeout settings and a one-connection pool."""
+    create_app(test_settings(database_url, **timeouts))
+    engine = current_engine()
+    assert isinstance(engine, ServicePostgresEngine)
+    await engine.start_connection_pool(min_size=1, max_size=1)
+    try:
+        yield engine
+    finally:
+        pool = engine.pool
+        try:
+            await asyncio.wait_for(engine.close_connection_pool(), 30)
+        except TimeoutError:  # a connection never given back
+            pool.terminate()
+            raise
+
+
+@pytest.mark.postgres
+async def test_a_statement_past_the_statement_timeout_is_cancelled_by_the_server(postgres_database):
+    async with (
+        timed_pool(postgres_database, pg_statement_timeout_s=0.5) as engine,
+        engine.pool.acquire() as connection,
+    ):
+        setting = await connection.fetchval("SHOW statement_timeout")
+        with pytest.raises(asyncpg.QueryCanceledError) as cancelled:
+            await asyncio.wait_for(connection.fetchval("SELECT pg_sleep(30)"), 60)
+        assert await connection.fetchval("SELECT 1") == 1  # the connection is still usable
+    assert setting == "500ms"
+    assert is_unavailable(cancelled.value)
+
+
+@pytest.mark.postgres
+async def test_a_transaction_whose_commit_fails_gives_its_connection_back(postgres_database):
+    """Piccolo keeps the connection of a transaction whose COMMIT raised; the service's write
+    transaction gives it back, or the next one would wait for the pool's only connection in vain."""
+
+    async def refused_at_commit() -> None:
+        async with write_transaction():
+            await run(
+                "CREATE TEMP TABLE deferred_unique (n int UNIQUE DEFERRABLE INITIALLY DEFERRED) "
+                "ON COMMIT DROP"
+            )
+            await run("INSERT INTO deferred_unique VALUES (1), (1)")
+
+    async with timed_pool(postgres_database, pg_acquire_timeout_s=1):
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await refused_at_commit()
+        async with asyncio.timeout(60), write_transaction():
+            assert (await run("SELECT 1 AS one"))[0]["one"] == 1

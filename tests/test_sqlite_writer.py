@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from piccolo.querystring import QueryString
 
 from inventory import persistence
 from inventory.sqlite_writer import MAX_GROUP, WriterSQLiteEngine
@@ -155,3 +156,48 @@ async def test_a_unit_has_no_commit_or_rollback_of_its_own(database: Path) -> No
         await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (1)")
     assert committed(database) == {1}
     engine.close_writer()
+
+
+async def test_the_service_syncs_every_commit_on_each_of_its_connections(database: Path) -> None:
+    """``synchronous = FULL`` (2) in WAL mode, set by the service: on the writer connection and on the
+    connections Piccolo opens for reads."""
+    engine = make_engine(database)
+    writer = engine.writer().connection
+    read = await engine.run_querystring(QueryString("PRAGMA synchronous"))
+
+    assert writer.execute("PRAGMA synchronous").fetchone() == {"synchronous": 2}
+    assert writer.execute("PRAGMA journal_mode").fetchone() == {"journal_mode": "wal"}
+    assert read == [{"synchronous": 2}]
+    engine.close_writer()
+
+
+async def test_a_missing_database_file_is_an_error_and_is_never_created(tmp_path: Path) -> None:
+    path = tmp_path / "missing.sqlite3"
+    engine = persistence.create_engine(f"sqlite:///{path}", busy_timeout_s=1, create_missing=False)
+
+    with pytest.raises(sqlite3.OperationalError) as write:
+        await insert(engine, 1)
+    with pytest.raises(sqlite3.OperationalError) as read:
+        await engine.run_querystring(QueryString("SELECT 1"))
+
+    assert persistence.is_unavailable(write.value)
+    assert persistence.is_unavailable(read.value)
+    assert not path.exists()
+
+
+async def test_the_writer_stops_writing_to_a_deleted_file_and_opens_its_replacement(database: Path) -> None:
+    """A connection keeps a deleted file open; writes to it would be answered and then lost."""
+    engine = make_engine(database)
+    await insert(engine, 1)
+    for leftover in database.parent.glob(f"{database.name}*"):
+        leftover.unlink()
+
+    with pytest.raises(sqlite3.OperationalError) as gone:
+        await insert(engine, 2)
+    assert persistence.is_unavailable(gone.value)
+
+    replacement = make_engine(database)  # a new file, with the table, at the same path
+    assert await insert(engine, 3) == {3}
+    assert committed(database) == {3}
+    engine.close_writer()
+    replacement.close_writer()
