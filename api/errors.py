@@ -1,7 +1,8 @@
 """One place that turns errors into RFC 9457 problem responses (``application/problem+json``).
 
 Domain errors map by class (the lookup walks the MRO, so subclasses inherit their base's status);
-validation errors become 422 naming each bad field; anything unexpected is logged and becomes a bare 500.
+validation errors become 422 naming each bad field; a database that is away (gone, refusing, locked or too
+slow) becomes 503 with ``Retry-After``; anything unexpected is logged and becomes a bare 500.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ from litestar.status_codes import (
 )
 
 from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound, NotPermitted
-from inventory.persistence import is_unique_violation
+from inventory.persistence import is_busy, is_unavailable, is_unique_violation
+from inventory.unavailable import DatabaseUnavailable
 from routing.errors import InfeasiblePlan, InvalidProblem, NoSolution, RoutingError
 
 PROBLEM_TYPE = "urn:spareline:problem:{}"
+UNAVAILABLE_RETRY_AFTER_S = "5"
+"""``Retry-After`` of a 503 for a database that is away (a lock held past the busy timeout says 1)."""
 
 STATUS_BY_ERROR: dict[type[DomainError], tuple[int, str]] = {
     NotFound: (HTTP_404_NOT_FOUND, "Not found"),
@@ -130,17 +134,28 @@ def database_problem(exc: Exception) -> ProblemDetailsException:
     return _internal(exc)
 
 
-def busy_problem(exc: sqlite3.OperationalError) -> ProblemDetailsException:
-    """SQLite's write lock held by another process past the busy timeout: retry shortly, not a 500."""
-    if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
-        log.error("database_error", error=str(exc), exc_info=exc)
+def unavailable_problem(exc: Exception) -> ProblemDetailsException:
+    """The database gone, refusing connections, locked past the busy timeout or not answering within
+    the service's timeouts: 503 with ``Retry-After``, not a 500. Other errors of these classes are
+    faults of the service: logged, 500."""
+    if is_busy(exc):
+        return ProblemDetailsException(
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+            type_=PROBLEM_TYPE.format("database-busy"),
+            title="Database busy",
+            detail="another writer held the database for longer than the busy timeout; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+    if not is_unavailable(exc):
+        log.error("database_error", error_type=type(exc).__name__, error=str(exc), exc_info=exc)
         return _internal(exc)
+    log.warning("database_unavailable", error_type=type(exc).__name__, error=str(exc))
     return ProblemDetailsException(
         status_code=HTTP_503_SERVICE_UNAVAILABLE,
-        type_=PROBLEM_TYPE.format("database-busy"),
-        title="Database busy",
-        detail="another writer held the database for longer than the busy timeout; retry shortly",
-        headers={"Retry-After": "1"},
+        type_=PROBLEM_TYPE.format("database-unavailable"),
+        title="Database unavailable",
+        detail="the database could not be reached or did not answer in time; retry shortly",
+        headers={"Retry-After": UNAVAILABLE_RETRY_AFTER_S},
     )
 
 
@@ -159,8 +174,12 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
                 ValidationException: validation_problem,
                 HTTPException: http_problem,
                 sqlite3.IntegrityError: database_problem,
-                sqlite3.OperationalError: busy_problem,
+                sqlite3.DatabaseError: unavailable_problem,
                 asyncpg.IntegrityConstraintViolationError: database_problem,
+                asyncpg.PostgresError: unavailable_problem,
+                asyncpg.InterfaceError: unavailable_problem,
+                DatabaseUnavailable: unavailable_problem,
+                TimeoutError: unavailable_problem,
             }
         )
     )

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from piccolo.querystring import QueryString
 
+from api.settings import Settings
 from inventory.persistence import current_engine, engine_kind
+
+READINESS_RETRY_AFTER_S = "5"
 
 
 @get("/health", tags=["health"], operation_id="health", sync_to_thread=False)
@@ -18,14 +23,19 @@ def health() -> dict[str, str]:
 
 
 @get("/health/ready", tags=["health"], operation_id="readiness")
-async def readiness() -> Response[dict[str, Any]]:
-    """The database answers a query; 503 otherwise."""
+async def readiness(settings: NamedDependency[Settings]) -> Response[dict[str, Any]]:
+    """The database answers a query within PG_CONNECT_TIMEOUT_S; 503 with Retry-After otherwise."""
     engine = current_engine()
-    try:
-        await engine.run_querystring(QueryString("SELECT 1"))
-    except Exception as exc:
-        return Response(
-            {"status": "unavailable", "database": engine_kind(engine), "error": type(exc).__name__},
-            status_code=HTTP_503_SERVICE_UNAVAILABLE,
-        )
-    return Response({"status": "ready", "database": engine_kind(engine)})
+    probe = asyncio.ensure_future(engine.run_querystring(QueryString("SELECT 1")))
+    probe.add_done_callback(lambda done: done.cancelled() or done.exception())
+    # A task of its own, so that the answer does not wait for the driver's clean-up after a timeout.
+    await asyncio.wait({probe}, timeout=settings.pg_connect_timeout_s)
+    if probe.done() and probe.exception() is None:
+        return Response({"status": "ready", "database": engine_kind(engine)})
+    error = type(probe.exception()).__name__ if probe.done() else "TimeoutError"
+    probe.cancel()
+    return Response(
+        {"status": "unavailable", "database": engine_kind(engine), "error": error},
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": READINESS_RETRY_AFTER_S},
+    )
