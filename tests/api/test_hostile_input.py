@@ -12,6 +12,15 @@ from tests.api.service_world import SITES, build, local, open_ticket
 PROBLEM = "application/problem+json"
 BEYOND_POSTGRES_IDS = 2**31
 BEYOND_SQLITE_IDS = 2**63
+FAN = {
+    "part_number": "FAN-1",
+    "category": "cooling",
+    "serialized": False,
+    "unit_cost": "12.50",
+    "weight_kg": 0.2,
+    "volume_l": 0.1,
+}
+DEPOT = {"code": "X1", "name": "X", "kind": "central", "latitude": 1, "longitude": 1, "timezone": "UTC"}
 
 
 @pytest.fixture
@@ -31,6 +40,12 @@ def problem(response, status: int) -> dict:
 
 def named(body: dict) -> set[str]:
     return {error["field"] for error in body.get("errors", [])}
+
+
+async def open_ticket_as_dispatcher(client, sworld, **fields):
+    """POST a premium customer's ticket with ``fields`` changed, and return the response."""
+    body = {"customer": "PREM", "site": SITES["PREM"][0], "severity": "major", "summary": "fan noise"}
+    return await client.post("/api/v1/tickets", json={**body, **fields}, headers=sworld.headers["dispatcher"])
 
 
 async def ticket_count(client, sworld) -> int:
@@ -126,11 +141,7 @@ async def test_control_characters_in_text_are_a_422_naming_the_field(client, swo
         headers=warehouse,
     )
     assert "reason" in named(problem(transfer, 422))
-    ticket = await client.post(
-        "/api/v1/tickets",
-        json={"customer": "PREM", "site": SITES["PREM"][0], "severity": "major", "summary": bad},
-        headers=sworld.headers["dispatcher"],
-    )
+    ticket = await open_ticket_as_dispatcher(client, sworld, summary=bad)
     assert "summary" in named(problem(ticket, 422))
     custody = await client.post(
         "/api/v1/secure-media/retentions/1/events",
@@ -183,17 +194,7 @@ async def test_plan_days_outside_the_horizon_are_a_422_with_the_range(client, sw
     ],
 )
 async def test_report_times_outside_the_window_are_a_422_with_the_range(client, sworld, reported_at):
-    response = await client.post(
-        "/api/v1/tickets",
-        json={
-            "customer": "PREM",
-            "site": SITES["PREM"][0],
-            "severity": "major",
-            "summary": "fan noise",
-            "reported_at": reported_at,
-        },
-        headers=sworld.headers["dispatcher"],
-    )
+    response = await open_ticket_as_dispatcher(client, sworld, reported_at=reported_at)
     body = problem(response, 422)
     assert named(body) == {"reported_at"}
     assert body["earliest"].startswith("2026-10-02")
@@ -219,17 +220,7 @@ async def test_event_and_custody_times_outside_the_window_are_a_422(client, swor
 
 @pytest.mark.parametrize("unix_time", [1_700_000_000, 1_700_000_000.5])
 async def test_numbers_are_not_date_times(client, sworld, unix_time):
-    response = await client.post(
-        "/api/v1/tickets",
-        json={
-            "customer": "PREM",
-            "site": SITES["PREM"][0],
-            "severity": "major",
-            "summary": "fan noise",
-            "reported_at": unix_time,
-        },
-        headers=sworld.headers["dispatcher"],
-    )
+    response = await open_ticket_as_dispatcher(client, sworld, reported_at=unix_time)
     assert named(problem(response, 422)) == {"reported_at"}
     plan = await client.post(
         "/api/v1/routing/nbd-plans", json={"date": 20261202}, headers=sworld.headers["dispatcher"]
@@ -272,50 +263,17 @@ async def test_quantities_are_json_integers(client, sworld, quantity):
 
 async def test_flags_and_ids_are_strict_too(client, sworld):
     admin = sworld.headers["admin"]
-    part = await client.post(
-        "/api/v1/parts",
-        json={
-            "part_number": "FAN-1",
-            "category": "cooling",
-            "serialized": "true",
-            "unit_cost": "12.00",
-            "weight_kg": 0.2,
-            "volume_l": 0.1,
-        },
-        headers=admin,
-    )
+    part = await client.post("/api/v1/parts", json={**FAN, "serialized": "true"}, headers=admin)
     assert named(problem(part, 422)) == {"serialized"}
     urgent = await client.post("/api/v1/routing/urgent", json={"reservation_id": "7"}, headers=admin)
     assert named(problem(urgent, 422)) == {"reservation_id"}
-    latitude = await client.post(
-        "/api/v1/depots",
-        json={
-            "code": "X1",
-            "name": "X",
-            "kind": "central",
-            "latitude": True,
-            "longitude": 1,
-            "timezone": "UTC",
-        },
-        headers=admin,
-    )
+    latitude = await client.post("/api/v1/depots", json={**DEPOT, "latitude": True}, headers=admin)
     assert named(problem(latitude, 422)) == {"latitude"}
 
 
 async def test_decimals_and_times_of_day_come_as_strings(client, world):
     admin = world.headers["admin"]
-    part = await client.post(
-        "/api/v1/parts",
-        json={
-            "part_number": "FAN-2",
-            "category": "cooling",
-            "serialized": False,
-            "unit_cost": "12.50",
-            "weight_kg": 0.2,
-            "volume_l": 0.1,
-        },
-        headers=admin,
-    )
+    part = await client.post("/api/v1/parts", json=FAN, headers=admin)
     assert part.status_code == 201, part.text
     assert part.json()["unit_cost"] == "12.50"
     vehicle = await client.post(
@@ -344,20 +302,18 @@ async def test_a_bad_state_filter_is_named_state(client, world, path):
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 async def test_a_body_that_is_not_json_is_a_415(client, world, content_type):
-    body = {"code": "X1", "name": "X", "kind": "central", "latitude": 1, "longitude": 1, "timezone": "UTC"}
     headers = {**world.headers["admin"]}
     if content_type:
         headers["content-type"] = content_type
-    response = await client.post("/api/v1/depots", content=json.dumps(body), headers=headers)
+    response = await client.post("/api/v1/depots", content=json.dumps(DEPOT), headers=headers)
     problem(response, 415)
     assert (await client.get("/api/v1/depots/X1", headers=world.headers["admin"])).status_code == 404
 
 
 async def test_json_media_types_with_parameters_are_json(client, world):
-    body = {"code": "X2", "name": "X", "kind": "central", "latitude": 1, "longitude": 1, "timezone": "UTC"}
     response = await client.post(
         "/api/v1/depots",
-        content=json.dumps(body),
+        content=json.dumps(DEPOT),
         headers={**world.headers["admin"], "content-type": "application/json; charset=utf-8"},
     )
     assert response.status_code == 201, response.text
