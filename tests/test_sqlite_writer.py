@@ -201,3 +201,27 @@ async def test_the_writer_stops_writing_to_a_deleted_file_and_opens_its_replacem
     assert committed(database) == {3}
     engine.close_writer()
     replacement.close_writer()
+
+
+async def test_a_unit_that_read_an_earlier_unit_of_its_group_is_answered_once_that_is_on_disk(
+    database: Path,
+) -> None:
+    """As a retry replaying the stored answer of a request in the same group: it reads rows that are not
+    committed yet, and is answered only once another connection sees them (WAL publishes a commit to
+    other connections only after syncing it)."""
+    engine = make_engine(database)
+
+    async def first() -> None:
+        async with engine.write_transaction() as unit:
+            await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (1)")
+            await asyncio.sleep(0)  # the second unit queues and joins this group
+
+    async def second() -> tuple[set[int], set[int]]:
+        async with engine.write_transaction() as unit:
+            read = {row["n"] for row in await unit.connection.execute_fetchall("SELECT n FROM item")}
+        return read, committed(database)
+
+    _, (read, seen_when_answered) = await asyncio.gather(first(), second())
+
+    assert read == seen_when_answered == {1}
+    engine.close_writer()
