@@ -10,6 +10,8 @@ from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from piccolo.querystring import QueryString
 
+from api.errors import PROBLEM_TYPE
+from api.openapi import PROBLEM_MEDIA_TYPE
 from api.settings import Settings
 from inventory.persistence import current_engine, engine_kind
 
@@ -24,7 +26,8 @@ def health() -> dict[str, str]:
 
 @get("/health/ready", tags=["health"], operation_id="readiness")
 async def readiness(settings: NamedDependency[Settings]) -> Response[dict[str, Any]]:
-    """The database answers a query within PG_CONNECT_TIMEOUT_S; 503 with Retry-After otherwise."""
+    """The database answers a query within PG_CONNECT_TIMEOUT_S; otherwise a 503 problem with
+    Retry-After, naming the engine and the error."""
     engine = current_engine()
     probe = asyncio.ensure_future(engine.run_querystring(QueryString("SELECT 1")))
     probe.add_done_callback(lambda done: done.cancelled() or done.exception())
@@ -35,7 +38,15 @@ async def readiness(settings: NamedDependency[Settings]) -> Response[dict[str, A
     error = type(probe.exception()).__name__ if probe.done() else "TimeoutError"
     probe.cancel()
     return Response(
-        {"status": "unavailable", "database": engine_kind(engine), "error": error},
+        {
+            "type": PROBLEM_TYPE.format("not-ready"),
+            "title": "Not ready",
+            "status": HTTP_503_SERVICE_UNAVAILABLE,
+            "detail": "the database did not answer; the service cannot serve requests now",
+            "database": engine_kind(engine),
+            "error": error,
+        },
         status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        media_type=PROBLEM_MEDIA_TYPE,
         headers={"Retry-After": READINESS_RETRY_AFTER_S},
     )

@@ -91,7 +91,7 @@ async def assert_unavailable(client: httpx.AsyncClient, auth: dict[str, str]) ->
         assert problem["type"].startswith("urn:spareline:problem:database-")
     assert ready.status_code == 503
     assert int(ready.headers["retry-after"]) > 0
-    assert ready.json()["status"] == "unavailable"
+    assert ready.json()["type"] == "urn:spareline:problem:not-ready"
 
 
 async def assert_recovered(client: httpx.AsyncClient, auth: dict[str, str]) -> None:

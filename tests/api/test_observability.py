@@ -31,7 +31,8 @@ async def test_readiness_fails_when_the_database_is_gone(tmp_path):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         response = await client.get("/health/ready")
     assert response.status_code == 503
-    assert response.json()["status"] == "unavailable"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"] == "urn:spareline:problem:not-ready"
 
 
 async def test_every_response_has_a_request_id(client):
