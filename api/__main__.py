@@ -49,8 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         "sweep", help="mark SLA breaches and expire reservations once (the app does it every minute)"
     )
     args = parser.parse_args(argv)
-    settings = Settings()
-    return asyncio.run(_run(args, settings))
+    return asyncio.run(_run(args, operator_settings(Settings())))
+
+
+def operator_settings(settings: Settings) -> Settings:
+    """The commands' settings: without a statement timeout unless PG_STATEMENT_TIMEOUT_S is set, because
+    they read whole tables (check-ledger, audit-verify) where the web's limit is meant for requests."""
+    if "pg_statement_timeout_s" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"pg_statement_timeout_s": 0})
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
