@@ -37,15 +37,15 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
-	$(BIN)/python -m inventory.bench
-	$(BIN)/python -m inventory.bench_reservations
-	$(BIN)/python -m inventory.bench_audit
-	$(BIN)/python -m routing.bench_nbd
-	$(BIN)/python -m routing.bench_scale
+	$(BIN)/python -m bench.stock
+	$(BIN)/python -m bench.reservations
+	$(BIN)/python -m bench.audit
+	$(BIN)/python -m bench.routing_nbd
+	$(BIN)/python -m bench.routing_scale
 
 SHARED ?= ../shared/benchdata
 bench-routing: install
-	$(BIN)/python -m routing.bench --instances $(SHARED)/solomon --bks $(SHARED)/BKS.csv --time-limits 1,5
+	$(BIN)/python -m bench.routing_solvers --instances $(SHARED)/solomon --bks $(SHARED)/BKS.csv --time-limits 1,5
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -1,7 +1,7 @@
 """PyVRP backend for the plain class: VRPTW / CVRP with multi-depot, optional stops, shifts.
 
 Served here because it measured better than OR-Tools on exactly this class (see
-shared/reference/routing-solvers.md and ``python -m routing.bench``). Not served here: pinned stops,
+docs/benchmarks.md and ``python -m bench.routing_solvers``). Not served here: pinned stops,
 pickup pairs, skills that exclude vehicles, soft deadlines (`in_class` says which applies).
 
 PyVRP is seeded (``seed``) and, stopped by an iteration count, repeatable exactly; stopped by wall

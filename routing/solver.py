@@ -5,7 +5,7 @@ Synchronous and CPU-bound: the API calls it off the event loop. Every solve has 
 by `routing.check.check_plan` and never handed out when the check fails.
 
 Backends (``backend="auto"``): PyVRP for the plain VRPTW/CVRP class, where it measured far better than
-OR-Tools (shared/reference/routing-solvers.md, ``python -m routing.bench``); OR-Tools, the base, for
+OR-Tools (docs/benchmarks.md, ``python -m bench.routing_solvers``); OR-Tools, the base, for
 everything else (pins, pickup pairs, skills, soft deadlines). The choice and its reason are in
 ``plan.stats``.
 """

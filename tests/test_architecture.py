@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import api
+import bench
 import fixtures
 import inventory
 
@@ -34,13 +35,15 @@ PURE_MODULES = [
     "routing/check.py",
     "routing/schedule.py",
     "routing/urgent.py",
-    "routing/solomon.py",
     "routing/assembly.py",
     "routing/nbd.py",
     "routing/dispatch_rules.py",
     "routing/osrm.py",
+    "bench/solomon.py",
 ]
 FORBIDDEN = ("litestar", "piccolo", "pydantic", "ortools", "api", "asyncpg", "aiosqlite")
+SERVICE_PACKAGES = ("api", "inventory", "routing", "fixtures")
+"""The packages of the service; `bench` sits beside them and only ever imports them."""
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -69,6 +72,25 @@ def test_ortools_is_imported_in_exactly_one_module():
     assert importers == ["routing/ortools_solver.py"]
 
 
+def test_the_service_does_not_import_the_benchmarks():
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for package in SERVICE_PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "bench" in imported_roots(path)
+    )
+    assert importers == []
+
+
+def test_benchmarks_live_only_in_bench():
+    stray = sorted(
+        str(path.relative_to(ROOT))
+        for package in SERVICE_PACKAGES
+        for path in (ROOT / package).rglob("bench*.py")
+    )
+    assert stray == []
+
+
 def test_packages_resolve_inside_the_repository():
-    for package in (api, inventory, fixtures):
+    for package in (api, bench, inventory, fixtures):
         assert Path(package.__file__).resolve().is_relative_to(ROOT)

@@ -6,6 +6,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+from bench.solomon import read_solomon, to_problem
 from routing.check import check_plan, check_vrptw
 from routing.model import (
     Route,
@@ -18,7 +19,6 @@ from routing.model import (
     Vehicle,
     Visit,
 )
-from routing.solomon import read_solomon, to_problem
 
 SECONDS = [[0, 100, 200], [100, 0, 100], [200, 100, 0]]
 METRES = [[0, 1000, 2000], [1000, 0, 1000], [2000, 1000, 0]]

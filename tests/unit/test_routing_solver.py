@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from routing.bench_dispatch import dispatch_problem
-from routing.bench_scale import day_problem, resolve_with, urgent_requests
+from bench.routing_dispatch import dispatch_problem
+from bench.routing_scale import day_problem, resolve_with, urgent_requests
 from routing.check import check_plan
 from routing.errors import InvalidProblem, NoSolution, ProblemTooLarge
 from routing.model import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 
-from routing.bench_scale import day_problem, urgent_requests
+from bench.routing_scale import day_problem, urgent_requests
 from routing.check import check_plan
 from routing.model import (
     Location,

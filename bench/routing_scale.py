@@ -1,4 +1,4 @@
-"""Routing figures at realistic scale: ``python -m routing.bench_scale [--requests 200]``.
+"""Routing figures at realistic scale: ``python -m bench.routing_scale [--requests 200]``.
 
 One function per figure, run in order by `main`:
 
@@ -7,7 +7,7 @@ One function per figure, run in order by `main`:
   time and how many were feasible. Baseline in the same run: for a few of the requests, a full re-solve
   of the day with the urgent pickup and delivery added (visits already under way pinned to their van
   and order), its wall time and how many planned stops it moves to another van.
-* `dispatch_day`: the engineer dispatch day of `routing.bench_dispatch` (100 tickets to 30 engineers,
+* `dispatch_day`: the engineer dispatch day of `bench.routing_dispatch` (100 tickets to 30 engineers,
   60 part pickups, 6 pinned visits) at 10 s and at 2 s.
 
 Times are wall seconds on the machine that runs it; the solver backends are imported before any timing.
@@ -22,7 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, replace
 
-from routing.bench_dispatch import dispatch_problem, pins_held, run_dispatch
+from bench.routing_dispatch import dispatch_problem, pins_held, run_dispatch
 from routing.check import check_plan
 from routing.model import (
     UNBOUNDED,
@@ -49,7 +49,7 @@ def out(line: str) -> None:
 
 def day_problem(vehicles: int = 50, stops: int = 500, seed: int = 1) -> RoutingProblem:
     """A regional delivery day: 5 depots, ``stops`` sites within ~20 km, a third of them morning-only."""
-    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    rng = random.Random(seed)
     depots = [Location(f"d{k}", Point(31.22 + 0.04 * k, 121.42 + 0.03 * k)) for k in range(DEPOTS)]
     sites = [
         Location(f"site{k}", Point(31.2 + rng.random() * 0.2, 121.4 + rng.random() * 0.2))
@@ -89,7 +89,7 @@ class UrgentRequest:
 
 
 def urgent_requests(problem: RoutingProblem, count: int, seed: int = 7) -> list[UrgentRequest]:
-    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    rng = random.Random(seed)
     requests = []
     for k in range(count):
         now = rng.randint(9 * HOUR, 14 * HOUR)
@@ -203,7 +203,7 @@ def _floats(text: str) -> tuple[float, ...]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m routing.bench_scale")
+    parser = argparse.ArgumentParser(prog="python -m bench.routing_scale")
     parser.add_argument("--requests", type=int, default=200, help="urgent requests to answer")
     parser.add_argument("--plan-limit", type=float, default=10.0, help="time limit of the day plan's solve")
     parser.add_argument("--resolves", type=int, default=3, help="requests also answered by a full re-solve")

@@ -1,9 +1,9 @@
 """The audit chain's cost: verifying a long chain, and its appends in the reservation transaction.
 
-``python -m inventory.bench_audit [--engines sqlite,postgresql] [--entries 1000000] [--clients 32]
+``python -m bench.audit [--engines sqlite,postgresql] [--entries 1000000] [--clients 32]
 [--duration-s 20] [--depots 20 --parts 200 --units 100000]``
 
-For each engine, on one database made by `fixtures.scale` (as in `inventory.bench`: migrated with
+For each engine, on one database made by `bench.scale_data` (as in `bench.stock`: migrated with
 ``python -m api migrate``; SQLite a working copy under ``var/bench``, PostgreSQL a fresh database dropped
 at the end):
 
@@ -13,7 +13,7 @@ at the end):
 2. ``--clients`` workers reserve one unit at a time with the reservation transaction in SQL, without and
    with the audit append the service makes in it (one entry: `audit_record`, last, as the service
    does), alternating, on top of that chain. This is the pessimistic measure: against the bare
-   five-statement transaction. `inventory.bench_reservations` measures the same through the API.
+   five-statement transaction. `bench.reservations` measures the same through the API.
 3. ``inventory.audit.log.verify_chain()`` walks the whole chain in-process, as ``python -m api
    audit-verify`` does: the loaded entries and those the reservations appended.
 """
@@ -41,30 +41,7 @@ import uvloop
 
 from api.database import connect
 from api.settings import Settings
-from fixtures.scale import Scale, sqlite_stamp
-from inventory.audit import log as audit_log
-from inventory.audit.chain import (
-    GENESIS,
-    Entry,
-    Verification,
-    entry_hash,
-    entry_mac,
-    next_entry,
-    sign_checkpoint,
-)
-from inventory.audit.log import AuditKeys
-from inventory.bench import (
-    Timings,
-    add_database_arguments,
-    numbered,
-    parsed_engines,
-    parsed_scale,
-    print_table,
-    progress,
-    reachable_engines,
-    scale_database,
-)
-from inventory.bench_reservations import (
+from bench.reservations import (
     ENTRY_COLUMNS,
     ENTRY_SQL,
     HEAD_SEQ_SQL,
@@ -89,6 +66,29 @@ from inventory.bench_reservations import (
     merged_runs,
     run_load,
 )
+from bench.scale_data import Scale, sqlite_stamp
+from bench.stock import (
+    Timings,
+    add_database_arguments,
+    numbered,
+    parsed_engines,
+    parsed_scale,
+    print_table,
+    progress,
+    reachable_engines,
+    scale_database,
+)
+from inventory.audit import log as audit_log
+from inventory.audit.chain import (
+    GENESIS,
+    Entry,
+    Verification,
+    entry_hash,
+    entry_mac,
+    next_entry,
+    sign_checkpoint,
+)
+from inventory.audit.log import AuditKeys
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.tickets.priority import Severity, Tier, ticket_priority
 
@@ -104,7 +104,7 @@ TICKETS = 300
 MODES = ("without", "with")
 GOALS = {"verify_s_per_million": 30.0, "cost_pct": 15.0}
 APPENDS_PER_RESERVATION = 1
-"""Entries ``reserve`` appends for one unit (`inventory.bench_reservations.audit_record`)."""
+"""Entries ``reserve`` appends for one unit (`bench.reservations.audit_record`)."""
 
 CHECKPOINT_SQL = "INSERT INTO audit_checkpoint (seq, hash, at, signature, key_id) VALUES (?, ?, ?, ?, ?)"
 CUSTOMER_SQL = (
@@ -214,9 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
-    parser = argparse.ArgumentParser(
-        prog="python -m inventory.bench_audit", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.audit", description=__doc__.split("\n")[0])
     add_database_arguments(parser, DEFAULT_SCALE)
     parser.add_argument("--entries", type=int, default=1_000_000, help="chain entries to load and verify")
     parser.add_argument("--clients", type=int, default=32, help="concurrent reservation workers")
@@ -278,7 +276,7 @@ class SyntheticChain:
     def __init__(self, count: int, keys: AuditKeys, seed: int = 2026) -> None:
         self.count = count
         self._keys = keys
-        self._rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+        self._rng = random.Random(seed)
         self._start = datetime.now(UTC) - HISTORY
         self._step = HISTORY / count
         self._marks = {max(1, round(count * (n + 1) / CHECKPOINTS)) for n in range(CHECKPOINTS)}

@@ -1,4 +1,4 @@
-"""Engineer dispatch timing on a synthetic day: ``python -m routing.bench_dispatch [--time-limit 10]``.
+"""Engineer dispatch timing on a synthetic day: ``python -m bench.routing_dispatch [--time-limit 10]``.
 
 100 tickets to 30 engineers around one city: skills must match, 60 tickets need a part collected at a
 depot first (pickup before the visit, same engineer), soft on-site deadlines weighted by severity x
@@ -34,7 +34,7 @@ def dispatch_problem(
     The first ``pinned`` tickets (with their part pickups) are committed to engineer ``k % engineers``,
     numbered per engineer in ticket order; with fewer engineers than pins, one engineer holds several.
     """
-    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    rng = random.Random(seed)
     depots = [Location(f"depot{k}", Point(31.1 + 0.08 * k, 121.3 + 0.05 * k)) for k in range(6)]
     sites = [
         Location(f"site{k}", Point(31.05 + rng.random() * 0.5, 121.2 + rng.random() * 0.5))
@@ -177,7 +177,7 @@ def run_dispatch(problem: RoutingProblem, time_limit_s: float, seed: int = 0) ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m routing.bench_dispatch")
+    parser = argparse.ArgumentParser(prog="python -m bench.routing_dispatch")
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--tickets", type=int, default=100)
     parser.add_argument("--engineers", type=int, default=30)

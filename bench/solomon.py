@@ -1,6 +1,6 @@
 """Solomon VRPTW instances: read the text format, and turn one into a `RoutingProblem`.
 
-The benchmark's arithmetic (shared/reference/routing-solvers.md): distances are Euclidean in double
+The benchmark's arithmetic (docs/benchmarks.md): distances are Euclidean in double
 precision and travel time equals distance; the solvers get integers scaled by ``SCALE`` with travel
 times rounded *up* (so a plan that keeps the windows in integers keeps them in doubles) and costs
 rounded to nearest.

@@ -1,4 +1,4 @@
-"""Next-business-day plan at regional scale: ``python -m routing.bench_nbd``.
+"""Next-business-day plan at regional scale: ``python -m bench.routing_nbd``.
 
 300 deliveries from 5 depots with 6 vans each (30 vans), sites up to about 45 km from their depot,
 delivery windows 9:00-18:00 (a fifth of them 9:00-13:00), 10 minutes per stop, weight and volume
@@ -41,7 +41,7 @@ def _local(hour: float) -> datetime:
 
 def nbd_scale_problem(stops: int = 300, vans_per_depot: int = 6, seed: int = 11) -> RoutingProblem:
     """The regional day described in the module docstring."""
-    rng = random.Random(seed)  # noqa: S311 - synthetic data
+    rng = random.Random(seed)
     codes = list(DEPOTS)
     orders = []
     for number in range(stops):
@@ -81,7 +81,7 @@ def _line(label: str, problem: RoutingProblem, plan: RoutePlan, wall: float) -> 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m routing.bench_nbd")
+    parser = argparse.ArgumentParser(prog="python -m bench.routing_nbd")
     parser.add_argument("--stops", type=int, default=300)
     parser.add_argument("--time-limits", default="1,2,5")
     args = parser.parse_args(argv)

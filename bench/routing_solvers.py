@@ -1,7 +1,7 @@
 """Solver quality benchmark on Solomon VRPTW instances: the project's model beside PyVRP and VROOM.
 
-    python -m routing.bench --instances ../shared/benchdata/solomon --bks ../shared/benchdata/BKS.csv \
-        --time-limits 1,5
+    python -m bench.routing_solvers --instances ../shared/benchdata/solomon \
+        --bks ../shared/benchdata/BKS.csv --time-limits 1,5
 
 For every instance and time limit, one solve at a time, one thread, distance objective:
 
@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from bench.solomon import SolomonInstance, read_solomon, to_problem
 from routing.check import check_vrptw
-from routing.solomon import SolomonInstance, read_solomon, to_problem
 from routing.solver import solve
 
 Routes = list[list[int]]
@@ -193,7 +193,9 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m routing.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.routing_solvers", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--instances", type=Path, required=True, help="folder of Solomon .txt files")
     parser.add_argument("--bks", type=Path, required=True, help="BKS.csv (distance-only rows are used)")
     parser.add_argument("--time-limits", default="1,5", help="comma-separated seconds, e.g. 1,5")

@@ -1,9 +1,9 @@
 """Reservation throughput and latency under concurrency, through the API and straight through the driver.
 
-``python -m inventory.bench_reservations [--engines sqlite,postgresql] [--clients 32] [--duration-s 15 |
+``python -m bench.reservations [--engines sqlite,postgresql] [--clients 32] [--duration-s 15 |
 --requests N] [--workers N] [--depots 50 --parts 200 --units 100000]``
 
-For each engine: the scale data of `fixtures.scale` (as in `inventory.bench`: SQLite a working copy of a
+For each engine: the scale data of `bench.scale_data` (as in `bench.stock`: SQLite a working copy of a
 cached file under ``var/bench``, PostgreSQL a fresh database dropped at the end), a platinum customer
 with a site at depot D001 and open tickets made through the API, and the real server on loopback. Then
 ``--clients`` concurrent clients reserve one unit at a time: through ``POST /tickets/{id}/reservations``,
@@ -43,12 +43,8 @@ from litestar import Litestar
 
 from api.app import create_app
 from api.settings import PROJECT_ROOT, Settings
-from fixtures.scale import Scale, sqlite_stamp
-from inventory import persistence
-from inventory.audit import log as audit_log
-from inventory.audit.chain import Entry, UnlinkedEntry, hmac_pads, next_entry
-from inventory.audit.log import POSTGRES_QUEUE_CTE, Statement
-from inventory.bench import (
+from bench.scale_data import Scale, sqlite_stamp
+from bench.stock import (
     BENCH_DIR,
     Timings,
     add_database_arguments,
@@ -64,6 +60,10 @@ from inventory.bench import (
     scale_database,
     server_environment,
 )
+from inventory import persistence
+from inventory.audit import log as audit_log
+from inventory.audit.chain import Entry, UnlinkedEntry, hmac_pads, next_entry
+from inventory.audit.log import POSTGRES_QUEUE_CTE, Statement
 from inventory.postgres_engine import SERVER_SETTINGS, GroupFlush, keep_session
 from inventory.stock.model import MovementKind, UnitStatus
 
@@ -424,9 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
-    parser = argparse.ArgumentParser(
-        prog="python -m inventory.bench_reservations", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m bench.reservations", description=__doc__.split("\n")[0])
     add_database_arguments(parser, DEFAULT_SCALE)
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (and direct workers)")
     measure = parser.add_mutually_exclusive_group()
@@ -496,7 +494,7 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
             return runner.run(session.measure(url, _token(base_url, password, ADMIN), generation))
 
 
-UNAUDITED_APP = "inventory.bench_reservations:unaudited_app"
+UNAUDITED_APP = "bench.reservations:unaudited_app"
 
 
 def unaudited_app() -> Litestar:

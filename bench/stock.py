@@ -1,8 +1,8 @@
 """Inventory benchmarks at national scale: availability of a part across depots, and a 1,000-unit receipt.
 
-``python -m inventory.bench [--depots 300 --parts 50000 --units 2000000 --engines sqlite,postgresql]``
+``python -m bench.stock [--depots 300 --parts 50000 --units 2000000 --engines sqlite,postgresql]``
 
-For each engine: the scale data of `fixtures.scale` is generated (SQLite files are cached under
+For each engine: the scale data of `bench.scale_data` is generated (SQLite files are cached under
 ``var/bench/cache`` by scale and generator version; PostgreSQL gets a fresh database, dropped at the end),
 the real server runs as a subprocess on loopback, and every API figure is set against the same work done
 directly with the database driver in the same run. Results are printed as one table.
@@ -36,7 +36,7 @@ import asyncpg
 import httpx
 
 from api.settings import PROJECT_ROOT
-from fixtures.scale import Scale, generate, sqlite_stamp
+from bench.scale_data import Scale, generate, sqlite_stamp
 
 BENCH_DIR = PROJECT_ROOT / "var" / "bench"
 CACHE_DIR = BENCH_DIR / "cache"
@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
-    parser = argparse.ArgumentParser(prog="python -m inventory.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.stock", description=__doc__.split("\n")[0])
     add_database_arguments(parser, Scale())
     parser.add_argument("--requests", type=int, default=1000, help="timed availability requests")
     parser.add_argument("--receipts", type=int, default=5, help="timed 1,000-unit receipts")
@@ -304,7 +304,7 @@ def _cache_file(scale: Scale) -> Path:
     migrations += PROJECT_ROOT.glob("inventory/**/piccolo_migrations/*.py")
     sources = [
         *sorted(migrations),
-        PROJECT_ROOT / "fixtures" / "scale.py",
+        PROJECT_ROOT / "bench" / "scale_data.py",
         PROJECT_ROOT / "fixtures" / "catalogue.py",
     ]
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()[:12]
