@@ -22,7 +22,7 @@ from routing.model import (
 
 SECONDS = [[0, 100, 200], [100, 0, 100], [200, 100, 0]]
 METRES = [[0, 1000, 2000], [1000, 0, 1000], [2000, 1000, 0]]
-SOLOMON = Path(__file__).resolve().parents[3] / "shared" / "benchdata" / "solomon"
+SOLOMON = Path(__file__).resolve().parent.parent / "data" / "solomon"
 STATS = SolveStats("test", "test", 0.0, SolveStatus.SOLVED, 0, 1.0)
 
 
@@ -66,11 +66,7 @@ def test_times_that_ignore_travel_are_caught() -> None:
 
 
 def test_vrptw_check_in_double_precision() -> None:
-    instance = read_solomon(
-        Path("/work/shared/benchdata/solomon/C101.txt")
-        if Path("/work/shared/benchdata/solomon/C101.txt").exists()
-        else Path("missing")
-    )
+    instance = read_solomon(SOLOMON / "C101.txt")
     d = instance.distance()
     kwargs = {
         "distance": d,
