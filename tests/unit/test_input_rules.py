@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.requests import is_json_media_type, nests_deeper_than
@@ -121,6 +121,7 @@ def test_nesting_depth_counts_brackets_outside_strings_only():
     assert not nests_deeper_than(b"[" + b"{}," * 1_000 + b"{}]", 32)
 
 
+@settings(deadline=None)
 @given(
     st.recursive(st.integers() | st.text(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner))
 )

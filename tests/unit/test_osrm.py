@@ -6,7 +6,6 @@ import json
 import math
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -222,10 +221,8 @@ def test_each_failure_falls_back_to_the_estimate(server, logs, mode, reason):
     server.mode = mode
     profile = SpeedProfile(road_factor=1.5)
 
-    started = time.monotonic()
     result = OsrmMatrix(server.url, timeout_s=0.2, fallback=profile).matrix(POINTS)
 
-    assert time.monotonic() - started < 1
     metres, seconds = travel_matrix(POINTS, profile)
     assert result == TravelMatrix(metres, seconds, "estimate", reason)
     assert logs == [
