@@ -82,9 +82,71 @@ async def test_migrated_schema_matches_the_models(database_url):
     assert indexes >= CONSTRAINT_INDEXES
 
 
-def test_migrating_again_changes_nothing(database_url):
+POSTGRES_SCHEMA = {
+    "relations": (
+        "SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.reloptions::text FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind <> 't'"
+    ),
+    "columns": (
+        "SELECT table_name, column_name, ordinal_position, data_type, udt_name, character_maximum_length, "
+        "numeric_precision, numeric_scale, datetime_precision, is_nullable, column_default, is_identity, "
+        "identity_generation, is_generated, generation_expression, collation_name "
+        "FROM information_schema.columns WHERE table_schema = 'public'"
+    ),
+    "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+    "constraints": (
+        "SELECT c.conrelid::regclass::text, c.conname, c.contype, pg_get_constraintdef(c.oid), "
+        "c.condeferrable, c.condeferred, c.convalidated FROM pg_constraint c "
+        "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public'"
+    ),
+    "triggers": (
+        "SELECT t.tgrelid::regclass::text, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND NOT t.tgisinternal"
+    ),
+    "functions": (
+        "SELECT p.proname, pg_get_function_identity_arguments(p.oid), pg_get_functiondef(p.oid) "
+        "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p')"
+    ),
+    "sequences": (
+        "SELECT sequencename, data_type::text, start_value, min_value, max_value, increment_by, cycle "
+        "FROM pg_sequences WHERE schemaname = 'public'"
+    ),
+    "views": "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'",
+    "extensions": "SELECT extname, extversion FROM pg_extension",
+    "migrations": "SELECT app_name, name FROM migration",
+}
+"""What PostgreSQL's catalogue says of the schema: definitions, not object ids, so that a migration
+that drops and recreates an object the same way still counts as changing nothing."""
+
+
+async def database_schema(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every table, column, type, index, constraint, trigger and function in the database, and the
+    migrations recorded as applied, each list sorted."""
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            objects = connection.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+            migrations = connection.execute("SELECT app_name, name FROM migration").fetchall()
+        finally:
+            connection.close()
+        return {"objects": sorted(objects, key=repr), "migrations": sorted(migrations)}
+    connection = await asyncpg.connect(url)
+    try:
+        return {
+            part: sorted((tuple(row) for row in await connection.fetch(query)), key=repr)
+            for part, query in POSTGRES_SCHEMA.items()
+        }
+    finally:
+        await connection.close()
+
+
+async def test_migrating_again_changes_nothing(database_url):
+    before = await database_schema(database_url)
+    assert before["migrations"], "the database was not migrated to begin with"
     migrate(database_url)
-    migrate(database_url)
+    assert await database_schema(database_url) == before
 
 
 async def test_check_constraints_hold_on_both_engines(app, database_url):
