@@ -300,8 +300,11 @@ def sqlite_database(scale: Scale) -> Iterator[tuple[str, str]]:
 
 def _cache_file(scale: Scale) -> Path:
     """Named by scale and by a hash of the generator, the catalogue and every migration."""
-    migrations = [*PROJECT_ROOT.glob("api/**/piccolo_migrations/*.py")]
-    migrations += PROJECT_ROOT.glob("inventory/**/piccolo_migrations/*.py")
+    migrations = [
+        path
+        for package in ("api", "inventory", "routing")
+        for path in PROJECT_ROOT.glob(f"{package}/**/piccolo_migrations/*.py")
+    ]
     sources = [
         *sorted(migrations),
         PROJECT_ROOT / "bench" / "scale_data.py",
