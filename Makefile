@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run test lint format bench bench-inventory bench-routing clean
+.PHONY: install migrate demo run test lint format bench bench-routing clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,9 +43,9 @@ bench: install
 	$(BIN)/python -m bench.routing_nbd
 	$(BIN)/python -m bench.routing_scale
 
-SHARED ?= ../shared/benchdata
+BENCHDATA ?= bench/data
 bench-routing: install
-	$(BIN)/python -m bench.routing_solvers --instances $(SHARED)/solomon --bks $(SHARED)/BKS.csv --time-limits 1,5
+	$(BIN)/python -m bench.routing_solvers --instances $(BENCHDATA)/solomon --bks $(BENCHDATA)/BKS.csv --time-limits 1,5
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -1,7 +1,7 @@
 """Solver quality benchmark on Solomon VRPTW instances: the project's model beside PyVRP and VROOM.
 
-    python -m bench.routing_solvers --instances ../shared/benchdata/solomon \
-        --bks ../shared/benchdata/BKS.csv --time-limits 1,5
+    python -m bench.routing_solvers --instances bench/data/solomon \
+        --bks bench/data/BKS.csv --time-limits 1,5
 
 For every instance and time limit, one solve at a time, one thread, distance objective:
 

@@ -1,7 +1,7 @@
 """OR-Tools backend: the general model (pins, pickups, skills, soft deadlines, optional visits).
 
-The only module that imports ortools. The model follows the settings measured in
-shared/reference/routing-solvers.md: matrices registered with ``RegisterTransitMatrix`` and
+The only module that imports ortools. The model follows the settings measured on the Solomon instances
+(docs/decisions, docs/benchmarks.md): matrices registered with ``RegisterTransitMatrix`` and
 ``RegisterUnaryTransitVector`` (no Python callbacks in the search), integer seconds with travel times
 rounded up, PARALLEL_CHEAPEST_INSERTION + GUIDED_LOCAL_SEARCH, every non-pinned stop in a disjunction
 (so an impossible stop is dropped rather than the solve failing).
