@@ -37,6 +37,7 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
+	$(BIN)/python -m bench.rules
 	$(BIN)/python -m bench.stock
 	$(BIN)/python -m bench.reservations
 	$(BIN)/python -m bench.audit

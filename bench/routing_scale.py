@@ -39,6 +39,7 @@ from routing.travel import Point
 from routing.urgent import insert_urgent
 
 HOUR = 3600
+URGENT_P95_GOAL_S = 1.0
 DEPOTS = 5
 
 
@@ -167,7 +168,9 @@ def urgent_decision(
     out(
         f"urgent insertion, {len(timings)} requests: p50 {1000 * statistics.median(timings):.1f} ms, "
         f"p95 {1000 * percentile(timings, 0.95):.1f} ms, max {1000 * max(timings):.1f} ms; "
-        f"feasible {feasible} ({feasible - dedicated} into a route, {dedicated} on an idle van)"
+        f"feasible {feasible} ({feasible - dedicated} into a route, {dedicated} on an idle van); "
+        f"goal p95 < {URGENT_P95_GOAL_S:g} s: "
+        f"{'met' if percentile(timings, 0.95) < URGENT_P95_GOAL_S else 'NOT met'}"
     )
     planned_van = {visit.stop_id: route.vehicle_id for route in plan.routes for visit in route.visits}
     for request in asked[:resolves]:
