@@ -25,7 +25,7 @@ from api.controllers.stock import StockController
 from api.controllers.tickets import ReservationController, TicketController
 from api.database import connect, pool_lifespan
 from api.errors import problem_details_plugin, routing_problem, unexpected_problem
-from api.logging import RequestIdMiddleware, configure_logging
+from api.logging import RequestIds, configure_logging
 from api.openapi import ProblemResponses
 from api.pagination import provide_page
 from api.plain_text import RefuseControlCharacters
@@ -108,9 +108,14 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             "time_bounds": Provide(lambda: time_bounds, sync_to_thread=False, use_cache=True),
         },
         on_app_init=[jwt_auth.on_app_init],
-        plugins=[PydanticPlugin(validate_strict=True), problem_details_plugin(), ProblemResponses()],
+        plugins=[
+            PydanticPlugin(validate_strict=True),
+            problem_details_plugin(),
+            ProblemResponses(),
+            RequestIds(),
+        ],
         exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
-        middleware=[RefuseControlCharacters(), login_limit.middleware],
+        middleware=[DropEmptyQueryParameters(), RefuseControlCharacters(), login_limit.middleware],
         request_class=ServiceRequest,
         lifespan=[pool_lifespan(engine, settings), sweeper_lifespan(settings, clock)],
         openapi_config=OpenAPIConfig(
@@ -124,7 +129,4 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         logging_config=None,
         debug=False,
     )
-    # Outermost, so that every response (errors from the exception handler and the auth middleware
-    # included) carries the request id, and every log line of the request has it bound.
-    app.asgi_handler = RequestIdMiddleware(DropEmptyQueryParameters(app.asgi_handler))
     return app

@@ -1,4 +1,4 @@
-"""structlog set-up (JSON lines in production, readable in development) and the request-id middleware."""
+"""structlog set-up (JSON lines in production, readable in development) and request ids (`RequestIds`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,15 @@ import re
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from litestar.config.app import AppConfig
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.plugins import InitPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.settings import Settings
@@ -66,42 +72,78 @@ def _keep(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-class RequestIdMiddleware:
+REQUEST_ID_HEADER = "X-Request-ID"
+_TRACE = "spareline.request"
+"""Where a request's `_Trace` is kept in the ASGI scope's per-request ``state``."""
+
+
+@dataclass(slots=True)
+class _Trace:
+    id: str
+    started: float
+    status: int | None = None
+
+
+class RequestIds(InitPlugin):
     """Give every request an id (the caller's ``X-Request-ID`` if it is sane), bind it to every log line,
-    return it in the ``X-Request-ID`` response header, and log one line per request."""
+    return it in the ``X-Request-ID`` response header, and log one line per request.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.log = structlog.get_logger("api.access")
+    Built from Litestar's documented extension points only:
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    * a ``before_send`` hook, which Litestar calls for every message the application sends, whether
+      the answer comes from a handler, an exception handler, the authentication middleware or the
+      router itself (404 for an unknown route, 405), stamps the header and writes the access line;
+    * a middleware inserted first into the application's middleware (plugins see the configuration
+      after the ``on_app_init`` hooks, so after the JWT backend put its middleware first), so the id is
+      bound before authentication and every handler run. Litestar runs middleware only for a route it
+      has found; an answer the router gives itself gets its id when it is sent.
+    """
+
+    def __init__(self) -> None:
+        self._log = structlog.get_logger("api.access")
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config.middleware.insert(0, _BindRequestId())
+        app_config.before_send.append(self._before_send)
+        return app_config
+
+    async def _before_send(self, message: Message, scope: Scope) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
             return
-        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        status: list[int] = []
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status.append(message["status"])
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                message["headers"] = [*headers, (b"x-request-id", request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            self.log.info(
+        trace = _trace(scope)
+        if message["type"] == "http.response.start":
+            trace.status = message["status"]
+            MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = trace.id
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            self._log.info(
                 "request",
                 method=scope["method"],
                 path=scope["path"],
-                status=status[0] if status else None,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                status=trace.status,
+                duration_ms=round((time.perf_counter() - trace.started) * 1000, 2),
             )
             structlog.contextvars.clear_contextvars()
+
+
+class _BindRequestId(ASGIMiddleware):
+    """Binds the request's id to the log context before anything else of a routed request runs."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        _trace(scope)
+        await next_app(scope, receive, send)
+
+
+def _trace(scope: Scope) -> _Trace:
+    """The request's id and start, made on first use, when its id is also bound to the log context."""
+    state = scope.setdefault("state", {})
+    trace = state.get(_TRACE)
+    if trace is None:
+        trace = state[_TRACE] = _Trace(_incoming_request_id(scope) or uuid.uuid4().hex, time.perf_counter())
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=trace.id)
+    return trace
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

@@ -5,26 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode
 
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from inventory.errors import InvalidRequest
 
 
-class DropEmptyQueryParameters:
-    """ASGI middleware removing query parameters whose value is empty before routing and validation."""
+class DropEmptyQueryParameters(ASGIMiddleware):
+    """Removes query parameters whose value is empty before a handler's parameters are read."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    scopes = (ScopeType.HTTP,)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        query = scope.get("query_string", b"")
         if b"=&" in query + b"&" or query.endswith(b"="):
             pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
             scope = {
                 **scope,
                 "query_string": urlencode([(k, v) for k, v in pairs if v != ""]).encode("latin-1"),
             }
-        await self.app(scope, receive, send)
+        await next_app(scope, receive, send)
 
 
 def query_choice(value: str | None, allowed: Iterable[str], *, name: str) -> str | None:
