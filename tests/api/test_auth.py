@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -162,7 +163,7 @@ def test_a_checked_token_is_remembered_until_it_expires_and_only_for_its_setting
 
     secret, other = "a-secret-of-sufficient-length-0123456789", "another-secret-of-sufficient-length-0123"
     now = datetime.now(UTC)
-    claims = {"sub": "admin", "iat": now, "exp": now + timedelta(hours=1)}
+    claims = {"sub": "admin", "iat": now, "exp": now + timedelta(hours=1), "extras": {"role": "admin"}}
     encoded = jwt.encode(claims, secret, algorithm="HS256")
     checks = []
     real_decode_payload = Token.decode_payload.__func__
@@ -173,18 +174,18 @@ def test_a_checked_token_is_remembered_until_it_expires_and_only_for_its_setting
 
     monkeypatch.setattr(Token, "decode_payload", classmethod(counted))
     first = CheckedToken.decode(encoded, secret, "HS256")
-    assert CheckedToken.decode(encoded, secret, "HS256") is first
+    again = CheckedToken.decode(encoded, secret, "HS256")
+    assert again == first
+    assert again.extras == {"role": "admin"}
+    assert again.extras is not first.extras  # each request gets a token of its own
     assert len(checks) == 1
     with pytest.raises(NotAuthorizedException):  # checked again against another key: the signature fails
         CheckedToken.decode(encoded, other, "HS256")
     with pytest.raises(NotAuthorizedException):  # and against another issuer
         CheckedToken.decode(encoded, secret, "HS256", issuer=["spareline"])
+    assert len(checks) == 3
 
-    expired_at = now - timedelta(minutes=5)
-    expired = jwt.encode({"sub": "admin", "iat": now, "exp": expired_at}, secret, algorithm="HS256")
-    remembered = CheckedToken(sub="admin", exp=now + timedelta(hours=1), iat=now)
-    remembered.exp = expired_at  # as if remembered an hour ago
-    key = (expired, secret, "HS256", None, None, None, True, True, False)
-    monkeypatch.setitem(api.security._checked_tokens, key, remembered)
-    with pytest.raises(NotAuthorizedException):
-        CheckedToken.decode(expired, secret, "HS256")
+    later = time.time() + 2 * 3600  # the remembered token has expired by then: it is checked again
+    monkeypatch.setattr(api.security.time, "time", lambda: later)
+    CheckedToken.decode(encoded, secret, "HS256")
+    assert len(checks) == 4
