@@ -21,9 +21,8 @@ from api.query import query_choice
 from api.schemas.secure_media import ReportOut, RetentionEventIn, RetentionOut
 from api.security import EVERYONE, Principal, Role, allow
 from api.settings import Settings
-from inventory.audit import log as audit
 from inventory.secure_media import service
-from inventory.secure_media.chain_check import prove_record
+from inventory.secure_media.certificate import certificate_of
 from inventory.secure_media.rules import EventType, RetentionState, age_bucket
 from inventory.time_window import TimeBounds, check_reported_time
 
@@ -137,22 +136,16 @@ class RetentionController(Controller):
         """A printable certificate: every field of the record and the audit chain entries that prove it,
         whether the record matches those entries (and, prominently, where it does not), and whether the
         audit keys are the development ones."""
-        record = await service.get_record(record_id, viewer=principal.viewer, now=now)
-        proof = await prove_record(record_id)
-        destruction = next(
-            (e.details for e in reversed(record.events) if e.event == EventType.DESTRUCTION), None
-        )
-        last_seq = max((p.seq for p in record.audit), default=0)
-        checkpoint = next((c for c in await audit.list_checkpoints() if c.seq >= last_seq), None)
+        shown = await certificate_of(record_id, viewer=principal.viewer, now=now)
         return _TEMPLATES.get_template("certificate.html").render(
-            record=record,
-            destruction=destruction,
-            checkpoint=checkpoint,
-            public_key=audit.keys().public_key_hex,
-            printed_at=now.isoformat(),
-            proof=proof,
-            development_keys=audit.keys().development,
-            development_warning=audit.DEVELOPMENT_KEYS_WARNING,
+            record=shown.record,
+            destruction=shown.destruction,
+            checkpoint=shown.checkpoint,
+            public_key=shown.public_key,
+            printed_at=shown.printed_at.isoformat(),
+            proof=shown.proof,
+            development_keys=shown.development_keys,
+            development_warning=shown.development_warning,
         )
 
 
