@@ -14,8 +14,7 @@ from api.pagination import Page, PageRequest, page_of
 from api.schemas.service import AssetIn, AssetOut, Customer, SiteIn, SiteOut
 from api.security import EVERYONE, Principal, Role, allow
 from inventory.customers import service
-from inventory.customers.records import AssetRecord
-from inventory.tickets.coverage import asset_coverage_by_serial
+from inventory.tickets import coverage
 from inventory.time_window import TimeBounds, check_acceptance_day
 
 SERVICE_DESK = (Role.ADMIN, Role.DISPATCHER)
@@ -94,17 +93,17 @@ class AssetController(Controller):
         customer: FromQuery[str | None] = None,
     ) -> Page[AssetOut]:
         """Assets by serial with their coverage; a customer user sees only its own."""
-        rows = await service.list_assets(
-            customer=customer, viewer=principal.viewer, limit=page.fetch, offset=page.offset
+        rows = await coverage.list_covered_assets(
+            customer=customer, viewer=principal.viewer, limit=page.fetch, offset=page.offset, now=now
         )
-        return page_of([await _with_coverage(row, now) for row in rows], page)
+        return page_of([AssetOut.of(row) for row in rows], page)
 
     @get("/{serial:str}", operation_id="getAsset")
     async def get_asset(
         self, serial: FromPath[str], principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> AssetOut:
         """One asset with its warranty end (extended by downtime) and coverage phase today."""
-        return await _with_coverage(await service.get_asset(serial, viewer=principal.viewer), now)
+        return AssetOut.of(await coverage.get_covered_asset(serial, viewer=principal.viewer, now=now))
 
     @post(operation_id="createAsset", guards=[allow(*SERVICE_DESK)])
     async def create_asset(
@@ -120,20 +119,7 @@ class AssetController(Controller):
         check_acceptance_day("accepted_on", data.accepted_on, today=now.date(), bounds=time_bounds)
 
         async def create() -> AssetOut:
-            return await _with_coverage(await service.create_asset(data.to_record(), now=now), now)
+            (created,) = await coverage.covered([await service.create_asset(data.to_record(), now=now)], now)
+            return AssetOut.of(created)
 
         return await run_once(request, principal, data, create, key=idempotency_key, now=now)
-
-
-async def _with_coverage(asset: AssetRecord, now: datetime) -> AssetOut:
-    coverage = await asset_coverage_by_serial(asset.serial, now)
-    return AssetOut(
-        serial=asset.serial,
-        model=asset.model,
-        customer=asset.customer,
-        site=asset.site,
-        accepted_on=asset.accepted_on,
-        warranty_years=asset.warranty_years,
-        warranty_end=coverage.end,
-        coverage_phase=coverage.phase,
-    )

@@ -20,6 +20,7 @@ from api.schemas.base import (
     choice,
 )
 from inventory.customers.records import AssetRecord, CustomerRecord, SiteRecord
+from inventory.tickets.coverage import CoveredAsset
 from inventory.tickets.priority import Severity, Tier
 from inventory.tickets.records import ReservationRecord, TicketRecord
 
@@ -93,6 +94,20 @@ class AssetOut(ResponseModel):
     warranty_years: int
     warranty_end: date
     coverage_phase: str
+
+    @classmethod
+    def of(cls, covered: CoveredAsset) -> AssetOut:
+        asset = covered.asset
+        return cls(
+            serial=asset.serial,
+            model=asset.model,
+            customer=asset.customer,
+            site=asset.site,
+            accepted_on=asset.accepted_on,
+            warranty_years=asset.warranty_years,
+            warranty_end=covered.coverage.end,
+            coverage_phase=covered.coverage.phase,
+        )
 
 
 class TicketIn(RequestModel):

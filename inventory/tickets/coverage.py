@@ -2,12 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+from inventory.customers import service as customers
+from inventory.customers.records import AssetRecord
 from inventory.customers.tables import Asset
 from inventory.customers.warranty import Coverage, Downtime, coverage
 from inventory.errors import NotFound
 from inventory.tickets.tables import InstalledPart, Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class CoveredAsset:
+    """An asset with its warranty end and coverage phase as at a time (see `asset_coverage`)."""
+
+    asset: AssetRecord
+    coverage: Coverage
+
+
+async def list_covered_assets(
+    *, customer: str | None, viewer: str | None, limit: int, offset: int, now: datetime
+) -> list[CoveredAsset]:
+    """A page of assets (`inventory.customers.service.list_assets`) with their coverage: two queries
+    whatever the size of the page."""
+    return await covered(
+        await customers.list_assets(customer=customer, viewer=viewer, limit=limit, offset=offset), now
+    )
+
+
+async def get_covered_asset(serial: str, *, viewer: str | None, now: datetime) -> CoveredAsset:
+    """One asset with its coverage.
+
+    Raises:
+        NotFound: no such asset, or not the viewer's company's.
+    """
+    (asset,) = await covered([await customers.get_asset(serial, viewer=viewer)], now)
+    return asset
+
+
+async def covered(assets: Sequence[AssetRecord], now: datetime) -> list[CoveredAsset]:
+    """The assets with their coverage, from one query for the downtime of all of them."""
+    if not assets:
+        return []
+    rows = await Ticket.select(
+        Ticket.asset.serial.as_alias("asset_serial"),
+        Ticket.reported_at,
+        Ticket.restored_at,
+        Ticket.user_caused,
+    ).where(Ticket.asset.serial.is_in([asset.serial for asset in assets]))
+    downtimes: dict[str, list[Downtime]] = {asset.serial: [] for asset in assets}
+    for row in rows:
+        downtimes[row["asset_serial"]].append(
+            Downtime(row["reported_at"], row["restored_at"], row["user_caused"])
+        )
+    return [
+        CoveredAsset(
+            asset,
+            coverage(now.date(), asset.accepted_on, asset.warranty_years, downtimes[asset.serial], as_of=now),
+        )
+        for asset in assets
+    ]
 
 
 async def asset_coverage(asset_id: int, now: datetime) -> Coverage:
@@ -26,18 +82,6 @@ async def asset_coverage(asset_id: int, now: datetime) -> Coverage:
     )
     downtimes = [Downtime(t["reported_at"], t["restored_at"], t["user_caused"]) for t in tickets]
     return coverage(now.date(), asset["accepted_on"], asset["warranty_years"], downtimes, as_of=now)
-
-
-async def asset_coverage_by_serial(serial: str, now: datetime) -> Coverage:
-    """`asset_coverage` for an asset serial.
-
-    Raises:
-        NotFound: no such asset.
-    """
-    row = await Asset.select(Asset.id).where(Asset.serial == serial).first()
-    if row is None:
-        raise NotFound(f"asset {serial} not found")
-    return await asset_coverage(row["id"], now)
 
 
 async def installed_unit_coverage(
