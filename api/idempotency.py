@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` for mutating POSTs.
+"""``Idempotency-Key`` for mutating POSTs, declared on a handler with `idempotent`.
 
 The key record, the business change and the stored answer commit in one transaction, so a request either
 happened once with its answer kept, or did not happen at all. A retry with the same key and body replays
@@ -9,17 +9,25 @@ Concurrency: the unique ``(scope, key)`` index is the only arbiter. On PostgreSQ
 same key waits for the first transaction and then finds its stored answer; on SQLite the write
 transaction is ``BEGIN IMMEDIATE``, so the two never overlap. A request that fails rolls its key back
 with everything else, and may be retried.
+
+`idempotent` is a plain decorator under the route decorator. Litestar learns what to inject into the
+wrapper from its ``__signature__`` and annotations (the standard `inspect.signature` protocol, which it
+reads as for any handler), and sends the `Response` it returns as it is; tests/api/test_idempotent_handlers.py
+checks both.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import Request, Response
+from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 from pydantic import BaseModel
 
@@ -41,7 +49,20 @@ IdempotencyKey = Annotated[
         description="Makes the POST safe to retry: the same key and body replay the first answer for 24 h.",
     ),
 ]
-"""The optional header, declared on every mutating handler so that it is validated and documented."""
+"""The optional header, which `idempotent` declares on every handler it wraps (validated and documented)."""
+
+Payload = BaseModel | dict[str, Any] | None
+
+PREPARED = "prepared"
+"""The parameter through which a handler receives what its ``prepare`` step made."""
+
+_NEEDS: dict[str, Any] = {
+    "request": Request[Any, Any, Any],
+    "principal": NamedDependency[Principal],
+    "now": NamedDependency[datetime],
+    "idempotency_key": IdempotencyKey,
+}
+"""What `idempotent` needs of every request; a handler that does not take them itself is given them."""
 
 
 class IdempotencyKeyReused(InvalidRequest):
@@ -50,69 +71,163 @@ class IdempotencyKeyReused(InvalidRequest):
     code = "idempotency-key-reused"
 
 
-async def run_once(
-    request: Request[Any, Any, Any],
-    principal: Principal,
-    payload: BaseModel | dict[str, Any] | None,
-    action: Callable[[], Awaitable[BaseModel]],
+def idempotent(
+    handler: Callable[..., Awaitable[BaseModel]] | None = None,
+    /,
     *,
-    key: str | None,
-    now: datetime,
-) -> Response[Any]:
-    """Run ``action`` in a write transaction, once per ``Idempotency-Key`` if the request has one.
+    payload: Callable[[Any], Payload] | None = None,
+    prepare: Callable[..., Awaitable[Any]] | None = None,
+) -> Any:
+    """Run a route handler in one write transaction, once per ``Idempotency-Key`` if the request has one.
 
-    ``payload`` is what makes two requests "the same"; leave secrets out of it. The answer has the
-    handler's status code (201 unless its decorator says otherwise).
+    Placed under the route decorator (``@post(...)`` then ``@idempotent``), it wraps a handler that makes
+    the business change and returns its answer (a pydantic model); the answer has the handler's status
+    code. The wrapped handler additionally takes the ``Idempotency-Key`` header (documented and validated
+    by Litestar as any parameter), the request, the principal and the clock, unless it takes them itself.
+
+    Args:
+        payload: what makes two requests "the same", from the handler's ``data`` (default: ``data``
+            itself, None for a handler without a body). Leave secrets out of it.
+        prepare: slow work that must not hold the write transaction (a solve). It runs first, outside the
+            transaction, and only if the request has not been answered before (a retry replays without
+            it). It takes handler parameters by name, and what it returns is passed to the handler as
+            ``prepared``.
     """
-    status_code = request.route_handler.status_code
-    if key is None:
-        async with write_transaction():
-            result = await action()
-        return Response(result.model_dump(mode="json"), status_code=status_code)
-    scope = _scope(request, principal)
-    fingerprint = _fingerprint(payload)
-    async with write_transaction():
-        claimed = await run(
-            "INSERT INTO idempotency_record (scope, key, fingerprint, status_code, response_body, "
-            "created_at) VALUES ({}, {}, {}, 0, '', {}) ON CONFLICT (scope, key) DO NOTHING RETURNING id",
-            scope,
-            key,
-            fingerprint,
-            now,
+
+    def decorate(fn: Callable[..., Awaitable[BaseModel]]) -> Callable[..., Awaitable[Response[Any]]]:
+        return _wrap(fn, payload or _data, prepare)
+
+    return decorate if handler is None else decorate(handler)
+
+
+def _wrap(
+    fn: Callable[..., Awaitable[BaseModel]],
+    payload: Callable[[Any], Payload],
+    prepare: Callable[..., Awaitable[Any]] | None,
+) -> Callable[..., Awaitable[Response[Any]]]:
+    signature = inspect.signature(fn)
+    own = {name for name in signature.parameters if name != PREPARED}
+    if (prepare is None) == (PREPARED in signature.parameters):
+        raise TypeError(f"{fn.__qualname__}: a handler takes '{PREPARED}' exactly when it has a prepare step")
+    prepare_takes = () if prepare is None else tuple(inspect.signature(prepare).parameters)
+    if missing := [name for name in prepare_takes if name not in own]:
+        raise TypeError(f"{fn.__qualname__} must take what its prepare step needs: {', '.join(missing)}")
+
+    @functools.wraps(fn)
+    async def handle(*args: Any, **kwargs: Any) -> Response[Any]:
+        once = _Once(
+            kwargs["request"], kwargs["principal"], payload(kwargs.get("data")), kwargs["idempotency_key"]
         )
-        if not claimed:
-            return await _replay(scope, key, fingerprint)
-        result = await action()
-        body = result.model_dump(mode="json")
-        await run(
-            "UPDATE idempotency_record SET status_code = {}, response_body = {} WHERE id = {}",
-            status_code,
-            json.dumps(body),
-            claimed[0]["id"],
-        )
-    return Response(body, status_code=status_code)
+        given = {name: value for name, value in kwargs.items() if name in own}
+        if prepare is not None:
+            replay = await once.answered_before()
+            if replay is not None:
+                return replay
+            given[PREPARED] = await prepare(**{name: kwargs[name] for name in prepare_takes})
+        return await once.run(lambda: fn(*args, **given), now=kwargs["now"])
 
-
-async def answered_before(
-    request: Request[Any, Any, Any],
-    principal: Principal,
-    payload: BaseModel | dict[str, Any] | None,
-    *,
-    key: str | None,
-) -> Response[Any] | None:
-    """The stored answer for this key, if the request was already answered.
-
-    Lets a slow handler (a solve) skip its work on a retry; `run_once` still decides who stores.
-    """
-    if key is None:
-        return None
-    scope = _scope(request, principal)
-    done = await IdempotencyRecord.exists().where(
-        (IdempotencyRecord.scope == scope)
-        & (IdempotencyRecord.key == key)
-        & (IdempotencyRecord.status_code != 0)
+    # Litestar reads what to inject from the handler's signature and annotations: the handler's own,
+    # without ``prepared``, and what this wrapper needs that the handler does not take.
+    added = {name: annotation for name, annotation in _NEEDS.items() if name not in own}
+    handle.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[
+            *(parameter for name, parameter in signature.parameters.items() if name != PREPARED),
+            *(
+                inspect.Parameter(
+                    name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=None if name == "idempotency_key" else inspect.Parameter.empty,
+                    annotation=annotation,
+                )
+                for name, annotation in added.items()
+            ),
+        ]
     )
-    return await _replay(scope, key, _fingerprint(payload)) if done else None
+    handle.__annotations__ = {
+        **{name: value for name, value in fn.__annotations__.items() if name != PREPARED},
+        **added,
+    }
+    return handle
+
+
+def _data(data: Any) -> Payload:
+    return data
+
+
+class _Once:
+    """One request's run under its key (or, without a key, simply in a write transaction)."""
+
+    def __init__(
+        self, request: Request[Any, Any, Any], principal: Principal, payload: Payload, key: str | None
+    ) -> None:
+        self.request = request
+        self.principal = principal
+        self.payload = payload
+        self.key = key
+
+    @property
+    def scope(self) -> str:
+        """Keys are per user, method and path: the same key on another route is another request."""
+        return f"{self.principal.id}|{self.request.method}|{self.request.url.path}"
+
+    async def run(self, action: Callable[[], Awaitable[BaseModel]], *, now: datetime) -> Response[Any]:
+        """Run ``action`` in a write transaction, after claiming the key if there is one."""
+        status_code = self.request.route_handler.status_code
+        if self.key is None:
+            async with write_transaction():
+                result = await action()
+            return Response(result.model_dump(mode="json"), status_code=status_code)
+        scope, fingerprint = self.scope, _fingerprint(self.payload)
+        async with write_transaction():
+            claimed = await run(
+                "INSERT INTO idempotency_record (scope, key, fingerprint, status_code, response_body, "
+                "created_at) VALUES ({}, {}, {}, 0, '', {}) ON CONFLICT (scope, key) DO NOTHING RETURNING id",
+                scope,
+                self.key,
+                fingerprint,
+                now,
+            )
+            if not claimed:
+                return await self._replay(scope, fingerprint)
+            result = await action()
+            body = result.model_dump(mode="json")
+            await run(
+                "UPDATE idempotency_record SET status_code = {}, response_body = {} WHERE id = {}",
+                status_code,
+                json.dumps(body),
+                claimed[0]["id"],
+            )
+        return Response(body, status_code=status_code)
+
+    async def answered_before(self) -> Response[Any] | None:
+        """The stored answer for this key, if the request was already answered (`run` still decides who
+        stores)."""
+        if self.key is None:
+            return None
+        scope = self.scope
+        done = await IdempotencyRecord.exists().where(
+            (IdempotencyRecord.scope == scope)
+            & (IdempotencyRecord.key == self.key)
+            & (IdempotencyRecord.status_code != 0)
+        )
+        return await self._replay(scope, _fingerprint(self.payload)) if done else None
+
+    async def _replay(self, scope: str, fingerprint: str) -> Response[Any]:
+        stored = (
+            await IdempotencyRecord.select(
+                IdempotencyRecord.fingerprint, IdempotencyRecord.status_code, IdempotencyRecord.response_body
+            )
+            .where((IdempotencyRecord.scope == scope) & (IdempotencyRecord.key == self.key))
+            .first()
+        )
+        if stored is None or stored["fingerprint"] != fingerprint:
+            raise IdempotencyKeyReused(f"this {HEADER} was used for a different request", field=HEADER)
+        await wait_durable()  # the first answer's transaction may not be on disk yet
+        return Response(
+            json.loads(stored["response_body"]),
+            status_code=stored["status_code"],
+            headers={"Idempotency-Replayed": "true"},
+        )
 
 
 async def purge_expired(now: datetime) -> int:
@@ -125,30 +240,7 @@ async def purge_expired(now: datetime) -> int:
     return len(rows)
 
 
-def _scope(request: Request[Any, Any, Any], principal: Principal) -> str:
-    """Keys are per user, method and path: the same key on another route is another request."""
-    return f"{principal.id}|{request.method}|{request.url.path}"
-
-
-async def _replay(scope: str, key: str, fingerprint: str) -> Response[Any]:
-    stored = (
-        await IdempotencyRecord.select(
-            IdempotencyRecord.fingerprint, IdempotencyRecord.status_code, IdempotencyRecord.response_body
-        )
-        .where((IdempotencyRecord.scope == scope) & (IdempotencyRecord.key == key))
-        .first()
-    )
-    if stored is None or stored["fingerprint"] != fingerprint:
-        raise IdempotencyKeyReused(f"this {HEADER} was used for a different request", field=HEADER)
-    await wait_durable()  # the first answer's transaction may not be on disk yet
-    return Response(
-        json.loads(stored["response_body"]),
-        status_code=stored["status_code"],
-        headers={"Idempotency-Replayed": "true"},
-    )
-
-
-def _fingerprint(payload: BaseModel | dict[str, Any] | None) -> str:
+def _fingerprint(payload: Payload) -> str:
     body = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()

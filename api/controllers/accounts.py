@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from api import accounts
-from api.idempotency import IdempotencyKey, run_once
+from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.accounts import TokenOut, TokenRequest, UserIn, UserOut
-from api.security import Passwords, Principal, Role, TokenIssuer, allow
+from api.security import Passwords, Role, TokenIssuer, allow
+
+
+def _without_password(data: UserIn) -> dict[str, Any]:
+    """What makes two user creations the same request: all but the password, which is never stored."""
+    return data.model_dump(mode="json", exclude={"password"})
 
 
 class TokenController(Controller):
@@ -57,27 +62,20 @@ class UserController(Controller):
         return page_of([UserOut.model_validate(row, from_attributes=True) for row in rows], page)
 
     @post(operation_id="createUser")
+    @idempotent(payload=_without_password)
     async def create_user(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[UserIn],
-        principal: NamedDependency[Principal],
         passwords: NamedDependency[Passwords],
         now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[UserOut]:
+    ) -> UserOut:
         """Add a user (admin only); ``customer`` binds a customer user to its company."""
-
-        async def create() -> UserOut:
-            record = await accounts.create_user(
-                username=data.username,
-                password=data.password,
-                role=data.role,
-                customer=data.customer,
-                passwords=passwords,
-                now=now,
-            )
-            return UserOut.model_validate(record, from_attributes=True)
-
-        fingerprint = data.model_dump(mode="json", exclude={"password"})
-        return await run_once(request, principal, fingerprint, create, key=idempotency_key, now=now)
+        record = await accounts.create_user(
+            username=data.username,
+            password=data.password,
+            role=data.role,
+            customer=data.customer,
+            passwords=passwords,
+            now=now,
+        )
+        return UserOut.model_validate(record, from_attributes=True)

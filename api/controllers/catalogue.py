@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from api.idempotency import IdempotencyKey, run_once
+from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.stock import Depot, Part
-from api.security import STAFF, Principal, Role, allow
+from api.security import STAFF, Role, allow
 from inventory.stock import catalogue
 
 WRITERS = (Role.ADMIN, Role.WAREHOUSE)
@@ -35,20 +34,10 @@ class DepotController(Controller):
         return Depot.of(await catalogue.get_depot(code))
 
     @post(operation_id="createDepot", guards=[allow(*WRITERS)])
-    async def create_depot(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[Depot],
-        principal: NamedDependency[Principal],
-        now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[Depot]:
+    @idempotent
+    async def create_depot(self, data: JSONBody[Depot], now: NamedDependency[datetime]) -> Depot:
         """Register a depot (admin, warehouse). 409 if the code is taken."""
-
-        async def create() -> Depot:
-            return Depot.of(await catalogue.create_depot(data.to_record(), now=now))
-
-        return await run_once(request, principal, data, create, key=idempotency_key, now=now)
+        return Depot.of(await catalogue.create_depot(data.to_record(), now=now))
 
 
 class PartController(Controller):
@@ -70,17 +59,7 @@ class PartController(Controller):
         return Part.of(await catalogue.get_part(part_number))
 
     @post(operation_id="createPart", guards=[allow(*WRITERS)])
-    async def create_part(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[Part],
-        principal: NamedDependency[Principal],
-        now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[Part]:
+    @idempotent
+    async def create_part(self, data: JSONBody[Part], now: NamedDependency[datetime]) -> Part:
         """Add a part number to the catalogue (admin, warehouse). 409 if it exists."""
-
-        async def create() -> Part:
-            return Part.of(await catalogue.create_part(data.to_record(), now=now))
-
-        return await run_once(request, principal, data, create, key=idempotency_key, now=now)
+        return Part.of(await catalogue.create_part(data.to_record(), now=now))

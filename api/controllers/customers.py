@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from api.idempotency import IdempotencyKey, run_once
+from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.service import AssetIn, AssetOut, Customer, SiteIn, SiteOut
 from api.security import EVERYONE, Principal, Role, allow
@@ -39,20 +38,10 @@ class CustomerController(Controller):
         return Customer.of(await service.get_customer(code, viewer=principal.viewer))
 
     @post(operation_id="createCustomer", guards=[allow(Role.ADMIN)])
-    async def create_customer(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[Customer],
-        principal: NamedDependency[Principal],
-        now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[Customer]:
+    @idempotent
+    async def create_customer(self, data: JSONBody[Customer], now: NamedDependency[datetime]) -> Customer:
         """Open a customer file with its tier and entitlement options (admin)."""
-
-        async def create() -> Customer:
-            return Customer.of(await service.create_customer(data.to_record(), now=now))
-
-        return await run_once(request, principal, data, create, key=idempotency_key, now=now)
+        return Customer.of(await service.create_customer(data.to_record(), now=now))
 
     @get("/{code:str}/sites", operation_id="listSites")
     async def list_sites(self, code: FromPath[str], principal: NamedDependency[Principal]) -> list[SiteOut]:
@@ -61,22 +50,13 @@ class CustomerController(Controller):
         return [SiteOut.model_validate(row, from_attributes=True) for row in rows]
 
     @post("/{code:str}/sites", operation_id="addSite", guards=[allow(*SERVICE_DESK)])
+    @idempotent
     async def add_site(
-        self,
-        request: Request[Any, Any, Any],
-        code: FromPath[str],
-        data: JSONBody[SiteIn],
-        principal: NamedDependency[Principal],
-        now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[SiteOut]:
+        self, code: FromPath[str], data: JSONBody[SiteIn], now: NamedDependency[datetime]
+    ) -> SiteOut:
         """Add a site with its coordinates, time zone and calendar region (admin, dispatcher)."""
-
-        async def add() -> SiteOut:
-            record = await service.add_site(data.to_record(code), now=now)
-            return SiteOut.model_validate(record, from_attributes=True)
-
-        return await run_once(request, principal, data, add, key=idempotency_key, now=now)
+        record = await service.add_site(data.to_record(code), now=now)
+        return SiteOut.model_validate(record, from_attributes=True)
 
 
 class AssetController(Controller):
@@ -106,20 +86,14 @@ class AssetController(Controller):
         return AssetOut.of(await coverage.get_covered_asset(serial, viewer=principal.viewer, now=now))
 
     @post(operation_id="createAsset", guards=[allow(*SERVICE_DESK)])
+    @idempotent
     async def create_asset(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[AssetIn],
-        principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         time_bounds: NamedDependency[TimeBounds],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[AssetOut]:
+    ) -> AssetOut:
         """Register an installed product at a customer site (admin, dispatcher)."""
         check_acceptance_day("accepted_on", data.accepted_on, today=now.date(), bounds=time_bounds)
-
-        async def create() -> AssetOut:
-            (created,) = await coverage.covered([await service.create_asset(data.to_record(), now=now)], now)
-            return AssetOut.of(created)
-
-        return await run_once(request, principal, data, create, key=idempotency_key, now=now)
+        (created,) = await coverage.covered([await service.create_asset(data.to_record(), now=now)], now)
+        return AssetOut.of(created)

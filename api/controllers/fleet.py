@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from api.idempotency import IdempotencyKey, run_once
+from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.query import query_choice
 from api.schemas.fleet import (
@@ -41,22 +41,11 @@ class VehicleController(Controller):
         return page_of([VehicleOut.model_validate(row, from_attributes=True) for row in rows], page)
 
     @post(operation_id="addVehicle", guards=[allow(*PLANNERS)])
-    async def add_vehicle(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[VehicleIn],
-        principal: NamedDependency[Principal],
-        now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[VehicleOut]:
+    @idempotent
+    async def add_vehicle(self, data: JSONBody[VehicleIn], now: NamedDependency[datetime]) -> VehicleOut:
         """Register a vehicle at a depot with its weight and volume capacity and its shift."""
-
-        async def add() -> VehicleOut:
-            return VehicleOut.model_validate(
-                await fleet.add_vehicle(data.to_record(), now=now), from_attributes=True
-            )
-
-        return await run_once(request, principal, data, add, key=idempotency_key, now=now)
+        record = await fleet.add_vehicle(data.to_record(), now=now)
+        return VehicleOut.model_validate(record, from_attributes=True)
 
 
 class EngineerController(Controller):
@@ -76,21 +65,11 @@ class EngineerController(Controller):
         return page_of([EngineerOut.model_validate(row, from_attributes=True) for row in rows], page)
 
     @post(operation_id="addEngineer", guards=[allow(*PLANNERS)])
-    async def add_engineer(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[EngineerIn],
-        principal: NamedDependency[Principal],
-        now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[EngineerOut]:
+    @idempotent
+    async def add_engineer(self, data: JSONBody[EngineerIn], now: NamedDependency[datetime]) -> EngineerOut:
         """Register an engineer with home depot, skills, shift and daily working-hours limit."""
-
-        async def add() -> EngineerOut:
-            record = await fleet.add_engineer(data.to_record(), now=now)
-            return EngineerOut.model_validate(record, from_attributes=True)
-
-        return await run_once(request, principal, data, add, key=idempotency_key, now=now)
+        record = await fleet.add_engineer(data.to_record(), now=now)
+        return EngineerOut.model_validate(record, from_attributes=True)
 
 
 INSPECTION_STATES = ("planned", "done")
@@ -116,27 +95,22 @@ class InspectionController(Controller):
         return page_of([InspectionOut.model_validate(row, from_attributes=True) for row in rows], page)
 
     @post(operation_id="addInspection", guards=[allow(*PLANNERS)])
+    @idempotent
     async def add_inspection(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[InspectionIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         time_bounds: NamedDependency[TimeBounds],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[InspectionOut]:
+    ) -> InspectionOut:
         """Plan a periodic inspection of an asset: an optional visit that dispatch fits into free time."""
         check_inspection_day("due_on", data.due_on, today=now.date(), bounds=time_bounds)
-
-        async def add() -> InspectionOut:
-            record = await fleet.add_inspection(
-                data.asset_serial,
-                data.due_on,
-                data.duration_minutes,
-                data.skill,
-                actor=principal.username,
-                now=now,
-            )
-            return InspectionOut.model_validate(record, from_attributes=True)
-
-        return await run_once(request, principal, data, add, key=idempotency_key, now=now)
+        record = await fleet.add_inspection(
+            data.asset_serial,
+            data.due_on,
+            data.duration_minutes,
+            data.skill,
+            actor=principal.username,
+            now=now,
+        )
+        return InspectionOut.model_validate(record, from_attributes=True)

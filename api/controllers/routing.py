@@ -7,15 +7,16 @@ the plan, so that a long solve never holds the database.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from api.idempotency import IdempotencyKey, answered_before, run_once
+from api.idempotency import idempotent
 from api.params import PathId
 from api.schemas.routing import DayPlanIn, PlanOut, UrgentIn, UrgentOut
 from api.security import STAFF, Principal, Role, allow
@@ -51,36 +52,55 @@ def planning_policy(settings: Settings) -> planning.PlanningPolicy:
     )
 
 
-async def _plan_and_keep(
-    request: Request[Any, Any, Any],
-    data: DayPlanIn,
-    principal: Principal,
-    now: datetime,
-    key: str | None,
-    solve: Callable[..., Awaitable[planning.SolvedPlan]],
-    policy: planning.PlanningPolicy,
-    settings: Settings,
-) -> Response[PlanOut]:
-    """Solve outside any transaction (a retried request replays instead), then keep the plan once."""
-    check_plan_day("date", data.date, today=now.date(), bounds=settings.time_bounds())
-    replay = await answered_before(request, principal, data, key=key)
-    if replay is not None:
-        return replay
-    solved = await solve(
-        data.date,
-        data.depots,
-        time_limit_s=settings.routing_default_time_limit_s
-        if data.time_limit_s is None
-        else data.time_limit_s,
-        seed=data.seed,
-        now=now,
-        policy=policy,
-    )
+@dataclass(frozen=True, slots=True)
+class Plans:
+    """What the delivery and the dispatch controllers do with their plans, which differ only in kind."""
 
-    async def keep() -> PlanOut:
+    kind: str
+    solve_day: Callable[..., Awaitable[planning.SolvedPlan]]
+
+    async def solve(
+        self,
+        data: DayPlanIn,
+        now: datetime,
+        planning_policy: planning.PlanningPolicy,
+        settings: Settings,
+    ) -> planning.SolvedPlan:
+        """Solve a day (outside any transaction: `idempotent` runs it as its prepare step)."""
+        check_plan_day("date", data.date, today=now.date(), bounds=settings.time_bounds())
+        time_limit_s = data.time_limit_s
+        return await self.solve_day(
+            data.date,
+            data.depots,
+            time_limit_s=settings.routing_default_time_limit_s if time_limit_s is None else time_limit_s,
+            seed=data.seed,
+            now=now,
+            policy=planning_policy,
+        )
+
+    @staticmethod
+    async def keep(solved: planning.SolvedPlan, principal: Principal, now: datetime) -> PlanOut:
+        """Keep a solved plan as a draft."""
         return PlanOut.of(await planning.keep_plan(solved, actor=principal.username, now=now))
 
-    return await run_once(request, principal, data, keep, key=key, now=now)
+    async def get(self, plan_id: int, *, any_kind: bool = False) -> PlanOut:
+        """A kept plan of this kind (or of any kind)."""
+        return PlanOut.of(await get_plan(plan_id, kind=None if any_kind else self.kind))
+
+    async def commit(self, plan_id: int, principal: Principal, now: datetime) -> PlanOut:
+        """Make a draft of this kind the committed plan of its day and depots."""
+        return PlanOut.of(await commit_plan(plan_id, kind=self.kind, actor=principal.username, now=now))
+
+
+DELIVERIES = Plans(NBD, planning.solve_nbd_day)
+DISPATCHES = Plans(DISPATCH, planning.solve_dispatch_day)
+
+
+async def find_urgent_delivery(
+    data: UrgentIn, now: datetime, planning_policy: planning.PlanningPolicy
+) -> tuple[planning.UrgentResult, planning.SolvedPlan | None]:
+    """How a reserved part can reach its site in time (outside any transaction, as a prepare step)."""
+    return await planning.urgent_delivery(data.reservation_id, now=now, policy=planning_policy)
 
 
 class RoutingController(Controller):
@@ -89,37 +109,28 @@ class RoutingController(Controller):
     guards = [allow(*STAFF)]
 
     @post("/nbd-plans", operation_id="planNextBusinessDay", guards=[allow(*PLANNERS)])
+    @idempotent(prepare=DELIVERIES.solve)
     async def plan_nbd(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[DayPlanIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         planning_policy: NamedDependency[planning.PlanningPolicy],
         settings: NamedDependency[Settings],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[PlanOut]:
+        prepared: planning.SolvedPlan,
+    ) -> PlanOut:
         """Plan the next-business-day deliveries due on a date, from the given depots (all if none).
 
         Every order (a ticket's parts reserved at one depot) goes on a van of that depot within the
         site's delivery window; stops that cannot be served come back unassigned with the reason.
         The plan is kept as a draft; committing it pins its stops for later re-plans.
         """
-        return await _plan_and_keep(
-            request,
-            data,
-            principal,
-            now,
-            idempotency_key,
-            planning.solve_nbd_day,
-            planning_policy,
-            settings,
-        )
+        return await DELIVERIES.keep(prepared, principal, now)
 
     @get("/plans/{plan_id:int}", operation_id="getPlan")
     async def get_plan(self, plan_id: PathId) -> PlanOut:
         """A kept delivery or dispatch plan: routes with ordered stops and times, unassigned stops."""
-        return PlanOut.of(await get_plan(plan_id))
+        return await DELIVERIES.get(plan_id, any_kind=True)
 
     @post(
         "/plans/{plan_id:int}/commit",
@@ -127,48 +138,33 @@ class RoutingController(Controller):
         guards=[allow(*PLANNERS)],
         status_code=HTTP_200_OK,
     )
+    @idempotent
     async def commit(
-        self,
-        request: Request[Any, Any, Any],
-        plan_id: PathId,
-        principal: NamedDependency[Principal],
-        now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[PlanOut]:
+        self, plan_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
+    ) -> PlanOut:
         """Make a delivery plan the day's committed plan for its depots (409 if it was superseded)."""
-
-        async def act() -> PlanOut:
-            return PlanOut.of(await commit_plan(plan_id, kind=NBD, actor=principal.username, now=now))
-
-        return await run_once(request, principal, None, act, key=idempotency_key, now=now)
+        return await DELIVERIES.commit(plan_id, principal, now)
 
     @post("/urgent", operation_id="planUrgentDelivery", guards=[allow(*PLANNERS)], status_code=HTTP_200_OK)
+    @idempotent(prepare=find_urgent_delivery)
     async def urgent(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[UrgentIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         planning_policy: NamedDependency[planning.PlanningPolicy],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[UrgentOut]:
+        prepared: tuple[planning.UrgentResult, planning.SolvedPlan | None],
+    ) -> UrgentOut:
         """Can this reserved part reach its site by the delivery due time, and how.
 
         Inserted into the day's committed delivery plans without making any planned stop late, or
         sent as a dedicated run. When feasible, the new plan is kept as a draft (``plan_id``).
         """
-        replay = await answered_before(request, principal, data, key=idempotency_key)
-        if replay is not None:
-            return replay
-        result, solved = await planning.urgent_delivery(data.reservation_id, now=now, policy=planning_policy)
-
-        async def keep() -> UrgentOut:
-            plan_id = None
-            if solved is not None:
-                plan_id = (await planning.keep_plan(solved, actor=principal.username, now=now)).id
-            return UrgentOut.of(result).model_copy(update={"plan_id": plan_id})
-
-        return await run_once(request, principal, data, keep, key=idempotency_key, now=now)
+        result, solved = prepared
+        plan_id = None
+        if solved is not None:
+            plan_id = (await planning.keep_plan(solved, actor=principal.username, now=now)).id
+        return UrgentOut.of(result).model_copy(update={"plan_id": plan_id})
 
 
 class DispatchController(Controller):
@@ -177,37 +173,28 @@ class DispatchController(Controller):
     guards = [allow(*STAFF)]
 
     @post("/plans", operation_id="planDispatch", guards=[allow(*PLANNERS)])
+    @idempotent(prepare=DISPATCHES.solve)
     async def plan(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[DayPlanIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         planning_policy: NamedDependency[planning.PlanningPolicy],
         settings: NamedDependency[Settings],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[PlanOut]:
+        prepared: planning.SolvedPlan,
+    ) -> PlanOut:
         """Send engineers to the open tickets that need a site visit on a date.
 
         Skills match; a part reserved at a depot and not brought by a committed delivery is collected
         there first by the same engineer; late arrivals cost by severity and tier; inspections fill
         free time; visits of the committed dispatch plan stay with their engineers in their order.
         """
-        return await _plan_and_keep(
-            request,
-            data,
-            principal,
-            now,
-            idempotency_key,
-            planning.solve_dispatch_day,
-            planning_policy,
-            settings,
-        )
+        return await DISPATCHES.keep(prepared, principal, now)
 
     @get("/plans/{plan_id:int}", operation_id="getDispatchPlan")
     async def get_plan(self, plan_id: PathId) -> PlanOut:
         """A kept dispatch plan."""
-        return PlanOut.of(await get_plan(plan_id, kind=DISPATCH))
+        return await DISPATCHES.get(plan_id)
 
     @post(
         "/plans/{plan_id:int}/commit",
@@ -215,17 +202,9 @@ class DispatchController(Controller):
         guards=[allow(*PLANNERS)],
         status_code=HTTP_200_OK,
     )
+    @idempotent
     async def commit(
-        self,
-        request: Request[Any, Any, Any],
-        plan_id: PathId,
-        principal: NamedDependency[Principal],
-        now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[PlanOut]:
+        self, plan_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
+    ) -> PlanOut:
         """Commit a dispatch plan: its visits are pinned in every later re-plan of the day."""
-
-        async def act() -> PlanOut:
-            return PlanOut.of(await commit_plan(plan_id, kind=DISPATCH, actor=principal.username, now=now))
-
-        return await run_once(request, principal, None, act, key=idempotency_key, now=now)
+        return await DISPATCHES.commit(plan_id, principal, now)

@@ -14,7 +14,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from api.idempotency import IdempotencyKey, run_once
+from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.params import PathId
 from api.query import query_choice
@@ -97,37 +97,31 @@ class RetentionController(Controller):
         return RetentionOut.of(await service.get_record(record_id, viewer=principal.viewer, now=now))
 
     @post("/{record_id:int}/events", operation_id="recordRetentionEvent")
+    @idempotent
     async def record_event(
         self,
-        request: Request[Any, Any, Any],
         record_id: PathId,
         data: JSONBody[RetentionEventIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         time_bounds: NamedDependency[TimeBounds],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[RetentionOut]:
+    ) -> RetentionOut:
         """Custody (warehouse, dispatcher), destruction (also the customer, for its own parts),
         verification and close (compliance only). Nothing is ever edited: corrections are new events."""
+        body = data.root
         for field in ("at", "performed_at"):
-            if (value := getattr(data.root, field, None)) is not None:
+            if (value := getattr(body, field, None)) is not None:
                 check_reported_time(field, value, now=now, bounds=time_bounds)
-
-        async def record() -> RetentionOut:
-            body = data.root
-            details = body.model_dump(mode="python", exclude={"type"}, exclude_none=True)
-            view = await service.record_event(
-                record_id,
-                EventType(body.type),
-                details,
-                actor=principal.username,
-                role=principal.role.value,
-                now=now,
-                viewer=principal.viewer,
-            )
-            return RetentionOut.of(view)
-
-        return await run_once(request, principal, data, record, key=idempotency_key, now=now)
+        view = await service.record_event(
+            record_id,
+            EventType(body.type),
+            body.model_dump(mode="python", exclude={"type"}, exclude_none=True),
+            actor=principal.username,
+            role=principal.role.value,
+            now=now,
+            viewer=principal.viewer,
+        )
+        return RetentionOut.of(view)
 
     @get("/{record_id:int}/certificate", operation_id="retentionCertificate", media_type=MediaType.HTML)
     async def certificate(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from api.idempotency import IdempotencyKey, run_once
+from api.idempotency import idempotent
 from api.openapi import OptionalBodyOperation
 from api.pagination import Page, PageRequest, page_of
 from api.params import PathId
@@ -33,6 +33,11 @@ from inventory.stock import adjustments, queries, receipts, transfers
 from inventory.tickets.coverage import installed_unit_coverage
 
 MOVERS = (Role.ADMIN, Role.WAREHOUSE)
+
+
+def _what_landed(data: TransferReceiveIn | None) -> dict[str, Any] | None:
+    """A receipt naming nothing and one without a body are the same request: everything in transit."""
+    return (data or TransferReceiveIn()).model_dump(mode="json", exclude_none=True) or None
 
 
 class StockController(Controller):
@@ -78,59 +83,46 @@ class StockController(Controller):
         return TransferOut.model_validate(await transfers.get_transfer(transfer_id), from_attributes=True)
 
     @post("/receipts", operation_id="receiveStock", guards=[allow(*MOVERS)])
+    @idempotent
     async def receive(
-        self,
-        request: Request[Any, Any, Any],
-        data: JSONBody[ReceiptIn],
-        principal: NamedDependency[Principal],
-        now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[ReceiptOut]:
+        self, data: JSONBody[ReceiptIn], principal: NamedDependency[Principal], now: NamedDependency[datetime]
+    ) -> ReceiptOut:
         """Book a supplier delivery in; all lines or nothing.
 
         409 for a known or repeated serial, or a delivery note (supplier and reference) booked before;
         422 for a box that mixes batches, a quantity that does not match the units, or a serialized part
         without units.
         """
-
-        async def book() -> ReceiptOut:
-            record = await receipts.receive_stock(
-                depot=data.depot,
-                supplier=data.supplier,
-                reference=data.reference,
-                lines=[line.to_line() for line in data.lines],
-                actor=principal.username,
-                now=now,
-            )
-            return ReceiptOut.model_validate(record, from_attributes=True)
-
-        return await run_once(request, principal, data, book, key=idempotency_key, now=now)
+        record = await receipts.receive_stock(
+            depot=data.depot,
+            supplier=data.supplier,
+            reference=data.reference,
+            lines=[line.to_line() for line in data.lines],
+            actor=principal.username,
+            now=now,
+        )
+        return ReceiptOut.model_validate(record, from_attributes=True)
 
     @post("/transfers", operation_id="dispatchTransfer", guards=[allow(*MOVERS)])
+    @idempotent
     async def dispatch(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[TransferIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[TransferOut]:
+    ) -> TransferOut:
         """Send stock to another depot: it leaves the source now and is in transit until received."""
-
-        async def send() -> TransferOut:
-            record = await transfers.dispatch_transfer(
-                part_number=data.part_number,
-                from_depot=data.from_depot,
-                to_depot=data.to_depot,
-                quantity=data.quantity,
-                serials=data.serials,
-                reason=data.reason,
-                actor=principal.username,
-                now=now,
-            )
-            return TransferOut.model_validate(record, from_attributes=True)
-
-        return await run_once(request, principal, data, send, key=idempotency_key, now=now)
+        record = await transfers.dispatch_transfer(
+            part_number=data.part_number,
+            from_depot=data.from_depot,
+            to_depot=data.to_depot,
+            quantity=data.quantity,
+            serials=data.serials,
+            reason=data.reason,
+            actor=principal.username,
+            now=now,
+        )
+        return TransferOut.model_validate(record, from_attributes=True)
 
     @post(
         "/transfers/{transfer_id:int}/receive",
@@ -139,9 +131,9 @@ class StockController(Controller):
         guards=[allow(*MOVERS)],
         status_code=HTTP_200_OK,
     )
+    @idempotent(payload=_what_landed)
     async def receive_transfer(
         self,
-        request: Request[Any, Any, Any],
         transfer_id: PathId,
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
@@ -152,8 +144,7 @@ class StockController(Controller):
                 description="What landed; none for everything in transit.",
             ),
         ] = None,
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[TransferOut]:
+    ) -> TransferOut:
         """Land a transfer at its destination: everything still in transit, or (a partial receipt) the
         ``serials`` named or the bulk ``quantity`` given; the rest stays in transit and the transfer is
         ``partially_received`` until it has all landed.
@@ -161,70 +152,55 @@ class StockController(Controller):
         422 for serials the transfer does not carry (named); 409 if it, or a unit named, already landed.
         """
         arrived = data or TransferReceiveIn()
-
-        async def land() -> TransferOut:
-            record = await transfers.receive_transfer(
-                transfer_id,
-                serials=arrived.serials,
-                quantity=arrived.quantity,
-                actor=principal.username,
-                now=now,
-            )
-            return TransferOut.model_validate(record, from_attributes=True)
-
-        payload = arrived.model_dump(mode="json", exclude_none=True) or None
-        return await run_once(request, principal, payload, land, key=idempotency_key, now=now)
+        record = await transfers.receive_transfer(
+            transfer_id,
+            serials=arrived.serials,
+            quantity=arrived.quantity,
+            actor=principal.username,
+            now=now,
+        )
+        return TransferOut.model_validate(record, from_attributes=True)
 
     @post("/status-changes", operation_id="changeStockStatus", guards=[allow(*MOVERS)])
+    @idempotent
     async def change_status(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[StatusChangeIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[ChangeAccepted]:
+    ) -> ChangeAccepted:
         """Quarantine, release from quarantine, mark defective or return to vendor: one serial, or a quantity
         of one bulk batch (with ``from_status``)."""
-
-        async def change() -> ChangeAccepted:
-            await adjustments.change_status(
-                part_number=data.part_number,
-                depot=data.depot,
-                to_status=data.to_status,
-                serial=data.serial,
-                batch_number=data.batch_number,
-                quantity=data.quantity,
-                from_status=data.from_status,
-                reason=data.reason,
-                actor=principal.username,
-                now=now,
-            )
-            return ChangeAccepted(part_number=data.part_number, depot=data.depot)
-
-        return await run_once(request, principal, data, change, key=idempotency_key, now=now)
+        await adjustments.change_status(
+            part_number=data.part_number,
+            depot=data.depot,
+            to_status=data.to_status,
+            serial=data.serial,
+            batch_number=data.batch_number,
+            quantity=data.quantity,
+            from_status=data.from_status,
+            reason=data.reason,
+            actor=principal.username,
+            now=now,
+        )
+        return ChangeAccepted(part_number=data.part_number, depot=data.depot)
 
     @post("/adjustments", operation_id="adjustBulkStock", guards=[allow(*MOVERS)])
+    @idempotent
     async def adjust(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[AdjustmentIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[ChangeAccepted]:
+    ) -> ChangeAccepted:
         """Correct a bulk batch's available count after a stock count, with a reason."""
-
-        async def adjust() -> ChangeAccepted:
-            await adjustments.adjust_bulk(
-                part_number=data.part_number,
-                depot=data.depot,
-                batch_number=data.batch_number,
-                delta=data.delta,
-                reason=data.reason,
-                actor=principal.username,
-                now=now,
-            )
-            return ChangeAccepted(part_number=data.part_number, depot=data.depot)
-
-        return await run_once(request, principal, data, adjust, key=idempotency_key, now=now)
+        await adjustments.adjust_bulk(
+            part_number=data.part_number,
+            depot=data.depot,
+            batch_number=data.batch_number,
+            delta=data.delta,
+            reason=data.reason,
+            actor=principal.username,
+            now=now,
+        )
+        return ChangeAccepted(part_number=data.part_number, depot=data.depot)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from api.idempotency import IdempotencyKey, run_once
+from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.params import PathId
 from api.schemas.service import IssueIn, ReservationIn, ReservationOut, TicketEventIn, TicketIn, TicketOut
@@ -31,35 +31,30 @@ class TicketController(Controller):
     guards = [allow(*EVERYONE)]
 
     @post(operation_id="openTicket", guards=[allow(*SERVICE_DESK, Role.CUSTOMER)])
+    @idempotent
     async def open_ticket(
         self,
-        request: Request[Any, Any, Any],
         data: JSONBody[TicketIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         time_bounds: NamedDependency[TimeBounds],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[TicketOut]:
+    ) -> TicketOut:
         """Open a fault ticket; the answer carries its SLA deadlines and delivery window."""
         if data.reported_at is not None:
             check_reported_time("reported_at", data.reported_at, now=now, bounds=time_bounds)
-
-        async def open_() -> TicketOut:
-            record = await service.open_ticket(
-                customer=data.customer,
-                site=data.site,
-                asset_serial=data.asset_serial,
-                severity=data.severity,
-                summary=data.summary,
-                reported_at=data.reported_at,
-                user_caused=data.user_caused,
-                actor=principal.username,
-                now=now,
-                viewer=principal.viewer,
-            )
-            return TicketOut.of(record)
-
-        return await run_once(request, principal, data, open_, key=idempotency_key, now=now)
+        record = await service.open_ticket(
+            customer=data.customer,
+            site=data.site,
+            asset_serial=data.asset_serial,
+            severity=data.severity,
+            summary=data.summary,
+            reported_at=data.reported_at,
+            user_caused=data.user_caused,
+            actor=principal.username,
+            now=now,
+            viewer=principal.viewer,
+        )
+        return TicketOut.of(record)
 
     @get(operation_id="listTickets")
     async def list_tickets(
@@ -94,68 +89,58 @@ class TicketController(Controller):
         return TicketOut.of(await service.get_ticket(ticket_id, viewer=principal.viewer, now=now))
 
     @post("/{ticket_id:int}/events", operation_id="recordTicketEvent", guards=[allow(*SERVICE_DESK)])
+    @idempotent
     async def record_event(
         self,
-        request: Request[Any, Any, Any],
         ticket_id: PathId,
         data: JSONBody[TicketEventIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         time_bounds: NamedDependency[TimeBounds],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[TicketOut]:
+    ) -> TicketOut:
         """Move the clocks: responded, engineer_on_site, restored, closed, waiting_customer, resumed."""
         if data.at is not None:
             check_reported_time("at", data.at, now=now, bounds=time_bounds)
-
-        async def record() -> TicketOut:
-            ticket = await service.record_event(
-                ticket_id,
-                TicketEvent(data.type),
-                at=data.at,
-                note=data.note,
-                actor=principal.username,
-                now=now,
-            )
-            return TicketOut.of(ticket)
-
-        return await run_once(request, principal, data, record, key=idempotency_key, now=now)
+        ticket = await service.record_event(
+            ticket_id,
+            TicketEvent(data.type),
+            at=data.at,
+            note=data.note,
+            actor=principal.username,
+            now=now,
+        )
+        return TicketOut.of(ticket)
 
     @post(
         "/{ticket_id:int}/reservations",
         operation_id="reserveParts",
         guards=[allow(*SERVICE_DESK, Role.CUSTOMER)],
     )
+    @idempotent
     async def reserve(
         self,
-        request: Request[Any, Any, Any],
         ticket_id: PathId,
         data: JSONBody[ReservationIn],
         principal: NamedDependency[Principal],
         settings: NamedDependency[Settings],
         now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[ReservationOut]:
+    ) -> ReservationOut:
         """Hold parts for the ticket at the named depot, or at the nearest depot that keeps the promise.
 
         409 with the reason and the nearest alternatives when no depot can; a customer's request is
         checked against its entitlement.
         """
-
-        async def hold() -> ReservationOut:
-            record = await reservations.reserve(
-                ticket_id,
-                ReservationRequest(
-                    data.part_number, data.quantity, data.depot, data.serial, data.allow_preemption
-                ),
-                actor=principal.username,
-                now=now,
-                ttl=timedelta(hours=settings.reservation_ttl_hours),
-                viewer=principal.viewer,
-            )
-            return ReservationOut.of(record)
-
-        return await run_once(request, principal, data, hold, key=idempotency_key, now=now)
+        record = await reservations.reserve(
+            ticket_id,
+            ReservationRequest(
+                data.part_number, data.quantity, data.depot, data.serial, data.allow_preemption
+            ),
+            actor=principal.username,
+            now=now,
+            ttl=timedelta(hours=settings.reservation_ttl_hours),
+            viewer=principal.viewer,
+        )
+        return ReservationOut.of(record)
 
     @get("/{ticket_id:int}/reservations", operation_id="listTicketReservations")
     async def list_reservations(
@@ -186,22 +171,14 @@ class ReservationController(Controller):
         guards=[allow(*HANDS_OUT_PARTS)],
         status_code=HTTP_200_OK,
     )
+    @idempotent
     async def release(
-        self,
-        request: Request[Any, Any, Any],
-        reservation_id: PathId,
-        principal: NamedDependency[Principal],
-        now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[ReservationOut]:
+        self, reservation_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
+    ) -> ReservationOut:
         """Give the held stock back to the depot. 409 unless the reservation is active."""
-
-        async def release() -> ReservationOut:
-            return ReservationOut.of(
-                await reservations.release(reservation_id, actor=principal.username, now=now)
-            )
-
-        return await run_once(request, principal, None, release, key=idempotency_key, now=now)
+        return ReservationOut.of(
+            await reservations.release(reservation_id, actor=principal.username, now=now)
+        )
 
     @post(
         "/{reservation_id:int}/issue",
@@ -209,26 +186,20 @@ class ReservationController(Controller):
         guards=[allow(*HANDS_OUT_PARTS)],
         status_code=HTTP_200_OK,
     )
+    @idempotent
     async def issue(
         self,
-        request: Request[Any, Any, Any],
         reservation_id: PathId,
         data: JSONBody[IssueIn],
         principal: NamedDependency[Principal],
-        settings: NamedDependency[Settings],
         now: NamedDependency[datetime],
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response[ReservationOut]:
+    ) -> ReservationOut:
         """Hand the parts out for the ticket; ``failed_serial`` is the unit taken out of the asset."""
-
-        async def hand_out() -> ReservationOut:
-            record = await reservations.issue(
-                reservation_id,
-                serial=data.serial,
-                failed_serial=data.failed_serial,
-                actor=principal.username,
-                now=now,
-            )
-            return ReservationOut.of(record)
-
-        return await run_once(request, principal, data, hand_out, key=idempotency_key, now=now)
+        record = await reservations.issue(
+            reservation_id,
+            serial=data.serial,
+            failed_serial=data.failed_serial,
+            actor=principal.username,
+            now=now,
+        )
+        return ReservationOut.of(record)
