@@ -72,8 +72,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "check-ledger":
         return await _check_ledger(with_chain=not args.without_chain)
     if args.command == "create-user":
-        from api.accounts import create_user
-        from api.security import Passwords, Role
+        from inventory.accounts import Role, create_user
 
         password = os.environ.get("SPARELINE_PASSWORD") or getpass.getpass("password: ")
         await create_user(
@@ -81,7 +80,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             password=password,
             role=Role(args.role),
             customer=args.customer,
-            passwords=Passwords(settings),
+            passwords=settings.passwords(),
             now=now,
         )
         print(f"created {args.role} user {args.username}")
@@ -198,7 +197,6 @@ async def _migrate() -> int:
 
 
 async def _load_demo(settings: Settings, now: datetime, *, if_empty: bool) -> int:
-    from api.security import Passwords
     from fixtures.demo import is_empty, load_demo
 
     if not await is_empty():
@@ -208,7 +206,7 @@ async def _load_demo(settings: Settings, now: datetime, *, if_empty: bool) -> in
         print("the demo loads only into an empty database", file=sys.stderr)
         return 1
     summary = await load_demo(
-        password=settings.demo_password.get_secret_value(), passwords=Passwords(settings), now=now
+        password=settings.demo_password.get_secret_value(), passwords=settings.passwords(), now=now
     )
     print(
         f"demo loaded: {summary.depots} depots, {summary.parts} parts, "

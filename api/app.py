@@ -31,9 +31,10 @@ from api.pagination import provide_page
 from api.plain_text import RefuseControlCharacters
 from api.query import DropEmptyQueryParameters
 from api.requests import ServiceRequest
-from api.security import Passwords, Principal, TokenIssuer, build_jwt_auth
+from api.security import TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.sweeper import sweeper_lifespan
+from inventory.accounts import Principal
 from routing.errors import RoutingError
 
 API_PREFIX = "/api/v1"
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     configure_logging(settings)
     engine = connect(settings)
     jwt_auth = build_jwt_auth(settings)
-    passwords = Passwords(settings)
+    passwords = settings.passwords()
     tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
     policy = planning_policy(settings)
     time_bounds = settings.time_bounds()

@@ -23,7 +23,7 @@ PICCOLO_APPS = [
     "inventory.audit.piccolo_app",
     "inventory.secure_media.piccolo_app",
     "routing.piccolo_app",
-    "api.piccolo_app",
+    "inventory.accounts.piccolo_app",
 ]
 """Piccolo app modules, in dependency order; ``piccolo_conf.APP_REGISTRY`` uses the same list."""
 

@@ -1,4 +1,5 @@
-"""Authentication and authorisation: argon2 password hashes, JWT bearer tokens, role guards.
+"""Authentication and authorisation: JWT bearer tokens and role guards (roles, principals and password
+hashes are `inventory.accounts`).
 
 Deny by default: the JWT middleware covers every route except the few listed in ``OPEN_PATHS``, and every
 controller declares the roles it admits with `allow`. Customers additionally see only their own
@@ -11,12 +12,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from typing import Any
 
-import anyio.to_thread
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -24,83 +21,12 @@ from litestar.security.jwt import JWTAuth, Token
 from litestar.security.jwt.token import JWTDecodeOptions
 
 from api.settings import Settings
-from api.tables import User
+from inventory.accounts import Principal, Role, load_principal
 
 TOKEN_ISSUER = "spareline"  # noqa: S105 - the JWT "iss" claim, not a secret
 
 OPEN_PATHS = ["^/health", "^/schema", "^/api/v1/auth/token$"]
 """Routes that need no token: health checks, the OpenAPI documents and the token endpoint itself."""
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    WAREHOUSE = "warehouse"
-    DISPATCHER = "dispatcher"
-    COMPLIANCE = "compliance"
-    CUSTOMER = "customer"
-
-
-STAFF = (Role.ADMIN, Role.WAREHOUSE, Role.DISPATCHER, Role.COMPLIANCE)
-EVERYONE = (*STAFF, Role.CUSTOMER)
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The signed-in user a request acts for."""
-
-    id: int
-    username: str
-    role: Role
-    customer_id: int | None
-    customer_code: str | None
-
-    @property
-    def viewer(self) -> str | None:
-        """The company a customer user is confined to; None for staff, who see every company."""
-        return self.customer_code if self.role is Role.CUSTOMER else None
-
-
-class Passwords:
-    """argon2id hashing; slow on purpose, so it runs in a worker thread."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._hasher = PasswordHasher(
-            time_cost=settings.argon2_time_cost,
-            memory_cost=settings.argon2_memory_kib,
-            parallelism=settings.argon2_parallelism,
-        )
-        self._dummy_hash = self._hasher.hash("spareline-timing-equaliser")
-
-    async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._hasher.hash, password)
-
-    async def verify(self, password_hash: str | None, password: str) -> bool:
-        """Whether ``password`` matches; an unknown user costs the same time as a wrong password."""
-
-        def check() -> bool:
-            try:
-                return (
-                    self._hasher.verify(password_hash or self._dummy_hash, password)
-                    and password_hash is not None
-                )
-            except (VerificationError, InvalidHashError):
-                return False
-
-        return await anyio.to_thread.run_sync(check)
-
-
-async def load_principal(username: str) -> Principal | None:
-    """The active user with this username, or None."""
-    row = (
-        await User.select(
-            User.id, User.username, User.role, User.customer, User.customer.code.as_alias("customer_code")
-        )
-        .where((User.username == username) & User.active.eq(True))
-        .first()
-    )
-    if row is None:
-        return None
-    return Principal(row["id"], row["username"], Role(row["role"]), row["customer"], row["customer_code"])
 
 
 class PrincipalCache:
@@ -229,14 +155,4 @@ def allow(*roles: Role):
     return guard
 
 
-__all__ = [
-    "EVERYONE",
-    "OPEN_PATHS",
-    "STAFF",
-    "Passwords",
-    "Principal",
-    "Role",
-    "TokenIssuer",
-    "allow",
-    "build_jwt_auth",
-]
+__all__ = ["OPEN_PATHS", "TokenIssuer", "allow", "build_jwt_auth"]

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from inventory.accounts.passwords import Passwords
 from inventory.audit.log import AuditKeys
 from inventory.calendars import CalendarOverrides, parse_overrides
 from inventory.postgres_engine import PostgresTimeouts
@@ -56,6 +57,14 @@ class Settings(BaseSettings):
         return AuditKeys.from_seed(
             hashlib.sha256(b"spareline-audit-signing" + secret.encode()).digest(),
             development=secret == DEVELOPMENT_SECRET,
+        )
+
+    def passwords(self) -> Passwords:
+        """Password hashing at the configured argon2id cost."""
+        return Passwords(
+            time_cost=self.argon2_time_cost,
+            memory_kib=self.argon2_memory_kib,
+            parallelism=self.argon2_parallelism,
         )
 
     def calendar_overrides(self) -> dict[str, CalendarOverrides]:

@@ -29,6 +29,7 @@ PURE_MODULES = [
     "inventory/stock/movement_proof.py",
     "inventory/audit/chain.py",
     "inventory/time_window.py",
+    "inventory/accounts/roles.py",
     "routing/travel.py",
     "routing/model.py",
     "routing/errors.py",

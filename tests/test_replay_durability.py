@@ -18,9 +18,8 @@ import asyncpg
 import httpx
 import pytest
 
-from api.accounts import create_user
 from api.app import create_app
-from api.security import Passwords, Role
+from inventory.accounts import Role, create_user
 from tests.api.conftest import PASSWORD, login
 from tests.conftest import REQUIRE_POSTGRES, migrate, test_settings
 from tests.private_postgres import PrivateCluster, unavailable_reason
@@ -110,7 +109,7 @@ async def test_a_replayed_answer_survives_a_crash_right_after_it(cluster: Privat
 
 async def _stocked_catalogue(client: httpx.AsyncClient, settings) -> dict[str, str]:
     """A depot and a bulk part, made by an admin; returns a warehouse user's headers."""
-    passwords = Passwords(settings)
+    passwords = settings.passwords()
     for role in (Role.ADMIN, Role.WAREHOUSE):
         await create_user(
             username=role.value,

@@ -11,11 +11,11 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from api import accounts
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.accounts import TokenOut, TokenRequest, UserIn, UserOut
-from api.security import Passwords, Role, TokenIssuer, allow
+from api.security import TokenIssuer, allow
+from inventory.accounts import Passwords, Role, authenticate, create_user, list_users
 
 
 def _without_password(data: UserIn) -> dict[str, Any]:
@@ -44,7 +44,7 @@ class TokenController(Controller):
         Returns:
             ``{"access_token", "token_type": "bearer", "expires_in"}``; 401 for a wrong username or password.
         """
-        principal = await accounts.authenticate(data.username, data.password, passwords)
+        principal = await authenticate(data.username, data.password, passwords)
         if principal is None:
             raise NotAuthorizedException("wrong username or password")
         return TokenOut(access_token=tokens.issue(principal), expires_in=tokens.ttl_seconds)
@@ -58,7 +58,7 @@ class UserController(Controller):
     @get(operation_id="listUsers")
     async def list_users(self, page: NamedDependency[PageRequest]) -> Page[UserOut]:
         """Users, ordered by username (admin only)."""
-        rows = await accounts.list_users(limit=page.fetch, offset=page.offset)
+        rows = await list_users(limit=page.fetch, offset=page.offset)
         return page_of([UserOut.model_validate(row, from_attributes=True) for row in rows], page)
 
     @post(operation_id="createUser")
@@ -70,7 +70,7 @@ class UserController(Controller):
         now: NamedDependency[datetime],
     ) -> UserOut:
         """Add a user (admin only); ``customer`` binds a customer user to its company."""
-        record = await accounts.create_user(
+        record = await create_user(
             username=data.username,
             password=data.password,
             role=data.role,

@@ -8,7 +8,8 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 
 from api.schemas.audit import CheckpointExport, CheckpointOut, VerificationOut
-from api.security import Role, allow
+from api.security import allow
+from inventory.accounts import Role
 from inventory.audit import log as audit
 from inventory.secure_media.chain_check import verify_audit
 

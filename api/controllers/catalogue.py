@@ -11,7 +11,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.stock import Depot, Part
-from api.security import STAFF, Role, allow
+from api.security import allow
+from inventory.accounts import STAFF, Role
 from inventory.stock import catalogue
 
 WRITERS = (Role.ADMIN, Role.WAREHOUSE)

@@ -11,7 +11,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.service import AssetIn, AssetOut, Customer, SiteIn, SiteOut
-from api.security import EVERYONE, Principal, Role, allow
+from api.security import allow
+from inventory.accounts import EVERYONE, Principal, Role
 from inventory.customers import service
 from inventory.tickets import coverage
 from inventory.time_window import TimeBounds, check_acceptance_day

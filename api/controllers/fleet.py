@@ -20,7 +20,8 @@ from api.schemas.fleet import (
     VehicleIn,
     VehicleOut,
 )
-from api.security import STAFF, Principal, Role, allow
+from api.security import allow
+from inventory.accounts import STAFF, Principal, Role
 from inventory.time_window import TimeBounds, check_inspection_day
 from routing import fleet
 

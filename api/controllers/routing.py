@@ -19,8 +19,9 @@ from litestar.status_codes import HTTP_200_OK
 from api.idempotency import idempotent
 from api.params import PathId
 from api.schemas.routing import DayPlanIn, PlanOut, UrgentIn, UrgentOut
-from api.security import STAFF, Principal, Role, allow
+from api.security import allow
 from api.settings import Settings
+from inventory.accounts import STAFF, Principal, Role
 from inventory.time_window import check_plan_day
 from routing import planning
 from routing.model import Limits

@@ -19,8 +19,9 @@ from api.pagination import Page, PageRequest, page_of
 from api.params import PathId
 from api.query import query_choice
 from api.schemas.secure_media import ReportOut, RetentionEventIn, RetentionOut
-from api.security import EVERYONE, Principal, Role, allow
+from api.security import allow
 from api.settings import Settings
+from inventory.accounts import EVERYONE, Principal, Role
 from inventory.secure_media import service
 from inventory.secure_media.certificate import certificate_of
 from inventory.secure_media.rules import EventType, RetentionState, age_bucket

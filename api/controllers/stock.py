@@ -28,7 +28,8 @@ from api.schemas.stock import (
     TransferReceiveIn,
     UnitOut,
 )
-from api.security import STAFF, Principal, Role, allow
+from api.security import allow
+from inventory.accounts import STAFF, Principal, Role
 from inventory.stock import adjustments, queries, receipts, transfers
 from inventory.tickets.coverage import installed_unit_coverage
 

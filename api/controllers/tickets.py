@@ -14,8 +14,9 @@ from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.params import PathId
 from api.schemas.service import IssueIn, ReservationIn, ReservationOut, TicketEventIn, TicketIn, TicketOut
-from api.security import EVERYONE, Principal, Role, allow
+from api.security import allow
 from api.settings import Settings
+from inventory.accounts import EVERYONE, Principal, Role
 from inventory.tickets import reservation_views, reservations, service
 from inventory.tickets.reservations import ReservationRequest
 from inventory.tickets.sla import TicketEvent

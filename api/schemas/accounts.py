@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import StringConstraints, model_validator
 
 from api.schemas.base import Code, RequestModel, ResponseModel, choice
-from api.security import Role
+from inventory.accounts import Role
 
 Username = Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 

@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from httpx import AsyncClient
 
-from api.accounts import create_user
-from api.security import Passwords, Role
 from api.settings import Settings
+from inventory.accounts import Role, create_user
 from inventory.customers.tables import Customer
 
 PASSWORD = "correct horse battery"
@@ -42,7 +41,7 @@ async def headers(client: AsyncClient, settings: Settings) -> dict[str, dict[str
         Customer(code="ACME", name="Acme Bank", tier="premium", created_at=now),
         Customer(code="OTHER", name="Other Corp", tier="standard", created_at=now),
     )
-    passwords = Passwords(settings)
+    passwords = settings.passwords()
     for role in Role:
         await create_user(
             username=role.value,

@@ -131,7 +131,7 @@ async def test_admin_creates_users_and_customer_users_need_a_company(client, hea
 
 
 async def test_passwords_are_stored_as_argon2id_hashes(client, headers):
-    from api.tables import User
+    from inventory.accounts.tables import User
 
     row = await User.select(User.password_hash).where(User.username == "admin").first()
     assert row["password_hash"].startswith("$argon2id$")
@@ -141,7 +141,7 @@ async def test_passwords_are_stored_as_argon2id_hashes(client, headers):
 async def test_a_deactivated_user_loses_access_within_the_cache_time(client, headers, monkeypatch):
     import api.security
     from api.security import PrincipalCache
-    from api.tables import User
+    from inventory.accounts.tables import User
 
     clock = [1000.0]
     monkeypatch.setattr(api.security.time, "monotonic", lambda: clock[0])

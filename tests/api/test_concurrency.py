@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from api.accounts import create_user
 from api.app import create_app
-from api.security import Passwords, Role
+from inventory.accounts import Role, create_user
 from inventory.stock.consistency import check_consistency
 from tests.api.conftest import PASSWORD, level, login, receive, units
 from tests.conftest import test_settings
@@ -208,7 +207,7 @@ async def test_a_write_kept_out_past_the_sqlite_busy_timeout_is_503_and_writes_n
             password=PASSWORD,
             role=Role.ADMIN,
             customer=None,
-            passwords=Passwords(settings),
+            passwords=settings.passwords(),
             now=datetime.now(UTC),
         )
         auth = await login(client, "admin")

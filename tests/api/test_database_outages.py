@@ -22,10 +22,9 @@ import asyncpg
 import httpx
 import pytest
 
-from api.accounts import create_user
 from api.app import create_app
-from api.security import Passwords, Role
 from api.settings import Settings
+from inventory.accounts import Role, create_user
 from inventory.persistence import current_engine
 from tests.api.conftest import PASSWORD, login
 from tests.conftest import POSTGRES_ADMIN_URL, migrate, test_settings
@@ -68,7 +67,7 @@ async def add_admin(settings: Settings) -> None:
         password=PASSWORD,
         role=Role.ADMIN,
         customer=None,
-        passwords=Passwords(settings),
+        passwords=settings.passwords(),
         now=datetime.now(UTC),
     )
 

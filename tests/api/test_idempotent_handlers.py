@@ -17,8 +17,8 @@ from pydantic import BaseModel
 
 from api.errors import problem_details_plugin
 from api.idempotency import idempotent
-from api.security import Principal, Role
-from api.tables import IdempotencyRecord, User
+from inventory.accounts import Principal, Role
+from inventory.accounts.tables import IdempotencyRecord, User
 from inventory.persistence import write_transaction
 
 

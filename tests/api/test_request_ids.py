@@ -13,9 +13,8 @@ import pytest
 import structlog
 
 import api.security
-from api.accounts import create_user
 from api.app import create_app
-from api.security import Passwords, Role
+from inventory.accounts import Role, create_user
 from tests.api.conftest import PASSWORD, login
 from tests.conftest import test_settings
 
@@ -133,7 +132,7 @@ async def test_log_lines_of_every_answer_carry_its_request_id(json_logs, monkeyp
 
 
 async def _admin_token(client: httpx.AsyncClient) -> dict[str, str]:
-    passwords = Passwords(test_settings("sqlite:///unused"))
+    passwords = test_settings("sqlite:///unused").passwords()
     await create_user(
         username="admin",
         password=PASSWORD,

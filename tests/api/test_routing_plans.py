@@ -15,7 +15,6 @@ import pytest
 from httpx import AsyncClient
 
 from api.controllers.routing import planning_policy
-from api.security import Passwords
 from api.settings import Settings
 from fixtures.demo import load_demo
 from inventory.tickets.priority import Severity
@@ -40,7 +39,7 @@ def at(text: str | None) -> datetime | None:
 async def demo(client: AsyncClient, settings: Settings, clock: SettableClock) -> dict[str, dict[str, str]]:
     """The demo data loaded at ``NOW``; headers of the demo users by name."""
     clock.now = NOW
-    await load_demo(password="demo", passwords=Passwords(settings), now=NOW)
+    await load_demo(password="demo", passwords=settings.passwords(), now=NOW)
     headers = {}
     for user in ("dispatcher", "warehouse", "zhb", "admin"):
         response = await client.post("/api/v1/auth/token", json={"username": user, "password": "demo"})

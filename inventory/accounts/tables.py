@@ -1,4 +1,4 @@
-"""Piccolo tables owned by the API layer: user accounts and idempotency records."""
+"""User accounts, and the answers kept for each user's requests sent with an ``Idempotency-Key``."""
 
 from __future__ import annotations
 

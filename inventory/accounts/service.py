@@ -1,12 +1,13 @@
-"""User accounts: creation, listing and password sign-in."""
+"""User accounts: creation, listing, password sign-in and the principal a signed-in user acts as."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from api.security import Passwords, Principal, Role, load_principal
-from api.tables import User
+from inventory.accounts.passwords import Passwords
+from inventory.accounts.roles import Principal, Role
+from inventory.accounts.tables import User
 from inventory.customers.tables import Customer
 from inventory.errors import AlreadyExists, InvalidRequest
 from inventory.persistence import is_unique_violation, write_transaction
@@ -78,3 +79,17 @@ async def authenticate(username: str, password: str, passwords: Passwords) -> Pr
     if not await passwords.verify(row["password_hash"] if row else None, password):
         return None
     return await load_principal(username)
+
+
+async def load_principal(username: str) -> Principal | None:
+    """The active user with this username, or None."""
+    row = (
+        await User.select(
+            User.id, User.username, User.role, User.customer, User.customer.code.as_alias("customer_code")
+        )
+        .where((User.username == username) & User.active.eq(True))
+        .first()
+    )
+    if row is None:
+        return None
+    return Principal(row["id"], row["username"], Role(row["role"]), row["customer"], row["customer_code"])

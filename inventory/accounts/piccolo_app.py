@@ -1,10 +1,10 @@
-"""Piccolo app registration for the API layer's tables."""
+"""Piccolo app registration for the accounts tables."""
 
 import os
 
 from piccolo.conf.apps import AppConfig
 
-from api.tables import IdempotencyRecord, User
+from inventory.accounts.tables import IdempotencyRecord, User
 
 APP_CONFIG = AppConfig(
     app_name="accounts",
