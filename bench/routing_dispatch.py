@@ -14,11 +14,11 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from geo.travel import Point
 from routing import ortools_solver, pyvrp_solver
 from routing.check import check_plan
 from routing.model import Location, RoutePlan, RoutingProblem, Stop, StopKind, TimeWindow, Vehicle
 from routing.solver import solve
-from routing.travel import Point
 
 HOUR = 3600
 SKILLS = ("network", "server", "storage", "power")

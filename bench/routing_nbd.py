@@ -18,12 +18,12 @@ import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+from geo.travel import Point
 from routing.assembly import DeliveryOrder, Place, PlanClock, Van, nbd_problem
 from routing.check import check_plan
 from routing.model import RoutePlan, RoutingProblem
 from routing.nbd import solve_by_depot
 from routing.solver import solve
-from routing.travel import Point
 
 DAY = date(2026, 11, 25)
 DEPOTS = {

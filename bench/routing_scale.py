@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, replace
 
 from bench.routing_dispatch import dispatch_problem, pins_held, run_dispatch
+from geo.travel import Point
 from routing.check import check_plan
 from routing.model import (
     UNBOUNDED,
@@ -35,7 +36,6 @@ from routing.model import (
     Vehicle,
 )
 from routing.solver import solve
-from routing.travel import Point
 from routing.urgent import insert_urgent
 
 HOUR = 3600

@@ -3,7 +3,7 @@
 * Business-time arithmetic: 48 business hours added on a Friday afternoon before China's National Day
   (``BusinessCalendar.add_business_time``), the SLA clock's hardest case; baseline in the same run, the
   same 48 hours added on the wall clock. Goal: under 1 ms a call.
-* The travel matrix of 500 points (``routing.travel.travel_matrix``), what a regional plan solves on;
+* The travel matrix of 500 points (``geo.travel.travel_matrix``), what a regional plan solves on;
   baseline in the same run, 500 x 499 calls of ``great_circle_km``. Goal: under 2 s.
 
 The urgent 4-hour insertion's p95 (goal under 1 s) is measured by ``bench.routing_scale``.
@@ -19,8 +19,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from geo.travel import Point, great_circle_km, travel_matrix
 from inventory.calendars import BusinessCalendar
-from routing.travel import Point, great_circle_km, travel_matrix
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BUSINESS_TIME_GOAL_MS = 1.0

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from geo.travel import DEFAULT_PROFILE, Point, travel_matrix
 from routing.model import (
     UNBOUNDED,
     Limits,
@@ -30,7 +31,6 @@ from routing.model import (
     TimeWindow,
     Vehicle,
 )
-from routing.travel import DEFAULT_PROFILE, Point, travel_matrix
 
 NBD_DIMENSIONS = ("weight_g", "volume_ml")
 DISPATCH_DIMENSIONS = ("parts",)
@@ -43,7 +43,7 @@ DISPATCH_OBJECTIVE = Objective(vehicle_cost=0, time_weight=1, distance_weight=0)
 """Dispatch: no cost for using an engineer; lateness (in the stops) first, then travel time."""
 
 Matrix = Callable[[Sequence[Point]], tuple[list[list[int]], list[list[int]]]]
-"""Metres and seconds between points (``routing.travel.travel_matrix`` or a road-network adapter)."""
+"""Metres and seconds between points (``geo.travel.travel_matrix`` or a road-network adapter)."""
 
 
 def estimate_matrix(points: Sequence[Point]) -> tuple[list[list[int]], list[list[int]]]:

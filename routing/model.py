@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from routing.travel import DEFAULT_PROFILE, Point, SpeedProfile, travel_matrix
+from geo.travel import DEFAULT_PROFILE, Point, SpeedProfile, travel_matrix
 
 UNBOUNDED = 10**9
 """Open end of a window: about 31 years of seconds, far past any plan, small enough for int64 sums."""
@@ -181,7 +181,7 @@ class RoutingProblem:
         objective: Objective = Objective(),
         limits: Limits = Limits(),
     ) -> RoutingProblem:
-        """Build the matrices with `routing.travel.travel_matrix` (the same model reservations use)."""
+        """Build the matrices with `geo.travel.travel_matrix` (the same model reservations use)."""
         metres, seconds = travel_matrix([location.point for location in locations], profile)
         return cls(seconds, metres, tuple(stops), tuple(vehicles), objective, limits)
 

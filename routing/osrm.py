@@ -1,9 +1,9 @@
-"""Road travel matrices from an OSRM server, with the estimate of `routing.travel` as the fallback.
+"""Road travel matrices from an OSRM server, with the estimate of `geo.travel` as the fallback.
 
 Callers take a source from `matrix_source` and ask it `source.matrix(points)`, whether or not a server is
 configured. OSRM's Table service answers with the durations and distances of the fastest routes; when it
 cannot be used (down, slow, an error, an unroutable pair, a malformed answer, too many points) the whole
-matrix comes from `routing.travel.travel_matrix` and a warning names the reason. Plain Python: an HTTP
+matrix comes from `geo.travel.travel_matrix` and a warning names the reason. Plain Python: an HTTP
 client, no web framework or database.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol
 import httpx
 import structlog
 
-from routing.travel import DEFAULT_PROFILE, Point, SpeedProfile, travel_matrix
+from geo.travel import DEFAULT_PROFILE, Point, SpeedProfile, travel_matrix
 
 log = structlog.get_logger(__name__)
 
@@ -50,7 +50,7 @@ class MatrixSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class EstimateMatrix:
-    """The great-circle estimate of `routing.travel`, for when no OSRM server is configured."""
+    """The great-circle estimate of `geo.travel`, for when no OSRM server is configured."""
 
     profile: SpeedProfile = DEFAULT_PROFILE
 

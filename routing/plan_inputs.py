@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from geo.travel import Point
 from inventory.stock.catalogue import depot_ids
 from inventory.stock.tables import Depot
 from inventory.tickets.tables import Reservation, TicketMilestone
@@ -20,7 +21,6 @@ from routing.dispatch_rules import lateness_weight, skill_for_asset, skill_for_p
 from routing.tables import Engineer as EngineerRow
 from routing.tables import Inspection as InspectionRow
 from routing.tables import Vehicle
-from routing.travel import Point
 
 ACTIVE = "active"
 INSPECTION_HOURS = (time(9), time(17))

@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from geo.travel import Point
 from inventory.errors import InvalidTransition, NotFound
 from inventory.persistence import write_transaction
 from routing.assembly import Pin, Place, PlanClock
 from routing.model import UNBOUNDED, RoutePlan, RoutingProblem, Stop
 from routing.plan_inputs import StopInfo
 from routing.tables import PlanRoute, PlanStop, RoutePlanRecord
-from routing.travel import Point
 
 DRAFT, COMMITTED, SUPERSEDED = "draft", "committed", "superseded"
 NBD, DISPATCH = "nbd", "dispatch"

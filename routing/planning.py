@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import anyio
 import anyio.to_thread
 
+from geo.travel import Point
 from inventory.errors import Conflict, InvalidTransition, NotFound
 from inventory.stock.tables import Depot
 from inventory.tickets.sourcing import PICK_AND_PACK
@@ -64,7 +65,6 @@ from routing.plan_store import (
 )
 from routing.solver import check_limits, solve
 from routing.tables import Vehicle as VehicleRow
-from routing.travel import Point
 from routing.urgent import insert_urgent
 
 T = TypeVar("T")

@@ -30,7 +30,7 @@ PURE_MODULES = [
     "inventory/audit/chain.py",
     "inventory/time_window.py",
     "inventory/accounts/roles.py",
-    "routing/travel.py",
+    "geo/travel.py",
     "routing/model.py",
     "routing/errors.py",
     "routing/check.py",

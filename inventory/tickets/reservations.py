@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 
+from geo.travel import Point
 from inventory.audit import log as audit
 from inventory.customers.tables import Customer
 from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
@@ -38,7 +39,6 @@ from inventory.tickets.records import ReservationRecord
 from inventory.tickets.reservation_views import get_reservation
 from inventory.tickets.sourcing import DepotStock, SupplyOption, feasible, supply_options
 from inventory.tickets.tables import DefectiveReturn, InstalledPart, Reservation, ReservationItem, Ticket
-from routing.travel import Point
 
 ACTIVE, ISSUED, RELEASED, EXPIRED, PREEMPTED = "active", "issued", "released", "expired", "preempted"
 RETURN_WINDOW = timedelta(days=10)

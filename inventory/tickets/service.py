@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import structlog
 from piccolo.query import OrderByRaw
 
+from geo.travel import Point, great_circle_km
 from inventory.audit import log as audit
 from inventory.calendars import calendar_for
 from inventory.customers.tables import Asset, Customer, Site
@@ -42,7 +43,6 @@ from inventory.tickets.sla import (
     ticket_breached,
 )
 from inventory.tickets.tables import Ticket, TicketEventLog, TicketMilestone
-from routing.travel import Point, great_circle_km
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a reported or event time may be (clocks of phones and PCs drift)."""

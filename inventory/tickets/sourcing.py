@@ -1,7 +1,7 @@
 """Which depot should supply a ticket: the nearest one whose stock can arrive by the promised time.
 
 Plain Python: candidates come in with their stock and position, time comes in as a parameter, and the
-travel estimate is `routing.travel`, the same model the route planner uses.
+travel estimate is `geo.travel`, the same model the route planner uses.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from routing.travel import Point, SpeedProfile, travel_time
+from geo.travel import Point, SpeedProfile, travel_time
 
 PICK_AND_PACK = timedelta(minutes=30)
 """Time from the reservation to the vehicle leaving the depot."""

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import structlog
 
+from geo.travel import Point, SpeedProfile, great_circle_km, travel_matrix
 from routing import osrm
 from routing.osrm import EstimateMatrix, OsrmMatrix, TravelMatrix, matrix_source
-from routing.travel import Point, SpeedProfile, great_circle_km, travel_matrix
 
 POINTS = [
     Point(39.9042, 116.4074),

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from geo.travel import Point
 from routing.assembly import (
     DeliveryOrder,
     Engineer,
@@ -25,7 +26,6 @@ from routing.dispatch_rules import lateness_weight, skill_for_asset, skill_for_p
 from routing.model import StopKind, UnassignedReason
 from routing.nbd import solve_by_depot, split_by_depot
 from routing.solver import solve
-from routing.travel import Point
 
 DAY = date(2026, 11, 25)
 DEPOTS = {"PEK": Point(39.90, 116.40), "SHA": Point(31.23, 121.47), "CAN": Point(23.13, 113.26)}

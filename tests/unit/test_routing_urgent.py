@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from bench.routing_scale import day_problem, urgent_requests
+from geo.travel import Point
 from routing.check import check_plan
 from routing.model import (
     Location,
@@ -19,7 +20,6 @@ from routing.model import (
 )
 from routing.schedule import schedule_route
 from routing.solver import insert_urgent, solve
-from routing.travel import Point
 
 HOUR = 3600
 

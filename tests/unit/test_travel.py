@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.travel import Point, SpeedProfile, great_circle_km, road_km, travel_matrix, travel_time
+from geo.travel import Point, SpeedProfile, great_circle_km, road_km, travel_matrix, travel_time
 
 BEIJING = Point(39.9042, 116.4074)
 SHANGHAI = Point(31.2304, 121.4737)
