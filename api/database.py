@@ -14,7 +14,7 @@ from api.settings import Settings
 from inventory.audit.log import configure_keys
 from inventory.calendars import configure_overrides
 from inventory.persistence import bind_engine, create_engine
-from inventory.sqlite_writer import WriterSQLiteEngine
+from inventory.persistence.sqlite_writer import WriterSQLiteEngine
 
 PICCOLO_APPS = [
     "inventory.customers.piccolo_app",

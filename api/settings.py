@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from inventory.accounts.passwords import Passwords
 from inventory.audit.log import AuditKeys
 from inventory.calendars import CalendarOverrides, parse_overrides
-from inventory.postgres_engine import PostgresTimeouts
+from inventory.persistence import PostgresTimeouts
 from inventory.time_window import TimeBounds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

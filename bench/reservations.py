@@ -64,7 +64,7 @@ from inventory import persistence
 from inventory.audit import log as audit_log
 from inventory.audit.chain import Entry, UnlinkedEntry, hmac_pads, next_entry
 from inventory.audit.log import POSTGRES_QUEUE_CTE, Statement
-from inventory.postgres_engine import SERVER_SETTINGS, GroupFlush, keep_session
+from inventory.persistence.postgres_engine import SERVER_SETTINGS, GroupFlush, keep_session
 from inventory.stock.model import MovementKind, UnitStatus
 
 DEFAULT_SCALE = Scale(depots=50, parts=200, units=300_000)

@@ -356,12 +356,9 @@ async def test_an_audited_transaction_answers_only_once_its_commit_is_on_disk(po
     assert flushed
 
 
-@pytest.mark.postgres
-async def test_an_append_in_a_transaction_that_will_not_wait_for_the_flush_commits_synchronously(
-    postgres_database,
-):
-    create_app(test_settings(postgres_database))
+async def test_an_append_inside_a_transaction_of_piccolo_is_refused(app):
+    """Only the service's write transactions know to wait for the flush that makes an append durable."""
     async with current_engine().transaction():
-        await audit.append("test.durable", "thing:2", {"n": 2}, actor="t", at=T0)
-        inside = await run("SELECT current_setting('synchronous_commit') AS mode")
-    assert inside[0]["mode"] == "on"
+        with pytest.raises(RuntimeError, match="write_transaction"):
+            await audit.append("test.durable", "thing:2", {"n": 2}, actor="t", at=T0)
+    assert await AuditEntry.count() == 0

@@ -15,7 +15,7 @@ from api.app import create_app
 from inventory.audit import log as audit
 from inventory.audit.tables import AuditHead
 from inventory.persistence import current_engine, is_unavailable, run, write_transaction
-from inventory.postgres_engine import FLUSH_SQL, GroupFlush, ServicePostgresEngine
+from inventory.persistence.postgres_engine import FLUSH_SQL, GroupFlush, ServicePostgresEngine
 from tests.conftest import test_settings
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)

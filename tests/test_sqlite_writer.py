@@ -11,7 +11,7 @@ import pytest
 from piccolo.querystring import QueryString
 
 from inventory import persistence
-from inventory.sqlite_writer import MAX_GROUP, WriterSQLiteEngine
+from inventory.persistence.sqlite_writer import MAX_GROUP, WriterSQLiteEngine
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def committed(database: Path) -> set[int]:
 async def insert(engine: WriterSQLiteEngine, n: int, *, then_fail: bool = False) -> set[int]:
     """One unit of work; returns what another connection sees as soon as the unit is answered."""
     async with engine.write_transaction() as unit:
-        await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (?)", (n,))
+        await unit.fetch("INSERT INTO item (n) VALUES (?)", (n,))
         if then_fail:
             raise ValueError(f"unit {n} fails after writing")
     return committed(Path(engine.path))
@@ -73,8 +73,8 @@ async def test_a_constraint_violation_rolls_back_only_its_own_unit(database: Pat
 
     async def twice(n: int) -> None:
         async with engine.write_transaction() as unit:
-            await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (?)", (n + 100,))
-            await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (?)", (n,))
+            await unit.fetch("INSERT INTO item (n) VALUES (?)", (n + 100,))
+            await unit.fetch("INSERT INTO item (n) VALUES (?)", (n,))
 
     results = await asyncio.gather(insert(engine, 1), twice(1), insert(engine, 2), return_exceptions=True)
 
@@ -146,16 +146,13 @@ async def test_a_nested_write_joins_the_unit_and_rolls_back_with_it(
     engine.close_writer()
 
 
-async def test_a_unit_has_no_commit_or_rollback_of_its_own(database: Path) -> None:
+async def test_a_write_inside_a_transaction_of_piccolo_is_refused(database: Path) -> None:
+    """Such a transaction has a connection of its own, which would wait for the writer's lock."""
     engine = make_engine(database)
-    async with engine.write_transaction() as unit:
-        with pytest.raises(RuntimeError):
-            await unit.commit()
-        with pytest.raises(RuntimeError):
-            await unit.rollback()
-        await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (1)")
-    assert committed(database) == {1}
-    engine.close_writer()
+    async with engine.transaction():
+        with pytest.raises(RuntimeError, match="write_transaction"):
+            engine.write_transaction()
+    assert committed(database) == set()
 
 
 async def test_the_service_syncs_every_commit_on_each_of_its_connections(database: Path) -> None:
@@ -213,12 +210,12 @@ async def test_a_unit_that_read_an_earlier_unit_of_its_group_is_answered_once_th
 
     async def first() -> None:
         async with engine.write_transaction() as unit:
-            await unit.connection.execute_fetchall("INSERT INTO item (n) VALUES (1)")
+            await unit.fetch("INSERT INTO item (n) VALUES (1)", ())
             await asyncio.sleep(0)  # the second unit queues and joins this group
 
     async def second() -> tuple[set[int], set[int]]:
         async with engine.write_transaction() as unit:
-            read = {row["n"] for row in await unit.connection.execute_fetchall("SELECT n FROM item")}
+            read = {row["n"] for row in await unit.fetch("SELECT n FROM item", ())}
         return read, committed(database)
 
     _, (read, seen_when_answered) = await asyncio.gather(first(), second())

@@ -20,8 +20,9 @@ One flush then makes several units durable, and each unit still commits or rolls
 Taking the write lock never blocks the loop either: while another process writes, ``BEGIN IMMEDIATE``
 is retried after short asyncio sleeps, up to the busy timeout.
 
-A unit is a Piccolo transaction like any other, so Piccolo queries and `inventory.persistence.run`
-join it. Reads outside write transactions still take Piccolo's own connections and threads.
+Piccolo queries inside a unit run inline on its connection too (`inventory.persistence.piccolo_bridge`),
+as do the store's statements. Reads outside write transactions take Piccolo's own connections and
+threads.
 
 **Durability.** Every connection the service opens is a `DurableConnection`: ``synchronous = FULL``,
 set by the service rather than left to how SQLite was built, so that a COMMIT returns only once the WAL
@@ -40,14 +41,16 @@ import os
 import sqlite3
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar, Token
 from typing import Any
 from urllib.parse import quote
 
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
-from inventory.unavailable import DatabaseUnavailable
+from inventory.persistence.errors import DatabaseUnavailable
+from inventory.persistence.piccolo_bridge import RunsQueriesInOpenTransaction
 
 MAX_GROUP = 16
 """Units of work that one COMMIT makes durable at most, which bounds how long the first one waits."""
@@ -83,75 +86,6 @@ def file_identity(path: str) -> tuple[int, int]:
     return found.st_dev, found.st_ino
 
 
-class InlineCursor:
-    """The part of aiosqlite's cursor that Piccolo uses, answered from a finished stdlib cursor."""
-
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self._cursor = cursor
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
-    async def execute(self, sql: str, parameters: Iterable[Any] = ()) -> InlineCursor:
-        self._cursor.execute(sql, tuple(parameters))
-        return self
-
-    async def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall()
-
-    async def fetchone(self) -> Any:
-        return self._cursor.fetchone()
-
-    async def close(self) -> None:
-        self._cursor.close()
-
-
-class _Executed:
-    """What ``execute`` returns: awaitable, or usable as ``async with``, like aiosqlite's."""
-
-    def __init__(self, run: Callable[[], sqlite3.Cursor]) -> None:
-        self._run = run
-        self._cursor: InlineCursor | None = None
-
-    def __await__(self):
-        return self._start().__await__()
-
-    async def _start(self) -> InlineCursor:
-        self._cursor = InlineCursor(self._run())
-        return self._cursor
-
-    async def __aenter__(self) -> InlineCursor:
-        return await self._start()
-
-    async def __aexit__(self, *_exc_info: object) -> None:
-        if self._cursor is not None:
-            await self._cursor.close()
-
-
-class InlineConnection:
-    """The aiosqlite methods that Piccolo's queries and `inventory.persistence.run` call, each run at
-    once on the calling thread, on the loop's writer connection."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
-
-    @property
-    def row_factory(self) -> Any:
-        return self._connection.row_factory
-
-    @row_factory.setter
-    def row_factory(self, factory: Any) -> None:
-        self._connection.row_factory = factory
-
-    def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> _Executed:
-        args = () if parameters is None else tuple(parameters)
-        return _Executed(lambda: self._connection.execute(sql, args))
-
-    async def execute_fetchall(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
-        return self._connection.execute(sql, parameters).fetchall()
-
-
 class Group:
     """Units of work sharing one ``BEGIN IMMEDIATE`` transaction and its COMMIT."""
 
@@ -175,7 +109,6 @@ class LoopWriter:
         self._connect_kwargs["check_same_thread"] = False
         self._file: tuple[int, int] | None = None
         self.connection = self._open()
-        self.inline = InlineConnection(self.connection)
         self._busy_timeout_s = engine.busy_timeout_s
         self._turn = asyncio.Lock()
         self._queued = 0
@@ -248,7 +181,6 @@ class LoopWriter:
             self.connection.close()
             self._file = None
         self.connection = self._open()
-        self.inline = InlineConnection(self.connection)
 
     async def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, retried with asyncio sleeps while another process holds the write lock.
@@ -290,8 +222,10 @@ class LoopWriter:
         self.connection.close()
 
 
-class WriterSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine, whose write transactions run on a per-loop writer connection."""
+class WriterSQLiteEngine(RunsQueriesInOpenTransaction, SQLiteEngine):
+    """Piccolo's SQLite engine (its documented ``connection_kwargs``: the file by a ``mode=rw`` URI,
+    `DurableConnection`s, the busy timeout), whose write transactions are units of work on a per-loop
+    writer connection."""
 
     def __init__(self, path: str, *, busy_timeout_s: float) -> None:
         super().__init__(
@@ -306,15 +240,29 @@ class WriterSQLiteEngine(SQLiteEngine):
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopWriter] = (
             weakref.WeakKeyDictionary()
         )
+        self._unit: ContextVar[UnitOfWork | None] = ContextVar(f"sqlite_unit_{id(self)}", default=None)
 
     @property
     def path(self) -> str:
         """The database file (connections open it through `existing_file_uri`)."""
         return self._file_path
 
-    def write_transaction(self) -> GroupedWriteTransaction:
-        """A new unit of work on this loop's writer connection."""
-        return GroupedWriteTransaction(self)
+    def write_transaction(self) -> UnitOfWork | JoinedUnit:
+        """A new unit of work on this loop's writer connection, or the one already open in this context.
+
+        Raises:
+            RuntimeError: a transaction of Piccolo's own is open here (its connection is not the writer's).
+        """
+        unit = self._unit.get()
+        if unit is not None:
+            return JoinedUnit(unit)
+        if self.transaction_exists():
+            raise RuntimeError("a write inside a Piccolo transaction: open it with write_transaction()")
+        return UnitOfWork(self)
+
+    def open_transaction(self) -> UnitOfWork | None:
+        """The unit of work open in this context, if any."""
+        return self._unit.get()
 
     def writer(self) -> LoopWriter:
         """The running loop's writer, opened on first use."""
@@ -331,36 +279,52 @@ class WriterSQLiteEngine(SQLiteEngine):
             writer.close()
 
 
-class GroupedWriteTransaction(SQLiteTransaction):
-    """A unit of work as a Piccolo SQLite transaction (see the module docstring).
-
-    It commits or rolls back as a whole when its block ends; it has no ``commit`` or ``rollback`` of its
-    own to call.
-    """
-
-    engine: WriterSQLiteEngine
+class UnitOfWork:
+    """A write transaction on SQLite (see the module docstring). It commits or rolls back as a whole when
+    its block ends, and returns from the block only once its COMMIT is on disk."""
 
     def __init__(self, engine: WriterSQLiteEngine) -> None:
-        super().__init__(engine, transaction_type=TransactionType.immediate, allow_nested=False)
+        self._engine = engine
+        self._writer: LoopWriter | None = None
+        self._group: Group | None = None
+        self._token: Token[UnitOfWork | None] | None = None
 
-    async def __aenter__(self) -> GroupedWriteTransaction:
-        writer = self.engine.writer()
+    async def fetch(self, sql: str, args: Sequence[object]) -> list[Any]:
+        """Run one statement (``?`` placeholders) inline on the writer connection; its rows as dicts."""
+        if self._writer is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._writer.connection.execute(sql, tuple(args)).fetchall()
+
+    async def __aenter__(self) -> UnitOfWork:
+        writer = self._engine.writer()
         self._group = await writer.enter()
         self._writer = writer
-        self.connection = writer.inline
-        self.context = self.engine.current_transaction.set(self)
+        self._token = self._engine._unit.set(self)
         return self
 
-    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
-        self.engine.current_transaction.reset(self.context)
-        self._writer.leave(self._group, failed=exception is not None)
+    async def __aexit__(
+        self, exception_type: object, exception: BaseException | None, traceback: object
+    ) -> None:
+        if self._token is not None:
+            self._engine._unit.reset(self._token)
+        writer, group = self._writer, self._group
+        self._writer = None
+        if writer is None or group is None:
+            return
+        writer.leave(group, failed=exception is not None)
         if exception is None:
             # Answer only once the work is on disk; a cancelled caller leaves the COMMIT running.
-            await asyncio.shield(self._group.committed)
-        return exception is None
+            await asyncio.shield(group.committed)
 
-    async def commit(self) -> None:
-        raise RuntimeError("a unit of work commits when its block ends")
 
-    async def rollback(self) -> None:
-        raise RuntimeError("a unit of work rolls back by raising out of its block")
+class JoinedUnit:
+    """A `write_transaction` inside another: its statements are the open unit's, which commits them."""
+
+    def __init__(self, unit: UnitOfWork) -> None:
+        self._unit = unit
+
+    async def __aenter__(self) -> UnitOfWork:
+        return self._unit
+
+    async def __aexit__(self, *_exc_info: object) -> None:
+        return None

@@ -1,7 +1,6 @@
-"""The database cannot be used right now: gone, refusing connections, locked or not answering in time.
-
-Requests meeting such an error are answered 503 with ``Retry-After`` (`api.errors`); `is_unavailable`
-tells those errors from the database's other errors, on either engine.
+"""The drivers' errors told apart, on either engine: a database that cannot be used right now (answered
+503 with ``Retry-After`` by `api.errors`), SQLite's write lock held elsewhere, and a unique constraint that
+refused a row.
 """
 
 from __future__ import annotations
@@ -9,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 import asyncpg
+from piccolo.table import Table
 
 
 class DatabaseUnavailable(Exception):
@@ -58,3 +58,20 @@ def is_busy(exc: BaseException) -> bool:
     """Whether ``exc`` is SQLite's write lock held by another connection past the busy timeout."""
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
     return isinstance(exc, sqlite3.OperationalError) and code in {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether a database error is a unique-constraint violation, on either engine."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE constraint failed" in str(exc)
+    return isinstance(exc, asyncpg.UniqueViolationError)
+
+
+async def insert_unique(row: Table, conflict: Exception) -> None:
+    """Insert a row; if a unique constraint refuses it (a concurrent writer won), raise ``conflict``."""
+    try:
+        await type(row).insert(row)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise conflict from exc
+        raise

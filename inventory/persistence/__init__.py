@@ -5,7 +5,7 @@ Concurrency rules used by every write path:
 * SQLite allows one writer. A write transaction starts with ``BEGIN IMMEDIATE`` so that it takes the
   write lock up front and waits (up to the busy timeout) instead of failing when it later upgrades a
   read lock; its statements then run inline on one writer connection per event loop, and units of work
-  queued together share one COMMIT (`inventory.sqlite_writer`).
+  queued together share one COMMIT (`inventory.persistence.sqlite_writer`).
 * PostgreSQL runs at READ COMMITTED. Invariants such as "never negative stock" are enforced with
   conditional ``UPDATE ... WHERE <rule> RETURNING`` statements; a second writer waits for the first to
   commit and then re-checks the rule against the new row.
@@ -16,19 +16,24 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from contextvars import ContextVar
+from contextlib import AbstractAsyncContextManager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
-from inventory import unavailable
-from inventory.postgres_engine import PostgresTimeouts, ServicePostgresEngine, abandon
-from inventory.sqlite_writer import GroupedWriteTransaction, WriterSQLiteEngine
+from inventory.persistence.errors import DatabaseUnavailable as DatabaseUnavailable
+from inventory.persistence.errors import insert_unique as insert_unique
+from inventory.persistence.errors import is_busy as is_busy
+from inventory.persistence.errors import is_unavailable as is_unavailable
+from inventory.persistence.errors import is_unique_violation as is_unique_violation
+from inventory.persistence.piccolo_bridge import OpenTransaction
+from inventory.persistence.postgres_engine import PostgresTimeouts, ServicePostgresEngine
+from inventory.persistence.sqlite_writer import WriterSQLiteEngine
 
 EngineKind = Literal["sqlite", "postgresql"]
 
@@ -94,7 +99,7 @@ def current_engine() -> Engine:
     return engine
 
 
-def write_transaction():
+def write_transaction() -> AbstractAsyncContextManager[OpenTransaction]:
     """A transaction for a unit of work that writes.
 
     Joins the transaction already open in this context, if any (so that an idempotency record and the
@@ -102,41 +107,28 @@ def write_transaction():
     if it released its locks before its flush, waits for the flush before returning: see
     `commit_mode_releasing_locks_early`), or on SQLite a unit of work on this loop's writer connection,
     queued behind this process's earlier writers in arrival order and committed with them
-    (`inventory.sqlite_writer`).
+    (`inventory.persistence.sqlite_writer`).
     """
     engine = current_engine()
-    if not isinstance(engine, SQLiteEngine):
-        if engine.current_transaction.get() is None:
-            return _DurableBeforeAnswer(engine)
-        return engine.transaction()
-    outer = engine.current_transaction.get()
-    if outer is None:
-        if not isinstance(engine, WriterSQLiteEngine):
-            raise RuntimeError("SQLite writes need the engine of create_engine()")
-        return engine.write_transaction()
-    if not isinstance(outer, GroupedWriteTransaction):
-        raise RuntimeError("a write joined a read-only SQLite transaction; open it with write_transaction()")
-    return engine.transaction(transaction_type=TransactionType.immediate)
-
-
-_open_write: ContextVar[_DurableBeforeAnswer | None] = ContextVar("open_write", default=None)
+    if not isinstance(engine, WriterSQLiteEngine | ServicePostgresEngine):
+        raise RuntimeError("writes need the engine of create_engine()")
+    return engine.write_transaction()
 
 
 def commit_mode_releasing_locks_early() -> str:
     """The ``synchronous_commit`` to set (locally) on the open PostgreSQL write transaction so that it
-    releases its locks as soon as it commits, before its log record is on disk: ``"off"`` when the
-    `write_transaction` that opened it will wait for the flush after COMMIT (it now will), else ``"on"``.
+    releases its locks as soon as it commits, before its log record is on disk: ``"off"``, and the
+    transaction then waits for a flush after its COMMIT
+    (`inventory.persistence.postgres_engine.PostgresWriteTransaction.release_locks_at_commit`).
 
-    So locks that every such transaction takes (the audit chain's head row) are held for the commit
-    alone, not for the disk write, while the caller still answers only once its change is durable. Log
-    records are flushed in order, so a later transaction that saw this one's change can never be on disk
-    without it.
+    Raises:
+        RuntimeError: no PostgreSQL write transaction is open in this context.
     """
-    write = _open_write.get()
-    if write is None:
-        return "on"
-    write.flush_owed = True
-    return "off"
+    engine = current_engine()
+    transaction = engine.open_transaction() if isinstance(engine, ServicePostgresEngine) else None
+    if transaction is None:
+        raise RuntimeError("an audit append needs an open write_transaction()")
+    return transaction.release_locks_at_commit()
 
 
 async def wait_durable() -> None:
@@ -151,54 +143,13 @@ async def wait_durable() -> None:
     unit of work that reads an earlier unit of its own group is answered after the group's COMMIT.
     """
     engine = current_engine()
-    if isinstance(engine, SQLiteEngine):
-        return
-    write = _open_write.get()
-    if write is not None:
-        write.flush_owed = True
-        return
     if not isinstance(engine, ServicePostgresEngine):
-        raise RuntimeError("PostgreSQL reads need the engine of create_engine() to wait for durability")
+        return
+    transaction = engine.open_transaction()
+    if transaction is not None:
+        transaction.flush_owed = True
+        return
     await engine.group_flush().wait()
-
-
-class _DurableBeforeAnswer:
-    """A PostgreSQL write transaction that, if it committed without waiting for its flush, waits for one
-    after giving its connection back: a flush of its event loop's `GroupFlush`, shared with the other
-    transactions that committed meanwhile (`inventory.postgres_engine`)."""
-
-    def __init__(self, engine: Engine) -> None:
-        if not isinstance(engine, ServicePostgresEngine):
-            raise RuntimeError("PostgreSQL writes need the engine of create_engine()")
-        self._engine = engine
-        self._transaction = engine.transaction()
-        self.flush_owed = False
-
-    async def __aenter__(self):
-        self._token = _open_write.set(self)
-        try:
-            return await self._transaction.__aenter__()
-        except BaseException:
-            _open_write.reset(self._token)
-            abandon(self._engine, self._transaction)
-            raise
-
-    async def __aexit__(self, *exc_info: object) -> bool:
-        _open_write.reset(self._token)
-        try:
-            if exc_info[1] is not None or not self.flush_owed:
-                return await self._transaction.__aexit__(*exc_info)
-            try:
-                await self._transaction.commit()
-            except BaseException as exc:
-                await self._transaction.__aexit__(type(exc), exc, exc.__traceback__)
-                raise
-            await self._transaction.__aexit__(None, None, None)  # committed: gives the connection back
-        except BaseException:
-            abandon(self._engine, self._transaction)
-            raise
-        await self._engine.group_flush().wait()
-        return True
 
 
 async def run(sql: str, *args: object) -> Sequence[Mapping[str, Any]]:
@@ -214,12 +165,14 @@ async def run(sql: str, *args: object) -> Sequence[Mapping[str, Any]]:
         RuntimeError: no transaction is open in this context.
     """
     engine = current_engine()
-    transaction = engine.current_transaction.get()
+    transaction = (
+        engine.open_transaction() if isinstance(engine, WriterSQLiteEngine | ServicePostgresEngine) else None
+    )
     if transaction is None:
         raise RuntimeError("run() needs an open write_transaction()")
     if isinstance(engine, SQLiteEngine):
-        return await transaction.connection.execute_fetchall(_qmark_sql(sql), args)
-    return await transaction.connection.fetch(numbered_placeholders(sql), *args)
+        return await transaction.fetch(_qmark_sql(sql), args)
+    return await transaction.fetch(numbered_placeholders(sql), args)
 
 
 @lru_cache(maxsize=512)
@@ -234,37 +187,6 @@ def numbered_placeholders(sql: str) -> str:
     return re.sub(r"\{\}", lambda _: f"${next(count)}", sql)
 
 
-def is_unavailable(exc: BaseException) -> bool:
-    """Whether a database error means the database cannot be used right now (gone, refusing
-    connections, locked past the busy timeout, or too slow to answer), on either engine."""
-    return unavailable.is_unavailable(exc)
-
-
-def is_busy(exc: BaseException) -> bool:
-    """Whether a database error is SQLite's write lock held by another connection past the busy
-    timeout."""
-    return unavailable.is_busy(exc)
-
-
-def is_unique_violation(exc: BaseException) -> bool:
-    """Whether a database error is a unique-constraint violation, on either engine."""
-    if isinstance(exc, sqlite3.IntegrityError):
-        return "UNIQUE constraint failed" in str(exc)
-    import asyncpg
-
-    return isinstance(exc, asyncpg.UniqueViolationError)
-
-
 def placeholders(count: int) -> str:
     """``{}, {}, ...`` for a raw Piccolo query with ``count`` arguments."""
     return ", ".join(["{}"] * count)
-
-
-async def insert_unique(row: Table, conflict: Exception) -> None:
-    """Insert a row; if a unique constraint refuses it (a concurrent writer won), raise ``conflict``."""
-    try:
-        await type(row).insert(row)
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise conflict from exc
-        raise
