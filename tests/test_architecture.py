@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,77 @@ def test_benchmarks_live_only_in_bench():
 def test_packages_resolve_inside_the_repository():
     for package in (api, bench, inventory, fixtures):
         assert Path(package.__file__).resolve().is_relative_to(ROOT)
+
+
+DOMAIN_PACKAGES = (
+    "inventory/stock",
+    "inventory/tickets",
+    "inventory/customers",
+    "inventory/secure_media",
+    "inventory/audit",
+    "inventory/accounts",
+)
+"""Packages that reach the database only through `inventory.persistence`'s named operations and Piccolo's
+query builder: no engine branches, no SQL text, no raw queries, no driver (their tables and migrations
+aside)."""
+SQL_TEXT = re.compile(
+    r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WITH \w+ AS \(|SET CONSTRAINTS|PRAGMA|BEGIN|COMMIT|"
+    r"ROLLBACK|SAVEPOINT|CREATE|DROP|ALTER|ON CONFLICT|RETURNING)\b"
+)
+DRIVERS = {"sqlite3", "asyncpg", "aiosqlite"}
+RAW_QUERIES = {"raw", "run", "run_ddl", "run_querystring", "execute", "fetch"}
+
+
+def domain_modules() -> list[Path]:
+    return [
+        path
+        for package in DOMAIN_PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path.name != "tables.py" and "piccolo_migrations" not in path.parts
+    ]
+
+
+def persistence_in(path: Path) -> list[str]:
+    """Engine branches, SQL text, raw queries and driver imports in a module (documentation aside)."""
+    source = path.read_text()
+    tree = ast.parse(source)
+    documentation = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    found = ["engine_kind("] if "engine_kind(" in source else []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in documentation:
+            if SQL_TEXT.search(node.value):
+                found.append(f"line {node.lineno}: SQL text {node.value[:60]!r}")
+        elif isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in RAW_QUERIES:
+                found.append(f"line {node.lineno}: {name}(...)")
+    found += [f"imports {driver}" for driver in sorted(imported_roots(path) & DRIVERS)]
+    return found
+
+
+@pytest.mark.parametrize("module", domain_modules(), ids=lambda path: str(path.relative_to(ROOT)))
+def test_domain_services_leave_engines_and_sql_to_the_persistence_package(module):
+    assert persistence_in(module) == []
+
+
+def test_the_persistence_check_finds_what_it_looks_for(tmp_path):
+    module = tmp_path / "service.py"
+    module.write_text(
+        '"""Takes a conditional UPDATE ... RETURNING: documentation may name SQL."""\n'
+        "import asyncpg\n"
+        "if engine_kind(engine) == 'postgresql':\n"
+        '    rows = await Ticket.raw(f"UPDATE ticket SET status = {{}} WHERE id = {ticket}")\n'
+        "    await run('SELECT 1')\n"
+    )
+    assert set(persistence_in(module)) == {
+        "engine_kind(",
+        "line 4: raw(...)",
+        "line 4: SQL text 'UPDATE ticket SET status = {} WHERE id = '",
+        "line 5: run(...)",
+        "line 5: SQL text 'SELECT 1'",
+        "imports asyncpg",
+    }

@@ -15,8 +15,9 @@ from api.app import create_app
 from inventory.audit import log as audit
 from inventory.audit.chain import Checkpoint, UnlinkedEntry, entry_hash, entry_mac, hmac_pads, next_entry
 from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
-from inventory.persistence import current_engine, run, write_transaction
-from inventory.stock.tables import Depot
+from inventory.persistence import MovementRow, current_engine, current_store, run, write_transaction
+from inventory.persistence.store import ROWS_PER_INSERT
+from inventory.stock.tables import Movement, Part
 from tests.conftest import test_settings
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -228,50 +229,53 @@ async def test_an_append_rolls_back_with_its_transaction(app):
     assert (await audit.verify_chain()).valid
 
 
-async def test_the_statement_alongside_an_append_commits_or_fails_with_it(app):
-    def depot_insert(code: str, name: str | None) -> audit.Statement:
-        return (
-            "INSERT INTO depot (code, name, kind, latitude, longitude, timezone, calendar_region, "
-            "order_cutoff, created_at) VALUES ({}, {}, 'central', 0, 0, 'UTC', 'CN', '17:00', {})",
-            (code, name, T0),
+def ledger_rows(part: int, quantity: int | None, count: int = 1) -> list[MovementRow]:
+    return [
+        MovementRow(
+            T0, "adjustment", part, None, "B1", quantity, None, None, None, "available", "t", "why", ""
         )
+    ] * count  # type: ignore[list-item]
 
-    await audit.append("test.depot", "depot:A", {"n": 1}, actor="t", at=T0, alongside=depot_insert("A", "A"))
-    with pytest.raises(Exception, match=r"(?i)null"):  # name is NOT NULL: the alongside insert fails
-        await audit.append(
-            "test.depot", "depot:B", {"n": 2}, actor="t", at=T0, alongside=depot_insert("B", None)
+
+async def a_part() -> int:
+    return (await Part.insert(Part(part_number="P-1", description="d", category="c")).returning(Part.id))[0][
+        "id"
+    ]
+
+
+async def test_ledger_rows_and_the_entry_recording_them_commit_or_fail_together(app):
+    part, store, key = await a_part(), current_store(), audit.keys().mac_key
+
+    async with write_transaction():
+        await store.record_movements(
+            ledger_rows(part, 2), audit.entry("test.ledger", "part:A", {}, actor="t", at=T0), key
         )
+    with pytest.raises(
+        Exception, match=r"(?i)null"
+    ):  # quantity is NOT NULL: the rows fail, so does the entry
+        async with write_transaction():
+            await store.record_movements(
+                ledger_rows(part, None), audit.entry("test.ledger", "part:B", {}, actor="t", at=T0), key
+            )
 
-    assert [row["code"] for row in await Depot.select(Depot.code)] == ["A"]
+    assert [row["quantity"] for row in await Movement.select(Movement.quantity)] == [2]
     rows = await AuditEntry.select(AuditEntry.subject).order_by(AuditEntry.seq)
-    assert [row["subject"] for row in rows] == ["depot:A"]
+    assert [row["subject"] for row in rows] == ["part:A"]
     assert (await audit.verify_chain()).valid
 
 
-async def test_changes_before_the_alongside_statement_commit_or_fail_with_it(app, database_url):
-    columns = "code, name, kind, latitude, longitude, timezone, calendar_region, order_cutoff, created_at"
-    values = "({}, {}, 'central', 0, 0, 'UTC', 'CN', '17:00', {})"
+async def test_more_ledger_rows_than_one_insert_takes_are_recorded_with_one_entry(app):
+    part, count = await a_part(), ROWS_PER_INSERT * 2 + 1
 
-    def depots(first: str, second: str | None) -> tuple[audit.Statement, audit.Statement]:
-        before = (f"first AS (INSERT INTO depot ({columns}) VALUES {values})", (first, first, T0))
-        alongside = (f"INSERT INTO depot ({columns}) VALUES {values}", (f"{first}2", second, T0))
-        return before, alongside
+    async with write_transaction():
+        await current_store().record_movements(
+            ledger_rows(part, 1, count),
+            audit.entry("test.ledger", "part:A", {}, actor="t", at=T0),
+            audit.keys().mac_key,
+        )
 
-    before, alongside = depots("C", "C2")
-    if not database_url.startswith("postgresql"):
-        with pytest.raises(ValueError, match="PostgreSQL"):
-            await audit.append(
-                "test.depot", "depot:C", {}, actor="t", at=T0, alongside=alongside, before=before
-            )
-        return
-    await audit.append("test.depot", "depot:C", {}, actor="t", at=T0, alongside=alongside, before=before)
-    before, alongside = depots("D", None)
-    with pytest.raises(Exception, match=r"(?i)null"):  # the alongside insert fails: so does the one before it
-        await audit.append("test.depot", "depot:D", {}, actor="t", at=T0, alongside=alongside, before=before)
-
-    assert sorted(row["code"] for row in await Depot.select(Depot.code)) == ["C", "C2"]
-    rows = await AuditEntry.select(AuditEntry.subject).order_by(AuditEntry.seq)
-    assert [row["subject"] for row in rows] == ["depot:C"]
+    assert await Movement.count() == count
+    assert await AuditEntry.count() == 1
     assert (await audit.verify_chain()).valid
 
 

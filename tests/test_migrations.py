@@ -167,7 +167,7 @@ async def test_check_constraints_hold_on_both_engines(app, database_url):
 async def test_the_oldest_units_are_read_in_order_from_the_index(app, database_url):
     """The pick of the oldest units walks ``(part, depot, status, id)``: no sort, no scan of the primary
     key from the lowest id (which PostgreSQL otherwise chooses for a level with many units)."""
-    from inventory.stock.positions import OLDEST_UNITS_SQL
+    from inventory.persistence.store import OLDEST_UNITS_SQL
 
     if database_url.startswith("sqlite"):
         connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))

@@ -11,6 +11,7 @@ import pytest
 from piccolo.querystring import QueryString
 
 from inventory import persistence
+from inventory.persistence import engines
 from inventory.persistence.sqlite_writer import MAX_GROUP, WriterSQLiteEngine
 
 
@@ -128,7 +129,7 @@ async def test_a_nested_write_joins_the_unit_and_rolls_back_with_it(
     database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = make_engine(database)
-    monkeypatch.setattr(persistence, "_bound_engine", engine)
+    monkeypatch.setattr(engines, "_bound", persistence.store_for(engine))
 
     async def outer_fails() -> None:
         async with persistence.write_transaction():

@@ -16,8 +16,7 @@ from piccolo.custom_types import Combinable
 
 from inventory.audit import log as audit
 from inventory.audit.chain import Checkpoint, Entry, Verification
-from inventory.audit.tables import AuditEntry
-from inventory.persistence import placeholders
+from inventory.persistence import current_store
 from inventory.secure_media.proof import (
     CREATED,
     EVENT_PREFIX,
@@ -173,11 +172,6 @@ async def _prove(condition: Combinable, limit: int | None) -> list[RecordProof]:
 
 async def _recorded_but_not_stored() -> list[int]:
     """Ids of records that retention entries of the chain are about but that are not stored."""
-    rows = await AuditEntry.raw(
-        "SELECT DISTINCT subject FROM audit_entry "  # noqa: S608 (placeholders, not input)
-        f"WHERE action IN ({placeholders(len(_ACTIONS))}) AND subject NOT IN "
-        "(SELECT 'retention:' || CAST(id AS VARCHAR(20)) FROM retention_record)",
-        *_ACTIONS,
-    )
-    ids = (record_id_of(row["subject"]) for row in rows)
+    subjects = await current_store().retention_subjects_not_stored(_ACTIONS)
+    ids = (record_id_of(subject) for subject in subjects)
     return sorted(record_id for record_id in ids if record_id is not None)

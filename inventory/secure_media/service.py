@@ -16,7 +16,7 @@ from inventory.audit import log as audit
 from inventory.audit.chain import canonical_json
 from inventory.audit.tables import AuditEntry
 from inventory.errors import InvalidRequest, NotFound, NotPermitted
-from inventory.persistence import write_transaction
+from inventory.persistence import current_store, write_transaction
 from inventory.secure_media.proof import (
     CREATED,
     EVENT_PREFIX,
@@ -349,7 +349,7 @@ async def _lock(record_id: int, viewer: str | None) -> dict:
         query = query.where(RetentionRecord.customer.code == viewer)
     if await query.first() is None:
         raise NotFound(f"retention record {record_id} not found")
-    await RetentionRecord.raw("UPDATE retention_record SET state = state WHERE id = {}", record_id)
+    await current_store().lock_retention_record(record_id)
     return (
         await RetentionRecord.select(RetentionRecord.id, RetentionRecord.state, RetentionRecord.created_at)
         .where(RetentionRecord.id == record_id)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from inventory.audit import log as audit
 from inventory.audit.tables import AuditHead
+from inventory.persistence import current_store
 from inventory.stock.ledger import Discrepancy, Level, LevelKey, MovementFlow, Position, compare, replay
 from inventory.stock.model import AT_DEPOT
 from inventory.stock.movement_proof import (
@@ -17,7 +18,7 @@ from inventory.stock.movement_proof import (
     MovementReconciler,
     StoredMovement,
 )
-from inventory.stock.tables import BulkStock, Movement, StockLevel, StockUnit
+from inventory.stock.tables import BulkStock, Movement, StockLevel
 
 BATCH = 10_000
 MISMATCH_LIMIT = 1_000
@@ -35,25 +36,13 @@ async def check_consistency() -> list[Discrepancy]:
 
 
 async def _ledger_flows() -> list[MovementFlow]:
-    rows = await Movement.raw(
-        "SELECT p.part_number, m.batch_number, fd.code AS from_depot, m.from_status, "
-        "td.code AS to_depot, m.to_status, SUM(m.quantity) AS quantity "
-        "FROM movement m JOIN part p ON p.id = m.part "
-        "LEFT JOIN depot fd ON fd.id = m.from_depot LEFT JOIN depot td ON td.id = m.to_depot "
-        "GROUP BY p.part_number, m.batch_number, fd.code, m.from_status, td.code, m.to_status"
-    )
+    rows = await current_store().ledger_flows()
     return [MovementFlow(**{**row, "quantity": int(row["quantity"])}) for row in rows]
 
 
 async def _stored_positions() -> Counter[Position]:
     positions: Counter[Position] = Counter()
-    statuses = ", ".join(f"'{status.value}'" for status in AT_DEPOT)
-    units = await StockUnit.raw(
-        "SELECT d.code AS depot, p.part_number, u.batch_number, u.status, COUNT(*) AS quantity "
-        "FROM stock_unit u JOIN part p ON p.id = u.part JOIN depot d ON d.id = u.depot "
-        f"WHERE u.status IN ({statuses}) "
-        "GROUP BY d.code, p.part_number, u.batch_number, u.status"
-    )
+    units = await current_store().unit_positions(sorted(status.value for status in AT_DEPOT))
     for row in units:
         positions[(row["depot"], row["part_number"], row["batch_number"], row["status"])] += int(
             row["quantity"]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from inventory.errors import InsufficientStock, InvalidRequest, InvalidTransition, NotFound
-from inventory.persistence import write_transaction
+from inventory.persistence import current_store, write_transaction
 from inventory.stock.catalogue import depot_ids, part_rows
 from inventory.stock.model import MovementKind, ShippedLine, UnitStatus, plan_arrival
 from inventory.stock.positions import (
@@ -190,17 +190,12 @@ async def _lock_receivable(transfer_id: int) -> tuple[int, int]:
         NotFound: no such transfer.
         InvalidTransition: everything has already landed.
     """
-    rows = await Transfer.raw(
-        "UPDATE transfer SET status = status WHERE id = {} AND status IN ({}, {}) RETURNING part, to_depot",
-        transfer_id,
-        IN_TRANSIT,
-        PARTIALLY_RECEIVED,
-    )
-    if not rows:
+    locked = await current_store().lock_receivable_transfer(transfer_id, (IN_TRANSIT, PARTIALLY_RECEIVED))
+    if locked is None:
         if not await Transfer.exists().where(Transfer.id == transfer_id):
             raise NotFound(f"transfer {transfer_id} not found")
         raise InvalidTransition(f"transfer {transfer_id} was already received", state=RECEIVED)
-    return rows[0]["part"], rows[0]["to_depot"]
+    return locked
 
 
 async def _land(
@@ -215,17 +210,11 @@ async def _land(
     await take_from_level(target, part_id, UnitStatus.IN_TRANSIT, count, to_status=UnitStatus.AVAILABLE)
     units: dict[int, int] = {}
     for line, quantity in arriving:
-        claimed = await TransferItem.raw(
-            "UPDATE transfer_item SET received_quantity = received_quantity + {} "
-            "WHERE id = {} AND received_quantity + {} <= quantity RETURNING unit",
-            quantity,
-            line.id,
-            quantity,
-        )
+        claimed, unit = await current_store().receive_transfer_line(line.id, quantity)
         if not claimed:
             raise InvalidTransition(f"part of transfer {transfer_id} landed at the same time")
-        if claimed[0]["unit"] is not None:
-            units[line.id] = claimed[0]["unit"]
+        if unit is not None:
+            units[line.id] = unit
         else:
             await move_within_bulk(
                 target, part_id, line.batch_number, UnitStatus.IN_TRANSIT, UnitStatus.AVAILABLE, quantity

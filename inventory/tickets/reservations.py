@@ -20,13 +20,15 @@ from geo.travel import Point
 from inventory.audit import log as audit
 from inventory.customers.tables import Customer
 from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
-from inventory.persistence import current_engine, engine_kind, placeholders, run, write_transaction
+from inventory.persistence import ReservationItemRow, ReservationRow, current_store, write_transaction
 from inventory.secure_media.service import retain_failed_unit
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.stock.positions import (
     MovementEntry,
     move_units,
     move_within_bulk,
+    movement_rows,
+    movements_entry,
     record_movements,
     take_from_bulk,
     take_from_level,
@@ -241,58 +243,20 @@ def _quantity(request: ReservationRequest) -> int:
     return request.quantity
 
 
-_THE_PART = (
-    "WITH asked AS (SELECT id, serialized FROM part WHERE part_number = {}), "
-    "named AS (SELECT id, latitude, longitude FROM depot WHERE code = {}) "
-)
-_TICKET_COLUMNS = (
-    "id, status, severity, priority, asset, delivery_due_by, "
-    "(SELECT tier FROM customer WHERE customer.id = ticket.customer) AS tier, "
-    "(SELECT latitude FROM site WHERE site.id = ticket.site) AS latitude, "
-    "(SELECT longitude FROM site WHERE site.id = ticket.site) AS longitude, "
-    "(SELECT id FROM asked) AS part_id, (SELECT serialized FROM asked) AS part_serialized, "
-    "(SELECT id FROM named) AS depot_id, (SELECT latitude FROM named) AS depot_latitude, "
-    "(SELECT longitude FROM named) AS depot_longitude, "
-    "(SELECT on_hand - reserved FROM stock_level WHERE part = (SELECT id FROM asked) "
-    "AND depot = (SELECT id FROM named)) AS depot_available"
-)
-_NEXT_RESERVATION_ID = "nextval('reservation_id_seq') AS reservation_id"
-"""PostgreSQL: the id of the reservation about to be made, drawn with the ticket so that the reservation
-can be written in the same statement as its ledger rows (a failed attempt leaves a gap, as a rollback
-does)."""
-_THE_TICKET = "id = {}"
-_OWN_TICKET = "id = {} AND customer = (SELECT id FROM customer WHERE code = {})"
-# Constant texts only. On PostgreSQL a no-op update takes the ticket's row lock, which orders concurrent
-# reservations for it; on SQLite ``BEGIN IMMEDIATE`` already admits one writer at a time, so a plain read
-# does, and leaves the page unwritten. The asked-for part and the named depot (with the part's available
-# stock there) come with the ticket.
-_READ_TICKET_UNDER_LOCK = {
-    (kind, own): (
-        f"{_THE_PART}UPDATE ticket SET status = status WHERE {where} "  # noqa: S608
-        f"RETURNING {_TICKET_COLUMNS}, {_NEXT_RESERVATION_ID}"
-        if kind == "postgresql"
-        else f"{_THE_PART}SELECT {_TICKET_COLUMNS} FROM ticket WHERE {where}"  # noqa: S608
-    )
-    for kind in ("postgresql", "sqlite")
-    for own, where in ((False, _THE_TICKET), (True, _OWN_TICKET))
-}
-
-
 async def _ticket_for_reservation(
     ticket_id: int, viewer: str | None, part_number: str, depot: str | None
 ) -> Mapping[str, Any]:
-    """The ticket, read under its write lock (which orders concurrent reservations for it), with the id
-    and ``serialized`` of the part asked for (``part_id`` None: no such part) and, if a depot is named,
-    its id, coordinates and the part's available stock there (``depot_id`` None: no such depot;
-    ``depot_available`` None: the depot keeps none of the part)."""
-    sql = _READ_TICKET_UNDER_LOCK[engine_kind(current_engine()), viewer is not None]
-    args = (part_number, depot, ticket_id) if viewer is None else (part_number, depot, ticket_id, viewer)
-    rows = await run(sql, *args)
-    if not rows:
+    """The ticket, read under a lock that orders concurrent reservations for it, with the id of the
+    reservation to make, the part asked for and the named depot
+    (`inventory.persistence.Store.read_ticket_for_reservation`)."""
+    ticket = await current_store().read_ticket_for_reservation(
+        ticket_id, part_number=part_number, depot=depot, customer=viewer
+    )
+    if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found")
-    if rows[0]["status"] != "open":
-        raise InvalidRequest(f"ticket {ticket_id} is {rows[0]['status']}", field="ticket")
-    return rows[0]
+    if ticket["status"] != "open":
+        raise InvalidRequest(f"ticket {ticket_id} is {ticket['status']}", field="ticket")
+    return ticket
 
 
 async def _check_customer_entitlement(ticket: dict, now: datetime) -> None:
@@ -332,12 +296,7 @@ async def _options(
         if unit is None or unit["status"] != UnitStatus.AVAILABLE or unit["depot"] is None:
             raise InsufficientStock(f"serial {request.serial} is not available", serials=[request.serial])
         depot = unit["depot"]
-    sql = (
-        "SELECT depot.id, depot.code, depot.latitude, depot.longitude, "
-        "stock_level.on_hand - stock_level.reserved AS available "
-        "FROM stock_level JOIN depot ON depot.id = stock_level.depot WHERE stock_level.part = {}"
-    )
-    rows = await (run(sql, part_id) if depot is None else run(f"{sql} AND depot.code = {{}}", part_id, depot))
+    rows = await current_store().depot_stock(part_id, depot)
     return _supply_options(rows, request, ticket, now)
 
 
@@ -461,20 +420,6 @@ async def _preempt(
     return None, None
 
 
-_RESERVATION_COLUMNS = (
-    "ticket, part, depot, quantity, status, priority, estimated_arrival, expires_at, created_by, created_at"
-)
-_INSERT_RESERVATION = (
-    f"INSERT INTO reservation ({_RESERVATION_COLUMNS}) VALUES ({placeholders(10)}) RETURNING id"  # noqa: S608
-)
-
-
-_INSERT_ITEMS = "INSERT INTO reservation_item (reservation, unit, batch_number, quantity, active)"
-_INSERT_RESERVATION_WITH_ID = (
-    f"INSERT INTO reservation (id, {_RESERVATION_COLUMNS}) VALUES ({placeholders(11)})"  # noqa: S608
-)
-
-
 async def _store(
     ticket: Mapping[str, Any],
     part: Mapping[str, Any],
@@ -486,33 +431,11 @@ async def _store(
     now: datetime,
     ttl: timedelta,
 ) -> int:
-    reservation = (
-        ticket["id"],
-        part["id"],
-        depot_id,
-        quantity,
-        ACTIVE,
-        ticket["priority"],
-        option.estimated_arrival,
-        now + ttl,
-        actor,
-        now,
-    )
-    rows = ", ".join(["({}, {}, {}, {}, true)"] * len(items))
-    insert_items = f"{_INSERT_ITEMS} VALUES {rows}"
-    before = None
-    if engine_kind(current_engine()) == "postgresql":
-        # The reservation and its items go in the statement of its ledger rows and audit entry, under the
-        # id drawn with the ticket: one round trip for all of it.
-        reservation_id = ticket["reservation_id"]
-        before = (
-            f"created AS ({_INSERT_RESERVATION_WITH_ID}), items AS ({insert_items})",
-            (reservation_id, *reservation, *_item_values(reservation_id, items)),
-        )
-    else:
-        reservation_id = (await run(_INSERT_RESERVATION, *reservation))[0]["id"]
-        await run(insert_items, *_item_values(reservation_id, items))
-    await record_movements(
+    """Write the reservation (under the id drawn with the ticket), its items, the ledger rows of the
+    stock it holds and the audit entry recording them."""
+    reservation_id = ticket["reservation_id"]
+    reason, reference = f"reserved for ticket {ticket['id']}", f"reservation:{reservation_id}"
+    movements = movement_rows(
         [
             _entry(
                 MovementKind.STATUS_CHANGE,
@@ -526,19 +449,32 @@ async def _store(
         ],
         actor=actor,
         now=now,
-        reason=f"reserved for ticket {ticket['id']}",
-        reference=f"reservation:{reservation_id}",
-        before=before,
+        reason=reason,
+        reference=reference,
+    )
+    await current_store().store_reservation(
+        ReservationRow(
+            reservation_id,
+            ticket["id"],
+            part["id"],
+            depot_id,
+            quantity,
+            ACTIVE,
+            ticket["priority"],
+            option.estimated_arrival,
+            now + ttl,
+            actor,
+            now,
+        ),
+        [
+            ReservationItemRow(reservation_id, item["unit"], item["batch_number"], item["quantity"])
+            for item in items
+        ],
+        movements,
+        movements_entry(movements, reason=reason, reference=reference),
+        audit.keys().mac_key,
     )
     return reservation_id
-
-
-def _item_values(reservation_id: int, items: list[dict]) -> list[object]:
-    return [
-        value
-        for item in items
-        for value in (reservation_id, item["unit"], item["batch_number"], item["quantity"])
-    ]
 
 
 async def _close(reservation_id: int, status: str, *, actor: str, now: datetime) -> dict:

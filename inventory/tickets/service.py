@@ -23,7 +23,7 @@ from inventory.audit import log as audit
 from inventory.calendars import calendar_for
 from inventory.customers.tables import Asset, Customer, Site
 from inventory.errors import InvalidRequest, InvalidTransition, NotFound
-from inventory.persistence import write_transaction
+from inventory.persistence import current_store, write_transaction
 from inventory.stock.tables import Depot
 from inventory.tickets.delivery import DeliveryService, delivery_window
 from inventory.tickets.priority import Severity, Tier, ticket_priority
@@ -355,7 +355,7 @@ async def lock_ticket(ticket_id: int) -> dict:
     Raises:
         NotFound: no such ticket.
     """
-    if not await Ticket.raw("UPDATE ticket SET status = status WHERE id = {} RETURNING id", ticket_id):
+    if not await current_store().lock_ticket(ticket_id):
         raise NotFound(f"ticket {ticket_id} not found")
     return (
         await Ticket.select(

@@ -1,0 +1,106 @@
+"""Which engine and store serve a database URL, and how the service finds them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
+
+from inventory.persistence.postgres import PostgresStore
+from inventory.persistence.postgres_engine import PostgresTimeouts, ServicePostgresEngine
+from inventory.persistence.sqlite import SqliteStore
+from inventory.persistence.sqlite_writer import WriterSQLiteEngine
+from inventory.persistence.store import Store
+
+EngineKind = Literal["sqlite", "postgresql"]
+
+_bound: Store | None = None
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URL; None for other URLs."""
+    if not url.startswith("sqlite:///"):
+        return None
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def create_engine(
+    url: str,
+    *,
+    busy_timeout_s: float = 30.0,
+    timeouts: PostgresTimeouts | None = None,
+    create_missing: bool = True,
+) -> WriterSQLiteEngine | ServicePostgresEngine:
+    """Build a Piccolo engine from a database URL (``sqlite:///path`` or ``postgresql://...``).
+
+    With ``create_missing`` (for migrations), a missing SQLite file and its folder are created. The file
+    is switched to WAL mode, which persists in it (the writer connection sets it again when it opens).
+    Otherwise a missing file stays missing, and every request needing it fails as unavailable until it
+    is back. ``timeouts`` bound the waits for a PostgreSQL server (`PostgresTimeouts`).
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        if create_missing:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with sqlite3.connect(path) as connection:
+                connection.execute("PRAGMA journal_mode=WAL")
+        return WriterSQLiteEngine(str(path), busy_timeout_s=busy_timeout_s)
+    scheme = urlparse(url).scheme
+    if scheme in {"postgres", "postgresql"}:
+        return ServicePostgresEngine(url, timeouts)
+    raise ValueError(f"unsupported DATABASE_URL scheme {scheme!r}: use sqlite:/// or postgresql://")
+
+
+def store_for(engine: Engine, *, audit_chain: bool = True) -> Store:
+    """The store of an engine of `create_engine` (``audit_chain``: see `Store`).
+
+    Raises:
+        RuntimeError: the engine is not one of `create_engine`.
+    """
+    if isinstance(engine, WriterSQLiteEngine):
+        return SqliteStore(engine, audit_chain=audit_chain)
+    if isinstance(engine, ServicePostgresEngine):
+        return PostgresStore(engine, audit_chain=audit_chain)
+    raise RuntimeError(f"the service needs an engine of create_engine(), not {type(engine).__name__}")
+
+
+def bind_engine(engine: Engine, tables: Iterable[type[Table]]) -> Store:
+    """Point every table at ``engine``, and make its store the one `current_store` returns."""
+    for table in tables:
+        table._meta.db = engine
+    return bind_store(store_for(engine))
+
+
+def bind_store(store: Store) -> Store:
+    """Make ``store`` the one `current_store` returns (its engine should be the tables' engine)."""
+    global _bound  # noqa: PLW0603
+    _bound = store
+    return store
+
+
+def current_store() -> Store:
+    """The store bound by `bind_engine`, or that of the engine from ``piccolo_conf``."""
+    if _bound is not None:
+        return _bound
+    from piccolo.engine.finder import engine_finder
+
+    engine = engine_finder()
+    if engine is None:
+        raise RuntimeError("no database engine configured")
+    return bind_store(store_for(engine))
+
+
+def current_engine() -> WriterSQLiteEngine | ServicePostgresEngine:
+    """The engine of `current_store`."""
+    return current_store().engine  # type: ignore[return-value]
+
+
+def engine_kind(engine: Engine) -> EngineKind:
+    """``"sqlite"`` or ``"postgresql"``."""
+    return "sqlite" if isinstance(engine, SQLiteEngine) else "postgresql"
