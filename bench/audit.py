@@ -10,10 +10,11 @@ at the end):
 1. ``--entries`` valid chain entries with realistic stock and reservation payloads are written with the
    driver in one transaction (sqlite3 ``executemany``, asyncpg ``COPY``), with a few signed checkpoints
    and the head moved to the last entry.
-2. ``--clients`` workers reserve one unit at a time with the reservation transaction in SQL, without and
-   with the audit append the service makes in it (one entry: `audit_record`, last, as the service
-   does), alternating, on top of that chain. This is the pessimistic measure: against the bare
-   five-statement transaction. `bench.reservations` measures the same through the API.
+2. ``--clients`` workers reserve one unit at a time with the service's reservation transaction alone
+   (`bench.reservations.reserve_directly`: its store's operations, in this process), by a store
+   without the audit chain and by the service's own, alternating, on top of that chain. This is the
+   pessimistic measure: against the transaction without the API around it. `bench.reservations`
+   measures the same through the API.
 3. ``inventory.audit.log.verify_chain()`` walks the whole chain in-process, as ``python -m api
    audit-verify`` does: the loaded entries and those the reservations appended.
 """
@@ -42,31 +43,24 @@ import uvloop
 from api.database import connect
 from api.settings import Settings
 from bench.reservations import (
-    ENTRY_COLUMNS,
-    ENTRY_SQL,
     HEAD_SEQ_SQL,
-    HEAD_SQL,
     HELD_MISMATCH_SQL,
     LEVELS_SQL,
     RESERVED_TOTAL_SQL,
     UNITS_MISMATCH_SQL,
     WARMUP_PER_CLIENT,
-    Appender,
     Budget,
+    DirectReservations,
     Level,
-    PostgresReservations,
     Run,
-    SqliteReservations,
     StockPool,
     Ticket,
-    Transaction,
     Workload,
-    as_is,
     direct_reservations,
     merged_runs,
     run_load,
 )
-from bench.scale_data import Scale, sqlite_stamp
+from bench.scale_data import Scale
 from bench.stock import (
     Timings,
     add_database_arguments,
@@ -89,6 +83,7 @@ from inventory.audit.chain import (
     sign_checkpoint,
 )
 from inventory.audit.log import AuditKeys
+from inventory.persistence.audit_link import ENTRY_COLUMNS
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.tickets.priority import Severity, Tier, ticket_priority
 
@@ -104,24 +99,32 @@ TICKETS = 300
 MODES = ("without", "with")
 GOALS = {"verify_s_per_million": 30.0, "cost_pct": 15.0}
 APPENDS_PER_RESERVATION = 1
-"""Entries ``reserve`` appends for one unit (`bench.reservations.audit_record`)."""
+"""Entries ``reserve`` appends for one unit (`bench.reservations.reserve_directly`)."""
+
+ENTRY_SQL = (
+    f"INSERT INTO audit_entry ({', '.join(ENTRY_COLUMNS)}) "  # noqa: S608 (field names, not input)
+    f"VALUES ({', '.join('?' * len(ENTRY_COLUMNS))})"
+)
+HEAD_SQL = "UPDATE audit_head SET seq = ?, hash = ?, prev_hash = hash WHERE id = 1"
+"""The head moved to the last loaded entry."""
 
 CHECKPOINT_SQL = "INSERT INTO audit_checkpoint (seq, hash, at, signature, key_id) VALUES (?, ?, ?, ?, ?)"
 CUSTOMER_SQL = (
     "INSERT INTO customer (code, name, tier, delivery_service, support_hours, secure_media_retention, "
     "classification_level, account_manager, second_line_engineer, created_at) "
-    "VALUES ('BENCH-AUDIT', 'Bench Audit Bank', 'platinum', '4h', '7x24', ?, '', '', '', ?) RETURNING id"
+    "VALUES ('BENCH-AUDIT', 'Bench Audit Bank', 'platinum', '4h', '7x24', {}, '', '', '', {}) RETURNING id"
 )
 SITE_SQL = (
     "INSERT INTO site (customer, code, name, address, latitude, longitude, timezone, calendar_region, "
-    "created_at) SELECT ?, 'BENCH-AUDIT-DC', 'Bench data centre', 'next to a depot', latitude, longitude, "
-    "'Asia/Shanghai', 'CN', ? FROM depot ORDER BY code LIMIT 1 RETURNING id"
+    "created_at) SELECT {}, 'BENCH-AUDIT-DC', 'Bench data centre', 'next to a depot', latitude, longitude, "
+    "'Asia/Shanghai', 'CN', {} FROM depot ORDER BY code LIMIT 1 RETURNING id"
 )
 TICKET_SQL = (
     "INSERT INTO ticket (customer, site, severity, summary, status, priority, user_caused, support_hours, "
     "delivery_service, delivery_due_from, delivery_due_by, reported_at, breached, created_by, created_at) "
-    "VALUES (?, ?, 'critical', ?, 'open', ?, ?, '7x24', '4h', ?, ?, ?, ?, 'bench', ?) RETURNING id"
+    "VALUES ({}, {}, 'critical', {}, 'open', {}, {}, '7x24', '4h', {}, {}, {}, {}, 'bench', {}) RETURNING id"
 )
+"""Set-up rows written directly (``{}`` placeholders, `DirectReservations.fetch`)."""
 OVER_ON_HAND_SQL = "SELECT COUNT(*) FROM stock_level WHERE reserved > on_hand OR reserved < 0"
 
 T = TypeVar("T")
@@ -195,8 +198,6 @@ class EngineResult:
     load: float
     loaded: Loaded
     runs: dict[str, Run]
-    serial: dict[str, Timings | None]
-    """How long each committed reservation held what serialises it, per mode (`Appender`)."""
     checks: Checks
     verified: Verified
 
@@ -257,7 +258,7 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
         progress(engine, "verify_chain() over the whole chain")
         verified = time_verification(settings)
         progress(engine, f"  {verified.result.length:,} entries in {verified.seconds:.1f} s")
-        return EngineResult(generation, load, loaded, runs, bench.serial_timings(), checks, verified)
+        return EngineResult(generation, load, loaded, runs, checks, verified)
 
 
 # --- the chain ------------------------------------------------------------------------------------------
@@ -446,32 +447,20 @@ def time_verification(settings: Settings) -> Verified:
 # --- reservations ---------------------------------------------------------------------------------------
 
 
-ChainReservations = SqliteReservations | PostgresReservations
-
-
 class ReservationBench:
     """The two modes on one engine, alternating over the same stock, tickets and workers."""
 
     def __init__(self, engine: str, options: Options, keys: AuditKeys) -> None:
         self._engine, self._options = engine, options
-        self._appender = Appender(keys.mac_key)
+        self._mac_key = keys.mac_key
         self._successes = Counter[str]()
 
     async def measure(self, url: str, loaded: int) -> tuple[dict[str, Run], Checks]:
         """Tickets, warm-ups, the alternating timed runs, then the checks."""
-        options = self._options
-        async with direct_reservations(
-            url, workers=options.clients, pool_size=options.pg_pool, appender=self._appender
-        ) as direct:
+        async with direct_reservations(url, pool_size=self._options.pg_pool, mac_key=self._mac_key) as direct:
             return await self._measure(direct, loaded)
 
-    def serial_timings(self) -> dict[str, Timings | None]:
-        """Per mode, how long each committed reservation held what serialises it (None: nothing)."""
-        held = self._appender.held
-        timings = {mode: held[mode == "with"] for mode in MODES}
-        return {mode: Timings(tuple(spans)) if len(spans) > 1 else None for mode, spans in timings.items()}
-
-    async def _measure(self, direct: ChainReservations, loaded: int) -> tuple[dict[str, Run], Checks]:
+    async def _measure(self, direct: DirectReservations, loaded: int) -> tuple[dict[str, Run], Checks]:
         tickets = await self._tickets(direct)
         levels = [Level(*row) for row in await direct.fetch(LEVELS_SQL)]
         pool = StockPool(levels)
@@ -479,8 +468,6 @@ class ReservationBench:
         for mode in MODES:
             await self._run(direct, mode, Workload(tickets, pool, self._warmup()))
         await direct.settle()  # PostgreSQL: ANALYZE, or the backends keep plans made on empty tables
-        for held in self._appender.held.values():
-            held.clear()
         runs: dict[str, list[Run]] = {mode: [] for mode in MODES}
         share = self._options.duration_s / self._options.rounds
         for round_number in range(self._options.rounds):
@@ -493,28 +480,26 @@ class ReservationBench:
     def _warmup(self) -> Budget:
         return Budget(requests=WARMUP_PER_CLIENT * self._options.clients)
 
-    async def _run(self, direct: ChainReservations, mode: str, workload: Workload) -> Run:
-        transaction = Transaction(ticket=False, audited=mode == "with")
-        run = await run_load(direct.attempt(transaction), workload.next, self._options.clients)
+    async def _run(self, direct: DirectReservations, mode: str, workload: Workload) -> Run:
+        run = await run_load(direct.attempt(audited=mode == "with"), workload.next, self._options.clients)
         self._successes[mode] += run.statuses[201]
         return Run(run.wall, run.statuses, run.timings, workload.exhausted)
 
-    async def _tickets(self, direct: ChainReservations) -> list[Ticket]:
+    async def _tickets(self, direct: DirectReservations) -> list[Ticket]:
         """A platinum customer with a site by the first depot, and open critical tickets: direct inserts."""
         now = datetime.now(UTC)
-        stamp = sqlite_stamp if isinstance(direct, SqliteReservations) else as_is
-        customer = (await direct.fetch(CUSTOMER_SQL, False, stamp(now)))[0][0]
-        site = (await direct.fetch(SITE_SQL, customer, stamp(now)))[0][0]
+        customer = (await direct.fetch(CUSTOMER_SQL, False, now))[0][0]
+        site = (await direct.fetch(SITE_SQL, customer, now))[0][0]
         priority = ticket_priority(Tier.PLATINUM, Severity.CRITICAL)
         due = now + timedelta(hours=4)
         tickets = []
         for number in range(TICKETS):
-            args = (customer, site, f"bench fault {number}", priority, False, stamp(now), stamp(due))
-            rows = await direct.fetch(TICKET_SQL, *args, stamp(now), False, stamp(now))
+            args = (customer, site, f"bench fault {number}", priority, False, now, due)
+            rows = await direct.fetch(TICKET_SQL, *args, now, False, now)
             tickets.append(Ticket(rows[0][0], priority))
         return tickets
 
-    async def _check(self, direct: ChainReservations, loaded: int) -> Checks:
+    async def _check(self, direct: DirectReservations, loaded: int) -> Checks:
         async def value(sql: str) -> int:
             return int((await direct.fetch(sql))[0][0])
 
@@ -543,7 +528,7 @@ def print_results(options: Options, results: dict[str, EngineResult]) -> None:
         f"rounds, PostgreSQL pool {options.pg_pool}; {os.cpu_count()} CPU cores\n"
     )
     engines = list(results)
-    columns = [_metrics(results[engine], engine) for engine in engines]
+    columns = [_metrics(results[engine]) for engine in engines]
     rows = [["metric", *engines, "goal"]]
     rows += [
         [label, *(column[index][1] for column in columns), goal]
@@ -554,7 +539,7 @@ def print_results(options: Options, results: dict[str, EngineResult]) -> None:
         sys.stdout.write(f"{engine}: {_verdict(result)}\n")
 
 
-def _metrics(r: EngineResult, engine: str) -> list[tuple[str, str, str]]:
+def _metrics(r: EngineResult) -> list[tuple[str, str, str]]:
     """``(label, value, goal)`` rows of the table for one engine."""
     v, checks = r.verified, r.checks
     without, with_audit = r.runs["without"], r.runs["with"]
@@ -568,7 +553,6 @@ def _metrics(r: EngineResult, engine: str) -> list[tuple[str, str, str]]:
         ("cost of the audit chain (% of throughput)", f"{r.cost_pct:.1f}", f"<= {GOALS['cost_pct']:g}"),
         ("without: p50 / p95 / p99 (ms)", _percentiles(without.timings), ""),
         ("with: p50 / p95 / p99 (ms)", _percentiles(with_audit.timings), ""),
-        *_serial_rows(r, engine),
         ("levels with reserved > on hand (oversold)", str(checks.over_on_hand), "0"),
         ("levels: reserved != active items / != reserved units", _pair(checks), "0 / 0"),
         ("units reserved / reservations made", f"{checks.reserved_total} / {checks.successes}", "equal"),
@@ -587,24 +571,6 @@ def _metrics(r: EngineResult, engine: str) -> list[tuple[str, str, str]]:
         ),
         ("verify_chain(): result", _validity(v.result), "valid"),
     ]
-
-
-def _serial_rows(r: EngineResult, engine: str) -> list[tuple[str, str, str]]:
-    """SQLite: the write lock, ``BEGIN IMMEDIATE`` to ``COMMIT``; PostgreSQL: the COMMIT, during which the
-    linking trigger holds the head row lock (an upper bound that includes the wait for that lock, so it
-    implies no ceiling; without the audit nothing is held by every reservation)."""
-    rows = []
-    for mode, timings in r.serial.items():
-        value = "-"
-        if timings is not None:
-            value = f"{sum(timings.seconds) / len(timings.seconds) * 1000:.2f} / {timings.ms(99):.2f}"
-        rows.append((f"{mode}: serialised section held, mean / p99 (ms)", value, ""))
-    for mode, timings in r.serial.items():
-        value = "-"
-        if timings is not None and engine == "sqlite":
-            value = f"{len(timings.seconds) / sum(timings.seconds):.0f}"
-        rows.append((f"{mode}: ceiling it implies, 1 / mean (reservations/s)", value, ""))
-    return rows
 
 
 def _throughput(run: Run) -> str:
