@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -91,6 +92,12 @@ def test_benchmarks_live_only_in_bench():
         for path in (ROOT / package).rglob("bench*.py")
     )
     assert stray == []
+
+
+@pytest.mark.parametrize("module", sorted(path.stem for path in (ROOT / "bench").glob("*.py")))
+def test_every_benchmark_module_imports(module):
+    """``make bench`` runs them outside the test suite: a service change that breaks one shows here."""
+    importlib.import_module(f"bench.{module}")
 
 
 def test_packages_resolve_inside_the_repository():
