@@ -16,6 +16,7 @@ from api.params import PathId
 from api.schemas.service import IssueIn, ReservationIn, ReservationOut, TicketEventIn, TicketIn, TicketOut
 from api.security import allow
 from api.settings import Settings
+from inventory import issuing
 from inventory.accounts import EVERYONE, Principal, Role
 from inventory.tickets import reservation_views, reservations, service
 from inventory.tickets.reservations import ReservationRequest
@@ -196,7 +197,7 @@ class ReservationController(Controller):
         now: NamedDependency[datetime],
     ) -> ReservationOut:
         """Hand the parts out for the ticket; ``failed_serial`` is the unit taken out of the asset."""
-        record = await reservations.issue(
+        record = await issuing.issue(
             reservation_id,
             serial=data.serial,
             failed_serial=data.failed_serial,

@@ -18,10 +18,8 @@ import structlog
 
 from geo.travel import Point
 from inventory.audit import log as audit
-from inventory.customers.tables import Customer
 from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import ReservationItemRow, ReservationRow, current_store, write_transaction
-from inventory.secure_media.service import retain_failed_unit
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.stock.positions import (
     MovementEntry,
@@ -34,7 +32,7 @@ from inventory.stock.positions import (
     take_from_level,
     take_oldest_units,
 )
-from inventory.stock.tables import Part, StockUnit
+from inventory.stock.tables import StockUnit
 from inventory.tickets.coverage import asset_coverage
 from inventory.tickets.priority import Severity, Tier, may_be_preempted_by, may_preempt
 from inventory.tickets.records import ReservationRecord
@@ -175,62 +173,59 @@ async def expire_due(now: datetime) -> int:
     return expired
 
 
-async def issue(
-    reservation_id: int,
-    *,
-    serial: str | None,
-    failed_serial: str | None,
-    actor: str,
-    now: datetime,
-    destruction_days: int = 30,
-) -> ReservationRecord:
-    """Hand the reserved parts out for the ticket: they leave the depot and go into the customer's asset.
+@dataclass(frozen=True, slots=True)
+class HandedOut:
+    """What an issue handed out, for deciding what happens to the unit it replaced."""
 
-    ``failed_serial`` is the unit taken out of the asset. It is expected back at the depot as a defective
-    return, unless the part is secure media and the customer keeps such parts: then a retention record
-    (destruction due in ``destruction_days``) is opened in the same transaction.
+    ticket: int
+    customer: int
+    part: int
+    depot: int
+
+
+async def hand_out(
+    reservation_id: int, *, serial: str | None, failed_serial: str | None, actor: str, now: datetime
+) -> HandedOut:
+    """Hand the reserved parts out for the ticket, inside the caller's write transaction: they leave the
+    depot and go into the customer's asset, replacing ``failed_serial`` (what happens to that unit is
+    `inventory.issuing`'s decision).
 
     Raises:
         NotFound: no such reservation.
         InvalidTransition: it is not active.
         InvalidRequest: ``serial`` is not what the reservation holds.
     """
-    async with write_transaction():
-        reservation = await _claim(reservation_id, ISSUED, actor=actor, now=now)
-        items = await _active_items(reservation_id)
-        serials = [item["serial"] for item in items if item["serial"]]
-        if serial is not None and serial not in serials:
-            raise InvalidRequest(
-                f"reservation {reservation_id} does not hold serial {serial}", field="serial"
-            )
-        depot, part_id, quantity = reservation["depot"], reservation["part"], reservation["quantity"]
-        await take_from_level(depot, part_id, UnitStatus.RESERVED, quantity)
-        entries = await _move_out(items, reservation, now)
-        await ReservationItem.update({ReservationItem.active: False}).where(
-            ReservationItem.reservation == reservation_id
-        )
-        ticket = (
-            await Ticket.select(Ticket.id, Ticket.asset, Ticket.customer)
-            .where(Ticket.id == reservation["ticket"])
-            .first()
-        )
-        await record_movements(
-            entries, actor=actor, now=now, reason="issued for the ticket", reference=f"ticket:{ticket['id']}"
-        )
-        for item in items:
-            if item["unit"] is not None:
-                await InstalledPart.insert(
-                    InstalledPart(
-                        ticket=ticket["id"],
-                        asset=ticket["asset"],
-                        unit=item["unit"],
-                        replaces_serial=failed_serial,
-                        installed_at=now,
-                    )
+    reservation = await _claim(reservation_id, ISSUED, actor=actor, now=now)
+    items = await _active_items(reservation_id)
+    serials = [item["serial"] for item in items if item["serial"]]
+    if serial is not None and serial not in serials:
+        raise InvalidRequest(f"reservation {reservation_id} does not hold serial {serial}", field="serial")
+    depot, part_id, quantity = reservation["depot"], reservation["part"], reservation["quantity"]
+    await take_from_level(depot, part_id, UnitStatus.RESERVED, quantity)
+    entries = await _move_out(items, reservation, now)
+    await ReservationItem.update({ReservationItem.active: False}).where(
+        ReservationItem.reservation == reservation_id
+    )
+    ticket = (
+        await Ticket.select(Ticket.id, Ticket.asset, Ticket.customer)
+        .where(Ticket.id == reservation["ticket"])
+        .first()
+    )
+    await record_movements(
+        entries, actor=actor, now=now, reason="issued for the ticket", reference=f"ticket:{ticket['id']}"
+    )
+    for item in items:
+        if item["unit"] is not None:
+            await InstalledPart.insert(
+                InstalledPart(
+                    ticket=ticket["id"],
+                    asset=ticket["asset"],
+                    unit=item["unit"],
+                    replaces_serial=failed_serial,
+                    installed_at=now,
                 )
-        if failed_serial is not None:
-            await _handle_failed_unit(ticket, part_id, depot, failed_serial, actor, now, destruction_days)
-    return await get_reservation(reservation_id, viewer=None)
+            )
+    return HandedOut(ticket=ticket["id"], customer=ticket["customer"], part=part_id, depot=depot)
 
 
 def _quantity(request: ReservationRequest) -> int:
@@ -587,38 +582,14 @@ async def _move_out(items: list[dict], reservation: dict, now: datetime) -> list
     ]
 
 
-async def _handle_failed_unit(
-    ticket: dict,
-    part_id: int,
-    depot_id: int,
-    failed_serial: str,
-    actor: str,
-    now: datetime,
-    destruction_days: int,
-) -> None:
-    """Expect the failed unit back at the depot, or open a retention record if the customer keeps it."""
-    customer = (
-        await Customer.select(Customer.secure_media_retention)
-        .where(Customer.id == ticket["customer"])
-        .first()
-    )
-    part = await Part.select(Part.secure_media).where(Part.id == part_id).first()
-    if customer["secure_media_retention"] and part["secure_media"]:
-        await retain_failed_unit(
-            ticket_id=ticket["id"],
-            part_id=part_id,
-            failed_serial=failed_serial,
-            actor=actor,
-            now=now,
-            destruction_days=destruction_days,
-        )
-        return
+async def expect_return(handed: HandedOut, failed_serial: str, now: datetime) -> None:
+    """Expect the failed unit back at the issuing depot within `RETURN_WINDOW`."""
     await DefectiveReturn.insert(
         DefectiveReturn(
-            ticket=ticket["id"],
-            part=part_id,
+            ticket=handed.ticket,
+            part=handed.part,
             failed_serial=failed_serial,
-            depot=depot_id,
+            depot=handed.depot,
             status="expected",
             expected_by=now + RETURN_WINDOW,
             created_at=now,
