@@ -134,7 +134,7 @@ async def _audit(args: argparse.Namespace, now: datetime) -> int:
     import anyio
 
     from inventory.audit import log as audit
-    from inventory.audit.chain import Checkpoint
+    from inventory.audit_chain import Checkpoint
     from inventory.secure_media.chain_check import verify_audit
 
     if audit.keys().development:

@@ -73,7 +73,8 @@ from bench.stock import (
     scale_database,
 )
 from inventory.audit import log as audit_log
-from inventory.audit.chain import (
+from inventory.audit.log import AuditKeys
+from inventory.audit_chain import (
     GENESIS,
     Entry,
     Verification,
@@ -82,7 +83,6 @@ from inventory.audit.chain import (
     next_entry,
     sign_checkpoint,
 )
-from inventory.audit.log import AuditKeys
 from inventory.persistence.audit_link import ENTRY_COLUMNS
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.tickets.priority import Severity, Tier, ticket_priority

@@ -26,7 +26,7 @@ from litestar import Litestar
 from api.app import create_app
 from api.database import all_tables
 from api.settings import Settings
-from inventory.audit.chain import GENESIS
+from inventory.audit_chain import GENESIS
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

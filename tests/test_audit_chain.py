@@ -13,8 +13,8 @@ import pytest
 
 from api.app import create_app
 from inventory.audit import log as audit
-from inventory.audit.chain import Checkpoint, UnlinkedEntry, entry_hash, entry_mac, hmac_pads, next_entry
 from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
+from inventory.audit_chain import Checkpoint, UnlinkedEntry, entry_hash, entry_mac, hmac_pads, next_entry
 from inventory.persistence import MovementRow, current_engine, current_store, run, write_transaction
 from inventory.persistence.store import ROWS_PER_INSERT
 from inventory.stock.tables import Movement, Part

@@ -1,5 +1,5 @@
 """The audit chain's hash and MAC, computed by Python on SQLite and by SQL on PostgreSQL, agree with their
-one definition (`inventory.audit.chain.entry_hash`, ``entry_mac``), and the SQL in
+one definition (`inventory.audit_chain.entry_hash`, ``entry_mac``), and the SQL in
 `inventory.persistence.audit_link` is the function the migrations install."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import asyncpg
 import pytest
 
 from inventory.audit import log as audit
-from inventory.audit.chain import GENESIS, UnlinkedEntry
 from inventory.audit.tables import AuditEntry
+from inventory.audit_chain import GENESIS, UnlinkedEntry
 from inventory.persistence.audit_link import LINK_FUNCTION
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

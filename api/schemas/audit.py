@@ -7,8 +7,8 @@ from dataclasses import asdict
 from pydantic import Field
 
 from api.schemas.base import ResponseModel
-from inventory.audit.chain import Checkpoint
 from inventory.audit.log import DEVELOPMENT_KEYS_WARNING
+from inventory.audit_chain import Checkpoint
 from inventory.secure_media.chain_check import AuditVerification
 
 

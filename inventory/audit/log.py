@@ -17,8 +17,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from inventory.audit.chain import Checkpoint, Entry, UnlinkedEntry, Verification, Verifier, sign_checkpoint
 from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
+from inventory.audit_chain import Checkpoint, Entry, UnlinkedEntry, Verification, Verifier, sign_checkpoint
 from inventory.errors import Conflict
 from inventory.persistence import current_store
 

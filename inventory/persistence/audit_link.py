@@ -7,11 +7,11 @@
     mac  = hex(HMAC-SHA256(mac_key, hash))              = hex(SHA-256(outer || SHA-256(inner || hash)))
 
 where ``inner`` and ``outer`` are the MAC key's padded halves (RFC 2104, `hmac_pads`). The Python form,
-which verification uses on both engines, is `inventory.audit.chain.entry_hash` and ``entry_mac``.
+which verification uses on both engines, is `inventory.audit_chain.entry_hash` and ``entry_mac``.
 
 **SQLite: Python, at the append** (`link_in_python`). Its writers are serialised already (``BEGIN
 IMMEDIATE``), so the append reads the head under the write lock, links the entry with
-`inventory.audit.chain.UnlinkedEntry.link`, inserts it and moves the head: three statements that cost
+`inventory.audit_chain.UnlinkedEntry.link`, inserts it and moves the head: three statements that cost
 microseconds on the writer connection.
 
 **PostgreSQL: SQL, at COMMIT** (`LINK_FUNCTION`, run by the deferred constraint trigger
@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-from inventory.audit.chain import Entry, UnlinkedEntry, hmac_pads
+from inventory.audit_chain import Entry, UnlinkedEntry, hmac_pads
 
 Execute = Callable[..., Awaitable[Sequence[Mapping[str, Any]]]]
 """Runs one statement (``{}`` placeholders) with its arguments in the open write transaction."""

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from inventory.audit.chain import UnlinkedEntry
+from inventory.audit_chain import UnlinkedEntry
 from inventory.persistence.audit_link import mac_settings
 from inventory.persistence.postgres_engine import PostgresWriteTransaction, ServicePostgresEngine
 from inventory.persistence.rows import LevelDeltas, MovedUnit, MovementRow, ReservationItemRow, ReservationRow

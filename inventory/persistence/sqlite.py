@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from inventory.audit.chain import UnlinkedEntry
+from inventory.audit_chain import UnlinkedEntry
 from inventory.persistence.audit_link import link_in_python
 from inventory.persistence.rows import LevelDeltas, MovedUnit, MovementRow, ReservationItemRow, ReservationRow
 from inventory.persistence.sqlite_writer import WriterSQLiteEngine

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from piccolo.querystring import QueryString
 
-from inventory.audit.chain import Entry, UnlinkedEntry
+from inventory.audit_chain import Entry, UnlinkedEntry
 from inventory.persistence.audit_link import ENTRY_COLUMNS
 from inventory.persistence.piccolo_bridge import OpenTransaction
 from inventory.persistence.rows import (

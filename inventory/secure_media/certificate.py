@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from inventory.audit import log as audit
-from inventory.audit.chain import Checkpoint
+from inventory.audit_chain import Checkpoint
 from inventory.secure_media import service
 from inventory.secure_media.chain_check import prove_record
 from inventory.secure_media.proof import RecordProof

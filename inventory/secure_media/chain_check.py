@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from piccolo.custom_types import Combinable
 
 from inventory.audit import log as audit
-from inventory.audit.chain import Checkpoint, Entry, Verification
+from inventory.audit_chain import Checkpoint, Entry, Verification
 from inventory.persistence import current_store
 from inventory.secure_media.proof import (
     CREATED,

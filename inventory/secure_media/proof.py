@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from inventory.audit.chain import Entry, canonical_json, entry_problem, payload_version
+from inventory.audit_chain import Entry, canonical_json, entry_problem, payload_version
 from inventory.secure_media.rules import RetentionState
 
 PAYLOAD_VERSION = 2

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from inventory.audit import log as audit
-from inventory.audit.chain import canonical_json
 from inventory.audit.tables import AuditEntry
+from inventory.audit_chain import canonical_json
 from inventory.errors import InvalidRequest, NotFound, NotPermitted
 from inventory.persistence import current_store, write_transaction
 from inventory.secure_media.proof import (

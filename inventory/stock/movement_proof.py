@@ -15,7 +15,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from inventory.audit.chain import Entry
+from inventory.audit_chain import Entry
 
 ACTION_PREFIX = "stock."
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from inventory.audit.chain import GENESIS, Entry, next_entry
+from inventory.audit_chain import GENESIS, Entry, next_entry
 from inventory.stock.movement_proof import MovementReconciler, StoredMovement
 
 KEY = b"k" * 32

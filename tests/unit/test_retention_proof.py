@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from inventory.audit.chain import GENESIS, Entry, canonical_json, next_entry
+from inventory.audit_chain import GENESIS, Entry, canonical_json, next_entry
 from inventory.secure_media.proof import (
     CREATED,
     StoredEvent,

@@ -13,7 +13,7 @@ ID = "2026-11-25T01:50:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "link audit entries at commit on PostgreSQL"
 
-# Frozen with this migration: the same message as `inventory.audit.chain.entry_hash` and MAC as
+# Frozen with this migration: the same message as `inventory.audit_chain.entry_hash` and MAC as
 # `entry_mac` (HMAC-SHA256 from the padded keys of `hmac_pads`).
 POSTGRES = [
     """

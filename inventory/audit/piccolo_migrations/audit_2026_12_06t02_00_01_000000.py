@@ -19,7 +19,7 @@ ID = "2026-12-06T02:00:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "link in one statement, without deleting the queued entry"
 
-# Frozen with this migration: the same message as `inventory.audit.chain.entry_hash` and MAC as
+# Frozen with this migration: the same message as `inventory.audit_chain.entry_hash` and MAC as
 # `entry_mac` (HMAC-SHA256 from the padded keys of `hmac_pads`), as in the migration of 25 November.
 POSTGRES = [
     r"""
