@@ -106,7 +106,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _check_ledger(*, with_chain: bool) -> int:
-    from inventory.stock.consistency import check_consistency, check_movements_against_chain
+    from inventory.stock import check_consistency, check_movements_against_chain
 
     problems = await check_consistency()
     for problem in problems:
@@ -133,9 +133,9 @@ async def _audit(args: argparse.Namespace, now: datetime) -> int:
 
     import anyio
 
-    from inventory.audit import log as audit
+    from inventory import audit
     from inventory.audit_chain import Checkpoint
-    from inventory.secure_media.chain_check import verify_audit
+    from inventory.secure_media import verify_audit
 
     if audit.keys().development:
         _warn_loudly(audit.DEVELOPMENT_KEYS_WARNING)

@@ -35,7 +35,7 @@ from api.security import TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.sweeper import sweeper_lifespan
 from inventory.accounts import Principal
-from routing.errors import RoutingError
+from routing import RoutingError
 
 API_PREFIX = "/api/v1"
 TOKEN_PATH = f"{API_PREFIX}/auth/token"

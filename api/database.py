@@ -7,14 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 from api.settings import Settings
-from inventory.audit.log import configure_keys
+from inventory.audit import configure_keys
 from inventory.calendars import configure_overrides
-from inventory.persistence import bind_engine, create_engine
-from inventory.persistence.sqlite_writer import WriterSQLiteEngine
+from inventory.persistence import bind_engine, create_engine, serving
 
 PICCOLO_APPS = [
     "inventory.customers.piccolo_app",
@@ -53,26 +51,13 @@ def connect(settings: Settings) -> Engine:
 
 
 def pool_lifespan(engine: Engine, settings: Settings):
-    """An app lifespan that opens and closes the PostgreSQL connection pool, or at the end closes the
-    SQLite writer connection."""
+    """An app lifespan holding what the engine needs while the app serves (`persistence.serving`)."""
 
     @asynccontextmanager
     async def lifespan(_app: object) -> AsyncIterator[None]:
-        if isinstance(engine, WriterSQLiteEngine):
-            try:
-                yield
-            finally:
-                engine.close_writer()
-            return
-        if not isinstance(engine, PostgresEngine):
+        async with serving(
+            engine, pool_min_size=settings.pg_pool_min_size, pool_max_size=settings.pg_pool_max_size
+        ):
             yield
-            return
-        await engine.start_connection_pool(
-            min_size=settings.pg_pool_min_size, max_size=settings.pg_pool_max_size
-        )
-        try:
-            yield
-        finally:
-            await engine.close_connection_pool()
 
     return lifespan

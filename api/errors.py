@@ -31,7 +31,7 @@ from litestar.status_codes import (
 
 from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound, NotPermitted
 from inventory.persistence import DatabaseUnavailable, is_busy, is_unavailable, is_unique_violation
-from routing.errors import InfeasiblePlan, InvalidProblem, NoSolution, RoutingError
+from routing import InfeasiblePlan, InvalidProblem, NoSolution, RoutingError
 
 PROBLEM_TYPE = "urn:spareline:problem:{}"
 UNAVAILABLE_RETRY_AFTER_S = "5"

@@ -31,8 +31,7 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 from pydantic import BaseModel
 
-from inventory.accounts import Principal
-from inventory.accounts.tables import IdempotencyRecord
+from inventory.accounts import IdempotencyRecord, Principal
 from inventory.errors import InvalidRequest
 from inventory.persistence import run, wait_durable, write_transaction
 

@@ -11,8 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from inventory.accounts.passwords import Passwords
-from inventory.audit.log import AuditKeys
+from inventory.accounts import Passwords
+from inventory.audit import AuditKeys
 from inventory.calendars import CalendarOverrides, parse_overrides
 from inventory.persistence import PostgresTimeouts
 from inventory.time_window import TimeBounds

@@ -18,9 +18,8 @@ from datetime import datetime
 import structlog
 
 from api.settings import Settings
-from inventory.audit.log import checkpoint_if_due, purge_linked
-from inventory.tickets.reservations import expire_due
-from inventory.tickets.service import sweep_breaches
+from inventory.audit import checkpoint_if_due, purge_linked
+from inventory.tickets import expire_due, sweep_breaches
 
 log = structlog.get_logger("api.sweeper")
 

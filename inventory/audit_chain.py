@@ -288,3 +288,23 @@ def verify(
         if not verifier.feed(entry):
             break
     return verifier.result()
+
+
+__all__ = [
+    "GENESIS",
+    "Checkpoint",
+    "Entry",
+    "UnlinkedEntry",
+    "Verification",
+    "Verifier",
+    "canonical_json",
+    "checkpoint_is_authentic",
+    "entry_hash",
+    "entry_mac",
+    "entry_problem",
+    "hmac_pads",
+    "next_entry",
+    "payload_version",
+    "sign_checkpoint",
+    "verify",
+]

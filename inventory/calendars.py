@@ -321,3 +321,14 @@ def calendar_for(
 @functools.lru_cache(maxsize=256)
 def _cached_calendar(region: str, timezone: str, overrides: CalendarOverrides) -> BusinessCalendar:
     return BusinessCalendar(region, timezone, overrides=overrides)
+
+
+__all__ = [
+    "BusinessCalendar",
+    "BusinessHours",
+    "CalendarOverrides",
+    "calendar_for",
+    "configure_overrides",
+    "parse_overrides",
+    "to_utc",
+]

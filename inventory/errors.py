@@ -72,3 +72,16 @@ class InvalidRequest(DomainError):
     """The request is well-formed but breaks a domain rule."""
 
     code = "invalid-request"
+
+
+__all__ = [
+    "AlreadyExists",
+    "Conflict",
+    "DomainError",
+    "DuplicateDelivery",
+    "InsufficientStock",
+    "InvalidRequest",
+    "InvalidTransition",
+    "NotFound",
+    "NotPermitted",
+]

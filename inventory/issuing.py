@@ -62,3 +62,8 @@ async def _customer_keeps(handed: HandedOut) -> bool:
     )
     part = await Part.select(Part.secure_media).where(Part.id == handed.part).first()
     return bool(customer["secure_media_retention"] and part["secure_media"])
+
+
+__all__ = [
+    "issue",
+]

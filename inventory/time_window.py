@@ -77,3 +77,12 @@ def _shown(value: date) -> str:
     if isinstance(value, datetime):
         return value.isoformat(timespec="minutes")
     return value.isoformat()
+
+
+__all__ = [
+    "TimeBounds",
+    "check_acceptance_day",
+    "check_inspection_day",
+    "check_plan_day",
+    "check_reported_time",
+]

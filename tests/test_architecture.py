@@ -163,3 +163,62 @@ def test_the_persistence_check_finds_what_it_looks_for(tmp_path):
         "line 5: SQL text 'SELECT 1'",
         "imports asyncpg",
     }
+
+
+def public_names(module_name: str) -> set[str] | None:
+    """What a package or a top-level module of the domain exports (its ``__all__``), or None if it is a
+    module inside a package, which the API may not import from."""
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        return None
+    is_package = hasattr(module, "__path__")
+    if not is_package and module_name.count(".") > 1:
+        return None
+    return set(getattr(module, "__all__", ()))
+
+
+def imports_beyond_exports(path: Path) -> list[str]:
+    """The API's imports from the domain (`inventory`, `routing`, `geo`) that are not a package, a
+    top-level module or one of the names they export."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in DOMAIN_ROOTS:
+            exported = public_names(node.module)
+            for alias in node.names:
+                subpackage = f"{node.module}.{alias.name}"
+                if exported is None or (alias.name not in exported and public_names(subpackage) is None):
+                    found.append(f"line {node.lineno}: from {node.module} import {alias.name}")
+        elif isinstance(node, ast.Import):
+            found += [
+                f"line {node.lineno}: import {alias.name}"
+                for alias in node.names
+                if alias.name.split(".")[0] in DOMAIN_ROOTS and public_names(alias.name) is None
+            ]
+    return found
+
+
+DOMAIN_ROOTS = {"inventory", "routing", "geo"}
+
+
+@pytest.mark.parametrize(
+    "module", sorted((ROOT / "api").rglob("*.py")), ids=lambda path: str(path.relative_to(ROOT))
+)
+def test_the_api_imports_only_what_the_domain_exports(module):
+    assert imports_beyond_exports(module) == []
+
+
+def test_the_export_check_finds_what_it_looks_for(tmp_path):
+    module = tmp_path / "controller.py"
+    module.write_text(
+        "from inventory import tickets\n"
+        "from inventory.tickets import open_ticket\n"
+        "from inventory.tickets import lock_ticket\n"
+        "from inventory.tickets.service import open_ticket\n"
+        "import inventory.stock.receipts\n"
+    )
+    assert imports_beyond_exports(module) == [
+        "line 3: from inventory.tickets import lock_ticket",
+        "line 4: from inventory.tickets.service import open_ticket",
+        "line 5: import inventory.stock.receipts",
+    ]

@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 
 from api.schemas.audit import CheckpointExport, CheckpointOut, VerificationOut
 from api.security import allow
+from inventory import audit
 from inventory.accounts import Role
-from inventory.audit import log as audit
-from inventory.secure_media.chain_check import verify_audit
+from inventory.secure_media import verify_audit
 
 
 class AuditController(Controller):

@@ -12,9 +12,8 @@ from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.service import AssetIn, AssetOut, Customer, SiteIn, SiteOut
 from api.security import allow
+from inventory import customers, tickets
 from inventory.accounts import EVERYONE, Principal, Role
-from inventory.customers import service
-from inventory.tickets import coverage
 from inventory.time_window import TimeBounds, check_acceptance_day
 
 SERVICE_DESK = (Role.ADMIN, Role.DISPATCHER)
@@ -30,24 +29,24 @@ class CustomerController(Controller):
         self, page: NamedDependency[PageRequest], principal: NamedDependency[Principal]
     ) -> Page[Customer]:
         """Customer companies by code; a customer user sees only its own."""
-        rows = await service.list_customers(viewer=principal.viewer, limit=page.fetch, offset=page.offset)
+        rows = await customers.list_customers(viewer=principal.viewer, limit=page.fetch, offset=page.offset)
         return page_of([Customer.of(row) for row in rows], page)
 
     @get("/{code:str}", operation_id="getCustomer")
     async def get_customer(self, code: FromPath[str], principal: NamedDependency[Principal]) -> Customer:
         """One customer company (404 for a customer user asking about another company)."""
-        return Customer.of(await service.get_customer(code, viewer=principal.viewer))
+        return Customer.of(await customers.get_customer(code, viewer=principal.viewer))
 
     @post(operation_id="createCustomer", guards=[allow(Role.ADMIN)])
     @idempotent
     async def create_customer(self, data: JSONBody[Customer], now: NamedDependency[datetime]) -> Customer:
         """Open a customer file with its tier and entitlement options (admin)."""
-        return Customer.of(await service.create_customer(data.to_record(), now=now))
+        return Customer.of(await customers.create_customer(data.to_record(), now=now))
 
     @get("/{code:str}/sites", operation_id="listSites")
     async def list_sites(self, code: FromPath[str], principal: NamedDependency[Principal]) -> list[SiteOut]:
         """A customer's sites."""
-        rows = await service.list_sites(code, viewer=principal.viewer)
+        rows = await customers.list_sites(code, viewer=principal.viewer)
         return [SiteOut.model_validate(row, from_attributes=True) for row in rows]
 
     @post("/{code:str}/sites", operation_id="addSite", guards=[allow(*SERVICE_DESK)])
@@ -56,7 +55,7 @@ class CustomerController(Controller):
         self, code: FromPath[str], data: JSONBody[SiteIn], now: NamedDependency[datetime]
     ) -> SiteOut:
         """Add a site with its coordinates, time zone and calendar region (admin, dispatcher)."""
-        record = await service.add_site(data.to_record(code), now=now)
+        record = await customers.add_site(data.to_record(code), now=now)
         return SiteOut.model_validate(record, from_attributes=True)
 
 
@@ -74,7 +73,7 @@ class AssetController(Controller):
         customer: FromQuery[str | None] = None,
     ) -> Page[AssetOut]:
         """Assets by serial with their coverage; a customer user sees only its own."""
-        rows = await coverage.list_covered_assets(
+        rows = await tickets.list_covered_assets(
             customer=customer, viewer=principal.viewer, limit=page.fetch, offset=page.offset, now=now
         )
         return page_of([AssetOut.of(row) for row in rows], page)
@@ -84,7 +83,7 @@ class AssetController(Controller):
         self, serial: FromPath[str], principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> AssetOut:
         """One asset with its warranty end (extended by downtime) and coverage phase today."""
-        return AssetOut.of(await coverage.get_covered_asset(serial, viewer=principal.viewer, now=now))
+        return AssetOut.of(await tickets.get_covered_asset(serial, viewer=principal.viewer, now=now))
 
     @post(operation_id="createAsset", guards=[allow(*SERVICE_DESK)])
     @idempotent
@@ -96,5 +95,5 @@ class AssetController(Controller):
     ) -> AssetOut:
         """Register an installed product at a customer site (admin, dispatcher)."""
         check_acceptance_day("accepted_on", data.accepted_on, today=now.date(), bounds=time_bounds)
-        (created,) = await coverage.covered([await service.create_asset(data.to_record(), now=now)], now)
+        (created,) = await tickets.covered([await customers.create_asset(data.to_record(), now=now)], now)
         return AssetOut.of(created)

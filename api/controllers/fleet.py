@@ -9,6 +9,7 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
+import routing
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.query import query_choice
@@ -23,7 +24,6 @@ from api.schemas.fleet import (
 from api.security import allow
 from inventory.accounts import STAFF, Principal, Role
 from inventory.time_window import TimeBounds, check_inspection_day
-from routing import fleet
 
 PLANNERS = (Role.ADMIN, Role.DISPATCHER)
 
@@ -38,14 +38,14 @@ class VehicleController(Controller):
         self, page: NamedDependency[PageRequest], depot: FromQuery[str | None] = None
     ) -> Page[VehicleOut]:
         """Courier vehicles by code, of one depot if given."""
-        rows = await fleet.list_vehicles(depot=depot, limit=page.fetch, offset=page.offset)
+        rows = await routing.list_vehicles(depot=depot, limit=page.fetch, offset=page.offset)
         return page_of([VehicleOut.model_validate(row, from_attributes=True) for row in rows], page)
 
     @post(operation_id="addVehicle", guards=[allow(*PLANNERS)])
     @idempotent
     async def add_vehicle(self, data: JSONBody[VehicleIn], now: NamedDependency[datetime]) -> VehicleOut:
         """Register a vehicle at a depot with its weight and volume capacity and its shift."""
-        record = await fleet.add_vehicle(data.to_record(), now=now)
+        record = await routing.add_vehicle(data.to_record(), now=now)
         return VehicleOut.model_validate(record, from_attributes=True)
 
 
@@ -62,14 +62,14 @@ class EngineerController(Controller):
         skill: FromQuery[str | None] = None,
     ) -> Page[EngineerOut]:
         """Field engineers by code, of one home depot and with one skill if given."""
-        rows = await fleet.list_engineers(depot=depot, skill=skill, limit=page.fetch, offset=page.offset)
+        rows = await routing.list_engineers(depot=depot, skill=skill, limit=page.fetch, offset=page.offset)
         return page_of([EngineerOut.model_validate(row, from_attributes=True) for row in rows], page)
 
     @post(operation_id="addEngineer", guards=[allow(*PLANNERS)])
     @idempotent
     async def add_engineer(self, data: JSONBody[EngineerIn], now: NamedDependency[datetime]) -> EngineerOut:
         """Register an engineer with home depot, skills, shift and daily working-hours limit."""
-        record = await fleet.add_engineer(data.to_record(), now=now)
+        record = await routing.add_engineer(data.to_record(), now=now)
         return EngineerOut.model_validate(record, from_attributes=True)
 
 
@@ -90,7 +90,7 @@ class InspectionController(Controller):
     ) -> Page[InspectionOut]:
         """Periodic inspections by due date; ``state`` and ``due_by`` narrow the list."""
         status = query_choice(state_name, INSPECTION_STATES, name="state")
-        rows = await fleet.list_inspections(
+        rows = await routing.list_inspections(
             status=status, due_by=due_by, limit=page.fetch, offset=page.offset
         )
         return page_of([InspectionOut.model_validate(row, from_attributes=True) for row in rows], page)
@@ -106,7 +106,7 @@ class InspectionController(Controller):
     ) -> InspectionOut:
         """Plan a periodic inspection of an asset: an optional visit that dispatch fits into free time."""
         check_inspection_day("due_on", data.due_on, today=now.date(), bounds=time_bounds)
-        record = await fleet.add_inspection(
+        record = await routing.add_inspection(
             data.asset_serial,
             data.due_on,
             data.duration_minutes,

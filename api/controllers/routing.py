@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+import routing
 from api.idempotency import idempotent
 from api.params import PathId
 from api.schemas.routing import DayPlanIn, PlanOut, UrgentIn, UrgentOut
@@ -23,15 +24,12 @@ from api.security import allow
 from api.settings import Settings
 from inventory.accounts import STAFF, Principal, Role
 from inventory.time_window import check_plan_day
-from routing import planning
-from routing.model import Limits
-from routing.osrm import matrix_source
-from routing.plan_store import DISPATCH, NBD, commit_plan, get_plan
+from routing import DISPATCH, NBD, Limits, commit_plan, get_plan, matrix_source
 
 PLANNERS = (Role.ADMIN, Role.DISPATCHER)
 
 
-def planning_policy(settings: Settings) -> planning.PlanningPolicy:
+def planning_policy(settings: Settings) -> routing.PlanningPolicy:
     """The planning policy of the settings (one per process, so its solve limiter is shared)."""
     source = matrix_source(settings.routing_osrm_url, timeout_s=settings.routing_osrm_timeout_s)
 
@@ -39,7 +37,7 @@ def planning_policy(settings: Settings) -> planning.PlanningPolicy:
         result = source.matrix(points)
         return result.metres, result.seconds
 
-    return planning.PlanningPolicy(
+    return routing.PlanningPolicy(
         delivery_service=timedelta(minutes=settings.routing_delivery_service_minutes),
         visit_service=timedelta(minutes=settings.dispatch_visit_minutes),
         hard_deadline_tiers=frozenset(settings.dispatch_hard_deadline_tiers),
@@ -58,15 +56,15 @@ class Plans:
     """What the delivery and the dispatch controllers do with their plans, which differ only in kind."""
 
     kind: str
-    solve_day: Callable[..., Awaitable[planning.SolvedPlan]]
+    solve_day: Callable[..., Awaitable[routing.SolvedPlan]]
 
     async def solve(
         self,
         data: DayPlanIn,
         now: datetime,
-        planning_policy: planning.PlanningPolicy,
+        planning_policy: routing.PlanningPolicy,
         settings: Settings,
-    ) -> planning.SolvedPlan:
+    ) -> routing.SolvedPlan:
         """Solve a day (outside any transaction: `idempotent` runs it as its prepare step)."""
         check_plan_day("date", data.date, today=now.date(), bounds=settings.time_bounds())
         time_limit_s = data.time_limit_s
@@ -80,9 +78,9 @@ class Plans:
         )
 
     @staticmethod
-    async def keep(solved: planning.SolvedPlan, principal: Principal, now: datetime) -> PlanOut:
+    async def keep(solved: routing.SolvedPlan, principal: Principal, now: datetime) -> PlanOut:
         """Keep a solved plan as a draft."""
-        return PlanOut.of(await planning.keep_plan(solved, actor=principal.username, now=now))
+        return PlanOut.of(await routing.keep_plan(solved, actor=principal.username, now=now))
 
     async def get(self, plan_id: int, *, any_kind: bool = False) -> PlanOut:
         """A kept plan of this kind (or of any kind)."""
@@ -93,15 +91,15 @@ class Plans:
         return PlanOut.of(await commit_plan(plan_id, kind=self.kind, actor=principal.username, now=now))
 
 
-DELIVERIES = Plans(NBD, planning.solve_nbd_day)
-DISPATCHES = Plans(DISPATCH, planning.solve_dispatch_day)
+DELIVERIES = Plans(NBD, routing.solve_nbd_day)
+DISPATCHES = Plans(DISPATCH, routing.solve_dispatch_day)
 
 
 async def find_urgent_delivery(
-    data: UrgentIn, now: datetime, planning_policy: planning.PlanningPolicy
-) -> tuple[planning.UrgentResult, planning.SolvedPlan | None]:
+    data: UrgentIn, now: datetime, planning_policy: routing.PlanningPolicy
+) -> tuple[routing.UrgentResult, routing.SolvedPlan | None]:
     """How a reserved part can reach its site in time (outside any transaction, as a prepare step)."""
-    return await planning.urgent_delivery(data.reservation_id, now=now, policy=planning_policy)
+    return await routing.urgent_delivery(data.reservation_id, now=now, policy=planning_policy)
 
 
 class RoutingController(Controller):
@@ -116,9 +114,9 @@ class RoutingController(Controller):
         data: JSONBody[DayPlanIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
-        planning_policy: NamedDependency[planning.PlanningPolicy],
+        planning_policy: NamedDependency[routing.PlanningPolicy],
         settings: NamedDependency[Settings],
-        prepared: planning.SolvedPlan,
+        prepared: routing.SolvedPlan,
     ) -> PlanOut:
         """Plan the next-business-day deliveries due on a date, from the given depots (all if none).
 
@@ -153,8 +151,8 @@ class RoutingController(Controller):
         data: JSONBody[UrgentIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
-        planning_policy: NamedDependency[planning.PlanningPolicy],
-        prepared: tuple[planning.UrgentResult, planning.SolvedPlan | None],
+        planning_policy: NamedDependency[routing.PlanningPolicy],
+        prepared: tuple[routing.UrgentResult, routing.SolvedPlan | None],
     ) -> UrgentOut:
         """Can this reserved part reach its site by the delivery due time, and how.
 
@@ -164,7 +162,7 @@ class RoutingController(Controller):
         result, solved = prepared
         plan_id = None
         if solved is not None:
-            plan_id = (await planning.keep_plan(solved, actor=principal.username, now=now)).id
+            plan_id = (await routing.keep_plan(solved, actor=principal.username, now=now)).id
         return UrgentOut.of(result).model_copy(update={"plan_id": plan_id})
 
 
@@ -180,9 +178,9 @@ class DispatchController(Controller):
         data: JSONBody[DayPlanIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
-        planning_policy: NamedDependency[planning.PlanningPolicy],
+        planning_policy: NamedDependency[routing.PlanningPolicy],
         settings: NamedDependency[Settings],
-        prepared: planning.SolvedPlan,
+        prepared: routing.SolvedPlan,
     ) -> PlanOut:
         """Send engineers to the open tickets that need a site visit on a date.
 

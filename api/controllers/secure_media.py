@@ -21,10 +21,9 @@ from api.query import query_choice
 from api.schemas.secure_media import ReportOut, RetentionEventIn, RetentionOut
 from api.security import allow
 from api.settings import Settings
+from inventory import secure_media
 from inventory.accounts import EVERYONE, Principal, Role
-from inventory.secure_media import service
-from inventory.secure_media.certificate import certificate_of
-from inventory.secure_media.rules import EventType, RetentionState, age_bucket
+from inventory.secure_media import EventType, RetentionState, age_bucket, certificate_of
 from inventory.time_window import TimeBounds, check_reported_time
 
 _TEMPLATES = Environment(
@@ -77,7 +76,7 @@ class RetentionController(Controller):
         Filters: ``state``, ``customer``, ``overdue``, and age in days (``min_age_days``, ``max_age_days``).
         """
         state = query_choice(state_name, RetentionState, name="state")
-        rows = await service.list_records(
+        rows = await secure_media.list_records(
             state=None if state is None else RetentionState(state),
             customer=customer,
             overdue=overdue,
@@ -95,7 +94,7 @@ class RetentionController(Controller):
         self, record_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> RetentionOut:
         """One record with its custody, destruction and verification events and their audit chain entries."""
-        return RetentionOut.of(await service.get_record(record_id, viewer=principal.viewer, now=now))
+        return RetentionOut.of(await secure_media.get_record(record_id, viewer=principal.viewer, now=now))
 
     @post("/{record_id:int}/events", operation_id="recordRetentionEvent")
     @idempotent
@@ -113,7 +112,7 @@ class RetentionController(Controller):
         for field in ("at", "performed_at"):
             if (value := getattr(body, field, None)) is not None:
                 check_reported_time(field, value, now=now, bounds=time_bounds)
-        view = await service.record_event(
+        view = await secure_media.record_event(
             record_id,
             EventType(body.type),
             body.model_dump(mode="python", exclude={"type"}, exclude_none=True),
@@ -159,7 +158,9 @@ class ComplianceController(Controller):
     ) -> Response[Any]:
         """Totals by state, overdue count, ageing of undestroyed parts (0-7, 8-30, 31-90, over 90 days)
         and every record; ``Accept: text/csv`` gives the records as CSV."""
-        report = await service.report(customer=customer, viewer=None, now=now, limit=settings.report_max_rows)
+        report = await secure_media.report(
+            customer=customer, viewer=None, now=now, limit=settings.report_max_rows
+        )
         if "text/csv" in request.headers.get("accept", ""):
             return Response(
                 _csv(report, now),
@@ -169,7 +170,7 @@ class ComplianceController(Controller):
         return Response(ReportOut.of(report).model_dump(mode="json"))
 
 
-def _csv(report: service.Report, now: datetime) -> str:
+def _csv(report: secure_media.Report, now: datetime) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

@@ -29,9 +29,9 @@ from api.schemas.stock import (
     UnitOut,
 )
 from api.security import allow
+from inventory import stock
 from inventory.accounts import STAFF, Principal, Role
-from inventory.stock import adjustments, queries, receipts, transfers
-from inventory.tickets.coverage import installed_unit_coverage
+from inventory.tickets import installed_unit_coverage
 
 MOVERS = (Role.ADMIN, Role.WAREHOUSE)
 
@@ -55,7 +55,7 @@ class StockController(Controller):
         category: FromQuery[str | None] = None,
     ) -> Page[StockLevelOut]:
         """Stock per depot and part: on hand, reserved, available, in transit (inbound), defective."""
-        rows = await queries.stock_levels(
+        rows = await stock.stock_levels(
             part_number=part_number, depot=depot, category=category, limit=page.fetch, offset=page.offset
         )
         return page_of([StockLevelOut.of(row) for row in rows], page)
@@ -68,7 +68,7 @@ class StockController(Controller):
 
         An issued unit also shows the asset it was fitted into and the coverage it carries from there.
         """
-        record = await queries.trace_unit(serial, part_number=part_number)
+        record = await stock.trace_unit(serial, part_number=part_number)
         unit = UnitOut.model_validate(record, from_attributes=True)
         installed = await installed_unit_coverage(record.part_number, record.serial, now)
         if installed is not None:
@@ -81,7 +81,7 @@ class StockController(Controller):
     @get("/transfers/{transfer_id:int}", operation_id="getTransfer")
     async def get_transfer(self, transfer_id: PathId) -> TransferOut:
         """One transfer and what it carries."""
-        return TransferOut.model_validate(await transfers.get_transfer(transfer_id), from_attributes=True)
+        return TransferOut.model_validate(await stock.get_transfer(transfer_id), from_attributes=True)
 
     @post("/receipts", operation_id="receiveStock", guards=[allow(*MOVERS)])
     @idempotent
@@ -94,7 +94,7 @@ class StockController(Controller):
         422 for a box that mixes batches, a quantity that does not match the units, or a serialized part
         without units.
         """
-        record = await receipts.receive_stock(
+        record = await stock.receive_stock(
             depot=data.depot,
             supplier=data.supplier,
             reference=data.reference,
@@ -113,7 +113,7 @@ class StockController(Controller):
         now: NamedDependency[datetime],
     ) -> TransferOut:
         """Send stock to another depot: it leaves the source now and is in transit until received."""
-        record = await transfers.dispatch_transfer(
+        record = await stock.dispatch_transfer(
             part_number=data.part_number,
             from_depot=data.from_depot,
             to_depot=data.to_depot,
@@ -153,7 +153,7 @@ class StockController(Controller):
         422 for serials the transfer does not carry (named); 409 if it, or a unit named, already landed.
         """
         arrived = data or TransferReceiveIn()
-        record = await transfers.receive_transfer(
+        record = await stock.receive_transfer(
             transfer_id,
             serials=arrived.serials,
             quantity=arrived.quantity,
@@ -172,7 +172,7 @@ class StockController(Controller):
     ) -> ChangeAccepted:
         """Quarantine, release from quarantine, mark defective or return to vendor: one serial, or a quantity
         of one bulk batch (with ``from_status``)."""
-        await adjustments.change_status(
+        await stock.change_status(
             part_number=data.part_number,
             depot=data.depot,
             to_status=data.to_status,
@@ -195,7 +195,7 @@ class StockController(Controller):
         now: NamedDependency[datetime],
     ) -> ChangeAccepted:
         """Correct a bulk batch's available count after a stock count, with a reason."""
-        await adjustments.adjust_bulk(
+        await stock.adjust_bulk(
             part_number=data.part_number,
             depot=data.depot,
             batch_number=data.batch_number,

@@ -16,11 +16,10 @@ from api.params import PathId
 from api.schemas.service import IssueIn, ReservationIn, ReservationOut, TicketEventIn, TicketIn, TicketOut
 from api.security import allow
 from api.settings import Settings
-from inventory import issuing
+from inventory import tickets
 from inventory.accounts import EVERYONE, Principal, Role
-from inventory.tickets import reservation_views, reservations, service
-from inventory.tickets.reservations import ReservationRequest
-from inventory.tickets.sla import TicketEvent
+from inventory.issuing import issue
+from inventory.tickets import ReservationRequest, TicketEvent
 from inventory.time_window import TimeBounds, check_reported_time
 
 SERVICE_DESK = (Role.ADMIN, Role.DISPATCHER)
@@ -44,7 +43,7 @@ class TicketController(Controller):
         """Open a fault ticket; the answer carries its SLA deadlines and delivery window."""
         if data.reported_at is not None:
             check_reported_time("reported_at", data.reported_at, now=now, bounds=time_bounds)
-        record = await service.open_ticket(
+        record = await tickets.open_ticket(
             customer=data.customer,
             site=data.site,
             asset_serial=data.asset_serial,
@@ -71,7 +70,7 @@ class TicketController(Controller):
     ) -> Page[TicketOut]:
         """Tickets, nearest due milestone first (``order=due``) or newest first; filter by ``breached``
         (as at the time of the request)."""
-        rows = await service.list_tickets(
+        rows = await tickets.list_tickets(
             viewer=principal.viewer,
             customer=customer,
             breached=breached,
@@ -88,7 +87,7 @@ class TicketController(Controller):
         self, ticket_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> TicketOut:
         """One ticket with its SLA clocks and delivery window."""
-        return TicketOut.of(await service.get_ticket(ticket_id, viewer=principal.viewer, now=now))
+        return TicketOut.of(await tickets.get_ticket(ticket_id, viewer=principal.viewer, now=now))
 
     @post("/{ticket_id:int}/events", operation_id="recordTicketEvent", guards=[allow(*SERVICE_DESK)])
     @idempotent
@@ -103,7 +102,7 @@ class TicketController(Controller):
         """Move the clocks: responded, engineer_on_site, restored, closed, waiting_customer, resumed."""
         if data.at is not None:
             check_reported_time("at", data.at, now=now, bounds=time_bounds)
-        ticket = await service.record_event(
+        ticket = await tickets.record_event(
             ticket_id,
             TicketEvent(data.type),
             at=data.at,
@@ -132,7 +131,7 @@ class TicketController(Controller):
         409 with the reason and the nearest alternatives when no depot can; a customer's request is
         checked against its entitlement.
         """
-        record = await reservations.reserve(
+        record = await tickets.reserve(
             ticket_id,
             ReservationRequest(
                 data.part_number, data.quantity, data.depot, data.serial, data.allow_preemption
@@ -149,7 +148,7 @@ class TicketController(Controller):
         self, ticket_id: PathId, principal: NamedDependency[Principal]
     ) -> list[ReservationOut]:
         """Every reservation of the ticket, including released, expired and pre-empted ones."""
-        rows = await reservation_views.ticket_reservations(ticket_id, viewer=principal.viewer)
+        rows = await tickets.ticket_reservations(ticket_id, viewer=principal.viewer)
         return [ReservationOut.of(row) for row in rows]
 
 
@@ -163,9 +162,7 @@ class ReservationController(Controller):
         self, reservation_id: PathId, principal: NamedDependency[Principal]
     ) -> ReservationOut:
         """One reservation."""
-        return ReservationOut.of(
-            await reservation_views.get_reservation(reservation_id, viewer=principal.viewer)
-        )
+        return ReservationOut.of(await tickets.get_reservation(reservation_id, viewer=principal.viewer))
 
     @post(
         "/{reservation_id:int}/release",
@@ -178,9 +175,7 @@ class ReservationController(Controller):
         self, reservation_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> ReservationOut:
         """Give the held stock back to the depot. 409 unless the reservation is active."""
-        return ReservationOut.of(
-            await reservations.release(reservation_id, actor=principal.username, now=now)
-        )
+        return ReservationOut.of(await tickets.release(reservation_id, actor=principal.username, now=now))
 
     @post(
         "/{reservation_id:int}/issue",
@@ -197,7 +192,7 @@ class ReservationController(Controller):
         now: NamedDependency[datetime],
     ) -> ReservationOut:
         """Hand the parts out for the ticket; ``failed_serial`` is the unit taken out of the asset."""
-        record = await issuing.issue(
+        record = await issue(
             reservation_id,
             serial=data.serial,
             failed_serial=data.failed_serial,

@@ -7,9 +7,9 @@ from dataclasses import asdict
 from pydantic import Field
 
 from api.schemas.base import ResponseModel
-from inventory.audit.log import DEVELOPMENT_KEYS_WARNING
+from inventory.audit import DEVELOPMENT_KEYS_WARNING
 from inventory.audit_chain import Checkpoint
-from inventory.secure_media.chain_check import AuditVerification
+from inventory.secure_media import AuditVerification
 
 
 class MismatchedRecordOut(ResponseModel):

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from api.schemas.base import Code, Day, RequestModel, ResponseModel, TimeOfDay
-from routing.fleet import EngineerRecord, VehicleRecord
+from routing import EngineerRecord, VehicleRecord
 
 Skill = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 

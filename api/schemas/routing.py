@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from api.schemas.base import Code, Day, Id, RequestModel, ResponseModel
-from routing.plan_store import PlanView, StopView
-from routing.planning import UrgentResult
+from routing import PlanView, StopView, UrgentResult
 
 TimeLimit = Annotated[float, Field(gt=0, description="Solver wall-time limit in seconds (capped)")]
 

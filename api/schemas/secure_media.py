@@ -8,8 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, RootModel, StringConstraints
 
 from api.schemas.base import Id, Instant, RequestModel, ResponseModel, choice
-from inventory.secure_media.rules import CustodyAction, SanitizationMethod, Technique
-from inventory.secure_media.service import Report, RetentionView
+from inventory.secure_media import CustodyAction, Report, RetentionView, SanitizationMethod, Technique
 
 Words = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(max_length=1000)]

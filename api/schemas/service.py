@@ -19,10 +19,8 @@ from api.schemas.base import (
     TimeZoneName,
     choice,
 )
-from inventory.customers.records import AssetRecord, CustomerRecord, SiteRecord
-from inventory.tickets.coverage import CoveredAsset
-from inventory.tickets.priority import Severity, Tier
-from inventory.tickets.records import ReservationRecord, TicketRecord
+from inventory.customers import AssetRecord, CustomerRecord, SiteRecord
+from inventory.tickets import CoveredAsset, ReservationRecord, Severity, TicketRecord, Tier
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Region = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")]

@@ -20,8 +20,15 @@ from api.schemas.base import (
     TimeZoneName,
     choice,
 )
-from inventory.stock.model import DepotKind, ReceiptLine, ReceivedUnit, UnitStatus
-from inventory.stock.records import DepotRecord, LevelRecord, PartRecord
+from inventory.stock import (
+    DepotKind,
+    DepotRecord,
+    LevelRecord,
+    PartRecord,
+    ReceiptLine,
+    ReceivedUnit,
+    UnitStatus,
+)
 
 MAX_RECEIPT_LINES = 500
 MAX_UNITS_PER_RECEIPT = 5_000

@@ -3,13 +3,16 @@
 from inventory.accounts.passwords import Passwords
 from inventory.accounts.roles import EVERYONE, STAFF, Principal, Role
 from inventory.accounts.service import UserRecord, authenticate, create_user, list_users, load_principal
+from inventory.accounts.tables import IdempotencyRecord, User
 
 __all__ = [
     "EVERYONE",
     "STAFF",
+    "IdempotencyRecord",
     "Passwords",
     "Principal",
     "Role",
+    "User",
     "UserRecord",
     "authenticate",
     "create_user",

@@ -1,1 +1,23 @@
 """The tamper-evident audit chain: every state change, hash-chained, keyed and checkpointed."""
+
+from inventory.audit.log import (
+    DEVELOPMENT_KEYS_WARNING,
+    AuditKeys,
+    checkpoint_if_due,
+    configure_keys,
+    create_checkpoint,
+    keys,
+    list_checkpoints,
+    purge_linked,
+)
+
+__all__ = [
+    "DEVELOPMENT_KEYS_WARNING",
+    "AuditKeys",
+    "checkpoint_if_due",
+    "configure_keys",
+    "create_checkpoint",
+    "keys",
+    "list_checkpoints",
+    "purge_linked",
+]

@@ -1,1 +1,23 @@
 """Customer companies: the file every customer has, with its tier and entitlement options."""
+
+from inventory.customers.records import AssetRecord, CustomerRecord, SiteRecord
+from inventory.customers.service import (
+    add_site,
+    create_asset,
+    create_customer,
+    get_customer,
+    list_customers,
+    list_sites,
+)
+
+__all__ = [
+    "AssetRecord",
+    "CustomerRecord",
+    "SiteRecord",
+    "add_site",
+    "create_asset",
+    "create_customer",
+    "get_customer",
+    "list_customers",
+    "list_sites",
+]

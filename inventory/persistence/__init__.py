@@ -40,6 +40,7 @@ from inventory.persistence.engines import (
     current_engine,
     current_store,
     engine_kind,
+    serving,
     sqlite_path,
     store_for,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "is_unique_violation",
     "numbered_placeholders",
     "run",
+    "serving",
     "sqlite_path",
     "store_for",
     "wait_durable",

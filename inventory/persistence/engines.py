@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
@@ -104,3 +105,21 @@ def current_engine() -> WriterSQLiteEngine | ServicePostgresEngine:
 def engine_kind(engine: Engine) -> EngineKind:
     """``"sqlite"`` or ``"postgresql"``."""
     return "sqlite" if isinstance(engine, SQLiteEngine) else "postgresql"
+
+
+@asynccontextmanager
+async def serving(engine: Engine, *, pool_min_size: int, pool_max_size: int) -> AsyncIterator[None]:
+    """Hold what ``engine`` needs while the service runs: PostgreSQL's connection pool (opened here), or
+    SQLite's writer connection (closed at the end)."""
+    if isinstance(engine, ServicePostgresEngine):
+        await engine.start_connection_pool(min_size=pool_min_size, max_size=pool_max_size)
+        try:
+            yield
+        finally:
+            await engine.close_connection_pool()
+        return
+    try:
+        yield
+    finally:
+        if isinstance(engine, WriterSQLiteEngine):
+            engine.close_writer()

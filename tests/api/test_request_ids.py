@@ -45,7 +45,7 @@ async def test_every_kind_of_answer_carries_the_request_id(json_logs, monkeypatc
     async def broken(**_: object) -> None:
         raise RuntimeError("a fault of the service")
 
-    monkeypatch.setattr("api.controllers.catalogue.catalogue.list_parts", broken)
+    monkeypatch.setattr("api.controllers.catalogue.stock.list_parts", broken)
     async with (
         app.lifespan(),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
@@ -102,7 +102,7 @@ async def test_log_lines_of_every_answer_carry_its_request_id(json_logs, monkeyp
         raise RuntimeError("a fault of the service")
 
     monkeypatch.setattr(api.security, "load_principal", spy)
-    monkeypatch.setattr("api.controllers.catalogue.catalogue.list_parts", broken)
+    monkeypatch.setattr("api.controllers.catalogue.stock.list_parts", broken)
     async with (
         app.lifespan(),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
