@@ -63,9 +63,14 @@ def operator_settings(settings: Settings) -> Settings:
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
         return await _migrate()
-    from api.database import connect
+    from api.domain_context import DomainContext
 
-    connect(settings)
+    with DomainContext.from_settings(settings).entered():
+        return await _command(args, settings)
+
+
+async def _command(args: argparse.Namespace, settings: Settings) -> int:
+    """A command other than ``migrate``, in the domain context of ``settings``."""
     now = datetime.now(UTC)
     if args.command == "load-demo":
         return await _load_demo(settings, now, if_empty=args.if_empty)

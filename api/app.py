@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar, Request, Router
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -23,7 +24,7 @@ from api.controllers.routing import DispatchController, RoutingController, plann
 from api.controllers.secure_media import ComplianceController, RetentionController
 from api.controllers.stock import StockController
 from api.controllers.tickets import ReservationController, TicketController
-from api.database import connect, pool_lifespan
+from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, database_lifespan
 from api.errors import problem_details_plugin, routing_problem, unexpected_problem
 from api.logging import RequestIds, configure_logging
 from api.openapi import ProblemResponses
@@ -51,12 +52,18 @@ def system_clock() -> datetime:
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
     """Build the service from settings (read from the environment when not given).
 
+    Everything the service keeps belongs to the returned application: its database, audit keys and
+    calendar overrides (``app.state``, put in use for each of its requests and background tasks:
+    `api.domain_context`), its caches of users and tokens, and its login throttle. Building another
+    application changes none of them. Logging alone is the process's: the last application built sets
+    its format and level.
+
     Raises:
         pydantic.ValidationError: invalid settings, e.g. production without a real SECRET_KEY.
     """
     settings = settings or Settings()
     configure_logging(settings)
-    engine = connect(settings)
+    domain = DomainContext.from_settings(settings)
     jwt_auth = build_jwt_auth(settings)
     passwords = settings.passwords()
     tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
@@ -114,11 +121,13 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             problem_details_plugin(),
             ProblemResponses(),
             RequestIds(),
+            EnterDomainContext(),
         ],
         exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
         middleware=[DropEmptyQueryParameters(), RefuseControlCharacters(), login_limit.middleware],
         request_class=ServiceRequest,
-        lifespan=[pool_lifespan(engine, settings), sweeper_lifespan(settings, clock)],
+        lifespan=[database_lifespan(settings), sweeper_lifespan(settings, clock)],
+        state=State({STATE_KEY: domain}),
         openapi_config=OpenAPIConfig(
             title="Spareline",
             version="0.1.0",

@@ -1,18 +1,10 @@
-"""Which Piccolo apps make up the service, and wiring the engine to their tables."""
+"""Which Piccolo apps make up the service, and their tables."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-from piccolo.engine.base import Engine
 from piccolo.table import Table
-
-from api.settings import Settings
-from inventory.audit import configure_keys
-from inventory.calendars import configure_overrides
-from inventory.persistence import bind_engine, create_engine, serving
 
 PICCOLO_APPS = [
     "inventory.customers.piccolo_app",
@@ -32,32 +24,3 @@ def all_tables() -> list[type[Table]]:
     for module in PICCOLO_APPS:
         tables.extend(importlib.import_module(module).APP_CONFIG.table_classes)
     return tables
-
-
-def connect(settings: Settings) -> Engine:
-    """Build the engine for ``DATABASE_URL`` (never creating a missing SQLite file: migrations do),
-    bind every table to it, and configure the domain's settings-driven parts (calendar overrides, audit
-    keys)."""
-    engine = create_engine(
-        settings.database_url,
-        busy_timeout_s=settings.sqlite_busy_timeout_s,
-        timeouts=settings.postgres_timeouts(),
-        create_missing=False,
-    )
-    bind_engine(engine, all_tables())
-    configure_overrides(settings.calendar_overrides())
-    configure_keys(settings.audit_keys())
-    return engine
-
-
-def pool_lifespan(engine: Engine, settings: Settings):
-    """An app lifespan holding what the engine needs while the app serves (`persistence.serving`)."""
-
-    @asynccontextmanager
-    async def lifespan(_app: object) -> AsyncIterator[None]:
-        async with serving(
-            engine, pool_min_size=settings.pg_pool_min_size, pool_max_size=settings.pg_pool_max_size
-        ):
-            yield
-
-    return lifespan

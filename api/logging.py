@@ -93,9 +93,10 @@ class RequestIds(InitPlugin):
     * a ``before_send`` hook, which Litestar calls for every message the application sends, whether
       the answer comes from a handler, an exception handler, the authentication middleware or the
       router itself (404 for an unknown route, 405), stamps the header and writes the access line;
-    * a middleware inserted first into the application's middleware (plugins see the configuration
-      after the ``on_app_init`` hooks, so after the JWT backend put its middleware first), so the id is
-      bound before authentication and every handler run. Litestar runs middleware only for a route it
+    * a middleware inserted ahead of the authentication middleware (plugins see the configuration
+      after the ``on_app_init`` hooks, so after the JWT backend put its middleware first; only
+      `api.domain_context.EnterDomainContext`, added after it, runs earlier), so the id is bound
+      before authentication and every handler run. Litestar runs middleware only for a route it
       has found; an answer the router gives itself gets its id when it is sent.
     """
 

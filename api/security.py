@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -66,7 +66,12 @@ class CheckedToken(Token):
     Litestar documents `Token.decode_payload` as the way to customise how a token is checked
     ("Customizing token validation"); this one remembers the payload it returned, keyed by the token
     and every setting it was checked against, and uses it again only while its ``exp`` is in the future.
+
+    Each application has a subclass of its own, with its own memory (`checked_token_class`).
     """
+
+    checked: ClassVar[dict[tuple[str, str, str], dict[str, Any]]]
+    """The payloads this application has checked, by token and settings."""
 
     @classmethod
     def decode_payload(
@@ -80,7 +85,7 @@ class CheckedToken(Token):
     ) -> Any:
         # Every argument is part of the key; ``repr`` makes the lists among them hashable.
         key = (encoded_token, secret, repr((algorithms, issuer, audience, options)))
-        payload = _checked_payloads.get(key)
+        payload = cls.checked.get(key)
         if payload is None or not payload["exp"] > time.time():
             payload = super().decode_payload(
                 encoded_token=encoded_token,
@@ -92,18 +97,26 @@ class CheckedToken(Token):
             )
             if not isinstance(payload, dict) or not isinstance(payload.get("exp"), int | float):
                 return payload  # no expiry to bound the memory by: checked every time
-            if len(_checked_payloads) >= MAX_CHECKED_TOKENS:
-                _checked_payloads.clear()
-            _checked_payloads[key] = payload
+            if len(cls.checked) >= MAX_CHECKED_TOKENS:
+                cls.checked.clear()
+            cls.checked[key] = payload
         # `Token.decode` rewrites the payload it is given (claims into dates, extras into their own dict).
         return {name: dict(value) if isinstance(value, dict) else value for name, value in payload.items()}
 
 
-_checked_payloads: dict[tuple[str, str, str], dict[str, Any]] = {}
+def checked_token_class() -> type[CheckedToken]:
+    """A `CheckedToken` class for one application, remembering the tokens it checked in a memory of its
+    own."""
+
+    class AppCheckedToken(CheckedToken):
+        checked = {}
+
+    return AppCheckedToken
 
 
 def build_jwt_auth(settings: Settings) -> JWTAuth[Principal, CheckedToken]:
-    """The JWT middleware configuration: HS256 tokens signed with ``SECRET_KEY``."""
+    """The JWT middleware configuration: HS256 tokens signed with ``SECRET_KEY``. Its caches (signed-in
+    users, checked tokens) are its own, so each application built with it has its own."""
     principals = PrincipalCache(settings.principal_cache_seconds)
 
     async def principal_from_token(
@@ -113,7 +126,7 @@ def build_jwt_auth(settings: Settings) -> JWTAuth[Principal, CheckedToken]:
 
     return JWTAuth[Principal, CheckedToken](
         retrieve_user_handler=principal_from_token,
-        token_cls=CheckedToken,
+        token_cls=checked_token_class(),
         token_secret=settings.secret_key.get_secret_value(),
         default_token_expiration=timedelta(seconds=settings.token_ttl_seconds),
         exclude=OPEN_PATHS,

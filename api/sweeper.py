@@ -2,8 +2,9 @@
 checkpoints (by AUDIT_CHECKPOINT_EVERY_ENTRIES and AUDIT_CHECKPOINT_EVERY_SECONDS), and the removal of
 linked audit queue rows.
 
-Each worker process runs one; the sweeps claim every change with a conditional update, so running them
-in several processes at once is safe (the work is simply shared).
+Each application runs one, in its own domain context (`api.domain_context`); the sweeps claim every
+change with a conditional update, so running them in several processes at once is safe (the work is
+simply shared).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
+from litestar import Litestar
 
+from api.domain_context import DomainContext, domain_context
 from api.settings import Settings
 from inventory.audit import checkpoint_if_due, purge_linked
 from inventory.tickets import expire_due, sweep_breaches
@@ -48,30 +51,34 @@ async def sweep_once(
 
 
 def sweeper_lifespan(settings: Settings, clock: Callable[[], datetime]):
-    """An app lifespan running `sweep_once` in the background (off when SWEEP_INTERVAL_S is 0)."""
+    """An app lifespan running `sweep_once` in the background, in the app's domain context (off when
+    SWEEP_INTERVAL_S is 0)."""
 
-    async def loop() -> None:
-        while True:
-            try:
-                result = await sweep_once(
-                    clock(),
-                    checkpoint_every_entries=settings.audit_checkpoint_every_entries,
-                    checkpoint_every_seconds=settings.audit_checkpoint_every_seconds,
-                )
-                if result.breaches or result.expired_reservations:
-                    log.info(
-                        "sweep", breaches=result.breaches, expired_reservations=result.expired_reservations
+    async def loop(domain: DomainContext) -> None:
+        with domain.entered():
+            while True:
+                try:
+                    result = await sweep_once(
+                        clock(),
+                        checkpoint_every_entries=settings.audit_checkpoint_every_entries,
+                        checkpoint_every_seconds=settings.audit_checkpoint_every_seconds,
                     )
-            except Exception:
-                log.exception("sweep_failed")
-            await asyncio.sleep(settings.sweep_interval_s)
+                    if result.breaches or result.expired_reservations:
+                        log.info(
+                            "sweep",
+                            breaches=result.breaches,
+                            expired_reservations=result.expired_reservations,
+                        )
+                except Exception:
+                    log.exception("sweep_failed")
+                await asyncio.sleep(settings.sweep_interval_s)
 
     @asynccontextmanager
-    async def lifespan(_app: object) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if settings.sweep_interval_s <= 0:
             yield
             return
-        task = asyncio.create_task(loop())
+        task = asyncio.create_task(loop(domain_context(app)))
         try:
             yield
         finally:

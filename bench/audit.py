@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 import asyncpg
 import uvloop
 
-from api.database import connect
+from api.domain_context import DomainContext
 from api.settings import Settings
 from bench.reservations import (
     HEAD_SEQ_SQL,
@@ -437,11 +437,11 @@ async def _load_postgres(url: str, chain: SyntheticChain) -> None:
 
 
 def time_verification(settings: Settings) -> Verified:
-    """`verify_chain()` as ``python -m api audit-verify`` runs it: the engine bound by `connect`."""
-    connect(settings)
-    started = time.perf_counter()
-    result = asyncio.run(audit_log.verify_chain())
-    return Verified(result, time.perf_counter() - started)
+    """`verify_chain()` as ``python -m api audit-verify`` runs it: in the domain context of ``settings``."""
+    with DomainContext.from_settings(settings).entered():
+        started = time.perf_counter()
+        result = asyncio.run(audit_log.verify_chain())
+        return Verified(result, time.perf_counter() - started)
 
 
 # --- reservations ---------------------------------------------------------------------------------------

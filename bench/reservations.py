@@ -39,6 +39,7 @@ from litestar import Litestar
 from piccolo.querystring import QueryString
 
 from api.app import create_app
+from api.domain_context import STATE_KEY, domain_context
 from api.settings import PROJECT_ROOT, Settings
 from bench.scale_data import Scale
 from bench.stock import (
@@ -444,7 +445,8 @@ def unaudited_app() -> Litestar:
     write as the service's): only ever served by this benchmark, to measure what the chain costs a
     reservation through the API (with and without, same run)."""
     app = create_app()
-    persistence.bind_store(persistence.store_for(persistence.current_engine(), audit_chain=False))
+    domain = domain_context(app)
+    app.state[STATE_KEY] = domain.with_store(persistence.store_for(domain.store.engine, audit_chain=False))
     return app
 
 

@@ -21,8 +21,11 @@ import functools
 import logging
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -273,13 +276,23 @@ def _warn_uncovered(region: str, year: int) -> None:
     )
 
 
-_configured_overrides: dict[str, CalendarOverrides] = {}
+_overrides_in_use: ContextVar[Mapping[str, CalendarOverrides]] = ContextVar(
+    "spareline_calendar_overrides", default=MappingProxyType({})
+)
 
 
-def configure_overrides(overrides: Mapping[str, CalendarOverrides]) -> None:
-    """Set the service-wide overrides per region (from settings, at start-up) used by `calendar_for`."""
-    _configured_overrides.clear()
-    _configured_overrides.update({code.strip().upper(): value for code, value in overrides.items()})
+@contextmanager
+def using_overrides(overrides: Mapping[str, CalendarOverrides]) -> Iterator[None]:
+    """Make ``overrides`` (per region code) the ones `calendar_for` applies by default in this context
+    (and in tasks started in it) until the block ends: an application's, for its requests and
+    background tasks. Outside any such block, no overrides apply."""
+    token = _overrides_in_use.set(
+        MappingProxyType({code.strip().upper(): value for code, value in overrides.items()})
+    )
+    try:
+        yield
+    finally:
+        _overrides_in_use.reset(token)
 
 
 def parse_overrides(document: Mapping[str, Mapping[str, list[str]]]) -> dict[str, CalendarOverrides]:
@@ -311,10 +324,10 @@ def calendar_for(
         region: the region code, as for `BusinessCalendar`.
         timezone: an IANA zone name.
         overrides: overrides per region code (upper case); only the entry for ``region`` is used.
-            Default: those set with `configure_overrides`.
+            Default: those in use in this context (`using_overrides`).
     """
     code = region.strip().upper()
-    chosen = _configured_overrides if overrides is None else overrides
+    chosen = _overrides_in_use.get() if overrides is None else overrides
     return _cached_calendar(code, timezone, chosen.get(code, CalendarOverrides()))
 
 
@@ -328,7 +341,7 @@ __all__ = [
     "BusinessHours",
     "CalendarOverrides",
     "calendar_for",
-    "configure_overrides",
     "parse_overrides",
     "to_utc",
+    "using_overrides",
 ]

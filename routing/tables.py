@@ -20,11 +20,12 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 from inventory.customers.tables import Asset, Site
+from inventory.persistence import SCOPED_ENGINE
 from inventory.stock.tables import Depot
 from inventory.tickets.tables import Reservation, Ticket
 
 
-class Vehicle(Table, tablename="vehicle"):
+class Vehicle(Table, tablename="vehicle", db=SCOPED_ENGINE):
     """A courier vehicle based at a depot, with its load limits and daily shift (depot local time)."""
 
     code = Varchar(length=32, unique=True)
@@ -37,7 +38,7 @@ class Vehicle(Table, tablename="vehicle"):
     created_at = Timestamptz()
 
 
-class Engineer(Table, tablename="engineer"):
+class Engineer(Table, tablename="engineer", db=SCOPED_ENGINE):
     """A field engineer based at a home depot, with skills, a shift and a daily working-hours limit.
 
     ``skills`` is a space-separated, sorted list of skill names.
@@ -54,7 +55,7 @@ class Engineer(Table, tablename="engineer"):
     created_at = Timestamptz()
 
 
-class Inspection(Table, tablename="inspection"):
+class Inspection(Table, tablename="inspection", db=SCOPED_ENGINE):
     """A periodic on-site inspection of an asset: an optional visit that fills an engineer's free time."""
 
     asset = ForeignKey(references=Asset, null=False, on_delete=OnDelete.restrict, index=True)
@@ -67,7 +68,7 @@ class Inspection(Table, tablename="inspection"):
     done_at = Timestamptz(null=True, default=None)
 
 
-class RoutePlanRecord(Table, tablename="route_plan"):
+class RoutePlanRecord(Table, tablename="route_plan", db=SCOPED_ENGINE):
     """A kept plan: next-business-day deliveries (``nbd``) or engineer dispatch (``dispatch``) for a date.
 
     Plans are never changed after they are made, except their status: ``draft`` until ``committed``;
@@ -90,7 +91,7 @@ class RoutePlanRecord(Table, tablename="route_plan"):
     committed_at = Timestamptz(null=True, default=None)
 
 
-class PlanRoute(Table, tablename="plan_route"):
+class PlanRoute(Table, tablename="plan_route", db=SCOPED_ENGINE):
     """One vehicle's (or engineer's) route in a plan."""
 
     plan = ForeignKey(references=RoutePlanRecord, null=False, on_delete=OnDelete.restrict, index=True)
@@ -102,7 +103,7 @@ class PlanRoute(Table, tablename="plan_route"):
     distance_metres = Integer()
 
 
-class PlanStop(Table, tablename="plan_stop"):
+class PlanStop(Table, tablename="plan_stop", db=SCOPED_ENGINE):
     """A stop of a plan: routed (``route`` and ``position`` set) or unassigned with ``unassigned_reason``.
 
     It keeps what the solver was given (place, window, service, demand, skills, deadline), so that the

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from litestar import Litestar
 
 from api.app import create_app
 from api.database import all_tables
+from api.domain_context import DomainContext, domain_context
 from api.settings import Settings
 from inventory.audit_chain import GENESIS
 
@@ -82,6 +84,14 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]
+
+
+@contextmanager
+def in_domain(settings: Settings) -> Iterator[DomainContext]:
+    """The domain context of an application built with ``settings``, in use in this block: for tests
+    that call services and tables directly, as the application's requests and background tasks do."""
+    with DomainContext.from_settings(settings).entered() as domain:
+        yield domain
 
 
 @pytest.fixture(scope="session")
@@ -198,8 +208,12 @@ def clock() -> SettableClock:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: SettableClock) -> Litestar:
-    return create_app(settings, clock=clock)
+def app(settings: Settings, clock: SettableClock) -> Iterator[Litestar]:
+    """The application; its domain context is in use for the test, so that the test and its fixtures
+    may call services and tables directly."""
+    app = create_app(settings, clock=clock)
+    with domain_context(app).entered():
+        yield app
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from api.app import create_app
 from inventory.audit import log as audit
 from inventory.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
 from inventory.audit_chain import Checkpoint, UnlinkedEntry, entry_hash, entry_mac, hmac_pads, next_entry
 from inventory.persistence import MovementRow, current_engine, current_store, run, write_transaction
 from inventory.persistence.store import ROWS_PER_INSERT
 from inventory.stock.tables import Movement, Part
-from tests.conftest import test_settings
+from tests.conftest import in_domain, test_settings
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 ENTRIES = 12
@@ -299,28 +298,28 @@ async def test_appends_of_one_transaction_are_linked_in_their_order(app, databas
 
 @pytest.mark.postgres
 async def test_the_purge_leaves_the_entries_of_open_transactions_queued(postgres_url):
-    create_app(test_settings(postgres_url))
-    await audit.append("test.purge", "thing:1", {"n": 1}, actor="t", at=T0)
-    waiting = asyncio.Event()
-    release = asyncio.Event()
+    with in_domain(test_settings(postgres_url)):
+        await audit.append("test.purge", "thing:1", {"n": 1}, actor="t", at=T0)
+        waiting = asyncio.Event()
+        release = asyncio.Event()
 
-    async def open_append() -> None:
-        async with write_transaction():
-            await audit.append("test.purge", "thing:2", {"n": 2}, actor="t", at=T0)
-            waiting.set()
-            await release.wait()
+        async def open_append() -> None:
+            async with write_transaction():
+                await audit.append("test.purge", "thing:2", {"n": 2}, actor="t", at=T0)
+                waiting.set()
+                await release.wait()
 
-    task = asyncio.create_task(open_append())
-    await asyncio.wait_for(waiting.wait(), 30)
-    try:
+        task = asyncio.create_task(open_append())
+        await asyncio.wait_for(waiting.wait(), 30)
+        try:
+            assert await audit.purge_linked() == 1
+        finally:
+            release.set()
+            await task
+        rows = await AuditEntry.select(AuditEntry.subject).order_by(AuditEntry.seq)
+        assert [row["subject"] for row in rows] == ["thing:1", "thing:2"]
+        assert (await audit.verify_chain()).valid
         assert await audit.purge_linked() == 1
-    finally:
-        release.set()
-        await task
-    rows = await AuditEntry.select(AuditEntry.subject).order_by(AuditEntry.seq)
-    assert [row["subject"] for row in rows] == ["thing:1", "thing:2"]
-    assert (await audit.verify_chain()).valid
-    assert await audit.purge_linked() == 1
 
 
 @pytest.mark.postgres
@@ -343,21 +342,22 @@ async def test_an_entry_queued_without_the_mac_key_cannot_commit(postgres_databa
 @pytest.mark.postgres
 async def test_an_audited_transaction_answers_only_once_its_commit_is_on_disk(postgres_database):
     """The head row is released at COMMIT, before the log flush; the caller waits for the flush."""
-    create_app(test_settings(postgres_database))
-    async with write_transaction():
-        await audit.append("test.durable", "thing:1", {"n": 1}, actor="t", at=T0)
-        inside = await run(
-            "SELECT current_setting('synchronous_commit') AS mode, pg_current_wal_insert_lsn()::text AS lsn"
-        )
-    connection = await asyncpg.connect(postgres_database)
-    try:
-        flushed = await connection.fetchval(
-            "SELECT pg_current_wal_flush_lsn() >= $1::text::pg_lsn", inside[0]["lsn"]
-        )
-    finally:
-        await connection.close()
-    assert inside[0]["mode"] == "off"
-    assert flushed
+    with in_domain(test_settings(postgres_database)):
+        async with write_transaction():
+            await audit.append("test.durable", "thing:1", {"n": 1}, actor="t", at=T0)
+            inside = await run(
+                "SELECT current_setting('synchronous_commit') AS mode, "
+                "pg_current_wal_insert_lsn()::text AS lsn"
+            )
+        connection = await asyncpg.connect(postgres_database)
+        try:
+            flushed = await connection.fetchval(
+                "SELECT pg_current_wal_flush_lsn() >= $1::text::pg_lsn", inside[0]["lsn"]
+            )
+        finally:
+            await connection.close()
+        assert inside[0]["mode"] == "off"
+        assert flushed
 
 
 async def test_an_append_inside_a_transaction_of_piccolo_is_refused(app):

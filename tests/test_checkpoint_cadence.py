@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from api.app import create_app
+from api.domain_context import domain_context
 from api.settings import DEVELOPMENT_SECRET, Settings
 from api.sweeper import sweep_once
 from inventory.audit import log as audit
@@ -72,13 +73,14 @@ async def test_the_background_sweep_takes_its_cadence_from_the_settings(database
         audit_checkpoint_every_seconds=0,
     )
     app = create_app(settings)
-    async with app.lifespan():
-        await append(2, at=datetime.now(UTC))
-        for _ in range(3_000):
-            if await audit.list_checkpoints():
-                break
-            await asyncio.sleep(0.01)
-    assert [c.seq for c in await audit.list_checkpoints()] == [2]
+    with domain_context(app).entered():
+        async with app.lifespan():
+            await append(2, at=datetime.now(UTC))
+            for _ in range(3_000):
+                if await audit.list_checkpoints():
+                    break
+                await asyncio.sleep(0.01)
+        assert [c.seq for c in await audit.list_checkpoints()] == [2]
 
 
 def test_the_development_secret_gives_the_development_keys(monkeypatch):

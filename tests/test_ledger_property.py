@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from api.database import connect
+from api.domain_context import DomainContext
 from inventory.errors import DomainError
 from inventory.stock import adjustments, receipts, transfers
 from inventory.stock.catalogue import create_depot, create_part
@@ -55,14 +55,18 @@ class StockMachine(RuleBasedStateMachine):
         self.notes: list[str] = []
 
     def run(self, coroutine):
-        return self.runner.run(coroutine)
+        return self.runner.run(self._in_domain(coroutine))
+
+    async def _in_domain(self, coroutine):
+        with self.domain.entered():
+            return await coroutine
 
     @initialize()
     def fresh_database(self) -> None:
         StockMachine.examples += 1
         path = self.workdir / f"example-{StockMachine.examples}.sqlite3"
         shutil.copyfile(self.template, path)
-        connect(test_settings(f"sqlite:///{path}"))
+        self.domain = DomainContext.from_settings(test_settings(f"sqlite:///{path}"))
 
         async def catalogue() -> None:
             for code in DEPOTS:

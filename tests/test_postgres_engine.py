@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from api.app import create_app
 from inventory.audit import log as audit
 from inventory.audit.tables import AuditHead
 from inventory.persistence import current_engine, is_unavailable, run, write_transaction
 from inventory.persistence.postgres_engine import FLUSH_SQL, GroupFlush, ServicePostgresEngine
-from tests.conftest import test_settings
+from tests.conftest import in_domain, test_settings
 
 T0 = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
@@ -109,19 +108,19 @@ async def test_a_cancelled_caller_does_not_cancel_the_flush_of_the_others(flush,
 
 @pytest.mark.postgres
 async def test_concurrent_audited_writes_share_flushes(postgres_database):
-    create_app(test_settings(postgres_database))
-    group = current_engine().group_flush()
+    with in_domain(test_settings(postgres_database)):
+        group = current_engine().group_flush()
 
-    async def audited_write(n: int) -> None:
-        async with write_transaction():
-            await audit.append("test.flush", f"thing:{n}", {"n": n}, actor="t", at=T0)
+        async def audited_write(n: int) -> None:
+            async with write_transaction():
+                await audit.append("test.flush", f"thing:{n}", {"n": n}, actor="t", at=T0)
 
-    before, head = group.flushes, await audit_head()
-    async with asyncio.timeout(60):
-        await asyncio.gather(*(audited_write(n) for n in range(24)))
-    assert await audit_head() == head + 24
-    assert 1 <= group.flushes - before < 24
-    assert (await audit.verify_chain()).valid
+        before, head = group.flushes, await audit_head()
+        async with asyncio.timeout(60):
+            await asyncio.gather(*(audited_write(n) for n in range(24)))
+        assert await audit_head() == head + 24
+        assert 1 <= group.flushes - before < 24
+        assert (await audit.verify_chain()).valid
 
 
 async def audit_head() -> int:
@@ -131,14 +130,14 @@ async def audit_head() -> int:
 @asynccontextmanager
 async def service_pool(database_url: str) -> AsyncIterator[ServicePostgresEngine]:
     """The service's engine on ``database_url``, with a pool of one connection while open."""
-    create_app(test_settings(database_url))
-    engine = current_engine()
-    assert isinstance(engine, ServicePostgresEngine)
-    await engine.start_connection_pool(min_size=1, max_size=1)
-    try:
-        yield engine
-    finally:
-        await engine.close_connection_pool()
+    with in_domain(test_settings(database_url)):
+        engine = current_engine()
+        assert isinstance(engine, ServicePostgresEngine)
+        await engine.start_connection_pool(min_size=1, max_size=1)
+        try:
+            yield engine
+        finally:
+            await engine.close_connection_pool()
 
 
 @pytest.mark.postgres
@@ -184,19 +183,19 @@ async def test_service_connections_plan_a_prepared_statement_once(postgres_datab
 @asynccontextmanager
 async def timed_pool(database_url: str, **timeouts: float) -> AsyncIterator[ServicePostgresEngine]:
     """The service's engine on ``database_url`` with the given timeout settings and a one-connection pool."""
-    create_app(test_settings(database_url, **timeouts))
-    engine = current_engine()
-    assert isinstance(engine, ServicePostgresEngine)
-    await engine.start_connection_pool(min_size=1, max_size=1)
-    try:
-        yield engine
-    finally:
-        pool = engine.pool
+    with in_domain(test_settings(database_url, **timeouts)):
+        engine = current_engine()
+        assert isinstance(engine, ServicePostgresEngine)
+        await engine.start_connection_pool(min_size=1, max_size=1)
         try:
-            await asyncio.wait_for(engine.close_connection_pool(), 30)
-        except TimeoutError:  # a connection never given back
-            pool.terminate()
-            raise
+            yield engine
+        finally:
+            pool = engine.pool
+            try:
+                await asyncio.wait_for(engine.close_connection_pool(), 30)
+            except TimeoutError:  # a connection never given back
+                pool.terminate()
+                raise
 
 
 @pytest.mark.postgres

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from api.app import create_app
+from api.domain_context import domain_context
 from inventory.accounts import Role, create_user
 from tests.api.conftest import PASSWORD, login
 from tests.conftest import REQUIRE_POSTGRES, migrate, test_settings
@@ -76,7 +77,8 @@ async def test_a_replayed_answer_survives_a_crash_right_after_it(cluster: Privat
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
         async with app.lifespan():
-            warehouse = await _stocked_catalogue(client, settings)
+            with domain_context(app).entered():
+                warehouse = await _stocked_catalogue(client, settings)
             headers = {**warehouse, "Idempotency-Key": "crash-1"}
             posts = [
                 asyncio.create_task(client.post("/api/v1/stock/receipts", json=receipt, headers=headers))

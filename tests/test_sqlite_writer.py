@@ -11,7 +11,6 @@ import pytest
 from piccolo.querystring import QueryString
 
 from inventory import persistence
-from inventory.persistence import engines
 from inventory.persistence.sqlite_writer import MAX_GROUP, WriterSQLiteEngine
 
 
@@ -125,11 +124,8 @@ async def test_gives_up_after_the_busy_timeout_and_lets_the_next_unit_in(databas
     engine.close_writer()
 
 
-async def test_a_nested_write_joins_the_unit_and_rolls_back_with_it(
-    database: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_nested_write_joins_the_unit_and_rolls_back_with_it(database: Path) -> None:
     engine = make_engine(database)
-    monkeypatch.setattr(engines, "_bound", persistence.store_for(engine))
 
     async def outer_fails() -> None:
         async with persistence.write_transaction():
@@ -138,10 +134,11 @@ async def test_a_nested_write_joins_the_unit_and_rolls_back_with_it(
                 await persistence.run("INSERT INTO item (n) VALUES ({})", 2)
             raise ValueError("outer block fails")
 
-    with pytest.raises(ValueError, match="outer"):
-        await outer_fails()
-    async with persistence.write_transaction():
-        await persistence.run("INSERT INTO item (n) VALUES ({})", 3)
+    with persistence.using_store(persistence.store_for(engine)):
+        with pytest.raises(ValueError, match="outer"):
+            await outer_fails()
+        async with persistence.write_transaction():
+            await persistence.run("INSERT INTO item (n) VALUES ({})", 3)
 
     assert committed(database) == {3}
     engine.close_writer()

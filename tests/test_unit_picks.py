@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from api.database import connect
 from inventory.errors import InsufficientStock
 from inventory.persistence import write_transaction
 from inventory.stock import receipts
@@ -18,15 +17,14 @@ from inventory.stock.model import ReceiptLine, ReceivedUnit, UnitStatus
 from inventory.stock.positions import take_oldest_units
 from inventory.stock.records import DepotRecord, PartRecord
 from inventory.stock.tables import Depot, Part, StockLevel, StockUnit
-from tests.conftest import test_settings
+from tests.conftest import in_domain, test_settings
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 SERIALS = ("S1", "S2", "S3")
 
 
-async def stocked(url: str) -> tuple[int, int]:
+async def stocked() -> tuple[int, int]:
     """A depot holding three units of one part, received in serial order; ``(part id, depot id)``."""
-    connect(test_settings(url))
     await create_depot(DepotRecord("A", "A", "central", 30.0, 120.0, "Asia/Shanghai"), now=NOW)
     await create_part(PartRecord("DISK", "disk", "c", True, False, 1, 1.0, 1.0), now=NOW)
     units = tuple(ReceivedUnit(serial, f"BOX-{serial}", "B1") for serial in SERIALS)
@@ -58,39 +56,43 @@ async def reserved_serials() -> list[str]:
 
 
 async def test_the_oldest_units_go_first_and_never_more_than_the_level_holds(database_url):
-    part, depot = await stocked(database_url)
+    with in_domain(test_settings(database_url)):
+        part, depot = await stocked()
 
-    assert await take(part, depot, 2) == ["S1", "S2"]
-    with pytest.raises(InsufficientStock):
-        await take(part, depot, 2)
+        assert await take(part, depot, 2) == ["S1", "S2"]
+        with pytest.raises(InsufficientStock):
+            await take(part, depot, 2)
 
-    assert await level(part, depot) == (3, 2)
-    assert await reserved_serials() == ["S1", "S2"]
-    assert await take(part, depot, 1) == ["S3"]
+        assert await level(part, depot) == (3, 2)
+        assert await reserved_serials() == ["S1", "S2"]
+        assert await take(part, depot, 1) == ["S3"]
 
 
 @pytest.mark.postgres
 async def test_a_pick_that_waited_for_the_level_skips_the_unit_the_other_writer_took(postgres_url):
     """The combined statement's snapshot predates the other writer's commit, so it still sees S1 as
     available; S1 must be skipped and S2 taken instead, not S1 twice and not nothing."""
-    part, depot = await stocked(postgres_url)
-    other, observer = await asyncpg.connect(postgres_url), await asyncpg.connect(postgres_url)
-    try:
-        async with other.transaction():
-            await other.execute(
-                "UPDATE stock_level SET reserved = reserved + 1 WHERE part = $1 AND depot = $2", part, depot
-            )
-            await other.execute("UPDATE stock_unit SET status = 'reserved' WHERE serial = 'S1'")
-            waiting = asyncio.create_task(take(part, depot, 1))
-            await until_waiting_for_a_lock(observer)
-        taken = await asyncio.wait_for(waiting, 30)
-    finally:
-        await other.close()
-        await observer.close()
+    with in_domain(test_settings(postgres_url)):
+        part, depot = await stocked()
+        other, observer = await asyncpg.connect(postgres_url), await asyncpg.connect(postgres_url)
+        try:
+            async with other.transaction():
+                await other.execute(
+                    "UPDATE stock_level SET reserved = reserved + 1 WHERE part = $1 AND depot = $2",
+                    part,
+                    depot,
+                )
+                await other.execute("UPDATE stock_unit SET status = 'reserved' WHERE serial = 'S1'")
+                waiting = asyncio.create_task(take(part, depot, 1))
+                await until_waiting_for_a_lock(observer)
+            taken = await asyncio.wait_for(waiting, 30)
+        finally:
+            await other.close()
+            await observer.close()
 
-    assert taken == ["S2"]
-    assert await level(part, depot) == (3, 2)
-    assert await reserved_serials() == ["S1", "S2"]
+        assert taken == ["S2"]
+        assert await level(part, depot) == (3, 2)
+        assert await reserved_serials() == ["S1", "S2"]
 
 
 async def until_waiting_for_a_lock(observer: asyncpg.Connection) -> None:

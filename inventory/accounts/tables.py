@@ -6,9 +6,10 @@ from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timest
 from piccolo.table import Table
 
 from inventory.customers.tables import Customer
+from inventory.persistence import SCOPED_ENGINE
 
 
-class User(Table, tablename="app_user"):
+class User(Table, tablename="app_user", db=SCOPED_ENGINE):
     """A person who signs in; a ``customer`` user belongs to exactly one customer company."""
 
     username = Varchar(length=64, unique=True)
@@ -19,7 +20,7 @@ class User(Table, tablename="app_user"):
     created_at = Timestamptz()
 
 
-class IdempotencyRecord(Table, tablename="idempotency_record"):
+class IdempotencyRecord(Table, tablename="idempotency_record", db=SCOPED_ENGINE):
     """The stored answer to a mutating request sent with an ``Idempotency-Key``.
 
     ``scope`` is ``user id|METHOD|path``, so one caller's key never replays another caller's answer.

@@ -4,20 +4,20 @@ from inventory.audit.log import (
     DEVELOPMENT_KEYS_WARNING,
     AuditKeys,
     checkpoint_if_due,
-    configure_keys,
     create_checkpoint,
     keys,
     list_checkpoints,
     purge_linked,
+    using_keys,
 )
 
 __all__ = [
     "DEVELOPMENT_KEYS_WARNING",
     "AuditKeys",
     "checkpoint_if_due",
-    "configure_keys",
     "create_checkpoint",
     "keys",
     "list_checkpoints",
     "purge_linked",
+    "using_keys",
 ]

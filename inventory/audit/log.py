@@ -1,15 +1,17 @@
 """Appending to, checkpointing and verifying the audit chain in the database.
 
-Appends are serialised by the head row: linking an entry takes its lock, links to the head, inserts the
-entry and moves the head, all inside the caller's write transaction, so the entry commits (or rolls
-back) with the change it records. Where and when each engine links, and why:
-`inventory.persistence.audit_link`.
+Appends are serialised by the head row and made in the caller's write transaction, so an entry commits
+(or rolls back) with the change it records. SQLite links the entry to the head at the append; PostgreSQL
+queues it, and a deferred trigger links it as the transaction commits. Where and when each engine links,
+and why: `inventory.persistence.audit_link`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -68,24 +70,30 @@ DEVELOPMENT_KEYS_WARNING = (
     "before relying on this verification."
 )
 
-_keys: AuditKeys | None = None
+_keys_in_use: ContextVar[AuditKeys | None] = ContextVar("spareline_audit_keys", default=None)
 
 
-def configure_keys(keys: AuditKeys) -> None:
-    """Set the service's audit keys (from settings, at start-up)."""
-    global _keys  # noqa: PLW0603
-    _keys = keys
+@contextmanager
+def using_keys(audit_keys: AuditKeys) -> Iterator[AuditKeys]:
+    """Make ``audit_keys`` the ones `keys` returns in this context (and in tasks started in it) until the
+    block ends: an application's keys, for its requests and background tasks."""
+    token = _keys_in_use.set(audit_keys)
+    try:
+        yield audit_keys
+    finally:
+        _keys_in_use.reset(token)
 
 
 def keys() -> AuditKeys:
-    """The configured audit keys.
+    """The audit keys in use in this context (`using_keys`).
 
     Raises:
-        RuntimeError: none were configured.
+        RuntimeError: none are.
     """
-    if _keys is None:
-        raise RuntimeError("audit keys are not configured")
-    return _keys
+    audit_keys = _keys_in_use.get()
+    if audit_keys is None:
+        raise RuntimeError("no audit keys are in use here: run this inside an application's context")
+    return audit_keys
 
 
 class NothingToCheckpoint(Conflict):

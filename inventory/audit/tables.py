@@ -6,8 +6,10 @@ from __future__ import annotations
 from piccolo.columns import BigInt, Text, Varchar
 from piccolo.table import Table
 
+from inventory.persistence import SCOPED_ENGINE
 
-class AuditEntry(Table, tablename="audit_entry"):
+
+class AuditEntry(Table, tablename="audit_entry", db=SCOPED_ENGINE):
     """One link of the hash chain. ``at`` is kept exactly as it was hashed (ISO 8601 text)."""
 
     seq = BigInt(unique=True)
@@ -21,7 +23,7 @@ class AuditEntry(Table, tablename="audit_entry"):
     mac = Varchar(length=64)
 
 
-class AuditHead(Table, tablename="audit_head"):
+class AuditHead(Table, tablename="audit_head", db=SCOPED_ENGINE):
     """The chain's head (one row, id 1): the lock every append takes, and where the next entry links."""
 
     seq = BigInt(default=0)
@@ -31,7 +33,7 @@ class AuditHead(Table, tablename="audit_head"):
     which returns the hash it moved from here."""
 
 
-class AuditCheckpoint(Table, tablename="audit_checkpoint"):
+class AuditCheckpoint(Table, tablename="audit_checkpoint", db=SCOPED_ENGINE):
     """A signed (Ed25519) statement of the chain head, meant to be exported and kept elsewhere too."""
 
     seq = BigInt(index=True)

@@ -14,8 +14,10 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from inventory.persistence import SCOPED_ENGINE
 
-class Customer(Table, tablename="customer"):
+
+class Customer(Table, tablename="customer", db=SCOPED_ENGINE):
     """A customer company with its service tier and entitlement options."""
 
     code = Varchar(length=32, unique=True)
@@ -30,7 +32,7 @@ class Customer(Table, tablename="customer"):
     created_at = Timestamptz()
 
 
-class Site(Table, tablename="site"):
+class Site(Table, tablename="site", db=SCOPED_ENGINE):
     """A customer location: where assets stand and where parts and engineers go."""
 
     customer = ForeignKey(references=Customer, null=False, on_delete=OnDelete.restrict)
@@ -44,7 +46,7 @@ class Site(Table, tablename="site"):
     created_at = Timestamptz()
 
 
-class Asset(Table, tablename="asset"):
+class Asset(Table, tablename="asset", db=SCOPED_ENGINE):
     """An installed product under contract: the customer's file of what it runs."""
 
     serial = Varchar(length=100, unique=True)

@@ -1,18 +1,20 @@
 """Persistence: everything that differs between SQLite and PostgreSQL, behind one interface.
 
-Domain services call the named operations of the bound `Store` (`current_store()`), inside its
+Domain services call the named operations of the `Store` in use (`current_store()`), inside its
 `write_transaction()` when they write, and Piccolo's query builder for the rest. They never branch on the
-engine, never write SQL and never import a driver.
+engine, never write SQL and never import a driver. The store in use belongs to the application serving
+the request or running the background task (`using_store`), never to the process.
 
 * `store` - `Store`, the interface: every operation by name; the SQL both engines run is there.
 * `sqlite`, `postgres` - the operations that differ, per engine, and why.
 * `sqlite_writer`, `postgres_engine` - the engines: write transactions, SQLite's group commit,
   PostgreSQL's pool, timeouts and shared log flushes.
 * `audit_link` - the audit chain's hash and MAC: which engine computes them, where, and why.
-* `piccolo_bridge` - the one reliance on a part of Piccolo that its documentation does not describe:
-  Piccolo queries inside the service's write transactions.
-* `engines` - the engine and store for a database URL, and binding them; `errors` - the drivers' errors
-  told apart; `rows` - the rows the store writes and returns.
+* `piccolo_bridge` and `scoped_engine` - the two reliances on parts of Piccolo that its documentation
+  does not describe: Piccolo queries inside the service's write transactions, and every table's queries
+  on the engine of the store in use (`SCOPED_ENGINE`, the ``db`` of every table).
+* `engines` - the engine and store for a database URL, and the store in use in the current context;
+  `errors` - the drivers' errors told apart; `rows` - the rows the store writes and returns.
 
 Concurrency rules of every write path:
 
@@ -34,8 +36,7 @@ from typing import Any
 
 from inventory.persistence.engines import (
     EngineKind,
-    bind_engine,
-    bind_store,
+    NoStoreInUse,
     create_engine,
     current_engine,
     current_store,
@@ -43,6 +44,7 @@ from inventory.persistence.engines import (
     serving,
     sqlite_path,
     store_for,
+    using_store,
 )
 from inventory.persistence.errors import (
     DatabaseUnavailable,
@@ -63,23 +65,24 @@ from inventory.persistence.rows import (
     ReservationItemRow,
     ReservationRow,
 )
+from inventory.persistence.scoped_engine import SCOPED_ENGINE
 from inventory.persistence.store import Store
 
 __all__ = [
     "LEVEL_COLUMNS",
     "MOVEMENT_COLUMNS",
+    "SCOPED_ENGINE",
     "DatabaseUnavailable",
     "EngineKind",
     "LevelDeltas",
     "MovedUnit",
     "MovementRow",
+    "NoStoreInUse",
     "OpenTransaction",
     "PostgresTimeouts",
     "ReservationItemRow",
     "ReservationRow",
     "Store",
-    "bind_engine",
-    "bind_store",
     "create_engine",
     "current_engine",
     "current_store",
@@ -93,21 +96,23 @@ __all__ = [
     "serving",
     "sqlite_path",
     "store_for",
+    "using_store",
     "wait_durable",
     "write_transaction",
 ]
 
 
 def write_transaction() -> AbstractAsyncContextManager[OpenTransaction]:
-    """The bound store's `Store.write_transaction`."""
+    """The `Store.write_transaction` of the store in use."""
     return current_store().write_transaction()
 
 
 async def run(sql: str, *args: object) -> Sequence[Mapping[str, Any]]:
-    """The bound store's `Store.run`: one statement (``{}`` placeholders) in the open write transaction."""
+    """The `Store.run` of the store in use: one statement (``{}`` placeholders) in the open write
+    transaction."""
     return await current_store().run(sql, *args)
 
 
 async def wait_durable() -> None:
-    """The bound store's `Store.wait_durable`."""
+    """The `Store.wait_durable` of the store in use."""
     await current_store().wait_durable()

@@ -1,17 +1,22 @@
-"""Which engine and store serve a database URL, and how the service finds them."""
+"""Which engine and store serve a database URL, and which store is in use in the current context.
+
+The store in use is a context variable, not a module global: an application sets its own store for each
+request it serves and for its background tasks (`using_store`), so that two applications with different
+databases can run in one process. Domain services read it with `current_store`.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine
-from piccolo.table import Table
 
 from inventory.persistence.postgres import PostgresStore
 from inventory.persistence.postgres_engine import PostgresTimeouts, ServicePostgresEngine
@@ -21,7 +26,11 @@ from inventory.persistence.store import Store
 
 EngineKind = Literal["sqlite", "postgresql"]
 
-_bound: Store | None = None
+_in_use: ContextVar[Store | None] = ContextVar("spareline_store", default=None)
+
+
+class NoStoreInUse(RuntimeError):
+    """Database work outside any application's request, background task or `using_store` block."""
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -71,30 +80,30 @@ def store_for(engine: Engine, *, audit_chain: bool = True) -> Store:
     raise RuntimeError(f"the service needs an engine of create_engine(), not {type(engine).__name__}")
 
 
-def bind_engine(engine: Engine, tables: Iterable[type[Table]]) -> Store:
-    """Point every table at ``engine``, and make its store the one `current_store` returns."""
-    for table in tables:
-        table._meta.db = engine
-    return bind_store(store_for(engine))
-
-
-def bind_store(store: Store) -> Store:
-    """Make ``store`` the one `current_store` returns (its engine should be the tables' engine)."""
-    global _bound  # noqa: PLW0603
-    _bound = store
-    return store
+@contextmanager
+def using_store(store: Store) -> Iterator[Store]:
+    """Make ``store`` the one `current_store` returns in this context (and in tasks started in it) until
+    the block ends."""
+    token = _in_use.set(store)
+    try:
+        yield store
+    finally:
+        _in_use.reset(token)
 
 
 def current_store() -> Store:
-    """The store bound by `bind_engine`, or that of the engine from ``piccolo_conf``."""
-    if _bound is not None:
-        return _bound
-    from piccolo.engine.finder import engine_finder
+    """The store in use in this context (`using_store`).
 
-    engine = engine_finder()
-    if engine is None:
-        raise RuntimeError("no database engine configured")
-    return bind_store(store_for(engine))
+    Raises:
+        NoStoreInUse: none is: the code runs outside the requests and background tasks of an application.
+    """
+    store = _in_use.get()
+    if store is None:
+        raise NoStoreInUse(
+            "no database store is in use here: run this inside an application's request or background "
+            "task, or in a `using_store(...)` block"
+        )
+    return store
 
 
 def current_engine() -> WriterSQLiteEngine | ServicePostgresEngine:

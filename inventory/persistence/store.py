@@ -2,7 +2,7 @@
 
 `Store` is the interface. Where both engines run the same SQL, the operation is written here; where they
 differ, it is abstract here and written in `inventory.persistence.sqlite` and
-`inventory.persistence.postgres`. Domain services get the bound store with
+`inventory.persistence.postgres`. Domain services get the store in use with
 `inventory.persistence.current_store()`, and call its operations inside its `write_transaction()` when
 they write.
 

@@ -7,11 +7,12 @@ from piccolo.columns import ForeignKey, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from inventory.customers.tables import Asset, Customer, Site
+from inventory.persistence import SCOPED_ENGINE
 from inventory.stock.tables import Part
 from inventory.tickets.tables import Ticket
 
 
-class RetentionRecord(Table, tablename="retention_record"):
+class RetentionRecord(Table, tablename="retention_record", db=SCOPED_ENGINE):
     """A failed data-bearing part that stays with a classified customer until destroyed under record.
 
     ``state`` is kept with the events that change it, in the same transaction; nothing else is updated.
@@ -32,7 +33,7 @@ class RetentionRecord(Table, tablename="retention_record"):
     created_by = Varchar(length=64)
 
 
-class RetentionEvent(Table, tablename="retention_event"):
+class RetentionEvent(Table, tablename="retention_event", db=SCOPED_ENGINE):
     """Custody, destruction, verification or closing of a retention record, with its details as JSON."""
 
     record = ForeignKey(references=RetentionRecord, null=False, on_delete=OnDelete.restrict, index=True)

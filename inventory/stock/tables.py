@@ -17,12 +17,14 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
+from inventory.persistence import SCOPED_ENGINE
+
 # Composite unique indexes and check constraints are created by the migration
 # "constraints and lookup indexes" (Piccolo can only add them with ALTER TABLE, which SQLite lacks);
 # tests/test_migrations.py checks that they exist on both engines.
 
 
-class Depot(Table, tablename="depot"):
+class Depot(Table, tablename="depot", db=SCOPED_ENGINE):
     """A stocking location: central warehouse, regional hub or forward stocking location."""
 
     code = Varchar(length=32, unique=True)
@@ -36,7 +38,7 @@ class Depot(Table, tablename="depot"):
     created_at = Timestamptz()
 
 
-class Part(Table, tablename="part"):
+class Part(Table, tablename="part", db=SCOPED_ENGINE):
     """A part number in the catalogue."""
 
     part_number = Varchar(length=64, unique=True)
@@ -50,7 +52,7 @@ class Part(Table, tablename="part"):
     created_at = Timestamptz()
 
 
-class StockUnit(Table, tablename="stock_unit"):
+class StockUnit(Table, tablename="stock_unit", db=SCOPED_ENGINE):
     """One serialized unit: a serial of a part, with the box and factory batch it came in."""
 
     part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
@@ -63,7 +65,7 @@ class StockUnit(Table, tablename="stock_unit"):
     updated_at = Timestamptz()
 
 
-class BulkStock(Table, tablename="bulk_stock"):
+class BulkStock(Table, tablename="bulk_stock", db=SCOPED_ENGINE):
     """Quantities of a non-serialized part of one batch at one depot, by state."""
 
     depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
@@ -76,7 +78,7 @@ class BulkStock(Table, tablename="bulk_stock"):
     quarantined = Integer(default=0)
 
 
-class StockLevel(Table, tablename="stock_level"):
+class StockLevel(Table, tablename="stock_level", db=SCOPED_ENGINE):
     """Stock of one part at one depot: the row every stock change updates conditionally.
 
     ``on_hand`` is good stock on the shelf (available plus reserved); ``in_transit`` is inbound stock.
@@ -92,7 +94,7 @@ class StockLevel(Table, tablename="stock_level"):
     quarantined = Integer(default=0)
 
 
-class Receipt(Table, tablename="receipt"):
+class Receipt(Table, tablename="receipt", db=SCOPED_ENGINE):
     """A goods receipt: a supplier's delivery note booked into one depot, once.
 
     ``delivery_key`` (`inventory.stock.model.delivery_key` of supplier and reference) is unique: the
@@ -110,7 +112,7 @@ class Receipt(Table, tablename="receipt"):
     delivery_key = Varchar(length=64, null=True, default=None)
 
 
-class Transfer(Table, tablename="transfer"):
+class Transfer(Table, tablename="transfer", db=SCOPED_ENGINE):
     """Stock moving between two depots; in transit from dispatch until received, perhaps in parts
     (``partially_received`` until the last part lands). ``received_at`` and ``received_by`` are those of
     the latest part."""
@@ -127,7 +129,7 @@ class Transfer(Table, tablename="transfer"):
     received_by = Varchar(length=64, null=True, default=None)
 
 
-class TransferItem(Table, tablename="transfer_item"):
+class TransferItem(Table, tablename="transfer_item", db=SCOPED_ENGINE):
     """What a transfer carries: one serialized unit, or a quantity of one bulk batch, and how much of it
     has landed (never more than it carries: a check constraint on PostgreSQL, triggers on SQLite)."""
 
@@ -138,7 +140,7 @@ class TransferItem(Table, tablename="transfer_item"):
     received_quantity = Integer(default=0)
 
 
-class Movement(Table, tablename="movement"):
+class Movement(Table, tablename="movement", db=SCOPED_ENGINE):
     """The append-only ledger: one row for every change of place or state of stock."""
 
     at = Timestamptz()

@@ -6,12 +6,13 @@ from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz,
 from piccolo.table import Table
 
 from inventory.customers.tables import Asset, Customer, Site
+from inventory.persistence import SCOPED_ENGINE
 from inventory.stock.tables import Depot, Part, StockUnit
 
 # Partial and composite unique indexes are created by the tickets migrations (see tests/test_migrations.py).
 
 
-class Ticket(Table, tablename="ticket"):
+class Ticket(Table, tablename="ticket", db=SCOPED_ENGINE):
     """A customer's fault report on an asset at a site, with its delivery promise and SLA summary.
 
     ``next_due_at`` (the earliest due time of the milestones still counting, `sla.next_due`) and
@@ -41,7 +42,7 @@ class Ticket(Table, tablename="ticket"):
     created_at = Timestamptz()
 
 
-class TicketMilestone(Table, tablename="ticket_milestone"):
+class TicketMilestone(Table, tablename="ticket_milestone", db=SCOPED_ENGINE):
     """One SLA clock of a ticket: response, on site, restore or replacement."""
 
     ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict)
@@ -52,7 +53,7 @@ class TicketMilestone(Table, tablename="ticket_milestone"):
     state = Varchar(length=16)
 
 
-class TicketEventLog(Table, tablename="ticket_event"):
+class TicketEventLog(Table, tablename="ticket_event", db=SCOPED_ENGINE):
     """Append-only history of what happened to a ticket."""
 
     ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
@@ -63,7 +64,7 @@ class TicketEventLog(Table, tablename="ticket_event"):
     recorded_at = Timestamptz()
 
 
-class Reservation(Table, tablename="reservation"):
+class Reservation(Table, tablename="reservation", db=SCOPED_ENGINE):
     """Parts held for a ticket at a depot until issued, released, expired or pre-empted."""
 
     ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
@@ -82,7 +83,7 @@ class Reservation(Table, tablename="reservation"):
     """Id of the reservation that took this hold (reservations are never deleted)."""
 
 
-class ReservationItem(Table, tablename="reservation_item"):
+class ReservationItem(Table, tablename="reservation_item", db=SCOPED_ENGINE):
     """What a reservation holds: one serialized unit, or a quantity of one bulk batch.
 
     ``active`` is true while the reservation holds the stock; a partial unique index on ``unit`` where
@@ -96,7 +97,7 @@ class ReservationItem(Table, tablename="reservation_item"):
     active = Boolean(default=True)
 
 
-class InstalledPart(Table, tablename="installed_part"):
+class InstalledPart(Table, tablename="installed_part", db=SCOPED_ENGINE):
     """A unit issued against a ticket and fitted into the customer's asset."""
 
     ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict)
@@ -106,7 +107,7 @@ class InstalledPart(Table, tablename="installed_part"):
     installed_at = Timestamptz()
 
 
-class DefectiveReturn(Table, tablename="defective_return"):
+class DefectiveReturn(Table, tablename="defective_return", db=SCOPED_ENGINE):
     """A failed unit taken out of an asset: expected back at a depot, unless the customer keeps it."""
 
     ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)

@@ -159,8 +159,9 @@ def test_a_checked_token_is_remembered_until_it_expires_and_only_for_its_setting
     from litestar.security.jwt import Token
 
     import api.security
-    from api.security import CheckedToken
+    from api.security import checked_token_class
 
+    CheckedToken = checked_token_class()
     secret, other = "a-secret-of-sufficient-length-0123456789", "another-secret-of-sufficient-length-0123"
     now = datetime.now(UTC)
     claims = {"sub": "admin", "iat": now, "exp": now + timedelta(hours=1), "extras": {"role": "admin"}}
@@ -189,3 +190,5 @@ def test_a_checked_token_is_remembered_until_it_expires_and_only_for_its_setting
     monkeypatch.setattr(api.security.time, "time", lambda: later)
     CheckedToken.decode(encoded, secret, "HS256")
     assert len(checks) == 4
+    checked_token_class().decode(encoded, secret, "HS256")  # another application's memory is its own
+    assert len(checks) == 5

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import httpx
 
 from api.app import create_app
+from api.domain_context import domain_context
 from inventory.accounts import Role, create_user
 from inventory.stock.consistency import check_consistency
 from tests.api.conftest import PASSWORD, level, login, receive, units
@@ -202,14 +203,15 @@ async def test_a_write_kept_out_past_the_sqlite_busy_timeout_is_503_and_writes_n
         app.lifespan(),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
-        await create_user(
-            username="admin",
-            password=PASSWORD,
-            role=Role.ADMIN,
-            customer=None,
-            passwords=settings.passwords(),
-            now=datetime.now(UTC),
-        )
+        with domain_context(app).entered():
+            await create_user(
+                username="admin",
+                password=PASSWORD,
+                role=Role.ADMIN,
+                customer=None,
+                passwords=settings.passwords(),
+                now=datetime.now(UTC),
+            )
         auth = await login(client, "admin")
         other_process = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
         other_process.execute("BEGIN IMMEDIATE")

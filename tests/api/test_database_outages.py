@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from api.app import create_app
+from api.domain_context import domain_context
 from api.settings import Settings
 from inventory.accounts import Role, create_user
 from inventory.persistence import current_engine
@@ -50,15 +51,17 @@ DEPOT = {
 
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
-    """The app on ``settings`` with its lifespan running, a client, and an admin's headers."""
+    """The app on ``settings`` with its lifespan running, a client, and an admin's headers (the app's
+    domain context in use meanwhile)."""
     app = create_app(settings)
-    async with (
-        asyncio.timeout(BOUND_S * 4),
-        app.lifespan(),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
-    ):
-        await add_admin(settings)
-        yield client, await login(client, "admin")
+    with domain_context(app).entered():
+        async with (
+            asyncio.timeout(BOUND_S * 4),
+            app.lifespan(),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+        ):
+            await add_admin(settings)
+            yield client, await login(client, "admin")
 
 
 async def add_admin(settings: Settings) -> None:
@@ -163,7 +166,8 @@ async def test_a_service_started_without_its_sqlite_file_does_not_create_it(tmp_
         assert not path.exists()
 
         shutil.copyfile(sqlite_template, path)
-        await add_admin(settings)
+        with domain_context(app).entered():
+            await add_admin(settings)
         await assert_recovered(client, await login(client, "admin"))
 
 

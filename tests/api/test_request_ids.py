@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import structlog
+from litestar import Litestar
 
 import api.security
 from api.app import create_app
+from api.domain_context import domain_context
 from inventory.accounts import Role, create_user
 from tests.api.conftest import PASSWORD, login
 from tests.conftest import test_settings
@@ -50,7 +52,7 @@ async def test_every_kind_of_answer_carries_the_request_id(json_logs, monkeypatc
         app.lifespan(),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
-        token = await _admin_token(client)
+        token = await _admin_token(app, client)
         answers = {
             "handler": await client.get("/health"),
             "router, unknown route": await client.get("/no/such/route"),
@@ -107,7 +109,7 @@ async def test_log_lines_of_every_answer_carry_its_request_id(json_logs, monkeyp
         app.lifespan(),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
-        token = await _admin_token(client)
+        token = await _admin_token(app, client)
         logged()
         for request_id, path, headers in (
             ("id-500", "/api/v1/parts", token),
@@ -131,14 +133,15 @@ async def test_log_lines_of_every_answer_carry_its_request_id(json_logs, monkeyp
     ]
 
 
-async def _admin_token(client: httpx.AsyncClient) -> dict[str, str]:
+async def _admin_token(app: Litestar, client: httpx.AsyncClient) -> dict[str, str]:
     passwords = test_settings("sqlite:///unused").passwords()
-    await create_user(
-        username="admin",
-        password=PASSWORD,
-        role=Role.ADMIN,
-        customer=None,
-        passwords=passwords,
-        now=datetime.now(UTC),
-    )
+    with domain_context(app).entered():
+        await create_user(
+            username="admin",
+            password=PASSWORD,
+            role=Role.ADMIN,
+            customer=None,
+            passwords=passwords,
+            now=datetime.now(UTC),
+        )
     return await login(client, "admin")

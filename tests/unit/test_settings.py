@@ -75,16 +75,13 @@ def test_calendar_overrides_come_from_a_json_file(tmp_path):
         Settings(_env_file=None, calendar_overrides_file=path).calendar_overrides()
 
 
-def test_configured_overrides_reach_calendar_for():
+def test_overrides_in_use_reach_calendar_for():
     from datetime import date
 
-    from inventory.calendars import CalendarOverrides, calendar_for, configure_overrides
+    from inventory.calendars import CalendarOverrides, calendar_for, using_overrides
 
     day = date(2026, 12, 1)
     assert calendar_for("CN", "Asia/Shanghai").is_working_day(day)
-    configure_overrides({"CN": CalendarOverrides(holidays=frozenset({day}))})
-    try:
+    with using_overrides({"cn": CalendarOverrides(holidays=frozenset({day}))}):
         assert not calendar_for("CN", "Asia/Shanghai").is_working_day(day)
-    finally:
-        configure_overrides({})
     assert calendar_for("CN", "Asia/Shanghai").is_working_day(day)
