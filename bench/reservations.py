@@ -50,7 +50,7 @@ from bench.stock import (
     create_user,
     parsed_engines,
     parsed_scale,
-    print_table,
+    print_engines,
     progress,
     reachable_engines,
     running_server,
@@ -968,16 +968,7 @@ def print_results(options: Options, results: dict[str, EngineResult]) -> None:
         f"{options.tickets} tickets, {options.workers} server workers, PostgreSQL pool {options.pg_pool}; "
         f"{os.cpu_count()} CPU cores\n"
     )
-    engines = list(results)
-    columns = [_metrics(results[engine]) for engine in engines]
-    rows = [["metric", *engines, "goal"]]
-    rows += [
-        [label, *(column[index][1] for column in columns), goal]
-        for index, (label, _, goal) in enumerate(columns[0])
-    ]
-    print_table(rows)
-    for engine, result in results.items():
-        sys.stdout.write(f"{engine}: {_verdict(result)}\n")
+    print_engines(results, _metrics, _verdict)
 
 
 def _metrics(r: EngineResult) -> list[tuple[str, str, str]]:

@@ -24,12 +24,12 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -37,6 +37,8 @@ import httpx
 
 from api.settings import PROJECT_ROOT
 from bench.scale_data import Scale, generate, sqlite_stamp
+
+R = TypeVar("R")
 
 BENCH_DIR = PROJECT_ROOT / "var" / "bench"
 CACHE_DIR = BENCH_DIR / "cache"
@@ -652,8 +654,18 @@ def print_results(options: Options, results: dict[str, EngineResult]) -> None:
         f"\nInventory benchmarks: {options.scale}; {options.requests} availability requests, "
         f"{options.receipts} receipts; {os.cpu_count()} CPU cores"
     )
+    print_engines(results, _metrics, _verdict)
+
+
+def print_engines(
+    results: Mapping[str, R],
+    metrics: Callable[[R], list[tuple[str, str, str]]],
+    verdict: Callable[[R], str],
+) -> None:
+    """A table of ``metrics`` (``(label, value, goal)`` rows) with a column per engine, then each
+    engine's ``verdict`` on a line of its own."""
     engines = list(results)
-    columns = [_metrics(results[engine]) for engine in engines]
+    columns = [metrics(results[engine]) for engine in engines]
     rows = [["metric", *engines, "goal"]]
     rows += [
         [label, *(column[index][1] for column in columns), goal]
@@ -661,7 +673,7 @@ def print_results(options: Options, results: dict[str, EngineResult]) -> None:
     ]
     print_table(rows)
     for engine, result in results.items():
-        print(f"{engine}: {_verdict(result)}")
+        print(f"{engine}: {verdict(result)}")
 
 
 def print_table(rows: Sequence[Sequence[str]]) -> None:

@@ -11,10 +11,9 @@ COMMIT, before its flush, and waits for a shared flush afterwards (`inventory.pe
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from inventory.audit_chain import UnlinkedEntry
 from inventory.persistence.audit_link import mac_settings
@@ -79,6 +78,8 @@ it."""
 
 class PostgresStore(Store):
     """`Store` on PostgreSQL."""
+
+    read_ticket_sql = _READ_TICKET
 
     engine: ServicePostgresEngine
 
@@ -162,15 +163,6 @@ class PostgresStore(Store):
             "WITH purged AS (DELETE FROM audit_pending RETURNING 1) SELECT count(*) AS n FROM purged"
         )
         return rows[0]["n"]
-
-    async def read_ticket_for_reservation(
-        self, ticket_id: int, *, part_number: str, depot: str | None, customer: str | None
-    ) -> Mapping[str, Any] | None:
-        args = (
-            (part_number, depot, ticket_id) if customer is None else (part_number, depot, ticket_id, customer)
-        )
-        rows = await self.run(_READ_TICKET[customer is not None], *args)
-        return rows[0] if rows else None
 
     async def store_reservation(
         self,

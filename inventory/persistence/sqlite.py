@@ -8,10 +8,9 @@ append (`inventory.persistence.audit_link`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from inventory.audit_chain import UnlinkedEntry
 from inventory.persistence.audit_link import link_in_python
@@ -42,6 +41,8 @@ read orders the reservations for it, and leaves its page unwritten."""
 
 class SqliteStore(Store):
     """`Store` on SQLite."""
+
+    read_ticket_sql = _READ_TICKET
 
     engine: WriterSQLiteEngine
 
@@ -86,15 +87,6 @@ class SqliteStore(Store):
     async def purge_linked_audit(self) -> int:
         """Nothing: SQLite queues no entries."""
         return 0
-
-    async def read_ticket_for_reservation(
-        self, ticket_id: int, *, part_number: str, depot: str | None, customer: str | None
-    ) -> Mapping[str, Any] | None:
-        args = (
-            (part_number, depot, ticket_id) if customer is None else (part_number, depot, ticket_id, customer)
-        )
-        rows = await self.run(_READ_TICKET[customer is not None], *args)
-        return rows[0] if rows else None
 
     async def store_reservation(
         self,

@@ -121,6 +121,10 @@ class Store(ABC):
     benchmark builds one, to measure what the chain costs.
     """
 
+    read_ticket_sql: Mapping[bool, str]
+    """The statement of `read_ticket_for_reservation`, by whether the customer is named: how the ticket
+    is read under a lock, and its next reservation id drawn, differs per engine."""
+
     def __init__(self, engine: ServiceEngine, *, audit_chain: bool = True) -> None:
         self.engine = engine
         self.audit_chain = audit_chain
@@ -363,7 +367,6 @@ class Store(ABC):
             await self._execute("UPDATE ticket SET status = status WHERE id = {} RETURNING id", ticket_id)
         )
 
-    @abstractmethod
     async def read_ticket_for_reservation(
         self, ticket_id: int, *, part_number: str, depot: str | None, customer: str | None
     ) -> Mapping[str, Any] | None:
@@ -377,6 +380,11 @@ class Store(ABC):
             part), and ``depot_id`` (None: no such depot), ``depot_latitude``, ``depot_longitude`` and
             ``depot_available``, the part's available stock there (None: the depot keeps none).
         """
+        args = (
+            (part_number, depot, ticket_id) if customer is None else (part_number, depot, ticket_id, customer)
+        )
+        rows = await self.run(self.read_ticket_sql[customer is not None], *args)
+        return rows[0] if rows else None
 
     async def depot_stock(self, part_id: int, depot_code: str | None = None) -> Rows:
         """The depots keeping a part (only ``depot_code`` if given): ``id``, ``code``, ``latitude``,
