@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+
 from api.app import create_app
 from api.domain_context import domain_context
 from inventory.audit import log as audit
