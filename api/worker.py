@@ -133,6 +133,7 @@ def queue_lifespan(settings: Settings, clock: Callable[[], datetime]):
                 install_signal_handlers=False,
             )
             worker = asyncio.create_task(queue.run_worker_async(**options), name="job queue worker")
+            worker.add_done_callback(_report_stop)
             try:
                 yield
             finally:
@@ -141,3 +142,10 @@ def queue_lifespan(settings: Settings, clock: Callable[[], datetime]):
                     await worker
 
     return lifespan
+
+
+def _report_stop(worker: asyncio.Task[None]) -> None:
+    """A worker in the web process that stops before the app does is logged: the web serves on, and
+    the periodic jobs wait for another worker."""
+    if not worker.cancelled() and (error := worker.exception()) is not None:
+        log.error("worker_in_web_stopped", error=repr(error))
