@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run test lint format bench bench-routing clean
+.PHONY: install migrate demo run run-prod test lint format bench bench-routing clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,16 @@ migrate: install
 demo: migrate
 	$(BIN)/python -m api load-demo --if-empty
 
+# One process serves everything: on SQLite the periodic jobs run in it, on PostgreSQL a job queue worker.
 run: demo
-	$(BIN)/uvicorn api.app:create_app --factory --host $(HOST) --port $(PORT)
+	$(BIN)/python -m api serve --host $(HOST) --port $(PORT)
+
+# The Procfile's process types (PostgreSQL): the release first, then web and worker side by side.
+run-prod: install
+	@$(BIN)/python -c "import sys; from api.settings import Settings; sys.exit(Settings().is_sqlite)" \
+		|| { echo "make run-prod needs DATABASE_URL=postgresql://...; make run serves SQLite" >&2; exit 2; }
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start release
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start --port $(PORT) web worker
 
 test: install
 	$(BIN)/pytest

@@ -15,7 +15,11 @@ from api.settings import Settings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="apply every pending migration to DATABASE_URL")
+    commands.add_parser(
+        "migrate",
+        help="apply every pending migration to DATABASE_URL, and on PostgreSQL the job queue's schema "
+        "(the release step)",
+    )
     demo = commands.add_parser("load-demo", help="load the demo data set")
     demo.add_argument("--if-empty", action="store_true", help="do nothing if the database already has depots")
     ledger = commands.add_parser(
@@ -46,10 +50,121 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("audit-checkpoint", help="sign the audit chain head now")
     commands.add_parser("audit-export", help="print every signed checkpoint and the public key as JSON")
     commands.add_parser(
-        "sweep", help="mark SLA breaches and expire reservations once (the app does it every minute)"
+        "sweep",
+        help="run the every-minute periodic jobs once: mark SLA breaches, expire reservations, "
+        "checkpoint the audit chain when due, purge its linked queue",
     )
+    _worker_parser(commands)
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API in one process with everything it needs: on SQLite the periodic jobs "
+        "in-process, on PostgreSQL a job queue worker in the same process",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
-    return asyncio.run(_run(args, operator_settings(Settings())))
+    settings = Settings()
+    if args.command == "serve":
+        return _serve(settings, host=args.host, port=args.port)
+    if args.command == "worker":
+        return _worker(args, settings)
+    return asyncio.run(_run(args, operator_settings(settings)))
+
+
+def _worker_parser(commands: argparse._SubParsersAction) -> None:
+    from jobs import QUEUES
+
+    worker = commands.add_parser(
+        "worker",
+        help="run a job queue worker (PostgreSQL): the periodic jobs, once per period across all "
+        "workers, and the route solves; run as many as needed",
+        description="Run a Procrastinate worker on DATABASE_URL (PostgreSQL only) until SIGTERM or SIGINT. "
+        "It runs the periodic jobs (each once per period however many workers run) and the route "
+        "solves. On SIGTERM it takes no new job and lets its running jobs finish for up to the "
+        "graceful timeout; it then cancels those still running, which go back to the queue for another "
+        "worker (a second SIGTERM, or SIGKILL, stops it at once: its jobs are then given to another "
+        "worker by the stalled-job recovery, WORKER_STALLED_AFTER_S after its last heartbeat).",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        help="jobs run at once (default WORKER_CONCURRENCY, 2); each solve runs in a child process",
+    )
+    worker.add_argument(
+        "--queue",
+        action="append",
+        choices=QUEUES,
+        dest="queues",
+        help="take jobs only from this queue (repeatable; default WORKER_QUEUES, or every queue): "
+        "'periodic' for the periodic jobs and the queue's upkeep, 'solves' for route solves",
+    )
+    worker.add_argument(
+        "--shutdown-graceful-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="on SIGTERM, how long running jobs may take to finish before they are cancelled and queued "
+        "again (default WORKER_SHUTDOWN_GRACEFUL_TIMEOUT_S, 20; keep it below the time the process "
+        "manager waits before SIGKILL)",
+    )
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from api.logging import configure_logging
+    from api.worker import refuse_sqlite, run_worker
+
+    if problem := refuse_sqlite(settings):
+        print(f"python -m api worker: {problem}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    asyncio.run(
+        run_worker(
+            settings,
+            concurrency=args.concurrency or settings.worker_concurrency,
+            queues=args.queues or settings.worker_queues,
+            shutdown_graceful_timeout_s=(
+                args.shutdown_graceful_timeout
+                if args.shutdown_graceful_timeout is not None
+                else settings.worker_shutdown_graceful_timeout_s
+            ),
+        )
+    )
+    return 0
+
+
+SERVE_GRACEFUL_SHUTDOWN_S = 20
+"""How long ``serve`` lets open requests finish on SIGTERM (as the Procfile's web process does)."""
+
+
+def _serve(settings: Settings, *, host: str, port: int) -> int:
+    """Serve in one process: the web and, on PostgreSQL, a worker in its lifespan."""
+    import uvicorn
+
+    from api.app import create_app
+
+    if settings.web_concurrency > 1:
+        if settings.is_sqlite:
+            print(
+                f"python -m api serve: WEB_CONCURRENCY={settings.web_concurrency}, but SQLite serves one "
+                "web process (it also runs the periodic jobs). Unset WEB_CONCURRENCY, or use PostgreSQL "
+                "and the Procfile's process types (make run-prod) for several web processes",
+                file=sys.stderr,
+            )
+            return 2
+        print(
+            f"python -m api serve runs one process (WEB_CONCURRENCY={settings.web_concurrency} ignored); "
+            "for several, run the Procfile's process types (make run-prod)",
+            file=sys.stderr,
+        )
+    if settings.background_mode == "queue":
+        settings = settings.model_copy(update={"worker_in_web": True})
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        timeout_graceful_shutdown=SERVE_GRACEFUL_SHUTDOWN_S,
+        log_config=None,
+    )
+    return 0
 
 
 def operator_settings(settings: Settings) -> Settings:
@@ -62,7 +177,7 @@ def operator_settings(settings: Settings) -> Settings:
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "migrate":
-        return await _migrate()
+        return await _release(settings)
     from api.domain_context import DomainContext
 
     with DomainContext.from_settings(settings).entered():
@@ -103,9 +218,9 @@ async def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command.startswith("audit-"):
         return await _audit(args, now)
     if args.command == "purge-idempotency":
-        from api.idempotency import purge_expired
+        from inventory.accounts import purge_idempotency_records
 
-        print(f"purged {await purge_expired(now)} idempotency record(s)")
+        print(f"purged {await purge_idempotency_records(now)} idempotency record(s)")
         return 0
     return 2
 
@@ -189,6 +304,34 @@ async def _audit(args: argparse.Namespace, now: datetime) -> int:
 def _warn_loudly(message: str) -> None:
     line = "!" * 78
     print(f"{line}\nWARNING: {message}\n{line}", file=sys.stderr)
+
+
+async def _release(settings: Settings) -> int:
+    """What the release applies (``python -m api migrate``): the service's migrations, then the job
+    queue's schema."""
+    code = await _migrate()
+    if code != 0:
+        return code
+    return await _migrate_queue_schema(settings)
+
+
+async def _migrate_queue_schema(settings: Settings) -> int:
+    """The job queue's schema (Procrastinate's), on PostgreSQL only: the whole schema when its tables are
+    absent, else the migration files of later versions not applied yet (`jobs.schema`)."""
+    if settings.is_sqlite:
+        return 0
+    from jobs import QueueSchemaError, apply_queue_schema
+
+    try:
+        result = await apply_queue_schema(settings.database_url)
+    except QueueSchemaError as exc:
+        print(f"job queue schema: {exc}", file=sys.stderr)
+        return 1
+    if result.created:
+        print(f"job queue schema created (Procrastinate {result.version})")
+    for name in result.applied:
+        print(f"job queue migration applied: {name}")
+    return 0
 
 
 async def _migrate() -> int:

@@ -34,7 +34,9 @@ from api.query import DropEmptyQueryParameters
 from api.requests import ServiceRequest
 from api.security import TokenIssuer, build_jwt_auth
 from api.settings import Settings
+from api.single_process import single_web_process_lifespan
 from api.sweeper import sweeper_lifespan
+from api.worker import queue_lifespan
 from inventory.accounts import Principal
 from routing import RoutingError
 
@@ -47,6 +49,16 @@ Clock = Callable[[], datetime]
 def system_clock() -> datetime:
     """Now, in UTC."""
     return datetime.now(UTC)
+
+
+def background_lifespan(settings: Settings, clock: Clock):
+    """Who does the background work (BACKGROUND): the job queue's workers, the web process only queueing
+    solves (and running a worker itself with WORKER_IN_WEB); or the web process alone, running the
+    periodic jobs in-process (SQLite)."""
+    if settings.background_mode == "queue":
+        return queue_lifespan(settings, clock)
+    # The solves, in-process: ``app.state[SOLVE_QUEUE_KEY] = routing.InProcessSolves(...)``.
+    return sweeper_lifespan(settings, clock)
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
@@ -126,7 +138,11 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
         middleware=[DropEmptyQueryParameters(), RefuseControlCharacters(), login_limit.middleware],
         request_class=ServiceRequest,
-        lifespan=[database_lifespan(settings), sweeper_lifespan(settings, clock)],
+        lifespan=[
+            single_web_process_lifespan(settings),
+            database_lifespan(settings),
+            background_lifespan(settings, clock),
+        ],
         state=State({STATE_KEY: domain}),
         openapi_config=OpenAPIConfig(
             title="Spareline",

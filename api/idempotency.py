@@ -3,7 +3,8 @@
 The key record, the business change and the stored answer commit in one transaction, so a request either
 happened once with its answer kept, or did not happen at all. A retry with the same key and body replays
 the first answer (``Idempotency-Replayed: true``); the same key with another body is a 422. Keys are
-scoped to the caller, method and path, and purged after `RETENTION`.
+scoped to the caller, method and path, and purged after `inventory.accounts.IDEMPOTENCY_RETENTION`
+(`inventory.accounts.purge_idempotency_records`, an hourly periodic job).
 
 Concurrency: the unique ``(scope, key)`` index is the only arbiter. On PostgreSQL a second insert of the
 same key waits for the first transaction and then finds its stored answer; on SQLite the write
@@ -23,7 +24,7 @@ import hashlib
 import inspect
 import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, Response
@@ -37,7 +38,6 @@ from inventory.persistence import run, wait_durable, write_transaction
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-RETENTION = timedelta(hours=24)
 
 IdempotencyKey = Annotated[
     str | None,
@@ -227,16 +227,6 @@ class _Once:
             status_code=stored["status_code"],
             headers={"Idempotency-Replayed": "true"},
         )
-
-
-async def purge_expired(now: datetime) -> int:
-    """Delete records older than `RETENTION`; returns how many."""
-    rows = (
-        await IdempotencyRecord.delete()
-        .where(IdempotencyRecord.created_at < now - RETENTION)
-        .returning(IdempotencyRecord.id)
-    )
-    return len(rows)
 
 
 def _fingerprint(payload: Payload) -> str:

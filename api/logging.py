@@ -66,6 +66,11 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Procrastinate logs every job's deferral, start and end at INFO: a dozen lines a minute for the
+    # periodic jobs alone. Its warnings and errors (a failed job) show; the rest with LOG_LEVEL=DEBUG.
+    logging.getLogger("procrastinate").setLevel(
+        logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
+    )
 
 
 def _keep(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from inventory.audit import AuditKeys
 from inventory.calendars import CalendarOverrides, parse_overrides
 from inventory.persistence import PostgresTimeouts
 from inventory.time_window import TimeBounds
+from jobs import QUEUES, PeriodicParams
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'spareline.sqlite3'}"
@@ -46,6 +47,33 @@ class Settings(BaseSettings):
     audit_signing_key: SecretStr | None = None
     audit_checkpoint_every_entries: int = Field(default=1_000, ge=1)
     audit_checkpoint_every_seconds: float = Field(default=3_600, ge=0)
+    background: Literal["queue", "in-process"] | None = None
+    worker_in_web: bool = False
+    worker_concurrency: int = Field(default=2, ge=1, le=64)
+    worker_queues: list[str] = []
+    worker_shutdown_graceful_timeout_s: float = Field(default=20, ge=0, le=3_600)
+    worker_stalled_after_s: float = Field(default=30, ge=1, le=3_600)
+    queue_pool_max_size: int = Field(default=4, ge=2, le=100)
+    web_concurrency: int = Field(default=1, ge=1, le=64)
+
+    @property
+    def background_mode(self) -> Literal["queue", "in-process"]:
+        """Who runs the periodic jobs and solves: BACKGROUND, or else ``queue`` on PostgreSQL (the worker
+        processes; the web process does none) and ``in-process`` on SQLite (the one web process)."""
+        if self.background is not None:
+            return self.background
+        return "in-process" if self.is_sqlite else "queue"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def periodic_params(self) -> PeriodicParams:
+        """The values the periodic jobs read."""
+        return PeriodicParams(
+            checkpoint_every_entries=self.audit_checkpoint_every_entries,
+            checkpoint_every_seconds=self.audit_checkpoint_every_seconds,
+        )
 
     def audit_keys(self) -> AuditKeys:
         """The audit chain's keys from AUDIT_SIGNING_KEY (64 hex characters, a 32-byte Ed25519 seed), or
@@ -133,6 +161,10 @@ class Settings(BaseSettings):
                 self.audit_keys()
             except ValueError as exc:
                 raise ValueError("AUDIT_SIGNING_KEY must be 64 hex characters (a 32-byte seed)") from exc
+        if self.background == "queue" and self.is_sqlite:
+            raise ValueError("BACKGROUND=queue needs PostgreSQL: the job queue lives in its database")
+        if unknown := sorted(set(self.worker_queues) - set(QUEUES)):
+            raise ValueError(f"WORKER_QUEUES: unknown queue(s) {unknown}; the queues are {list(QUEUES)}")
         if self.default_page_size > self.max_page_size:
             raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
         return self

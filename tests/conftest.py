@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+QUEUE_TABLES = (
+    "procrastinate_jobs",
+    "procrastinate_periodic_defers",
+    "procrastinate_workers",
+    "procrastinate_events",
+)
 
 
 def migrate(database_url: str) -> None:
@@ -65,6 +71,18 @@ async def rerun_migration(database_url: str, migration_id: str) -> None:
         finally:
             await pg.close()
     migrate(database_url)
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, timeout_s: float = 90, every_s: float = 0.05
+) -> None:
+    """Wait until ``check()`` is true, checking every ``every_s``; TimeoutError after ``timeout_s`` (a
+    generous bound for a shared machine, never a measure of speed)."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            if await check():
+                return
+            await asyncio.sleep(every_s)
 
 
 def test_settings(database_url: str, **overrides: object) -> Settings:
@@ -143,8 +161,11 @@ def postgres_database() -> Iterator[str]:
 
 
 def _truncate_postgres(url: str) -> None:
-    # audit_pending: the PostgreSQL queue of the audit chain, outside the models (see the audit migrations).
-    tables = ", ".join([*(f'"{table._meta.tablename}"' for table in all_tables()), "audit_pending"])
+    # audit_pending: the PostgreSQL queue of the audit chain, outside the models (see the audit migrations);
+    # the job queue's tables (Procrastinate's schema, applied by the migrate command).
+    tables = ", ".join(
+        [*(f'"{table._meta.tablename}"' for table in all_tables()), "audit_pending", *QUEUE_TABLES]
+    )
 
     async def run() -> None:
         connection = await asyncpg.connect(url)

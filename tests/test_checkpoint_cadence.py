@@ -71,6 +71,7 @@ async def test_the_background_sweep_takes_its_cadence_from_the_settings(database
         sweep_interval_s=0.01,
         audit_checkpoint_every_entries=2,
         audit_checkpoint_every_seconds=0,
+        background="in-process",  # the default on SQLite; PostgreSQL's is the job queue's workers
     )
     app = create_app(settings)
     with domain_context(app).entered():

@@ -2,11 +2,20 @@
 
 from inventory.accounts.passwords import Passwords
 from inventory.accounts.roles import EVERYONE, STAFF, Principal, Role
-from inventory.accounts.service import UserRecord, authenticate, create_user, list_users, load_principal
+from inventory.accounts.service import (
+    IDEMPOTENCY_RETENTION,
+    UserRecord,
+    authenticate,
+    create_user,
+    list_users,
+    load_principal,
+    purge_idempotency_records,
+)
 from inventory.accounts.tables import IdempotencyRecord, User
 
 __all__ = [
     "EVERYONE",
+    "IDEMPOTENCY_RETENTION",
     "STAFF",
     "IdempotencyRecord",
     "Passwords",
@@ -18,4 +27,5 @@ __all__ = [
     "create_user",
     "list_users",
     "load_principal",
+    "purge_idempotency_records",
 ]

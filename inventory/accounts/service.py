@@ -1,16 +1,20 @@
-"""User accounts: creation, listing, password sign-in and the principal a signed-in user acts as."""
+"""User accounts: creation, listing, password sign-in and the principal a signed-in user acts as; the
+answers kept for requests sent with an ``Idempotency-Key``, and their purge."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from inventory.accounts.passwords import Passwords
 from inventory.accounts.roles import Principal, Role
-from inventory.accounts.tables import User
+from inventory.accounts.tables import IdempotencyRecord, User
 from inventory.customers.tables import Customer
 from inventory.errors import AlreadyExists, InvalidRequest
 from inventory.persistence import is_unique_violation, write_transaction
+
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
+"""How long the answer to a request sent with an ``Idempotency-Key`` is kept for its retries."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +97,18 @@ async def load_principal(username: str) -> Principal | None:
     if row is None:
         return None
     return Principal(row["id"], row["username"], Role(row["role"]), row["customer"], row["customer_code"])
+
+
+async def purge_idempotency_records(now: datetime) -> int:
+    """Delete the answers kept for ``Idempotency-Key`` retries that are older than `IDEMPOTENCY_RETENTION`
+    at ``now``; safe to run from several processes at once (each row is deleted once).
+
+    Returns:
+        How many were deleted.
+    """
+    rows = (
+        await IdempotencyRecord.delete()
+        .where(IdempotencyRecord.created_at < now - IDEMPOTENCY_RETENTION)
+        .returning(IdempotencyRecord.id)
+    )
+    return len(rows)

@@ -12,10 +12,11 @@ import hashlib
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -25,6 +26,8 @@ from inventory.errors import Conflict
 from inventory.persistence import current_store
 
 BATCH = 10_000
+
+log = structlog.get_logger("inventory.audit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +158,8 @@ async def verify_chain(extra_checkpoints: Sequence[Checkpoint] = ()) -> Verifica
 
 
 async def create_checkpoint(now: datetime) -> Checkpoint:
-    """Sign the current head and keep the signature.
+    """Sign the current head and keep the signature; the head's checkpoint if it is signed already (one
+    checkpoint per chain position: the unique index ``audit_checkpoint_one_per_seq``).
 
     Raises:
         NothingToCheckpoint: the chain is empty.
@@ -165,9 +169,29 @@ async def create_checkpoint(now: datetime) -> Checkpoint:
         seq, digest = await store.lock_audit_head()
         if seq == 0:
             raise NothingToCheckpoint("the audit chain is empty")
-        audit_keys = keys()
-        checkpoint = sign_checkpoint(audit_keys.signing_key, seq, digest, now)
-        await AuditCheckpoint.insert(AuditCheckpoint(**asdict(checkpoint), key_id=audit_keys.key_id))
+        signed = await _sign(seq, digest, now)
+        if signed is not None:
+            return signed
+    row = await AuditCheckpoint.select(*_CHECKPOINT_COLUMNS).where(AuditCheckpoint.seq == seq).first()
+    return Checkpoint(**row)
+
+
+_CHECKPOINT_COLUMNS = (
+    AuditCheckpoint.seq,
+    AuditCheckpoint.hash,
+    AuditCheckpoint.at,
+    AuditCheckpoint.signature,
+)
+
+
+async def _sign(seq: int, digest: str, now: datetime) -> Checkpoint | None:
+    """Sign the head ``(seq, digest)`` and keep it, under the head row lock; None if a checkpoint of
+    ``seq`` is kept already."""
+    audit_keys = keys()
+    checkpoint = sign_checkpoint(audit_keys.signing_key, seq, digest, now)
+    if not await current_store().insert_checkpoint(checkpoint, audit_keys.key_id):
+        return None
+    log.info("audit_checkpoint_signed", seq=seq, hash=digest, at=checkpoint.at, key_id=audit_keys.key_id)
     return checkpoint
 
 
@@ -187,24 +211,37 @@ async def checkpoint_if_due(
     now: datetime, *, every_entries: int = 1_000, every_seconds: float = 0
 ) -> Checkpoint | None:
     """Checkpoint when the chain grew by ``every_entries`` since the last checkpoint, or (when
-    ``every_seconds`` is positive) when its oldest entry not yet covered by one is that old."""
+    ``every_seconds`` is positive) when its oldest entry not yet covered by one is that old.
+
+    Safe to run from several processes at once: whether a checkpoint is due is decided again under the
+    head row lock, so a head is signed once (and the unique index on the checkpoint's position backs
+    that up); each checkpoint signed is logged (``audit_checkpoint_signed``).
+
+    Returns:
+        The checkpoint signed here, or None.
+    """
+    store = current_store()
     head = await AuditHead.select(AuditHead.seq).where(AuditHead.id == 1).first()
-    last = (
-        await AuditCheckpoint.select(AuditCheckpoint.seq)
-        .order_by(AuditCheckpoint.seq, ascending=False)
-        .first()
-    )
-    covered = last["seq"] if last else 0
-    uncovered = head["seq"] - covered
-    if uncovered <= 0:
+    if not await _due(head["seq"], await store.last_checkpoint_seq(), now, every_entries, every_seconds):
         return None
-    if uncovered < every_entries:
-        if every_seconds <= 0:
-            return None
-        oldest = await AuditEntry.select(AuditEntry.at).where(AuditEntry.seq == covered + 1).first()
-        if oldest is not None and not _older_than(oldest["at"], now, every_seconds):
-            return None
-    return await create_checkpoint(now)
+    async with store.write_transaction():
+        seq, digest = await store.lock_audit_head()
+        if not await _due(seq, await store.last_checkpoint_seq(), now, every_entries, every_seconds):
+            return None  # another process signed meanwhile
+        return await _sign(seq, digest, now)
+
+
+async def _due(seq: int, covered: int, now: datetime, every_entries: int, every_seconds: float) -> bool:
+    """Whether a head at ``seq``, with checkpoints up to ``covered``, is due for a checkpoint."""
+    uncovered = seq - covered
+    if uncovered <= 0:
+        return False
+    if uncovered >= every_entries:
+        return True
+    if every_seconds <= 0:
+        return False
+    oldest = await AuditEntry.select(AuditEntry.at).where(AuditEntry.seq == covered + 1).first()
+    return oldest is None or _older_than(oldest["at"], now, every_seconds)
 
 
 def _older_than(at: str, now: datetime, seconds: float) -> bool:

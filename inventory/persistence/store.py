@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from piccolo.querystring import QueryString
 
-from inventory.audit_chain import Entry, UnlinkedEntry
+from inventory.audit_chain import Checkpoint, Entry, UnlinkedEntry
 from inventory.persistence.audit_link import ENTRY_COLUMNS
 from inventory.persistence.piccolo_bridge import OpenTransaction
 from inventory.persistence.rows import (
@@ -332,6 +332,26 @@ class Store(ABC):
         """Take the chain head's row lock; its ``(seq, hash)``."""
         rows = await self._execute("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
         return rows[0]["seq"], rows[0]["hash"]
+
+    async def last_checkpoint_seq(self) -> int:
+        """The chain position of the newest signed checkpoint (0 for none); under the head row lock
+        (`lock_audit_head`) no other checkpoint of the current head can be added meanwhile."""
+        rows = await self._execute("SELECT COALESCE(MAX(seq), 0) AS seq FROM audit_checkpoint")
+        return rows[0]["seq"]
+
+    async def insert_checkpoint(self, checkpoint: Checkpoint, key_id: str) -> bool:
+        """Keep a signed checkpoint unless one of the same chain position is kept already (the unique
+        index ``audit_checkpoint_one_per_seq``); whether it was kept."""
+        rows = await self._execute(
+            "INSERT INTO audit_checkpoint (seq, hash, at, signature, key_id) VALUES ({}, {}, {}, {}, {}) "
+            "ON CONFLICT (seq) DO NOTHING RETURNING id",
+            checkpoint.seq,
+            checkpoint.hash,
+            checkpoint.at,
+            checkpoint.signature,
+            key_id,
+        )
+        return bool(rows)
 
     async def audit_entries(self, after: int, batch: int, action_prefix: str = "") -> list[Entry]:
         """Up to ``batch`` entries after ``after``, in ``seq`` order; only actions starting with

@@ -121,7 +121,8 @@ def two_settings(database_url: str, tmp_path: Path, sqlite_template: Path) -> tu
     shutil.copyfile(sqlite_template, path)
     overrides = tmp_path / "overrides.json"
     overrides.write_text(json.dumps({"CN": {"holidays": ["2026-11-24"]}}))
-    common = {"sweep_interval_s": 0.02, "audit_checkpoint_every_entries": 1}
+    # The periodic jobs in each web process (the default on SQLite), so that each app's own ones show.
+    common = {"sweep_interval_s": 0.02, "audit_checkpoint_every_entries": 1, "background": "in-process"}
     a = test_settings(
         f"sqlite:///{path}",
         secret_key="a" * 40,
