@@ -1,9 +1,11 @@
-"""Which Piccolo apps make up the service, and their tables."""
+"""Which Piccolo apps make up the service, their tables and their migrations."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.table import Table
 
 PICCOLO_APPS = [
@@ -24,3 +26,18 @@ def all_tables() -> list[type[Table]]:
     for module in PICCOLO_APPS:
         tables.extend(importlib.import_module(module).APP_CONFIG.table_classes)
     return tables
+
+
+@functools.cache
+def code_migrations() -> frozenset[tuple[str, str]]:
+    """``(app name, migration id)`` of every migration of every app, found as Piccolo's ``migrations
+    forwards`` and ``migrations check`` commands find them (the modules of the app's migrations folder,
+    by their ``ID``). Read once per process: the code does not change while it runs."""
+    finder = BaseMigrationManager()
+    found: set[tuple[str, str]] = set()
+    for module in PICCOLO_APPS:
+        app_config = importlib.import_module(module).APP_CONFIG
+        migrations = finder.get_migration_modules(app_config.resolved_migrations_folder_path)
+        found |= {(app_config.app_name, migration) for migration in finder.get_migration_ids(migrations)}
+    return frozenset(found)
+
