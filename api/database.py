@@ -1,4 +1,5 @@
-"""Which Piccolo apps make up the service, their tables and their migrations."""
+"""Which Piccolo apps make up the service, their tables and migrations, and which of those migrations a
+database has not applied yet."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import importlib
 
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.table import Table
+
+from inventory.persistence import current_store
 
 PICCOLO_APPS = [
     "inventory.customers.piccolo_app",
@@ -41,3 +44,23 @@ def code_migrations() -> frozenset[tuple[str, str]]:
         found |= {(app_config.app_name, migration) for migration in finder.get_migration_ids(migrations)}
     return frozenset(found)
 
+
+class MigrationCheck:
+    """Which of the code's migrations the database of the store in use has not applied yet, for one
+    application's readiness.
+
+    Once none is pending, that answer is kept and no longer asked of the database: the release applies
+    migrations before the new code serves, and nothing takes them back while it serves.
+    """
+
+    def __init__(self) -> None:
+        self._all_applied = False
+
+    async def pending(self) -> list[str]:
+        """``app:migration id`` of each migration not recorded as applied, in order; empty once all are."""
+        if self._all_applied:
+            return []
+        applied = await current_store().applied_migrations()
+        pending = sorted(f"{app}:{migration}" for app, migration in code_migrations() - applied)
+        self._all_applied = not pending
+        return pending
