@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from api.settings import Settings
@@ -307,12 +308,23 @@ def _warn_loudly(message: str) -> None:
 
 
 async def _release(settings: Settings) -> int:
-    """What the release applies (``python -m api migrate``): the service's migrations, then the job
-    queue's schema."""
-    code = await _migrate()
-    if code != 0:
-        return code
-    return await _migrate_queue_schema(settings)
+    """``migrate``, the release step: every step of `RELEASE_STEPS`, in order, inside the database's
+    release lock (`inventory.persistence.release_lock`). Releases started together therefore run one
+    after the other: the first applies everything, the others find nothing left to do and succeed too.
+    Exit with the code of the first step that fails (the lock is released all the same)."""
+    from inventory.persistence import release_lock
+
+    def waiting() -> None:
+        print("another release holds the release lock; waiting for it to finish", file=sys.stderr)
+
+    async with release_lock(
+        settings.database_url, connect_timeout_s=settings.pg_connect_timeout_s, on_wait=waiting
+    ):
+        for step in RELEASE_STEPS:
+            code = await step(settings)
+            if code != 0:
+                return code
+    return 0
 
 
 async def _migrate_queue_schema(settings: Settings) -> int:
@@ -334,7 +346,9 @@ async def _migrate_queue_schema(settings: Settings) -> int:
     return 0
 
 
-async def _migrate() -> int:
+async def _migrate(_settings: Settings) -> int:
+    """Every Piccolo migration not yet recorded in the ``migration`` table, app by app in dependency
+    order, on ``piccolo_conf.DB`` (the engine for ``DATABASE_URL``)."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     result = await run_forwards(app_name="all")
@@ -342,6 +356,15 @@ async def _migrate() -> int:
         print(result.message, file=sys.stderr)
         return 1
     return 0
+
+
+ReleaseStep = Callable[[Settings], Awaitable[int]]
+
+RELEASE_STEPS: tuple[ReleaseStep, ...] = (_migrate, _migrate_queue_schema)
+"""Everything a release applies to the database, in order, each under the release lock; a step answers
+its exit code (0 when it succeeded) and says on stderr why it failed. Add a step here for anything else a
+release must apply before the new code serves. A step runs in every release, so it must find out what is
+already applied and apply only the rest, as Piccolo's migrations and the queue's schema step do."""
 
 
 async def _load_demo(settings: Settings, now: datetime, *, if_empty: bool) -> int:

@@ -24,6 +24,7 @@ from api.controllers.routing import DispatchController, RoutingController, plann
 from api.controllers.secure_media import ComplianceController, RetentionController
 from api.controllers.stock import StockController
 from api.controllers.tickets import ReservationController, TicketController
+from api.database import MigrationCheck
 from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, database_lifespan
 from api.errors import problem_details_plugin, routing_problem, unexpected_problem
 from api.logging import RequestIds, configure_logging
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
     policy = planning_policy(settings)
     time_bounds = settings.time_bounds()
+    migration_check = MigrationCheck()
 
     async def is_login(request: Request[Any, Any, Any]) -> bool:
         # A coroutine, so that Litestar calls it inline instead of handing it to a worker thread.
@@ -126,6 +128,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             "tokens": Provide(lambda: tokens, sync_to_thread=False, use_cache=True),
             "planning_policy": Provide(lambda: policy, sync_to_thread=False, use_cache=True),
             "time_bounds": Provide(lambda: time_bounds, sync_to_thread=False, use_cache=True),
+            "migration_check": Provide(lambda: migration_check, sync_to_thread=False, use_cache=True),
         },
         on_app_init=[jwt_auth.on_app_init],
         plugins=[

@@ -142,9 +142,9 @@ def _admin(statement: str) -> None:
     asyncio.run(run())
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A migrated PostgreSQL database for this run; dropped afterwards."""
+def _create_postgres_database() -> str:
+    """A new, empty PostgreSQL database with a unique name; the test skips without a server (fails
+    under REQUIRE_POSTGRES=1)."""
     problem = _postgres_reachable()
     if problem:
         if REQUIRE_POSTGRES:
@@ -152,6 +152,13 @@ def postgres_database() -> Iterator[str]:
         pytest.skip(problem)
     name = f"spareline_test_{uuid.uuid4().hex[:12]}"
     _admin(f'CREATE DATABASE "{name}"')
+    return name
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A migrated PostgreSQL database for this run; dropped afterwards."""
+    name = _create_postgres_database()
     url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
         migrate(url)
@@ -191,6 +198,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     url = request.getfixturevalue("postgres_database")
     _truncate_postgres(url)
     return url
+
+
+@pytest.fixture(params=ENGINES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database never migrated, on each engine: an SQLite file not yet created (nor its folder), or a
+    PostgreSQL database just created (unique name, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'var' / 'spareline.sqlite3'}"
+        return
+    name = _create_postgres_database()
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ from typing import Any
 from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
+from api.database import MigrationCheck
 from api.errors import PROBLEM_TYPE
 from api.openapi import PROBLEM_MEDIA_TYPE
 from api.settings import Settings
@@ -25,26 +27,48 @@ def health() -> dict[str, str]:
 
 
 @get("/health/ready", tags=["health"], operation_id="readiness")
-async def readiness(settings: NamedDependency[Settings]) -> Response[dict[str, Any]]:
-    """The database answers a query within PG_CONNECT_TIMEOUT_S; otherwise a 503 problem with
-    Retry-After, naming the engine and the error."""
+async def readiness(
+    settings: NamedDependency[Settings], migration_check: NamedDependency[MigrationCheck]
+) -> Response[dict[str, Any]]:
+    """The database answers within PG_CONNECT_TIMEOUT_S and has every migration of the code applied;
+    otherwise a 503 problem with Retry-After, naming the engine and the error or the pending migrations
+    (a web process started before its release has migrated must get no traffic yet)."""
     engine = current_engine()
-    probe = asyncio.ensure_future(engine.run_querystring(QueryString("SELECT 1")))
-    probe.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+    async def probe() -> list[str]:
+        await engine.run_querystring(QueryString("SELECT 1"))
+        return await migration_check.pending()
+
+    checked = asyncio.ensure_future(probe())
+    checked.add_done_callback(lambda done: done.cancelled() or done.exception())
     # A task of its own, so that the answer does not wait for the driver's clean-up after a timeout.
-    await asyncio.wait({probe}, timeout=settings.pg_connect_timeout_s)
-    if probe.done() and probe.exception() is None:
-        return Response({"status": "ready", "database": engine_kind(engine)})
-    error = type(probe.exception()).__name__ if probe.done() else "TimeoutError"
-    probe.cancel()
+    await asyncio.wait({checked}, timeout=settings.pg_connect_timeout_s)
+    if checked.done() and checked.exception() is None:
+        pending = checked.result()
+        if not pending:
+            return Response({"status": "ready", "database": engine_kind(engine)})
+        return _not_ready(
+            engine,
+            f"the database lacks {len(pending)} migration(s) of this code; the release step "
+            "(python -m api migrate) has not applied them yet",
+            pending_migrations=pending,
+        )
+    error = type(checked.exception()).__name__ if checked.done() else "TimeoutError"
+    checked.cancel()
+    return _not_ready(
+        engine, "the database did not answer; the service cannot serve requests now", error=error
+    )
+
+
+def _not_ready(engine: Engine, detail: str, **extra: object) -> Response[dict[str, Any]]:
     return Response(
         {
             "type": PROBLEM_TYPE.format("not-ready"),
             "title": "Not ready",
             "status": HTTP_503_SERVICE_UNAVAILABLE,
-            "detail": "the database did not answer; the service cannot serve requests now",
+            "detail": detail,
             "database": engine_kind(engine),
-            "error": error,
+            **extra,
         },
         status_code=HTTP_503_SERVICE_UNAVAILABLE,
         media_type=PROBLEM_MEDIA_TYPE,

@@ -15,6 +15,8 @@ the request or running the background task (`using_store`), never to the process
   on the engine of the store in use (`SCOPED_ENGINE`, the ``db`` of every table).
 * `engines` - the engine and store for a database URL, and the store in use in the current context;
   `errors` - the drivers' errors told apart; `rows` - the rows the store writes and returns.
+* `release_lock` - one release at a time applies its migrations to a database: PostgreSQL's advisory
+  lock, or a file lock next to the SQLite file.
 
 Concurrency rules of every write path:
 
@@ -56,6 +58,7 @@ from inventory.persistence.errors import (
 from inventory.persistence.piccolo_bridge import OpenTransaction
 from inventory.persistence.postgres import numbered_placeholders
 from inventory.persistence.postgres_engine import PostgresTimeouts
+from inventory.persistence.release_lock import RELEASE_LOCK_KEY, release_lock
 from inventory.persistence.rows import (
     LEVEL_COLUMNS,
     MOVEMENT_COLUMNS,
@@ -71,6 +74,7 @@ from inventory.persistence.store import Store
 __all__ = [
     "LEVEL_COLUMNS",
     "MOVEMENT_COLUMNS",
+    "RELEASE_LOCK_KEY",
     "SCOPED_ENGINE",
     "DatabaseUnavailable",
     "EngineKind",
@@ -92,6 +96,7 @@ __all__ = [
     "is_unavailable",
     "is_unique_violation",
     "numbered_placeholders",
+    "release_lock",
     "run",
     "serving",
     "sqlite_path",

@@ -96,6 +96,11 @@ class PostgresStore(Store):
             return
         await self.engine.group_flush().wait()
 
+    async def has_table(self, name: str) -> bool:
+        """Looked up as the service's statements look up a table name: along the search path."""
+        rows = await self._execute("SELECT to_regclass(CAST({} AS text)) IS NOT NULL AS present", name)
+        return bool(rows[0]["present"])
+
     async def take_oldest_units(
         self,
         part_id: int,

@@ -54,6 +54,12 @@ class SqliteStore(Store):
         synced, ``synchronous = FULL``, before the commit is published in the WAL index), and a unit of
         work that reads an earlier unit of its own group is answered after the group's COMMIT."""
 
+    async def has_table(self, name: str) -> bool:
+        rows = await self._execute(
+            "SELECT COUNT(*) AS tables FROM sqlite_master WHERE type = 'table' AND name = {}", name
+        )
+        return bool(rows[0]["tables"])
+
     async def take_oldest_units(
         self,
         part_id: int,

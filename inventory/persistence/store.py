@@ -473,6 +473,20 @@ class Store(ABC):
         )
         return [row["subject"] for row in rows]
 
+    # --- schema --------------------------------------------------------------------------------------
+
+    async def applied_migrations(self) -> frozenset[tuple[str, str]]:
+        """``(app name, migration id)`` of every migration recorded as applied in Piccolo's ``migration``
+        table; none in a database never migrated (no such table yet)."""
+        if not await self.has_table("migration"):
+            return frozenset()
+        rows = await self._execute("SELECT app_name, name FROM migration")
+        return frozenset((row["app_name"], row["name"]) for row in rows)
+
+    @abstractmethod
+    async def has_table(self, name: str) -> bool:
+        """Whether the database has a table ``name`` where the service's statements find it."""
+
     # --- consistency ---------------------------------------------------------------------------------
 
     async def ledger_flows(self) -> Rows:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import httpx
 
 from api.app import create_app
-from tests.conftest import test_settings
+from api.database import code_migrations
+from inventory.persistence import sqlite_path
+from tests.conftest import migrate, test_settings
 
 
 async def test_health_names_the_engine(client, database_url):
@@ -23,8 +33,6 @@ async def test_readiness_touches_the_database(client):
 
 
 async def test_readiness_fails_when_the_database_is_gone(tmp_path):
-    import httpx
-
     broken = tmp_path / "not-a-dir" / "x.sqlite3"
     app = create_app(test_settings(f"sqlite:///{broken}"))
     assert not broken.parent.exists()  # the service never creates its database
@@ -91,3 +99,74 @@ async def test_oversized_body_is_413(database_url):
             headers={"content-type": "application/json"},
         )
     assert response.status_code == 413
+
+
+@contextlib.asynccontextmanager
+async def forgotten(database_url: str, migration: tuple[str, str]) -> AsyncIterator[None]:
+    """The database without the record of ``migration`` (as if its release had not applied it yet) for
+    the block; the record is back afterwards."""
+    app_name, name = migration
+    path = sqlite_path(database_url)
+    if path is not None:
+        with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+            ran_on = connection.execute("SELECT ran_on FROM migration WHERE name = ?", (name,)).fetchone()[0]
+            connection.execute("DELETE FROM migration WHERE name = ?", (name,))
+        try:
+            yield
+        finally:
+            with contextlib.closing(sqlite3.connect(path)) as connection, connection:
+                connection.execute(
+                    "INSERT INTO migration (name, app_name, ran_on) VALUES (?, ?, ?)",
+                    (name, app_name, ran_on),
+                )
+        return
+    connection = await asyncpg.connect(database_url)
+    try:
+        ran_on = await connection.fetchval("DELETE FROM migration WHERE name = $1 RETURNING ran_on", name)
+        try:
+            yield
+        finally:
+            await connection.execute(
+                "INSERT INTO migration (name, app_name, ran_on) VALUES ($1, $2, $3)", name, app_name, ran_on
+            )
+    finally:
+        await connection.close()
+
+
+def assert_not_ready(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert int(response.headers["retry-after"]) > 0
+    problem = response.json()
+    assert problem["type"] == "urn:spareline:problem:not-ready"
+    assert problem["status"] == 503
+    return problem
+
+
+async def test_readiness_is_503_while_a_migration_is_pending_and_then_stays_ready(client, database_url):
+    newest = max(code_migrations(), key=lambda migration: migration[1])
+    async with forgotten(database_url, newest):
+        problem = assert_not_ready(await client.get("/health/ready"))
+        assert problem["pending_migrations"] == [f"{newest[0]}:{newest[1]}"]
+        assert "migrat" in problem["detail"]
+    assert (await client.get("/health/ready")).status_code == 200
+    # Once every migration was found applied, readiness asks no more: migrations never go backwards.
+    async with forgotten(database_url, newest):
+        assert (await client.get("/health/ready")).status_code == 200
+
+
+async def test_a_database_never_migrated_is_not_ready_until_its_release(empty_database_url):
+    path = sqlite_path(empty_database_url)
+    if path is not None:  # the file exists, empty: the service never creates it
+        path.parent.mkdir()
+        sqlite3.connect(path).close()
+    app = create_app(test_settings(empty_database_url))
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        problem = assert_not_ready(await client.get("/health/ready"))
+        assert len(problem["pending_migrations"]) == len(code_migrations())
+        await asyncio.to_thread(migrate, empty_database_url)
+        ready = await client.get("/health/ready")
+    assert ready.status_code == 200, ready.text
