@@ -87,6 +87,10 @@ class SqliteStore(Store):
         """Nothing: SQLite queues no entries."""
         return 0
 
+    async def audit_queue_rows(self) -> int:
+        """None: SQLite queues no entries."""
+        return 0
+
     async def read_ticket_for_reservation(
         self, ticket_id: int, *, part_number: str, depot: str | None, customer: str | None
     ) -> Mapping[str, Any] | None:
