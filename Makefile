@@ -23,6 +23,7 @@ demo: migrate
 	$(BIN)/python -m api load-demo --if-empty
 
 run: demo
+	$(BIN)/python -m api reset-metrics
 	$(BIN)/uvicorn api.app:create_app --factory --host $(HOST) --port $(PORT)
 
 test: install

@@ -48,8 +48,27 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "sweep", help="mark SLA breaches and expire reservations once (the app does it every minute)"
     )
+    commands.add_parser(
+        "reset-metrics",
+        help="empty PROMETHEUS_MULTIPROC_DIR (creating it if missing) before the web's workers start; "
+        "nothing when it is not set",
+    )
     args = parser.parse_args(argv)
+    if args.command == "reset-metrics":
+        return _reset_metrics()
     return asyncio.run(_run(args, operator_settings(Settings())))
+
+
+def _reset_metrics() -> int:
+    from observability.metrics import MULTIPROC_ENV, multiprocess_dir, reset_multiprocess_dir
+
+    path = multiprocess_dir()
+    if path is None:
+        print(f"{MULTIPROC_ENV} is not set: each process serves its own metrics")
+        return 0
+    removed = reset_multiprocess_dir(path)
+    print(f"{MULTIPROC_ENV}={path}: removed {removed} file(s) of earlier processes")
+    return 0
 
 
 def operator_settings(settings: Settings) -> Settings:

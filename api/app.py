@@ -27,6 +27,7 @@ from api.controllers.tickets import ReservationController, TicketController
 from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, database_lifespan
 from api.errors import problem_details_plugin, routing_problem, unexpected_problem
 from api.logging import RequestIds, configure_logging
+from api.metrics import Metrics
 from api.openapi import ProblemResponses
 from api.pagination import provide_page
 from api.plain_text import RefuseControlCharacters
@@ -36,6 +37,7 @@ from api.security import TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.sweeper import sweeper_lifespan
 from inventory.accounts import Principal
+from observability import service_version
 from routing import RoutingError
 
 API_PREFIX = "/api/v1"
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     Raises:
         pydantic.ValidationError: invalid settings, e.g. production without a real SECRET_KEY.
+        ValueError: PROMETHEUS_MULTIPROC_DIR is set but names no directory.
     """
     settings = settings or Settings()
     configure_logging(settings)
@@ -122,6 +125,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             ProblemResponses(),
             RequestIds(),
             EnterDomainContext(),
+            Metrics(settings.metrics_networks()),
         ],
         exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
         middleware=[DropEmptyQueryParameters(), RefuseControlCharacters(), login_limit.middleware],
@@ -130,7 +134,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         state=State({STATE_KEY: domain}),
         openapi_config=OpenAPIConfig(
             title="Spareline",
-            version="0.1.0",
+            version=service_version(),
             description="Spare-parts logistics: stock with serial traceability across depots.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],

@@ -16,9 +16,10 @@ import api
 import bench
 import fixtures
 import inventory
+import observability
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICE_PACKAGES = ("api", "inventory", "routing", "fixtures")
+SERVICE_PACKAGES = ("api", "observability", "inventory", "routing", "fixtures")
 """The packages of the service; `bench` sits beside them and only ever imports them."""
 
 
@@ -87,7 +88,7 @@ def test_every_benchmark_module_imports(module):
 
 
 def test_packages_resolve_inside_the_repository():
-    for package in (api, bench, inventory, fixtures):
+    for package in (api, bench, observability, inventory, fixtures):
         assert Path(package.__file__).resolve().is_relative_to(ROOT)
 
 
@@ -202,7 +203,9 @@ DOMAIN_ROOTS = {"inventory", "routing", "geo"}
 
 
 @pytest.mark.parametrize(
-    "module", sorted((ROOT / "api").rglob("*.py")), ids=lambda path: str(path.relative_to(ROOT))
+    "module",
+    sorted(path for package in ("api", "observability") for path in (ROOT / package).rglob("*.py")),
+    ids=lambda path: str(path.relative_to(ROOT)),
 )
 def test_the_api_imports_only_what_the_domain_exports(module):
     assert imports_beyond_exports(module) == []
