@@ -13,6 +13,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.pydantic import PydanticPlugin
+from opentelemetry.trace import TracerProvider
 
 from api.controllers.accounts import TokenController, UserController
 from api.controllers.audit import AuditController
@@ -36,8 +37,10 @@ from api.requests import ServiceRequest
 from api.security import TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.sweeper import sweeper_lifespan
+from api.tracing import tracing_plugins
 from inventory.accounts import Principal
 from observability import service_version
+from observability.tracing import configured_tracer_provider
 from routing import RoutingError
 
 API_PREFIX = "/api/v1"
@@ -51,8 +54,16 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+    *,
+    tracer_provider: TracerProvider | None = None,
+) -> Litestar:
     """Build the service from settings (read from the environment when not given).
+
+    Requests are traced with ``tracer_provider``, or the process's when the environment names an OTLP
+    endpoint (`observability.tracing.configured_tracer_provider`); otherwise they are not.
 
     Everything the service keeps belongs to the returned application: its database, audit keys and
     calendar overrides (``app.state``, put in use for each of its requests and background tasks:
@@ -72,6 +83,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
     policy = planning_policy(settings)
     time_bounds = settings.time_bounds()
+    tracer_provider = tracer_provider or configured_tracer_provider()
 
     async def is_login(request: Request[Any, Any, Any]) -> bool:
         # A coroutine, so that Litestar calls it inline instead of handing it to a worker thread.
@@ -126,6 +138,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             RequestIds(),
             EnterDomainContext(),
             Metrics(settings.metrics_networks()),
+            *tracing_plugins(tracer_provider),
         ],
         exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
         middleware=[DropEmptyQueryParameters(), RefuseControlCharacters(), login_limit.middleware],
