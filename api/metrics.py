@@ -1,7 +1,7 @@
 """``GET /metrics``: Prometheus metrics through Litestar's Prometheus integration, for internal clients only.
 
 * **Request series** (`REQUEST_METRICS`, Litestar's `PrometheusConfig` and its middleware): requests,
-  their duration and errors (5xx) per method, route template (``/api/v1/tickets/{ticket_id:int}``, never
+  their duration and errors (5xx) per method, route template (``/api/v1/tickets/{ticket_id}``, never
   the raw path: ``group_path``) and status. The middleware is the outermost of each routed request, so
   authentication's 401 counts as a 401.
 * **Everything else** comes from `observability.metrics.exposition`: the other processes' series in

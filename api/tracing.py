@@ -4,7 +4,7 @@ OTLP endpoint).
 
 Litestar runs the OpenTelemetry middleware around its router, before the route is known. A span starts
 named by the method alone (the raw path would give every ticket its own span name), and once routed
-(`_NameSpanByRoute`, a middleware of the route) it is renamed ``GET /api/v1/tickets/{ticket_id:int}``
+(`_NameSpanByRoute`, a middleware of the route) it is renamed ``GET /api/v1/tickets/{ticket_id}``
 with ``http.route`` the route template. Health checks and scrapes are not traced; ASGI's per-message
 receive and send spans are left out.
 """
