@@ -24,6 +24,7 @@ demo: migrate
 
 # One process serves everything: on SQLite the periodic jobs run in it, on PostgreSQL a job queue worker.
 run: demo
+	$(BIN)/python -m api reset-metrics
 	$(BIN)/python -m api serve --host $(HOST) --port $(PORT)
 
 # The Procfile's process types (PostgreSQL): the release first, then web and worker side by side.

@@ -63,8 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    commands.add_parser(
+        "reset-metrics",
+        help="empty PROMETHEUS_MULTIPROC_DIR (creating it if missing) before the web's workers start; "
+        "nothing when it is not set",
+    )
     args = parser.parse_args(argv)
     settings = Settings()
+    if args.command == "reset-metrics":
+        return _reset_metrics()
     if args.command == "serve":
         return _serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
@@ -165,6 +172,18 @@ def _serve(settings: Settings, *, host: str, port: int) -> int:
         timeout_graceful_shutdown=SERVE_GRACEFUL_SHUTDOWN_S,
         log_config=None,
     )
+    return 0
+
+
+def _reset_metrics() -> int:
+    from observability.metrics import MULTIPROC_ENV, multiprocess_dir, reset_multiprocess_dir
+
+    path = multiprocess_dir()
+    if path is None:
+        print(f"{MULTIPROC_ENV} is not set: each process serves its own metrics")
+        return 0
+    removed = reset_multiprocess_dir(path)
+    print(f"{MULTIPROC_ENV}={path}: removed {removed} file(s) of earlier processes")
     return 0
 
 

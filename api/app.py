@@ -13,6 +13,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.pydantic import PydanticPlugin
+from opentelemetry.trace import TracerProvider
 
 from api.controllers.accounts import TokenController, UserController
 from api.controllers.audit import AuditController
@@ -28,6 +29,7 @@ from api.database import MigrationCheck
 from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, database_lifespan
 from api.errors import problem_details_plugin, routing_problem, unexpected_problem
 from api.logging import RequestIds, configure_logging
+from api.metrics import Metrics
 from api.openapi import ProblemResponses
 from api.pagination import provide_page
 from api.plain_text import RefuseControlCharacters
@@ -37,8 +39,11 @@ from api.security import TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.single_process import single_web_process_lifespan
 from api.sweeper import sweeper_lifespan
+from api.tracing import tracing_plugins
 from api.worker import queue_lifespan
 from inventory.accounts import Principal
+from observability import service_version
+from observability.tracing import configured_tracer_provider
 from routing import RoutingError
 
 API_PREFIX = "/api/v1"
@@ -62,8 +67,16 @@ def background_lifespan(settings: Settings, clock: Clock):
     return sweeper_lifespan(settings, clock)
 
 
-def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock = system_clock,
+    *,
+    tracer_provider: TracerProvider | None = None,
+) -> Litestar:
     """Build the service from settings (read from the environment when not given).
+
+    Requests are traced with ``tracer_provider``, or the process's when the environment names an OTLP
+    endpoint (`observability.tracing.configured_tracer_provider`); otherwise they are not.
 
     Everything the service keeps belongs to the returned application: its database, audit keys and
     calendar overrides (``app.state``, put in use for each of its requests and background tasks:
@@ -73,6 +86,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
 
     Raises:
         pydantic.ValidationError: invalid settings, e.g. production without a real SECRET_KEY.
+        ValueError: PROMETHEUS_MULTIPROC_DIR is set but names no directory.
     """
     settings = settings or Settings()
     configure_logging(settings)
@@ -83,6 +97,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     policy = planning_policy(settings)
     time_bounds = settings.time_bounds()
     migration_check = MigrationCheck()
+    tracer_provider = tracer_provider or configured_tracer_provider()
 
     async def is_login(request: Request[Any, Any, Any]) -> bool:
         # A coroutine, so that Litestar calls it inline instead of handing it to a worker thread.
@@ -137,6 +152,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             ProblemResponses(),
             RequestIds(),
             EnterDomainContext(),
+            Metrics(settings.metrics_networks()),
+            *tracing_plugins(tracer_provider),
         ],
         exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
         middleware=[DropEmptyQueryParameters(), RefuseControlCharacters(), login_limit.middleware],
@@ -149,7 +166,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         state=State({STATE_KEY: domain}),
         openapi_config=OpenAPIConfig(
             title="Spareline",
-            version="0.1.0",
+            version=service_version(),
             description="Spare-parts logistics: stock with serial traceability across depots.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],

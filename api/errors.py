@@ -164,6 +164,25 @@ def unexpected_problem(request: Request[Any, Any, Any], exc: Exception) -> Respo
     return _internal(exc).to_response(request)
 
 
+def status_for(exc: Exception) -> int:
+    """The status the answer to ``exc`` gets (the mapping below, without building the answer or logging):
+    for what counts a request before its answer is made, such as the request metrics."""
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    if isinstance(exc, DomainError):
+        return next(STATUS_BY_ERROR[cls][0] for cls in type(exc).__mro__ if cls in STATUS_BY_ERROR)
+    if isinstance(exc, RoutingError) and not isinstance(exc, InfeasiblePlan):
+        statuses = [ROUTING_STATUS[cls][0] for cls in type(exc).__mro__ if cls in ROUTING_STATUS]
+        return statuses[0] if statuses else HTTP_500_INTERNAL_SERVER_ERROR
+    if is_unique_violation(exc) or isinstance(
+        exc, sqlite3.IntegrityError | asyncpg.IntegrityConstraintViolationError
+    ):
+        return HTTP_409_CONFLICT
+    if is_busy(exc) or is_unavailable(exc):
+        return HTTP_503_SERVICE_UNAVAILABLE
+    return HTTP_500_INTERNAL_SERVER_ERROR
+
+
 def problem_details_plugin() -> ProblemDetailsPlugin:
     """The plugin wiring every mapping above into the app."""
     return ProblemDetailsPlugin(

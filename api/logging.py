@@ -1,8 +1,14 @@
-"""structlog set-up (JSON lines in production, readable in development) and request ids (`RequestIds`)."""
+"""structlog set-up (JSON lines in production, readable in development) and request ids (`RequestIds`).
+
+Every line carries the process id, the host name and the service's version (``pid``, ``host``,
+``version``), and, while an OpenTelemetry span is current, its ``trace_id`` and ``span_id`` (hex, as
+trace back ends show them).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
@@ -17,8 +23,10 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.plugins import InitPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from opentelemetry import trace
 
 from api.settings import Settings
+from observability import host_name, service_version
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -30,6 +38,8 @@ def configure_logging(settings: Settings) -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_process,
+        _add_trace,
     ]
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -74,6 +84,23 @@ def configure_logging(settings: Settings) -> None:
 
 
 def _keep(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    return event
+
+
+def _add_process(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The process id (read for each line: a forked worker has its own), host name and version."""
+    event.setdefault("pid", os.getpid())
+    event.setdefault("host", host_name())
+    event.setdefault("version", service_version())
+    return event
+
+
+def _add_trace(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The current span's trace and span ids, when one is recording (never without tracing)."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", format(context.trace_id, "032x"))
+        event.setdefault("span_id", format(context.span_id, "016x"))
     return event
 
 

@@ -25,8 +25,9 @@ from inventory.accounts import Principal, Role, load_principal
 
 TOKEN_ISSUER = "spareline"  # noqa: S105 - the JWT "iss" claim, not a secret
 
-OPEN_PATHS = ["^/health", "^/schema", "^/api/v1/auth/token$"]
-"""Routes that need no token: health checks, the OpenAPI documents and the token endpoint itself."""
+OPEN_PATHS = ["^/health", "^/metrics$", "^/schema", "^/api/v1/auth/token$"]
+"""Routes that need no token: health checks, the metrics (internal clients only: `api.metrics`), the
+OpenAPI documents and the token endpoint itself."""
 
 
 class PrincipalCache:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from inventory.accounts import Passwords
 from inventory.audit import AuditKeys
@@ -22,6 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'spareline.sqlite3'}"
 DEVELOPMENT_SECRET = "development-only-secret-key-not-for-production"  # noqa: S105
 MIN_SECRET_LENGTH = 32
+LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
 
 
 class Settings(BaseSettings):
@@ -136,6 +138,24 @@ class Settings(BaseSettings):
     report_max_age_days: int = Field(default=60, ge=1, le=3_650)
     routing_plan_days_back: int = Field(default=7, ge=0, le=366)
     routing_plan_days_ahead: int = Field(default=60, ge=1, le=366)
+    metrics_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=lambda: list(LOOPBACK_NETWORKS)
+    )
+
+    @field_validator("metrics_allowed_networks", mode="before")
+    @classmethod
+    def _networks_list(cls, value: object) -> object:
+        """A comma-separated list (``10.0.0.0/8, 127.0.0.1``) or a JSON list; empty: none."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
+
+    def metrics_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The client networks that may read ``/metrics`` (everyone else gets 404)."""
+        return tuple(self.metrics_allowed_networks)
 
     def time_bounds(self) -> TimeBounds:
         """How far from now entered times and plan dates may lie."""

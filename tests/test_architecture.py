@@ -17,9 +17,10 @@ import bench
 import fixtures
 import inventory
 import jobs
+import observability
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICE_PACKAGES = ("api", "jobs", "inventory", "routing", "fixtures")
+SERVICE_PACKAGES = ("api", "jobs", "observability", "inventory", "routing", "fixtures")
 """The packages of the service; `bench` sits beside them and only ever imports them."""
 
 
@@ -84,7 +85,7 @@ def test_every_benchmark_module_imports(module):
 
 
 def test_packages_resolve_inside_the_repository():
-    for package in (api, bench, jobs, inventory, fixtures):
+    for package in (api, bench, jobs, observability, inventory, fixtures):
         assert Path(package.__file__).resolve().is_relative_to(ROOT)
 
 
@@ -199,7 +200,9 @@ DOMAIN_ROOTS = {"jobs", "inventory", "routing", "geo"}
 
 
 @pytest.mark.parametrize(
-    "module", sorted((ROOT / "api").rglob("*.py")), ids=lambda path: str(path.relative_to(ROOT))
+    "module",
+    sorted(path for package in ("api", "observability") for path in (ROOT / package).rglob("*.py")),
+    ids=lambda path: str(path.relative_to(ROOT)),
 )
 def test_the_api_imports_only_what_the_domain_exports(module):
     assert imports_beyond_exports(module) == []

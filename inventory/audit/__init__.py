@@ -3,6 +3,8 @@
 from inventory.audit.log import (
     DEVELOPMENT_KEYS_WARNING,
     AuditKeys,
+    ChainStatus,
+    chain_status,
     checkpoint_if_due,
     create_checkpoint,
     keys,
@@ -14,6 +16,8 @@ from inventory.audit.log import (
 __all__ = [
     "DEVELOPMENT_KEYS_WARNING",
     "AuditKeys",
+    "ChainStatus",
+    "chain_status",
     "checkpoint_if_due",
     "create_checkpoint",
     "keys",

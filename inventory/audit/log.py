@@ -244,6 +244,48 @@ async def _due(seq: int, covered: int, now: datetime, every_entries: int, every_
     return oldest is None or _older_than(oldest["at"], now, every_seconds)
 
 
+@dataclass(frozen=True, slots=True)
+class ChainStatus:
+    """The audit chain at a moment: its length, its last signed checkpoint and its queue."""
+
+    length: int
+    """The head's ``seq``: how many entries the chain has."""
+    checkpoint_seq: int | None
+    """The ``seq`` the last signed checkpoint covers; None before the first."""
+    checkpoint_age_s: float | None
+    """Seconds since the last checkpoint was signed; None before the first."""
+    queue_rows: int
+    """Entries waiting in the PostgreSQL queue until the sweep purges them (0 on SQLite)."""
+
+    @property
+    def uncovered(self) -> int:
+        """Entries after the last checkpoint: what no signed checkpoint protects yet."""
+        return self.length - (self.checkpoint_seq or 0)
+
+
+async def chain_status(now: datetime) -> ChainStatus:
+    """The chain's length, its last checkpoint and the age of that at ``now``, and its queue: three
+    short reads, no lock."""
+    head = await AuditHead.select(AuditHead.seq).where(AuditHead.id == 1).first()
+    last = (
+        await AuditCheckpoint.select(AuditCheckpoint.seq, AuditCheckpoint.at)
+        .order_by(AuditCheckpoint.seq, ascending=False)
+        .first()
+    )
+    age = None
+    if last is not None:
+        try:
+            age = max((now - datetime.fromisoformat(last["at"])).total_seconds(), 0.0)
+        except (TypeError, ValueError):
+            age = None
+    return ChainStatus(
+        length=head["seq"] if head else 0,
+        checkpoint_seq=last["seq"] if last else None,
+        checkpoint_age_s=age,
+        queue_rows=await current_store().audit_queue_rows(),
+    )
+
+
 def _older_than(at: str, now: datetime, seconds: float) -> bool:
     """Whether the entry time ``at`` (ISO 8601) is at least ``seconds`` before ``now``; an unreadable
     time counts as old."""

@@ -169,6 +169,12 @@ class PostgresStore(Store):
         )
         return rows[0]["n"]
 
+    async def audit_queue_rows(self) -> int:
+        """Rows of the queue that committed transactions left (a count, read outside any write
+        transaction: it waits for no lock)."""
+        rows = await self._execute("SELECT count(*) AS n FROM audit_pending")
+        return rows[0]["n"]
+
     async def store_reservation(
         self,
         reservation: ReservationRow,

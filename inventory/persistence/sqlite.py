@@ -94,6 +94,10 @@ class SqliteStore(Store):
         """Nothing: SQLite queues no entries."""
         return 0
 
+    async def audit_queue_rows(self) -> int:
+        """None: SQLite queues no entries."""
+        return 0
+
     async def store_reservation(
         self,
         reservation: ReservationRow,

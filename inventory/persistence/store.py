@@ -328,6 +328,10 @@ class Store(ABC):
     async def purge_linked_audit(self) -> int:
         """Remove the queued entries that have been linked; how many."""
 
+    @abstractmethod
+    async def audit_queue_rows(self) -> int:
+        """How many entries wait in the audit queue (linked or not, until the sweep purges them)."""
+
     async def lock_audit_head(self) -> tuple[int, str]:
         """Take the chain head's row lock; its ``(seq, hash)``."""
         rows = await self._execute("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")

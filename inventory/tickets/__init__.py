@@ -1,5 +1,6 @@
 """Fault tickets, SLA clocks, delivery promises and reservations of parts."""
 
+from inventory.tickets.backlog import SweepLag, sweep_lag
 from inventory.tickets.coverage import (
     CoveredAsset,
     covered,
@@ -19,6 +20,7 @@ __all__ = [
     "ReservationRecord",
     "ReservationRequest",
     "Severity",
+    "SweepLag",
     "TicketEvent",
     "TicketRecord",
     "Tier",
@@ -35,5 +37,6 @@ __all__ = [
     "release",
     "reserve",
     "sweep_breaches",
+    "sweep_lag",
     "ticket_reservations",
 ]

@@ -6,8 +6,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import socket
 import sqlite3
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 from typing import Any
 
 import asyncpg
@@ -67,6 +70,23 @@ async def test_json_log_lines_carry_the_request_id(database_url, capsys):
     assert access[-1]["status"] == 200
     assert access[-1]["path"] == "/health"
     logging.getLogger().handlers.clear()
+
+
+async def test_log_lines_name_the_process_host_and_version(database_url, capsys):
+    import httpx
+
+    app = create_app(test_settings(database_url, log_format="json", log_level="INFO"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        assert (await client.get("/health")).status_code == 200
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    logging.getLogger().handlers.clear()
+    assert lines
+    for line in lines:  # the service's own lines and those of the libraries it logs for (httpx here)
+        assert line["pid"] == os.getpid(), line
+        assert line["host"] == socket.gethostname(), line
+        assert line["version"] == version("spareline"), line
+        assert "trace_id" not in line  # no tracing without OTEL_EXPORTER_OTLP_ENDPOINT
+    assert {line["logger"] for line in lines} >= {"api.access", "httpx"}
 
 
 async def test_unknown_route_is_a_problem_response(client):
