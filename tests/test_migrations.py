@@ -19,6 +19,7 @@ CONSTRAINT_INDEXES = {
     "bulk_stock_one_row_per_batch",
     "receipt_one_per_delivery_note",
     "idempotency_record_one_answer_per_key",
+    "login_attempt_one_counter_per_subject",
     "route_plan_one_committed_dispatch_per_day",
     "plan_stop_key_once_per_plan",
 }
