@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+FORWARDED_ALLOW_IPS ?=
 
 .PHONY: install migrate demo run test lint format bench bench-routing clean
 
@@ -23,7 +24,7 @@ demo: migrate
 	$(BIN)/python -m api load-demo --if-empty
 
 run: demo
-	$(BIN)/uvicorn api.app:create_app --factory --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn api.app:create_app --factory --host $(HOST) --port $(PORT) --forwarded-allow-ips '$(FORWARDED_ALLOW_IPS)'
 
 test: install
 	$(BIN)/pytest
