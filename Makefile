@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+FORWARDED_ALLOW_IPS ?=
 
 .PHONY: install migrate demo run run-prod test lint format bench bench-routing clean
 

@@ -171,6 +171,9 @@ def _serve(settings: Settings, *, host: str, port: int) -> int:
         port=port,
         timeout_graceful_shutdown=SERVE_GRACEFUL_SHUTDOWN_S,
         log_config=None,
+        # As the Procfile's web process: no proxy is trusted unless FORWARDED_ALLOW_IPS names it.
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", ""),
     )
     return 0
 

@@ -9,7 +9,6 @@ from typing import Any
 from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.pydantic import PydanticPlugin
@@ -80,9 +79,13 @@ def create_app(
 
     Everything the service keeps belongs to the returned application: its database, audit keys and
     calendar overrides (``app.state``, put in use for each of its requests and background tasks:
-    `api.domain_context`), its caches of users and tokens, and its login throttle. Building another
+    `api.domain_context`), and its caches of users and tokens (`api.security`). Building another
     application changes none of them. Logging alone is the process's: the last application built sets
     its format and level.
+
+    The login throttle keeps nothing in the process: it counts attempts in the database
+    (`inventory.accounts.count_sign_in_attempt`), so every application serving that database, in any
+    process, shares its limits. ``clock`` is the time it counts them at, as for every rule of the service.
 
     Raises:
         pydantic.ValidationError: invalid settings, e.g. production without a real SECRET_KEY.
@@ -99,13 +102,7 @@ def create_app(
     migration_check = MigrationCheck()
     tracer_provider = tracer_provider or configured_tracer_provider()
 
-    async def is_login(request: Request[Any, Any, Any]) -> bool:
-        # A coroutine, so that Litestar calls it inline instead of handing it to a worker thread.
-        return request.url.path == TOKEN_PATH
-
-    login_limit = RateLimitConfig(
-        rate_limit=("minute", settings.login_attempts_per_minute), check_throttle_handler=is_login
-    )
+    login_limits = settings.login_limits()
 
     def provide_principal(request: Request[Any, Any, Any]) -> Principal:
         return request.user
@@ -141,6 +138,7 @@ def create_app(
             "principal": Provide(provide_principal, sync_to_thread=False),
             "passwords": Provide(lambda: passwords, sync_to_thread=False, use_cache=True),
             "tokens": Provide(lambda: tokens, sync_to_thread=False, use_cache=True),
+            "login_limits": Provide(lambda: login_limits, sync_to_thread=False, use_cache=True),
             "planning_policy": Provide(lambda: policy, sync_to_thread=False, use_cache=True),
             "time_bounds": Provide(lambda: time_bounds, sync_to_thread=False, use_cache=True),
             "migration_check": Provide(lambda: migration_check, sync_to_thread=False, use_cache=True),
@@ -156,7 +154,7 @@ def create_app(
             *tracing_plugins(tracer_provider),
         ],
         exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
-        middleware=[DropEmptyQueryParameters(), RefuseControlCharacters(), login_limit.middleware],
+        middleware=[DropEmptyQueryParameters(), RefuseControlCharacters()],
         request_class=ServiceRequest,
         lifespan=[
             single_web_process_lifespan(settings),

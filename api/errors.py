@@ -1,6 +1,7 @@
 """One place that turns errors into RFC 9457 problem responses (``application/problem+json``).
 
-Domain errors map by class (the lookup walks the MRO, so subclasses inherit their base's status);
+Domain errors map by class (the lookup walks the MRO, so subclasses inherit their base's status; a
+`Throttled` error is a 429 with ``Retry-After``);
 validation errors become 422 naming each bad field; a database that is away (gone, refusing, locked or too
 slow) becomes 503 with ``Retry-After``; anything unexpected is logged and becomes a bare 500.
 """
@@ -25,11 +26,12 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound, NotPermitted
+from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound, NotPermitted, Throttled
 from inventory.persistence import DatabaseUnavailable, is_busy, is_unavailable, is_unique_violation
 from routing import InfeasiblePlan, InvalidProblem, NoSolution, RoutingError
 
@@ -42,6 +44,7 @@ STATUS_BY_ERROR: dict[type[DomainError], tuple[int, str]] = {
     Conflict: (HTTP_409_CONFLICT, "Conflict with the current state"),
     NotPermitted: (HTTP_403_FORBIDDEN, "Not permitted"),
     InvalidRequest: (HTTP_422_UNPROCESSABLE_ENTITY, "The request breaks a rule"),
+    Throttled: (HTTP_429_TOO_MANY_REQUESTS, "Too many attempts"),
     DomainError: (HTTP_422_UNPROCESSABLE_ENTITY, "The request cannot be carried out"),
 }
 
@@ -53,7 +56,11 @@ ROUTING_STATUS: dict[type[RoutingError], tuple[int, str]] = {
 log = structlog.get_logger("api.errors")
 
 
-def _by_class(table: dict[type, tuple[int, str]], exc: DomainError | RoutingError) -> ProblemDetailsException:
+def _by_class(
+    table: dict[type, tuple[int, str]],
+    exc: DomainError | RoutingError,
+    headers: dict[str, str] | None = None,
+) -> ProblemDetailsException:
     """Status and title from the nearest class of ``exc`` in ``table``; its code, message and details."""
     status, title = next(table[cls] for cls in type(exc).__mro__ if cls in table)
     extra = _jsonable(exc.details)
@@ -66,11 +73,15 @@ def _by_class(table: dict[type, tuple[int, str]], exc: DomainError | RoutingErro
         title=title,
         detail=exc.message,
         extra=extra,
+        headers=headers,
     )
 
 
 def domain_problem(exc: DomainError) -> ProblemDetailsException:
-    """The problem response for a domain error: status by class, its message and its details."""
+    """The problem response for a domain error: status by class, its message and its details; a
+    `Throttled` error also says in ``Retry-After`` when to try again."""
+    if isinstance(exc, Throttled):
+        return _by_class(STATUS_BY_ERROR, exc, headers={"Retry-After": str(exc.retry_after_s)})
     return _by_class(STATUS_BY_ERROR, exc)
 
 

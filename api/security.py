@@ -4,6 +4,20 @@ hashes are `inventory.accounts`).
 Deny by default: the JWT middleware covers every route except the few listed in ``OPEN_PATHS``, and every
 controller declares the roles it admits with `allow`. Customers additionally see only their own
 company's data; services enforce that with an owner filter in the query (and answer 404).
+
+Two memories here are kept per application in each process, never shared between processes, each
+bounded:
+
+* `PrincipalCache`: a signed-in user for at most ``PRINCIPAL_CACHE_SECONDS`` (default 5), so a user who is
+  deactivated, or whose role changes, keeps the old rights for at most that long in each process; at most
+  `MAX_CACHED_PRINCIPALS` users (the cache is emptied when full).
+* `CheckedToken`: the payload of a token whose signature and claims were checked, until its ``exp`` (at
+  most ``TOKEN_TTL_SECONDS``); at most `MAX_CHECKED_TOKENS` tokens (emptied when full). Nothing in it can
+  go stale: a token's check depends only on the token and the settings, both part of the key, and the
+  user behind it is looked up through `PrincipalCache` on every request.
+
+The login throttle keeps nothing in the process: it counts in the database
+(`inventory.accounts.count_sign_in_attempt`), shared by every process serving it.
 """
 
 from __future__ import annotations
@@ -30,10 +44,14 @@ OPEN_PATHS = ["^/health", "^/metrics$", "^/schema", "^/api/v1/auth/token$"]
 OpenAPI documents and the token endpoint itself."""
 
 
+MAX_CACHED_PRINCIPALS = 10_000
+
+
 class PrincipalCache:
     """Signed-in users for a few seconds, so that a request does not look its user up every time.
 
-    A user deactivated (or changed) in the meantime keeps its old rights for at most ``ttl_seconds``.
+    A user deactivated (or changed) in the meantime keeps its old rights for at most ``ttl_seconds``, in
+    each process that cached it. At most `MAX_CACHED_PRINCIPALS` users are kept; a full cache is emptied.
     """
 
     def __init__(self, ttl_seconds: float) -> None:
@@ -50,7 +68,7 @@ class PrincipalCache:
         if principal is None:
             self._entries.pop(username, None)
         elif self._ttl > 0:
-            if len(self._entries) > 10_000:
+            if len(self._entries) >= MAX_CACHED_PRINCIPALS:
                 self._entries.clear()
             self._entries[username] = (now + self._ttl, principal)
         return principal

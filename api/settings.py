@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from inventory.accounts import Passwords
+from inventory.accounts import LoginLimits, Passwords
 from inventory.audit import AuditKeys
 from inventory.calendars import CalendarOverrides, parse_overrides
 from inventory.persistence import PostgresTimeouts
@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] | None = None
     max_body_bytes: int = Field(default=2_000_000, ge=1_024)
     login_attempts_per_minute: int = Field(default=30, ge=1)
+    login_attempts_per_username_per_minute: int = Field(default=10, ge=1)
     principal_cache_seconds: float = Field(default=5, ge=0, le=300)
     reservation_ttl_hours: float = Field(default=48, gt=0, le=24 * 30)
     sweep_interval_s: float = Field(default=60, ge=0)
@@ -95,6 +96,16 @@ class Settings(BaseSettings):
             time_cost=self.argon2_time_cost,
             memory_kib=self.argon2_memory_kib,
             parallelism=self.argon2_parallelism,
+        )
+
+    def login_limits(self) -> LoginLimits:
+        """The login throttle's limits, and the key naming its counters (derived from SECRET_KEY, which
+        every process of a deployment shares)."""
+        secret = self.secret_key.get_secret_value()
+        return LoginLimits(
+            per_address=self.login_attempts_per_minute,
+            per_username=self.login_attempts_per_username_per_minute,
+            subject_key=hashlib.sha256(b"spareline-login-throttle" + secret.encode()).digest(),
         )
 
     def calendar_overrides(self) -> dict[str, CalendarOverrides]:

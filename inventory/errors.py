@@ -7,7 +7,8 @@ DomainError
 │   │   └── DuplicateDelivery  a supplier's delivery note was booked in before
 │   ├── InsufficientStock    not enough stock in the needed state
 │   └── InvalidTransition    the thing is not in a state that allows this
-└── InvalidRequest           the request breaks a domain rule (422)
+├── InvalidRequest           the request breaks a domain rule (422)
+└── Throttled                too many attempts within a time window; ``retry_after_s`` says when to retry
 """
 
 from __future__ import annotations
@@ -74,6 +75,20 @@ class InvalidRequest(DomainError):
     code = "invalid-request"
 
 
+class Throttled(DomainError):
+    """Too many attempts within a time window; the caller may try again after ``retry_after_s`` seconds
+    (a detail of the error, at least 1)."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after_s: int, **details: Any) -> None:
+        super().__init__(message, retry_after_s=max(1, int(retry_after_s)), **details)
+
+    @property
+    def retry_after_s(self) -> int:
+        return self.details["retry_after_s"]
+
+
 __all__ = [
     "AlreadyExists",
     "Conflict",
@@ -84,4 +99,5 @@ __all__ = [
     "InvalidTransition",
     "NotFound",
     "NotPermitted",
+    "Throttled",
 ]

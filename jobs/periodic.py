@@ -91,10 +91,8 @@ async def purge_idempotency(now: datetime, params: PeriodicParams) -> Outcome:
 
 
 async def purge_login_attempts(now: datetime, params: PeriodicParams) -> Outcome:
-    """Delete the login attempts the shared login throttle no longer counts. Registered in
-    `PERIODIC_JOBS` once ``inventory.accounts`` exports ``purge_login_attempts`` (the database-backed
-    login throttle)."""
-    return {"login_attempts_purged": await accounts.purge_login_attempts(now)}  # type: ignore[attr-defined]
+    """Delete the counters of the shared login throttle whose window has closed."""
+    return {"login_attempts_purged": await accounts.purge_login_attempts(now)}
 
 
 MINUTE = "* * * * *"
@@ -104,7 +102,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("audit-queue-purge", MINUTE, None, purge_audit_queue),
     PeriodicJob("audit-checkpoint", MINUTE, None, checkpoint_audit),
     PeriodicJob("idempotency-purge", "7 * * * *", 3_600, purge_idempotency),
-    # PeriodicJob("login-attempt-purge", "37 * * * *", 3_600, purge_login_attempts),
+    PeriodicJob("login-attempt-purge", "37 * * * *", 3_600, purge_login_attempts),
 )
 """Every periodic job of the service, run by the queue's workers or by the in-process runner. The job
 queue adds its own upkeep to these (`jobs.queue`: stalled job recovery, old job removal)."""

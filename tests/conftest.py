@@ -94,6 +94,7 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         "argon2_memory_kib": 8,
         "argon2_parallelism": 1,
         "login_attempts_per_minute": 100_000,
+        "login_attempts_per_username_per_minute": 100_000,
         "sweep_interval_s": 0,
         "log_level": "WARNING",
         **overrides,

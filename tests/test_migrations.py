@@ -20,6 +20,7 @@ CONSTRAINT_INDEXES = {
     "receipt_one_per_delivery_note",
     "idempotency_record_one_answer_per_key",
     "audit_checkpoint_one_per_seq",
+    "login_attempt_one_counter_per_subject",
     "route_plan_one_committed_dispatch_per_day",
     "plan_stop_key_once_per_plan",
 }

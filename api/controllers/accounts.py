@@ -1,11 +1,20 @@
-"""The token endpoint and user administration."""
+"""The token endpoint and user administration.
+
+The token endpoint counts each attempt against the login throttle before it checks the password
+(`inventory.accounts.count_sign_in_attempt`; a refusal is a 429 with ``Retry-After``). The client address
+it counts is ``request.client.host``, the peer that uvicorn names: the socket's peer, or, when that peer
+is a proxy listed in uvicorn's ``--forwarded-allow-ips``, the nearest address in ``X-Forwarded-For`` that
+is not such a proxy (uvicorn's ``ProxyHeadersMiddleware``). The application never reads forwarding
+headers itself, so which hops are trusted is decided in one place, where the server is started
+(``Procfile``, ``FORWARDED_ALLOW_IPS``).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import JSONBody
@@ -15,7 +24,15 @@ from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.schemas.accounts import TokenOut, TokenRequest, UserIn, UserOut
 from api.security import TokenIssuer, allow
-from inventory.accounts import Passwords, Role, authenticate, create_user, list_users
+from inventory.accounts import (
+    LoginLimits,
+    Passwords,
+    Role,
+    authenticate,
+    count_sign_in_attempt,
+    create_user,
+    list_users,
+)
 
 
 def _without_password(data: UserIn) -> dict[str, Any]:
@@ -35,15 +52,24 @@ class TokenController(Controller):
     )
     async def issue_token(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[TokenRequest],
         passwords: NamedDependency[Passwords],
         tokens: NamedDependency[TokenIssuer],
+        login_limits: NamedDependency[LoginLimits],
+        now: NamedDependency[datetime],
     ) -> TokenOut:
         """Exchange a username and password for a bearer token (JWT).
 
         Returns:
-            ``{"access_token", "token_type": "bearer", "expires_in"}``; 401 for a wrong username or password.
+            ``{"access_token", "token_type": "bearer", "expires_in"}``; 401 for a wrong username or password;
+            429 with ``Retry-After`` after too many attempts from the client's address or for the username
+            within a minute.
         """
+        client = request.client
+        await count_sign_in_attempt(
+            data.username, client.host if client else None, now=now, limits=login_limits
+        )
         principal = await authenticate(data.username, data.password, passwords)
         if principal is None:
             raise NotAuthorizedException("wrong username or password")

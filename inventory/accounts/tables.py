@@ -1,4 +1,5 @@
-"""User accounts, and the answers kept for each user's requests sent with an ``Idempotency-Key``."""
+"""User accounts, the answers kept for each user's requests sent with an ``Idempotency-Key``, and the
+sign-in attempts counted by the login throttle."""
 
 from __future__ import annotations
 
@@ -33,3 +34,19 @@ class IdempotencyRecord(Table, tablename="idempotency_record", db=SCOPED_ENGINE)
     status_code = Integer()
     response_body = Text()
     created_at = Timestamptz(index=True)
+
+
+class LoginAttempt(Table, tablename="login_attempt", db=SCOPED_ENGINE):
+    """The sign-in attempts counted in the current window of one client address or one username
+    (`inventory.accounts.login_limits`), shared by every process serving the database.
+
+    ``kind`` is ``address`` or ``username``; ``subject`` is the keyed hash naming the address or the
+    username (`LoginLimits.subject`), never the value itself. ``(kind, subject)`` is unique (index created
+    by the accounts migrations). A row whose window has closed counts as no row: the next attempt opens a
+    new window in it, and `inventory.accounts.purge_login_attempts` removes it.
+    """
+
+    kind = Varchar(length=8)
+    subject = Varchar(length=64)
+    window_start = Timestamptz(index=True)
+    attempts = Integer()

@@ -113,6 +113,18 @@ THE_CUSTOMERS_TICKET = "id = {} AND customer = (SELECT id FROM customer WHERE co
 
 _AUDIT_COLUMNS = ", ".join(ENTRY_COLUMNS)
 
+COUNT_LOGIN_ATTEMPT = (
+    "INSERT INTO login_attempt (kind, subject, window_start, attempts) VALUES ({}, {}, {}, 1) "
+    "ON CONFLICT (kind, subject) DO UPDATE SET "
+    "attempts = CASE WHEN login_attempt.window_start > {} THEN login_attempt.attempts + 1 ELSE 1 END, "
+    "window_start = CASE WHEN login_attempt.window_start > {} "
+    "THEN login_attempt.window_start ELSE excluded.window_start END "
+    "RETURNING attempts, window_start"
+)
+"""One more attempt on a login throttle counter, in a new window if its window has closed. The same on
+both engines: the upsert takes the row's lock (PostgreSQL) or runs under the write lock (SQLite), so
+concurrent attempts count one after the other, and every ``SET`` reads the row as it was."""
+
 
 class Store(ABC):
     """The named operations of the service on its database (see the module docstring).
@@ -490,6 +502,21 @@ class Store(ABC):
     @abstractmethod
     async def has_table(self, name: str) -> bool:
         """Whether the database has a table ``name`` where the service's statements find it."""
+
+    # --- sign-in attempts ---------------------------------------------------------------------------
+
+    async def count_login_attempt(
+        self, kind: str, subject: str, now: datetime, expired_before: datetime
+    ) -> tuple[int, datetime]:
+        """Count one sign-in attempt against a counter, in one statement (`COUNT_LOGIN_ATTEMPT`): a
+        counter without a row, or whose window opened at or before ``expired_before``, opens a new window
+        at ``now`` with this attempt; else the attempt adds to its window.
+
+        Returns:
+            The attempts counted in the counter's window, this one included, and when the window opened.
+        """
+        rows = await self._execute(COUNT_LOGIN_ATTEMPT, kind, subject, now, expired_before, expired_before)
+        return rows[0]["attempts"], rows[0]["window_start"]
 
     # --- consistency ---------------------------------------------------------------------------------
 

@@ -154,6 +154,19 @@ async def test_a_deactivated_user_loses_access_within_the_cache_time(client, hea
     assert await PrincipalCache(ttl_seconds=0).get("warehouse") is None
 
 
+async def test_the_principal_cache_holds_a_bounded_number_of_users(client, headers, monkeypatch):
+    import api.security
+    from api.security import PrincipalCache
+
+    monkeypatch.setattr(api.security, "MAX_CACHED_PRINCIPALS", 3)
+    cache = PrincipalCache(ttl_seconds=60)
+    sizes = []
+    for username in ("admin", "warehouse", "dispatcher", "compliance", "customer"):
+        assert (await cache.get(username)).username == username
+        sizes.append(len(cache._entries))
+    assert sizes == [1, 2, 3, 1, 2]
+
+
 def test_a_checked_token_is_remembered_until_it_expires_and_only_for_its_settings(monkeypatch):
     from litestar.exceptions import NotAuthorizedException
     from litestar.security.jwt import Token

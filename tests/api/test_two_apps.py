@@ -1,6 +1,8 @@
 """Two applications with different settings serve side by side in one process and one event loop, each
-with only its own database, secret, audit keys, calendar overrides, page size and login throttle, in its
-requests and in its background sweep alike; building the second changes nothing for the first."""
+with only its own database, secret, audit keys, calendar overrides, page size and login limits (counted in
+its own database), in its requests and in its background sweep alike; building the second changes nothing
+for the first. Two applications on the same database share their login counts:
+tests/api/test_login_throttle.py."""
 
 from __future__ import annotations
 
