@@ -24,7 +24,8 @@ from litestar import Litestar
 from api.domain_context import DomainContext, domain_context
 from api.settings import Settings
 from inventory.persistence import serving
-from jobs import JobEnvironment, QueuedSolves, build_queue, worker_options
+from jobs import JobEnvironment, QueuedSolves, build_queue, queue_depth_gauge, worker_options
+from observability import SCRAPE_GAUGES, scrape_gauge
 
 log = structlog.get_logger("api.worker")
 
@@ -120,26 +121,31 @@ def queue_lifespan(settings: Settings, clock: Callable[[], datetime]):
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         queue = queue_for(settings)
+        depth = queue_depth_gauge(queue)
         async with queue.open_async():
             app.state[SOLVE_QUEUE_KEY] = QueuedSolves(queue)
-            if not settings.worker_in_web:
-                yield
-                return
-            options = worker_options(
-                job_environment(settings, domain_context(app), clock),
-                concurrency=settings.worker_concurrency,
-                queues=settings.worker_queues,
-                shutdown_graceful_timeout_s=settings.worker_shutdown_graceful_timeout_s,
-                install_signal_handlers=False,
-            )
-            worker = asyncio.create_task(queue.run_worker_async(**options), name="job queue worker")
-            worker.add_done_callback(_report_stop)
+            scrape_gauge(depth)
             try:
-                yield
+                if not settings.worker_in_web:
+                    yield
+                    return
+                options = worker_options(
+                    job_environment(settings, domain_context(app), clock),
+                    concurrency=settings.worker_concurrency,
+                    queues=settings.worker_queues,
+                    shutdown_graceful_timeout_s=settings.worker_shutdown_graceful_timeout_s,
+                    install_signal_handlers=False,
+                )
+                worker = asyncio.create_task(queue.run_worker_async(**options), name="job queue worker")
+                worker.add_done_callback(_report_stop)
+                try:
+                    yield
+                finally:
+                    worker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await worker
             finally:
-                worker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+                SCRAPE_GAUGES.unregister(depth)
 
     return lifespan
 

@@ -21,6 +21,7 @@ from jobs.queue import (
     JobEnvironment,
     QueuedSolves,
     build_queue,
+    queue_depth_gauge,
     worker_options,
 )
 from jobs.schema import QueueSchemaError, QueueSchemaResult, apply_queue_schema
@@ -44,5 +45,6 @@ __all__ = [
     "mark_breaches_and_expire",
     "purge_audit_queue",
     "purge_idempotency",
+    "queue_depth_gauge",
     "worker_options",
 ]

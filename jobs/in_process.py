@@ -17,6 +17,7 @@ from datetime import datetime
 import structlog
 
 from jobs.periodic import PeriodicJob, PeriodicParams
+from observability import job_timer
 
 log = structlog.get_logger("jobs.in_process")
 
@@ -60,7 +61,8 @@ class InProcessRunner:
             for job in self.due():
                 self._last_run[job.name] = self._monotonic()
                 try:
-                    done[job.name] = await job.run(self._clock(), self._params)
+                    with job_timer(job.name):
+                        done[job.name] = await job.run(self._clock(), self._params)
                 except Exception:
                     log.exception("periodic_job_failed", job=job.name)
                     done[job.name] = None

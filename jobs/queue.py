@@ -30,8 +30,10 @@ import procrastinate
 import structlog
 from procrastinate import builtin_tasks
 from procrastinate.exceptions import AlreadyEnqueued
+from prometheus_client.core import GaugeMetricFamily
 
 from jobs.periodic import PERIODIC_JOBS, Outcome, PeriodicJob, PeriodicParams
+from observability import ScrapeGauge, job_timer
 
 log = structlog.get_logger("jobs.queue")
 
@@ -223,6 +225,26 @@ def worker_options(
 async def _in_domain_context(
     call_next: Callable[[], Awaitable[Any]], context: procrastinate.JobContext, worker: object
 ) -> Any:
-    """Worker middleware: the job runs in the worker's domain context."""
-    with environment(context).enter():
+    """Worker middleware: the job runs in the worker's domain context, timed into the job metrics
+    (``spareline_job_duration_seconds``, ``spareline_job_failures``) under its task's name."""
+    task = context.job.task_name.removeprefix(TASK_PREFIX)
+    with environment(context).enter(), job_timer(task):
         return await call_next()
+
+
+def queue_depth_gauge(app: procrastinate.App) -> ScrapeGauge:
+    """A scrape-time gauge of the queue's jobs waiting and running, by queue (`observability.scrape_gauge`
+    registers it in the web process)."""
+
+    async def queue_depth(now: datetime) -> list[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "spareline_job_queue_jobs",
+            "Jobs of the job queue waiting (todo) and running (doing), by queue.",
+            labels=["queue", "status"],
+        )
+        for status in ("todo", "doing"):
+            for row in await app.job_manager.list_queues_async(status=status):
+                family.add_metric([row["name"], status], row[status])
+        return [family]
+
+    return queue_depth

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
 
 import httpx
@@ -15,8 +15,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
+from api.domain_context import domain_context
 from api.metrics import client_allowed
 from api.sweeper import sweep_once
+from api.worker import SOLVE_QUEUE_KEY
+from jobs import PERIODIC_JOBS, InProcessRunner, PeriodicJob, PeriodicParams
 from tests.api.service_world import build, local, open_ticket, stock_disks
 from tests.conftest import ROOT, test_settings
 
@@ -197,6 +200,7 @@ WRITER = """
 import asyncio, sys
 import httpx
 from api.app import create_app
+from api.domain_context import domain_context
 from observability import job_timer, solve_timer
 from tests.conftest import test_settings
 
@@ -293,3 +297,46 @@ def _clean_environment() -> dict[str, str]:
         for name, value in os.environ.items()
         if not name.startswith(("OTEL_", "PROMETHEUS_", "prometheus_"))
     }
+
+
+async def test_the_job_queue_depth_is_scraped_where_there_is_a_queue(app, client, settings):
+    """On PostgreSQL the web queues its background work: waiting and running jobs per queue are a
+    scrape-time gauge. On SQLite there is no queue, and no such series."""
+    if settings.is_sqlite:
+        assert "spareline_job_queue_jobs" not in await scrape(client)
+        return
+    before = await scrape(client)
+    assert value(before, "spareline_job_queue_jobs", queue="solves", status="todo") in (None, 0.0)
+    await app.state[SOLVE_QUEUE_KEY].submit(4_321)  # no worker runs here: it waits
+    after = await scrape(client)
+    assert value(after, "spareline_job_queue_jobs", queue="solves", status="todo") == 1
+
+
+async def test_periodic_jobs_are_timed_by_task_and_outcome(app, client, settings):
+    """Every periodic job that runs is observed in ``spareline_job_duration_seconds`` under its name
+    (here by the in-process runner, as on SQLite), and a failing one is counted as a failure."""
+
+    async def broken(now: datetime, params: PeriodicParams) -> dict[str, object]:
+        raise RuntimeError("broken on purpose")
+
+    jobs = [j for j in PERIODIC_JOBS if j.name == "audit-checkpoint"]
+    jobs.append(PeriodicJob("broken-on-purpose", "* * * * *", None, broken))
+    runner = InProcessRunner(
+        jobs,
+        params=PeriodicParams(
+            settings.audit_checkpoint_every_entries, settings.audit_checkpoint_every_seconds
+        ),
+        clock=lambda: datetime.now(UTC),
+        enter=domain_context(app).entered,
+        tick_s=60,
+    )
+    before = await scrape(client)
+    await runner.tick()
+    after = await scrape(client)
+
+    def grew(name: str, **labels: str) -> float:
+        return (value(after, name, **labels) or 0) - (value(before, name, **labels) or 0)
+
+    assert grew("spareline_job_duration_seconds_count", task="audit-checkpoint", outcome="succeeded") == 1
+    assert grew("spareline_job_duration_seconds_count", task="broken-on-purpose", outcome="failed") == 1
+    assert grew("spareline_job_failures_total", task="broken-on-purpose") == 1
