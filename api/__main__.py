@@ -124,6 +124,10 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         print(f"python -m api worker: {problem}", file=sys.stderr)
         return 2
     configure_logging(settings)
+    if settings.worker_metrics_port is not None:
+        from observability import serve_process_metrics
+
+        serve_process_metrics(settings.worker_metrics_address, settings.worker_metrics_port)
     asyncio.run(
         run_worker(
             settings,

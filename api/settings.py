@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     worker_queues: list[str] = []
     worker_shutdown_graceful_timeout_s: float = Field(default=20, ge=0, le=3_600)
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65_535)
+    worker_metrics_address: str = "127.0.0.1"
     worker_stalled_after_s: float = Field(default=30, ge=1, le=3_600)
     queue_pool_max_size: int = Field(default=4, ge=2, le=100)
     web_concurrency: int = Field(default=1, ge=1, le=64)

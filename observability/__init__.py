@@ -17,6 +17,7 @@ from observability.metrics import (
     mark_process_dead,
     reset_multiprocess_dir,
     scrape_gauge,
+    serve_process_metrics,
     solve_timer,
 )
 from observability.service import SERVICE_NAME, host_name, service_version
@@ -35,6 +36,7 @@ __all__ = [
     "mark_process_dead",
     "reset_multiprocess_dir",
     "scrape_gauge",
+    "serve_process_metrics",
     "service_version",
     "solve_timer",
 ]

@@ -31,7 +31,15 @@ from datetime import datetime
 from pathlib import Path
 
 import structlog
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -269,6 +277,26 @@ def exposition(extra: Iterable[Metric] = ()) -> bytes:
     return generate_latest(registry)
 
 
+def process_registry() -> CollectorRegistry:
+    """A registry of what `exposition` exposes without the scrape-time gauges: for a process that serves
+    no web requests (a job worker) to expose on a port of its own."""
+    registry = CollectorRegistry(auto_describe=False)
+    path = multiprocess_dir()
+    if path is not None:
+        multiprocess.MultiProcessCollector(registry, path=str(path))
+    else:
+        registry.register(_Registry(REGISTRY))
+    registry.register(_Families([build_info()]))
+    return registry
+
+
+def serve_process_metrics(address: str, port: int) -> None:
+    """Expose `process_registry` over HTTP on ``address:port`` (any path), from a daemon thread of
+    ``prometheus_client``, for as long as the process lives."""
+    start_http_server(port, addr=address, registry=process_registry())
+    log.info("metrics_served", address=address, port=port)
+
+
 __all__ = [
     "JOB_DURATION",
     "JOB_FAILURES",
@@ -284,7 +312,9 @@ __all__ = [
     "job_timer",
     "mark_process_dead",
     "multiprocess_dir",
+    "process_registry",
     "reset_multiprocess_dir",
     "scrape_gauge",
+    "serve_process_metrics",
     "solve_timer",
 ]
