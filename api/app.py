@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,7 +44,7 @@ from api.worker import queue_lifespan
 from inventory.accounts import Principal
 from observability import service_version
 from observability.tracing import configured_tracer_provider
-from routing import RoutingError
+from routing import PlanningPolicy, RoutingError
 
 API_PREFIX = "/api/v1"
 TOKEN_PATH = f"{API_PREFIX}/auth/token"
@@ -160,6 +161,7 @@ def create_app(
             single_web_process_lifespan(settings),
             database_lifespan(settings),
             background_lifespan(settings, clock),
+            solver_lifespan(policy),
         ],
         state=State({STATE_KEY: domain}),
         openapi_config=OpenAPIConfig(
@@ -174,3 +176,16 @@ def create_app(
         debug=False,
     )
     return app
+
+
+def solver_lifespan(policy: PlanningPolicy):
+    """An app lifespan that stops the planning policy's solver processes at the end."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await policy.close()
+
+    return lifespan

@@ -1,6 +1,14 @@
 """Delivery routes and engineer dispatch: travel model, solvers and plans."""
 
-from routing.errors import InfeasiblePlan, InvalidProblem, NoSolution, RoutingError
+from routing.errors import (
+    InfeasiblePlan,
+    InvalidProblem,
+    NoSolution,
+    RoutingError,
+    SolveAborted,
+    SolverCrashed,
+    SolverOverran,
+)
 from routing.fleet import (
     EngineerRecord,
     VehicleRecord,
@@ -12,7 +20,7 @@ from routing.fleet import (
     list_vehicles,
 )
 from routing.model import Limits
-from routing.osrm import matrix_source
+from routing.osrm import SourceMatrix, matrix_source
 from routing.plan_store import DISPATCH, NBD, PlanView, StopView, commit_plan, get_plan
 from routing.planning import (
     PlanningPolicy,
@@ -23,6 +31,7 @@ from routing.planning import (
     solve_nbd_day,
     urgent_delivery,
 )
+from routing.solver_pool import SolverPool, warm_up
 
 __all__ = [
     "DISPATCH",
@@ -35,7 +44,12 @@ __all__ = [
     "PlanView",
     "PlanningPolicy",
     "RoutingError",
+    "SolveAborted",
     "SolvedPlan",
+    "SolverCrashed",
+    "SolverOverran",
+    "SolverPool",
+    "SourceMatrix",
     "StopView",
     "UrgentResult",
     "VehicleRecord",
@@ -52,4 +66,5 @@ __all__ = [
     "solve_dispatch_day",
     "solve_nbd_day",
     "urgent_delivery",
+    "warm_up",
 ]

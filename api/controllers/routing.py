@@ -1,7 +1,8 @@
 """Delivery route plans, urgent 4-hour deliveries and engineer dispatch.
 
-A solve reads the day, runs in a worker thread and only then takes the write transaction that keeps
-the plan, so that a long solve never holds the database.
+A solve reads the day, runs its CPU work in a solver process (`routing.SolverPool`) and only then takes
+the write transaction that keeps the plan, so that a long solve never holds the database or the event
+loop.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
@@ -24,19 +24,15 @@ from api.security import allow
 from api.settings import Settings
 from inventory.accounts import STAFF, Principal, Role
 from inventory.time_window import check_plan_day
-from routing import DISPATCH, NBD, Limits, commit_plan, get_plan, matrix_source
+from routing import DISPATCH, NBD, Limits, SourceMatrix, commit_plan, get_plan, matrix_source
 
 PLANNERS = (Role.ADMIN, Role.DISPATCHER)
 
 
 def planning_policy(settings: Settings) -> routing.PlanningPolicy:
-    """The planning policy of the settings (one per process, so its solve limiter is shared)."""
+    """The planning policy of the settings, with solver processes of its own (started when first
+    needed; `routing.PlanningPolicy.close` stops them)."""
     source = matrix_source(settings.routing_osrm_url, timeout_s=settings.routing_osrm_timeout_s)
-
-    def matrix(points: Any) -> tuple[list[list[int]], list[list[int]]]:
-        result = source.matrix(points)
-        return result.metres, result.seconds
-
     return routing.PlanningPolicy(
         delivery_service=timedelta(minutes=settings.routing_delivery_service_minutes),
         visit_service=timedelta(minutes=settings.dispatch_visit_minutes),
@@ -45,9 +41,11 @@ def planning_policy(settings: Settings) -> routing.PlanningPolicy:
         limits=Limits(
             settings.routing_max_stops, settings.routing_max_vehicles, settings.routing_max_time_limit_s
         ),
-        matrix=matrix,
+        matrix=SourceMatrix(source),
         matrix_source="osrm" if settings.routing_osrm_url else "estimate",
         max_concurrent_solves=settings.routing_max_concurrent_solves,
+        time_bounds=settings.time_bounds(),
+        overrun_margin_s=settings.routing_solve_margin_s,
     )
 
 
