@@ -1,4 +1,4 @@
-"""Delivery routes and engineer dispatch: travel model, solvers and plans."""
+"""Delivery routes and engineer dispatch: travel model, solvers, plans and the solves that make them."""
 
 from routing.errors import (
     InfeasiblePlan,
@@ -32,10 +32,29 @@ from routing.planning import (
     urgent_delivery,
 )
 from routing.solver_pool import SolverPool, warm_up
+from routing.solves import (
+    DONE,
+    FAILED,
+    QUEUED,
+    SOLVING,
+    SolveFailure,
+    SolveQueue,
+    SolveView,
+    abort_solve,
+    abort_unfinished_solves,
+    get_solve,
+    request_solve,
+    run_solve,
+    wait_for_solve,
+)
 
 __all__ = [
     "DISPATCH",
+    "DONE",
+    "FAILED",
     "NBD",
+    "QUEUED",
+    "SOLVING",
     "EngineerRecord",
     "InfeasiblePlan",
     "InvalidProblem",
@@ -45,6 +64,9 @@ __all__ = [
     "PlanningPolicy",
     "RoutingError",
     "SolveAborted",
+    "SolveFailure",
+    "SolveQueue",
+    "SolveView",
     "SolvedPlan",
     "SolverCrashed",
     "SolverOverran",
@@ -53,18 +75,24 @@ __all__ = [
     "StopView",
     "UrgentResult",
     "VehicleRecord",
+    "abort_solve",
+    "abort_unfinished_solves",
     "add_engineer",
     "add_inspection",
     "add_vehicle",
     "commit_plan",
     "get_plan",
+    "get_solve",
     "keep_plan",
     "list_engineers",
     "list_inspections",
     "list_vehicles",
     "matrix_source",
+    "request_solve",
+    "run_solve",
     "solve_dispatch_day",
     "solve_nbd_day",
     "urgent_delivery",
+    "wait_for_solve",
     "warm_up",
 ]

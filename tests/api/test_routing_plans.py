@@ -22,7 +22,7 @@ from inventory.tickets.reservations import ReservationRequest, reserve
 from inventory.tickets.service import open_ticket
 from routing import planning
 from routing.errors import ProblemTooLarge
-from routing.tables import RoutePlanRecord
+from routing.tables import PlanSolve, RoutePlanRecord
 from tests.conftest import SettableClock
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -343,5 +343,7 @@ async def test_a_retried_plan_request_replays_the_first_plan(
     assert again.json()["id"] == first.json()["id"]
     other = await client.post("/api/v1/routing/nbd-plans", json={**body, "seed": 7}, headers=headers)
     assert other.status_code == 422
+    assert other.json()["type"].endswith("idempotency-key-reused")
     # Neither the replay nor the refused retry solved the day again.
+    assert await PlanSolve.count() == 1
     assert await RoutePlanRecord.count() == 1
