@@ -7,14 +7,16 @@ injection (``solves``). In the queue mode it is the job queue's (`jobs.QueuedSol
 loop, in the application's domain context, whose CPU work runs in the planning policy's solver processes
 (`routing.SolverPool`), so that the loop keeps serving while it solves.
 
-The embedded queue is for a service that runs its solves in the process that serves (SQLite's single
-server; development): the solves of a process that stops are lost with it. So, at start-up, it marks the
-solves still ``queued`` or ``solving`` from before ``failed`` ("the service restarted during the solve; ask
-again") rather than running them again: whoever asked synchronously is gone with the old process, the day
-may have changed since, and a plan nobody waits for should not take minutes of solver time. (Several
-processes sharing one database would fail each other's solves at start-up this way: they need a job
-queue, which retries its own.) On shutdown it cancels its tasks, which kills their solver processes,
-marks those solves ``failed`` the same way, and stops the solver processes.
+The solves of a process that dies die with it. The embedded queue does not run them again: whoever asked
+synchronously is gone with the old process, the day may have changed since, and a plan nobody waits for
+should not take minutes of solver time. It marks them ``failed`` ("the service that ran the solve stopped
+or restarted; ask again"), so that whoever polls the solve learns it at once. To tell a dead process's
+solves from those another live process (another uvicorn worker on the same database) is running, each
+queue records a heartbeat on the solves it holds every `HEARTBEAT_S` (`routing.touch_solves`) and, at
+start-up and then as often, fails the unfinished solves whose heartbeat (or request) is older than
+`STALE_AFTER_HEARTBEATS` heartbeats (`routing.abort_stale_solves`). On shutdown it cancels its tasks,
+which kills their solver processes, marks those solves ``failed`` at once, and stops the solver
+processes.
 
 A run that fails with anything but a domain error (the database away) is tried again after
 `RETRY_DELAYS_S`; after the last, the solve is marked failed.
@@ -26,7 +28,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import anyio.to_thread
 import structlog
@@ -42,8 +44,10 @@ PLANNING_KEY = "planning"
 """Where an application keeps its `routing.PlanningPolicy` (and so its solver processes)."""
 RETRY_DELAYS_S = (1.0, 5.0)
 """Pauses before running again a solve whose run failed with anything but a domain error."""
-RECOVERY_RETRY_S = 5.0
-RESTARTED = "the service restarted during the solve; ask again"
+HEARTBEAT_S = 10.0
+STALE_AFTER_HEARTBEATS = 3
+"""An unfinished solve without a heartbeat for this many heartbeats has nobody running it."""
+ABANDONED = "the service that ran the solve stopped or restarted; ask again"
 STOPPED = "the service stopped during the solve; ask again"
 GAVE_UP = "the solve could not be finished ({error}); ask again"
 
@@ -54,13 +58,19 @@ class InProcessSolves:
     """The embedded `routing.SolveQueue`: a task per solve in this process's event loop."""
 
     def __init__(
-        self, domain: DomainContext, policy: routing.PlanningPolicy, clock: Callable[[], datetime]
+        self,
+        domain: DomainContext,
+        policy: routing.PlanningPolicy,
+        clock: Callable[[], datetime],
+        *,
+        heartbeat_s: float = HEARTBEAT_S,
     ) -> None:
         self.domain = domain
         self.policy = policy
         self.clock = clock
+        self.heartbeat_s = heartbeat_s
         self._tasks: dict[int, asyncio.Task[None]] = {}
-        self._recovery: asyncio.Task[None] | None = None
+        self._keeper: asyncio.Task[None] | None = None
 
     async def submit(self, solve_id: int) -> None:
         """Start running the solve in a task of its own (once, however often it is submitted)."""
@@ -90,36 +100,43 @@ class InProcessSolves:
                     await asyncio.sleep(delay)
 
     async def start(self) -> None:
-        """Mark the solves a previous run of the service left unfinished failed.
+        """Fail the solves nobody runs any more (left by a process that stopped), then keep doing so, and
+        keep the heartbeat of this queue's solves, in the background.
 
-        Runs in the background: the service starts even if the database is away, and this retries every
-        `RECOVERY_RETRY_S` until it gets through (only solves asked for before the start count).
+        The first pass runs before the service serves; if the database is away it is only logged, and the
+        background passes carry on once it is back.
         """
-        self._recovery = asyncio.create_task(self._recover(self.clock()), name="solves-recovery")
+        with self.domain.entered():
+            await self._keep_once()
+        self._keeper = asyncio.create_task(self._keep(), name="solves-keeper")
 
-    async def _recover(self, started: datetime) -> None:
+    async def _keep(self) -> None:
         with self.domain.entered():
             while True:
-                try:
-                    aborted = await routing.abort_unfinished_solves(
-                        requested_before=started, reason=RESTARTED, now=self.clock()
-                    )
-                except Exception as exc:
-                    log.warning(
-                        "solves_recovery_retry", error_type=type(exc).__name__, delay_s=RECOVERY_RETRY_S
-                    )
-                    await asyncio.sleep(RECOVERY_RETRY_S)
-                    continue
-                if aborted:
-                    log.warning("solves_abandoned_by_restart", solves=aborted)
-                return
+                await asyncio.sleep(self.heartbeat_s)
+                await self._keep_once()
+
+    async def _keep_once(self) -> None:
+        now = self.clock()
+        try:
+            await routing.touch_solves(sorted(self._tasks), now=now)
+            abandoned = await routing.abort_stale_solves(
+                stale_before=now - timedelta(seconds=STALE_AFTER_HEARTBEATS * self.heartbeat_s),
+                reason=ABANDONED,
+                now=now,
+            )
+        except Exception as exc:
+            log.warning("solves_heartbeat_failed", error_type=type(exc).__name__)
+            return
+        if abandoned:
+            log.warning("solves_abandoned", solves=abandoned)
 
     async def stop(self) -> None:
         """Cancel the running solves (their solver processes are killed) and mark them failed."""
-        if self._recovery is not None:
-            self._recovery.cancel()
+        if self._keeper is not None:
+            self._keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._recovery
+                await self._keeper
         tasks = dict(self._tasks)
         for task in tasks.values():
             task.cancel()

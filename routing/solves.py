@@ -18,8 +18,9 @@ the request that asked for it.
   asynchronous sleeps (a few reads per second at most): it never blocks the event loop, needs no
   connection of its own and works the same on both engines and from any process, where PostgreSQL's
   LISTEN/NOTIFY would hold a connection per waiter and has no SQLite counterpart.
-* `abort_solve` and `abort_unfinished_solves` mark solves that will not finish (a service stopping, or
-  restarted) ``failed`` with `SolveAborted`.
+* `abort_solve` marks a solve that will not finish (its service stopping) ``failed`` with `SolveAborted`;
+  `touch_solves` is the heartbeat of the solves a runner holds, and `abort_stale_solves` fails those
+  whose heartbeat stopped (their runner died).
 """
 
 from __future__ import annotations
@@ -328,20 +329,31 @@ async def abort_solve(solve_id: int, *, reason: str, now: datetime) -> SolveView
     return await _fail(solve_id, SolveFailure.of(SolveAborted(reason)), now=now, only_if=UNFINISHED)
 
 
-async def abort_unfinished_solves(*, requested_before: datetime, reason: str, now: datetime) -> list[int]:
-    """Mark every solve still ``queued`` or ``solving`` that was requested before ``requested_before``
-    ``failed`` with `SolveAborted` (``reason``); their ids."""
+async def touch_solves(solve_ids: Sequence[int], *, now: datetime) -> None:
+    """Record that the unfinished solves ``solve_ids`` are still being run (their runner's heartbeat)."""
+    if not solve_ids:
+        return
+    async with write_transaction():
+        await PlanSolve.update({PlanSolve.heartbeat_at: now}).where(
+            PlanSolve.id.is_in(list(solve_ids)) & PlanSolve.state.is_in(list(UNFINISHED))
+        )
+
+
+async def abort_stale_solves(*, stale_before: datetime, reason: str, now: datetime) -> list[int]:
+    """Mark ``failed`` with `SolveAborted` (``reason``) every solve still ``queued`` or ``solving`` whose
+    last heartbeat (`touch_solves`), or its request if it has none, is older than ``stale_before``: nobody
+    runs it any more. Their ids."""
     failure = SolveFailure.of(SolveAborted(reason))
     async with write_transaction():
         rows = await run(
             "UPDATE plan_solve SET state = {}, problem = {}, finished_at = {}"
-            " WHERE state IN ({}, {}) AND requested_at < {} RETURNING id",
+            " WHERE state IN ({}, {}) AND COALESCE(heartbeat_at, requested_at) < {} RETURNING id",
             FAILED,
             failure.to_json(),
             now,
             QUEUED,
             SOLVING,
-            requested_before,
+            stale_before,
         )
     return sorted(row["id"] for row in rows)
 

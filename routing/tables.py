@@ -152,7 +152,9 @@ class PlanSolve(Table, tablename="plan_solve", db=SCOPED_ENGINE):
     ``problem``: the error that stopped it, as JSON). ``attempts`` counts the runs that claimed it (a run
     after a crash claims it again). A request with an ``Idempotency-Key`` keeps the key, the route it was
     sent to (``idempotency_scope``: the kind) and the body's fingerprint; a unique index on
-    ``(requested_by, idempotency_scope, idempotency_key)`` makes the same key one solve.
+    ``(requested_by, idempotency_scope, idempotency_key)`` makes the same key one solve. The embedded
+    queue that runs a solve sets ``heartbeat_at`` every few seconds; an unfinished solve whose heartbeat
+    (or request) is old has nobody running it any more.
     """
 
     kind = Varchar(length=16)
@@ -168,6 +170,7 @@ class PlanSolve(Table, tablename="plan_solve", db=SCOPED_ENGINE):
     requested_at = Timestamptz()
     started_at = Timestamptz(null=True, default=None)
     finished_at = Timestamptz(null=True, default=None)
+    heartbeat_at = Timestamptz(null=True, default=None)
     idempotency_scope = Varchar(length=32, null=True, default=None)
     idempotency_key = Varchar(length=255, null=True, default=None)
     fingerprint = Varchar(length=64, null=True, default=None)

@@ -326,6 +326,27 @@ async def forwards():
     manager.add_column(
         table_class_name="PlanSolve",
         tablename="plan_solve",
+        column_name="heartbeat_at",
+        db_column_name="heartbeat_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PlanSolve",
+        tablename="plan_solve",
         column_name="idempotency_scope",
         db_column_name="idempotency_scope",
         column_class_name="Varchar",

@@ -28,11 +28,12 @@ from api.app import create_app
 from api.controllers.routing import planning_policy
 from api.domain_context import domain_context
 from api.settings import Settings
+from api.solves import ABANDONED, SOLVES_KEY, STOPPED
 from fixtures.demo import load_demo
 from routing import SolverPool
 from routing.tables import PlanSolve, RoutePlanRecord
 from tests.api.solver_gate import gated
-from tests.conftest import test_settings
+from tests.conftest import SettableClock, test_settings
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -55,10 +56,17 @@ class Served:
 
 @asynccontextmanager
 async def serving(
-    settings: Settings, *, policy: routing.PlanningPolicy | None = None, demo: bool = True
+    settings: Settings,
+    *,
+    policy: routing.PlanningPolicy | None = None,
+    demo: bool = True,
+    clock: Callable[[], datetime] = lambda: NOW,
+    heartbeat_s: float | None = None,
 ) -> AsyncIterator[Served]:
     """The service on ``settings`` (and ``policy``) at `NOW`, its lifespan running, the demo loaded."""
-    app = create_app(settings, clock=lambda: NOW, policy=policy)
+    app = create_app(settings, clock=clock, policy=policy)
+    if heartbeat_s is not None:
+        app.state[SOLVES_KEY].heartbeat_s = heartbeat_s
     async with (
         app.lifespan(),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
@@ -289,14 +297,12 @@ async def test_a_stopping_service_fails_its_unfinished_solves_and_kills_their_pr
             assert stopped.state == "failed"
             assert stopped.failure is not None
             assert stopped.failure.code == "routing-solve-aborted"
-            assert "stopped" in stopped.failure.detail
-            while True:
-                left = await routing.get_solve(orphan.id)
-                if left.state == "failed":
-                    break
-                await asyncio.sleep(0.02)
+            assert stopped.failure.detail == STOPPED
+            # Failed as the service started, before it served anything.
+            left = await routing.get_solve(orphan.id)
+            assert left.state == "failed"
             assert left.failure is not None
-            assert "restarted" in left.failure.detail
+            assert left.failure.detail == ABANDONED
         token = await again.client.post(
             "/api/v1/auth/token", json={"username": "dispatcher", "password": "demo"}
         )
@@ -306,3 +312,41 @@ async def test_a_stopping_service_fails_its_unfinished_solves_and_kills_their_pr
         assert shown["problem"]["status"] == 503
         assert shown["problem"]["type"] == "urn:spareline:problem:routing-solve-aborted"
         assert await counts(again.app) == (2, 0)
+
+
+async def test_a_starting_service_fails_solves_nobody_runs_but_not_those_another_process_runs(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = test_settings(database_url, routing_solve_margin_s=300)
+    policy, pool = gated_policy(settings, tmp_path)
+    clock = SettableClock()
+    clock.now = NOW
+    async with serving(settings, policy=policy, clock=clock, heartbeat_s=0.05) as first:
+        dispatcher = first.headers["dispatcher"]
+        accepted = await first.client.post(
+            "/api/v1/routing/nbd-plans", json=BODY, headers={**dispatcher, **ASYNC}
+        )
+        running = accepted.json()["id"]
+        await eventually(pool.started.exists)
+        with domain_context(first.app).entered():
+            orphan = await routing.request_solve(
+                "dispatch", TODAY, None, time_limit_s=1, seed=0, actor="dispatcher", now=NOW
+            )
+            # Later, when the first service has renewed the heartbeat of the solve it runs:
+            clock.now = NOW + 5 * MINUTE
+            while True:
+                row = await PlanSolve.select(PlanSolve.heartbeat_at).where(PlanSolve.id == running).first()
+                if row["heartbeat_at"] is not None and row["heartbeat_at"] >= clock.now:
+                    break
+                await asyncio.sleep(0.02)
+        # another process of the service starts on the same database.
+        async with serving(settings, demo=False, clock=clock, heartbeat_s=0.05) as second:
+            with domain_context(second.app).entered():
+                assert (await routing.get_solve(running)).state == "solving"
+                left = await routing.get_solve(orphan.id)
+                assert left.state == "failed"
+                assert left.failure is not None
+                assert left.failure.detail == ABANDONED
+        pool.gate.touch()
+        solve = await settled(first.client, accepted.headers["Location"], dispatcher)
+        assert solve["state"] == "done"
