@@ -177,8 +177,10 @@ def create_app(
         lifespan=[
             single_web_process_lifespan(settings),
             database_lifespan(settings),
-            background_lifespan(settings, clock),
+            # Before the background's: its queue's worker (with WORKER_IN_WEB) stops before the solver
+            # processes do.
             solves_lifespan(),
+            background_lifespan(settings, clock),
         ],
         state=State(state),
         openapi_config=OpenAPIConfig(

@@ -165,7 +165,8 @@ def provide_planning_policy(state: State) -> routing.PlanningPolicy:
 
 def solves_lifespan():
     """An app lifespan for its solves: the fork server of the solver processes warmed in the background,
-    the embedded queue started (and stopped), and the solver processes stopped at the end."""
+    the embedded queue started (and stopped), and the solver processes stopped at the end (so it must
+    come before a lifespan whose work uses them, such as a job queue's worker in the web process)."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

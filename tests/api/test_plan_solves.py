@@ -1,4 +1,5 @@
-"""Plan requests become solves run outside the request, in solver processes, on both engines.
+"""Plan requests become solves run outside the request, in solver processes, on both engines (on
+PostgreSQL through the job queue, on SQLite through the embedded queue).
 
 ``Prefer: respond-async`` answers 202 with the solve at its Location, which goes queued or solving, then
 done with its plan (or failed with the problem a waiting request was answered with); without it the
@@ -28,8 +29,9 @@ from api.app import create_app
 from api.controllers.routing import planning_policy
 from api.domain_context import domain_context
 from api.settings import Settings
-from api.solves import ABANDONED, SOLVES_KEY, STOPPED
+from api.solves import ABANDONED, SOLVE_QUEUE_KEY, STOPPED, InProcessSolves
 from fixtures.demo import load_demo
+from jobs import QueuedSolves
 from routing import SolverPool
 from routing.tables import PlanSolve, RoutePlanRecord
 from tests.api.solver_gate import gated
@@ -44,6 +46,11 @@ TOMORROW = date(2026, 11, 25)
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)
 MINUTE = timedelta(minutes=1)
 BODY = {"date": str(TOMORROW), "time_limit_s": 0.5}
+DEPLOYED = {"worker_in_web": True, "worker_queues": ["solves"]}
+"""Solves run as a deployment runs them: on PostgreSQL by the job queue (here a worker of the solves'
+queue in the web process), on SQLite by the embedded queue."""
+EMBEDDED = {"background": "in-process"}
+"""The embedded queue on either engine, for what it alone does (its shutdown, its heartbeats)."""
 ASYNC = {"Prefer": "respond-async"}
 
 
@@ -66,7 +73,7 @@ async def serving(
     """The service on ``settings`` (and ``policy``) at `NOW`, its lifespan running, the demo loaded."""
     app = create_app(settings, clock=clock, policy=policy)
     if heartbeat_s is not None:
-        app.state[SOLVES_KEY].heartbeat_s = heartbeat_s
+        app.state[SOLVE_QUEUE_KEY].heartbeat_s = heartbeat_s
     async with (
         app.lifespan(),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
@@ -108,12 +115,14 @@ async def counts(app: Litestar) -> tuple[int, int]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return test_settings(database_url)
+    return test_settings(database_url, **DEPLOYED)
 
 
 async def test_respond_async_answers_202_and_the_solve_leads_to_its_plan(settings: Settings) -> None:
     async with serving(settings) as served:
         client, dispatcher = served.client, served.headers["dispatcher"]
+        queue = served.app.state[SOLVE_QUEUE_KEY]
+        assert isinstance(queue, InProcessSolves if settings.is_sqlite else QueuedSolves)
         for path, kind in (("/api/v1/routing/nbd-plans", "nbd"), ("/api/v1/dispatch/plans", "dispatch")):
             body = {**BODY, "date": str(TOMORROW if kind == "nbd" else TODAY)}
             response = await client.post(path, json=body, headers={**dispatcher, **ASYNC})
@@ -196,7 +205,7 @@ async def test_one_idempotency_key_is_one_solve_even_for_two_requests_at_once(se
 async def test_a_failing_solve_keeps_the_problem_a_waiting_request_is_answered_with(
     database_url: str,
 ) -> None:
-    async with serving(test_settings(database_url, routing_max_stops=5)) as served:
+    async with serving(test_settings(database_url, routing_max_stops=5, **DEPLOYED)) as served:
         client, dispatcher = served.client, served.headers["dispatcher"]
         waited = await client.post("/api/v1/routing/nbd-plans", json=BODY, headers=dispatcher)
         assert waited.status_code == 422
@@ -253,7 +262,7 @@ def alive(pid: int) -> bool:
 
 
 async def test_requests_are_served_while_a_solve_runs(database_url: str, tmp_path: Path) -> None:
-    settings = test_settings(database_url, routing_solve_margin_s=300)
+    settings = test_settings(database_url, routing_solve_margin_s=300, **EMBEDDED)
     policy, pool = gated_policy(settings, tmp_path)
     async with serving(settings, policy=policy) as served:
         client, dispatcher = served.client, served.headers["dispatcher"]
@@ -278,7 +287,7 @@ async def test_requests_are_served_while_a_solve_runs(database_url: str, tmp_pat
 async def test_a_stopping_service_fails_its_unfinished_solves_and_kills_their_processes(
     database_url: str, tmp_path: Path
 ) -> None:
-    settings = test_settings(database_url, routing_solve_margin_s=300)
+    settings = test_settings(database_url, routing_solve_margin_s=300, **EMBEDDED)
     policy, pool = gated_policy(settings, tmp_path)
     async with serving(settings, policy=policy) as served:
         client, dispatcher = served.client, served.headers["dispatcher"]
@@ -315,9 +324,10 @@ async def test_a_stopping_service_fails_its_unfinished_solves_and_kills_their_pr
 
 
 async def test_a_starting_service_fails_solves_nobody_runs_but_not_those_another_process_runs(
-    database_url: str, tmp_path: Path
+    postgres_url: str, tmp_path: Path
 ) -> None:
-    settings = test_settings(database_url, routing_solve_margin_s=300)
+    """Several web processes share a database on PostgreSQL only (SQLite serves one)."""
+    settings = test_settings(postgres_url, routing_solve_margin_s=300, **EMBEDDED)
     policy, pool = gated_policy(settings, tmp_path)
     clock = SettableClock()
     clock.now = NOW

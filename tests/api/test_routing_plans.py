@@ -23,13 +23,20 @@ from inventory.tickets.service import open_ticket
 from routing import planning
 from routing.errors import ProblemTooLarge
 from routing.tables import PlanSolve, RoutePlanRecord
-from tests.conftest import SettableClock
+from tests.conftest import SettableClock, test_settings
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 24)
 TOMORROW = date(2026, 11, 25)
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)
 LIMIT = 1.0
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The plans are solved as a deployment solves them: on PostgreSQL by the job queue (a worker of the
+    solves' queue in the web process, here), on SQLite by the embedded queue."""
+    return test_settings(database_url, worker_in_web=True, worker_queues=["solves"])
 
 
 def at(text: str | None) -> datetime | None:
