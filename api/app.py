@@ -37,13 +37,21 @@ from api.requests import ServiceRequest
 from api.security import TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.single_process import single_web_process_lifespan
+from api.solves import (
+    PLANNING_KEY,
+    SOLVE_QUEUE_KEY,
+    InProcessSolves,
+    provide_planning_policy,
+    provide_solves,
+    solves_lifespan,
+)
 from api.sweeper import sweeper_lifespan
 from api.tracing import tracing_plugins
 from api.worker import queue_lifespan
 from inventory.accounts import Principal
 from observability import service_version
 from observability.tracing import configured_tracer_provider
-from routing import RoutingError
+from routing import PlanningPolicy, RoutingError
 
 API_PREFIX = "/api/v1"
 TOKEN_PATH = f"{API_PREFIX}/auth/token"
@@ -59,10 +67,9 @@ def system_clock() -> datetime:
 def background_lifespan(settings: Settings, clock: Clock):
     """Who does the background work (BACKGROUND): the job queue's workers, the web process only queueing
     solves (and running a worker itself with WORKER_IN_WEB); or the web process alone, running the
-    periodic jobs in-process (SQLite)."""
+    periodic jobs in-process and its solves as tasks (SQLite; `api.solves.InProcessSolves`)."""
     if settings.background_mode == "queue":
         return queue_lifespan(settings, clock)
-    # The solves, in-process: ``app.state[SOLVE_QUEUE_KEY] = routing.InProcessSolves(...)``.
     return sweeper_lifespan(settings, clock)
 
 
@@ -71,6 +78,7 @@ def create_app(
     clock: Clock = system_clock,
     *,
     tracer_provider: TracerProvider | None = None,
+    policy: PlanningPolicy | None = None,
 ) -> Litestar:
     """Build the service from settings (read from the environment when not given).
 
@@ -79,13 +87,19 @@ def create_app(
 
     Everything the service keeps belongs to the returned application: its database, audit keys and
     calendar overrides (``app.state``, put in use for each of its requests and background tasks:
-    `api.domain_context`), and its caches of users and tokens (`api.security`). Building another
+    `api.domain_context`), its planning policy with its solver processes and its solve queue
+    (`api.solves`), and its caches of users and tokens (`api.security`). Building another
     application changes none of them. Logging alone is the process's: the last application built sets
     its format and level.
 
     The login throttle keeps nothing in the process: it counts attempts in the database
     (`inventory.accounts.count_sign_in_attempt`), so every application serving that database, in any
     process, shares its limits. ``clock`` is the time it counts them at, as for every rule of the service.
+
+    Plan requests hand their solves to the app's queue (``app.state``, `api.solves`): the job queue's
+    (`jobs.QueuedSolves`, set by the queue's lifespan) in the queue mode, or the embedded
+    `api.solves.InProcessSolves` in the in-process mode. Either way the solver runs in a child process
+    (``policy``: how plans are made; by default from the settings, `planning_policy`).
 
     Raises:
         pydantic.ValidationError: invalid settings, e.g. production without a real SECRET_KEY.
@@ -97,7 +111,10 @@ def create_app(
     jwt_auth = build_jwt_auth(settings)
     passwords = settings.passwords()
     tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
-    policy = planning_policy(settings)
+    policy = policy or planning_policy(settings)
+    state: dict[str, Any] = {STATE_KEY: domain, PLANNING_KEY: policy}
+    if settings.background_mode == "in-process":
+        state[SOLVE_QUEUE_KEY] = InProcessSolves(domain, policy, clock)
     time_bounds = settings.time_bounds()
     migration_check = MigrationCheck()
     tracer_provider = tracer_provider or configured_tracer_provider()
@@ -139,7 +156,8 @@ def create_app(
             "passwords": Provide(lambda: passwords, sync_to_thread=False, use_cache=True),
             "tokens": Provide(lambda: tokens, sync_to_thread=False, use_cache=True),
             "login_limits": Provide(lambda: login_limits, sync_to_thread=False, use_cache=True),
-            "planning_policy": Provide(lambda: policy, sync_to_thread=False, use_cache=True),
+            "planning_policy": Provide(provide_planning_policy, sync_to_thread=False),
+            "solves": Provide(provide_solves, sync_to_thread=False),
             "time_bounds": Provide(lambda: time_bounds, sync_to_thread=False, use_cache=True),
             "migration_check": Provide(lambda: migration_check, sync_to_thread=False, use_cache=True),
         },
@@ -159,9 +177,12 @@ def create_app(
         lifespan=[
             single_web_process_lifespan(settings),
             database_lifespan(settings),
+            # Before the background's: its queue's worker (with WORKER_IN_WEB) stops before the solver
+            # processes do.
+            solves_lifespan(),
             background_lifespan(settings, clock),
         ],
-        state=State({STATE_KEY: domain}),
+        state=State(state),
         openapi_config=OpenAPIConfig(
             title="Spareline",
             version=service_version(),

@@ -33,7 +33,14 @@ from litestar.status_codes import (
 
 from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound, NotPermitted, Throttled
 from inventory.persistence import DatabaseUnavailable, is_busy, is_unavailable, is_unique_violation
-from routing import InfeasiblePlan, InvalidProblem, NoSolution, RoutingError
+from routing import (
+    InfeasiblePlan,
+    InvalidProblem,
+    NoSolution,
+    RoutingError,
+    SolveAborted,
+    SolverOverran,
+)
 
 PROBLEM_TYPE = "urn:spareline:problem:{}"
 UNAVAILABLE_RETRY_AFTER_S = "5"
@@ -51,7 +58,13 @@ STATUS_BY_ERROR: dict[type[DomainError], tuple[int, str]] = {
 ROUTING_STATUS: dict[type[RoutingError], tuple[int, str]] = {
     InvalidProblem: (HTTP_422_UNPROCESSABLE_ENTITY, "The planning request cannot be solved as given"),
     NoSolution: (HTTP_409_CONFLICT, "No plan keeps the committed stops"),
+    SolverOverran: (HTTP_503_SERVICE_UNAVAILABLE, "The solver overran its time limit and was stopped"),
+    SolveAborted: (HTTP_503_SERVICE_UNAVAILABLE, "The solve was interrupted; ask again"),
 }
+"""Routing errors by class. A solver that overran (its process killed) or a solve interrupted by a
+restart is the service's momentary failure, not the request's: 503, to ask again (with a smaller time
+limit or fewer depots, if it overran). Other routing errors (a plan the checker rejects, a solver process
+that crashed) are faults of the service: logged, 500."""
 
 log = structlog.get_logger("api.errors")
 
@@ -86,13 +99,36 @@ def domain_problem(exc: DomainError) -> ProblemDetailsException:
 
 
 def routing_problem(request: Request[Any, Any, Any], exc: RoutingError) -> Response[Any]:
-    """Routing errors: bad or oversized problems 422, committed stops that cannot hold 409.
+    """Routing errors: bad or oversized problems 422, committed stops that cannot hold 409, a solver
+    that overran or a solve interrupted 503.
 
     A plan rejected by the independent checker is a fault of the service, logged and answered 500.
     """
-    if isinstance(exc, InfeasiblePlan) or not any(cls in ROUTING_STATUS for cls in type(exc).__mro__):
+    if not _routing_status_known(exc):
         return unexpected_problem(request, exc)
     return _by_class(ROUTING_STATUS, exc).to_response(request)
+
+
+def _routing_status_known(exc: RoutingError) -> bool:
+    return not isinstance(exc, InfeasiblePlan) and any(cls in ROUTING_STATUS for cls in type(exc).__mro__)
+
+
+def problem_document(exc: DomainError | RoutingError) -> dict[str, Any]:
+    """The members of the problem document a request failing with ``exc`` is answered with (``type``,
+    ``title``, ``status``, ``detail`` and the error's own), e.g. to show why a solve failed."""
+    if isinstance(exc, RoutingError):
+        problem = _by_class(ROUTING_STATUS, exc) if _routing_status_known(exc) else _internal(exc)
+    else:
+        problem = domain_problem(exc)
+    document: dict[str, Any] = {
+        "type": problem.type_,
+        "title": problem.title,
+        "status": problem.status_code,
+        "detail": problem.detail,
+    }
+    if isinstance(problem.extra, dict):
+        document.update(problem.extra)
+    return document
 
 
 def validation_problem(exc: ValidationException) -> ProblemDetailsException:

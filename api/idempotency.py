@@ -33,7 +33,7 @@ from litestar.params import HeaderParameter
 from pydantic import BaseModel
 
 from inventory.accounts import IdempotencyRecord, Principal
-from inventory.errors import InvalidRequest
+from inventory.errors import IdempotencyKeyReused
 from inventory.persistence import run, wait_durable, write_transaction
 
 HEADER = "Idempotency-Key"
@@ -62,12 +62,6 @@ _NEEDS: dict[str, Any] = {
     "idempotency_key": IdempotencyKey,
 }
 """What `idempotent` needs of every request; a handler that does not take them itself is given them."""
-
-
-class IdempotencyKeyReused(InvalidRequest):
-    """The key was already used for a request with a different body."""
-
-    code = "idempotency-key-reused"
 
 
 def idempotent(
@@ -176,18 +170,18 @@ class _Once:
             async with write_transaction():
                 result = await action()
             return Response(result.model_dump(mode="json"), status_code=status_code)
-        scope, fingerprint = self.scope, _fingerprint(self.payload)
+        scope, body_print = self.scope, fingerprint(self.payload)
         async with write_transaction():
             claimed = await run(
                 "INSERT INTO idempotency_record (scope, key, fingerprint, status_code, response_body, "
                 "created_at) VALUES ({}, {}, {}, 0, '', {}) ON CONFLICT (scope, key) DO NOTHING RETURNING id",
                 scope,
                 self.key,
-                fingerprint,
+                body_print,
                 now,
             )
             if not claimed:
-                return await self._replay(scope, fingerprint)
+                return await self._replay(scope, body_print)
             result = await action()
             body = result.model_dump(mode="json")
             await run(
@@ -209,7 +203,7 @@ class _Once:
             & (IdempotencyRecord.key == self.key)
             & (IdempotencyRecord.status_code != 0)
         )
-        return await self._replay(scope, _fingerprint(self.payload)) if done else None
+        return await self._replay(scope, fingerprint(self.payload)) if done else None
 
     async def _replay(self, scope: str, fingerprint: str) -> Response[Any]:
         stored = (
@@ -229,7 +223,8 @@ class _Once:
         )
 
 
-def _fingerprint(payload: Payload) -> str:
+def fingerprint(payload: Payload) -> str:
+    """What makes two requests "the same": the SHA-256 of the canonical JSON of their payload."""
     body = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()

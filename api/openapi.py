@@ -21,7 +21,7 @@ from typing import Any
 
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Operation, RequestBody
+from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import ParameterKwarg
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
@@ -124,3 +124,25 @@ class OptionalBodyOperation(Operation):
     def __post_init__(self) -> None:
         if isinstance(self.request_body, RequestBody):
             self.request_body.required = False
+
+
+ACCEPTED_HEADERS = {
+    "Location": "Where the solve is: GET it until its state is done (then it names the plan) or failed.",
+    "Preference-Applied": "respond-async, when the request asked for it (RFC 7240).",
+}
+
+
+@dataclass
+class AcceptedOperation(Operation):
+    """An operation that may answer 202 Accepted with a solve: its 202 documents the solve's
+    ``Location`` and ``Preference-Applied``."""
+
+    def __post_init__(self) -> None:
+        accepted = (self.responses or {}).get("202")
+        if isinstance(accepted, OpenAPIResponse):
+            accepted.headers = {
+                name: OpenAPIHeader(
+                    schema=Schema(type=OpenAPIType.STRING), description=text, required=name == "Location"
+                )
+                for name, text in ACCEPTED_HEADERS.items()
+            }

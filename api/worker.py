@@ -2,7 +2,8 @@
 
 A worker is a Procrastinate worker (`jobs.queue`) in the domain context of the settings: the same
 database engine, audit keys and calendar overrides as the web process, held for the worker's life. It
-runs the periodic jobs (each once per period across all workers) and the solves; run as many as needed.
+runs the periodic jobs (each once per period across all workers) and the solves (`routing.run_solve`,
+their CPU work in the worker's solver processes, stopped with the worker); run as many as needed.
 
 In the web process (`queue_lifespan`), on PostgreSQL, the queue is open so that requests can queue
 solves (`jobs.QueuedSolves`, kept in ``app.state``); with WORKER_IN_WEB (``python -m api serve``) a
@@ -21,16 +22,16 @@ import procrastinate
 import structlog
 from litestar import Litestar
 
+import routing
+from api.controllers.routing import planning_policy
 from api.domain_context import DomainContext, domain_context
 from api.settings import Settings
+from api.solves import PLANNING_KEY, SOLVE_QUEUE_KEY
 from inventory.persistence import serving
 from jobs import JobEnvironment, QueuedSolves, build_queue, queue_depth_gauge, worker_options
 from observability import SCRAPE_GAUGES, scrape_gauge
 
 log = structlog.get_logger("api.worker")
-
-SOLVE_QUEUE_KEY = "solve_queue"
-"""Where the web application keeps its solve queue (``routing.SolveQueue``) in ``app.state``."""
 
 
 def system_clock() -> datetime:
@@ -38,15 +39,21 @@ def system_clock() -> datetime:
 
 
 def job_environment(
-    settings: Settings, domain: DomainContext, clock: Callable[[], datetime] = system_clock
+    settings: Settings,
+    domain: DomainContext,
+    clock: Callable[[], datetime] = system_clock,
+    *,
+    policy: routing.PlanningPolicy | None = None,
 ) -> JobEnvironment:
-    """What the jobs of a worker on ``settings`` run with: ``domain`` in use around each job."""
+    """What the jobs of a worker on ``settings`` run with: ``domain`` in use around each job, and the
+    solves run by `routing.run_solve` with ``policy`` (its solver processes; None: no solves)."""
     return JobEnvironment(
         enter=domain.entered,
         clock=clock,
         params=settings.periodic_params(),
         stalled_after_s=settings.worker_stalled_after_s,
-        # The solves: ``run_solve=routing.run_solve, solve_policy=planning_policy(settings)``.
+        run_solve=None if policy is None else routing.run_solve,
+        solve_policy=policy,
     )
 
 
@@ -85,6 +92,7 @@ async def run_worker(
     up to ``shutdown_graceful_timeout_s``, cancels those still running (their retry strategies queue
     them again for another worker) and leaves. ``extend`` may add tasks to the queue (tests)."""
     domain = DomainContext.from_settings(settings)
+    policy = planning_policy(settings)
     queue = queue_for(settings, crons=crons)
     if extend is not None:
         extend(queue)
@@ -102,14 +110,17 @@ async def run_worker(
             queues=list(queues) or "all",
             shutdown_graceful_timeout_s=shutdown_graceful_timeout_s,
         )
-        await queue.run_worker_async(
-            **worker_options(
-                job_environment(settings, domain),
-                concurrency=concurrency,
-                queues=queues,
-                shutdown_graceful_timeout_s=shutdown_graceful_timeout_s,
+        try:
+            await queue.run_worker_async(
+                **worker_options(
+                    job_environment(settings, domain, policy=policy),
+                    concurrency=concurrency,
+                    queues=queues,
+                    shutdown_graceful_timeout_s=shutdown_graceful_timeout_s,
+                )
             )
-        )
+        finally:
+            await policy.close()
     log.info("worker_stopped")
 
 
@@ -130,7 +141,7 @@ def queue_lifespan(settings: Settings, clock: Callable[[], datetime]):
                     yield
                     return
                 options = worker_options(
-                    job_environment(settings, domain_context(app), clock),
+                    job_environment(settings, domain_context(app), clock, policy=app.state[PLANNING_KEY]),
                     concurrency=settings.worker_concurrency,
                     queues=settings.worker_queues,
                     shutdown_graceful_timeout_s=settings.worker_shutdown_graceful_timeout_s,

@@ -8,6 +8,7 @@ DomainError
 │   ├── InsufficientStock    not enough stock in the needed state
 │   └── InvalidTransition    the thing is not in a state that allows this
 ├── InvalidRequest           the request breaks a domain rule (422)
+│   └── IdempotencyKeyReused an Idempotency-Key sent again with a different request
 └── Throttled                too many attempts within a time window; ``retry_after_s`` says when to retry
 """
 
@@ -75,6 +76,12 @@ class InvalidRequest(DomainError):
     code = "invalid-request"
 
 
+class IdempotencyKeyReused(InvalidRequest):
+    """The key was already used for a request with a different body."""
+
+    code = "idempotency-key-reused"
+
+
 class Throttled(DomainError):
     """Too many attempts within a time window; the caller may try again after ``retry_after_s`` seconds
     (a detail of the error, at least 1)."""
@@ -94,6 +101,7 @@ __all__ = [
     "Conflict",
     "DomainError",
     "DuplicateDelivery",
+    "IdempotencyKeyReused",
     "InsufficientStock",
     "InvalidRequest",
     "InvalidTransition",

@@ -1,6 +1,14 @@
-"""Delivery routes and engineer dispatch: travel model, solvers and plans."""
+"""Delivery routes and engineer dispatch: travel model, solvers, plans and the solves that make them."""
 
-from routing.errors import InfeasiblePlan, InvalidProblem, NoSolution, RoutingError
+from routing.errors import (
+    InfeasiblePlan,
+    InvalidProblem,
+    NoSolution,
+    RoutingError,
+    SolveAborted,
+    SolverCrashed,
+    SolverOverran,
+)
 from routing.fleet import (
     EngineerRecord,
     VehicleRecord,
@@ -12,7 +20,7 @@ from routing.fleet import (
     list_vehicles,
 )
 from routing.model import Limits
-from routing.osrm import matrix_source
+from routing.osrm import SourceMatrix, matrix_source
 from routing.plan_store import DISPATCH, NBD, PlanView, StopView, commit_plan, get_plan
 from routing.planning import (
     PlanningPolicy,
@@ -23,10 +31,31 @@ from routing.planning import (
     solve_nbd_day,
     urgent_delivery,
 )
+from routing.solver_pool import SolverPool, warm_up
+from routing.solves import (
+    DONE,
+    FAILED,
+    QUEUED,
+    SOLVING,
+    SolveFailure,
+    SolveQueue,
+    SolveView,
+    abort_solve,
+    abort_stale_solves,
+    get_solve,
+    request_solve,
+    run_solve,
+    touch_solves,
+    wait_for_solve,
+)
 
 __all__ = [
     "DISPATCH",
+    "DONE",
+    "FAILED",
     "NBD",
+    "QUEUED",
+    "SOLVING",
     "EngineerRecord",
     "InfeasiblePlan",
     "InvalidProblem",
@@ -35,21 +64,37 @@ __all__ = [
     "PlanView",
     "PlanningPolicy",
     "RoutingError",
+    "SolveAborted",
+    "SolveFailure",
+    "SolveQueue",
+    "SolveView",
     "SolvedPlan",
+    "SolverCrashed",
+    "SolverOverran",
+    "SolverPool",
+    "SourceMatrix",
     "StopView",
     "UrgentResult",
     "VehicleRecord",
+    "abort_solve",
+    "abort_stale_solves",
     "add_engineer",
     "add_inspection",
     "add_vehicle",
     "commit_plan",
     "get_plan",
+    "get_solve",
     "keep_plan",
     "list_engineers",
     "list_inspections",
     "list_vehicles",
     "matrix_source",
+    "request_solve",
+    "run_solve",
     "solve_dispatch_day",
     "solve_nbd_day",
+    "touch_solves",
     "urgent_delivery",
+    "wait_for_solve",
+    "warm_up",
 ]

@@ -47,3 +47,24 @@ class InfeasiblePlan(NoSolution):
     """A solver returned a plan that the independent checker rejects; the plan is never handed out."""
 
     code = "routing-infeasible-plan"
+
+
+class SolverOverran(RoutingError):
+    """The solver ran past its time limit and the margin allowed for building the problem; its process
+    was killed and nothing was kept."""
+
+    code = "routing-solver-overran"
+
+
+class SolverCrashed(RoutingError):
+    """The solver's process ended abnormally (killed from outside, out of memory, a crash of a solver
+    library); nothing was kept."""
+
+    code = "routing-solver-crashed"
+
+
+class SolveAborted(RoutingError):
+    """The solve was not finished: the service stopped or restarted during it, or it failed again and
+    again for want of the database. Asking again starts a new solve."""
+
+    code = "routing-solve-aborted"

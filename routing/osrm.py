@@ -1,10 +1,11 @@
 """Road travel matrices from an OSRM server, with the estimate of `geo.travel` as the fallback.
 
 Callers take a source from `matrix_source` and ask it `source.matrix(points)`, whether or not a server is
-configured. OSRM's Table service answers with the durations and distances of the fastest routes; when it
-cannot be used (down, slow, an error, an unroutable pair, a malformed answer, too many points) the whole
-matrix comes from `geo.travel.travel_matrix` and a warning names the reason. Plain Python: an HTTP
-client, no web framework or database.
+configured; `SourceMatrix` makes a source the picklable matrix function that the solver processes use.
+OSRM's Table service answers with the durations and distances of the fastest routes; when it cannot be
+used (down, slow, an error, an unroutable pair, a malformed answer, too many points) the whole matrix
+comes from `geo.travel.travel_matrix` and a warning names the reason. Plain Python: an HTTP client, no
+web framework or database.
 """
 
 from __future__ import annotations
@@ -158,6 +159,20 @@ class OsrmMatrix:
             _grid(body, "durations", len(rows), len(columns)),
             _grid(body, "distances", len(rows), len(columns)),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMatrix:
+    """A `MatrixSource` as the ``matrix`` function of `routing.assembly` (points -> metres, seconds).
+
+    An object rather than a closure, so that it pickles into the solver processes along with its source.
+    """
+
+    source: MatrixSource
+
+    def __call__(self, points: Sequence[Point]) -> tuple[list[list[int]], list[list[int]]]:
+        result = self.source.matrix(points)
+        return result.metres, result.seconds
 
 
 def matrix_source(

@@ -1,28 +1,31 @@
 """Making plans: next-business-day deliveries, engineer dispatch and urgent 4-hour deliveries.
 
-Reads the day from the database (`routing.plan_inputs`), builds the problem (`routing.assembly`), keeps
-committed stops pinned, solves in a worker thread so the event loop stays free, and keeps the plan
-(`routing.plan_store`). Every solve has a time limit, capped by the policy's limits.
+Reads the day from the database (`routing.plan_inputs`) in the calling process, keeps committed stops
+pinned, and hands the CPU-heavy rest (building the problem with its travel matrix, solving it, inserting
+an urgent delivery: `routing.work`) to a solver child process of the policy's pools
+(`routing.solver_pool`), with a hard timeout of the time limit plus a margin. The caller keeps the plan
+(`keep_plan`, `routing.plan_store`). Every solve has a time limit, capped by the policy's limits.
+
+Day plans are asked for as solves (`routing.solves`), which a queue runs outside the request; the urgent
+check answers at once, its insertion running in a pool of its own so that it never waits behind a day's
+solve.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import anyio
-import anyio.to_thread
 
 from geo.travel import Point
 from inventory.errors import Conflict, InvalidTransition, NotFound
 from inventory.stock.tables import Depot
 from inventory.tickets.sourcing import PICK_AND_PACK
 from inventory.tickets.tables import Reservation
+from inventory.time_window import TimeBounds
 from routing.assembly import (
-    NBD_DIMENSIONS,
     Locations,
     Matrix,
     Pin,
@@ -30,26 +33,20 @@ from routing.assembly import (
     PlanClock,
     UrgentDelivery,
     Van,
-    dispatch_problem,
     estimate_matrix,
-    nbd_problem,
     van_vehicle,
 )
-from routing.check import check_plan
 from routing.model import (
     Limits,
     Route,
     RoutePlan,
     RoutingProblem,
-    SolveStats,
-    SolveStatus,
     Stop,
     StopKind,
     TimeWindow,
     UnassignedReason,
     Visit,
 )
-from routing.nbd import solve_by_depot
 from routing.plan_inputs import StopInfo, delivery_day, dispatch_day, still_held, vans_of
 from routing.plan_store import (
     DISPATCH,
@@ -63,11 +60,16 @@ from routing.plan_store import (
     save_plan,
     stop_info,
 )
-from routing.solver import check_limits, solve
+from routing.solver import check_limits
+from routing.solver_pool import SolverPool
 from routing.tables import Vehicle as VehicleRow
-from routing.urgent import insert_urgent
+from routing.work import DispatchWork, NbdWork, UrgentWork, insert_urgent_delivery, solve_dispatch, solve_nbd
 
-T = TypeVar("T")
+OVERRUN_SHARE = 0.2
+"""A solve may overrun its time limit by this share of it (or the policy's margin, if more) before its
+process is killed: building the problem and the travel matrix come on top of the solver's own limit."""
+URGENT_TIME_LIMIT_S = 0.0
+"""An urgent insertion has no solver time limit of its own: it gets the margin alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,16 @@ class PlanningPolicy:
     Attributes:
         hard_deadline_tiers: customer tiers whose on-site deadline is hard (never late) in dispatch.
         inspection_prize_s: what an inspection is worth, in seconds of travel an engineer may spend on it.
-        max_concurrent_solves: solves running at once in this process; more wait their turn.
+        matrix: metres and seconds between points. It crosses into the solver processes, so it must
+            pickle: a module-level function or an object such as `routing.osrm.SourceMatrix`.
+        max_concurrent_solves: day solves running at once in this process (the size of ``pool``); more
+            wait their turn.
+        time_bounds: the days a plan may be made for, around today.
+        overrun_margin_s: the least a solve may overrun its time limit before its process is killed
+            (see `solve_timeout_s`).
+        pool: the solver processes of day plans, made from ``max_concurrent_solves`` when not given.
+        urgent_pool: one solver process for urgent insertions, so that they never wait behind a day's
+            solve.
     """
 
     delivery_service: timedelta = timedelta(minutes=10)
@@ -88,16 +99,31 @@ class PlanningPolicy:
     matrix: Matrix = estimate_matrix
     matrix_source: str = "estimate"
     max_concurrent_solves: int = 1
-    _limiter: list[anyio.CapacityLimiter] = field(default_factory=list, compare=False, repr=False)
+    time_bounds: TimeBounds = field(default_factory=TimeBounds)
+    overrun_margin_s: float = 5.0
+    pool: SolverPool = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    urgent_pool: SolverPool = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
-    def limiter(self) -> anyio.CapacityLimiter:
-        if not self._limiter:
-            self._limiter.append(anyio.CapacityLimiter(self.max_concurrent_solves))
-        return self._limiter[0]
+    def __post_init__(self) -> None:
+        if self.pool is None:
+            object.__setattr__(self, "pool", SolverPool(self.max_concurrent_solves))
+        if self.urgent_pool is None:
+            object.__setattr__(self, "urgent_pool", SolverPool(1))
 
+    def solve_timeout_s(self, time_limit_s: float) -> float:
+        """How long a solve's process may run before it is killed: the limit plus the larger of the
+        margin and `OVERRUN_SHARE` of the limit."""
+        return time_limit_s + max(self.overrun_margin_s, OVERRUN_SHARE * time_limit_s)
 
-async def _in_thread(policy: PlanningPolicy, work: Callable[[], T]) -> T:
-    return await anyio.to_thread.run_sync(work, limiter=policy.limiter())
+    def wait_s(self, time_limit_s: float) -> float:
+        """How long a caller may wait for a solve of ``time_limit_s`` before answering that it still runs:
+        its process's timeout plus the margin again, for reading the day and keeping the plan."""
+        return self.solve_timeout_s(time_limit_s) + self.overrun_margin_s
+
+    async def close(self) -> None:
+        """Stop the solver processes (a solve still running is killed); they start again when needed."""
+        await self.pool.close()
+        await self.urgent_pool.close()
 
 
 def _stats(problem: RoutingProblem, plan: RoutePlan, source: str, **extra: Any) -> dict[str, Any]:
@@ -204,14 +230,18 @@ async def solve_nbd_day(
         },
     }
     clock = PlanClock.for_date(day)
-
-    def work() -> tuple[RoutingProblem, RoutePlan]:
-        problem = nbd_problem(
-            data.depots, orders, data.vans, clock, urgent=urgent, matrix=policy.matrix, limits=policy.limits
-        )
-        return problem, solve_by_depot(problem, time_limit_s=time_limit_s, seed=seed)
-
-    problem, plan = await _in_thread(policy, work)
+    work = NbdWork(
+        data.depots,
+        tuple(orders),
+        tuple(data.vans),
+        clock,
+        tuple(urgent),
+        policy.matrix,
+        policy.limits,
+        time_limit_s,
+        seed,
+    )
+    problem, plan = await policy.pool.run(solve_nbd, work, timeout_s=policy.solve_timeout_s(time_limit_s))
     return SolvedPlan(
         NBD,
         day,
@@ -268,14 +298,19 @@ async def solve_dispatch_day(
     jobs = [replace(job, pin=pins.get(job.id), pickup_pin=pins.get(f"{job.id}:pickup")) for job in data.jobs]
     inspections = [replace(item, pin=pins.get(item.id)) for item in data.inspections]
     clock = PlanClock.for_date(day)
-
-    def work() -> tuple[RoutingProblem, RoutePlan]:
-        problem = dispatch_problem(
-            data.engineers, jobs, inspections, clock, matrix=policy.matrix, limits=policy.limits
-        )
-        return problem, solve(problem, time_limit_s=time_limit_s, seed=seed)
-
-    problem, plan = await _in_thread(policy, work)
+    work = DispatchWork(
+        tuple(data.engineers),
+        tuple(jobs),
+        tuple(inspections),
+        clock,
+        policy.matrix,
+        policy.limits,
+        time_limit_s,
+        seed,
+    )
+    problem, plan = await policy.pool.run(
+        solve_dispatch, work, timeout_s=policy.solve_timeout_s(time_limit_s)
+    )
     return SolvedPlan(
         DISPATCH,
         day,
@@ -402,13 +437,23 @@ class _DayModel:
         )
         self.info[view.key] = info
 
-    def problem_and_plan(self, matrix: Matrix, limits: Limits) -> tuple[RoutingProblem, RoutePlan]:
-        metres, seconds = matrix(self.places.points)
-        problem = RoutingProblem(
-            seconds, metres, tuple(self.stops), tuple(self.vehicles), limits=limits, dimensions=NBD_DIMENSIONS
+    def urgent_work(
+        self, stop: Stop, *, pickup_location: int, now: int, pickup_service: int, policy: PlanningPolicy
+    ) -> UrgentWork:
+        """The committed plans and ``stop``, for `routing.work.insert_urgent_delivery`."""
+        return UrgentWork(
+            tuple(self.places.points),
+            tuple(self.stops),
+            tuple(self.vehicles),
+            tuple(self.routes),
+            dict(self.unassigned),
+            stop,
+            pickup_location,
+            now,
+            pickup_service,
+            policy.matrix,
+            policy.limits,
         )
-        stats = SolveStats("stored", "committed plans of the day", 0.0, SolveStatus.SOLVED, 0, 1.0)
-        return problem, RoutePlan(tuple(self.routes), dict(self.unassigned), 0, stats)
 
 
 async def _vans_of_day(day: date) -> tuple[list[Van], dict[str, Point]]:
@@ -495,23 +540,19 @@ async def urgent_delivery(
     )
     model.info[f"{key}:pickup"] = StopInfo("pickup", depot, row["ticket"], reservation_id, depot=row["depot"])
 
-    def work():
-        problem, plan = model.problem_and_plan(policy.matrix, policy.limits)
-        if check_plan(problem, plan):
-            raise Conflict("the day's committed delivery plans no longer match the fleet; re-plan first")
-        if not problem.vehicles:
-            return problem, None
-        answer = insert_urgent(
-            plan,
-            problem,
-            stop,
-            pickup_location=pickup_at,
-            now=now_s,
-            pickup_service=round(PICK_AND_PACK.total_seconds()),
-        )
-        return problem, answer
-
-    _problem, answer = await _in_thread(policy, work)
+    work = model.urgent_work(
+        stop,
+        pickup_location=pickup_at,
+        now=now_s,
+        pickup_service=round(PICK_AND_PACK.total_seconds()),
+        policy=policy,
+    )
+    outcome = await policy.urgent_pool.run(
+        insert_urgent_delivery, work, timeout_s=policy.solve_timeout_s(URGENT_TIME_LIMIT_S)
+    )
+    if outcome.mismatch:
+        raise Conflict("the day's committed delivery plans no longer match the fleet; re-plan first")
+    answer = outcome.answer
     base = tuple(plan.id for plan in plans)
     if answer is None or not answer.feasible:
         reason = UnassignedReason.NO_VEHICLE if answer is None else answer.reason

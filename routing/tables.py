@@ -143,3 +143,34 @@ class PlanStop(Table, tablename="plan_stop", db=SCOPED_ENGINE):
     unassigned_reason = Varchar(length=24, null=True, default=None)
     due_from = Timestamptz(null=True, default=None)
     due_by = Timestamptz(null=True, default=None)
+
+
+class PlanSolve(Table, tablename="plan_solve", db=SCOPED_ENGINE):
+    """A request for a day's plan (``nbd`` deliveries or ``dispatch``), solved outside the request.
+
+    ``state`` goes ``queued`` -> ``solving`` -> ``done`` (with ``plan``, a draft) or ``failed`` (with
+    ``problem``: the error that stopped it, as JSON). ``attempts`` counts the runs that claimed it (a run
+    after a crash claims it again). A request with an ``Idempotency-Key`` keeps the key, the route it was
+    sent to (``idempotency_scope``: the kind) and the body's fingerprint; a unique index on
+    ``(requested_by, idempotency_scope, idempotency_key)`` makes the same key one solve. The embedded
+    queue that runs a solve sets ``heartbeat_at`` every few seconds; an unfinished solve whose heartbeat
+    (or request) is old has nobody running it any more.
+    """
+
+    kind = Varchar(length=16)
+    plan_date = Date()
+    depots = Varchar(length=4000, default="")
+    time_limit_s = DoublePrecision()
+    seed = BigInt(default=0)
+    state = Varchar(length=16, default="queued")
+    plan = ForeignKey(references=RoutePlanRecord, null=True, on_delete=OnDelete.restrict)
+    problem = Text(null=True, default=None)
+    attempts = Integer(default=0)
+    requested_by = Varchar(length=64)
+    requested_at = Timestamptz()
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    heartbeat_at = Timestamptz(null=True, default=None)
+    idempotency_scope = Varchar(length=32, null=True, default=None)
+    idempotency_key = Varchar(length=255, null=True, default=None)
+    fingerprint = Varchar(length=64, null=True, default=None)

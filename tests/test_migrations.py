@@ -23,6 +23,7 @@ CONSTRAINT_INDEXES = {
     "login_attempt_one_counter_per_subject",
     "route_plan_one_committed_dispatch_per_day",
     "plan_stop_key_once_per_plan",
+    "plan_solve_one_per_key",
 }
 
 

@@ -44,6 +44,9 @@ def _service_env(database_url: str) -> dict[str, str]:
         "ARGON2_PARALLELISM": "1",
         "ROUTING_DEFAULT_TIME_LIMIT_S": "0.5",
         "ROUTING_MAX_TIME_LIMIT_S": "1",
+        # Plans are solved by the job queue on PostgreSQL: a worker of its solves in the server.
+        "WORKER_IN_WEB": "true",
+        "WORKER_QUEUES": '["solves"]',
         "LOG_LEVEL": "ERROR",
     }
 

@@ -1,42 +1,44 @@
 """Delivery route plans, urgent 4-hour deliveries and engineer dispatch.
 
-A solve reads the day, runs in a worker thread and only then takes the write transaction that keeps
-the plan, so that a long solve never holds the database.
+A plan request becomes a solve (`routing.request_solve`) that the application's queue runs outside the
+request (`routing.run_solve`: the day is read, the CPU work runs in a solver process, the plan is kept
+as a draft). The request answers 202 with the solve at once (``Prefer: respond-async``) or waits for it
+without blocking the event loop and answers as a synchronous solve would: 201 with the plan, or the
+problem the solve failed with. ``Idempotency-Key`` is the solve's own: a retry is the same solve. The
+urgent check answers at once; its insertion runs in a solver process too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 import routing
-from api.idempotency import idempotent
-from api.params import PathId
-from api.schemas.routing import DayPlanIn, PlanOut, UrgentIn, UrgentOut
+from api.errors import problem_document
+from api.idempotency import IdempotencyKey, fingerprint, idempotent
+from api.openapi import AcceptedOperation
+from api.params import RESPOND_ASYNC, PathId, Prefer, prefers_async
+from api.schemas.routing import DayPlanIn, PlanOut, SolveOut, UrgentIn, UrgentOut
 from api.security import allow
 from api.settings import Settings
 from inventory.accounts import STAFF, Principal, Role
-from inventory.time_window import check_plan_day
-from routing import DISPATCH, NBD, Limits, commit_plan, get_plan, matrix_source
+from routing import DISPATCH, NBD, Limits, SourceMatrix, commit_plan, get_plan, matrix_source
 
 PLANNERS = (Role.ADMIN, Role.DISPATCHER)
+REPLAYED = "Idempotency-Replayed"
 
 
 def planning_policy(settings: Settings) -> routing.PlanningPolicy:
-    """The planning policy of the settings (one per process, so its solve limiter is shared)."""
+    """The planning policy of the settings, with solver processes of its own (started when first
+    needed; `routing.PlanningPolicy.close` stops them)."""
     source = matrix_source(settings.routing_osrm_url, timeout_s=settings.routing_osrm_timeout_s)
-
-    def matrix(points: Any) -> tuple[list[list[int]], list[list[int]]]:
-        result = source.matrix(points)
-        return result.metres, result.seconds
-
     return routing.PlanningPolicy(
         delivery_service=timedelta(minutes=settings.routing_delivery_service_minutes),
         visit_service=timedelta(minutes=settings.dispatch_visit_minutes),
@@ -45,42 +47,93 @@ def planning_policy(settings: Settings) -> routing.PlanningPolicy:
         limits=Limits(
             settings.routing_max_stops, settings.routing_max_vehicles, settings.routing_max_time_limit_s
         ),
-        matrix=matrix,
+        matrix=SourceMatrix(source),
         matrix_source="osrm" if settings.routing_osrm_url else "estimate",
         max_concurrent_solves=settings.routing_max_concurrent_solves,
+        time_bounds=settings.time_bounds(),
+        overrun_margin_s=settings.routing_solve_margin_s,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Plans:
-    """What the delivery and the dispatch controllers do with their plans, which differ only in kind."""
+    """What the delivery and the dispatch controllers do with their plans, which differ only in kind and
+    in the names of their routes (for the URLs they answer with)."""
 
     kind: str
-    solve_day: Callable[..., Awaitable[routing.SolvedPlan]]
+    plan_route: str
+    solve_route: str
 
-    async def solve(
+    async def request(
         self,
+        request: Request[Any, Any, Any],
         data: DayPlanIn,
+        *,
+        principal: Principal,
         now: datetime,
-        planning_policy: routing.PlanningPolicy,
         settings: Settings,
-    ) -> routing.SolvedPlan:
-        """Solve a day (outside any transaction: `idempotent` runs it as its prepare step)."""
-        check_plan_day("date", data.date, today=now.date(), bounds=settings.time_bounds())
+        policy: routing.PlanningPolicy,
+        solves: routing.SolveQueue,
+        prefer: str | None,
+        key: str | None,
+    ) -> Response[Any]:
+        """Ask for a plan of a day: a solve, handed to the queue unless the same key made it before.
+
+        With ``Prefer: respond-async`` the answer is 202 with the solve at once; otherwise the request waits
+        for it (asynchronously) and answers the plan (201) or the problem it failed with, or 202 if it
+        runs longer than its time limit and margins.
+        """
         time_limit_s = data.time_limit_s
-        return await self.solve_day(
+        solve = await routing.request_solve(
+            self.kind,
             data.date,
             data.depots,
             time_limit_s=settings.routing_default_time_limit_s if time_limit_s is None else time_limit_s,
             seed=data.seed,
+            actor=principal.username,
             now=now,
-            policy=planning_policy,
+            key=key,
+            fingerprint=None if key is None else fingerprint(data),
+            policy=policy,
+        )
+        if not solve.replayed:
+            await solves.submit(solve.id)
+        headers = {REPLAYED: "true"} if solve.replayed else {}
+        if prefers_async(prefer):
+            return self.accepted(request, solve, {**headers, "Preference-Applied": RESPOND_ASYNC})
+        solve = await routing.wait_for_solve(solve.id, timeout_s=policy.wait_s(solve.time_limit_s))
+        if solve.state == routing.DONE and solve.plan_id is not None:
+            plan = PlanOut.of(await get_plan(solve.plan_id))
+            return Response(plan.model_dump(mode="json"), status_code=HTTP_201_CREATED, headers=headers)
+        if solve.failure is not None:
+            raise solve.failure.exception()
+        return self.accepted(request, solve, headers)
+
+    def accepted(
+        self, request: Request[Any, Any, Any], solve: routing.SolveView, headers: dict[str, str]
+    ) -> Response[Any]:
+        """202 with the solve and its Location."""
+        location = request.app.route_reverse(self.solve_route, solve_id=solve.id)
+        return Response(
+            self.solve_out(request, solve).model_dump(mode="json"),
+            status_code=HTTP_202_ACCEPTED,
+            headers={**headers, "Location": location},
         )
 
+    async def solve(
+        self, request: Request[Any, Any, Any], solve_id: int, *, any_kind: bool = False
+    ) -> SolveOut:
+        """A solve of this kind (or of any kind)."""
+        solve = await routing.get_solve(solve_id, kind=None if any_kind else self.kind)
+        return self.solve_out(request, solve)
+
     @staticmethod
-    async def keep(solved: routing.SolvedPlan, principal: Principal, now: datetime) -> PlanOut:
-        """Keep a solved plan as a draft."""
-        return PlanOut.of(await routing.keep_plan(solved, actor=principal.username, now=now))
+    def solve_out(request: Request[Any, Any, Any], solve: routing.SolveView) -> SolveOut:
+        plan = None
+        if solve.plan_id is not None:
+            plan = request.app.route_reverse(PLANS_OF[solve.kind].plan_route, plan_id=solve.plan_id)
+        problem = None if solve.failure is None else problem_document(solve.failure.exception())
+        return SolveOut.of(solve, plan=plan, problem=problem)
 
     async def get(self, plan_id: int, *, any_kind: bool = False) -> PlanOut:
         """A kept plan of this kind (or of any kind)."""
@@ -91,8 +144,18 @@ class Plans:
         return PlanOut.of(await commit_plan(plan_id, kind=self.kind, actor=principal.username, now=now))
 
 
-DELIVERIES = Plans(NBD, routing.solve_nbd_day)
-DISPATCHES = Plans(DISPATCH, routing.solve_dispatch_day)
+DELIVERIES = Plans(NBD, "routing-plan", "routing-solve")
+DISPATCHES = Plans(DISPATCH, "dispatch-plan", "dispatch-solve")
+PLANS_OF = {NBD: DELIVERIES, DISPATCH: DISPATCHES}
+
+SOLVE_ACCEPTED = {
+    HTTP_202_ACCEPTED: ResponseSpec(
+        data_container=SolveOut,
+        description="The plan is being made: the solve, at its Location. Answered at once to "
+        "`Prefer: respond-async`, and when the solve runs longer than its time limit and margins.",
+        generate_examples=False,
+    )
+}
 
 
 async def find_urgent_delivery(
@@ -107,26 +170,51 @@ class RoutingController(Controller):
     tags = ["routing"]
     guards = [allow(*STAFF)]
 
-    @post("/nbd-plans", operation_id="planNextBusinessDay", guards=[allow(*PLANNERS)])
-    @idempotent(prepare=DELIVERIES.solve)
+    @post(
+        "/nbd-plans",
+        operation_id="planNextBusinessDay",
+        guards=[allow(*PLANNERS)],
+        responses=SOLVE_ACCEPTED,
+        operation_class=AcceptedOperation,
+    )
     async def plan_nbd(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[DayPlanIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         planning_policy: NamedDependency[routing.PlanningPolicy],
         settings: NamedDependency[Settings],
-        prepared: routing.SolvedPlan,
-    ) -> PlanOut:
+        solves: NamedDependency[routing.SolveQueue],
+        prefer: Prefer = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[PlanOut]:
         """Plan the next-business-day deliveries due on a date, from the given depots (all if none).
 
         Every order (a ticket's parts reserved at one depot) goes on a van of that depot within the
         site's delivery window; stops that cannot be served come back unassigned with the reason.
-        The plan is kept as a draft; committing it pins its stops for later re-plans.
+        The plan is kept as a draft; committing it pins its stops for later re-plans. The solve runs
+        outside the request: the answer waits for the plan (201), or is 202 with the solve at once
+        (``Prefer: respond-async``). The same ``Idempotency-Key`` and body give the same solve.
         """
-        return await DELIVERIES.keep(prepared, principal, now)
+        return await DELIVERIES.request(
+            request,
+            data,
+            principal=principal,
+            now=now,
+            settings=settings,
+            policy=planning_policy,
+            solves=solves,
+            prefer=prefer,
+            key=idempotency_key,
+        )
 
-    @get("/plans/{plan_id:int}", operation_id="getPlan")
+    @get("/solves/{solve_id:int}", operation_id="getSolve", name="routing-solve")
+    async def get_solve(self, request: Request[Any, Any, Any], solve_id: PathId) -> SolveOut:
+        """A delivery or dispatch plan being made: its state, then its plan or why it failed."""
+        return await DELIVERIES.solve(request, solve_id, any_kind=True)
+
+    @get("/plans/{plan_id:int}", operation_id="getPlan", name="routing-plan")
     async def get_plan(self, plan_id: PathId) -> PlanOut:
         """A kept delivery or dispatch plan: routes with ordered stops and times, unassigned stops."""
         return await DELIVERIES.get(plan_id, any_kind=True)
@@ -171,26 +259,50 @@ class DispatchController(Controller):
     tags = ["dispatch"]
     guards = [allow(*STAFF)]
 
-    @post("/plans", operation_id="planDispatch", guards=[allow(*PLANNERS)])
-    @idempotent(prepare=DISPATCHES.solve)
+    @post(
+        "/plans",
+        operation_id="planDispatch",
+        guards=[allow(*PLANNERS)],
+        responses=SOLVE_ACCEPTED,
+        operation_class=AcceptedOperation,
+    )
     async def plan(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[DayPlanIn],
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         planning_policy: NamedDependency[routing.PlanningPolicy],
         settings: NamedDependency[Settings],
-        prepared: routing.SolvedPlan,
-    ) -> PlanOut:
+        solves: NamedDependency[routing.SolveQueue],
+        prefer: Prefer = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[PlanOut]:
         """Send engineers to the open tickets that need a site visit on a date.
 
         Skills match; a part reserved at a depot and not brought by a committed delivery is collected
         there first by the same engineer; late arrivals cost by severity and tier; inspections fill
-        free time; visits of the committed dispatch plan stay with their engineers in their order.
+        free time; visits of the committed dispatch plan stay with their engineers in their order. The
+        solve runs outside the request, as for delivery plans (201 with the plan, or 202 with the solve).
         """
-        return await DISPATCHES.keep(prepared, principal, now)
+        return await DISPATCHES.request(
+            request,
+            data,
+            principal=principal,
+            now=now,
+            settings=settings,
+            policy=planning_policy,
+            solves=solves,
+            prefer=prefer,
+            key=idempotency_key,
+        )
 
-    @get("/plans/{plan_id:int}", operation_id="getDispatchPlan")
+    @get("/solves/{solve_id:int}", operation_id="getDispatchSolve", name="dispatch-solve")
+    async def get_solve(self, request: Request[Any, Any, Any], solve_id: PathId) -> SolveOut:
+        """A dispatch plan being made: its state, then its plan or why it failed."""
+        return await DISPATCHES.solve(request, solve_id)
+
+    @get("/plans/{plan_id:int}", operation_id="getDispatchPlan", name="dispatch-plan")
     async def get_plan(self, plan_id: PathId) -> PlanOut:
         """A kept dispatch plan."""
         return await DISPATCHES.get(plan_id)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from api.schemas.base import Code, Day, Id, RequestModel, ResponseModel
-from routing import PlanView, StopView, UrgentResult
+from routing import PlanView, SolveView, StopView, UrgentResult
 
 TimeLimit = Annotated[float, Field(gt=0, description="Solver wall-time limit in seconds (capped)")]
 
@@ -144,4 +144,48 @@ class UrgentOut(ResponseModel):
     def of(cls, result: UrgentResult) -> UrgentOut:
         return cls.model_validate(
             {**{f: getattr(result, f) for f in result.__slots__}, "based_on": list(result.based_on)}
+        )
+
+
+class SolveOut(ResponseModel):
+    """A plan being made: ``queued``, ``solving``, then ``done`` (naming the draft plan) or ``failed``
+    (with the problem a request would have been answered with)."""
+
+    id: int
+    kind: str = Field(description="nbd (deliveries) or dispatch (engineers)")
+    date: date
+    depots: list[str] = Field(description="as asked; empty: every depot")
+    state: Literal["queued", "solving", "done", "failed"]
+    time_limit_s: float
+    seed: int
+    attempts: int = Field(description="runs that took it up (more than one after a restart or an outage)")
+    requested_by: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    plan_id: int | None = Field(description="the draft plan, once done")
+    plan: str | None = Field(description="the draft plan's URL, once done")
+    problem: dict[str, Any] | None = Field(
+        description="once failed: the problem document (type, title, status, detail, ...) that a request "
+        "waiting for the plan was answered with"
+    )
+
+    @classmethod
+    def of(cls, solve: SolveView, *, plan: str | None, problem: dict[str, Any] | None) -> SolveOut:
+        return cls(
+            id=solve.id,
+            kind=solve.kind,
+            date=solve.date,
+            depots=list(solve.depots),
+            state=solve.state,  # type: ignore[arg-type]
+            time_limit_s=solve.time_limit_s,
+            seed=solve.seed,
+            attempts=solve.attempts,
+            requested_by=solve.requested_by,
+            requested_at=solve.requested_at,
+            started_at=solve.started_at,
+            finished_at=solve.finished_at,
+            plan_id=solve.plan_id,
+            plan=plan,
+            problem=problem,
         )

@@ -22,13 +22,21 @@ from inventory.tickets.reservations import ReservationRequest, reserve
 from inventory.tickets.service import open_ticket
 from routing import planning
 from routing.errors import ProblemTooLarge
-from tests.conftest import SettableClock
+from routing.tables import PlanSolve, RoutePlanRecord
+from tests.conftest import SettableClock, test_settings
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 24)
 TOMORROW = date(2026, 11, 25)
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)
 LIMIT = 1.0
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The plans are solved as a deployment solves them: on PostgreSQL by the job queue (a worker of the
+    solves' queue in the web process, here), on SQLite by the embedded queue."""
+    return test_settings(database_url, worker_in_web=True, worker_queues=["solves"])
 
 
 def at(text: str | None) -> datetime | None:
@@ -331,13 +339,8 @@ async def test_oversized_plans_are_refused_before_solving(demo: dict[str, dict[s
 
 
 async def test_a_retried_plan_request_replays_the_first_plan(
-    client: AsyncClient, demo: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    client: AsyncClient, demo: dict[str, dict[str, str]]
 ) -> None:
-    solves = []
-    solve_by_depot = planning.solve_by_depot
-    monkeypatch.setattr(
-        planning, "solve_by_depot", lambda *a, **k: solves.append(1) or solve_by_depot(*a, **k)
-    )
     headers = {**demo["dispatcher"], "Idempotency-Key": "nbd-2026-11-25"}
     body = {"date": str(TOMORROW), "time_limit_s": 0.5}
     first = await client.post("/api/v1/routing/nbd-plans", json=body, headers=headers)
@@ -347,4 +350,7 @@ async def test_a_retried_plan_request_replays_the_first_plan(
     assert again.json()["id"] == first.json()["id"]
     other = await client.post("/api/v1/routing/nbd-plans", json={**body, "seed": 7}, headers=headers)
     assert other.status_code == 422
-    assert len(solves) == 1  # neither the replay nor the refused retry solved the day again
+    assert other.json()["type"].endswith("idempotency-key-reused")
+    # Neither the replay nor the refused retry solved the day again.
+    assert await PlanSolve.count() == 1
+    assert await RoutePlanRecord.count() == 1
