@@ -37,6 +37,7 @@ from litestar.datastructures import State
 
 import routing
 from api.domain_context import DomainContext
+from jobs import observe_solve
 
 SOLVE_QUEUE_KEY = "solve_queue"
 """Where an application keeps its `routing.SolveQueue` in ``app.state``."""
@@ -89,8 +90,7 @@ class InProcessSolves:
         with self.domain.entered():
             for delay in (*RETRY_DELAYS_S, None):
                 try:
-                    await routing.run_solve(solve_id, policy=self.policy, now=self.clock())
-                    return
+                    solved = await routing.run_solve(solve_id, policy=self.policy, now=self.clock())
                 except Exception as exc:
                     if delay is None:
                         log.exception("solve_given_up", solve=solve_id, error_type=type(exc).__name__)
@@ -98,6 +98,9 @@ class InProcessSolves:
                         return
                     log.warning("solve_retry", solve=solve_id, error_type=type(exc).__name__, delay_s=delay)
                     await asyncio.sleep(delay)
+                else:
+                    await observe_solve(solved)
+                    return
 
     async def start(self) -> None:
         """Fail the solves nobody runs any more (left by a process that stopped), then keep doing so, and

@@ -25,6 +25,7 @@ from jobs.queue import (
     worker_options,
 )
 from jobs.schema import QueueSchemaError, QueueSchemaResult, apply_queue_schema
+from jobs.solve_metrics import observe_solve
 
 __all__ = [
     "PERIODIC_JOBS",
@@ -43,6 +44,7 @@ __all__ = [
     "build_queue",
     "checkpoint_audit",
     "mark_breaches_and_expire",
+    "observe_solve",
     "purge_audit_queue",
     "purge_idempotency",
     "queue_depth_gauge",

@@ -33,6 +33,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from prometheus_client.core import GaugeMetricFamily
 
 from jobs.periodic import PERIODIC_JOBS, Outcome, PeriodicJob, PeriodicParams
+from jobs.solve_metrics import observe_solve
 from observability import ScrapeGauge, job_timer
 
 log = structlog.get_logger("jobs.queue")
@@ -168,7 +169,7 @@ async def solve(context: procrastinate.JobContext, solve_id: int) -> None:
     env = environment(context)
     if env.run_solve is None:
         raise RuntimeError("this worker was started without a solve runner")
-    await env.run_solve(solve_id, policy=env.solve_policy, now=env.clock())
+    await observe_solve(await env.run_solve(solve_id, policy=env.solve_policy, now=env.clock()))
 
 
 class QueuedSolves:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from litestar import Litestar
+from prometheus_client import REGISTRY
 
 import routing
 from api.app import create_app
@@ -360,3 +361,29 @@ async def test_a_starting_service_fails_solves_nobody_runs_but_not_those_another
         pool.gate.touch()
         solve = await settled(first.client, accepted.headers["Location"], dispatcher)
         assert solve["state"] == "done"
+
+
+def solves_observed(kind: str, outcome: str) -> float:
+    """``spareline_solve_duration_seconds_count`` of this process for ``kind`` and ``outcome``, all
+    backends together."""
+    return sum(
+        sample.value
+        for family in REGISTRY.collect()
+        if family.name == "spareline_solve_duration_seconds"
+        for sample in family.samples
+        if sample.name.endswith("_count")
+        and sample.labels.get("kind") == kind
+        and sample.labels.get("outcome") == outcome
+    )
+
+
+async def test_every_finished_solve_is_observed_by_kind_and_outcome(settings: Settings) -> None:
+    async with serving(settings) as served:
+        before = solves_observed("nbd", "done")
+        response = await served.client.post(
+            "/api/v1/routing/nbd-plans", json=BODY, headers={**served.headers["dispatcher"], **ASYNC}
+        )
+        assert response.status_code == 202, response.text
+        solve = await settled(served.client, response.headers["Location"], served.headers["dispatcher"])
+        assert solve["state"] == "done"
+        await eventually(lambda: solves_observed("nbd", "done") == before + 1)
