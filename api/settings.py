@@ -143,6 +143,7 @@ class Settings(BaseSettings):
     routing_max_stops: int = Field(default=2_000, ge=1, le=20_000)
     routing_max_vehicles: int = Field(default=500, ge=1, le=5_000)
     routing_max_concurrent_solves: int = Field(default=1, ge=1, le=64)
+    solves_at_once: int = Field(default=1, ge=1, le=256)
     routing_solve_margin_s: float = Field(default=5, gt=0, le=600)
     routing_delivery_service_minutes: float = Field(default=10, ge=0, le=240)
     dispatch_visit_minutes: float = Field(default=60, gt=0, le=720)

@@ -134,7 +134,7 @@ def queue_lifespan(settings: Settings, clock: Callable[[], datetime]):
         queue = queue_for(settings)
         depth = queue_depth_gauge(queue)
         async with queue.open_async():
-            app.state[SOLVE_QUEUE_KEY] = QueuedSolves(queue)
+            app.state[SOLVE_QUEUE_KEY] = QueuedSolves(queue, at_once=settings.solves_at_once)
             scrape_gauge(depth)
             try:
                 if not settings.worker_in_web:

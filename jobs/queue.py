@@ -176,12 +176,21 @@ class QueuedSolves:
     """``routing.SolveQueue`` on the job queue: a submitted solve is a job for the workers (the web
     process solves nothing)."""
 
-    def __init__(self, app: procrastinate.App) -> None:
+    def __init__(self, app: procrastinate.App, *, at_once: int = 1) -> None:
         self._app = app
+        self._slots = at_once
+
+    def slot(self, solve_id: int) -> str:
+        """The solve's slot: one of ``at_once`` job locks, by the solve's id. Procrastinate runs the jobs
+        of one lock one after the other, in the order they were queued, so that however many workers
+        take solves, at most ``at_once`` solves run at once across all of them."""
+        return f"solve-slot-{solve_id % self._slots}"
 
     async def submit(self, solve_id: int) -> None:
         """Queue the solve, once: a solve already waiting in the queue is not queued again."""
-        deferrer = self._app.configure_task(SOLVE_TASK, queue=SOLVES_QUEUE, queueing_lock=f"solve-{solve_id}")
+        deferrer = self._app.configure_task(
+            SOLVE_TASK, queue=SOLVES_QUEUE, queueing_lock=f"solve-{solve_id}", lock=self.slot(solve_id)
+        )
         try:
             await deferrer.defer_async(solve_id=solve_id)
         except AlreadyEnqueued:

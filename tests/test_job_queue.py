@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 
 from api.worker import queue_for
-from jobs import SOLVES_QUEUE
+from jobs import SOLVES_QUEUE, QueuedSolves
 from tests.conftest import ROOT, eventually, test_settings
 from tests.job_worker import NAP_TASK
 
@@ -198,3 +198,24 @@ def test_the_worker_refuses_sqlite(sqlite_url):
     )
     assert result.returncode == 2
     assert "needs PostgreSQL" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("at_once", "locks"), [(1, {"solve-slot-0"}), (2, {"solve-slot-0", "solve-slot-1"})])
+async def test_solves_share_at_most_solves_at_once_job_locks(postgres_url, at_once, locks):
+    """Procrastinate runs the jobs of one lock one after the other: ``SOLVES_AT_ONCE`` locks cap the
+    solves running at once across every worker."""
+    queue = queue_for(test_settings(postgres_url))
+    async with queue.open_async():
+        solves = QueuedSolves(queue, at_once=at_once)
+        for solve_id in (1, 2, 3, 4):
+            await solves.submit(solve_id)
+    connection = await asyncpg.connect(postgres_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT lock FROM procrastinate_jobs WHERE queue_name = $1", SOLVES_QUEUE
+        )
+    finally:
+        await connection.close()
+    assert len(rows) == 4
+    assert {row["lock"] for row in rows} == locks
