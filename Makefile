@@ -55,6 +55,9 @@ bench: install
 	$(BIN)/python -m bench.routing_nbd
 	$(BIN)/python -m bench.routing_scale
 
+bench-process: install
+	$(BIN)/python -m bench.process_model
+
 BENCHDATA ?= bench/data
 bench-routing: install
 	$(BIN)/python -m bench.routing_solvers --instances $(BENCHDATA)/solomon --bks $(BENCHDATA)/BKS.csv --time-limits 1,5
