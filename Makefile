@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FORWARDED_ALLOW_IPS ?=
 
-.PHONY: install migrate demo run run-prod test lint format bench bench-routing clean
+.PHONY: install migrate demo run run-prod test lint format bench bench-routing bench-process clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
