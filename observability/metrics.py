@@ -267,13 +267,8 @@ def exposition(extra: Iterable[Metric] = ()) -> bytes:
     In multiprocess mode the per-process collectors of ``prometheus_client`` (``process_*``, ``python_*``)
     are not exposed: they describe one process only.
     """
-    registry = CollectorRegistry(auto_describe=False)
-    path = multiprocess_dir()
-    if path is not None:
-        multiprocess.MultiProcessCollector(registry, path=str(path))
-    else:
-        registry.register(_Registry(REGISTRY))
-    registry.register(_Families([build_info(), *extra]))
+    registry = process_registry()
+    registry.register(_Families(extra))
     return generate_latest(registry)
 
 
