@@ -15,7 +15,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -259,9 +259,9 @@ def app(settings: Settings, clock: SettableClock) -> Iterator[Litestar]:
         yield app
 
 
-@pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client calling the app in this test's event loop, with the app's lifespan running.
+@asynccontextmanager
+async def serving(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling ``app`` in this event loop, with the app's lifespan running.
 
     The lifespan runs in a task of its own because it must start and stop in the same task, while a
     fixture's set-up and tear-down may run in different ones.
@@ -286,3 +286,10 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     finally:
         stop.set()
         await lifespan
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling the app in this test's event loop, with the app's lifespan running."""
+    async with serving(app) as test_client:
+        yield test_client
