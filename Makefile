@@ -35,8 +35,23 @@ run-prod: install
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start release
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start --port $(PORT) web worker
 
+# The main suite, then the browser suite (tests/browser, a pytest run of its own) when Chromium is there.
+CHROMIUM_PATH ?= /usr/bin/chromium
+export CHROMIUM_PATH
 test: install
 	$(BIN)/pytest
+	@if [ -x "$(CHROMIUM_PATH)" ]; then \
+		$(MAKE) --no-print-directory test-browser; \
+	elif [ "$$REQUIRE_BROWSER" = 1 ]; then \
+		echo "REQUIRE_BROWSER=1 but there is no Chromium at $(CHROMIUM_PATH)" >&2; exit 1; \
+	else \
+		echo "The browser suite was skipped: no Chromium at $(CHROMIUM_PATH) (CHROMIUM_PATH)."; \
+		echo "Install it with: apt-get install chromium fonts-noto-cjk   then: make test-browser"; \
+	fi
+
+# Debian's Chromium driven by Playwright against a live server; screenshots in var/artifacts/screenshots.
+test-browser: install
+	$(BIN)/pytest tests/browser -o asyncio_mode=strict
 
 lint: install
 	$(BIN)/ruff check .

@@ -31,6 +31,7 @@ from api.settings import Settings
 from inventory.audit_chain import GENESIS
 
 ROOT = Path(__file__).resolve().parent.parent
+BROWSER_SUITE = Path(__file__).resolve().parent / "browser"
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -40,6 +41,15 @@ QUEUE_TABLES = (
     "procrastinate_workers",
     "procrastinate_events",
 )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The browser suite (tests/browser) runs only when asked for by its path (``make test-browser``),
+    in a pytest run of its own: Playwright's sync API and this suite's asyncio mode do not mix."""
+    if collection_path != BROWSER_SUITE:
+        return None
+    asked = [Path(str(arg).split("::")[0]).resolve() for arg in config.args]
+    return not any(path == BROWSER_SUITE or BROWSER_SUITE in path.parents for path in asked)
 
 
 def migrate(database_url: str) -> None:

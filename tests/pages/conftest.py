@@ -17,10 +17,7 @@ read with CSS selectors.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -35,32 +32,8 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
 from api.web import CSRF_COOKIE
-from tests.conftest import POSTGRES_ADMIN_URL, ROOT, _admin, _create_postgres_database, migrate
-
-DEMO_PASSWORD = "demo"
-STAFF = ("admin", "warehouse", "dispatcher", "compliance")
-CUSTOMERS = ("zhb", "hsg", "xtc", "ljl", "msu")
-CHEAP_HASHING = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "8", "ARGON2_PARALLELISM": "1"}
-
-
-def load_demo(database_url: str) -> None:
-    """Migrate ``database_url`` and load the demo into it, as ``make demo`` does (cheap password hashes)."""
-    migrate(database_url)
-    result = subprocess.run(
-        [sys.executable, "-m", "api", "load-demo"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            **CHEAP_HASHING,
-            "DATABASE_URL": database_url,
-            "DEMO_PASSWORD": DEMO_PASSWORD,
-            "LOG_LEVEL": "ERROR",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+from tests.conftest import POSTGRES_ADMIN_URL, _admin, _create_postgres_database
+from tests.demo import CUSTOMERS, DEMO_PASSWORD, STAFF, load_demo
 
 
 @pytest.fixture(scope="session")
@@ -221,3 +194,6 @@ def signed_in(browsers: Callable[[], Browser]) -> Callable[[str], Awaitable[Brow
         return browser
 
     return sign_in
+
+
+__all__ = ["CUSTOMERS", "DEMO_PASSWORD", "SQLITE_ONLY", "STAFF", "Browser", "Page"]
