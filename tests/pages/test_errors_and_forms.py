@@ -7,14 +7,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, Field, field_validator
 from litestar import Litestar, Request, get, post
 
 from api.idempotency import PageAnswer, idempotent_page
 from api.security import allow
+from api.web.forms import read_form
 from api.web import WEB_SHELL_KEY
 from inventory.accounts import EVERYONE, Role
 from inventory.errors import Conflict, InsufficientStock, NotFound
 from inventory.persistence import run
+from presentation import N_
 from tests.pages.conftest import SQLITE_ONLY, Browser
 
 SignedIn = Callable[[str], Awaitable[Browser]]
@@ -40,9 +43,27 @@ async def add_note(request: Request[Any, Any, Any]) -> PageAnswer:
     return PageAnswer(location=f"/test/notes/{form.get('text')}?seen={rows[0]['n']}")
 
 
+class Count(BaseModel):
+    part_number: str = Field(min_length=3, max_length=40)
+    quantity: int = Field(ge=1)
+
+    @field_validator("part_number")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        if value != value.upper():
+            raise ValueError(N_("Required"))
+        return value
+
+
+@post("/test/count", guards=[allow(Role.WAREHOUSE)])
+async def count(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    form = await read_form(request, Count)
+    return {"valid": form.valid, "errors": form.errors, "values": form.values}
+
+
 @pytest.fixture
 def test_pages(app: Litestar) -> None:
-    app.register(app.state[WEB_SHELL_KEY].router_of([missing, short, add_note]))
+    app.register(app.state[WEB_SHELL_KEY].router_of([missing, short, add_note, count]))
 
 
 pytestmark = pytest.mark.usefixtures("test_pages")
@@ -104,3 +125,20 @@ async def test_a_failing_page_form_changes_nothing_and_may_be_sent_again(signed_
         "/test/notes", {"text": "x", "idempotency_key": "d"}
     )
     assert refused.status == 403
+
+
+@SQLITE_ONLY
+async def test_a_form_is_read_with_its_errors_in_words(signed_in: SignedIn) -> None:
+    warehouse = await signed_in("warehouse")
+    good = await warehouse.submit("/test/count", {"part_number": "PSU-1", "quantity": "3"})
+    assert good.response.json() == {
+        "valid": True,
+        "errors": {},
+        "values": {"part_number": "PSU-1", "quantity": "3"},
+    }
+    bad = await warehouse.submit(
+        "/test/count", {"part_number": "", "quantity": "three"}, headers={"accept-language": "en"}
+    )
+    assert bad.response.json()["errors"] == {"part_number": "Required", "quantity": "Enter a whole number"}
+    in_chinese = await warehouse.submit("/test/count", {"part_number": "psu-1", "quantity": "0"})
+    assert in_chinese.response.json()["errors"] == {"part_number": "必填", "quantity": "数值过小"}
