@@ -7,13 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, Field, field_validator
 from litestar import Litestar, Request, get, post
+from pydantic import BaseModel, Field, field_validator
 
 from api.idempotency import PageAnswer, idempotent_page
 from api.security import allow
-from api.web.forms import read_form
 from api.web import WEB_SHELL_KEY
+from api.web.forms import read_form
 from inventory.accounts import EVERYONE, Role
 from inventory.errors import Conflict, InsufficientStock, NotFound
 from inventory.persistence import run
