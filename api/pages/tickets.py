@@ -456,12 +456,13 @@ async def _ticket_page(
     principal: Principal,
     now: datetime,
     *,
-    event_form: FormState | None = None,
-    reserve_form: FormState | None = None,
+    forms: dict[str, FormState] | None = None,
     block: str | None = None,
     status_code: int = 200,
 ) -> Any:
-    """The ticket's page (or, for htmx, one form's ``block``, retargeted to the form)."""
+    """The ticket's page (or, for htmx, one form's ``block``, retargeted to the form); ``forms`` are
+    forms as sent (``event_form``, ``reserve_form``), with their errors."""
+    forms = forms or {}
     say = presenter_of(request)
     file = await ticket_file(ticket_id, viewer=None, now=now)
     ticket, site = file.ticket, file.site
@@ -506,8 +507,8 @@ async def _ticket_page(
         "may_act": may_act,
         "events": possible_events(file.clocks, now, support, calendar) if may_act else [],
         "depots": list(depots.values()),
-        "event_form": event_form or FormState(),
-        "reserve_form": reserve_form or FormState(values={"quantity": "1"}),
+        "event_form": forms.get("event_form") or FormState(),
+        "reserve_form": forms.get("reserve_form") or FormState(values={"quantity": "1"}),
         "done": request.query_params.get("done"),
         "severity_tone": SEVERITY_TONES.get(ticket.severity, "neutral"),
     }
@@ -530,24 +531,43 @@ async def ticket_page(
     return await _ticket_page(request, ticket_id, principal, now)
 
 
-def _refusal(request: Request[Any, Any, Any], exc: DomainError, zone: str) -> tuple[int, dict[str, Any]]:
-    """A service's refusal as the form shows it: its status, the code whose words say it, the service's
+def _refusal(exc: DomainError) -> tuple[int, dict[str, Any]]:
+    """A service's refusal as a form shows it: its status, the code whose words say it, the service's
     own sentence, the field it names and, for a part no depot can bring in time, the nearest depots that
-    have it (their ETA in the site's time)."""
+    have it."""
     document = problem_document(exc)
     status = int(document["status"])
-    alternatives = []
-    for option in exc.details.get("alternatives") or []:
-        arrival = datetime.fromisoformat(option["estimated_arrival"])
-        alternatives.append({**option, "estimated_arrival": arrival})
+    alternatives = [
+        {**option, "estimated_arrival": datetime.fromisoformat(option["estimated_arrival"])}
+        for option in exc.details.get("alternatives") or []
+    ]
     problem = {
         "code": problem_code(status, document, exc),
         "detail": exc.message,
         "field": exc.details.get("field"),
         "alternatives": alternatives,
-        "zone": zone,
     }
     return status, problem
+
+
+async def _form_again(
+    request: Request[Any, Any, Any],
+    ticket_id: int,
+    principal: Principal,
+    now: datetime,
+    block: str,
+    values: dict[str, Any],
+    *,
+    errors: dict[str, str] | None = None,
+    refused: DomainError | None = None,
+) -> Any:
+    """The ticket with the form ``block`` as sent: its errors beside its fields (422), or the service's
+    refusal in words (the refusal's status)."""
+    status, problem = (HTTP_422_UNPROCESSABLE_ENTITY, None) if refused is None else _refusal(refused)
+    state = FormState(values, errors or {}, problem)
+    return await _ticket_page(
+        request, ticket_id, principal, now, forms={block: state}, block=block, status_code=status
+    )
 
 
 # --- recording an event -------------------------------------------------------------------------------
@@ -592,9 +612,7 @@ async def record_event(
                 latest=say.datetime(datetime.fromisoformat(exc.details["latest"]), zone),
             )
     if errors or form.data is None:
-        state = FormState(form.values, errors)
-        return await _ticket_page(request, ticket_id, principal, now, event_form=state, block="event_form",
-                                  status_code=HTTP_422_UNPROCESSABLE_ENTITY)  # fmt: skip
+        return await _form_again(request, ticket_id, principal, now, "event_form", form.values, errors=errors)
     try:
         return await _recorded(
             request=request,
@@ -607,10 +625,7 @@ async def record_event(
             note=form.data.note,
         )
     except (Conflict, InvalidRequest) as exc:
-        status, problem = _refusal(request, exc, zone)
-        state = FormState(form.values, {}, problem)
-        return await _ticket_page(request, ticket_id, principal, now, event_form=state, block="event_form",
-                                  status_code=status)  # fmt: skip
+        return await _form_again(request, ticket_id, principal, now, "event_form", form.values, refused=exc)
 
 
 @idempotent_page
@@ -652,11 +667,9 @@ async def reserve(
     """Reserve parts for the ticket as ``POST /api/v1/tickets/{id}/reservations`` does, then show it."""
     form = await read_form(request, ReserveForm)
     if form.data is None:
-        state = FormState(form.values, form.errors)
-        return await _ticket_page(
-            request, ticket_id, principal, now, reserve_form=state, block="reserve_form",
-            status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-        )  # fmt: skip
+        return await _form_again(
+            request, ticket_id, principal, now, "reserve_form", form.values, errors=form.errors
+        )
     data = form.data
     try:
         return await _reserved(
@@ -675,12 +688,7 @@ async def reserve(
             ttl=timedelta(hours=settings.reservation_ttl_hours),
         )
     except (Conflict, InvalidRequest) as exc:
-        file = await ticket_file(ticket_id, viewer=None, now=now)
-        status, problem = _refusal(request, exc, file.site.timezone)
-        state = FormState(form.values, {}, problem)
-        return await _ticket_page(
-            request, ticket_id, principal, now, reserve_form=state, block="reserve_form", status_code=status
-        )
+        return await _form_again(request, ticket_id, principal, now, "reserve_form", form.values, refused=exc)
 
 
 @idempotent_page
