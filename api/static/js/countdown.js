@@ -41,6 +41,9 @@
       return words.lessThanMinute;
     }
     var minutes = Math.round(seconds / 60);
+    if (Math.abs((seconds / 60) % 1) === 0.5 && minutes % 2 !== 0) {
+      minutes -= 1; // half a minute rounds to even, as the server's Python does
+    }
     var counts = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
     var first = 0;
     while (first < counts.length && !counts[first]) {
@@ -99,9 +102,11 @@
     var calendar = element.getAttribute("data-calendar");
     var intervals = calendar ? scope.calendars[calendar] || [] : null;
     var left = Number(element.getAttribute("data-left-ms")) - counted(intervals, scope.serverNow, now);
-    var state = left < 0 ? "breached" : left <= SOON_MS ? "soon" : "on_track";
-    var words = scope.words;
     var previous = element.getAttribute("data-state");
+    // Past its due time a clock is breached, even while business time stands still (due at closing).
+    var late = left < 0 || now > Number(element.getAttribute("data-due-ms")) || previous === "breached";
+    var state = late ? "breached" : left <= SOON_MS ? "soon" : "on_track";
+    var words = scope.words;
     if (previous !== state) {
       element.setAttribute("data-state", state);
       var host = element.closest("[data-countdown-host]");
@@ -118,7 +123,7 @@
       }
       setText(element, "[data-countdown-state]", words.states[state]);
     }
-    var template = left < 0 ? words.late : words.left;
+    var template = late ? words.late : words.left;
     setText(element, "[data-countdown-left]", fill(template, { duration: duration(left, words) }));
     var opening = pausedUntil(intervals, now);
     setText(element, "[data-countdown-paused]", opening ? fill(words.paused, { time: opening }) : "");
