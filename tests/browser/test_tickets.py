@@ -81,6 +81,16 @@ def test_the_dispatcher_follows_a_countdown_and_records_an_event(page: Any, due_
         text.startswith("白金")
         for text in page.locator("#queue tbody td:nth-child(4) small").all_inner_texts()
     )
+    # While the keyboard is in the queue, the refresh waits: the reader keeps their place.
+    refreshes: list[str] = []
+    page.on("request", lambda request: request.headers.get("hx-request") and refreshes.append(request.url))
+    page.locator("#queue tbody th a").first.focus()
+    page.clock.run_for("01:05")
+    page.wait_for_timeout(500)
+    assert refreshes == []
+    page.locator("#filter-tier").focus()
+    with page.expect_response(lambda answer: answer.request.headers.get("hx-request") == "true"):
+        page.clock.run_for("00:31")
     check_accessibility(page)
 
     # The ticket: its response clock counts down in the browser, then breaches and says so.

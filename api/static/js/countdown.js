@@ -5,7 +5,8 @@
 // in data-now). This script only subtracts the time that passes inside those intervals, so a business
 // clock stands still outside them ("Paused until Mon 09:00"). It rewrites the text every 30 seconds and
 // announces, in the page's polite live region, only a clock crossing into "breaching within 60 min" or
-// "breached". Without it the server's text is right at the time the page was made.
+// "breached". Without it the server's text is right at the time the page was made. It also holds the
+// queue's 30-second refresh while the keyboard focus is inside the queue.
 (function () {
   "use strict";
 
@@ -168,6 +169,15 @@
     tick();
     window.setInterval(tick, TICK_MS);
   }
+
+  // The queue refreshes itself every 30 seconds, but not while the keyboard focus is inside it: the
+  // swap would take the focus away from the reader's place. The next refresh after it leaves comes.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail && event.detail.elt;
+    if (source && source.hasAttribute("data-refresh-keeps-focus") && source.contains(document.activeElement)) {
+      event.preventDefault();
+    }
+  });
 
   // After htmx replaces the queue, compare its clocks with those shown before, then keep counting.
   document.addEventListener("htmx:afterSwap", function () {
