@@ -71,9 +71,11 @@ from inventory.tickets import (
     Tier,
     countdowns,
     may_preempt,
-    next_countdown,
+    met_late,
+    next_clock,
     pause_history,
     possible_events,
+    read_clock,
     sla_queue,
     ticket_file,
     working_intervals,
@@ -316,14 +318,15 @@ class QueueRow:
 
 
 def queue_row(board: ClockBoard, ticket: QueueTicket, now: datetime) -> QueueRow:
-    calendar = calendar_for(ticket.calendar_region, ticket.timezone)
-    items = countdowns(ticket.clocks, SupportHours(ticket.support_hours), calendar, now)
-    upcoming = next_countdown(items)
-    clock = (
-        None if upcoming is None else board.view(ticket.id, upcoming, ticket.calendar_region, ticket.timezone)
-    )
-    late = [item.milestone.value for item in items if item.state is CountdownState.MET_LATE]
-    return QueueRow(ticket, clock, late)
+    """A ticket of the queue: its next milestone read at ``now`` (that clock alone: business-time
+    arithmetic is the cost of a row) and the milestones it met late."""
+    upcoming = next_clock(ticket.clocks)
+    clock = None
+    if upcoming is not None:
+        calendar = calendar_for(ticket.calendar_region, ticket.timezone)
+        item = read_clock(upcoming, SupportHours(ticket.support_hours), calendar, now)
+        clock = board.view(ticket.id, item, ticket.calendar_region, ticket.timezone)
+    return QueueRow(ticket, clock, [milestone.value for milestone in met_late(ticket.clocks)])
 
 
 TierChoice = Annotated[Literal["", "standard", "premium", "platinum"] | None, QueryParameter()]
@@ -504,7 +507,7 @@ async def _ticket_page(
         "customer": file.customer,
         "board": board,
         "milestones": milestones,
-        "upcoming": next_countdown(items),
+        "upcoming": next_clock(file.clocks),
         "timeline": _timeline(say, file, items),
         "reservations": _reservation_views(reservations, depots, now, may_check=may_act),
         "asset": file.asset,

@@ -98,7 +98,7 @@ def time_left(
     return -calendar.business_time_between(due_at, at)
 
 
-def countdown(
+def read_clock(
     clock: MilestoneClock,
     support_hours: SupportHours,
     calendar: BusinessCalendar,
@@ -141,20 +141,32 @@ def countdowns(
 ) -> list[Countdown]:
     """Every clock's countdown, in milestone order."""
     return [
-        countdown(clocks[milestone], support_hours, calendar, now)
+        read_clock(clocks[milestone], support_hours, calendar, now)
         for milestone in Milestone
         if milestone in clocks
     ]
 
 
-def next_countdown(items: Iterable[Countdown]) -> Countdown | None:
-    """The ticket's next milestone: the counting clock due first (as `inventory.tickets.sla.next_due`
-    orders tickets), else the first clock waiting for the customer, else None (every clock met)."""
-    items = list(items)
-    counting = [item for item in items if item.counting]
+def next_clock(clocks: Mapping[Milestone, MilestoneClock]) -> MilestoneClock | None:
+    """The ticket's next milestone: the clock still counting (open, not paused) due first, as
+    `inventory.tickets.sla.next_due` orders tickets; else the first clock waiting for the customer; else
+    None (every clock met). Read it with `read_clock` (the queue reads this one clock of each ticket)."""
+    ordered = [clocks[milestone] for milestone in Milestone if milestone in clocks]
+    counting = [clock for clock in ordered if clock.is_open and clock.state is not ClockState.PAUSED]
     if counting:
-        return min(counting, key=lambda item: (item.due_at, list(Milestone).index(item.milestone)))
-    return next((item for item in items if item.state is CountdownState.WAITING), None)
+        return min(counting, key=lambda clock: clock.due_at)  # the first in milestone order on a tie
+    return next((clock for clock in ordered if clock.state is ClockState.PAUSED), None)
+
+
+def met_late(clocks: Mapping[Milestone, MilestoneClock]) -> list[Milestone]:
+    """The milestones met after their due time, in milestone order."""
+    return [
+        milestone
+        for milestone in Milestone
+        if (clock := clocks.get(milestone)) is not None
+        and clock.met_at is not None
+        and clock.state is ClockState.BREACHED
+    ]
 
 
 def possible_events(
@@ -236,11 +248,12 @@ __all__ = [
     "Countdown",
     "CountdownState",
     "Pause",
-    "countdown",
     "countdowns",
-    "next_countdown",
+    "met_late",
+    "next_clock",
     "pause_history",
     "possible_events",
+    "read_clock",
     "time_left",
     "working_intervals",
 ]

@@ -13,11 +13,11 @@ from inventory.tickets.countdown import (
     SOON,
     CountdownState,
     Pause,
-    countdown,
-    countdowns,
-    next_countdown,
+    met_late,
+    next_clock,
     pause_history,
     possible_events,
+    read_clock,
     time_left,
     working_intervals,
 )
@@ -55,28 +55,28 @@ def test_time_left_counts_business_time_for_business_hours_and_wall_time_for_7x2
 
 def test_a_running_clock_is_on_track_then_soon_then_breached():
     response = FRIDAY[Milestone.RESPONSE]  # due 17:00
-    on_track = countdown(response, BUSINESS, CN, sh(2026, 11, 20, 15, 59))
+    on_track = read_clock(response, BUSINESS, CN, sh(2026, 11, 20, 15, 59))
     assert (on_track.state, on_track.left, on_track.resumes_at) == (CountdownState.ON_TRACK, 61 * MIN, None)
     assert on_track.counting
     assert on_track.business
-    soon = countdown(response, BUSINESS, CN, sh(2026, 11, 20, 16))
+    soon = read_clock(response, BUSINESS, CN, sh(2026, 11, 20, 16))
     assert (soon.state, soon.left) == (CountdownState.SOON, SOON)
-    at_due = countdown(response, BUSINESS, CN, sh(2026, 11, 20, 17))
+    at_due = read_clock(response, BUSINESS, CN, sh(2026, 11, 20, 17))
     assert (at_due.state, at_due.left) == (CountdownState.SOON, timedelta(0))
-    late = countdown(response, BUSINESS, CN, sh(2026, 11, 20, 17, 20))
+    late = read_clock(response, BUSINESS, CN, sh(2026, 11, 20, 17, 20))
     assert (late.state, late.left) == (CountdownState.BREACHED, -20 * MIN)
 
 
 def test_outside_business_hours_the_clock_is_paused_until_the_next_opening():
     on_site = FRIDAY[Milestone.ON_SITE]  # due Monday 11:00
-    saturday = countdown(on_site, BUSINESS, CN, sh(2026, 11, 21, 12))
+    saturday = read_clock(on_site, BUSINESS, CN, sh(2026, 11, 21, 12))
     assert saturday.state is CountdownState.ON_TRACK
     assert saturday.left == 2 * H  # nothing counted since Friday 18:00
     assert saturday.resumes_at == sh(2026, 11, 23, 9)
-    friday_evening = countdown(FRIDAY[Milestone.RESPONSE], BUSINESS, CN, sh(2026, 11, 20, 19))
+    friday_evening = read_clock(FRIDAY[Milestone.RESPONSE], BUSINESS, CN, sh(2026, 11, 20, 19))
     assert (friday_evening.state, friday_evening.left) == (CountdownState.BREACHED, -1 * H)
     assert friday_evening.resumes_at == sh(2026, 11, 23, 9)
-    always = countdown(start_clocks(sh(2026, 11, 20, 16), ALWAYS, CN)[Milestone.ON_SITE], ALWAYS, CN,
+    always = read_clock(start_clocks(sh(2026, 11, 20, 16), ALWAYS, CN)[Milestone.ON_SITE], ALWAYS, CN,
                        sh(2026, 11, 21, 12))  # fmt: skip
     assert always.resumes_at is None
     assert always.state is CountdownState.BREACHED
@@ -84,19 +84,19 @@ def test_outside_business_hours_the_clock_is_paused_until_the_next_opening():
 
 def test_met_clocks_say_their_margin_or_how_late_they_were():
     responded = apply_event(FRIDAY, TicketEvent.RESPONDED, sh(2026, 11, 20, 16, 40), BUSINESS, CN)
-    met = countdown(responded[Milestone.RESPONSE], BUSINESS, CN, sh(2026, 11, 24, 9))
+    met = read_clock(responded[Milestone.RESPONSE], BUSINESS, CN, sh(2026, 11, 24, 9))
     assert (met.state, met.left, met.met_at) == (CountdownState.MET, 20 * MIN, sh(2026, 11, 20, 16, 40))
     assert not met.counting
     late = apply_event(FRIDAY, TicketEvent.RESPONDED, sh(2026, 11, 23, 9, 30), BUSINESS, CN)
-    met_late = countdown(late[Milestone.RESPONSE], BUSINESS, CN, sh(2026, 11, 24, 9))
-    assert (met_late.state, met_late.left) == (CountdownState.MET_LATE, -90 * MIN)
+    late_one = read_clock(late[Milestone.RESPONSE], BUSINESS, CN, sh(2026, 11, 24, 9))
+    assert (late_one.state, late_one.left) == (CountdownState.MET_LATE, -90 * MIN)
 
 
 def test_a_clock_waiting_for_the_customer_keeps_the_time_it_had_left():
     waiting = apply_event(FRIDAY, TicketEvent.WAITING_CUSTOMER, sh(2026, 11, 20, 16, 30), BUSINESS, CN)
     clock = waiting[Milestone.RESPONSE]
     assert clock.state is ClockState.PAUSED
-    later = countdown(clock, BUSINESS, CN, sh(2026, 11, 25, 12))
+    later = read_clock(clock, BUSINESS, CN, sh(2026, 11, 25, 12))
     assert (later.state, later.left, later.paused_at) == (
         CountdownState.WAITING,
         30 * MIN,
@@ -108,22 +108,32 @@ def test_a_clock_waiting_for_the_customer_keeps_the_time_it_had_left():
 
 def test_a_breached_stored_clock_reads_breached_whatever_the_time():
     clock = MilestoneClock(Milestone.RESPONSE, sh(2026, 11, 20, 17), ClockState.BREACHED)
-    assert countdown(clock, ALWAYS, CN, sh(2026, 11, 20, 18)).state is CountdownState.BREACHED
+    assert read_clock(clock, ALWAYS, CN, sh(2026, 11, 20, 18)).state is CountdownState.BREACHED
 
 
 def test_the_next_milestone_is_the_counting_one_due_first_else_the_waiting_one():
-    items = countdowns(FRIDAY, BUSINESS, CN, sh(2026, 11, 20, 16, 10))
-    assert [item.milestone for item in items] == list(Milestone)
-    assert next_countdown(items).milestone is Milestone.RESPONSE
+    assert next_clock(FRIDAY).milestone is Milestone.RESPONSE
     responded = apply_event(FRIDAY, TicketEvent.RESPONDED, sh(2026, 11, 20, 16, 20), BUSINESS, CN)
-    assert next_countdown(countdowns(responded, BUSINESS, CN, sh(2026, 11, 20, 16, 30))).milestone is (
-        Milestone.ON_SITE
-    )
+    assert next_clock(responded).milestone is Milestone.ON_SITE
     waiting = apply_event(responded, TicketEvent.WAITING_CUSTOMER, sh(2026, 11, 20, 16, 30), BUSINESS, CN)
-    first_waiting = next_countdown(countdowns(waiting, BUSINESS, CN, sh(2026, 11, 20, 17)))
-    assert (first_waiting.milestone, first_waiting.state) == (Milestone.ON_SITE, CountdownState.WAITING)
+    first_waiting = next_clock(waiting)
+    assert (first_waiting.milestone, first_waiting.state) == (Milestone.ON_SITE, ClockState.PAUSED)
     restored = apply_event(FRIDAY, TicketEvent.RESTORED, sh(2026, 11, 20, 17), BUSINESS, CN)
-    assert next_countdown(countdowns(restored, BUSINESS, CN, sh(2026, 11, 20, 17))) is None
+    assert next_clock(restored) is None
+    # Overdue clocks count: a breached response is the next milestone until it is met.
+    late = {
+        **FRIDAY,
+        Milestone.RESPONSE: MilestoneClock(Milestone.RESPONSE, sh(2026, 11, 20, 17), ClockState.BREACHED),
+    }
+    assert next_clock(late).milestone is Milestone.RESPONSE
+
+
+def test_met_late_lists_the_milestones_met_after_their_due_time():
+    responded_late = apply_event(FRIDAY, TicketEvent.RESPONDED, sh(2026, 11, 23, 9, 30), BUSINESS, CN)
+    assert met_late(responded_late) == [Milestone.RESPONSE]
+    assert met_late(FRIDAY) == []
+    on_time = apply_event(FRIDAY, TicketEvent.RESTORED, sh(2026, 11, 20, 16, 50), BUSINESS, CN)
+    assert met_late(on_time) == []
 
 
 def test_working_intervals_are_the_business_hours_ahead_clipped():
@@ -207,6 +217,6 @@ def test_a_clock_due_at_closing_time_is_breached_after_it_with_no_business_time_
     reported = sh(2026, 11, 20, 17)  # response due at closing, 18:00
     clock = start_clocks(reported, BUSINESS, CN)[Milestone.RESPONSE]
     assert clock.due_at == sh(2026, 11, 20, 18)
-    evening = countdown(clock, BUSINESS, CN, sh(2026, 11, 20, 18, 30))
+    evening = read_clock(clock, BUSINESS, CN, sh(2026, 11, 20, 18, 30))
     assert (evening.state, evening.left) == (CountdownState.BREACHED, timedelta(0))
     assert evening.resumes_at == sh(2026, 11, 23, 9)
