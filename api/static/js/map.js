@@ -18,7 +18,7 @@
  *   stops:  [{key, label, lat, lon, status?, state?: "on_time" | "at_risk" | "late", number?}]
  *   routes: [{key, label, depot, stops: [stop keys in order], colour: integer, dashed?: boolean, status?}]
  *   texts:  {basemap?: attribution of the offline basemap}
- * Coordinates are WGS-84. A route runs from its depot through its stops and back; its stops take its
+ * Coordinates are WGS-84. A route is drawn from its depot through its stops; its stops take its
  * colour (colour index into PALETTE) and their position in it as their number; stops on no route are
  * drawn grey. Hovering or focusing a stop dispatches "spareline:stop-hover" on document with
  * detail {key} (key null when it ends); the same event from elsewhere highlights that stop.
@@ -178,7 +178,8 @@
     (data.routes || []).forEach(function (route) {
       var home = depots[route.depot];
       var path = (route.stops || []).map(function (key) { return stopAt[key]; }).filter(Boolean);
-      if (home) path = [home].concat(path, [home]);
+      // The way back to the depot is left out: it would retrace the way out and fill a dashed pattern.
+      if (home) path = [home].concat(path);
       if (path.length < 2) return;
       var line = L.polyline(path, {
         color: colourOf(route.colour), weight: 3, opacity: 0.85,
