@@ -34,7 +34,7 @@ from api.pagination import provide_page
 from api.plain_text import RefuseControlCharacters
 from api.query import DropEmptyQueryParameters
 from api.requests import ServiceRequest
-from api.security import TokenIssuer, build_jwt_auth
+from api.security import PrincipalCache, TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.single_process import single_web_process_lifespan
 from api.solves import (
@@ -47,6 +47,7 @@ from api.solves import (
 )
 from api.sweeper import sweeper_lifespan
 from api.tracing import tracing_plugins
+from api.web import WebShell
 from api.worker import queue_lifespan
 from inventory.accounts import Principal
 from observability import service_version
@@ -85,6 +86,9 @@ def create_app(
     Requests are traced with ``tracer_provider``, or the process's when the environment names an OTLP
     endpoint (`observability.tracing.configured_tracer_provider`); otherwise they are not.
 
+    The web pages (`api.pages`, on the shell of `api.web`) are served beside the API, on their own
+    router, with session cookies and CSRF checks; the API keeps its bearer tokens.
+
     Everything the service keeps belongs to the returned application: its database, audit keys and
     calendar overrides (``app.state``, put in use for each of its requests and background tasks:
     `api.domain_context`), its planning policy with its solver processes and its solve queue
@@ -108,11 +112,13 @@ def create_app(
     settings = settings or Settings()
     configure_logging(settings)
     domain = DomainContext.from_settings(settings)
-    jwt_auth = build_jwt_auth(settings)
+    principals = PrincipalCache(settings.principal_cache_seconds)
+    jwt_auth = build_jwt_auth(settings, principals)
+    web = WebShell(settings, principals, clock)
     passwords = settings.passwords()
     tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
     policy = policy or planning_policy(settings)
-    state: dict[str, Any] = {STATE_KEY: domain, PLANNING_KEY: policy}
+    state: dict[str, Any] = {STATE_KEY: domain, PLANNING_KEY: policy, **web.state}
     if settings.background_mode == "in-process":
         state[SOLVE_QUEUE_KEY] = InProcessSolves(domain, policy, clock)
     time_bounds = settings.time_bounds()
@@ -147,7 +153,7 @@ def create_app(
         ],
     )
     app = Litestar(
-        route_handlers=[health, readiness, api],
+        route_handlers=[health, readiness, api, *web.routers],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False, use_cache=True),
             "now": Provide(clock, sync_to_thread=False),
@@ -170,10 +176,13 @@ def create_app(
             EnterDomainContext(),
             Metrics(settings.metrics_networks()),
             *tracing_plugins(tracer_provider),
+            *web.plugins(),
         ],
         exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
         middleware=[DropEmptyQueryParameters(), RefuseControlCharacters()],
         request_class=ServiceRequest,
+        csrf_config=web.csrf_config,
+        template_config=web.template_config,
         lifespan=[
             single_web_process_lifespan(settings),
             database_lifespan(settings),

@@ -15,6 +15,11 @@ with everything else, and may be retried.
 wrapper from its ``__signature__`` and annotations (the standard `inspect.signature` protocol, which it
 reads as for any handler), and sends the `Response` it returns as it is; tests/api/test_idempotent_handlers.py
 checks both.
+
+The web pages' forms use the same mechanism through `idempotent_page`: the key comes from the form's
+hidden ``idempotency_key`` field (a new one each time the form is rendered) or the header, the payload is
+the form's fields, and the stored answer is where the browser goes next (a `PageAnswer`), so a form sent
+twice changes things once and both sends land on the same page.
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter
 from pydantic import BaseModel
 
+from api.web.render import see_other
 from inventory.accounts import IdempotencyRecord, Principal
-from inventory.errors import IdempotencyKeyReused
+from inventory.errors import IdempotencyKeyReused, InvalidRequest
 from inventory.persistence import run, wait_durable, write_transaction
 
 HEADER = "Idempotency-Key"
@@ -93,10 +99,56 @@ def idempotent(
     return decorate if handler is None else decorate(handler)
 
 
+FORM_FIELD = "idempotency_key"
+"""The hidden field of a page's form that carries its ``Idempotency-Key``."""
+CSRF_FIELD = "_csrf_token"
+
+
+class PageAnswer(BaseModel):
+    """What a page's change answers: the address the browser goes to next (e.g. the new record's page)."""
+
+    location: str
+
+
+def idempotent_page(
+    handler: Callable[..., Awaitable[PageAnswer]] | None = None,
+    /,
+    *,
+    payload: Callable[[Any], Payload] | None = None,
+) -> Any:
+    """`idempotent` for a page's form: under ``@post(...)``, around a handler that makes the change and
+    returns a `PageAnswer`. The browser is sent to its ``location`` (303, or ``HX-Redirect`` for htmx),
+    and sending the same form again (same key and fields) sends it there again without a second change.
+
+    The key is the ``Idempotency-Key`` header or the form's `FORM_FIELD` (the ``form_keys()`` macro
+    renders both hidden fields a form needs); a form without one runs once per send, in one write
+    transaction all the same. ``payload`` (default: the form's fields but the CSRF token and the key)
+    says what makes two sends "the same", from the handler's ``data`` when given.
+    """
+
+    def decorate(fn: Callable[..., Awaitable[PageAnswer]]) -> Callable[..., Awaitable[Response[Any]]]:
+        return _wrap(fn, payload or _data, None, page=True)
+
+    return decorate if handler is None else decorate(handler)
+
+
+async def _form_key_and_fields(request: Request[Any, Any, Any]) -> tuple[str | None, dict[str, Any]]:
+    form = await request.form()
+    fields = {name: form.getall(name) for name in form if name not in (CSRF_FIELD, FORM_FIELD)}
+    key = form.get(FORM_FIELD) or None
+    if key is not None and (not isinstance(key, str) or len(key) > MAX_KEY_LENGTH):
+        raise InvalidRequest(
+            f"the form's {FORM_FIELD} must be at most {MAX_KEY_LENGTH} characters", field=FORM_FIELD
+        )
+    return key, fields
+
+
 def _wrap(
     fn: Callable[..., Awaitable[BaseModel]],
     payload: Callable[[Any], Payload],
     prepare: Callable[..., Awaitable[Any]] | None,
+    *,
+    page: bool = False,
 ) -> Callable[..., Awaitable[Response[Any]]]:
     signature = inspect.signature(fn)
     own = {name for name in signature.parameters if name != PREPARED}
@@ -108,16 +160,22 @@ def _wrap(
 
     @functools.wraps(fn)
     async def handle(*args: Any, **kwargs: Any) -> Response[Any]:
-        once = _Once(
-            kwargs["request"], kwargs["principal"], payload(kwargs.get("data")), kwargs["idempotency_key"]
-        )
+        key, body = kwargs["idempotency_key"], payload(kwargs.get("data"))
+        if page:
+            form_key, fields = await _form_key_and_fields(kwargs["request"])
+            key = key or form_key
+            body = fields if "data" not in kwargs else body
+        once = _Once(kwargs["request"], kwargs["principal"], body, key)
         given = {name: value for name, value in kwargs.items() if name in own}
         if prepare is not None:
             replay = await once.answered_before()
             if replay is not None:
                 return replay
             given[PREPARED] = await prepare(**{name: kwargs[name] for name in prepare_takes})
-        return await once.run(lambda: fn(*args, **given), now=kwargs["now"])
+        answer = await once.run(lambda: fn(*args, **given), now=kwargs["now"])
+        if page:
+            return see_other(kwargs["request"], answer.content["location"])
+        return answer
 
     # Litestar reads what to inject from the handler's signature and annotations: the handler's own,
     # without ``prepared``, and what this wrapper needs that the handler does not take.

@@ -1,9 +1,15 @@
 """Authentication and authorisation: JWT bearer tokens and role guards (roles, principals and password
 hashes are `inventory.accounts`).
 
-Deny by default: the JWT middleware covers every route except the few listed in ``OPEN_PATHS``, and every
-controller declares the roles it admits with `allow`. Customers additionally see only their own
-company's data; services enforce that with an owner filter in the query (and answer 404).
+Deny by default: the JWT middleware covers every route except the few listed in ``OPEN_PATHS`` and the
+web pages, and every controller declares the roles it admits with `allow`. Customers additionally see only
+their own company's data; services enforce that with an owner filter in the query (and answer 404).
+
+The web pages (`api.pages`) are the other way in: a session cookie (`api.web.sessions`), checked by a
+middleware of their own router, on the same users (`PrincipalCache`) and the same `allow` guards. Each
+middleware accepts only its own credential: the bearer middleware skips the routes marked with the
+`PAGE_OPT` option, and reads only the ``Authorization`` header; the session middleware runs only on the
+page router, and reads only its cookie.
 
 Two memories here are kept per application in each process, never shared between processes, each
 bounded:
@@ -39,9 +45,23 @@ from inventory.accounts import Principal, Role, load_principal
 
 TOKEN_ISSUER = "spareline"  # noqa: S105 - the JWT "iss" claim, not a secret
 
-OPEN_PATHS = ["^/health", "^/metrics$", "^/schema", "^/api/v1/auth/token$"]
-"""Routes that need no token: health checks, the metrics (internal clients only: `api.metrics`), the
-OpenAPI documents and the token endpoint itself."""
+OPEN_PATHS = [
+    "^/health",
+    "^/metrics$",
+    "^/schema",
+    "^/api/v1/auth/token$",
+    "^/static/",
+    "^/login$",
+    "^/logout$",
+    "^/language$",
+]
+"""Routes that need neither a token nor a session: health checks, the metrics (internal clients only:
+`api.metrics`), the OpenAPI documents, the token endpoint itself, and of the web pages the static files,
+signing in and out and choosing the language (forms protected by CSRF all the same)."""
+
+PAGE_OPT = "page"
+"""The ``opt`` key the page router sets on every page: the bearer middleware skips those routes (their
+session middleware checks them), and their errors are answered as pages (`api.web.errors`)."""
 
 
 MAX_CACHED_PRINCIPALS = 10_000
@@ -133,10 +153,10 @@ def checked_token_class() -> type[CheckedToken]:
     return AppCheckedToken
 
 
-def build_jwt_auth(settings: Settings) -> JWTAuth[Principal, CheckedToken]:
-    """The JWT middleware configuration: HS256 tokens signed with ``SECRET_KEY``. Its caches (signed-in
-    users, checked tokens) are its own, so each application built with it has its own."""
-    principals = PrincipalCache(settings.principal_cache_seconds)
+def build_jwt_auth(settings: Settings, principals: PrincipalCache) -> JWTAuth[Principal, CheckedToken]:
+    """The JWT middleware configuration: HS256 tokens signed with ``SECRET_KEY``. Its cache of checked
+    tokens is its own, and ``principals`` the application's, so each application built with it has its
+    own. It checks no page (`PAGE_OPT`)."""
 
     async def principal_from_token(
         token: CheckedToken, _connection: ASGIConnection[Any, Any, Any, Any]
@@ -149,6 +169,7 @@ def build_jwt_auth(settings: Settings) -> JWTAuth[Principal, CheckedToken]:
         token_secret=settings.secret_key.get_secret_value(),
         default_token_expiration=timedelta(seconds=settings.token_ttl_seconds),
         exclude=OPEN_PATHS,
+        exclude_opt_key=PAGE_OPT,
         accepted_issuers=[TOKEN_ISSUER],
         require_claims=["exp", "iat"],
     )
@@ -187,4 +208,4 @@ def allow(*roles: Role):
     return guard
 
 
-__all__ = ["OPEN_PATHS", "TokenIssuer", "allow", "build_jwt_auth"]
+__all__ = ["OPEN_PATHS", "PAGE_OPT", "PrincipalCache", "TokenIssuer", "allow", "build_jwt_auth"]

@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     worker_stalled_after_s: float = Field(default=30, ge=1, le=3_600)
     queue_pool_max_size: int = Field(default=4, ge=2, le=100)
     web_concurrency: int = Field(default=1, ge=1, le=64)
+    session_ttl_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 86_400)
+    ui_default_locale: Literal["zh_CN", "en"] = "zh_CN"
+    csrf_secret: SecretStr | None = None
+
+    def csrf_key(self) -> str:
+        """The key of the pages' CSRF tokens: CSRF_SECRET, or derived from SECRET_KEY."""
+        if self.csrf_secret is not None:
+            return self.csrf_secret.get_secret_value()
+        secret = self.secret_key.get_secret_value()
+        return hashlib.sha256(b"spareline-csrf" + secret.encode()).hexdigest()
 
     @property
     def background_mode(self) -> Literal["queue", "in-process"]:

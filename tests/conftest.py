@@ -15,7 +15,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from api.settings import Settings
 from inventory.audit_chain import GENESIS
 
 ROOT = Path(__file__).resolve().parent.parent
+BROWSER_SUITE = Path(__file__).resolve().parent / "browser"
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -40,6 +41,15 @@ QUEUE_TABLES = (
     "procrastinate_workers",
     "procrastinate_events",
 )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The browser suite (tests/browser) runs only when asked for by its path (``make test-browser``),
+    in a pytest run of its own: Playwright's sync API and this suite's asyncio mode do not mix."""
+    if collection_path != BROWSER_SUITE:
+        return None
+    asked = [Path(str(arg).split("::")[0]).resolve() for arg in config.args]
+    return not any(path == BROWSER_SUITE or BROWSER_SUITE in path.parents for path in asked)
 
 
 def migrate(database_url: str) -> None:
@@ -259,9 +269,9 @@ def app(settings: Settings, clock: SettableClock) -> Iterator[Litestar]:
         yield app
 
 
-@pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client calling the app in this test's event loop, with the app's lifespan running.
+@asynccontextmanager
+async def serving(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling ``app`` in this event loop, with the app's lifespan running.
 
     The lifespan runs in a task of its own because it must start and stop in the same task, while a
     fixture's set-up and tear-down may run in different ones.
@@ -286,3 +296,10 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     finally:
         stop.set()
         await lifespan
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client calling the app in this test's event loop, with the app's lifespan running."""
+    async with serving(app) as test_client:
+        yield test_client
