@@ -26,7 +26,14 @@ class UrgentIn(RequestModel):
     reservation_id: Id
 
 
+Latitude = Annotated[float, Field(description="WGS-84 latitude, decimal degrees")]
+Longitude = Annotated[float, Field(description="WGS-84 longitude, decimal degrees")]
+
+
 class StopOut(ResponseModel):
+    """A routed stop. ``latitude``/``longitude`` are where it is made: the site's for a delivery or a
+    visit, the depot's for a pickup (as they were when the plan was made)."""
+
     kind: str
     ticket: int | None
     site: str | None
@@ -46,6 +53,8 @@ class StopOut(ResponseModel):
     skills: list[str]
     weight_g: int
     volume_ml: int
+    latitude: Latitude
+    longitude: Longitude
 
     @classmethod
     def of(cls, stop: StopView) -> StopOut:
@@ -53,6 +62,8 @@ class StopOut(ResponseModel):
 
 
 class RouteOut(ResponseModel):
+    """A vehicle's or an engineer's route, from and back to ``depot``."""
+
     vehicle: str
     depot: str
     departure: datetime
@@ -60,6 +71,10 @@ class RouteOut(ResponseModel):
     travel_seconds: int
     distance_metres: int
     stops: list[StopOut]
+    depot_latitude: float | None = Field(
+        description="the depot's WGS-84 latitude (where the route starts and ends)"
+    )
+    depot_longitude: float | None = Field(description="the depot's WGS-84 longitude")
 
 
 class UnassignedOut(ResponseModel):
@@ -70,6 +85,8 @@ class UnassignedOut(ResponseModel):
     site: str | None
     depot: str | None
     inspection: int | None
+    latitude: Latitude
+    longitude: Longitude
 
 
 class PlanOut(ResponseModel):
@@ -105,6 +122,8 @@ class PlanOut(ResponseModel):
                     travel_seconds=route.travel_seconds,
                     distance_metres=route.distance_metres,
                     stops=[StopOut.of(stop) for stop in route.stops],
+                    depot_latitude=None if route.depot_point is None else route.depot_point.latitude,
+                    depot_longitude=None if route.depot_point is None else route.depot_point.longitude,
                 )
                 for route in plan.routes
             ],
@@ -117,6 +136,8 @@ class PlanOut(ResponseModel):
                     site=stop.site,
                     depot=stop.depot,
                     inspection=stop.inspection,
+                    latitude=stop.latitude,
+                    longitude=stop.longitude,
                 )
                 for stop in plan.unassigned
             ],
