@@ -44,7 +44,7 @@ from litestar.openapi.spec import (
     Schema,
     Tag,
 )
-from litestar.params import ParameterKwarg
+from litestar.params import HeaderParameter, ParameterKwarg
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.routes import BaseRoute, HTTPRoute
@@ -197,8 +197,8 @@ def admitted_roles(handler: HTTPRouteHandler) -> frozenset[Role] | None:
 def takes_idempotency_key(handler: HTTPRouteHandler) -> bool:
     """Whether ``handler`` reads an ``Idempotency-Key`` header (`api.idempotency.idempotent` adds it)."""
     return any(
-        isinstance(field.kwarg_definition, ParameterKwarg)
-        and field.kwarg_definition.header == IDEMPOTENCY_HEADER
+        isinstance(field.kwarg_definition, HeaderParameter)
+        and field.kwarg_definition.name == IDEMPOTENCY_HEADER
         for field in handler.parsed_fn_signature.parameters.values()
     )
 
