@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
+    BaseSchemaObject,
     OpenAPIHeader,
     OpenAPIResponse,
     OpenAPIType,
@@ -255,6 +256,18 @@ def model_examples(model: type[BaseModel]) -> list[Any] | None:
     return list(examples) if isinstance(examples, list) else None
 
 
+@dataclass
+class Verbatim(BaseSchemaObject):
+    """A value the document carries as it is. Litestar leaves out the null members of the values it
+    renders, but an example's nulls belong to it (a required nullable field); a spec object renders itself
+    (`BaseSchemaObject.to_schema`), and this one renders its value untouched."""
+
+    value: Any
+
+    def to_schema(self) -> Any:  # type: ignore[override]
+        return self.value
+
+
 class ModelSchemas(PydanticSchemaPlugin):
     """Pydantic models as Litestar documents them, with their own examples, and a ``RootModel`` documented as
     its root type (a discriminated union as the ``oneOf`` of its members, each naming its ``type``).
@@ -269,7 +282,7 @@ class ModelSchemas(PydanticSchemaPlugin):
         else:
             schema = super().to_openapi_schema(field_definition, schema_creator)
         if isinstance(model, type) and issubclass(model, BaseModel) and (examples := model_examples(model)):
-            schema.examples = examples
+            schema.examples = [Verbatim(example) for example in examples]
         return schema
 
     @staticmethod
