@@ -100,18 +100,21 @@ class UnassignedOut(ResponseModel):
     longitude: Longitude
 
 
-def _delivery_stop(ticket: int, reservation: int, site: str, eta: str, departure: str) -> dict[str, Any]:
+def _delivery_stop(
+    ticket: int, reservation: int, site: tuple[str, float, float], eta: str, departure: str
+) -> dict[str, Any]:
     """A delivery stop of the examples (from the Shanghai central warehouse, due the next business day)."""
+    code, latitude, longitude = site
     return {
         "kind": "delivery",
         "ticket": ticket,
-        "site": site,
+        "site": code,
         "eta": eta,
         "due_from": "2026-12-08T01:00:00Z",
         "due_by": "2026-12-08T10:00:00Z",
         "key": f"T{ticket}@SHA-C",
         "depot": "SHA-C",
-        "place": site,
+        "place": code,
         "reservation": reservation,
         "inspection": None,
         "start_at": eta,
@@ -122,6 +125,8 @@ def _delivery_stop(ticket: int, reservation: int, site: str, eta: str, departure
         "skills": ["depot:SHA-C"],
         "weight_g": 40,
         "volume_ml": 50,
+        "latitude": latitude,
+        "longitude": longitude,
     }
 
 
@@ -146,12 +151,22 @@ class PlanOut(ResponseModel):
                             "distance_metres": 99545,
                             "stops": [
                                 _delivery_stop(
-                                    15, 14, "LJL-SHA1", "2026-12-08T01:00:00Z", "2026-12-08T01:10:00Z"
+                                    15,
+                                    14,
+                                    ("LJL-SHA1", 31.3002, 121.3787),
+                                    "2026-12-08T01:00:00Z",
+                                    "2026-12-08T01:10:00Z",
                                 ),
                                 _delivery_stop(
-                                    35, 34, "MSU-SHA2", "2026-12-08T04:02:22Z", "2026-12-08T04:12:22Z"
+                                    35,
+                                    34,
+                                    ("MSU-SHA2", 31.1078, 121.6245),
+                                    "2026-12-08T04:02:22Z",
+                                    "2026-12-08T04:12:22Z",
                                 ),
                             ],
+                            "depot_latitude": 31.2304,
+                            "depot_longitude": 121.4737,
                         }
                     ],
                     "unassigned": [
@@ -163,6 +178,8 @@ class PlanOut(ResponseModel):
                             "site": "XTC-SHA3",
                             "depot": "SHA-C",
                             "inspection": None,
+                            "latitude": 31.193,
+                            "longitude": 121.3108,
                         }
                     ],
                     "stats": {
