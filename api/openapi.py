@@ -1,7 +1,6 @@
 """The OpenAPI document: what each operation can answer, who may call it, and what its bodies look like.
 
-Problems.
-Every error of the service is an RFC 9457 problem (``application/problem+json``, `Problem`). Which
+Problems. Every error of the service is an RFC 9457 problem (``application/problem+json``, `Problem`). Which
 statuses an operation can answer follows from what it takes and who may call it, so `ProblemResponses`
 derives them as routes are registered instead of every handler listing them by hand:
 
@@ -296,47 +295,37 @@ class ModelSchemas(PydanticSchemaPlugin):
 
 
 TAGS = [
-    Tag(name="accounts", description="Sign in for a bearer token; user administration."),
-    Tag(name="depots", description="Central warehouses, regional hubs and forward stocking locations."),
-    Tag(name="parts", description="The catalogue of part numbers: serialized or bulk, secure media or not."),
-    Tag(
-        name="stock",
-        description="Receipts, transfers between depots, corrections, stock levels per depot and part, and "
-        "every serial's life in the ledger.",
-    ),
-    Tag(
-        name="customers", description="Customer companies with their tier and entitlements, and their sites."
-    ),
-    Tag(name="assets", description="The installed base: each asset's warranty end and coverage phase."),
-    Tag(
-        name="tickets",
-        description="Fault tickets with their SLA clocks and delivery promise, their events, and the parts "
-        "reserved for them.",
-    ),
-    Tag(name="reservations", description="Parts held for a ticket at a depot: issue them, or release them."),
-    Tag(
-        name="routing",
-        description="Next-business-day delivery plans and urgent 4-hour deliveries, by van from the depots.",
-    ),
-    Tag(name="dispatch", description="Engineer visits: who goes where, collecting which part on the way."),
-    Tag(
-        name="solves", description="Plans being made: follow a solve until it names its plan or its problem."
-    ),
-    Tag(name="fleet", description="Courier vans, field engineers and periodic inspections."),
-    Tag(
-        name="secure media",
-        description="Failed data-bearing parts kept by classified customers: custody, destruction (NIST SP "
-        "800-88 fields), verification and certificates.",
-    ),
-    Tag(
-        name="compliance",
-        description="The secure media report: totals, overdue parts and ageing, in JSON or CSV.",
-    ),
-    Tag(
-        name="audit",
-        description="The tamper-evident audit chain: verify it, and export its signed checkpoints.",
-    ),
-    Tag(name="health", description="Liveness and readiness of the service; no token needed."),
+    Tag(name=name, description=description)
+    for name, description in (
+        ("accounts", "Sign in for a bearer token; user administration."),
+        ("depots", "Central warehouses, regional hubs and forward stocking locations."),
+        ("parts", "The catalogue of part numbers: serialized or bulk, secure media or not."),
+        (
+            "stock",
+            "Receipts, transfers between depots, corrections, stock levels per depot and part, and every "
+            "serial's life in the ledger.",
+        ),
+        ("customers", "Customer companies with their tier and entitlements, and their sites."),
+        ("assets", "The installed base: each asset's warranty end and coverage phase."),
+        (
+            "tickets",
+            "Fault tickets with their SLA clocks and delivery promise, their events, and the parts reserved "
+            "for them.",
+        ),
+        ("reservations", "Parts held for a ticket at a depot: issue them, or release them."),
+        ("routing", "Next-business-day delivery plans and urgent 4-hour deliveries, by van from the depots."),
+        ("dispatch", "Engineer visits: who goes where, collecting which part on the way."),
+        ("solves", "Plans being made: follow a solve until it names its plan or its problem."),
+        ("fleet", "Courier vans, field engineers and periodic inspections."),
+        (
+            "secure media",
+            "Failed data-bearing parts kept by classified customers: custody, destruction (NIST SP 800-88 "
+            "fields), verification and certificates.",
+        ),
+        ("compliance", "The secure media report: totals, overdue parts and ageing, in JSON or CSV."),
+        ("audit", "The tamper-evident audit chain: verify it, and export its signed checkpoints."),
+        ("health", "Liveness and readiness of the service; no token needed."),
+    )
 ]
 """The resources of the API in the order a reader meets them (operations are grouped by these)."""
 

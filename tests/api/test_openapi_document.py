@@ -271,3 +271,16 @@ def test_a_retention_event_is_documented_as_one_of_the_event_kinds(document):
     assert "root" not in json.dumps(body)
     assert {example["type"] for example in body["examples"]} == kinds
     assert "**Who records which event:** custody: warehouse, dispatcher;" in operation["description"]
+
+
+def test_another_application_adds_each_note_once(served, tmp_path):
+    """Handlers are shared by the applications built in a process; their notes are not added twice."""
+    again = create_app(test_settings(f"sqlite:///{tmp_path / 'unused.sqlite3'}")).openapi_schema.to_schema()
+    for method, path, operation in operations(again):
+        description = operation["description"]
+        assert description.count("**Roles:**") + description.count("**Who may call it:**") == 1, (
+            method,
+            path,
+        )
+        assert description.count(RETRY_NOTE) <= 1, (method, path)
+        assert description == served[1]["paths"][path][method.lower()]["description"], (method, path)
