@@ -145,6 +145,7 @@ VOCABULARY.define(
         "already-landed": N_("Already received"),
     },
 )
+VOCABULARY.define("finding-severity", {"error": N_("Error"), "warning": N_("Check"), "ok": N_("OK")})
 VOCABULARY.define(
     "finding-value",
     {

@@ -150,7 +150,8 @@ async def test_stock_by_part_and_depot_with_filters(signed_in: SignedIn) -> None
     assert parse_qs(following.query) == {"depot": ["PEK-C"], "limit": ["5"], "offset": ["5"]}
     searched = await warehouse.page("/stock?q=hdd-sas&limit=500", headers=EN)
     parts = {row.css("td")[0].css_first("strong").text() for row in searched.css(".data-table tbody tr")}
-    assert parts and all("HDD-SAS" in part for part in parts)
+    assert parts
+    assert all("HDD-SAS" in part for part in parts)
     short = await warehouse.page("/stock?only=short&limit=500", headers=EN)
     for row in short.css(".data-table tbody tr"):
         assert row.css("td")[4].text(strip=True) == "None"
