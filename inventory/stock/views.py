@@ -14,6 +14,7 @@ from piccolo.query.functions.aggregate import Max, Min, Sum
 
 from inventory.errors import InvalidRequest, NotFound
 from inventory.persistence import current_store
+from inventory.stock.model import AT_DEPOT
 from inventory.stock.receipt_checks import Known, KnownUnit, serial_prefix
 from inventory.stock.records import ReceiptRecord
 from inventory.stock.tables import BulkStock, Depot, Part, Receipt, StockUnit, Transfer, TransferItem
@@ -253,7 +254,9 @@ async def receipt_knowledge(
 ) -> Known:
     """What the database knows of the codes on a receipt screen: units with those serials (any part),
     the parts and batches already in those boxes, the parts already in those batches, and the letters
-    the known serials of each part begin with. One query per kind of code, each through an index."""
+    that the serials of each part's units in the depots begin with (units that left, such as failed
+    units kept by customers, may carry other serials). One query per kind of code, each through an
+    index."""
     serials, boxes, batches = sorted(set(serials)), sorted(set(boxes)), sorted(set(batches))
     by_serial: dict[str, list[KnownUnit]] = defaultdict(list)
     if serials:
@@ -291,7 +294,7 @@ async def _serial_prefixes(part_numbers: Iterable[str]) -> dict[str, str]:
             await StockUnit.select(
                 Min(StockUnit.serial).as_alias("lowest"), Max(StockUnit.serial).as_alias("highest")
             )
-            .where(StockUnit.part == part["id"])
+            .where((StockUnit.part == part["id"]) & StockUnit.status.is_in(sorted(AT_DEPOT)))
             .first()
         )
         prefix = serial_prefix(row["lowest"], row["highest"]) if row else ""
