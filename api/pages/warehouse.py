@@ -629,7 +629,7 @@ async def transfer_arrival_scan(request: Request[Any, Any, Any], transfer_id: Pa
     """One step of receiving a transfer: a serial scanned or removed, checked against what it carries."""
     record = await stock.get_transfer(transfer_id)
     state = scanning.ArrivalState.of(await request.form(), transfer_id)
-    message = state.apply(record)
+    message = state.apply()
     return await _render_arrival(request, record, state, message=message)
 
 
@@ -644,7 +644,7 @@ async def transfer_receive(
     named stays in transit."""
     record = await stock.get_transfer(transfer_id)
     state = scanning.ArrivalState.of(await request.form(), transfer_id)
-    state.apply(record, scanning=False)
+    state.apply(scanning=False)
     try:
         return await _book_arrival(
             request=request, principal=principal, now=now, state=state, idempotency_key=None

@@ -345,8 +345,49 @@ def _part_counts(state: ReceiptState, boxes: list[BoxEntry]) -> list[PartCount]:
 # --- sending a transfer ------------------------------------------------------------------------------
 
 
-@dataclass
-class DispatchState:
+@dataclass(kw_only=True)
+class _SerialScreen:
+    """What the screens that scan serials into a list share: the scan field, the step asked for (a scan,
+    or a line removed) and the serials so far."""
+
+    scan: str = ""
+    action: str = "scan"
+    remove: int | None = None
+    serials: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def _fields(form: Any) -> dict[str, Any]:
+        """The shared fields as the form sent them.
+
+        Raises:
+            InvalidRequest: a serial that cannot be one, too many lines, a field too long.
+        """
+        serials = [str(value).strip() for value in (form.getall("serial") if "serial" in form else [])]
+        if len(serials) > MAX_LINES or any(not stock.is_code(serial) for serial in serials):
+            raise InvalidRequest("a serial of the screen could not be read", field="serial")
+        remove = _text(form, "remove", 12)
+        return {
+            "scan": _text(form, "scan"),
+            "action": "remove" if remove else _text(form, "action", 20) or "scan",
+            "remove": int(remove) if remove.isdigit() else None,
+            "serials": serials,
+        }
+
+    def _scanned(self, scanning: bool) -> tuple[str | None, Message | None]:
+        """Remove the line asked for, or take the scanned code out of the scan field: the code (None when
+        there is none to take) and what is wrong with it."""
+        if self.action == "remove" and self.remove is not None:
+            if self.remove < len(self.serials):
+                del self.serials[self.remove]
+            return None, None
+        if not scanning or not self.scan:
+            return None, None
+        code, self.scan = self.scan, ""
+        return code, _scanned_code(code)
+
+
+@dataclass(kw_only=True)
+class DispatchState(_SerialScreen):
     """A transfer being prepared: where from and to, the part, and the serials scanned (or a quantity)."""
 
     from_depot: str = ""
@@ -354,10 +395,6 @@ class DispatchState:
     part_number: str = ""
     reason: str = ""
     quantity: int | None = None
-    scan: str = ""
-    action: str = "scan"
-    remove: int | None = None
-    serials: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, form: Any) -> DispatchState:
@@ -366,20 +403,13 @@ class DispatchState:
         Raises:
             InvalidRequest: a field too long, or a number that is not one.
         """
-        serials = [str(value).strip() for value in (form.getall("serial") if "serial" in form else [])]
-        if len(serials) > MAX_LINES or any(not stock.is_code(serial) for serial in serials):
-            raise InvalidRequest("a serial of the screen could not be read", field="serial")
-        remove = _text(form, "remove", 12)
         return cls(
             from_depot=_text(form, "from_depot", 32),
             to_depot=_text(form, "to_depot", 32),
             part_number=_text(form, "part_number", 64),
             reason=_text(form, "reason", 500),
             quantity=_number(form, "quantity"),
-            scan=_text(form, "scan"),
-            action="remove" if remove else _text(form, "action", 20) or "scan",
-            remove=int(remove) if remove.isdigit() else None,
-            serials=serials,
+            **cls._fields(form),
         )
 
     @property
@@ -387,14 +417,8 @@ class DispatchState:
         return "part" if not self.part_number else "serial"
 
     def apply(self, *, scanning: bool = True) -> Message | None:
-        if self.action == "remove" and self.remove is not None:
-            if self.remove < len(self.serials):
-                del self.serials[self.remove]
-            return None
-        if not scanning or not self.scan:
-            return None
-        code, self.scan = self.scan, ""
-        if problem := _scanned_code(code):
+        code, problem = self._scanned(scanning)
+        if code is None or problem is not None:
             return problem
         if self.scan_step == "part":
             self.part_number = code
@@ -468,41 +492,20 @@ class ArrivalLine:
     scanned: bool
 
 
-@dataclass
-class ArrivalState:
+@dataclass(kw_only=True)
+class ArrivalState(_SerialScreen):
     """A transfer being received: the serials scanned so far (or a bulk quantity)."""
 
     transfer: int
     quantity: int | None = None
-    scan: str = ""
-    action: str = "scan"
-    remove: int | None = None
-    serials: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, form: Any, transfer: int) -> ArrivalState:
-        serials = [str(value).strip() for value in (form.getall("serial") if "serial" in form else [])]
-        if len(serials) > MAX_LINES or any(not stock.is_code(serial) for serial in serials):
-            raise InvalidRequest("a serial of the screen could not be read", field="serial")
-        remove = _text(form, "remove", 12)
-        return cls(
-            transfer=transfer,
-            quantity=_number(form, "quantity"),
-            scan=_text(form, "scan"),
-            action="remove" if remove else _text(form, "action", 20) or "scan",
-            remove=int(remove) if remove.isdigit() else None,
-            serials=serials,
-        )
+        return cls(transfer=transfer, quantity=_number(form, "quantity"), **cls._fields(form))
 
-    def apply(self, record: stock.TransferRecord, *, scanning: bool = True) -> Message | None:
-        if self.action == "remove" and self.remove is not None:
-            if self.remove < len(self.serials):
-                del self.serials[self.remove]
-            return None
-        if not scanning or not self.scan:
-            return None
-        code, self.scan = self.scan, ""
-        if problem := _scanned_code(code):
+    def apply(self, *, scanning: bool = True) -> Message | None:
+        code, problem = self._scanned(scanning)
+        if code is None or problem is not None:
             return problem
         if code in self.serials:
             return Message("scanned-twice", code)

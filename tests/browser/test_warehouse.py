@@ -41,12 +41,10 @@ def scan(page: Any, code: str) -> None:
     page.wait_for_function(SETTLED)
 
 
-def test_receiving_a_box_by_keyboard_scanning(page: Any) -> None:
-    tag = uuid.uuid4().hex[:6].upper()
-    box, batch = f"BX-KB-{tag}", f"B-KB-{tag}"
-    serials = [f"HDDKB{tag}{n}" for n in range(1, 4)]
-    sign_in(page, "warehouse")
-    page.goto("/receipts/new?depot=SHA-C")
+def open_delivery(page: Any, depot: str, tag: str) -> None:
+    """The receipt screen for ``depot`` with its delivery note typed (Enter after each field); the focus
+    then waits in the scan field."""
+    page.goto(f"/receipts/new?depot={depot}")
     wait_for_focus(page, "field-supplier")
     page.keyboard.type("Keyboard OEM")
     page.keyboard.press("Enter")
@@ -54,6 +52,14 @@ def test_receiving_a_box_by_keyboard_scanning(page: Any) -> None:
     page.keyboard.type(f"DN-KB-{tag}")
     page.keyboard.press("Enter")
     wait_for_focus(page, "field-scan")
+
+
+def test_receiving_a_box_by_keyboard_scanning(page: Any) -> None:
+    tag = uuid.uuid4().hex[:6].upper()
+    box, batch = f"BX-KB-{tag}", f"B-KB-{tag}"
+    serials = [f"HDDKB{tag}{n}" for n in range(1, 4)]
+    sign_in(page, "warehouse")
+    open_delivery(page, "SHA-C", tag)
     scan(page, box)
     assert page.input_value("#field-box_number") == box
     scan(page, PART)
@@ -112,13 +118,7 @@ def test_receiving_a_box_by_keyboard_scanning(page: Any) -> None:
 def test_a_wrong_scan_is_said_in_words_and_refused_at_submit(page: Any) -> None:
     tag = uuid.uuid4().hex[:6].upper()
     sign_in(page, "warehouse")
-    page.goto("/receipts/new?depot=PEK-C")
-    page.keyboard.type("Keyboard OEM")
-    page.keyboard.press("Enter")
-    wait_for_focus(page, "field-reference")
-    page.keyboard.type(f"DN-KB-{tag}")
-    page.keyboard.press("Enter")
-    wait_for_focus(page, "field-scan")
+    open_delivery(page, "PEK-C", tag)
     for code in (f"BX-KB-{tag}", PART, f"B-KB-{tag}", f"HDDKB{tag}1", f"HDDKB{tag}1"):
         scan(page, code)
     twice = page.locator("tr.line--error")
@@ -182,14 +182,7 @@ def test_every_warehouse_screen_passes_axe(page: Any) -> None:
 def receive_box(page: Any, depot: str, serials: list[str]) -> None:
     """Receive one box of ``serials`` of `PART` at ``depot`` by keyboard, quickly."""
     tag = uuid.uuid4().hex[:6].upper()
-    page.goto(f"/receipts/new?depot={depot}")
-    wait_for_focus(page, "field-supplier")
-    page.keyboard.type("Keyboard OEM")
-    page.keyboard.press("Enter")
-    wait_for_focus(page, "field-reference")
-    page.keyboard.type(f"DN-KB-{tag}")
-    page.keyboard.press("Enter")
-    wait_for_focus(page, "field-scan")
+    open_delivery(page, depot, tag)
     for code in (f"BX-KB-{tag}", PART, f"B-KB-{tag}", *serials):
         scan(page, code)
     page.locator("button[formaction='/receipts']").focus()
