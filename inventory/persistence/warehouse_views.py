@@ -20,8 +20,11 @@ or there is none), or some stock of any kind."""
 _OVERVIEW = (
     "SELECT p.part_number, p.description, p.serialized, d.code AS depot, d.name AS depot_name, "
     "d.timezone, l.on_hand, l.reserved, l.in_transit, l.defective, l.quarantined "
-    "FROM stock_level l JOIN part p ON p.id = l.part JOIN depot d ON d.id = l.depot"
+    "FROM part p CROSS JOIN stock_level l JOIN depot d ON d.id = l.depot"
 )
+"""Parts first, in part number order (SQLite takes a ``CROSS JOIN``'s tables in the order written): a
+page reads parts through their unique index and each part's levels through ``(part, depot)``, sorting
+only the few depots of a part, and stops at the page's end instead of sorting every level."""
 LIKE_ESCAPE = "\\"
 
 
@@ -59,7 +62,7 @@ class WarehouseViews:
         `STOCK_ONLY`; ``after`` (a part number and a depot code) starts after that row, for reading a
         long list page by page without an offset.
         """
-        conditions: list[str] = []
+        conditions: list[str] = ["l.part = p.id"]
         args: list[object] = []
         if depot is not None:
             conditions.append("l.depot = (SELECT id FROM depot WHERE code = {})")
@@ -76,7 +79,7 @@ class WarehouseViews:
         if after is not None:
             conditions.append("(p.part_number > {} OR (p.part_number = {} AND d.code > {}))")
             args += [after[0], after[0], after[1]]
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        where = f" WHERE {' AND '.join(conditions)}"
         return await self._execute(
             f"{_OVERVIEW}{where} ORDER BY p.part_number, d.code LIMIT {{}} OFFSET {{}}", *args, limit, offset
         )
