@@ -234,12 +234,12 @@ async def get_plan(plan_id: int, *, kind: str | None = None) -> PlanView:
                 route["arrival"],
                 route["travel_seconds"],
                 route["distance_metres"],
-                tuple(_view(s) for s in sorted(by_route[route["id"]], key=lambda s: s["position"])),
+                tuple(stop_view(s) for s in sorted(by_route[route["id"]], key=lambda s: s["position"])),
                 depots.get(route["depot"]),
             )
             for route in routes
         ),
-        tuple(_view(stop) for stop in by_route[None]),
+        tuple(stop_view(stop) for stop in by_route[None]),
     )
 
 
@@ -253,7 +253,8 @@ async def _depot_points(codes: set[str]) -> dict[str, Point]:
     return {row["code"]: Point(row["latitude"], row["longitude"]) for row in rows}
 
 
-def _view(row: dict) -> StopView:
+def stop_view(row: dict) -> StopView:
+    """A kept stop, from its row."""
     return StopView(
         row["stop_key"],
         row["kind"],
