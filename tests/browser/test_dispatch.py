@@ -123,6 +123,15 @@ def test_plan_commit_and_an_urgent_check_on_the_board(page: Any, live_server: st
     check_accessibility(page)
     screenshot(page, "dispatch-board-draft")
 
+    # The filters swap the board (and its map) for another depot's, in the address too.
+    page.select_option("#board-depot", "SHA-C")
+    page.wait_for_function("() => location.search.includes('depot=SHA-C')")
+    page.wait_for_selector("#board-map[data-basemap=drawn]")
+    expect(page.locator(".tl-row[role=group]").first).to_have_attribute("aria-label", "VAN-SHA-C-1")
+    page.go_back()
+    page.wait_for_selector("#commit-button")
+    page.wait_for_selector("#board-map[data-basemap=drawn]")
+
     # Commit: the stops are pinned.
     page.click("#commit-button")
     expect(page.locator("#commit-button")).to_have_count(0)

@@ -14,6 +14,7 @@ import pytest
 from selectolax.lexbor import LexborNode as Node
 
 import routing
+from api.controllers.routing import planning_policy
 from api.settings import Settings
 from inventory.calendars import calendar_for
 from inventory.tickets.priority import Severity
@@ -390,3 +391,41 @@ async def test_an_urgent_check_of_an_unknown_reservation_is_not_found(signed_in:
     no_csrf = await browser.submit("/dispatch/urgent", {"reservation": "1"}, csrf=False, headers=EN)
     assert no_csrf.status == 403
     assert "The form has expired" in no_csrf.text("[role=alert]")
+
+
+# --- domain errors in words (SQLite) -----------------------------------------------------------------
+
+
+@SQLITE_ONLY
+async def test_a_day_outside_the_planning_window_is_refused_in_words(signed_in: SignedIn) -> None:
+    browser = await signed_in("dispatcher")
+    fields = {"date": "2030-01-07", "depot": "PEK-C", "kind": "deliveries", "idempotency_key": "far"}
+    refused = await browser.submit("/dispatch/plans", fields, htmx=True, headers=EN)
+    assert refused.status == 422
+    assert refused.response.headers["hx-retarget"] == "#problem"
+    assert "This breaks a rule of the service" in refused.text("[role=alert]")
+    tampered = await browser.submit("/dispatch/plans", fields | {"kind": "trucks"}, headers=EN)
+    assert tampered.status == 422
+
+
+@SQLITE_ONLY
+async def test_a_failed_solve_says_why_on_the_board(signed_in: SignedIn, clock: SettableClock) -> None:
+    browser = await signed_in("dispatcher")
+    board = await browser.page("/dispatch?depot=PEK-C")
+    day = date.fromisoformat(board.first("#board-date").attributes["value"])
+    solve = await routing.request_solve(
+        routing.NBD, day, ["PEK-C"], time_limit_s=1, seed=0, actor="dispatcher", now=clock()
+    )
+    tiny = planning_policy(test_settings("sqlite:///unused", routing_max_stops=1))
+    failed = await routing.run_solve(solve.id, policy=tiny, now=clock())
+    assert failed.state == routing.FAILED
+    board = await browser.page(f"/dispatch?depot=PEK-C&date={day}&solve={solve.id}", headers=EN)
+    panel = board.text("#solve")
+    assert "The plan could not be made" in panel
+    assert "Too many stops, vehicles or seconds for one plan" in panel
+    assert not board.css("#solve[hx-get]")  # no more polling
+    poll = await browser.page(
+        f"/dispatch/solves/{solve.id}?depot=PEK-C&showing=solving", htmx=True, headers=EN
+    )
+    assert poll.status == 200
+    assert "The plan could not be made" in poll.text("#solve")
