@@ -16,16 +16,23 @@ queries whose size is the depot's, never the whole day's:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from geo.travel import Point
 from inventory.errors import NotFound
 from inventory.stock.tables import Depot
 from inventory.tickets.tables import Reservation
 from routing.plan_inputs import urgent_key
-from routing.plan_store import COMMITTED, DISPATCH, DRAFT, PlanView, RouteView, StopView, stop_view
+from routing.plan_store import (
+    COMMITTED,
+    DISPATCH,
+    DRAFT,
+    PlanView,
+    StopView,
+    depot_points,
+    plan_view,
+    stop_view,
+)
 from routing.tables import PlanRoute, PlanStop, RoutePlanRecord
 
 
@@ -168,41 +175,10 @@ async def depot_plan(
     )
     total = await PlanStop.count().where(waiting)
     zones = await _depot_zones({row["depot"] for row in routed + unassigned if row["depot"]} | {depot})
-    depot_point = await Depot.select(Depot.latitude, Depot.longitude).where(Depot.code == depot).first()
-    by_route: dict[int, list[dict]] = {route["id"]: [] for route in routes}
+    by_route: dict[int | None, list[dict]] = {None: unassigned}
     for row in routed:
-        by_route[row["route"]].append(row)
-    point = None if depot_point is None else Point(depot_point["latitude"], depot_point["longitude"])
-    view = PlanView(
-        plan["id"],
-        plan["kind"],
-        plan["plan_date"],
-        tuple(plan["depots"].split()),
-        plan["status"],
-        plan["based_on"],
-        plan["epoch"],
-        plan["objective"],
-        plan["lateness_cost"],
-        json.loads(plan["stats"]),
-        plan["created_by"],
-        plan["created_at"],
-        plan["committed_by"],
-        plan["committed_at"],
-        tuple(
-            RouteView(
-                route["vehicle"],
-                route["depot"],
-                route["departure"],
-                route["arrival"],
-                route["travel_seconds"],
-                route["distance_metres"],
-                tuple(stop_view(row) for row in sorted(by_route[route["id"]], key=_position)),
-                point,
-            )
-            for route in routes
-        ),
-        tuple(stop_view(row) for row in unassigned),
-    )
+        by_route.setdefault(row["route"], []).append(row)
+    view = plan_view(plan, routes, by_route, await depot_points({depot}))
     details = {
         row["stop_key"]: StopDetails(
             row["site_name"],
@@ -248,10 +224,6 @@ async def urgent_stops(plan_id: int, reservation: int) -> UrgentStops | None:
         stop_view(delivery),
         dedicated=on_route == len(found),
     )
-
-
-def _position(row: dict) -> int:
-    return row["position"]
 
 
 async def _depot_zones(codes: set[str]) -> dict[str, str]:

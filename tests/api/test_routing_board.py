@@ -14,9 +14,6 @@ from httpx import AsyncClient
 from api.settings import Settings
 from fixtures.demo import load_demo
 from inventory.errors import NotFound
-from inventory.tickets.priority import Severity
-from inventory.tickets.reservations import ReservationRequest, reserve
-from inventory.tickets.service import open_ticket
 from inventory.tickets.tables import Reservation
 from routing import DISPATCH, NBD
 from routing.board import (
@@ -29,6 +26,7 @@ from routing.board import (
     urgent_subject,
 )
 from tests.conftest import SettableClock, test_settings
+from tests.urgent import four_hour_reservation
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 24)
@@ -151,37 +149,22 @@ async def test_where_a_draft_carries_an_urgent_delivery(
     assert await committed_keys(beijing["id"], "PEK-C") == committed
 
     clock.now = datetime(2026, 11, 25, 9, 30, tzinfo=CHINA)
-    ticket = await open_ticket(
-        customer="ZHB",
-        site="BJ-DC1",
-        asset_serial="ZHB-ARR-0001",
-        severity=Severity.CRITICAL,
-        summary="Second disk failed in one RAID group",
-        reported_at=clock.now,
-        user_caused=False,
-        actor="dispatcher",
-        now=clock.now,
-        viewer=None,
-    )
-    request = ReservationRequest("HDD-SAS-1T2-10K", 1, None, None, allow_preemption=False)
-    held = await reserve(
-        ticket.id, request, actor="dispatcher", now=clock.now, ttl=timedelta(hours=8), viewer=None
-    )
-    subject = await urgent_subject(held.id)
-    assert (subject.ticket, subject.site, subject.delivery_service) == (ticket.id, "BJ-DC1", "4h")
+    ticket, held = await four_hour_reservation(clock.now)
+    subject = await urgent_subject(held)
+    assert (subject.ticket, subject.site, subject.delivery_service) == (ticket, "BJ-DC1", "4h")
     assert subject.due_by == clock.now + timedelta(hours=4)
     with pytest.raises(NotFound):
         await urgent_subject(999_999)
 
-    answer = await client.post("/api/v1/routing/urgent", json={"reservation_id": held.id}, headers=dispatcher)
+    answer = await client.post("/api/v1/routing/urgent", json={"reservation_id": held}, headers=dispatcher)
     assert answer.status_code == 200, answer.text
     result = answer.json()
     assert result["feasible"] is True
-    assert await urgent_stops(beijing["id"], held.id) is None
-    carried = await urgent_stops(result["plan_id"], held.id)
+    assert await urgent_stops(beijing["id"], held) is None
+    carried = await urgent_stops(result["plan_id"], held)
     assert carried is not None
     assert carried.vehicle == result["vehicle"]
-    assert carried.delivery.key == f"U{held.id}"
-    assert carried.pickup.key == f"U{held.id}:pickup"
+    assert carried.delivery.key == f"U{held}"
+    assert carried.pickup.key == f"U{held}:pickup"
     assert carried.pickup.depot == subject.depot
     assert carried.dedicated is result["dedicated"]

@@ -17,12 +17,10 @@ import routing
 from api.controllers.routing import planning_policy
 from api.settings import Settings
 from inventory.calendars import calendar_for
-from inventory.tickets.priority import Severity
-from inventory.tickets.reservations import ReservationRequest, reserve
-from inventory.tickets.service import open_ticket
 from routing.board import busiest_depot, day_plans, next_delivery_due
 from tests.conftest import SettableClock, test_settings
 from tests.pages.conftest import SQLITE_ONLY, Browser, Page
+from tests.urgent import four_hour_reservation
 
 SignedIn = Callable[[str], Awaitable[Browser]]
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -265,31 +263,6 @@ async def test_the_board_polls_a_solve_until_its_plan_is_ready(signed_in: Signed
 # --- the urgent 4-hour check (both engines) ----------------------------------------------------------
 
 
-async def urgent_reservation(now: datetime) -> int:
-    """A platinum customer's disk fails at ``now``: a ticket with a 4-hour delivery and its part held."""
-    ticket = await open_ticket(
-        customer="ZHB",
-        site="BJ-DC1",
-        asset_serial="ZHB-ARR-0001",
-        severity=Severity.CRITICAL,
-        summary="Second disk failed in one RAID group",
-        reported_at=now,
-        user_caused=False,
-        actor="dispatcher",
-        now=now,
-        viewer=None,
-    )
-    held = await reserve(
-        ticket.id,
-        ReservationRequest("HDD-SAS-1T2-10K", 1, None, None, allow_preemption=False),
-        actor="dispatcher",
-        now=now,
-        ttl=timedelta(hours=8),
-        viewer=None,
-    )
-    return held.id
-
-
 async def test_the_urgent_check_shows_its_draft_before_it_is_committed(
     signed_in: SignedIn, clock: SettableClock
 ) -> None:
@@ -304,7 +277,7 @@ async def test_the_urgent_check_shows_its_draft_before_it_is_committed(
 
     # The morning of that day, a 4-hour delivery: the ticket page links to the board's check.
     clock.now = datetime.combine(day, time(9, 30), CHINA)
-    reservation = await urgent_reservation(clock.now)
+    _ticket, reservation = await four_hour_reservation(clock.now)
     pending = await browser.page(f"/dispatch?date={day}&urgent={reservation}", headers=EN)
     assert pending.status == 200, pending.response.text[:3000]
     assert f"reservation {reservation}" in pending.text("#urgent-heading")
@@ -361,7 +334,7 @@ async def test_an_urgent_check_that_cannot_be_made_says_why(
     browser = await signed_in("admin")
     morning = datetime.combine(next_business_day(clock()), time(9, 30), CHINA)
     clock.now = morning
-    reservation = await urgent_reservation(morning)
+    _ticket, reservation = await four_hour_reservation(morning)
     clock.now = morning + timedelta(hours=8)  # past its due time
     pending = await browser.page(f"/dispatch?urgent={reservation}", headers=EN)
     check = pending.first("form[action='/dispatch/urgent']")
