@@ -68,7 +68,7 @@ def urgent_reservation(live_server: str) -> int:
 
         depot_fields = {"code": depot, "name": f"Urgent test depot {suffix}", "kind": "forward"}
         post("/depots", depot_fields | {"latitude": 39.99, "longitude": 116.47, "timezone": zone})
-        unit = {"serial": f"URG{suffix}0001", "box_number": f"BX{suffix}", "batch_number": f"B{suffix}"}
+        unit = {"serial": f"HDDURG{suffix}0001", "box_number": f"BX{suffix}", "batch_number": f"B{suffix}"}
         line = {"part_number": "HDD-SAS-1T2-10K", "units": [unit]}
         post(
             "/stock/receipts",
