@@ -409,7 +409,7 @@ class BoardBuilder:
                 summary = say.gettext(N_("No stops"))
             else:
                 summary = say.gettext(
-                    N_("%(stops)s stops, %(km)s km, %(travel)s travelling"),
+                    N_("Stops: %(stops)s, %(km)s km, travelling %(travel)s"),
                     stops=say.number(len(route.stops)),
                     km=say.number(route.distance_metres / 1000, digits=0),
                     travel=say.duration(timedelta(seconds=route.travel_seconds)),
