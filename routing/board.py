@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from geo.travel import Point
 from inventory.errors import NotFound
 from inventory.stock.tables import Depot
 from inventory.tickets.tables import Reservation
@@ -29,7 +30,6 @@ from routing.plan_store import (
     DRAFT,
     PlanView,
     StopView,
-    depot_points,
     plan_view,
     stop_view,
 )
@@ -102,12 +102,13 @@ class UrgentSubject:
     due_by: datetime
 
 
-_DAY_PLAN = (
-    "SELECT id FROM route_plan WHERE kind = {} AND plan_date = {} AND status IN ({}, {})"
-    " AND (depots = '' OR (' ' || depots || ' ') LIKE {} ESCAPE '\\') ORDER BY id DESC LIMIT 1"
+_DAY_PLANS = (
+    "SELECT MAX(id) AS shown, MAX(CASE WHEN status = {} THEN id END) AS committed FROM route_plan"
+    " WHERE kind = {} AND plan_date = {} AND status IN ({}, {})"
+    " AND (depots = '' OR (' ' || depots || ' ') LIKE {} ESCAPE '\\')"
 )
-"""The latest plan of a kind, date and statuses whose depots (space-separated; none: every depot)
-include the depot whose LIKE pattern is given."""
+"""The latest plan of a kind and date not superseded, and the latest committed one, whose depots
+(space-separated; none: every depot) include the depot whose LIKE pattern is given."""
 
 
 def _among_depots(depot: str) -> str:
@@ -118,10 +119,8 @@ def _among_depots(depot: str) -> str:
 
 async def day_plans(kind: str, day: date, depot: str) -> DayPlans:
     """The plan to show on ``depot``'s board for ``kind`` and ``day``, and the committed one."""
-    pattern = _among_depots(depot)
-    shown = await RoutePlanRecord.raw(_DAY_PLAN, kind, day, DRAFT, COMMITTED, pattern)
-    committed = await RoutePlanRecord.raw(_DAY_PLAN, kind, day, COMMITTED, COMMITTED, pattern)
-    return DayPlans(shown[0]["id"] if shown else None, committed[0]["id"] if committed else None)
+    rows = await RoutePlanRecord.raw(_DAY_PLANS, COMMITTED, kind, day, DRAFT, COMMITTED, _among_depots(depot))
+    return DayPlans(rows[0]["shown"], rows[0]["committed"])
 
 
 _STOP_COLUMNS = (
@@ -173,12 +172,15 @@ async def depot_plan(
         .limit(unassigned_limit)
         .offset(unassigned_offset)
     )
-    total = await PlanStop.count().where(waiting)
-    zones = await _depot_zones({row["depot"] for row in routed + unassigned if row["depot"]} | {depot})
+    total = unassigned_offset + len(unassigned)
+    if len(unassigned) == unassigned_limit or (unassigned_offset and not unassigned):
+        total = await PlanStop.count().where(waiting)
+    places = await _depots({row["depot"] for row in routed + unassigned if row["depot"]} | {depot})
+    zones = {code: zone for code, (zone, _point) in places.items()}
     by_route: dict[int | None, list[dict]] = {None: unassigned}
     for row in routed:
         by_route.setdefault(row["route"], []).append(row)
-    view = plan_view(plan, routes, by_route, await depot_points({depot}))
+    view = plan_view(plan, routes, by_route, {code: point for code, (_zone, point) in places.items()})
     details = {
         row["stop_key"]: StopDetails(
             row["site_name"],
@@ -226,9 +228,12 @@ async def urgent_stops(plan_id: int, reservation: int) -> UrgentStops | None:
     )
 
 
-async def _depot_zones(codes: set[str]) -> dict[str, str]:
-    rows = await Depot.select(Depot.code, Depot.timezone).where(Depot.code.is_in(sorted(codes) or [""]))
-    return {row["code"]: row["timezone"] for row in rows}
+async def _depots(codes: set[str]) -> dict[str, tuple[str, Point]]:
+    """The time zone and the place of each of the depots ``codes``."""
+    rows = await Depot.select(Depot.code, Depot.timezone, Depot.latitude, Depot.longitude).where(
+        Depot.code.is_in(sorted(codes) or [""])
+    )
+    return {row["code"]: (row["timezone"], Point(row["latitude"], row["longitude"])) for row in rows}
 
 
 async def busiest_depot() -> str | None:

@@ -210,7 +210,7 @@ async def get_plan(plan_id: int, *, kind: str | None = None) -> PlanView:
     by_route: dict[int | None, list[dict]] = defaultdict(list)
     for stop in stops:
         by_route[stop["route"]].append(stop)
-    depots = await depot_points({route["depot"] for route in routes})
+    depots = await _depot_points({route["depot"] for route in routes})
     return plan_view(plan, routes, by_route, depots)
 
 
@@ -254,7 +254,7 @@ def plan_view(
     )
 
 
-async def depot_points(codes: set[str]) -> dict[str, Point]:
+async def _depot_points(codes: set[str]) -> dict[str, Point]:
     """Where the depots of a plan's routes lie: one query for the whole plan (none without routes)."""
     if not codes:
         return {}

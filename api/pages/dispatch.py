@@ -409,7 +409,7 @@ class BoardBuilder:
                 summary = say.gettext(N_("No stops"))
             else:
                 summary = say.gettext(
-                    N_("%(stops)s stops, %(km)s km, %(travel)s travelling"),
+                    N_("Stops: %(stops)s, %(km)s km, travelling %(travel)s"),
                     stops=say.number(len(route.stops)),
                     km=say.number(route.distance_metres / 1000, digits=0),
                     travel=say.duration(timedelta(seconds=route.travel_seconds)),
@@ -701,10 +701,11 @@ async def board_context(
     stops = None if subject is None or plan is None else await urgent_stops(plan, subject.reservation)
     code = asked.depot or (stops.depot if stops else None) or (subject.depot if subject else None)
     code = code or await busiest_depot()
-    context: dict[str, Any] = {"kind": kind, "depots": await _depots(), "depot": None}
+    depots = await _depots()
+    context: dict[str, Any] = {"kind": kind, "depots": depots, "depot": None}
     if code is None:
         return context
-    depot = await get_depot(code)
+    depot = next((each for each in depots if each.code == code), None) or await get_depot(code)
     day = asked.day
     if day is None and subject is not None:
         day = now.astimezone(ZoneInfo(subject.depot_zone)).date()
