@@ -49,7 +49,19 @@ from inventory.calendars import calendar_for
 from inventory.errors import Conflict, InvalidRequest, InvalidTransition
 from inventory.stock import DepotRecord, get_depot, list_depots
 from presentation import N_, VOCABULARY, Presenter
-from routing import DISPATCH, NBD, PlanView, StopView
+from routing import (
+    COMMITTED,
+    DISPATCH,
+    DRAFT,
+    NBD,
+    SUPERSEDED,
+    PlanView,
+    RouteView,
+    StopView,
+    UnassignedReason,
+    list_engineers,
+    list_vehicles,
+)
 from routing.board import (
     DepotPlan,
     StopDetails,
@@ -63,9 +75,6 @@ from routing.board import (
     urgent_stops,
     urgent_subject,
 )
-from routing.fleet import list_engineers, list_vehicles
-from routing.model import UnassignedReason
-from routing.plan_store import COMMITTED, DRAFT, SUPERSEDED, RouteView
 
 TEMPLATE = "pages/dispatch/board.html"
 PLANNERS = (Role.DISPATCHER, Role.ADMIN)
