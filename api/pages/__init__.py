@@ -2,7 +2,7 @@
 
 Every module of this package with a ``ROUTES`` list is a module of pages, found and mounted by
 `page_router` (there is no list to edit). One module per area of the pages: ``session.py`` (signing in
-and out, the language, the home page), ``warehouse.py``, ``dispatch.py``, ``portal.py``,
+and out, the language, the home page), ``warehouse.py``, ``tickets.py``, ``dispatch.py``, ``portal.py``,
 ``compliance.py``. To add pages (see docs/architecture.md, "Web pages", for the whole recipe):
 
 1. In ``api/pages/<area>.py``, write thin handlers with Litestar's ``@get``/``@post`` that call the same

@@ -45,7 +45,7 @@ NAVIGATION: tuple[Link, ...] = (
     link("/reservations", N_("Picking"), N_("Parts reserved for tickets, soonest due first"),
          "warehouse", WAREHOUSE, ADMIN),
     link("/tickets", N_("Tickets"), N_("Open tickets by time left to their next SLA milestone"),
-         "dispatch", DISPATCHER, ADMIN),
+         "tickets", DISPATCHER, ADMIN, WAREHOUSE, COMPLIANCE),
     link("/dispatch", N_("Dispatch board"), N_("Plan vans and engineers on the map and the timeline"),
          "dispatch", DISPATCHER, ADMIN),
     link("/portal", N_("My service"), N_("Your open tickets, assets and warranty"),

@@ -1,0 +1,271 @@
+"""The read side the dispatcher's screens need beyond the API's: the SLA queue (open tickets, the next
+deadline first, filtered in SQL) and a ticket's whole file (its customer, site, clocks and events).
+
+The queue reads ``ticket.next_due_at``, the earliest due time of the milestones still counting, which the
+services keep in the same transaction as the clocks (`inventory.tickets.service`), through the partial
+indexes of the tickets migration "SLA queue indexes": the order ``next_due_at IS NULL, next_due_at, id``
+over open tickets is an index walk, alone or after an equality on the customer or the site, so a page
+costs the same with 10,000 open tickets as with 10. Ordering by the due instant is ordering by the time
+left on the wall clock; a business-hours ticket shows its time left in business time, but breaches at
+that same instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from piccolo.query import OrderByRaw, Select
+
+from inventory.customers.records import CustomerRecord, SiteRecord
+from inventory.customers.tables import Customer, Site
+from inventory.errors import NotFound
+from inventory.stock.tables import Depot
+from inventory.tickets.records import TicketRecord
+from inventory.tickets.service import _as_clocks, _clock_rows, get_ticket
+from inventory.tickets.sla import Milestone, MilestoneClock
+from inventory.tickets.tables import Reservation, Ticket, TicketEventLog
+
+QUEUE_ORDER = "ticket.next_due_at IS NULL, ticket.next_due_at, ticket.id"
+"""The queue's order: the index expression of the "SLA queue indexes" migration, written the same way."""
+HOLDING = ("active", "issued")
+"""Reservation states that tie a ticket to a depot: parts held there for it, or issued from there."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilters:
+    """What the queue shows: open tickets of a tier, a severity, a customer (by code), one of its sites
+    (by code; needs the customer), or with parts held at or issued from a depot (by code)."""
+
+    tier: str | None = None
+    severity: str | None = None
+    customer: str | None = None
+    site: str | None = None
+    depot: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartHold:
+    """Parts reserved for a ticket at a depot: held there, or issued from there."""
+
+    depot: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueTicket:
+    """An open ticket in the SLA queue with what its row shows: customer, site and its calendar, the
+    stored clocks (as last written: read them at an instant with `inventory.tickets.countdown`) and
+    where its parts are."""
+
+    id: int
+    customer: str
+    customer_name: str
+    tier: str
+    site: str
+    site_name: str
+    timezone: str
+    calendar_region: str
+    asset_serial: str | None
+    severity: str
+    summary: str
+    priority: int
+    support_hours: str
+    reported_at: datetime
+    delivery_service: str
+    delivery_due_by: datetime
+    next_due_at: datetime | None
+    breached: bool
+    clocks: dict[Milestone, MilestoneClock] = field(default_factory=dict)
+    parts: list[PartHold] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEventRecord:
+    """One entry of a ticket's history: what happened (``opened`` or a `TicketEvent`), when, who
+    recorded it, and when it was recorded."""
+
+    event: str
+    at: datetime
+    actor: str
+    note: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFile:
+    """A ticket with its customer, its site, its stored clocks (with the time each paused clock was
+    paused) and its history, oldest first."""
+
+    ticket: TicketRecord
+    customer: CustomerRecord
+    site: SiteRecord
+    clocks: dict[Milestone, MilestoneClock]
+    events: list[TicketEventRecord]
+
+
+_QUEUE_COLUMNS = (
+    Ticket.id,
+    Ticket.customer.code.as_alias("customer"),
+    Ticket.customer.name.as_alias("customer_name"),
+    Ticket.customer.tier.as_alias("tier"),
+    Ticket.site.code.as_alias("site"),
+    Ticket.site.name.as_alias("site_name"),
+    Ticket.site.timezone.as_alias("timezone"),
+    Ticket.site.calendar_region.as_alias("calendar_region"),
+    Ticket.asset.serial.as_alias("asset_serial"),
+    Ticket.severity,
+    Ticket.summary,
+    Ticket.priority,
+    Ticket.support_hours,
+    Ticket.reported_at,
+    Ticket.delivery_service,
+    Ticket.delivery_due_by,
+    Ticket.next_due_at,
+    Ticket.breached,
+)
+
+
+async def sla_queue(filters: QueueFilters, *, limit: int, offset: int) -> list[QueueTicket]:
+    """A page of open tickets, the next deadline first (overdue ones first of all), then those whose
+    clocks are all paused or met; three queries whatever the page's size.
+
+    A customer, site or depot code that names nothing matches no ticket.
+    """
+    query = await queue_query(filters)
+    if query is None:
+        return []
+    rows = await query.limit(limit).offset(offset)
+    ids = [row["id"] for row in rows]
+    clocks = await _clock_rows(ids)
+    parts = await _part_holds(ids)
+    return [
+        QueueTicket(**row, clocks=_as_clocks(clocks.get(row["id"], [])), parts=parts.get(row["id"], []))
+        for row in rows
+    ]
+
+
+async def queue_query(filters: QueueFilters) -> Select | None:
+    """The query of the queue's rows in their order (without its page), or None when a code in
+    ``filters`` names nothing."""
+    query = Ticket.select(*_QUEUE_COLUMNS).where(Ticket.status == "open")
+    if filters.customer is not None:
+        customer = await Customer.select(Customer.id).where(Customer.code == filters.customer).first()
+        if customer is None:
+            return None
+        if filters.site is None:
+            query = query.where(Ticket.customer == customer["id"])
+        else:  # the site is the customer's: its index alone answers
+            site = await (
+                Site.select(Site.id)
+                .where((Site.customer == customer["id"]) & (Site.code == filters.site))
+                .first()
+            )
+            if site is None:
+                return None
+            query = query.where(Ticket.site == site["id"])
+    if filters.tier is not None:
+        query = query.where(Ticket.customer.tier == filters.tier)
+    if filters.severity is not None:
+        query = query.where(Ticket.severity == filters.severity)
+    if filters.depot is not None:
+        depot = await Depot.select(Depot.id).where(Depot.code == filters.depot).first()
+        if depot is None:
+            return None
+        held = Reservation.select(Reservation.ticket).where(
+            (Reservation.depot == depot["id"]) & Reservation.status.is_in(list(HOLDING))
+        )
+        query = query.where(Ticket.id.is_in(held))
+    return query.order_by(OrderByRaw(QUEUE_ORDER))
+
+
+async def _part_holds(ticket_ids: Sequence[int]) -> dict[int, list[PartHold]]:
+    if not ticket_ids:
+        return {}
+    rows = await (
+        Reservation.select(Reservation.ticket, Reservation.depot.code.as_alias("depot"), Reservation.status)
+        .where(Reservation.ticket.is_in(list(ticket_ids)) & Reservation.status.is_in(list(HOLDING)))
+        .order_by(Reservation.id)
+    )
+    holds: dict[int, list[PartHold]] = {}
+    for row in rows:
+        hold = PartHold(row["depot"], row["status"])
+        if hold not in holds.setdefault(row["ticket"], []):
+            holds[row["ticket"]].append(hold)
+    return holds
+
+
+async def ticket_file(ticket_id: int, *, viewer: str | None, now: datetime) -> TicketFile:
+    """A ticket with its customer, site, clocks and history (breach state as at ``now``).
+
+    Raises:
+        NotFound: no such ticket, or not the viewer's company's.
+    """
+    ticket = await get_ticket(ticket_id, viewer=viewer, now=now)
+    place = (
+        await Ticket.select(
+            Ticket.customer.code.as_alias("code"),
+            Ticket.customer.name.as_alias("name"),
+            Ticket.customer.tier.as_alias("tier"),
+            Ticket.customer.delivery_service.as_alias("delivery_service"),
+            Ticket.customer.support_hours.as_alias("support_hours"),
+            Ticket.customer.secure_media_retention.as_alias("secure_media_retention"),
+            Ticket.customer.account_manager.as_alias("account_manager"),
+            Ticket.customer.second_line_engineer.as_alias("second_line_engineer"),
+            Ticket.customer.classification_level.as_alias("classification_level"),
+            Ticket.site.code.as_alias("site_code"),
+            Ticket.site.name.as_alias("site_name"),
+            Ticket.site.address.as_alias("address"),
+            Ticket.site.latitude.as_alias("latitude"),
+            Ticket.site.longitude.as_alias("longitude"),
+            Ticket.site.timezone.as_alias("timezone"),
+            Ticket.site.calendar_region.as_alias("calendar_region"),
+        )
+        .where(Ticket.id == ticket_id)
+        .first()
+    )
+    if place is None:  # removed between the two reads (tickets are never deleted)
+        raise NotFound(f"ticket {ticket_id} not found")
+    site = SiteRecord(
+        customer=place["code"],
+        code=place.pop("site_code"),
+        name=place.pop("site_name"),
+        address=place.pop("address"),
+        latitude=place.pop("latitude"),
+        longitude=place.pop("longitude"),
+        timezone=place.pop("timezone"),
+        calendar_region=place.pop("calendar_region"),
+    )
+    clocks = _as_clocks((await _clock_rows([ticket_id])).get(ticket_id, []))
+    return TicketFile(ticket, CustomerRecord(**place), site, clocks, await ticket_events(ticket_id))
+
+
+async def ticket_events(ticket_id: int) -> list[TicketEventRecord]:
+    """A ticket's history, in the order it was recorded."""
+    rows = await (
+        TicketEventLog.select(
+            TicketEventLog.event,
+            TicketEventLog.at,
+            TicketEventLog.actor,
+            TicketEventLog.note,
+            TicketEventLog.recorded_at,
+        )
+        .where(TicketEventLog.ticket == ticket_id)
+        .order_by(TicketEventLog.id)
+    )
+    return [TicketEventRecord(**row) for row in rows]
+
+
+__all__ = [
+    "HOLDING",
+    "PartHold",
+    "QueueFilters",
+    "QueueTicket",
+    "TicketEventRecord",
+    "TicketFile",
+    "queue_query",
+    "sla_queue",
+    "ticket_events",
+    "ticket_file",
+]
