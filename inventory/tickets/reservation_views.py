@@ -30,12 +30,21 @@ async def ticket_reservations(ticket_id: int, *, viewer: str | None) -> list[Res
     Raises:
         NotFound: no such ticket, or not the viewer's.
     """
+    await check_visible(ticket_id, viewer=viewer)
+    return await _records([Reservation.ticket == ticket_id], viewer)
+
+
+async def check_visible(ticket_id: int, *, viewer: str | None) -> None:
+    """Make sure the ticket exists and, for a customer user, is its company's.
+
+    Raises:
+        NotFound: no such ticket, or not the viewer's.
+    """
     query = Ticket.exists().where(Ticket.id == ticket_id)
     if viewer is not None:
         query = query.where(Ticket.customer.code == viewer)
     if not await query:
         raise NotFound(f"ticket {ticket_id} not found")
-    return await _records([Reservation.ticket == ticket_id], viewer)
 
 
 async def reservations_of_tickets(

@@ -28,6 +28,7 @@ from inventory.stock.tables import Depot
 from inventory.tickets.delivery import DeliveryService, delivery_window
 from inventory.tickets.priority import Severity, Tier, ticket_priority
 from inventory.tickets.records import ClockRecord, DeliveryRecord, TicketEventRecord, TicketRecord
+from inventory.tickets.reservation_views import check_visible
 from inventory.tickets.sla import (
     ClockState,
     Milestone,
@@ -262,11 +263,7 @@ async def ticket_events(ticket_id: int, *, viewer: str | None) -> list[TicketEve
     Raises:
         NotFound: no such ticket, or not the viewer's company's.
     """
-    query = Ticket.exists().where(Ticket.id == ticket_id)
-    if viewer is not None:
-        query = query.where(Ticket.customer.code == viewer)
-    if not await query:
-        raise NotFound(f"ticket {ticket_id} not found")
+    await check_visible(ticket_id, viewer=viewer)
     rows = (
         await TicketEventLog.select(
             TicketEventLog.event, TicketEventLog.at, TicketEventLog.actor, TicketEventLog.note
