@@ -23,7 +23,7 @@ from api.security import allow
 from api.settings import Settings
 from inventory import secure_media
 from inventory.accounts import EVERYONE, Principal, Role
-from inventory.secure_media import EventType, RetentionState, age_bucket, certificate_of
+from inventory.secure_media import Certificate, EventType, RetentionState, age_bucket, certificate_of
 from inventory.time_window import TimeBounds, check_reported_time
 
 _TEMPLATES = Environment(
@@ -130,17 +130,22 @@ class RetentionController(Controller):
         """A printable certificate: every field of the record and the audit chain entries that prove it,
         whether the record matches those entries (and, prominently, where it does not), and whether the
         audit keys are the development ones."""
-        shown = await certificate_of(record_id, viewer=principal.viewer, now=now)
-        return _TEMPLATES.get_template("certificate.html").render(
-            record=shown.record,
-            destruction=shown.destruction,
-            checkpoint=shown.checkpoint,
-            public_key=shown.public_key,
-            printed_at=shown.printed_at.isoformat(),
-            proof=shown.proof,
-            development_keys=shown.development_keys,
-            development_warning=shown.development_warning,
-        )
+        return certificate_html(await certificate_of(record_id, viewer=principal.viewer, now=now))
+
+
+def certificate_html(shown: Certificate) -> str:
+    """A record's printable certificate (``api/templates/certificate.html``), as the API and the pages
+    give it."""
+    return _TEMPLATES.get_template("certificate.html").render(
+        record=shown.record,
+        destruction=shown.destruction,
+        checkpoint=shown.checkpoint,
+        public_key=shown.public_key,
+        printed_at=shown.printed_at.isoformat(),
+        proof=shown.proof,
+        development_keys=shown.development_keys,
+        development_warning=shown.development_warning,
+    )
 
 
 class ComplianceController(Controller):
