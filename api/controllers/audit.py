@@ -50,12 +50,7 @@ class AuditController(Controller):
     )
     async def checkpoints(self) -> CheckpointExport:
         """Every signed checkpoint with the public key that verifies them: keep a copy outside the service."""
-        keys = audit.keys()
-        return CheckpointExport(
-            public_key=keys.public_key_hex,
-            key_id=keys.key_id,
-            checkpoints=[CheckpointOut.of(c) for c in await audit.list_checkpoints()],
-        )
+        return CheckpointExport.of(audit.keys(), await audit.list_checkpoints())
 
     @post(
         "/checkpoints",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from pydantic import ConfigDict, Field
 
 from api.schemas.base import ResponseModel
-from inventory.audit import DEVELOPMENT_KEYS_WARNING
+from inventory.audit import DEVELOPMENT_KEYS_WARNING, AuditKeys
 from inventory.audit_chain import Checkpoint
 from inventory.secure_media import AuditVerification
 
@@ -97,3 +98,13 @@ class CheckpointExport(ResponseModel):
     public_key: str
     key_id: str
     checkpoints: list[CheckpointOut]
+
+    @classmethod
+    def of(cls, keys: AuditKeys, checkpoints: Sequence[Checkpoint]) -> CheckpointExport:
+        """Every checkpoint with the public key that verifies them (what ``audit-verify --checkpoints``
+        reads)."""
+        return cls(
+            public_key=keys.public_key_hex,
+            key_id=keys.key_id,
+            checkpoints=[CheckpointOut.of(checkpoint) for checkpoint in checkpoints],
+        )
