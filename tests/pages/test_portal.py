@@ -9,7 +9,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from inventory.issuing import issue
 from inventory.secure_media.tables import RetentionRecord
+from inventory.tickets import ticket_reservations
 from inventory.tickets.tables import Ticket
 from tests.pages.conftest import SQLITE_ONLY, STAFF, Browser, Page
 
@@ -157,6 +159,19 @@ async def test_a_ticket_shows_its_progress_delivery_entitlement_and_history(sign
     assert history[0].endswith("Fault reported")
     assert any("Reserved for you at the depot" in line for line in history)
     assert all(node.attributes.get("datetime") for node in page.css("#history time"))
+
+
+@SQLITE_ONLY
+async def test_the_serial_shows_once_the_part_is_handed_out(signed_in: SignedIn, clock) -> None:
+    ticket = await ticket_id(ZHB_OPEN_TICKET)
+    (reservation,) = await ticket_reservations(ticket, viewer=None)
+    issued = await issue(reservation.id, serial=None, failed_serial=None, actor="warehouse", now=clock())
+    zhb = await signed_in("zhb")
+    page = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    (part,) = page.texts("#delivery .portal-shipment")
+    assert "Handed out for your ticket" in part
+    assert issued.serials[0] in part
+    assert any("Handed out for your ticket" in line for line in page.texts("#history li"))
 
 
 @SQLITE_ONLY
