@@ -51,25 +51,33 @@ from api.web.render import is_htmx, render_page
 from inventory import tickets
 from inventory.accounts import STAFF, Principal, Role
 from inventory.calendars import calendar_for
-from inventory.customers import service as customers
-from inventory.customers.warranty import add_years
+from inventory.customers import list_customers, list_sites
 from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound
-from inventory.stock.catalogue import list_depots
-from inventory.stock.records import DepotRecord
-from inventory.tickets import ReservationRecord, ReservationRequest, TicketEvent
-from inventory.tickets.countdown import (
+from inventory.stock import DepotRecord, list_depots
+from inventory.tickets import (
+    DEFAULT_TARGETS,
+    PARTS_PRIORITY_TIERS,
     Countdown,
     CountdownState,
     Pause,
+    QueueFilters,
+    QueueTicket,
+    ReservationRecord,
+    ReservationRequest,
+    Severity,
+    SupportHours,
+    TicketEvent,
+    TicketFile,
+    Tier,
     countdowns,
+    may_preempt,
     next_countdown,
     pause_history,
     possible_events,
+    sla_queue,
+    ticket_file,
     working_intervals,
 )
-from inventory.tickets.priority import PARTS_PRIORITY_TIERS, Severity, Tier, may_preempt
-from inventory.tickets.sla import DEFAULT_TARGETS, SupportHours
-from inventory.tickets.ticket_views import QueueFilters, QueueTicket, TicketFile, sla_queue, ticket_file
 from inventory.time_window import TimeBounds, check_reported_time
 from presentation import N_, VOCABULARY, Presenter
 
@@ -357,12 +365,12 @@ async def _filter_choices(filters: QueueFilters) -> dict[str, Any]:
     sites = []
     if filters.customer is not None:
         try:
-            sites = await customers.list_sites(filters.customer, viewer=None)
+            sites = await list_sites(filters.customer, viewer=None)
         except NotFound:
             sites = []
     return {
         "depots": await list_depots(limit=MAX_CHOICES, offset=0),
-        "customers": await customers.list_customers(viewer=None, limit=MAX_CHOICES, offset=0),
+        "customers": await list_customers(viewer=None, limit=MAX_CHOICES, offset=0),
         "sites": sites,
         "tiers": [tier.value for tier in Tier],
         "severities": [severity.value for severity in Severity],
@@ -484,10 +492,6 @@ async def _ticket_page(
     may_act = principal.role in SERVICE_DESK and ticket.status == "open"
     depots = {depot.code: depot for depot in await list_depots(limit=MAX_CHOICES, offset=0)}
     reservations = await tickets.ticket_reservations(ticket_id, viewer=None)
-    asset = None
-    if ticket.asset_serial is not None:
-        asset = await tickets.get_covered_asset(ticket.asset_serial, viewer=None, now=now)
-    base_end = None if asset is None else add_years(asset.asset.accepted_on, asset.asset.warranty_years)
     tier = Tier(file.customer.tier)
     context = {
         "file": file,
@@ -499,9 +503,7 @@ async def _ticket_page(
         "upcoming": next_countdown(items),
         "timeline": _timeline(say, file, items),
         "reservations": _reservation_views(reservations, depots, now, may_check=may_act),
-        "asset": asset,
-        "warranty_base_end": base_end,
-        "warranty_extension": None if base_end is None else asset.coverage.end - base_end,
+        "asset": file.asset,
         "parts_priority": tier in PARTS_PRIORITY_TIERS,
         "may_preempt": may_preempt(tier, Severity(ticket.severity)),
         "may_act": may_act,

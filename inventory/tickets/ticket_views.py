@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from piccolo.query import OrderByRaw, Select
 
 from inventory.customers.records import CustomerRecord, SiteRecord
 from inventory.customers.tables import Customer, Site
+from inventory.customers.warranty import add_years
 from inventory.errors import NotFound
 from inventory.stock.tables import Depot
+from inventory.tickets.coverage import CoveredAsset, get_covered_asset
 from inventory.tickets.records import TicketRecord
 from inventory.tickets.service import _as_clocks, _clock_rows, get_ticket
 from inventory.tickets.sla import Milestone, MilestoneClock
@@ -94,13 +96,24 @@ class TicketEventRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AssetWarranty:
+    """The ticket's asset with its coverage now, the end of its warranty term as agreed, and how far
+    the downtime of faults the user did not cause has extended it."""
+
+    covered: CoveredAsset
+    term_end: date
+    extension: timedelta
+
+
+@dataclass(frozen=True, slots=True)
 class TicketFile:
-    """A ticket with its customer, its site, its stored clocks (with the time each paused clock was
-    paused) and its history, oldest first."""
+    """A ticket with its customer, its site, its asset's warranty (None without an asset), its stored
+    clocks (with the time each paused clock was paused) and its history, oldest first."""
 
     ticket: TicketRecord
     customer: CustomerRecord
     site: SiteRecord
+    asset: AssetWarranty | None
     clocks: dict[Milestone, MilestoneClock]
     events: list[TicketEventRecord]
 
@@ -197,7 +210,8 @@ async def _part_holds(ticket_ids: Sequence[int]) -> dict[int, list[PartHold]]:
 
 
 async def ticket_file(ticket_id: int, *, viewer: str | None, now: datetime) -> TicketFile:
-    """A ticket with its customer, site, clocks and history (breach state as at ``now``).
+    """A ticket with its customer, site, asset's warranty, clocks and history (breach state and
+    coverage as at ``now``).
 
     Raises:
         NotFound: no such ticket, or not the viewer's company's.
@@ -238,7 +252,13 @@ async def ticket_file(ticket_id: int, *, viewer: str | None, now: datetime) -> T
         calendar_region=place.pop("calendar_region"),
     )
     clocks = _as_clocks((await _clock_rows([ticket_id])).get(ticket_id, []))
-    return TicketFile(ticket, CustomerRecord(**place), site, clocks, await ticket_events(ticket_id))
+    asset = None
+    if ticket.asset_serial is not None:
+        covered = await get_covered_asset(ticket.asset_serial, viewer=None, now=now)
+        term_end = add_years(covered.asset.accepted_on, covered.asset.warranty_years)
+        asset = AssetWarranty(covered, term_end, covered.coverage.end - term_end)
+    events = await ticket_events(ticket_id)
+    return TicketFile(ticket, CustomerRecord(**place), site, asset, clocks, events)
 
 
 async def ticket_events(ticket_id: int) -> list[TicketEventRecord]:
@@ -259,6 +279,7 @@ async def ticket_events(ticket_id: int) -> list[TicketEventRecord]:
 
 __all__ = [
     "HOLDING",
+    "AssetWarranty",
     "PartHold",
     "QueueFilters",
     "QueueTicket",

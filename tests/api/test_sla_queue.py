@@ -4,6 +4,7 @@ through the "SLA queue indexes"; and a ticket's whole file (customer, site, cloc
 from __future__ import annotations
 
 import sqlite3
+from datetime import date, timedelta
 
 import asyncpg
 import pytest
@@ -124,6 +125,11 @@ async def test_a_ticket_file_has_its_customer_site_clocks_and_history(tickets, c
         "7x24",
     )
     assert (file.site.code, file.site.timezone, file.site.customer) == ("SH-DC1", "Asia/Shanghai", "PREM")
+    assert file.asset is not None
+    assert file.asset.covered.asset.serial == "SRV-PREM-1"
+    assert file.asset.term_end == date(2028, 6, 1)  # accepted 2025-06-01, three years
+    assert file.asset.extension == timedelta(days=1)  # an hour of open downtime, rounded up to a day
+    assert file.asset.covered.coverage.end == date(2028, 6, 2)
     response = file.clocks[Milestone.RESPONSE]
     assert response.state is ClockState.PAUSED
     assert response.paused_at == local(2026, 11, 23, 13, 10)
