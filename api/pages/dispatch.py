@@ -92,6 +92,8 @@ COLOURS = 10
 POLL_S = 1
 """How often the board asks how a plan being made stands, in seconds."""
 DASH = "\N{EN DASH}"
+MIN_WIDTH = 0.15
+"""The narrowest piece of a timeline row, in percent of the day (a short wait still shows)."""
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 """A depot's code (as the API's ``Code``)."""
 
@@ -396,11 +398,14 @@ class BoardBuilder:
             last = last.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         span = max((last - first).total_seconds(), 3600.0)
 
+        def position(moment: datetime) -> float:
+            return max(0.0, min(100.0, (moment - first).total_seconds() / span * 100))
+
         def at(moment: datetime) -> float:
-            return round(max(0.0, min(100.0, (moment - first).total_seconds() / span * 100)), 3)
+            return round(position(moment), 3)
 
         def width(start: datetime, end: datetime) -> float:
-            return round(max(at(end) - at(start), 0.15), 3)
+            return round(max(position(end) - position(start), MIN_WIDTH), 3)
 
         hours = int(span // 3600)
         step = 1 if hours <= 14 else 2
