@@ -37,7 +37,7 @@ from api.idempotency import PageAnswer, idempotent_page
 from api.pagination import PageRequest, page_of
 from api.params import PathId
 from api.schemas.audit import CheckpointExport
-from api.schemas.secure_media import CloseIn, VerificationIn
+from api.schemas.secure_media import CloseIn, CustodyIn, DestructionIn, VerificationIn
 from api.security import allow
 from api.web.forms import read_form
 from api.web.locale import presenter_of
@@ -48,17 +48,25 @@ from inventory.errors import DomainError, InvalidRequest, InvalidTransition
 from inventory.secure_media import (
     AGE_BUCKETS,
     AgeingCount,
+    CustodyAction,
     EventType,
     EventView,
     RetentionState,
     RetentionView,
 )
+from inventory.secure_media.rules import TECHNIQUES_BY_METHOD, SanitizationMethod
+from inventory.time_window import TimeBounds, check_reported_time
 from presentation import N_, VOCABULARY, Presenter
 
 OFFICERS = (Role.COMPLIANCE, Role.ADMIN)
 """Who may open the compliance screens (as the API's compliance routes)."""
 VERIFIERS = (Role.COMPLIANCE,)
 """Who may verify and close a record (the service's rule; administrators read them)."""
+HOLDERS = (Role.WAREHOUSE, Role.DISPATCHER)
+"""Who may record a record's custody and destruction on these screens (the service's rule; customers
+record the destruction of their own parts in the portal)."""
+RECORD_READERS = (*OFFICERS, *HOLDERS)
+"""Who may open one record (and its certificate): the officers, and the staff who record its events."""
 EXPORT_BATCH = 500
 """Records read per query while the CSV export streams."""
 DIFFERING_SHOWN = 50
@@ -480,7 +488,7 @@ def _latest(events: list[EventView], kind: EventType) -> EventView | None:
 # --- one record ------------------------------------------------------------------------------------
 
 
-@get("/compliance/retentions/{record_id:int}", name="compliance-retention", guards=[allow(*OFFICERS)])
+@get("/compliance/retentions/{record_id:int}", name="compliance-retention", guards=[allow(*RECORD_READERS)])
 async def record_page(
     request: Request[Any, Any, Any],
     record_id: PathId,
@@ -492,6 +500,10 @@ async def record_page(
     verification or close form its state calls for, and its certificate (whether it matches the audit
     chain)."""
     return await _render_record(request, record_id, principal, now, done=done)
+
+
+DONE = tuple(event.value for event in EventType)
+"""The events a record's page confirms after its form (``?done=<event>``)."""
 
 
 async def _render_record(
@@ -514,7 +526,15 @@ async def _render_record(
         "certificate": shown,
         "timeline": timeline(record),
         "may_verify": principal.role in VERIFIERS,
-        "done": done if done in ("verification", "close") else None,
+        "may_record": principal.role in HOLDERS,
+        "officer": principal.role in OFFICERS,
+        "methods": [
+            (method.value, sorted(t.value for t in TECHNIQUES_BY_METHOD[method]))
+            for method in SanitizationMethod
+        ],
+        "custody_actions": [action.value for action in CustodyAction],
+        "now_local": now.astimezone(ZoneInfo(record.timezone)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "done": done if done in DONE else None,
         "form": form,
         "values": values or {},
         "errors": errors or {},
@@ -585,26 +605,93 @@ def timeline(record: RetentionView) -> list[Moment]:
     return moments
 
 
-REFUSALS = {
-    "actor": N_("You performed or validated this destruction yourself: a second person must verify it."),
+class CustodyForm(CustodyIn):
+    """The custody form: the API's custody event, its time (if given) in the site's local time."""
+
+    at: datetime | None = None
+
+
+class DestructionForm(DestructionIn):
+    """The destruction form: the API's destruction event (the fields of NIST SP 800-88's sample
+    certificate), its time in the site's local time."""
+
+    performed_at: datetime
+
+
+FORMS: dict[EventType, type[BaseModel]] = {
+    EventType.CUSTODY: CustodyForm,
+    EventType.DESTRUCTION: DestructionForm,
+    EventType.VERIFICATION: VerificationIn,
+    EventType.CLOSE: CloseIn,
 }
-"""The service's refusals of a form's event, by the field it names, in words."""
+"""Each event's form; the API's request model checks its fields."""
+LOCAL_TIMES = ("at", "performed_at")
+"""The forms' times, entered in the local time of the record's site."""
+
+MESSAGE_REFUSALS = {
+    "the part was destroyed before it was retained": N_(
+        "The part was retained at %(since)s: it cannot have been destroyed before."
+    ),
+    "performed_at is in the future": N_("The destruction cannot lie in the future."),
+    "the validator must be a second person, not the performer": N_(
+        "The validator must be a second person, not the one who performed the destruction."
+    ),
+    "a destruction whose own verification failed is not a destruction": N_(
+        "A destruction whose own check failed is not a destruction: record it once the check passes."
+    ),
+    "the verifier cannot be the performer or validator": N_(
+        "You performed or validated this destruction yourself: a second person must verify it."
+    ),
+}
+"""The service's refusals of an event, by its own sentence, in words."""
+FIELD_REFUSALS = {
+    "technique": N_("This technique does not belong to the chosen method."),
+    "certificate_sha256": N_("Enter 64 lower-case hexadecimal digits."),
+}
+"""The service's other refusals, by the field they name, in words."""
+TRANSITION_REFUSALS = {
+    EventType.CUSTODY: N_("This record is now “%(state)s”: its custody is no longer recorded."),
+    EventType.DESTRUCTION: N_("This record is now “%(state)s”: its destruction can no longer be recorded."),
+    EventType.VERIFICATION: N_("This record is now “%(state)s”: there is no recorded destruction to verify."),
+    EventType.CLOSE: N_("This record is now “%(state)s”: only a verified destruction can be closed."),
+}
 
 
-def refusal_words(presenter: Presenter, exc: DomainError, event: EventType) -> str:
-    """Why the service refused the event, in the reader's language."""
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why the service refused an event, in words, and the form's field it is about (if one)."""
+
+    words: str
+    field: str | None = None
+
+
+def refusal_of(presenter: Presenter, exc: DomainError, event: EventType, record: RetentionView) -> Refusal:
+    """The service's refusal of ``event`` on ``record``, in the reader's language."""
     if isinstance(exc, InvalidTransition):
         state = presenter.words("compliance-state", str(exc.details.get("state", "")))
-        if event is EventType.VERIFICATION:
-            message = N_("This record is now “%(state)s”: there is no recorded destruction to verify.")
-        else:
-            message = N_("This record is now “%(state)s”: only a verified destruction can be closed.")
-        return presenter.gettext(message, state=state)
-    field = str(exc.details.get("field", ""))
-    if field in REFUSALS:
-        return presenter.gettext(REFUSALS[field])
+        return Refusal(presenter.gettext(TRANSITION_REFUSALS[event], state=state))
+    field = exc.details.get("field")
+    field = str(field) if field is not None else None
+    zone = record.timezone
+    if exc.message in MESSAGE_REFUSALS:
+        since = presenter.datetime(record.created_at, zone)
+        return Refusal(presenter.gettext(MESSAGE_REFUSALS[exc.message], since=since), field)
+    if field in FIELD_REFUSALS:
+        return Refusal(presenter.gettext(FIELD_REFUSALS[field]), field)
+    earliest, latest = instant(exc.details.get("earliest")), instant(exc.details.get("latest"))
+    if earliest is not None and latest is not None:
+        return Refusal(
+            presenter.gettext(
+                N_("Enter a time between %(earliest)s and %(latest)s."),
+                earliest=presenter.datetime(earliest, zone),
+                latest=presenter.datetime(latest, zone),
+            ),
+            field,
+        )
+    if field is not None and exc.message == f"{field} is required":
+        return Refusal(presenter.gettext(N_("Required")), field)
     words = VOCABULARY.message("problem", exc.code) or N_("This cannot be done")
-    return presenter.gettext(words)
+    return Refusal(presenter.gettext(words), field)
 
 
 async def _record_event(
@@ -613,29 +700,33 @@ async def _record_event(
     principal: Principal,
     now: datetime,
     event: EventType,
-    model: type[BaseModel],
+    time_bounds: TimeBounds | None = None,
 ) -> Any:
-    """Record a verification or close through the same service as the API; the form again (422) with
-    its errors or the service's refusal in words, or the record's page."""
-    form = await read_form(request, model)
+    """Record an event through the same service as the API (its times, entered in the site's local time,
+    checked as the API checks them); the form again (422) with its errors or the service's refusal in
+    words, or the record's page."""
+    record = await secure_media.get_record(record_id, viewer=None, now=now)
+    form = await read_form(request, FORMS[event])
+    again = {"form": event.value, "values": form.values, "status_code": HTTP_422_UNPROCESSABLE_ENTITY}
     if not form.valid:
-        return await _render_record(
-            request, record_id, principal, now, form=event.value, values=form.values,
-            errors=form.errors, status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-        )  # fmt: skip
+        return await _render_record(request, record_id, principal, now, errors=form.errors, **again)
     assert form.data is not None
     details = form.data.model_dump(mode="python", exclude={"type"}, exclude_none=True)
     try:
+        for name in LOCAL_TIMES:
+            if isinstance(moment := details.get(name), datetime):
+                details[name] = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(record.timezone))
+                check_reported_time(name, details[name], now=now, bounds=time_bounds or TimeBounds())
         return await _recorded(
             request=request, record_id=record_id, event=event, details=details, principal=principal, now=now,
             idempotency_key=None,
         )  # fmt: skip
     except (InvalidRequest, InvalidTransition) as refused:
+        said = refusal_of(presenter_of(request), refused, event, record)
+        errors = {said.field: said.words} if said.field in form.values else {}
         return await _render_record(
-            request, record_id, principal, now, form=event.value, values=form.values,
-            refusal=refusal_words(presenter_of(request), refused, event),
-            status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-        )  # fmt: skip
+            request, record_id, principal, now, errors=errors, refusal=said.words, **again
+        )
 
 
 @idempotent_page
@@ -653,6 +744,35 @@ async def _recorded(
     return PageAnswer(location=f"/compliance/retentions/{record_id}?done={event.value}")
 
 
+@post("/compliance/retentions/{record_id:int}/custody", name="compliance-custody", guards=[allow(*HOLDERS)])
+async def custody_submit(
+    request: Request[Any, Any, Any],
+    record_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+    time_bounds: NamedDependency[TimeBounds],
+) -> Any:
+    """Record who holds the part, where (warehouse staff and dispatchers)."""
+    return await _record_event(request, record_id, principal, now, EventType.CUSTODY, time_bounds)
+
+
+@post(
+    "/compliance/retentions/{record_id:int}/destruction",
+    name="compliance-destruction",
+    guards=[allow(*HOLDERS)],
+)
+async def destruction_submit(
+    request: Request[Any, Any, Any],
+    record_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+    time_bounds: NamedDependency[TimeBounds],
+) -> Any:
+    """Record the part's destruction with the fields of NIST SP 800-88's certificate (warehouse staff and
+    dispatchers; customers record their own in the portal)."""
+    return await _record_event(request, record_id, principal, now, EventType.DESTRUCTION, time_bounds)
+
+
 @post(
     "/compliance/retentions/{record_id:int}/verification",
     name="compliance-verification",
@@ -665,7 +785,7 @@ async def verification_submit(
     now: NamedDependency[datetime],
 ) -> Any:
     """Accept or reject the recorded destruction, as a second person."""
-    return await _record_event(request, record_id, principal, now, EventType.VERIFICATION, VerificationIn)
+    return await _record_event(request, record_id, principal, now, EventType.VERIFICATION)
 
 
 @post("/compliance/retentions/{record_id:int}/close", name="compliance-close", guards=[allow(*VERIFIERS)])
@@ -676,13 +796,13 @@ async def close_submit(
     now: NamedDependency[datetime],
 ) -> Any:
     """Close a record whose destruction is verified."""
-    return await _record_event(request, record_id, principal, now, EventType.CLOSE, CloseIn)
+    return await _record_event(request, record_id, principal, now, EventType.CLOSE)
 
 
 @get(
     "/compliance/retentions/{record_id:int}/certificate",
     name="compliance-certificate",
-    guards=[allow(*OFFICERS)],
+    guards=[allow(*RECORD_READERS)],
 )
 async def certificate(record_id: PathId, now: NamedDependency[datetime]) -> Response[str]:
     """The record's printable certificate of sanitization, as the API prints it
@@ -767,6 +887,8 @@ ROUTES = [
     register,
     register_csv,
     record_page,
+    custody_submit,
+    destruction_submit,
     verification_submit,
     close_submit,
     certificate,

@@ -4,19 +4,24 @@ certificate, then the audit chain verified intact.
 
 The record is the test's own (the live server is shared by the whole run): a dispatcher opens a ticket
 for Zhonghe Bank (which keeps its failed disks) and issues a replacement disk through the JSON API, which
-opens the retention record, and warehouse staff record the disk's destruction, as their roles do.
+opens the retention record; warehouse staff then record the disk's destruction on the record's page, as
+their role may, before the compliance officer verifies it.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from tests.browser.conftest import check_accessibility, screenshot, sign_in
 from tests.demo import DEMO_PASSWORD
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _token(api: httpx.Client, username: str) -> dict[str, str]:
@@ -25,11 +30,11 @@ def _token(api: httpx.Client, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-def a_destroyed_disk_awaiting_verification(live_server: str) -> tuple[int, str]:
-    """A new retention record of Zhonghe Bank whose destruction is recorded: its id and failed serial."""
+def a_retained_disk(live_server: str) -> tuple[int, str, datetime]:
+    """A new retention record of Zhonghe Bank: its id, failed serial and when it was opened."""
     failed = f"WX-BROWSER-{uuid.uuid4().hex[:8].upper()}"
     with httpx.Client(base_url=live_server, timeout=30) as api:
-        dispatcher, warehouse = _token(api, "dispatcher"), _token(api, "warehouse")
+        dispatcher = _token(api, "dispatcher")
         ticket = api.post(
             "/api/v1/tickets",
             json={
@@ -57,32 +62,45 @@ def a_destroyed_disk_awaiting_verification(live_server: str) -> tuple[int, str]:
         listed = api.get(
             "/api/v1/secure-media/retentions",
             params={"customer": "ZHB", "state": "retained", "limit": 500},
-            headers=warehouse,
+            headers=dispatcher,
         ).json()["items"]
-        record = next(item for item in listed if item["failed_serial"] == failed)
-        record_id = record["id"]
-        destroyed = api.post(
-            f"/api/v1/secure-media/retentions/{record_id}/events",
-            json={
-                "type": "destruction",
-                "method": "destroy",
-                "technique": "shred",
-                "tool": "HSM Powerline 450.2",
-                "tool_version": "fw 3.1",
-                "performed_by": "Wang Lei",
-                "performed_at": record["created_at"],
-                "location": "Beijing depot secure room",
-                "verification_method": "visual inspection of particles",
-                "verification_result": "pass",
-                "validated_by": "Li Na",
-                "certificate_number": f"DC-{failed}",
-                "certificate_sha256": uuid.uuid4().hex * 2,
-                "post_sanitization_destination": "certified recycler",
-            },
-            headers=warehouse,
-        )
-        assert destroyed.status_code == 201, destroyed.text
-    return record_id, failed
+    record = next(item for item in listed if item["failed_serial"] == failed)
+    return record["id"], failed, datetime.fromisoformat(record["created_at"])
+
+
+def record_the_destruction(page: Any, record_id: int, retained_at: datetime) -> None:
+    """Warehouse staff fill in the destruction form (NIST SP 800-88's fields) on the record's page."""
+    sign_in(page, "warehouse")
+    page.goto(f"/compliance/retentions/{record_id}")
+    form = page.locator(f"form[action='/compliance/retentions/{record_id}/destruction']")
+    form.locator("#field-method").select_option("destroy")
+    form.locator("#field-technique").select_option("shred")
+    performed = (retained_at + timedelta(seconds=1)).astimezone(BEIJING)
+    for name, value in {
+        "tool": "HSM Powerline 450.2",
+        "tool_version": "fw 3.1",
+        "performed_by": "Wang Lei",
+        "performed_at": performed.strftime("%Y-%m-%dT%H:%M:%S"),
+        "location": "Beijing depot secure room",
+        "verification_method": "visual inspection of particles",
+        "validated_by": "Li Na",
+        "certificate_number": f"DC-{record_id}",
+        "certificate_sha256": uuid.uuid4().hex * 2,
+        "post_sanitization_destination": "certified recycler",
+    }.items():
+        form.locator(f"#field-{name}").fill(value)
+    check_accessibility(page)
+    screenshot(page, "compliance-record-destruction-form")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/compliance/retentions/{record_id}?done=destruction")
+    assert "已登记销毁，待核验" in page.locator(".record-state").inner_text()
+    assert (
+        performed.strftime("%Y-%m-%d %H:%M")
+        in page.locator("section[aria-labelledby=destruction-heading]").inner_text()
+    )
+    check_accessibility(page)
+    page.locator("form[action='/logout'] button").click()
+    page.wait_for_url("**/login")
 
 
 def _results_swapped(page: Any, query: str) -> None:
@@ -93,7 +111,8 @@ def _results_swapped(page: Any, query: str) -> None:
 
 
 def test_a_compliance_officer_verifies_a_destruction_record(page: Any, live_server: str) -> None:
-    record_id, failed = a_destroyed_disk_awaiting_verification(live_server)
+    record_id, failed, retained_at = a_retained_disk(live_server)
+    record_the_destruction(page, record_id, retained_at)
     sign_in(page, "compliance")
 
     page.locator(".app-nav a[href='/compliance/retentions']").click()
