@@ -733,10 +733,8 @@ class HttpClient:
         self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] = MappingProxyType({})
     ) -> tuple[int, dict[str, str], bytes]:
         """The status, headers (lower-case names) and body (as sent: still compressed, if it was) of the
-        answer; a connection that fails is dropped."""
-        reader, writer = (
-            self._idle.pop() if self._idle else await asyncio.open_connection(self._host, self._port)
-        )
+        answer; a connection that fails is dropped. A kept-alive connection the server has closed in the
+        meantime (uvicorn closes idle ones after 5 s) is replaced once."""
         fields = {
             **self._headers,
             "Content-Type": "application/json",
@@ -744,8 +742,19 @@ class HttpClient:
             **headers,
         }
         head = "".join(f"{name}: {value}\r\n" for name, value in fields.items())
+        message = f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode() + body
+        if self._idle:
+            try:
+                return await self._exchange(*self._idle.pop(), message)
+            except ConnectionError:
+                pass
+        return await self._exchange(*await asyncio.open_connection(self._host, self._port), message)
+
+    async def _exchange(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, message: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         try:
-            writer.write(f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode() + body)
+            writer.write(message)
             async with asyncio.timeout(REQUEST_TIMEOUT_S):
                 answer = await _answer(reader)
         except BaseException:
@@ -760,8 +769,15 @@ class HttpClient:
 
 
 async def _answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
-    """Read one answer, with a Content-Length or chunked."""
-    status = int((await reader.readline()).split(b" ", 2)[1])
+    """Read one answer, with a Content-Length or chunked.
+
+    Raises:
+        ConnectionResetError: the server closed the connection before answering.
+    """
+    line = await reader.readline()
+    if not line:
+        raise ConnectionResetError("the server closed the connection")
+    status = int(line.split(b" ", 2)[1])
     headers: dict[str, str] = {}
     while (line := await reader.readline()) not in (b"\r\n", b""):
         name, _, value = line.decode("latin-1").partition(":")
