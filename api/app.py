@@ -29,7 +29,7 @@ from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, dat
 from api.errors import problem_details_plugin, routing_problem, unexpected_problem
 from api.logging import RequestIds, configure_logging
 from api.metrics import Metrics
-from api.openapi import ProblemResponses
+from api.openapi import TAGS, ModelSchemas, OperationNotes, ProblemResponses, describe_service
 from api.pagination import provide_page
 from api.plain_text import RefuseControlCharacters
 from api.query import DropEmptyQueryParameters
@@ -170,9 +170,11 @@ def create_app(
         },
         on_app_init=[jwt_auth.on_app_init],
         plugins=[
+            ModelSchemas(),
             PydanticPlugin(validate_strict=True),
             problem_details_plugin(),
             ProblemResponses(),
+            OperationNotes(),
             RequestIds(),
             EnterDomainContext(),
             Metrics(settings.metrics_networks()),
@@ -197,7 +199,8 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title="Spareline",
             version=service_version(),
-            description="Spare-parts logistics: stock with serial traceability across depots.",
+            description=describe_service(settings, token_path=TOKEN_PATH),
+            tags=TAGS,
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),

@@ -115,6 +115,7 @@ def idempotent_page(
     /,
     *,
     payload: Callable[[Any], Payload] | None = None,
+    prepare: Callable[..., Awaitable[Any]] | None = None,
 ) -> Any:
     """`idempotent` for a page's form: under ``@post(...)``, around a handler that makes the change and
     returns a `PageAnswer`. The browser is sent to its ``location`` (303, or ``HX-Redirect`` for htmx),
@@ -123,11 +124,12 @@ def idempotent_page(
     The key is the ``Idempotency-Key`` header or the form's `FORM_FIELD` (the ``form_keys()`` macro
     renders both hidden fields a form needs); a form without one runs once per send, in one write
     transaction all the same. ``payload`` (default: the form's fields but the CSRF token and the key)
-    says what makes two sends "the same", from the handler's ``data`` when given.
+    says what makes two sends "the same", from the handler's ``data`` when given; ``prepare`` is slow
+    work outside the transaction, as for `idempotent`.
     """
 
     def decorate(fn: Callable[..., Awaitable[PageAnswer]]) -> Callable[..., Awaitable[Response[Any]]]:
-        return _wrap(fn, payload or _data, None, page=True)
+        return _wrap(fn, payload or _data, prepare, page=True)
 
     return decorate if handler is None else decorate(handler)
 
@@ -170,7 +172,7 @@ def _wrap(
         if prepare is not None:
             replay = await once.answered_before()
             if replay is not None:
-                return replay
+                return see_other(kwargs["request"], replay.content["location"]) if page else replay
             given[PREPARED] = await prepare(**{name: kwargs[name] for name in prepare_takes})
         answer = await once.run(lambda: fn(*args, **given), now=kwargs["now"])
         if page:

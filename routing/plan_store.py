@@ -210,7 +210,18 @@ async def get_plan(plan_id: int, *, kind: str | None = None) -> PlanView:
     by_route: dict[int | None, list[dict]] = defaultdict(list)
     for stop in stops:
         by_route[stop["route"]].append(stop)
-    depots = await _depot_points({route["depot"] for route in routes})
+    depots = await depot_points({route["depot"] for route in routes})
+    return plan_view(plan, routes, by_route, depots)
+
+
+def plan_view(
+    plan: dict,
+    routes: Sequence[dict],
+    stops: Mapping[int | None, Sequence[dict]],
+    depots: Mapping[str, Point],
+) -> PlanView:
+    """A kept plan from its rows: the plan's, its routes' in order, its stops' by route (``None``: the
+    unassigned ones), and where the routes' depots lie."""
     return PlanView(
         plan["id"],
         plan["kind"],
@@ -234,16 +245,16 @@ async def get_plan(plan_id: int, *, kind: str | None = None) -> PlanView:
                 route["arrival"],
                 route["travel_seconds"],
                 route["distance_metres"],
-                tuple(_view(s) for s in sorted(by_route[route["id"]], key=lambda s: s["position"])),
+                tuple(stop_view(s) for s in sorted(stops.get(route["id"], ()), key=lambda s: s["position"])),
                 depots.get(route["depot"]),
             )
             for route in routes
         ),
-        tuple(_view(stop) for stop in by_route[None]),
+        tuple(stop_view(stop) for stop in stops.get(None, ())),
     )
 
 
-async def _depot_points(codes: set[str]) -> dict[str, Point]:
+async def depot_points(codes: set[str]) -> dict[str, Point]:
     """Where the depots of a plan's routes lie: one query for the whole plan (none without routes)."""
     if not codes:
         return {}
@@ -253,7 +264,8 @@ async def _depot_points(codes: set[str]) -> dict[str, Point]:
     return {row["code"]: Point(row["latitude"], row["longitude"]) for row in rows}
 
 
-def _view(row: dict) -> StopView:
+def stop_view(row: dict) -> StopView:
+    """A kept stop, from its row."""
     return StopView(
         row["stop_key"],
         row["kind"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.schemas.base import ResponseModel
 from inventory.audit import DEVELOPMENT_KEYS_WARNING
@@ -22,6 +22,28 @@ class MismatchedRecordOut(ResponseModel):
 
 
 class VerificationOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "valid": True,
+                    "chain_valid": True,
+                    "length": 224,
+                    "head": "fed0c549c3aa42f577798dd758893581e2f0cc875e279f0aabbc22c35d4eb8cf",
+                    "first_bad_seq": None,
+                    "reason": None,
+                    "checkpoints_checked": 3,
+                    "records_checked": 7,
+                    "records_partly_covered": 0,
+                    "mismatched_records": [],
+                    "mismatched_records_total": 0,
+                    "development_keys": False,
+                    "warning": None,
+                }
+            ]
+        }
+    )
+
     valid: bool = Field(description="The chain is intact and every retention record matches its entries.")
     chain_valid: bool = Field(description="The chain alone: links, hashes, MACs and signed checkpoints.")
     length: int

@@ -11,6 +11,7 @@ from inventory.secure_media.rules import (
     age_bucket,
 )
 from inventory.secure_media.service import (
+    WHO_MAY,
     Report,
     RetentionView,
     get_record,
@@ -20,6 +21,7 @@ from inventory.secure_media.service import (
 )
 
 __all__ = [
+    "WHO_MAY",
     "AuditVerification",
     "Certificate",
     "CustodyAction",

@@ -10,13 +10,20 @@ from inventory.tickets.coverage import (
 )
 from inventory.tickets.priority import Severity, Tier
 from inventory.tickets.records import ReservationRecord, TicketRecord
-from inventory.tickets.reservation_views import get_reservation, ticket_reservations
+from inventory.tickets.reservation_views import (
+    PickRow,
+    depot_pick_list,
+    get_reservation,
+    reservation_depot,
+    ticket_reservations,
+)
 from inventory.tickets.reservations import ReservationRequest, expire_due, release, reserve
 from inventory.tickets.service import get_ticket, list_tickets, open_ticket, record_event, sweep_breaches
 from inventory.tickets.sla import TicketEvent
 
 __all__ = [
     "CoveredAsset",
+    "PickRow",
     "ReservationRecord",
     "ReservationRequest",
     "Severity",
@@ -25,6 +32,7 @@ __all__ = [
     "TicketRecord",
     "Tier",
     "covered",
+    "depot_pick_list",
     "expire_due",
     "get_covered_asset",
     "get_reservation",
@@ -35,6 +43,7 @@ __all__ = [
     "open_ticket",
     "record_event",
     "release",
+    "reservation_depot",
     "reserve",
     "sweep_breaches",
     "sweep_lag",

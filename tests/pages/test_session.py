@@ -190,6 +190,8 @@ def test_every_navigation_link_admits_the_roles_it_is_shown_to(app: Litestar) ->
         routes = [route for route in app.routes if route.path == link.path]
         for route in routes:
             for handler in route.route_handlers:
+                if handler.http_methods == {"OPTIONS"}:
+                    continue  # Litestar's own answer to OPTIONS, on every route
                 guards = [guard for layer in handler.ownership_layers for guard in (layer.guards or [])]
                 admitted = frozenset().union(*(guard.roles for guard in guards if hasattr(guard, "roles")))
                 assert admitted == link.roles, (link.path, admitted, link.roles)
