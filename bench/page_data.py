@@ -65,7 +65,10 @@ _LEVELS_SQL = (
     "WHERE l.on_hand - l.reserved >= 2 AND (l.id % {stride} = 0 OR d.code = '{board}') ORDER BY l.id"
 )
 _HUBS_SQL = "SELECT code, latitude, longitude FROM depot WHERE kind <> 'forward' ORDER BY id"
-_SERIAL_SQL = "SELECT serial FROM stock_unit WHERE status = 'available' ORDER BY id LIMIT 1"
+_UNITS_SQL = (
+    "SELECT u.serial, p.part_number, d.code FROM stock_unit u JOIN part p ON p.id = u.part "
+    "JOIN depot d ON d.id = u.depot WHERE u.status = 'available' ORDER BY u.id LIMIT 2"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +96,12 @@ class Working:
     plan_id: int
     plan_stops: int
     plan_unassigned: int
+    solve_id: int
+    """The solve that made the plan."""
     serial: str
     """An available unit's serial."""
+    transfer_id: int
+    """A transfer in transit (of another unit)."""
     seconds: float
 
 
@@ -104,17 +111,18 @@ class Stock:
 
     hubs: list[tuple[str, float, float]]
     levels: list[Level]
-    serial: str
+    units: list[tuple[str, str, str]]
+    """Two available units: ``(serial, part number, depot code)``."""
 
 
 def read_stock(url: str) -> Stock:
-    """The hub depots, a sample of stock levels (every level of `BOARD_DEPOT`) and an available serial."""
-    rows = _fetch(url, [_HUBS_SQL, _LEVELS_SQL.format(stride=LEVEL_STRIDE, board=BOARD_DEPOT), _SERIAL_SQL])
-    hubs, levels, serial = rows
+    """The hub depots, a sample of stock levels (every level of `BOARD_DEPOT`) and two available units."""
+    rows = _fetch(url, [_HUBS_SQL, _LEVELS_SQL.format(stride=LEVEL_STRIDE, board=BOARD_DEPOT), _UNITS_SQL])
+    hubs, levels, units = rows
     return Stock(
         hubs=[(code, float(lat), float(lon)) for code, lat, lon in hubs],
         levels=[Level(p, part, d, depot, units) for p, part, d, depot, units in levels],
-        serial=serial[0][0],
+        units=[tuple(unit) for unit in units],
     )
 
 
@@ -186,7 +194,8 @@ async def populate(http: HttpClient, stock: Stock, *, tickets: int, seed: int) -
     opened = await setup.all([setup.ticket(ticket, level) for ticket, level in board + rest])
     due = min(datetime.fromisoformat(ticket["delivery"]["due_from"]) for ticket in opened[: len(board)])
     board_date = due.astimezone(ZoneInfo(CHINA_TZ)).date()
-    plan = await setup.plan(board_date)
+    solve_id, plan = await setup.plan(board_date)
+    transfer = await setup.created("/api/v1/stock/transfers", _transfer(stock))
     await setup.created(f"/api/v1/routing/plans/{plan['id']}/commit", {}, expect=200)
     first = opened[len(board)] if rest else opened[0]
     return Working(
@@ -200,7 +209,9 @@ async def populate(http: HttpClient, stock: Stock, *, tickets: int, seed: int) -
         plan_id=plan["id"],
         plan_stops=sum(len(route["stops"]) for route in plan["routes"]),
         plan_unassigned=len(plan["unassigned"]),
-        serial=stock.serial,
+        solve_id=solve_id,
+        serial=stock.units[0][0],
+        transfer_id=transfer["id"],
         seconds=asyncio.get_running_loop().time() - started,
     )
 
@@ -264,6 +275,14 @@ async def _add_sites(setup: _Setup, sites: Sequence[Site]) -> None:
     await setup.all([add(site) for site in sites])
 
 
+def _transfer(stock: Stock) -> dict[str, Any]:
+    """The second unit sent from its depot to another."""
+    serial, part_number, depot = stock.units[1]
+    to_depot = next(code for code, _, _ in stock.hubs if code != depot)
+    return {"part_number": part_number, "from_depot": depot, "to_depot": to_depot, "serials": [serial],
+            "reason": "Top up a hub"}  # fmt: skip
+
+
 def _job(
     site: Site, level: Level | None, now: datetime, rng: random.Random, number: int
 ) -> tuple[dict[str, Any], Level]:
@@ -313,18 +332,17 @@ class _Setup:
         await self.created(f"/api/v1/tickets/{ticket['id']}/reservations", reservation)
         return ticket
 
-    async def plan(self, day: date) -> dict[str, Any]:
-        """The board depot's delivery plan for ``day``: asked for, then waited for."""
+    async def plan(self, day: date) -> tuple[int, dict[str, Any]]:
+        """The board depot's delivery plan for ``day``: asked for, then waited for; its solve's id and
+        the plan."""
         body = {"date": day.isoformat(), "depots": [BOARD_DEPOT], "time_limit_s": PLAN_TIME_LIMIT_S}
         status, answer = await self._http.request(
             "POST", "/api/v1/routing/nbd-plans", json.dumps(body).encode(), {"Prefer": "respond-async"}
         )
-        if status not in (201, 202):
+        if status != 202:
             raise RuntimeError(f"planning answered {status}: {answer[:500].decode(errors='replace')}")
-        solve = json.loads(answer)
-        if status == 201:
-            return solve
-        return await self._solved(solve["id"])
+        solve_id = json.loads(answer)["id"]
+        return solve_id, await self._solved(solve_id)
 
     async def _solved(self, solve_id: int) -> dict[str, Any]:
         for _ in range(600):
