@@ -27,12 +27,14 @@ import gzip
 import os
 import re
 import secrets
+import sqlite3
 import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -82,6 +84,8 @@ class Options:
     clients: int
     tickets: int
     postgres_url: str
+    keep: Path | None = None
+    """Where to copy the SQLite database with its working set, for profiling afterwards."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +160,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--warmup", type=int, default=40, help="untimed requests of each first")
     parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients")
     parser.add_argument("--tickets", type=int, default=10_000, help="open tickets with reservations")
+    parser.add_argument("--keep-sqlite", type=Path, help="copy the SQLite database here when done")
     args = parser.parse_args(argv)
     engines = parsed_engines(parser, args.engines)
     if args.requests < 2 * ROUNDS * args.clients or args.warmup < 0 or args.clients < 1 or args.tickets < 1:
@@ -168,6 +173,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         clients=args.clients,
         tickets=args.tickets,
         postgres_url=args.postgres_url,
+        keep=args.keep_sqlite,
     )
 
 
@@ -213,7 +219,20 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
                 clients.close()
             progress(engine, "weighing every page")
             weights = page_weights(base_url, sessions, working)
+            if options.keep is not None and engine == "sqlite":
+                _copy_sqlite(url, options.keep)
     return EngineResult(generation, working, load, floor, pairs, weights)
+
+
+def _copy_sqlite(url: str, target: Path) -> None:
+    """A consistent copy of a live SQLite database (the backup API)."""
+    source, copy = sqlite3.connect(url.removeprefix("sqlite:///")), sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    progress("sqlite", f"kept the database as {target}")
 
 
 async def _populate(base_url: str, password: str, stock: Stock, options: Options) -> Working:
