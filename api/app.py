@@ -87,7 +87,8 @@ def create_app(
     endpoint (`observability.tracing.configured_tracer_provider`); otherwise they are not.
 
     The web pages (`api.pages`, on the shell of `api.web`) are served beside the API, on their own
-    router, with session cookies and CSRF checks; the API keeps its bearer tokens.
+    router, with session cookies and CSRF checks; the API keeps its bearer tokens. Pages and static files
+    are gzip-compressed for clients that accept it; the API's JSON is not (`api.web.UNCOMPRESSED`).
 
     Everything the service keeps belongs to the returned application: its database, audit keys and
     calendar overrides (``app.state``, put in use for each of its requests and background tasks:
@@ -184,6 +185,7 @@ def create_app(
         middleware=[DropEmptyQueryParameters(), RefuseControlCharacters()],
         request_class=ServiceRequest,
         csrf_config=web.csrf_config,
+        compression_config=web.compression_config,
         template_config=web.template_config,
         lifespan=[
             single_web_process_lifespan(settings),

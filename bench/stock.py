@@ -389,12 +389,19 @@ def server_environment(url: str) -> dict[str, str]:
 
 
 def create_user(
-    environment: dict[str, str], password: str, username: str = USERNAME, role: str = "warehouse"
+    environment: dict[str, str],
+    password: str,
+    username: str = USERNAME,
+    role: str = "warehouse",
+    *,
+    customer: str | None = None,
 ) -> None:
-    """``python -m api create-user benchuser warehouse`` (by default), as an operator would."""
+    """``python -m api create-user benchuser warehouse`` (by default), as an operator would; a customer
+    user names its ``customer`` company."""
+    company = [] if customer is None else ["--customer", customer]
     # A fixed command: this interpreter and our CLI, with a user name and role chosen in this package.
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "api", "create-user", username, role],
+        [sys.executable, "-m", "api", "create-user", username, role, *company],
         env={**environment, "SPARELINE_PASSWORD": password},
         cwd=PROJECT_ROOT,
         capture_output=True,
