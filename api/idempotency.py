@@ -18,7 +18,7 @@ checks both.
 
 The wrapped handler's ``principal``, ``now`` and ``settings`` come from one dependency, ``call`` (a
 `Call`), instead of one dependency each. Litestar awaits a handler's only dependency directly, but
-resolves two or more as tasks of an anyio task group, a task each; on SQLite that cost about a sixth of
+resolves two or more as tasks of an anyio task group, a task each; on SQLite that cost about a tenth of
 the server's CPU per API reservation (decision record 18).
 """
 
