@@ -27,6 +27,7 @@ from api.controllers.tickets import ReservationController, TicketController
 from api.database import MigrationCheck
 from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, database_lifespan
 from api.errors import problem_details_plugin, routing_problem, unexpected_problem
+from api.idempotency import Call
 from api.logging import RequestIds, configure_logging
 from api.metrics import Metrics
 from api.openapi import TAGS, ModelSchemas, OperationNotes, ProblemResponses, describe_service
@@ -131,6 +132,9 @@ def create_app(
     def provide_principal(request: Request[Any, Any, Any]) -> Principal:
         return request.user
 
+    def provide_call(request: Request[Any, Any, Any]) -> Call:
+        return Call(request.user, clock(), settings)
+
     api = Router(
         path=API_PREFIX,
         route_handlers=[
@@ -160,6 +164,7 @@ def create_app(
             "now": Provide(clock, sync_to_thread=False),
             "page": Provide(provide_page, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
+            "call": Provide(provide_call, sync_to_thread=False),
             "passwords": Provide(lambda: passwords, sync_to_thread=False, use_cache=True),
             "tokens": Provide(lambda: tokens, sync_to_thread=False, use_cache=True),
             "login_limits": Provide(lambda: login_limits, sync_to_thread=False, use_cache=True),
