@@ -11,15 +11,19 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from api.pages.compliance import chain_reason
+from api.pages.compliance import FIELD_REFUSALS, MESSAGE_REFUSALS, chain_reason, refusal_of
 from api.web.locale import LOCALE_DIR
 from inventory.audit_chain import Entry, Verifier, sign_checkpoint
+from inventory.errors import InvalidRequest
+from inventory.secure_media import EventType, SanitizationMethod, Technique
 from presentation import Presenter, load_catalogues
 from tests.pages.conftest import SQLITE_ONLY, Browser
 
@@ -535,3 +539,35 @@ def test_every_reason_of_a_broken_chain_is_said_in_words() -> None:
     )
     assert chain_reason(english, "something new") == "something new"
     assert chain_reason(english, None) is None
+
+
+def test_every_refusal_of_a_destruction_is_said_in_words() -> None:
+    """Each rule of `inventory.secure_media.rules.check_destruction` that a form can break has its words
+    (by the service's sentence or the field it names), so no refusal falls back to a general one."""
+    from inventory.secure_media.rules import DestructionRecord, check_destruction
+
+    now = datetime.now(UTC)
+    good = DestructionRecord(
+        SanitizationMethod.DESTROY, Technique.SHRED, "tool", "1", "Wang Lei", now - timedelta(hours=1),
+        "room", "inspection", "pass", "Li Na", "N-1", "a" * 64, "recycler",
+    )  # fmt: skip
+    broken = [
+        replace(good, technique=Technique.OVERWRITE),
+        replace(good, validated_by=" wang  lei"),
+        replace(good, certificate_sha256="A" * 64),
+        replace(good, performed_at=now + timedelta(minutes=1)),
+        replace(good, verification_result="fail"),
+    ]
+    record = SimpleNamespace(timezone="Asia/Shanghai", created_at=now - timedelta(days=1))
+    english = _presenter("en")
+    for each in broken:
+        with pytest.raises(InvalidRequest) as refused:
+            check_destruction(each, now=now)
+        said = refusal_of(english, refused.value, EventType.DESTRUCTION, record)  # type: ignore[arg-type]
+        assert refused.value.message in MESSAGE_REFUSALS or said.field in FIELD_REFUSALS, (
+            refused.value.message
+        )
+        assert said.field == refused.value.details["field"]
+    before = InvalidRequest("the part was destroyed before it was retained", field="performed_at")
+    said = refusal_of(english, before, EventType.DESTRUCTION, record)  # type: ignore[arg-type]
+    assert "(Beijing time)" in said.words
