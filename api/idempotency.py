@@ -183,7 +183,10 @@ def _wrap(
 
     @functools.wraps(fn)
     async def handle(*args: Any, **kwargs: Any) -> Response[Any]:
-        call: Call = kwargs.pop("call")
+        call: Call | None = kwargs.pop("call", None)
+        if call is None:
+            # Called by another handler with its own parameters rather than by Litestar.
+            call = Call(kwargs["principal"], kwargs["now"], kwargs.get("settings"))  # type: ignore[arg-type]
         kwargs.update((name, getattr(call, name)) for name in FROM_CALL if name in own)
         key, body = kwargs["idempotency_key"], payload(kwargs.get("data"))
         if page:
