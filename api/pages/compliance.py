@@ -47,14 +47,15 @@ from inventory.accounts import Principal, Role
 from inventory.errors import DomainError, InvalidRequest, InvalidTransition
 from inventory.secure_media import (
     AGE_BUCKETS,
+    TECHNIQUES_BY_METHOD,
     AgeingCount,
     CustodyAction,
     EventType,
     EventView,
     RetentionState,
     RetentionView,
+    SanitizationMethod,
 )
-from inventory.secure_media.rules import TECHNIQUES_BY_METHOD, SanitizationMethod
 from inventory.time_window import TimeBounds, check_reported_time
 from presentation import N_, VOCABULARY, Presenter
 

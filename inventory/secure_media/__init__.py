@@ -4,6 +4,7 @@ from inventory.secure_media.certificate import Certificate, certificate_of
 from inventory.secure_media.chain_check import AuditVerification, verify_audit
 from inventory.secure_media.rules import (
     AGE_BUCKETS,
+    TECHNIQUES_BY_METHOD,
     CustodyAction,
     EventType,
     RetentionState,
@@ -28,6 +29,7 @@ from inventory.secure_media.service import (
 
 __all__ = [
     "AGE_BUCKETS",
+    "TECHNIQUES_BY_METHOD",
     "WHO_MAY",
     "AgeingCount",
     "AuditVerification",
