@@ -221,6 +221,10 @@ class ClockView:
     def left_ms(self) -> int:
         return round(self.item.left.total_seconds() * 1000)
 
+    @property
+    def due_ms(self) -> int:
+        return epoch_ms(self.item.due_at)
+
 
 class ClockBoard:
     """The countdowns of one page and what ``js/countdown.js`` needs to keep them live: the server's time,

@@ -4,10 +4,12 @@ into "breached" (announced in the live region), and an event recorded; axe and s
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -79,6 +81,16 @@ def test_the_dispatcher_follows_a_countdown_and_records_an_event(page: Any, due_
         text.startswith("白金")
         for text in page.locator("#queue tbody td:nth-child(4) small").all_inner_texts()
     )
+    # While the keyboard is in the queue, the refresh waits: the reader keeps their place.
+    refreshes: list[str] = []
+    page.on("request", lambda request: request.headers.get("hx-request") and refreshes.append(request.url))
+    page.locator("#queue tbody th a").first.focus()
+    page.clock.run_for("01:05")
+    page.wait_for_timeout(500)
+    assert refreshes == []
+    page.locator("#filter-tier").focus()
+    with page.expect_response(lambda answer: answer.request.headers.get("hx-request") == "true"):
+        page.clock.run_for("00:31")
     check_accessibility(page)
 
     # The ticket: its response clock counts down in the browser, then breaches and says so.
@@ -126,3 +138,79 @@ def test_an_event_refused_is_said_in_words_beside_the_form(page: Any, due_in_fiv
     expect(page.locator("#field-at")).to_have_attribute("aria-invalid", "true")
     assert page.url.endswith(f"/tickets/{due_in_five_minutes}")  # htmx swapped the form alone
     check_accessibility(page)
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WORDS = {
+    "units": ["%(n)s d", "%(n)s h", "%(n)s min"],
+    "lessThanMinute": "less than 1 min",
+    "left": "%(duration)s left",
+    "late": "Overdue by %(duration)s",
+    "paused": "Paused until %(time)s",
+    "announce": "%(label)s: %(state)s",
+    "states": {"on_track": "On track", "soon": "Breaching within 60 min", "breached": "Breached"},
+    "tones": {"on_track": "info", "soon": "warn", "breached": "bad"},
+}
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def clock_markup(key: str, state: str, left: timedelta, due: datetime, calendar: str) -> str:
+    return (
+        f'<p data-countdown-host><span class="countdown" id="{key}" data-state="{state}" data-countdown '
+        f'data-key="{key}" data-label="Ticket {key}" data-left-ms="{ms(due) - ms(due - left)}" '
+        f'data-due-ms="{ms(due)}" data-calendar="{calendar}"><span class="badge" data-countdown-badge>'
+        f'<svg><use href="#icon-{state}" data-countdown-icon></use></svg><span data-countdown-state></span>'
+        f"</span><span data-countdown-left></span><small data-countdown-paused></small></span></p>"
+    )
+
+
+def test_the_countdown_script_counts_business_time_only_and_announces_crossings(
+    page: Any, live_server: str
+) -> None:
+    """js/countdown.js alone, on a page of its own: on Friday 17:50 a business-hours clock with 20 min
+    left counts 10 min until closing, then stands still until Monday 09:00; one due at closing breaches
+    at 18:00 though no business time passes after it; a 7x24 clock counts all night."""
+    friday = datetime(2026, 11, 20, 17, 50, tzinfo=SHANGHAI)
+    monday = datetime(2026, 11, 23, 9, tzinfo=SHANGHAI)
+    calendars = {
+        "CN|Asia/Shanghai": [
+            [ms(friday), ms(friday + timedelta(minutes=10)), "Fri 17:50 (Beijing time)"],
+            [ms(monday), ms(monday + timedelta(hours=9)), "Mon 09:00 (Beijing time)"],
+        ]
+    }
+    business = "CN|Asia/Shanghai"
+    page.clock.install(time=friday)
+    page.goto(f"{live_server}/login")  # any page of the server, then the countdowns alone
+    page.set_content(
+        f"<main data-countdowns data-now='{ms(friday)}' data-calendars='{json.dumps(calendars)}' "
+        f"data-words='{json.dumps(WORDS)}'>"
+        + clock_markup("A", "soon", timedelta(minutes=20), monday + timedelta(minutes=10), business)
+        + clock_markup("B", "soon", timedelta(minutes=10), friday + timedelta(minutes=10), business)
+        + clock_markup("C", "on_track", timedelta(minutes=90), friday + timedelta(minutes=90), "")
+        + "</main><div data-countdown-announcer aria-live='polite'></div>"
+        f"<script src='{live_server}/static/js/countdown.js'></script>"
+    )
+    text = {key: page.locator(f"#{key} [data-countdown-left]") for key in "ABC"}
+    expect(text["A"]).to_have_text("20 min left")
+    expect(page.locator("#A [data-countdown-paused]")).to_have_text("")
+    page.clock.run_for("10:00")  # 18:00, closing time
+    expect(text["A"]).to_have_text("10 min left")
+    expect(text["B"]).to_have_text("less than 1 min left")
+    expect(text["C"]).to_have_text("1 h 20 min left")
+    page.clock.run_for("00:30")  # 18:00:30
+    expect(page.locator("#B")).to_have_attribute("data-state", "breached")
+    expect(text["B"]).to_have_text("Overdue by less than 1 min")
+    expect(page.locator("#B [data-countdown-state]")).to_have_text("Breached")
+    expect(page.locator("#B [data-countdown-badge]")).to_have_class("badge badge--bad")
+    expect(page.locator("#B").locator("xpath=..")).to_have_attribute("data-state", "breached")
+    expect(page.locator("[data-countdown-announcer]")).to_have_text("Ticket B: Breached")
+    expect(page.locator("#A [data-countdown-paused]")).to_have_text("Paused until Mon 09:00 (Beijing time)")
+    page.clock.run_for("15:00:00")  # Saturday 09:00:30: business clocks stood still, the 7x24 one did not
+    expect(text["A"]).to_have_text("10 min left")
+    expect(page.locator("#A")).to_have_attribute("data-state", "soon")
+    expect(text["B"]).to_have_text("Overdue by less than 1 min")
+    expect(text["C"]).to_have_text("Overdue by 13 h 40 min")  # 13 h 40.5 min: to even, as the server
+    expect(page.locator("[data-countdown-announcer]")).to_have_text("Ticket C: Breached")

@@ -201,3 +201,12 @@ def test_possible_events_are_those_the_engine_accepts_now():
     # Late clocks are breached before the event: waiting for the customer needs a clock still running.
     assert TicketEvent.WAITING_CUSTOMER in possible_events(FRIDAY, sh(2026, 11, 24, 9), BUSINESS, CN)
     assert TicketEvent.WAITING_CUSTOMER not in possible_events(FRIDAY, sh(2026, 12, 9, 9), BUSINESS, CN)
+
+
+def test_a_clock_due_at_closing_time_is_breached_after_it_with_no_business_time_late():
+    reported = sh(2026, 11, 20, 17)  # response due at closing, 18:00
+    clock = start_clocks(reported, BUSINESS, CN)[Milestone.RESPONSE]
+    assert clock.due_at == sh(2026, 11, 20, 18)
+    evening = countdown(clock, BUSINESS, CN, sh(2026, 11, 20, 18, 30))
+    assert (evening.state, evening.left) == (CountdownState.BREACHED, timedelta(0))
+    assert evening.resumes_at == sh(2026, 11, 23, 9)

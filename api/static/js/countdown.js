@@ -5,7 +5,8 @@
 // in data-now). This script only subtracts the time that passes inside those intervals, so a business
 // clock stands still outside them ("Paused until Mon 09:00"). It rewrites the text every 30 seconds and
 // announces, in the page's polite live region, only a clock crossing into "breaching within 60 min" or
-// "breached". Without it the server's text is right at the time the page was made.
+// "breached". Without it the server's text is right at the time the page was made. It also holds the
+// queue's 30-second refresh while the keyboard focus is inside the queue.
 (function () {
   "use strict";
 
@@ -41,6 +42,9 @@
       return words.lessThanMinute;
     }
     var minutes = Math.round(seconds / 60);
+    if (Math.abs((seconds / 60) % 1) === 0.5 && minutes % 2 !== 0) {
+      minutes -= 1; // half a minute rounds to even, as the server's Python does
+    }
     var counts = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
     var first = 0;
     while (first < counts.length && !counts[first]) {
@@ -99,9 +103,11 @@
     var calendar = element.getAttribute("data-calendar");
     var intervals = calendar ? scope.calendars[calendar] || [] : null;
     var left = Number(element.getAttribute("data-left-ms")) - counted(intervals, scope.serverNow, now);
-    var state = left < 0 ? "breached" : left <= SOON_MS ? "soon" : "on_track";
-    var words = scope.words;
     var previous = element.getAttribute("data-state");
+    // Past its due time a clock is breached, even while business time stands still (due at closing).
+    var late = left < 0 || now > Number(element.getAttribute("data-due-ms")) || previous === "breached";
+    var state = late ? "breached" : left <= SOON_MS ? "soon" : "on_track";
+    var words = scope.words;
     if (previous !== state) {
       element.setAttribute("data-state", state);
       var host = element.closest("[data-countdown-host]");
@@ -118,7 +124,7 @@
       }
       setText(element, "[data-countdown-state]", words.states[state]);
     }
-    var template = left < 0 ? words.late : words.left;
+    var template = late ? words.late : words.left;
     setText(element, "[data-countdown-left]", fill(template, { duration: duration(left, words) }));
     var opening = pausedUntil(intervals, now);
     setText(element, "[data-countdown-paused]", opening ? fill(words.paused, { time: opening }) : "");
@@ -163,6 +169,15 @@
     tick();
     window.setInterval(tick, TICK_MS);
   }
+
+  // The queue refreshes itself every 30 seconds, but not while the keyboard focus is inside it: the
+  // swap would take the focus away from the reader's place. The next refresh after it leaves comes.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var source = event.detail && event.detail.elt;
+    if (source && source.hasAttribute("data-refresh-keeps-focus") && source.contains(document.activeElement)) {
+      event.preventDefault();
+    }
+  });
 
   // After htmx replaces the queue, compare its clocks with those shown before, then keep counting.
   document.addEventListener("htmx:afterSwap", function () {
