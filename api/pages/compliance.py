@@ -18,7 +18,7 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -264,13 +264,7 @@ class Filters:
 
     def query(self) -> str:
         """The filters given, as a query string (empty when none is)."""
-        given = {
-            "customer": self.customer,
-            "state": self.state,
-            "age": self.age,
-            "overdue": self.overdue,
-        }
-        return urlencode({name: value for name, value in given.items() if value is not None})
+        return urlencode({name: value for name, value in asdict(self).items() if value is not None})
 
 
 def _one_of(name: str, value: str | None, allowed: list[str]) -> None:
