@@ -446,7 +446,7 @@ def page_weights(base_url: str, sessions: dict[str, dict[str, str]], working: Wo
 
 
 def _weigh(client: httpx.Client, path: str, role: str, cookie: dict[str, str]) -> Weight:
-    status, sent, body, kind = _fetch(client, path, cookie)
+    status, sent, body, kind = _fetch(client, path, cookie, html_only=True)
     if status != 200 or not kind.startswith("text/html"):
         return Weight(path, role, status, note=f"not a page ({status} {kind.split(';')[0]})")
     assets: dict[str, int] = {}
@@ -463,13 +463,19 @@ def _weigh(client: httpx.Client, path: str, role: str, cookie: dict[str, str]) -
     return Weight(path, role, status, sent, assets)
 
 
-def _fetch(client: httpx.Client, path: str, headers: dict[str, str]) -> tuple[int, int, bytes, str]:
-    """The status, the bytes of the body as sent, the body decoded, and its content type."""
+def _fetch(
+    client: httpx.Client, path: str, headers: dict[str, str], *, html_only: bool = False
+) -> tuple[int, int, bytes, str]:
+    """The status, the bytes of the body as sent, the body decoded, and its content type; with
+    ``html_only``, the body of HTML alone (not of a download such as a CSV export of all stock)."""
     with client.stream("GET", path, headers=headers) as response:
+        kind = response.headers.get("content-type", "")
+        if html_only and not kind.startswith("text/html"):
+            return response.status_code, 0, b"", kind
         raw = b"".join(response.iter_raw())
         encoding = response.headers.get("content-encoding", "")
         body = gzip.decompress(raw) if encoding == "gzip" else raw
-        return response.status_code, len(raw), body, response.headers.get("content-type", "")
+        return response.status_code, len(raw), body, kind
 
 
 class _References(HTMLParser):
