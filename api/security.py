@@ -28,6 +28,8 @@ The login throttle keeps nothing in the process: it counts in the database
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,26 +74,46 @@ class PrincipalCache:
 
     A user deactivated (or changed) in the meantime keeps its old rights for at most ``ttl_seconds``, in
     each process that cached it. At most `MAX_CACHED_PRINCIPALS` users are kept; a full cache is emptied.
+    Requests of a user whose entry is missing or stale share one lookup: when an entry expires under
+    load, the requests arriving meanwhile wait for the lookup already under way instead of each making
+    its own.
     """
 
     def __init__(self, ttl_seconds: float) -> None:
         self._ttl = ttl_seconds
         self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lookups: dict[str, asyncio.Task[Principal | None]] = {}
 
     async def get(self, username: str) -> Principal | None:
         """The active user, from the cache while it is fresh."""
-        now = time.monotonic()
         cached = self._entries.get(username)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > time.monotonic():
             return cached[1]
+        lookup = self._lookups.get(username)
+        if lookup is None or lookup.get_loop() is not asyncio.get_running_loop():
+            # A task of its own, in this request's context (the database in use): a caller that goes
+            # away does not cancel it for the others.
+            lookup = asyncio.create_task(self._load(username))
+            self._lookups[username] = lookup
+            lookup.add_done_callback(functools.partial(self._looked_up, username))
+        return await asyncio.shield(lookup)
+
+    async def _load(self, username: str) -> Principal | None:
+        started = time.monotonic()
         principal = await load_principal(username)
         if principal is None:
             self._entries.pop(username, None)
         elif self._ttl > 0:
             if len(self._entries) >= MAX_CACHED_PRINCIPALS:
                 self._entries.clear()
-            self._entries[username] = (now + self._ttl, principal)
+            self._entries[username] = (started + self._ttl, principal)
         return principal
+
+    def _looked_up(self, username: str, lookup: asyncio.Task[Principal | None]) -> None:
+        if self._lookups.get(username) is lookup:
+            del self._lookups[username]
+        if not lookup.cancelled():
+            lookup.exception()  # raised to its callers; retrieved here for when none is left
 
 
 MAX_CHECKED_TOKENS = 10_000

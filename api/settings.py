@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import timedelta
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, StringConstraints, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from inventory.accounts import LoginLimits, Passwords
@@ -24,6 +25,9 @@ DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'spareline.sqlite3'}"
 DEVELOPMENT_SECRET = "development-only-secret-key-not-for-production"  # noqa: S105
 MIN_SECRET_LENGTH = 32
 LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
+TILE_PLACEHOLDERS = frozenset({"s", "z", "x", "y", "-y", "r"})
+"""The placeholders Leaflet fills in a tile URL (``{s}`` with one of the subdomains)."""
+SUBDOMAIN = re.compile(r"^[A-Za-z0-9-]{1,63}$")
 
 
 class Settings(BaseSettings):
@@ -167,10 +171,10 @@ class Settings(BaseSettings):
         default_factory=lambda: list(LOOPBACK_NETWORKS)
     )
 
-    @field_validator("metrics_allowed_networks", mode="before")
+    @field_validator("metrics_allowed_networks", "map_tile_subdomains", mode="before")
     @classmethod
-    def _networks_list(cls, value: object) -> object:
-        """A comma-separated list (``10.0.0.0/8, 127.0.0.1``) or a JSON list; empty: none."""
+    def _text_list(cls, value: object) -> object:
+        """A comma-separated list (``10.0.0.0/8, 127.0.0.1``; ``t0,t1,t2``) or a JSON list; empty: none."""
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
@@ -181,6 +185,23 @@ class Settings(BaseSettings):
     def metrics_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         """The client networks that may read ``/metrics`` (everyone else gets 404)."""
         return tuple(self.metrics_allowed_networks)
+
+    map_tile_url: Annotated[str, StringConstraints(strip_whitespace=True)] = ""
+    map_tile_attribution: Annotated[str, StringConstraints(strip_whitespace=True)] = ""
+    map_tile_max_zoom: int = Field(default=18, ge=1, le=24)
+    map_tile_subdomains: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["a", "b", "c"])
+    map_coord_system: Literal["wgs84", "gcj02"] = "wgs84"
+
+    def map_attributes(self) -> dict[str, str]:
+        """The map's settings as the ``data-*`` attributes that ``/static/js/map.js`` reads from its
+        container (an empty tile URL: the offline basemap)."""
+        return {
+            "data-tile-url": self.map_tile_url,
+            "data-tile-attribution": self.map_tile_attribution,
+            "data-tile-max-zoom": str(self.map_tile_max_zoom),
+            "data-tile-subdomains": ",".join(self.map_tile_subdomains),
+            "data-coord-system": self.map_coord_system,
+        }
 
     def time_bounds(self) -> TimeBounds:
         """How far from now entered times and plan dates may lie."""
@@ -212,7 +233,34 @@ class Settings(BaseSettings):
             raise ValueError(f"WORKER_QUEUES: unknown queue(s) {unknown}; the queues are {list(QUEUES)}")
         if self.default_page_size > self.max_page_size:
             raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
+        self._check_map_tiles()
         return self
+
+    def _check_map_tiles(self) -> None:
+        """A tile URL is an http(s) template with ``{z}``, ``{x}`` and ``{y}`` (``{-y}`` for TMS) and no
+        placeholder Leaflet cannot fill; ``{s}`` needs subdomains. In production it needs an attribution:
+        maps shown in China carry their provider and its map approval number."""
+        for name in self.map_tile_subdomains:
+            if not SUBDOMAIN.match(name):
+                raise ValueError(f"MAP_TILE_SUBDOMAINS: {name!r} is not a host name label")
+        url = self.map_tile_url
+        if not url:
+            return
+        if not re.match(r"^https?://[^/\s]+/", url):
+            raise ValueError("MAP_TILE_URL must be an http:// or https:// URL with a host and a path")
+        placeholders = set(re.findall(r"\{([^{}]*)\}", url))
+        if unknown := sorted(placeholders - TILE_PLACEHOLDERS):
+            raise ValueError(
+                f"MAP_TILE_URL: unknown placeholder(s) {unknown}; use {{z}}, {{x}}, {{y}}, {{s}}"
+            )
+        if not {"z", "x"} <= placeholders or not placeholders & {"y", "-y"}:
+            raise ValueError("MAP_TILE_URL must contain {z}, {x} and {y}")
+        if "s" in placeholders and not self.map_tile_subdomains:
+            raise ValueError("MAP_TILE_URL uses {s}: MAP_TILE_SUBDOMAINS must name the subdomains")
+        if self.environment == "production" and not self.map_tile_attribution:
+            raise ValueError(
+                "MAP_TILE_ATTRIBUTION must name the tile provider (and its map approval number) in production"
+            )
 
     @property
     def json_logs(self) -> bool:

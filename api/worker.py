@@ -53,6 +53,7 @@ def job_environment(
         params=settings.periodic_params(),
         stalled_after_s=settings.worker_stalled_after_s,
         run_solve=None if policy is None else routing.run_solve,
+        abort_solve=routing.abort_solve,
         solve_policy=policy,
     )
 

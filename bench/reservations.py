@@ -5,7 +5,8 @@
 
 For each engine: the scale data of `bench.scale_data` (as in `bench.stock`: SQLite a working copy of a
 cached file under ``var/bench``, PostgreSQL a fresh database dropped at the end), a platinum customer
-with a site at depot D001 and open tickets made through the API, and the real server on loopback. Then
+with a site at depot D001 and open tickets made through the API, and the real server on loopback (one
+worker process on SQLite, which serves one web process; ``--workers`` on PostgreSQL). Then
 ``--clients`` concurrent clients reserve one unit at a time: through ``POST /tickets/{id}/reservations``,
 and as the service's own reservation transaction called in this process (its store's operations on its
 engine: `inventory.persistence`), in alternating rounds of the same run (after a warm-up of each and, on
@@ -26,7 +27,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -48,6 +49,7 @@ from bench.stock import (
     add_database_arguments,
     bearer_token,
     create_user,
+    free_port,
     parsed_engines,
     parsed_scale,
     print_engines,
@@ -293,6 +295,8 @@ class Side:
     label: str
     attempt: Callable[[Job], Awaitable[int]]
     http: HttpClient | None = None
+    server: str | None = None
+    """The server ``http`` goes to (`Servers`), which the side's rounds make sure serves."""
 
 
 class OutOfStock(Exception):
@@ -383,7 +387,10 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         "--workers",
         type=int,
         default=os.cpu_count() or 1,
-        help="server worker processes (WEB_CONCURRENCY; default: one per CPU core); they share --pg-pool",
+        help=(
+            "server worker processes on PostgreSQL (WEB_CONCURRENCY; default: one per CPU core); they share "
+            "--pg-pool. SQLite serves one web process: one worker there"
+        ),
     )
     args = parser.parse_args(argv)
     engines = parsed_engines(parser, args.engines)
@@ -406,38 +413,91 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     )
 
 
+def server_workers(engine: str, options: Options) -> int:
+    """The server's worker processes on ``engine``: ``--workers`` on PostgreSQL; one on SQLite, which
+    serves one web process (`api.single_process`)."""
+    return options.workers if engine == "postgresql" else 1
+
+
 def bench_engine(engine: str, options: Options) -> EngineResult:
     """Generate the data, start the servers, then time the API and the service's transaction on the same
     database."""
     with scale_database(engine, options.scale, options.postgres_url) as (url, generation):
         password = secrets.token_urlsafe(24)
+        workers = server_workers(engine, options)
         environment = {
             **server_environment(url),
             "SWEEP_INTERVAL_S": "0",
             "LOGIN_ATTEMPTS_PER_MINUTE": "1000",
             # The workers share the baseline's pool size, so both sides have as many connections.
-            "PG_POOL_MAX_SIZE": str(options.pg_pool // options.workers),
+            "PG_POOL_MAX_SIZE": str(options.pg_pool // workers),
             "PG_POOL_MIN_SIZE": "1",
-            "WEB_CONCURRENCY": str(options.workers),
+            "WEB_CONCURRENCY": str(workers),
         }
+        if workers != options.workers:
+            progress(engine, f"one server worker, not {options.workers}: SQLite serves one web process")
         create_user(environment, password, ADMIN, "admin")
         create_user(environment, password, DISPATCHER, "dispatcher")
         with (
-            running_server(environment, BENCH_DIR / f"server-reservations-{engine}.log") as base_url,
-            running_server(
-                environment, BENCH_DIR / f"server-unaudited-{engine}.log", UNAUDITED_APP
-            ) as unaudited_url,
+            Servers(engine, environment) as servers,
             asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner,
         ):
-            progress(engine, f"servers up at {base_url}, and without the audit chain at {unaudited_url}")
+            base_url, unaudited_url = servers.urls[AUDITED], servers.urls[UNAUDITED]
+            servers.serve(AUDITED)
+            turns = "" if servers.together else " (they take turns: SQLite serves one web process)"
+            progress(engine, f"server at {base_url}, without the audit chain at {unaudited_url}{turns}")
             token = _token(base_url, password, DISPATCHER)
             session = Session(
-                engine, options, environment, HttpClient(base_url, token), HttpClient(unaudited_url, token)
+                engine,
+                options,
+                environment,
+                servers,
+                HttpClient(base_url, token),
+                HttpClient(unaudited_url, token),
             )
             return runner.run(session.measure(url, _token(base_url, password, ADMIN), generation))
 
 
+AUDITED, UNAUDITED = "reservations", "unaudited"
 UNAUDITED_APP = "bench.reservations:unaudited_app"
+
+
+class Servers:
+    """The service (`AUDITED`) and the service without the audit chain (`UNAUDITED`, `unaudited_app`) on
+    one database, each on a loopback port of its own. On PostgreSQL both serve throughout. SQLite serves
+    one web process (`api.single_process`: a second one on the same file refuses to start), so there they
+    take turns: `serve` stops the one serving before it starts the other."""
+
+    def __init__(self, engine: str, environment: dict[str, str]) -> None:
+        self.together = engine == "postgresql"
+        self._engine, self._environment = engine, environment
+        self._ports = {AUDITED: free_port(), UNAUDITED: free_port()}
+        self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self._ports.items()}
+        self._serving: dict[str, ExitStack] = {}
+
+    def serve(self, name: str) -> bool:
+        """Make sure the server ``name`` serves; whether it had to be started."""
+        if name in self._serving:
+            return False
+        if not self.together:
+            self.close()
+        app = UNAUDITED_APP if name == UNAUDITED else "api.app:create_app"
+        log = BENCH_DIR / f"server-{name}-{self._engine}.log"
+        with ExitStack() as stack:
+            stack.enter_context(running_server(self._environment, log, app, self._ports[name]))
+            self._serving[name] = stack.pop_all()
+        return True
+
+    def close(self) -> None:
+        """Stop every server."""
+        while self._serving:
+            self._serving.popitem()[1].close()
+
+    def __enter__(self) -> Servers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def unaudited_app() -> Litestar:
@@ -463,11 +523,12 @@ class Session:
         engine: str,
         options: Options,
         environment: dict[str, str],
+        servers: Servers,
         http: HttpClient,
         unaudited: HttpClient,
     ) -> None:
         self._engine, self._options, self._environment, self._http = engine, options, environment, http
-        self._unaudited = unaudited
+        self._servers, self._unaudited = servers, unaudited
         secret = environment["SECRET_KEY"]
         self._mac_key = Settings(_env_file=None, secret_key=secret).audit_keys().mac_key
         self._tickets: list[Ticket] = []
@@ -543,13 +604,14 @@ class Session:
         (`AUDIT_ROUNDS`)."""
         head_before = (await direct.fetch(HEAD_SEQ_SQL))[0][0]
         sides = (
-            Side("with", self._api_reserve()),
-            Side("without", self._api_reserve(self._unaudited), self._unaudited),
+            Side("with", self._api_reserve(), server=AUDITED),
+            Side("without", self._api_reserve(self._unaudited), self._unaudited, UNAUDITED),
         )
         (with_chain, without), warmup = await self._alternating(
             sides, pool, direct.settle, rounds=AUDIT_ROUNDS, share=AUDIT_SHARE
         )
         appended = (await direct.fetch(HEAD_SEQ_SQL))[0][0] - head_before
+        self._servers.serve(AUDITED)
         audited_201 = warmup.statuses[201] + sum(run.statuses[201] for run in with_chain)
         comparison = AuditComparison(with_chain, without, (appended, audited_201))
         self._say(f"  cost of the audit chain {comparison.cost:.1f} %")
@@ -566,22 +628,32 @@ class Session:
         share: float = 1.0,
     ) -> tuple[list[list[Run]], Run]:
         """Named-depot reservations by each side, in turns (``rounds``: see `ROUNDS`), after a warm-up of
-        each and ``settle()``, from one pool; together each side runs as long as ``share`` main runs.
+        each and ``settle()``, from one pool; together each side runs as long as ``share`` main runs. A
+        side whose server had to be started (`Servers.serve`: SQLite's servers take turns) is warmed up
+        again before its round.
 
         Returns:
-            Each side's rounds, in order, and the first side's warm-up.
+            Each side's rounds, in order, and the first side's warm-ups together.
         """
-        warmups = []
-        for side in sides:
+        warmups: list[list[Run]] = [[] for _ in sides]
+
+        async def warm_up(index: int) -> None:
+            side = sides[index]
             warmup = Budget(requests=WARMUP_PER_CLIENT * self._options.clients)
-            warmups.append(
-                await self._run(side.attempt, Workload(self._tickets, pool, warmup).next, side.http)
-            )
+            run = await self._run(side.attempt, Workload(self._tickets, pool, warmup).next, side.http)
+            warmups[index].append(run)
+
+        for index, side in enumerate(sides):
+            if side.server is not None:
+                self._servers.serve(side.server)
+            await warm_up(index)
         await settle()
         order = [*range(len(sides)), *reversed(range(len(sides)))] * rounds
         measured: list[list[Run]] = [[] for _ in sides]
         for index in order:
             side = sides[index]
+            if side.server is not None and self._servers.serve(side.server):
+                await warm_up(index)
             workload = Workload(self._tickets, pool, self._budget(share * len(sides) / len(order)))
             run = await self._run(side.attempt, workload.next, side.http)
             measured[index].append(replace(run, exhausted=workload.exhausted))
@@ -592,7 +664,7 @@ class Session:
                 f"  {side.label}: {merged.throughput:.0f}/s (rounds: {rates}), "
                 f"p50/p95/p99 {_percentiles(merged)} ms, 201/409/other {merged.split}"
             )
-        return measured, warmups[0]
+        return measured, merged_runs(warmups[0])
 
     async def _run(
         self,
@@ -707,22 +779,34 @@ class HttpClient:
 
     A few lines of asyncio streams instead of httpx for the load: on this machine httpx.AsyncClient
     spent 3-4 ms of CPU per request with 32 connections and httpx.Client in threads 0.8 ms, against
-    0.05 ms here, and the client shares two cores with the server and the database.
+    0.05 ms here, and the client shares two cores with the server and the database. Every request
+    carries ``headers`` (by default the bearer ``token``'s ``Authorization``; a page's session cookie
+    instead for `bench.pages`).
     """
 
-    def __init__(self, base_url: str, token: str) -> None:
+    def __init__(
+        self, base_url: str, token: str | None = None, headers: Mapping[str, str] = MappingProxyType({})
+    ) -> None:
         parts = urlsplit(base_url)
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
-        self._headers = {"Host": parts.netloc, "Authorization": f"Bearer {token}"}
+        self._headers = {"Host": parts.netloc, **headers}
+        if token is not None:
+            self._headers["Authorization"] = f"Bearer {token}"
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
     async def request(
         self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] = MappingProxyType({})
     ) -> tuple[int, bytes]:
         """The status and body of the answer; a connection that fails is dropped."""
-        reader, writer = (
-            self._idle.pop() if self._idle else await asyncio.open_connection(self._host, self._port)
-        )
+        status, _, answer = await self.exchange(method, path, body, headers)
+        return status, answer
+
+    async def exchange(
+        self, method: str, path: str, body: bytes = b"", headers: Mapping[str, str] = MappingProxyType({})
+    ) -> tuple[int, dict[str, str], bytes]:
+        """The status, headers (lower-case names) and body (as sent: still compressed, if it was) of the
+        answer; a connection that fails is dropped. A kept-alive connection the server has closed in the
+        meantime (uvicorn closes idle ones after 5 s) is replaced once."""
         fields = {
             **self._headers,
             "Content-Type": "application/json",
@@ -730,8 +814,19 @@ class HttpClient:
             **headers,
         }
         head = "".join(f"{name}: {value}\r\n" for name, value in fields.items())
+        message = f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode() + body
+        if self._idle:
+            try:
+                return await self._exchange(*self._idle.pop(), message)
+            except ConnectionError:
+                pass
+        return await self._exchange(*await asyncio.open_connection(self._host, self._port), message)
+
+    async def _exchange(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, message: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         try:
-            writer.write(f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode() + body)
+            writer.write(message)
             async with asyncio.timeout(REQUEST_TIMEOUT_S):
                 answer = await _answer(reader)
         except BaseException:
@@ -745,17 +840,35 @@ class HttpClient:
             self._idle.pop()[1].close()
 
 
-async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    """Read one answer with a Content-Length (what the server sends for every JSON answer)."""
-    status = int((await reader.readline()).split(b" ", 2)[1])
-    length = None
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    """Read one answer, with a Content-Length or chunked.
+
+    Raises:
+        ConnectionResetError: the server closed the connection before answering.
+    """
+    line = await reader.readline()
+    if not line:
+        raise ConnectionResetError("the server closed the connection")
+    status = int(line.split(b" ", 2)[1])
+    headers: dict[str, str] = {}
     while (line := await reader.readline()) not in (b"\r\n", b""):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    if length is None:
-        raise ValueError("an answer without a Content-Length")
-    return status, await reader.readexactly(length)
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        return status, headers, await _chunks(reader)
+    if "content-length" not in headers:
+        raise ValueError("an answer with neither a Content-Length nor chunks")
+    return status, headers, await reader.readexactly(int(headers["content-length"]))
+
+
+async def _chunks(reader: asyncio.StreamReader) -> bytes:
+    body = bytearray()
+    while size := int((await reader.readline()).split(b";", 1)[0], 16):
+        body += await reader.readexactly(size)
+        await reader.readline()
+    while await reader.readline() not in (b"\r\n", b""):  # trailers, if any
+        pass
+    return bytes(body)
 
 
 async def open_tickets(
@@ -963,9 +1076,10 @@ def _check_ticket(job: Job, ticket: Mapping[str, Any] | None) -> None:
 
 def print_results(options: Options, results: dict[str, EngineResult]) -> None:
     measured = f"{options.requests} requests" if options.requests else f"{options.duration_s:g} s"
+    workers = ", ".join(f"{engine} {server_workers(engine, options)}" for engine in results)
     sys.stdout.write(
         f"\nReservations: {options.scale}; {options.clients} clients, {measured} per main run, "
-        f"{options.tickets} tickets, {options.workers} server workers, PostgreSQL pool {options.pg_pool}; "
+        f"{options.tickets} tickets, server workers {workers}, PostgreSQL pool {options.pg_pool}; "
         f"{os.cpu_count()} CPU cores\n"
     )
     print_engines(results, _metrics, _verdict)

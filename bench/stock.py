@@ -389,12 +389,19 @@ def server_environment(url: str) -> dict[str, str]:
 
 
 def create_user(
-    environment: dict[str, str], password: str, username: str = USERNAME, role: str = "warehouse"
+    environment: dict[str, str],
+    password: str,
+    username: str = USERNAME,
+    role: str = "warehouse",
+    *,
+    customer: str | None = None,
 ) -> None:
-    """``python -m api create-user benchuser warehouse`` (by default), as an operator would."""
+    """``python -m api create-user benchuser warehouse`` (by default), as an operator would; a customer
+    user names its ``customer`` company."""
+    company = [] if customer is None else ["--customer", customer]
     # A fixed command: this interpreter and our CLI, with a user name and role chosen in this package.
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "api", "create-user", username, role],
+        [sys.executable, "-m", "api", "create-user", username, role, *company],
         env={**environment, "SPARELINE_PASSWORD": password},
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -407,11 +414,14 @@ def create_user(
 
 @contextmanager
 def running_server(
-    environment: dict[str, str], log_path: Path, app_factory: str = "api.app:create_app"
+    environment: dict[str, str],
+    log_path: Path,
+    app_factory: str = "api.app:create_app",
+    port: int | None = None,
 ) -> Iterator[str]:
-    """``uvicorn api.app:create_app`` (or another factory of this project) on a free loopback port;
-    stopped on the way out."""
-    port = _free_port()
+    """``uvicorn api.app:create_app`` (or another factory of this project) on a loopback port (a free one
+    unless ``port`` is given); stopped on the way out."""
+    port = port or free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "uvicorn", app_factory, "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
@@ -431,7 +441,8 @@ def running_server(
                 server.wait()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port free at the moment."""
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -61,11 +61,14 @@ PERIODIC_RETRY = procrastinate.RetryStrategy(max_attempts=3, wait=10)
 """A periodic job that fails (the database away, say) is tried twice more, 10 s apart; one cancelled by a
 worker's shutdown goes back to the queue for another worker."""
 SOLVE_RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=2)
-"""A solve raises only for infrastructure errors, and is tried again after 2, 4, 8, 16 and 32 s; one
-cancelled by a worker's shutdown goes back to the queue for another worker."""
+"""A solve raises only for infrastructure errors, and is tried again after 2, 4, 8, 16, 32 and 64 s; one
+cancelled by a worker's shutdown goes back to the queue for another worker. When its last attempt fails
+too, the solve is marked ``failed`` (`solve`), so that nobody waits for it any longer."""
 
 RunSolve = Callable[..., Awaitable[object]]
 """``routing.run_solve(solve_id, *, policy, now)``: the body of a solve job."""
+AbortSolve = Callable[..., Awaitable[object]]
+"""``routing.abort_solve(solve_id, *, reason, now)``: marks a solve that will not finish ``failed``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,7 @@ class JobEnvironment:
 
     ``enter`` puts the domain context in use (``DomainContext.entered``); ``run_solve`` and
     ``solve_policy`` are the solve job's body and its planning policy (None: this worker takes no
-    solves).
+    solves); ``abort_solve`` fails a solve whose job gave up.
     """
 
     enter: Callable[[], AbstractContextManager[object]]
@@ -83,6 +86,7 @@ class JobEnvironment:
     stalled_after_s: float = 30
     run_solve: RunSolve | None = None
     solve_policy: object = None
+    abort_solve: AbortSolve | None = None
 
 
 def environment(context: procrastinate.JobContext) -> JobEnvironment:
@@ -165,11 +169,26 @@ async def remove_old_jobs(context: procrastinate.JobContext, timestamp: int) -> 
 
 async def solve(context: procrastinate.JobContext, solve_id: int) -> None:
     """Run one route solve (``routing.run_solve``: claim it, solve in a child process, keep the plan,
-    mark it done or failed). It raises only for infrastructure errors, which `SOLVE_RETRY` retries."""
+    mark it done or failed). It raises only for infrastructure errors, which `SOLVE_RETRY` retries; when
+    the strategy retries no more, the solve is marked ``failed`` (``abort_solve``) before the job fails,
+    so that the plan's requester learns it instead of waiting for a solve that nobody runs."""
     env = environment(context)
-    if env.run_solve is None:
-        raise RuntimeError("this worker was started without a solve runner")
-    await observe_solve(await env.run_solve(solve_id, policy=env.solve_policy, now=env.clock()))
+    try:
+        if env.run_solve is None:
+            raise RuntimeError("this worker was started without a solve runner")
+        view = await env.run_solve(solve_id, policy=env.solve_policy, now=env.clock())
+    except Exception as exc:
+        if env.abort_solve is not None and _last_attempt(context, exc):
+            reason = f"the solve could not be run after {context.job.attempts + 1} attempts"
+            log.error("solve_gave_up", solve=solve_id, attempts=context.job.attempts + 1, error=repr(exc))
+            await env.abort_solve(solve_id, reason=reason, now=env.clock())
+        raise
+    await observe_solve(view)
+
+
+def _last_attempt(context: procrastinate.JobContext, exc: Exception) -> bool:
+    """Whether the job's retry strategy gives up after this failure (Procrastinate's own decision)."""
+    return SOLVE_RETRY.get_retry_decision(exception=exc, job=context.job) is None
 
 
 class QueuedSolves:

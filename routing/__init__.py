@@ -19,9 +19,20 @@ from routing.fleet import (
     list_inspections,
     list_vehicles,
 )
-from routing.model import Limits
+from routing.model import Limits, UnassignedReason
 from routing.osrm import SourceMatrix, matrix_source
-from routing.plan_store import DISPATCH, NBD, PlanView, StopView, commit_plan, get_plan
+from routing.plan_store import (
+    COMMITTED,
+    DISPATCH,
+    DRAFT,
+    NBD,
+    SUPERSEDED,
+    PlanView,
+    RouteView,
+    StopView,
+    commit_plan,
+    get_plan,
+)
 from routing.planning import (
     PlanningPolicy,
     SolvedPlan,
@@ -50,12 +61,15 @@ from routing.solves import (
 )
 
 __all__ = [
+    "COMMITTED",
     "DISPATCH",
     "DONE",
+    "DRAFT",
     "FAILED",
     "NBD",
     "QUEUED",
     "SOLVING",
+    "SUPERSEDED",
     "EngineerRecord",
     "InfeasiblePlan",
     "InvalidProblem",
@@ -63,6 +77,7 @@ __all__ = [
     "NoSolution",
     "PlanView",
     "PlanningPolicy",
+    "RouteView",
     "RoutingError",
     "SolveAborted",
     "SolveFailure",
@@ -74,6 +89,7 @@ __all__ = [
     "SolverPool",
     "SourceMatrix",
     "StopView",
+    "UnassignedReason",
     "UrgentResult",
     "VehicleRecord",
     "abort_solve",

@@ -80,6 +80,11 @@ def inspection_key(inspection: int) -> str:
     return f"I{inspection}"
 
 
+def urgent_key(reservation: int) -> str:
+    """Stop key of an urgent delivery of a reservation's part (its pickup is ``<key>:pickup``)."""
+    return f"U{reservation}"
+
+
 def _local(day: date, at: time, zone: str) -> datetime:
     return datetime.combine(day, at, ZoneInfo(zone))
 

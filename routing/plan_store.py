@@ -11,6 +11,7 @@ from datetime import date, datetime
 from geo.travel import Point
 from inventory.errors import InvalidTransition, NotFound
 from inventory.persistence import write_transaction
+from inventory.stock.tables import Depot
 from routing.assembly import Pin, Place, PlanClock
 from routing.model import UNBOUNDED, RoutePlan, RoutingProblem, Stop
 from routing.plan_inputs import StopInfo
@@ -57,6 +58,9 @@ class StopView:
 
 @dataclass(frozen=True, slots=True)
 class RouteView:
+    """A vehicle's (or an engineer's) route; it starts and ends at ``depot``, which lies at
+    ``depot_point`` (None if no depot has that code any more)."""
+
     vehicle: str
     depot: str
     departure: datetime
@@ -64,6 +68,7 @@ class RouteView:
     travel_seconds: int
     distance_metres: int
     stops: tuple[StopView, ...]
+    depot_point: Point | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +210,18 @@ async def get_plan(plan_id: int, *, kind: str | None = None) -> PlanView:
     by_route: dict[int | None, list[dict]] = defaultdict(list)
     for stop in stops:
         by_route[stop["route"]].append(stop)
+    depots = await _depot_points({route["depot"] for route in routes})
+    return plan_view(plan, routes, by_route, depots)
+
+
+def plan_view(
+    plan: dict,
+    routes: Sequence[dict],
+    stops: Mapping[int | None, Sequence[dict]],
+    depots: Mapping[str, Point],
+) -> PlanView:
+    """A kept plan from its rows: the plan's, its routes' in order, its stops' by route (``None``: the
+    unassigned ones), and where the routes' depots lie."""
     return PlanView(
         plan["id"],
         plan["kind"],
@@ -228,15 +245,27 @@ async def get_plan(plan_id: int, *, kind: str | None = None) -> PlanView:
                 route["arrival"],
                 route["travel_seconds"],
                 route["distance_metres"],
-                tuple(_view(s) for s in sorted(by_route[route["id"]], key=lambda s: s["position"])),
+                tuple(stop_view(s) for s in sorted(stops.get(route["id"], ()), key=lambda s: s["position"])),
+                depots.get(route["depot"]),
             )
             for route in routes
         ),
-        tuple(_view(stop) for stop in by_route[None]),
+        tuple(stop_view(stop) for stop in stops.get(None, ())),
     )
 
 
-def _view(row: dict) -> StopView:
+async def _depot_points(codes: set[str]) -> dict[str, Point]:
+    """Where the depots of a plan's routes lie: one query for the whole plan (none without routes)."""
+    if not codes:
+        return {}
+    rows = await Depot.select(Depot.code, Depot.latitude, Depot.longitude).where(
+        Depot.code.is_in(sorted(codes))
+    )
+    return {row["code"]: Point(row["latitude"], row["longitude"]) for row in rows}
+
+
+def stop_view(row: dict) -> StopView:
+    """A kept stop, from its row."""
     return StopView(
         row["stop_key"],
         row["kind"],

@@ -47,7 +47,7 @@ from routing.model import (
     UnassignedReason,
     Visit,
 )
-from routing.plan_inputs import StopInfo, delivery_day, dispatch_day, still_held, vans_of
+from routing.plan_inputs import StopInfo, delivery_day, dispatch_day, still_held, urgent_key, vans_of
 from routing.plan_store import (
     DISPATCH,
     NBD,
@@ -509,7 +509,7 @@ async def urgent_delivery(
     clock = PlanClock.for_date(day)
     plans = await committed_plans(NBD, day)
     model = _DayModel(clock, *await _vans_of_day(day), plans)
-    key = f"U{reservation_id}"
+    key = urgent_key(reservation_id)
     if key in model.info:
         raise InvalidTransition(
             f"reservation {reservation_id} is already in the day's plan", field="reservation_id"

@@ -42,11 +42,19 @@ def _without_password(data: UserIn) -> dict[str, Any]:
 
 class TokenController(Controller):
     path = "/auth"
-    tags = ["auth"]
+    tags = ["accounts"]
 
     @post(
         "/token",
         operation_id="issueToken",
+        summary="Sign in for a bearer token",
+        description=(
+            "Checks a username and password and answers a signed JWT to send as `Authorization: Bearer "
+            "<token>` with every other request, valid for `expires_in` seconds. Each attempt counts "
+            "against the login throttle first: too many attempts from one address or for one username "
+            "within a minute are refused with 429 and `Retry-After`. A wrong username or password is a "
+            "401 that does not say which was wrong."
+        ),
         status_code=HTTP_200_OK,
         opt={"problems": (400, 401, 413, 415, 422, 429, 503)},
     )
@@ -78,16 +86,31 @@ class TokenController(Controller):
 
 class UserController(Controller):
     path = "/users"
-    tags = ["users"]
+    tags = ["accounts"]
     guards = [allow(Role.ADMIN)]
 
-    @get(operation_id="listUsers")
+    @get(
+        operation_id="listUsers",
+        summary="List users",
+        description=(
+            "The service's users by username, with their role, the company a customer user belongs to, "
+            "and whether they are active. Passwords are never shown."
+        ),
+    )
     async def list_users(self, page: NamedDependency[PageRequest]) -> Page[UserOut]:
         """Users, ordered by username (admin only)."""
         rows = await list_users(limit=page.fetch, offset=page.offset)
         return page_of([UserOut.model_validate(row, from_attributes=True) for row in rows], page)
 
-    @post(operation_id="createUser")
+    @post(
+        operation_id="createUser",
+        summary="Add a user",
+        description=(
+            "Creates a user with one role; a customer user is bound to its company (`customer`), which "
+            "confines everything it sees. The password is kept only as an Argon2 hash and is not part of "
+            "what makes two requests the same. 409 if the username is taken."
+        ),
+    )
     @idempotent(payload=_without_password)
     async def create_user(
         self,

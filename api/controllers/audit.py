@@ -19,24 +19,49 @@ class AuditController(Controller):
     tags = ["audit"]
     guards = [allow(Role.ADMIN, Role.COMPLIANCE)]
 
-    @get("/verify", operation_id="verifyAuditChain")
+    @get(
+        "/verify",
+        operation_id="verifyAuditChain",
+        summary="Verify the audit chain",
+        description=(
+            "Walks the whole chain, each entry's link to the one before, its hash and keyed MAC, and "
+            "every signed checkpoint, and names the first entry that was changed, removed, inserted or "
+            "rewritten (`first_bad_seq`, `reason`). Then compares every retention record and its events "
+            "with the chain entries that recorded them and names each record that differs. "
+            "`development_keys` warns when the keys are the published development ones, which prove "
+            "nothing. Changes nothing."
+        ),
+    )
     async def verify(self) -> VerificationOut:
         """Walk the whole chain (links, hashes, keyed MACs, signed checkpoints) and name the first bad entry;
         then compare every retention record and its events with the chain entries that recorded them and
         name every record that differs. ``development_keys`` says when the keys prove nothing."""
         return VerificationOut.of(await verify_audit())
 
-    @get("/checkpoints", operation_id="exportAuditCheckpoints")
+    @get(
+        "/checkpoints",
+        operation_id="exportAuditCheckpoints",
+        summary="Export the signed checkpoints",
+        description=(
+            "Every Ed25519-signed checkpoint of the chain head (sequence number, hash, time, signature) "
+            "with the public key and key id that verify them. Keep a copy outside the service: no later "
+            "rewrite of the chain can match them. Changes nothing."
+        ),
+    )
     async def checkpoints(self) -> CheckpointExport:
         """Every signed checkpoint with the public key that verifies them: keep a copy outside the service."""
-        keys = audit.keys()
-        return CheckpointExport(
-            public_key=keys.public_key_hex,
-            key_id=keys.key_id,
-            checkpoints=[CheckpointOut.of(c) for c in await audit.list_checkpoints()],
-        )
+        return CheckpointExport.of(audit.keys(), await audit.list_checkpoints())
 
-    @post("/checkpoints", operation_id="createAuditCheckpoint")
+    @post(
+        "/checkpoints",
+        operation_id="createAuditCheckpoint",
+        summary="Sign a checkpoint now",
+        description=(
+            "Signs the current head of the audit chain with the service's Ed25519 key and keeps the "
+            "checkpoint. The periodic sweep also signs one as the chain grows; a checkpoint changes no "
+            "entry."
+        ),
+    )
     async def create_checkpoint(self, now: NamedDependency[datetime]) -> CheckpointOut:
         """Sign the chain head now (the sweep also does it as the chain grows)."""
         return CheckpointOut.of(await audit.create_checkpoint(now))

@@ -23,18 +23,39 @@ class DepotController(Controller):
     tags = ["depots"]
     guards = [allow(*STAFF)]
 
-    @get(operation_id="listDepots")
+    @get(
+        operation_id="listDepots",
+        summary="List depots",
+        description=(
+            "Depots by code: central warehouses, regional hubs and forward stocking locations, with "
+            "their coordinates, time zone, calendar region and order cut-off."
+        ),
+    )
     async def list_depots(self, page: NamedDependency[PageRequest]) -> Page[Depot]:
         """Depots ordered by code."""
         rows = await stock.list_depots(limit=page.fetch, offset=page.offset)
         return page_of([Depot.of(row) for row in rows], page)
 
-    @get("/{code:str}", operation_id="getDepot")
+    @get(
+        "/{code:str}",
+        operation_id="getDepot",
+        summary="Get a depot",
+        description="One depot by its code (e.g. `PEK-C`, the Beijing central warehouse).",
+    )
     async def get_depot(self, code: FromPath[str]) -> Depot:
         """One depot."""
         return Depot.of(await stock.get_depot(code))
 
-    @post(operation_id="createDepot", guards=[allow(*WRITERS)])
+    @post(
+        operation_id="createDepot",
+        summary="Register a depot",
+        description=(
+            "Adds a depot with its kind, coordinates, time zone, calendar region and the local order "
+            "cut-off after which an order ships a day later. It holds nothing until a receipt or a "
+            "transfer brings stock. 409 if the code is taken."
+        ),
+        guards=[allow(*WRITERS)],
+    )
     @idempotent
     async def create_depot(self, data: JSONBody[Depot], now: NamedDependency[datetime]) -> Depot:
         """Register a depot (admin, warehouse). 409 if the code is taken."""
@@ -46,7 +67,14 @@ class PartController(Controller):
     tags = ["parts"]
     guards = [allow(*STAFF)]
 
-    @get(operation_id="listParts")
+    @get(
+        operation_id="listParts",
+        summary="List parts",
+        description=(
+            "The catalogue by part number, of one `category` if given: description, serialized or bulk, "
+            "secure media (data-bearing) or not, unit cost, weight and volume."
+        ),
+    )
     async def list_parts(
         self, page: NamedDependency[PageRequest], category: FromQuery[str | None] = None
     ) -> Page[Part]:
@@ -54,12 +82,26 @@ class PartController(Controller):
         rows = await stock.list_parts(category=category, limit=page.fetch, offset=page.offset)
         return page_of([Part.of(row) for row in rows], page)
 
-    @get("/{part_number:str}", operation_id="getPart")
+    @get(
+        "/{part_number:str}",
+        operation_id="getPart",
+        summary="Get a part",
+        description="One part number of the catalogue (e.g. `HDD-SAS-1T2-10K`).",
+    )
     async def get_part(self, part_number: FromPath[str]) -> Part:
         """One part."""
         return Part.of(await stock.get_part(part_number))
 
-    @post(operation_id="createPart", guards=[allow(*WRITERS)])
+    @post(
+        operation_id="createPart",
+        summary="Add a part number",
+        description=(
+            "Adds a part number to the catalogue. A serialized part is received and moved unit by unit, "
+            "a bulk part by batch and quantity; a failed secure media unit of a classified customer "
+            "stays with the customer under a retention record. 409 if the part number exists."
+        ),
+        guards=[allow(*WRITERS)],
+    )
     @idempotent
     async def create_part(self, data: JSONBody[Part], now: NamedDependency[datetime]) -> Part:
         """Add a part number to the catalogue (admin, warehouse). 409 if it exists."""

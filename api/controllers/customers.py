@@ -24,7 +24,14 @@ class CustomerController(Controller):
     tags = ["customers"]
     guards = [allow(*EVERYONE)]
 
-    @get(operation_id="listCustomers")
+    @get(
+        operation_id="listCustomers",
+        summary="List customer companies",
+        description=(
+            "Customer companies by code with their tier, delivery service (next business day or 4 "
+            "hours), support hours, secure media retention and contacts."
+        ),
+    )
     async def list_customers(
         self, page: NamedDependency[PageRequest], principal: NamedDependency[Principal]
     ) -> Page[Customer]:
@@ -32,24 +39,53 @@ class CustomerController(Controller):
         rows = await customers.list_customers(viewer=principal.viewer, limit=page.fetch, offset=page.offset)
         return page_of([Customer.of(row) for row in rows], page)
 
-    @get("/{code:str}", operation_id="getCustomer")
+    @get(
+        "/{code:str}",
+        operation_id="getCustomer",
+        summary="Get a customer company",
+        description="One customer company by its code (e.g. `ZHB`, Zhonghe Bank).",
+    )
     async def get_customer(self, code: FromPath[str], principal: NamedDependency[Principal]) -> Customer:
         """One customer company (404 for a customer user asking about another company)."""
         return Customer.of(await customers.get_customer(code, viewer=principal.viewer))
 
-    @post(operation_id="createCustomer", guards=[allow(Role.ADMIN)])
+    @post(
+        operation_id="createCustomer",
+        summary="Open a customer file",
+        description=(
+            "Adds a customer company with its tier (standard, premium, platinum: priority for parts), "
+            "delivery service, support hours (business hours or 7x24), whether it keeps its failed "
+            "data-bearing parts, and its contacts. 409 if the code is taken."
+        ),
+        guards=[allow(Role.ADMIN)],
+    )
     @idempotent
     async def create_customer(self, data: JSONBody[Customer], now: NamedDependency[datetime]) -> Customer:
         """Open a customer file with its tier and entitlement options (admin)."""
         return Customer.of(await customers.create_customer(data.to_record(), now=now))
 
-    @get("/{code:str}/sites", operation_id="listSites")
+    @get(
+        "/{code:str}/sites",
+        operation_id="listSites",
+        summary="List a customer's sites",
+        description="The company's sites with their address, coordinates, time zone and calendar region.",
+    )
     async def list_sites(self, code: FromPath[str], principal: NamedDependency[Principal]) -> list[SiteOut]:
         """A customer's sites."""
         rows = await customers.list_sites(code, viewer=principal.viewer)
         return [SiteOut.model_validate(row, from_attributes=True) for row in rows]
 
-    @post("/{code:str}/sites", operation_id="addSite", guards=[allow(*SERVICE_DESK)])
+    @post(
+        "/{code:str}/sites",
+        operation_id="addSite",
+        summary="Add a site",
+        description=(
+            "Adds a site to a customer company. Its coordinates place it for depot sourcing and routes; "
+            "its time zone and calendar region set its business hours and delivery windows. 409 if the "
+            "company already has a site with this code."
+        ),
+        guards=[allow(*SERVICE_DESK)],
+    )
     @idempotent
     async def add_site(
         self, code: FromPath[str], data: JSONBody[SiteIn], now: NamedDependency[datetime]
@@ -64,7 +100,14 @@ class AssetController(Controller):
     tags = ["assets"]
     guards = [allow(*EVERYONE)]
 
-    @get(operation_id="listAssets")
+    @get(
+        operation_id="listAssets",
+        summary="List assets",
+        description=(
+            "The installed base by serial, of one `customer` if given, each with its warranty end "
+            "(extended by downtime the user did not cause) and its coverage phase today."
+        ),
+    )
     async def list_assets(
         self,
         page: NamedDependency[PageRequest],
@@ -78,14 +121,31 @@ class AssetController(Controller):
         )
         return page_of([AssetOut.of(row) for row in rows], page)
 
-    @get("/{serial:str}", operation_id="getAsset")
+    @get(
+        "/{serial:str}",
+        operation_id="getAsset",
+        summary="Get an asset",
+        description=(
+            "One installed product by serial, with its warranty end (extended by downtime the user did "
+            "not cause) and its coverage phase today."
+        ),
+    )
     async def get_asset(
         self, serial: FromPath[str], principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> AssetOut:
         """One asset with its warranty end (extended by downtime) and coverage phase today."""
         return AssetOut.of(await tickets.get_covered_asset(serial, viewer=principal.viewer, now=now))
 
-    @post(operation_id="createAsset", guards=[allow(*SERVICE_DESK)])
+    @post(
+        operation_id="createAsset",
+        summary="Register an asset",
+        description=(
+            "Registers an installed product at a customer's site with the day it was accepted and its "
+            "warranty years; the answer carries its warranty end and coverage phase. 409 if the serial "
+            "is registered."
+        ),
+        guards=[allow(*SERVICE_DESK)],
+    )
     @idempotent
     async def create_asset(
         self,

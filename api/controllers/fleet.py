@@ -33,7 +33,11 @@ class VehicleController(Controller):
     tags = ["fleet"]
     guards = [allow(*STAFF)]
 
-    @get(operation_id="listVehicles")
+    @get(
+        operation_id="listVehicles",
+        summary="List vans",
+        description="Courier vans by code, of one `depot` if given, with their capacity and shift.",
+    )
     async def list_vehicles(
         self, page: NamedDependency[PageRequest], depot: FromQuery[str | None] = None
     ) -> Page[VehicleOut]:
@@ -41,7 +45,15 @@ class VehicleController(Controller):
         rows = await routing.list_vehicles(depot=depot, limit=page.fetch, offset=page.offset)
         return page_of([VehicleOut.model_validate(row, from_attributes=True) for row in rows], page)
 
-    @post(operation_id="addVehicle", guards=[allow(*PLANNERS)])
+    @post(
+        operation_id="addVehicle",
+        summary="Register a van",
+        description=(
+            "Adds a courier van at a depot with its weight and volume capacity and its daily shift "
+            "(local times); plans made from then on may use it."
+        ),
+        guards=[allow(*PLANNERS)],
+    )
     @idempotent
     async def add_vehicle(self, data: JSONBody[VehicleIn], now: NamedDependency[datetime]) -> VehicleOut:
         """Register a vehicle at a depot with its weight and volume capacity and its shift."""
@@ -54,7 +66,11 @@ class EngineerController(Controller):
     tags = ["fleet"]
     guards = [allow(*STAFF)]
 
-    @get(operation_id="listEngineers")
+    @get(
+        operation_id="listEngineers",
+        summary="List field engineers",
+        description="Field engineers by code, of one home `depot` and with one `skill` if given.",
+    )
     async def list_engineers(
         self,
         page: NamedDependency[PageRequest],
@@ -65,7 +81,15 @@ class EngineerController(Controller):
         rows = await routing.list_engineers(depot=depot, skill=skill, limit=page.fetch, offset=page.offset)
         return page_of([EngineerOut.model_validate(row, from_attributes=True) for row in rows], page)
 
-    @post(operation_id="addEngineer", guards=[allow(*PLANNERS)])
+    @post(
+        operation_id="addEngineer",
+        summary="Register a field engineer",
+        description=(
+            "Adds an engineer with a home depot, skills, daily shift and working-hours limit; dispatch "
+            "plans made from then on may send them."
+        ),
+        guards=[allow(*PLANNERS)],
+    )
     @idempotent
     async def add_engineer(self, data: JSONBody[EngineerIn], now: NamedDependency[datetime]) -> EngineerOut:
         """Register an engineer with home depot, skills, shift and daily working-hours limit."""
@@ -81,7 +105,13 @@ class InspectionController(Controller):
     tags = ["fleet"]
     guards = [allow(*STAFF)]
 
-    @get(operation_id="listInspections")
+    @get(
+        operation_id="listInspections",
+        summary="List periodic inspections",
+        description=(
+            "Periodic inspections by due date; `state` (planned or done) and `due_by` narrow the list."
+        ),
+    )
     async def list_inspections(
         self,
         page: NamedDependency[PageRequest],
@@ -95,7 +125,15 @@ class InspectionController(Controller):
         )
         return page_of([InspectionOut.model_validate(row, from_attributes=True) for row in rows], page)
 
-    @post(operation_id="addInspection", guards=[allow(*PLANNERS)])
+    @post(
+        operation_id="addInspection",
+        summary="Plan a periodic inspection",
+        description=(
+            "Plans an inspection of an asset by a due date, with its duration and the skill it needs: an "
+            "optional visit that dispatch plans fit into engineers' free time."
+        ),
+        guards=[allow(*PLANNERS)],
+    )
     @idempotent
     async def add_inspection(
         self,

@@ -20,13 +20,33 @@ from inventory.persistence import current_engine, engine_kind
 READINESS_RETRY_AFTER_S = "5"
 
 
-@get("/health", tags=["health"], operation_id="health", sync_to_thread=False)
+@get(
+    "/health",
+    tags=["health"],
+    operation_id="health",
+    summary="Check that the service is up",
+    description=(
+        "Answers while the process runs, naming the database engine it is configured for. Touches no "
+        "database."
+    ),
+    sync_to_thread=False,
+)
 def health() -> dict[str, str]:
     """The process is up; names the database engine it is configured for."""
     return {"status": "ok", "database": engine_kind(current_engine())}
 
 
-@get("/health/ready", tags=["health"], operation_id="readiness")
+@get(
+    "/health/ready",
+    tags=["health"],
+    operation_id="readiness",
+    summary="Check that the service can serve",
+    description=(
+        "200 when the database answers within PG_CONNECT_TIMEOUT_S and has every migration of this code "
+        "applied; otherwise a 503 problem with `Retry-After`, naming the engine and the error or the "
+        "pending migrations. A load balancer sends traffic only to a ready process."
+    ),
+)
 async def readiness(
     settings: NamedDependency[Settings], migration_check: NamedDependency[MigrationCheck]
 ) -> Response[dict[str, Any]]:

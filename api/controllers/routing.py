@@ -167,12 +167,24 @@ async def find_urgent_delivery(
 
 class RoutingController(Controller):
     path = "/routing"
-    tags = ["routing"]
     guards = [allow(*STAFF)]
 
     @post(
         "/nbd-plans",
         operation_id="planNextBusinessDay",
+        tags=["routing"],
+        summary="Plan next-business-day deliveries",
+        description=(
+            "Plans the deliveries due on `date` from the given depots (every depot if none): each order "
+            "(a ticket's parts reserved at one depot) rides on a van of that depot, inside the site's "
+            "delivery window, within the van's capacity and shift. Stops that cannot be served come back "
+            "unassigned with the reason. The plan is kept as a draft; committing it pins its stops in "
+            "every later re-plan.\n\n"
+            "The solve runs outside the request. The answer waits for it and is 201 with the plan (or "
+            "the problem it failed with); with `Prefer: respond-async`, or when it runs past its time "
+            "limit, it is 202 with the solve at its `Location`, to follow until it is done. The same "
+            "`Idempotency-Key` and body give the same solve, not a second one."
+        ),
         guards=[allow(*PLANNERS)],
         responses=SOLVE_ACCEPTED,
         operation_class=AcceptedOperation,
@@ -209,12 +221,33 @@ class RoutingController(Controller):
             key=idempotency_key,
         )
 
-    @get("/solves/{solve_id:int}", operation_id="getSolve", name="routing-solve")
+    @get(
+        "/solves/{solve_id:int}",
+        operation_id="getSolve",
+        tags=["solves"],
+        summary="Follow a plan being made",
+        description=(
+            "A delivery or dispatch solve: `queued`, `solving`, then `done` with its draft plan "
+            "(`plan_id`, `plan`) or `failed` with the problem a waiting request would have been answered "
+            "with."
+        ),
+        name="routing-solve",
+    )
     async def get_solve(self, request: Request[Any, Any, Any], solve_id: PathId) -> SolveOut:
         """A delivery or dispatch plan being made: its state, then its plan or why it failed."""
         return await DELIVERIES.solve(request, solve_id, any_kind=True)
 
-    @get("/plans/{plan_id:int}", operation_id="getPlan", name="routing-plan")
+    @get(
+        "/plans/{plan_id:int}",
+        operation_id="getPlan",
+        tags=["routing"],
+        summary="Get a plan",
+        description=(
+            "A kept delivery or dispatch plan: each van's or engineer's route with its ordered stops and "
+            "their times, the stops left unassigned and why, and the solver's figures."
+        ),
+        name="routing-plan",
+    )
     async def get_plan(self, plan_id: PathId) -> PlanOut:
         """A kept delivery or dispatch plan: routes with ordered stops and times, unassigned stops."""
         return await DELIVERIES.get(plan_id, any_kind=True)
@@ -222,6 +255,13 @@ class RoutingController(Controller):
     @post(
         "/plans/{plan_id:int}/commit",
         operation_id="commitDeliveryPlan",
+        tags=["routing"],
+        summary="Commit a delivery plan",
+        description=(
+            "Makes a draft delivery plan the committed plan of its day and depots: its stops are pinned, "
+            "and later re-plans and urgent insertions never move them. 409 if a newer plan superseded "
+            "it."
+        ),
         guards=[allow(*PLANNERS)],
         status_code=HTTP_200_OK,
     )
@@ -232,7 +272,21 @@ class RoutingController(Controller):
         """Make a delivery plan the day's committed plan for its depots (409 if it was superseded)."""
         return await DELIVERIES.commit(plan_id, principal, now)
 
-    @post("/urgent", operation_id="planUrgentDelivery", guards=[allow(*PLANNERS)], status_code=HTTP_200_OK)
+    @post(
+        "/urgent",
+        operation_id="planUrgentDelivery",
+        tags=["routing"],
+        summary="Check an urgent 4-hour delivery",
+        description=(
+            "Can this reserved part still reach its site by the ticket's delivery due time, and how? The "
+            "part is inserted into the day's committed delivery plans without making any planned stop "
+            "late, or sent as a dedicated run; the answer names the van, the pickup time and the ETA, or "
+            "why it cannot be done. When feasible, the new plan is kept as a draft (`plan_id`) to "
+            "commit."
+        ),
+        guards=[allow(*PLANNERS)],
+        status_code=HTTP_200_OK,
+    )
     @idempotent(prepare=find_urgent_delivery)
     async def urgent(
         self,
@@ -256,12 +310,23 @@ class RoutingController(Controller):
 
 class DispatchController(Controller):
     path = "/dispatch"
-    tags = ["dispatch"]
     guards = [allow(*STAFF)]
 
     @post(
         "/plans",
         operation_id="planDispatch",
+        tags=["dispatch"],
+        summary="Plan engineer visits",
+        description=(
+            "Sends engineers to the open tickets that need a site visit on `date`: skills match, a part "
+            "reserved at a depot and not brought by a committed delivery is collected there first by the "
+            "same engineer, late arrivals cost by severity and tier, periodic inspections fill free "
+            "time, and the visits of the committed dispatch plan stay with their engineers in their "
+            "order. The plan is kept as a draft.\n\n"
+            "The solve runs outside the request, as for delivery plans: 201 with the plan, or 202 with "
+            "the solve at its `Location` (`Prefer: respond-async`). The same `Idempotency-Key` and body "
+            "give the same solve."
+        ),
         guards=[allow(*PLANNERS)],
         responses=SOLVE_ACCEPTED,
         operation_class=AcceptedOperation,
@@ -297,12 +362,32 @@ class DispatchController(Controller):
             key=idempotency_key,
         )
 
-    @get("/solves/{solve_id:int}", operation_id="getDispatchSolve", name="dispatch-solve")
+    @get(
+        "/solves/{solve_id:int}",
+        operation_id="getDispatchSolve",
+        tags=["solves"],
+        summary="Follow a dispatch plan being made",
+        description=(
+            "A dispatch solve: `queued`, `solving`, then `done` with its draft plan or `failed` with its "
+            "problem."
+        ),
+        name="dispatch-solve",
+    )
     async def get_solve(self, request: Request[Any, Any, Any], solve_id: PathId) -> SolveOut:
         """A dispatch plan being made: its state, then its plan or why it failed."""
         return await DISPATCHES.solve(request, solve_id)
 
-    @get("/plans/{plan_id:int}", operation_id="getDispatchPlan", name="dispatch-plan")
+    @get(
+        "/plans/{plan_id:int}",
+        operation_id="getDispatchPlan",
+        tags=["dispatch"],
+        summary="Get a dispatch plan",
+        description=(
+            "A kept dispatch plan: each engineer's route of pickups and visits with their times, and the "
+            "visits left unassigned and why."
+        ),
+        name="dispatch-plan",
+    )
     async def get_plan(self, plan_id: PathId) -> PlanOut:
         """A kept dispatch plan."""
         return await DISPATCHES.get(plan_id)
@@ -310,6 +395,12 @@ class DispatchController(Controller):
     @post(
         "/plans/{plan_id:int}/commit",
         operation_id="commitDispatchPlan",
+        tags=["dispatch"],
+        summary="Commit a dispatch plan",
+        description=(
+            "Makes a draft dispatch plan the committed plan of its day: its visits stay with their "
+            "engineers, in their order, in every later re-plan. 409 if a newer plan superseded it."
+        ),
         guards=[allow(*PLANNERS)],
         status_code=HTTP_200_OK,
     )

@@ -23,7 +23,14 @@ from api.security import allow
 from api.settings import Settings
 from inventory import secure_media
 from inventory.accounts import EVERYONE, Principal, Role
-from inventory.secure_media import EventType, RetentionState, age_bucket, certificate_of
+from inventory.secure_media import (
+    WHO_MAY,
+    Certificate,
+    EventType,
+    RetentionState,
+    age_bucket,
+    certificate_of,
+)
 from inventory.time_window import TimeBounds, check_reported_time
 
 _TEMPLATES = Environment(
@@ -54,12 +61,42 @@ CSV_COLUMNS = (
 STATE_FILTER = "one of " + ", ".join(state.value for state in RetentionState)
 
 
+def _who_records() -> str:
+    """Which roles may record which event (`WHO_MAY`), in words."""
+    kinds = "; ".join(
+        f"{event.value}: {', '.join(role.value for role in Role if role.value in roles)}"
+        for event, roles in WHO_MAY.items()
+    )
+    text = f"**Who records which event:** {kinds}."
+    if readers := [role.value for role in Role if all(role.value not in roles for roles in WHO_MAY.values())]:
+        text += f" Other roles ({', '.join(readers)}) read the records but record no event (403)."
+    return text
+
+
+RECORD_EVENT = (
+    "Adds one event to a record: custody (handed over, stored, moved, signed for), destruction (the fields "
+    "of the NIST SP 800-88 certificate of sanitization), verification of the destruction record (accepted "
+    "or rejected), or closing the record. Events are never edited: a correction is a new event that names "
+    "the one it `corrects`. Each event is also an entry in the audit chain.\n\n" + _who_records()
+)
+"""The description of recording an event, with the roles that may record each kind (`WHO_MAY`)."""
+
+
 class RetentionController(Controller):
     path = "/secure-media/retentions"
     tags = ["secure media"]
     guards = [allow(*EVERYONE)]
 
-    @get(operation_id="listRetentions")
+    @get(
+        operation_id="listRetentions",
+        summary="List retention records",
+        description=(
+            "Failed data-bearing parts kept by classified customers, oldest first, with their state "
+            "(retained, destruction recorded, verified, closed), whether destruction is overdue and "
+            "their age. Filters: `state`, `customer`, `overdue`, and age in days (`min_age_days`, "
+            "`max_age_days`)."
+        ),
+    )
     async def list_retentions(
         self,
         page: NamedDependency[PageRequest],
@@ -89,14 +126,27 @@ class RetentionController(Controller):
         )
         return page_of([RetentionOut.of(row) for row in rows], page)
 
-    @get("/{record_id:int}", operation_id="getRetention")
+    @get(
+        "/{record_id:int}",
+        operation_id="getRetention",
+        summary="Get a retention record",
+        description=(
+            "One record with its custody, destruction and verification events and the audit chain "
+            "entries that recorded them."
+        ),
+    )
     async def get_retention(
         self, record_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> RetentionOut:
         """One record with its custody, destruction and verification events and their audit chain entries."""
         return RetentionOut.of(await secure_media.get_record(record_id, viewer=principal.viewer, now=now))
 
-    @post("/{record_id:int}/events", operation_id="recordRetentionEvent")
+    @post(
+        "/{record_id:int}/events",
+        operation_id="recordRetentionEvent",
+        summary="Record a retention event",
+        description=RECORD_EVENT,
+    )
     @idempotent
     async def record_event(
         self,
@@ -123,24 +173,40 @@ class RetentionController(Controller):
         )
         return RetentionOut.of(view)
 
-    @get("/{record_id:int}/certificate", operation_id="retentionCertificate", media_type=MediaType.HTML)
+    @get(
+        "/{record_id:int}/certificate",
+        operation_id="retentionCertificate",
+        summary="Print a destruction certificate",
+        description=(
+            "A printable HTML certificate of the record: every field, the NIST SP 800-88 destruction "
+            "fields, the audit chain entries that prove them and the last signed checkpoint with its "
+            "public key; it says prominently where the record does not match its entries, and whether "
+            "the audit keys are the development ones. Changes nothing."
+        ),
+        media_type=MediaType.HTML,
+    )
     async def certificate(
         self, record_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> str:
         """A printable certificate: every field of the record and the audit chain entries that prove it,
         whether the record matches those entries (and, prominently, where it does not), and whether the
         audit keys are the development ones."""
-        shown = await certificate_of(record_id, viewer=principal.viewer, now=now)
-        return _TEMPLATES.get_template("certificate.html").render(
-            record=shown.record,
-            destruction=shown.destruction,
-            checkpoint=shown.checkpoint,
-            public_key=shown.public_key,
-            printed_at=shown.printed_at.isoformat(),
-            proof=shown.proof,
-            development_keys=shown.development_keys,
-            development_warning=shown.development_warning,
-        )
+        return certificate_html(await certificate_of(record_id, viewer=principal.viewer, now=now))
+
+
+def certificate_html(shown: Certificate) -> str:
+    """A record's printable certificate (``api/templates/certificate.html``), as the API and the pages
+    give it."""
+    return _TEMPLATES.get_template("certificate.html").render(
+        record=shown.record,
+        destruction=shown.destruction,
+        checkpoint=shown.checkpoint,
+        public_key=shown.public_key,
+        printed_at=shown.printed_at.isoformat(),
+        proof=shown.proof,
+        development_keys=shown.development_keys,
+        development_warning=shown.development_warning,
+    )
 
 
 class ComplianceController(Controller):
@@ -148,7 +214,17 @@ class ComplianceController(Controller):
     tags = ["compliance"]
     guards = [allow(Role.COMPLIANCE, Role.ADMIN)]
 
-    @get("/secure-media/report", operation_id="secureMediaReport", media_type=MediaType.JSON)
+    @get(
+        "/secure-media/report",
+        operation_id="secureMediaReport",
+        summary="Report on retained secure media",
+        description=(
+            "Totals by state, the overdue count, the ageing of undestroyed parts (0-7, 8-30, 31-90 and "
+            "over 90 days) and every record, of one `customer` if given. `Accept: text/csv` gives the "
+            "records as a CSV file. Changes nothing."
+        ),
+        media_type=MediaType.JSON,
+    )
     async def report(
         self,
         request: Request[Any, Any, Any],

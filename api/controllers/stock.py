@@ -46,7 +46,15 @@ class StockController(Controller):
     tags = ["stock"]
     guards = [allow(*STAFF)]
 
-    @get(operation_id="listStock")
+    @get(
+        operation_id="listStock",
+        summary="List stock levels",
+        description=(
+            "Stock per depot and part: on hand, reserved, available, in transit towards the depot, "
+            "defective and quarantined, as the ledger says. Filter by `part_number`, `depot` and "
+            "`category`."
+        ),
+    )
     async def list_stock(
         self,
         page: NamedDependency[PageRequest],
@@ -60,7 +68,16 @@ class StockController(Controller):
         )
         return page_of([StockLevelOut.of(row) for row in rows], page)
 
-    @get("/units/{serial:str}", operation_id="traceUnit")
+    @get(
+        "/units/{serial:str}",
+        operation_id="traceUnit",
+        summary="Trace a serial",
+        description=(
+            "A unit's current depot and status and its whole movement history: who moved it, when, from "
+            "where to where, and why. An issued unit also shows the asset it was fitted into and the "
+            "coverage it carries there. `part_number` tells apart two parts that share a serial."
+        ),
+    )
     async def trace_unit(
         self, serial: FromPath[str], now: NamedDependency[datetime], part_number: FromQuery[str | None] = None
     ) -> UnitOut:
@@ -78,12 +95,29 @@ class StockController(Controller):
             )
         return unit
 
-    @get("/transfers/{transfer_id:int}", operation_id="getTransfer")
+    @get(
+        "/transfers/{transfer_id:int}",
+        operation_id="getTransfer",
+        summary="Get a transfer",
+        description="One transfer between depots: what it carries and how much has landed.",
+    )
     async def get_transfer(self, transfer_id: PathId) -> TransferOut:
         """One transfer and what it carries."""
         return TransferOut.model_validate(await stock.get_transfer(transfer_id), from_attributes=True)
 
-    @post("/receipts", operation_id="receiveStock", guards=[allow(*MOVERS)])
+    @post(
+        "/receipts",
+        operation_id="receiveStock",
+        summary="Receive a supplier delivery",
+        description=(
+            "Books a delivery note in at a depot: serialized parts unit by unit (serial, box, batch), "
+            "bulk parts by batch and quantity. All lines or nothing; every unit gets its receipt "
+            "movement in the ledger. 409 for a known or repeated serial, or a delivery note (supplier "
+            "and reference) booked before; 422 for a box that mixes batches, a quantity that does not "
+            "match the units, or a serialized part without units."
+        ),
+        guards=[allow(*MOVERS)],
+    )
     @idempotent
     async def receive(
         self, data: JSONBody[ReceiptIn], principal: NamedDependency[Principal], now: NamedDependency[datetime]
@@ -104,7 +138,17 @@ class StockController(Controller):
         )
         return ReceiptOut.model_validate(record, from_attributes=True)
 
-    @post("/transfers", operation_id="dispatchTransfer", guards=[allow(*MOVERS)])
+    @post(
+        "/transfers",
+        operation_id="dispatchTransfer",
+        summary="Send stock to another depot",
+        description=(
+            "Takes the named serials, or a quantity of a bulk part (oldest batch first), out of the "
+            "source depot's available stock now; they are in transit until the destination receives "
+            "them."
+        ),
+        guards=[allow(*MOVERS)],
+    )
     @idempotent
     async def dispatch(
         self,
@@ -128,6 +172,13 @@ class StockController(Controller):
     @post(
         "/transfers/{transfer_id:int}/receive",
         operation_id="receiveTransfer",
+        summary="Receive a transfer",
+        description=(
+            "Lands a transfer at its destination: everything still in transit (no body), or only the "
+            "`serials` named or the bulk `quantity` given; the rest stays in transit and the transfer is "
+            "`partially_received` until all of it has landed. 422 for serials the transfer does not "
+            "carry; 409 if it, or a unit named, has already landed."
+        ),
         operation_class=OptionalBodyOperation,
         guards=[allow(*MOVERS)],
         status_code=HTTP_200_OK,
@@ -162,7 +213,17 @@ class StockController(Controller):
         )
         return TransferOut.model_validate(record, from_attributes=True)
 
-    @post("/status-changes", operation_id="changeStockStatus", guards=[allow(*MOVERS)])
+    @post(
+        "/status-changes",
+        operation_id="changeStockStatus",
+        summary="Change the status of stock",
+        description=(
+            "Quarantines, releases from quarantine, marks defective or returns to vendor: one serial, or "
+            "a quantity of one bulk batch (with `from_status`). The change is a movement in the ledger, "
+            "with its reason."
+        ),
+        guards=[allow(*MOVERS)],
+    )
     @idempotent
     async def change_status(
         self,
@@ -186,7 +247,16 @@ class StockController(Controller):
         )
         return ChangeAccepted(part_number=data.part_number, depot=data.depot)
 
-    @post("/adjustments", operation_id="adjustBulkStock", guards=[allow(*MOVERS)])
+    @post(
+        "/adjustments",
+        operation_id="adjustBulkStock",
+        summary="Correct a bulk count",
+        description=(
+            "Corrects the available count of a bulk batch after a stock count, up or down, with a "
+            "reason; the correction is a movement in the ledger."
+        ),
+        guards=[allow(*MOVERS)],
+    )
     @idempotent
     async def adjust(
         self,

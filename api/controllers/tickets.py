@@ -31,7 +31,19 @@ class TicketController(Controller):
     tags = ["tickets"]
     guards = [allow(*EVERYONE)]
 
-    @post(operation_id="openTicket", guards=[allow(*SERVICE_DESK, Role.CUSTOMER)])
+    @post(
+        operation_id="openTicket",
+        summary="Open a fault ticket",
+        description=(
+            "Opens a ticket for a fault at a customer's site (and asset). Its SLA clocks start at "
+            "`reported_at` (default now): response in 1 h, engineer on site in 4 h, restored in 8 h, "
+            "replacement in 48 h, on the wall clock for 7x24 customers and in business hours for the "
+            "others. The answer carries their due times and the delivery window (next business day or 4 "
+            "hours) fixed now. A customer user opens tickets for its own company (`customer` may be left "
+            "out)."
+        ),
+        guards=[allow(*SERVICE_DESK, Role.CUSTOMER)],
+    )
     @idempotent
     async def open_ticket(
         self,
@@ -57,7 +69,14 @@ class TicketController(Controller):
         )
         return TicketOut.of(record)
 
-    @get(operation_id="listTickets")
+    @get(
+        operation_id="listTickets",
+        summary="List tickets",
+        description=(
+            "Tickets, nearest due milestone first (`order=due`) or newest first (`order=reported`); "
+            "filter by `status`, `customer` and `breached` (as at the time of the request)."
+        ),
+    )
     async def list_tickets(
         self,
         page: NamedDependency[PageRequest],
@@ -82,14 +101,29 @@ class TicketController(Controller):
         )
         return page_of([TicketOut.of(row) for row in rows], page)
 
-    @get("/{ticket_id:int}", operation_id="getTicket")
+    @get(
+        "/{ticket_id:int}",
+        operation_id="getTicket",
+        summary="Get a ticket",
+        description="One ticket with its SLA clocks, their state, and its delivery window.",
+    )
     async def get_ticket(
         self, ticket_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> TicketOut:
         """One ticket with its SLA clocks and delivery window."""
         return TicketOut.of(await tickets.get_ticket(ticket_id, viewer=principal.viewer, now=now))
 
-    @post("/{ticket_id:int}/events", operation_id="recordTicketEvent", guards=[allow(*SERVICE_DESK)])
+    @post(
+        "/{ticket_id:int}/events",
+        operation_id="recordTicketEvent",
+        summary="Record a ticket event",
+        description=(
+            "Moves the ticket's clocks: `responded`, `engineer_on_site` and `restored` meet their "
+            "milestones, `waiting_customer` pauses them and `resumed` restarts them, `closed` closes the "
+            "ticket. `at` (default now) says when it happened."
+        ),
+        guards=[allow(*SERVICE_DESK)],
+    )
     @idempotent
     async def record_event(
         self,
@@ -115,6 +149,15 @@ class TicketController(Controller):
     @post(
         "/{ticket_id:int}/reservations",
         operation_id="reserveParts",
+        summary="Reserve a part for a ticket",
+        description=(
+            "Holds a part for the ticket at the named depot, or at the nearest depot whose stock can "
+            "reach the site within the ticket's delivery window. A critical fault of a premium or "
+            "platinum customer may take stock held for a lower-priority ticket (`allow_preemption`); "
+            "issued parts are never taken. 409 with the reason and the nearest alternatives when no "
+            "depot can keep the promise. A customer's own request is checked against its entitlement. "
+            "The reservation expires if it is not issued in time."
+        ),
         guards=[allow(*SERVICE_DESK, Role.CUSTOMER)],
     )
     @idempotent
@@ -143,7 +186,12 @@ class TicketController(Controller):
         )
         return ReservationOut.of(record)
 
-    @get("/{ticket_id:int}/reservations", operation_id="listTicketReservations")
+    @get(
+        "/{ticket_id:int}/reservations",
+        operation_id="listTicketReservations",
+        summary="List a ticket's reservations",
+        description="Every reservation of the ticket, including released, expired and pre-empted ones.",
+    )
     async def list_reservations(
         self, ticket_id: PathId, principal: NamedDependency[Principal]
     ) -> list[ReservationOut]:
@@ -157,7 +205,12 @@ class ReservationController(Controller):
     tags = ["reservations"]
     guards = [allow(*EVERYONE)]
 
-    @get("/{reservation_id:int}", operation_id="getReservation")
+    @get(
+        "/{reservation_id:int}",
+        operation_id="getReservation",
+        summary="Get a reservation",
+        description="One reservation: depot, part, serials or batches held, status and ETA.",
+    )
     async def get_reservation(
         self, reservation_id: PathId, principal: NamedDependency[Principal]
     ) -> ReservationOut:
@@ -167,6 +220,10 @@ class ReservationController(Controller):
     @post(
         "/{reservation_id:int}/release",
         operation_id="releaseReservation",
+        summary="Release a reservation",
+        description=(
+            "Gives the held stock back to the depot's available stock. 409 unless the reservation is active."
+        ),
         guards=[allow(*HANDS_OUT_PARTS)],
         status_code=HTTP_200_OK,
     )
@@ -180,6 +237,12 @@ class ReservationController(Controller):
     @post(
         "/{reservation_id:int}/issue",
         operation_id="issueReservation",
+        summary="Issue reserved parts",
+        description=(
+            "Hands the held parts out for the ticket and fits them into its asset; `failed_serial` names "
+            "the unit taken out. For a classified customer's data-bearing part, the failed unit stays "
+            "with the customer and its retention record opens in the same transaction."
+        ),
         guards=[allow(*HANDS_OUT_PARTS)],
         status_code=HTTP_200_OK,
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.schemas.base import ResponseModel
-from inventory.audit import DEVELOPMENT_KEYS_WARNING
+from inventory.audit import DEVELOPMENT_KEYS_WARNING, AuditKeys
 from inventory.audit_chain import Checkpoint
 from inventory.secure_media import AuditVerification
 
@@ -22,6 +23,28 @@ class MismatchedRecordOut(ResponseModel):
 
 
 class VerificationOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "valid": True,
+                    "chain_valid": True,
+                    "length": 224,
+                    "head": "fed0c549c3aa42f577798dd758893581e2f0cc875e279f0aabbc22c35d4eb8cf",
+                    "first_bad_seq": None,
+                    "reason": None,
+                    "checkpoints_checked": 3,
+                    "records_checked": 7,
+                    "records_partly_covered": 0,
+                    "mismatched_records": [],
+                    "mismatched_records_total": 0,
+                    "development_keys": False,
+                    "warning": None,
+                }
+            ]
+        }
+    )
+
     valid: bool = Field(description="The chain is intact and every retention record matches its entries.")
     chain_valid: bool = Field(description="The chain alone: links, hashes, MACs and signed checkpoints.")
     length: int
@@ -75,3 +98,13 @@ class CheckpointExport(ResponseModel):
     public_key: str
     key_id: str
     checkpoints: list[CheckpointOut]
+
+    @classmethod
+    def of(cls, keys: AuditKeys, checkpoints: Sequence[Checkpoint]) -> CheckpointExport:
+        """Every checkpoint with the public key that verifies them (what ``audit-verify --checkpoints``
+        reads)."""
+        return cls(
+            public_key=keys.public_key_hex,
+            key_id=keys.key_id,
+            checkpoints=[CheckpointOut.of(checkpoint) for checkpoint in checkpoints],
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.schemas.base import Code, Day, Id, RequestModel, ResponseModel
 from routing import PlanView, SolveView, StopView, UrgentResult
@@ -16,6 +16,15 @@ TimeLimit = Annotated[float, Field(gt=0, description="Solver wall-time limit in 
 class DayPlanIn(RequestModel):
     """A plan of one day: next-business-day deliveries or engineer dispatch."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"date": "2026-12-08", "depots": ["SHA-C", "HGH-F"], "time_limit_s": 10},
+                {"date": "2026-12-08"},
+            ]
+        }
+    )
+
     date: Day
     depots: list[Code] = Field(default_factory=list, max_length=1000, description="empty: every depot")
     time_limit_s: TimeLimit | None = None
@@ -23,10 +32,19 @@ class DayPlanIn(RequestModel):
 
 
 class UrgentIn(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reservation_id": 59}]})
+
     reservation_id: Id
 
 
+Latitude = Annotated[float, Field(description="WGS-84 latitude, decimal degrees")]
+Longitude = Annotated[float, Field(description="WGS-84 longitude, decimal degrees")]
+
+
 class StopOut(ResponseModel):
+    """A routed stop. ``latitude``/``longitude`` are where it is made: the site's for a delivery or a
+    visit, the depot's for a pickup (as they were when the plan was made)."""
+
     kind: str
     ticket: int | None
     site: str | None
@@ -46,6 +64,8 @@ class StopOut(ResponseModel):
     skills: list[str]
     weight_g: int
     volume_ml: int
+    latitude: Latitude
+    longitude: Longitude
 
     @classmethod
     def of(cls, stop: StopView) -> StopOut:
@@ -53,6 +73,8 @@ class StopOut(ResponseModel):
 
 
 class RouteOut(ResponseModel):
+    """A vehicle's or an engineer's route, from and back to ``depot``."""
+
     vehicle: str
     depot: str
     departure: datetime
@@ -60,6 +82,10 @@ class RouteOut(ResponseModel):
     travel_seconds: int
     distance_metres: int
     stops: list[StopOut]
+    depot_latitude: float | None = Field(
+        description="the depot's WGS-84 latitude (where the route starts and ends)"
+    )
+    depot_longitude: float | None = Field(description="the depot's WGS-84 longitude")
 
 
 class UnassignedOut(ResponseModel):
@@ -70,9 +96,118 @@ class UnassignedOut(ResponseModel):
     site: str | None
     depot: str | None
     inspection: int | None
+    latitude: Latitude
+    longitude: Longitude
+
+
+def _delivery_stop(
+    ticket: int, reservation: int, site: tuple[str, float, float], eta: str, departure: str
+) -> dict[str, Any]:
+    """A delivery stop of the examples (from the Shanghai central warehouse, due the next business day)."""
+    code, latitude, longitude = site
+    return {
+        "kind": "delivery",
+        "ticket": ticket,
+        "site": code,
+        "eta": eta,
+        "due_from": "2026-12-08T01:00:00Z",
+        "due_by": "2026-12-08T10:00:00Z",
+        "key": f"T{ticket}@SHA-C",
+        "depot": "SHA-C",
+        "place": code,
+        "reservation": reservation,
+        "inspection": None,
+        "start_at": eta,
+        "departure_at": departure,
+        "late_seconds": 0,
+        "pinned": False,
+        "service_seconds": 600,
+        "skills": ["depot:SHA-C"],
+        "weight_g": 40,
+        "volume_ml": 50,
+        "latitude": latitude,
+        "longitude": longitude,
+    }
 
 
 class PlanOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 4,
+                    "kind": "nbd",
+                    "date": "2026-12-08",
+                    "status": "draft",
+                    "depots": ["SHA-C"],
+                    "based_on": None,
+                    "routes": [
+                        {
+                            "vehicle": "VAN-SHA-C-1",
+                            "depot": "SHA-C",
+                            "departure": "2026-12-08T00:33:27Z",
+                            "arrival": "2026-12-08T04:56:29Z",
+                            "travel_seconds": 9782,
+                            "distance_metres": 99545,
+                            "stops": [
+                                _delivery_stop(
+                                    15,
+                                    14,
+                                    ("LJL-SHA1", 31.3002, 121.3787),
+                                    "2026-12-08T01:00:00Z",
+                                    "2026-12-08T01:10:00Z",
+                                ),
+                                _delivery_stop(
+                                    35,
+                                    34,
+                                    ("MSU-SHA2", 31.1078, 121.6245),
+                                    "2026-12-08T04:02:22Z",
+                                    "2026-12-08T04:12:22Z",
+                                ),
+                            ],
+                            "depot_latitude": 31.2304,
+                            "depot_longitude": 121.4737,
+                        }
+                    ],
+                    "unassigned": [
+                        {
+                            "ticket": 52,
+                            "reason": "window_unreachable",
+                            "kind": "delivery",
+                            "key": "T52@SHA-C",
+                            "site": "XTC-SHA3",
+                            "depot": "SHA-C",
+                            "inspection": None,
+                            "latitude": 31.193,
+                            "longitude": 121.3108,
+                        }
+                    ],
+                    "stats": {
+                        "backend": "pyvrp",
+                        "status": "solved",
+                        "stops": 3,
+                        "stops_routed": 2,
+                        "stops_unassigned": 1,
+                        "stops_pinned": 0,
+                        "late_stops": 0,
+                        "vehicles_available": 2,
+                        "vehicles_used": 1,
+                        "distance_metres": 99545,
+                        "travel_seconds": 9782,
+                        "travel_source": "estimate",
+                        "time_limit_s": 10.0,
+                        "wall_s": 2.0,
+                        "seed": 0,
+                    },
+                    "created_by": "dispatcher",
+                    "created_at": "2026-12-07T01:25:14Z",
+                    "committed_by": None,
+                    "committed_at": None,
+                }
+            ]
+        }
+    )
+
     id: int
     kind: str
     date: date
@@ -105,6 +240,8 @@ class PlanOut(ResponseModel):
                     travel_seconds=route.travel_seconds,
                     distance_metres=route.distance_metres,
                     stops=[StopOut.of(stop) for stop in route.stops],
+                    depot_latitude=None if route.depot_point is None else route.depot_point.latitude,
+                    depot_longitude=None if route.depot_point is None else route.depot_point.longitude,
                 )
                 for route in plan.routes
             ],
@@ -117,6 +254,8 @@ class PlanOut(ResponseModel):
                     site=stop.site,
                     depot=stop.depot,
                     inspection=stop.inspection,
+                    latitude=stop.latitude,
+                    longitude=stop.longitude,
                 )
                 for stop in plan.unassigned
             ],
@@ -129,6 +268,37 @@ class PlanOut(ResponseModel):
 
 
 class UrgentOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "feasible": True,
+                    "vehicle": "VAN-PEK-C-1",
+                    "pickup_at": "2026-12-07T01:40:00Z",
+                    "eta": "2026-12-07T02:19:38Z",
+                    "due_by": "2026-12-07T05:18:00Z",
+                    "reason": None,
+                    "reservation": 59,
+                    "dedicated": False,
+                    "plan_id": 5,
+                    "based_on": [3],
+                },
+                {
+                    "feasible": False,
+                    "vehicle": None,
+                    "pickup_at": None,
+                    "eta": None,
+                    "due_by": "2026-12-07T05:18:00Z",
+                    "reason": "window_unreachable",
+                    "reservation": 59,
+                    "dedicated": False,
+                    "plan_id": None,
+                    "based_on": [],
+                },
+            ]
+        }
+    )
+
     feasible: bool
     vehicle: str | None
     pickup_at: datetime | None
@@ -150,6 +320,47 @@ class UrgentOut(ResponseModel):
 class SolveOut(ResponseModel):
     """A plan being made: ``queued``, ``solving``, then ``done`` (naming the draft plan) or ``failed``
     (with the problem a request would have been answered with)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "kind": "nbd",
+                    "date": "2026-12-08",
+                    "depots": ["SHA-C", "HGH-F"],
+                    "state": "queued",
+                    "time_limit_s": 10.0,
+                    "seed": 0,
+                    "attempts": 0,
+                    "requested_by": "dispatcher",
+                    "requested_at": "2026-12-07T01:30:02Z",
+                    "started_at": None,
+                    "finished_at": None,
+                    "plan_id": None,
+                    "plan": None,
+                    "problem": None,
+                },
+                {
+                    "id": 7,
+                    "kind": "nbd",
+                    "date": "2026-12-08",
+                    "depots": ["SHA-C", "HGH-F"],
+                    "state": "done",
+                    "time_limit_s": 10.0,
+                    "seed": 0,
+                    "attempts": 1,
+                    "requested_by": "dispatcher",
+                    "requested_at": "2026-12-07T01:30:02Z",
+                    "started_at": "2026-12-07T01:30:02Z",
+                    "finished_at": "2026-12-07T01:30:13Z",
+                    "plan_id": 8,
+                    "plan": "/api/v1/routing/plans/8",
+                    "problem": None,
+                },
+            ]
+        }
+    )
 
     id: int
     kind: str = Field(description="nbd (deliveries) or dispatch (engineers)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, RootModel, StringConstraints
+from pydantic import ConfigDict, Field, RootModel, StringConstraints
 
 from api.schemas.base import Id, Instant, RequestModel, ResponseModel, choice
 from inventory.secure_media import CustodyAction, Report, RetentionView, SanitizationMethod, Technique
@@ -63,6 +63,38 @@ AnyEvent = Annotated[CustodyIn | DestructionIn | VerificationIn | CloseIn, Field
 class RetentionEventIn(RootModel[AnyEvent]):
     """One event; ``type`` says which fields it carries."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "custody",
+                    "action": "handed_over",
+                    "party": "Li Na, Zhonghe Bank",
+                    "location": "Zhonghe Bank Beijing data centre, cage 3",
+                    "at": "2026-12-07T10:05:00+08:00",
+                },
+                {
+                    "type": "destruction",
+                    "method": "destroy",
+                    "technique": "shred",
+                    "tool": "HSM Powerline HDS 230",
+                    "tool_version": "2024",
+                    "performed_by": "Wang Lei",
+                    "performed_at": "2026-12-07T14:30:00+08:00",
+                    "location": "Zhonghe Bank Beijing data centre, media destruction room",
+                    "verification_method": "visual inspection of the particles",
+                    "verification_result": "pass",
+                    "validated_by": "Li Na",
+                    "certificate_number": "ZHB-DES-2026-0412",
+                    "certificate_sha256": "3f0c2b7e9a41d5c8e6b1f0a2d4c6e8f9a1b3c5d7e9f1a2b4c6d8e0f2a4b6c8d0",
+                    "post_sanitization_destination": "certified e-waste recycler, Tianjin",
+                },
+                {"type": "verification", "result": "accepted", "notes": "Certificate and photos checked"},
+                {"type": "close", "note": "Destruction verified"},
+            ]
+        }
+    )
+
 
 class EventOut(ResponseModel):
     id: int
@@ -80,6 +112,59 @@ class AuditPositionOut(ResponseModel):
 
 
 class RetentionOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3,
+                    "ticket": 6,
+                    "customer": "ZHB",
+                    "customer_name": "Zhonghe Bank",
+                    "site": "SH-DC2",
+                    "asset_serial": "ZHB-SRV-0202",
+                    "part_number": "HDD-SAS-1T2-10K",
+                    "failed_serial": "WX-FAILED-0003",
+                    "media_type": "disk",
+                    "classification_level": "secret",
+                    "custodian": "Zhonghe Bank, Zhonghe Bank Shanghai disaster recovery",
+                    "state": "retained",
+                    "overdue": True,
+                    "age_days": 45,
+                    "created_at": "2026-10-22T07:12:42Z",
+                    "destruction_due": "2026-11-21T07:12:42Z",
+                    "events": [
+                        {
+                            "id": 11,
+                            "event": "custody",
+                            "details": {
+                                "action": "handed_over",
+                                "at": "2026-12-07T10:05:00+08:00",
+                                "location": "Zhonghe Bank Beijing data centre, cage 3",
+                                "note": "",
+                                "party": "Li Na, Zhonghe Bank",
+                            },
+                            "actor": "dispatcher",
+                            "actor_role": "dispatcher",
+                            "recorded_at": "2026-12-07T02:06:18Z",
+                        }
+                    ],
+                    "audit": [
+                        {
+                            "seq": 48,
+                            "action": "retention.created",
+                            "hash": "d4453a512454bc4a0cd378fbc66d808d3c3bc4dacb7b6286823be6270d0e1d49",
+                        },
+                        {
+                            "seq": 224,
+                            "action": "retention.custody",
+                            "hash": "fed0c549c3aa42f577798dd758893581e2f0cc875e279f0aabbc22c35d4eb8cf",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     id: int
     ticket: int
     customer: str

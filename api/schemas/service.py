@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
 from api.schemas.base import (
     Code,
@@ -109,6 +109,27 @@ class AssetOut(ResponseModel):
 
 
 class TicketIn(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer": "ZHB",
+                    "site": "BJ-DC1",
+                    "asset_serial": "ZHB-ARR-0001",
+                    "severity": "critical",
+                    "summary": "Controller B of the storage array reports a failed SAS disk in RAID group 2",
+                    "reported_at": "2026-12-07T09:18:00+08:00",
+                },
+                {
+                    "site": "SZ-IDC",
+                    "asset_serial": "XTC-GPU-0042",
+                    "severity": "minor",
+                    "summary": "Fan 3 reports low speed",
+                },
+            ]
+        }
+    )
+
     customer: Code | None = Field(
         default=None, description="Defaults to the caller's company for customer users."
     )
@@ -135,6 +156,41 @@ class DeliveryOut(ResponseModel):
 
 
 class TicketOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 60,
+                    "customer": "ZHB",
+                    "site": "BJ-DC1",
+                    "asset_serial": "ZHB-ARR-0001",
+                    "severity": "critical",
+                    "summary": "Controller B of the storage array reports a failed SAS disk in RAID group 2",
+                    "status": "open",
+                    "priority": 23,
+                    "user_caused": False,
+                    "support_hours": "7x24",
+                    "reported_at": "2026-12-07T01:18:00Z",
+                    "restored_at": None,
+                    "closed_at": None,
+                    "next_due_at": "2026-12-07T02:18:00Z",
+                    "breached": False,
+                    "sla": {
+                        "response": {"due_at": "2026-12-07T02:18:00Z", "met_at": None, "state": "running"},
+                        "on_site": {"due_at": "2026-12-07T05:18:00Z", "met_at": None, "state": "running"},
+                        "restore": {"due_at": "2026-12-07T09:18:00Z", "met_at": None, "state": "running"},
+                        "replacement": {"due_at": "2026-12-09T01:18:00Z", "met_at": None, "state": "running"},
+                    },
+                    "delivery": {
+                        "service": "4h",
+                        "due_from": "2026-12-07T01:18:00Z",
+                        "due_by": "2026-12-07T05:18:00Z",
+                    },
+                }
+            ]
+        }
+    )
+
     id: int
     customer: str
     site: str
@@ -168,6 +224,16 @@ class TicketEventIn(RequestModel):
 
 
 class ReservationIn(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"part_number": "HDD-SAS-1T2-10K", "quantity": 1},
+                {"part_number": "HDD-SAS-1T2-10K", "depot": "PEK-C", "serial": "HDD260000031"},
+                {"part_number": "PSU-800W-PLATINUM", "quantity": 1, "allow_preemption": True},
+            ]
+        }
+    )
+
     part_number: PartNumber
     quantity: int | None = Field(default=None, gt=0, le=100)
     depot: Code | None = None
@@ -186,6 +252,30 @@ class BatchQuantityOut(ResponseModel):
 
 
 class ReservationOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 59,
+                    "ticket": 60,
+                    "depot": "PEK-C",
+                    "part_number": "HDD-SAS-1T2-10K",
+                    "quantity": 1,
+                    "serials": ["HDD260000031"],
+                    "batches": [],
+                    "status": "active",
+                    "estimated_arrival": "2026-12-07T02:04:49Z",
+                    "expires_at": "2026-12-09T01:25:12Z",
+                    "created_at": "2026-12-07T01:25:12Z",
+                    "created_by": "dispatcher",
+                    "closed_at": None,
+                    "preempted_by": None,
+                    "preempted_by_ticket": None,
+                }
+            ]
+        }
+    )
+
     id: int
     ticket: int
     depot: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.base import (
     Code,
@@ -95,6 +95,36 @@ class ReceiptLineIn(RequestModel):
 
 
 class ReceiptIn(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "depot": "SHA-C",
+                    "supplier": "OEM spare parts logistics",
+                    "reference": "DN-2026-1207",
+                    "lines": [
+                        {
+                            "part_number": "HDD-SAS-1T2-10K",
+                            "units": [
+                                {
+                                    "serial": "HDD260005001",
+                                    "box_number": "BX0000500",
+                                    "batch_number": "B2612-4711",
+                                },
+                                {
+                                    "serial": "HDD260005002",
+                                    "box_number": "BX0000500",
+                                    "batch_number": "B2612-4711",
+                                },
+                            ],
+                        },
+                        {"part_number": "BAT-CR2032", "quantity": 120, "batch_number": "B2612-2093"},
+                    ],
+                }
+            ]
+        }
+    )
+
     depot: Code
     supplier: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     reference: Label
@@ -108,6 +138,23 @@ class ReceiptIn(RequestModel):
 
 
 class ReceiptOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 13,
+                    "depot": "SHA-C",
+                    "supplier": "OEM spare parts logistics",
+                    "reference": "DN-2026-1207",
+                    "received_at": "2026-12-07T01:40:05Z",
+                    "received_by": "warehouse",
+                    "line_count": 2,
+                    "quantity": 122,
+                }
+            ]
+        }
+    )
+
     id: int
     depot: str
     supplier: str
@@ -119,6 +166,21 @@ class ReceiptOut(ResponseModel):
 
 
 class TransferIn(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "part_number": "HDD-SAS-1T2-10K",
+                    "from_depot": "SHA-C",
+                    "to_depot": "HGH-F",
+                    "serials": ["HDD260005001", "HDD260005002"],
+                    "reason": "Top up Hangzhou for the Xintian Cloud region",
+                },
+                {"part_number": "BAT-CR2032", "from_depot": "SHA-C", "to_depot": "NKG-F", "quantity": 40},
+            ]
+        }
+    )
+
     part_number: PartNumber
     from_depot: Code
     to_depot: Code
@@ -136,6 +198,10 @@ class TransferIn(RequestModel):
 class TransferReceiveIn(RequestModel):
     """What landed, when not everything did. Without a body (or with ``{}``) everything still in transit
     lands."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"serials": ["HDD260005001"]}, {"quantity": 20}]}
+    )
 
     serials: list[Serial] | None = Field(
         default=None,
@@ -166,6 +232,43 @@ class TransferLineOut(ResponseModel):
 
 
 class TransferOut(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "part_number": "HDD-SAS-1T2-10K",
+                    "from_depot": "SHA-C",
+                    "to_depot": "HGH-F",
+                    "quantity": 2,
+                    "received_quantity": 1,
+                    "status": "partially_received",
+                    "reason": "Top up Hangzhou for the Xintian Cloud region",
+                    "dispatched_at": "2026-12-07T01:45:14Z",
+                    "dispatched_by": "warehouse",
+                    "received_at": "2026-12-07T05:12:40Z",
+                    "received_by": "warehouse",
+                    "lines": [
+                        {
+                            "batch_number": "B2612-4711",
+                            "quantity": 1,
+                            "serial": "HDD260005001",
+                            "received_quantity": 1,
+                            "received": True,
+                        },
+                        {
+                            "batch_number": "B2612-4711",
+                            "quantity": 1,
+                            "serial": "HDD260005002",
+                            "received_quantity": 0,
+                            "received": False,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     id: int
     part_number: str
     from_depot: str

@@ -1,5 +1,6 @@
 """Static files under ``/static``: the vendored browser libraries (``api/static/vendor``, see its
-README) and the pages' own CSS and JavaScript (``api/static/css``, ``api/static/js``).
+README), the pages' own CSS and JavaScript (``api/static/css``, ``api/static/js``) and the maps' offline
+basemap (``api/static/basemap``, see its README).
 
 Every file is served with a year-long, immutable cache. That is safe because pages never link a static
 file by its bare path: `StaticFiles.url` (the ``static_url`` template global) adds ``?v=`` and a hash of

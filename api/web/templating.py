@@ -15,7 +15,9 @@ Templates use, besides Litestar's ``csrf_token()`` and ``csrf_input``:
 Macros: every macro of ``api/templates/macros/*.html`` is a global, called without an import (a name
 used twice stops the application at start): ``forms.html`` (``form_keys``, ``field``, ``form_errors``),
 ``table.html`` (``data_table``, ``pagination``), ``problem.html`` (``problem``), ``time.html``
-(``local_time``), ``badge.html`` (``status_badge``), ``scan.html`` (``scan_box``). ``csrf_field()`` is the
+(``local_time``), ``badge.html`` (``status_badge``), ``scan.html`` (``scan_box``), ``map.html``
+(``map_assets``, ``map_view``: a map of depots, stops and routes, ``js/map.js``), ``chart.html``
+(``stacked_bar_chart``, ``chart_legend``: SVG charts without script). ``csrf_field()`` is the
 CSRF token's hidden field (``form_keys()`` includes it).
 """
 

@@ -62,9 +62,22 @@ class AuditKeys:
         return raw.hex()
 
     @property
+    def public_key_pem(self) -> str:
+        """The public key as a PEM ``PUBLIC KEY`` (SubjectPublicKeyInfo), as other tools read it."""
+        return self.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+
+    @property
+    def fingerprint(self) -> str:
+        """The SHA-256 of the raw public key (hex): what to compare with a copy kept elsewhere."""
+        return hashlib.sha256(bytes.fromhex(self.public_key_hex)).hexdigest()
+
+    @property
     def key_id(self) -> str:
-        """A short fingerprint of the public key, stored with each checkpoint."""
-        return hashlib.sha256(bytes.fromhex(self.public_key_hex)).hexdigest()[:16]
+        """A short fingerprint of the public key (the first 16 hex digits of `fingerprint`), stored with
+        each checkpoint."""
+        return self.fingerprint[:16]
 
 
 DEVELOPMENT_KEYS_WARNING = (
@@ -293,6 +306,38 @@ def _older_than(at: str, now: datetime, seconds: float) -> bool:
         return (now - datetime.fromisoformat(at)).total_seconds() >= seconds
     except (TypeError, ValueError):
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class KeptCheckpoint:
+    """A stored checkpoint and the short fingerprint (``key_id``) of the key that signed it."""
+
+    checkpoint: Checkpoint
+    key_id: str
+
+
+async def last_checkpoint() -> KeptCheckpoint | None:
+    """The latest signed checkpoint (one indexed read), or None before the first."""
+    row = (
+        await AuditCheckpoint.select(*_CHECKPOINT_COLUMNS, AuditCheckpoint.key_id)
+        .order_by(AuditCheckpoint.seq, ascending=False)
+        .first()
+    )
+    if row is None:
+        return None
+    key_id = row.pop("key_id")
+    return KeptCheckpoint(Checkpoint(**row), key_id)
+
+
+async def first_checkpoint_covering(seq: int) -> Checkpoint | None:
+    """The earliest signed checkpoint at or after entry ``seq`` (one indexed read), or None."""
+    row = (
+        await AuditCheckpoint.select(*_CHECKPOINT_COLUMNS)
+        .where(AuditCheckpoint.seq >= seq)
+        .order_by(AuditCheckpoint.seq)
+        .first()
+    )
+    return None if row is None else Checkpoint(**row)
 
 
 async def list_checkpoints() -> list[Checkpoint]:

@@ -5,9 +5,12 @@ from inventory.customers.service import (
     add_site,
     create_asset,
     create_customer,
+    get_asset,
     get_customer,
+    list_assets,
     list_customers,
     list_sites,
+    sites_by_code,
 )
 
 __all__ = [
@@ -17,7 +20,10 @@ __all__ = [
     "add_site",
     "create_asset",
     "create_customer",
+    "get_asset",
     "get_customer",
+    "list_assets",
     "list_customers",
     "list_sites",
+    "sites_by_code",
 ]

@@ -26,6 +26,20 @@ class CoveragePhase(StrEnum):
     EXPIRED = "expired"
 
 
+class PartsCharge(StrEnum):
+    """What a replacement part costs the customer: nothing in warranty, its cost after."""
+
+    FREE = "free"
+    AT_COST = "at_cost"
+
+
+_PARTS_CHARGE = {
+    CoveragePhase.IN_WARRANTY: PartsCharge.FREE,
+    CoveragePhase.POST_WARRANTY_PARTS_ONLY: PartsCharge.AT_COST,
+    CoveragePhase.POST_WARRANTY_COSTS_ONLY: PartsCharge.AT_COST,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Downtime:
     """A fault from its report to its restore; ``ended_at`` is None while it is not restored."""
@@ -117,6 +131,12 @@ def coverage_phase(on: date, end: date) -> CoveragePhase:
     if on <= add_years(end, COSTS_ONLY_YEARS):
         return CoveragePhase.POST_WARRANTY_COSTS_ONLY
     return CoveragePhase.EXPIRED
+
+
+def parts_charge(phase: CoveragePhase) -> PartsCharge | None:
+    """What a replacement part costs in ``phase``: free in warranty, at cost in the two phases after it;
+    None once coverage has expired (no part is given)."""
+    return _PARTS_CHARGE.get(phase)
 
 
 def coverage(

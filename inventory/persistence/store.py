@@ -36,6 +36,7 @@ from inventory.persistence.rows import (
     ReservationItemRow,
     ReservationRow,
 )
+from inventory.persistence.warehouse_views import WarehouseViews
 
 Rows = Sequence[Mapping[str, Any]]
 
@@ -126,7 +127,7 @@ both engines: the upsert takes the row's lock (PostgreSQL) or runs under the wri
 concurrent attempts count one after the other, and every ``SET`` reads the row as it was."""
 
 
-class Store(ABC):
+class Store(WarehouseViews, ABC):
     """The named operations of the service on its database (see the module docstring).
 
     With ``audit_chain`` off, the store writes everything but audit chain entries; only the reservation

@@ -44,7 +44,7 @@ async def certificate_of(record_id: int, *, viewer: str | None, now: datetime) -
         (event.details for event in reversed(record.events) if event.event == EventType.DESTRUCTION), None
     )
     last_seq = max((position.seq for position in record.audit), default=0)
-    checkpoint = next((c for c in await audit.list_checkpoints() if c.seq >= last_seq), None)
+    checkpoint = await audit.first_checkpoint_covering(last_seq)
     keys = audit.keys()
     return Certificate(
         record=record,

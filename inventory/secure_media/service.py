@@ -7,14 +7,17 @@ destruction, verification and closing as append-only events, each also in the au
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from inventory.audit import log as audit
 from inventory.audit.tables import AuditEntry
 from inventory.audit_chain import canonical_json
+from inventory.customers.tables import Customer
 from inventory.errors import InvalidRequest, NotFound, NotPermitted
 from inventory.persistence import current_store, write_transaction
 from inventory.secure_media.proof import (
@@ -74,6 +77,9 @@ class RetentionView:
     customer: str
     customer_name: str
     site: str
+    site_name: str
+    timezone: str
+    """The site's time zone: the local time of the record's place."""
     asset_serial: str | None
     part_number: str
     failed_serial: str
@@ -84,9 +90,20 @@ class RetentionView:
     overdue: bool
     age_days: int
     created_at: datetime
+    created_by: str
     destruction_due: datetime
     events: list[EventView] = field(default_factory=list)
     audit: list[AuditPosition] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class AgeingCount:
+    """How many records of one age bucket (a label of `AGE_BUCKETS`) are in one state and classification."""
+
+    bucket: str
+    state: str
+    classification_level: str
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +249,6 @@ async def get_record(record_id: int, *, viewer: str | None, now: datetime) -> Re
     if not views:
         raise NotFound(f"retention record {record_id} not found")
     view = views[0]
-    events = (
-        await RetentionEvent.select().where(RetentionEvent.record == record_id).order_by(RetentionEvent.id)
-    )
     positions = (
         await AuditEntry.select(AuditEntry.seq, AuditEntry.action, AuditEntry.hash)
         .where(AuditEntry.subject == subject(record_id))
@@ -242,12 +256,7 @@ async def get_record(record_id: int, *, viewer: str | None, now: datetime) -> Re
     )
     return replace(
         view,
-        events=[
-            EventView(
-                e["id"], e["event"], json.loads(e["details"]), e["actor"], e["actor_role"], e["recorded_at"]
-            )
-            for e in events
-        ],
+        events=(await _events_of([record_id])).get(record_id, []),
         audit=[AuditPosition(p["seq"], p["action"], p["hash"]) for p in positions],
     )
 
@@ -265,26 +274,79 @@ async def list_records(
     max_age_days: int | None = None,
 ) -> list[RetentionView]:
     """Records, oldest first, filtered by state, customer, age in whole days and whether overdue."""
-    conditions = []
-    if min_age_days is not None:
-        conditions.append(RetentionRecord.created_at <= now - timedelta(days=min_age_days))
-    if max_age_days is not None:
-        conditions.append(RetentionRecord.created_at > now - timedelta(days=max_age_days + 1))
-    if state is not None:
-        conditions.append(RetentionRecord.state == state.value)
-    if customer is not None:
-        conditions.append(RetentionRecord.customer.code == customer)
-    if overdue is True:
-        conditions += [
-            RetentionRecord.state == RetentionState.RETAINED.value,
-            RetentionRecord.destruction_due < now,
-        ]
-    elif overdue is False:
-        conditions.append(
-            (RetentionRecord.state != RetentionState.RETAINED.value)
-            | (RetentionRecord.destruction_due >= now)
-        )
+    conditions = _filters(state, customer, overdue, min_age_days, max_age_days, now)
     return await _views(conditions, viewer, now, limit=limit, offset=offset)
+
+
+async def ageing(
+    *,
+    state: RetentionState | None,
+    customer: str | None,
+    overdue: bool | None,
+    viewer: str | None,
+    now: datetime,
+    min_age_days: int | None = None,
+    max_age_days: int | None = None,
+) -> list[AgeingCount]:
+    """The records that `list_records` selects with the same filters, counted by age bucket
+    (`AGE_BUCKETS`), state and classification: one grouped count per bucket, in the database."""
+    conditions = _filters(state, customer, overdue, min_age_days, max_age_days, now)
+    counts: list[AgeingCount] = []
+    for label, low, high in AGE_BUCKETS:
+        query = (
+            RetentionRecord.select(
+                RetentionRecord.state, RetentionRecord.classification_level, Count(alias="count")
+            )
+            .where(RetentionRecord.created_at <= now - timedelta(days=low))
+            .group_by(RetentionRecord.state, RetentionRecord.classification_level)
+        )
+        if high is not None:
+            query = query.where(RetentionRecord.created_at > now - timedelta(days=high + 1))
+        for condition in conditions:
+            query = query.where(condition)
+        if viewer is not None:
+            query = query.where(RetentionRecord.customer.code == viewer)
+        counts += [
+            AgeingCount(label, row["state"], row["classification_level"], row["count"]) for row in await query
+        ]
+    return counts
+
+
+async def export_records(
+    *,
+    state: RetentionState | None,
+    customer: str | None,
+    overdue: bool | None,
+    viewer: str | None,
+    now: datetime,
+    after: tuple[datetime, int] | None,
+    limit: int,
+    min_age_days: int | None = None,
+    max_age_days: int | None = None,
+) -> list[RetentionView]:
+    """The next ``limit`` records that `list_records` selects, in its order, after the record ``after``
+    (its ``created_at`` and id; None: from the first), each with its events: two queries a batch, so that
+    a whole register can be exported a batch at a time."""
+    conditions = _filters(state, customer, overdue, min_age_days, max_age_days, now)
+    if after is not None:
+        at, record_id = after
+        conditions.append(
+            (RetentionRecord.created_at > at)
+            | ((RetentionRecord.created_at == at) & (RetentionRecord.id > record_id))
+        )
+    views = await _views(conditions, viewer, now, limit=limit, offset=0)
+    events = await _events_of([view.id for view in views])
+    return [replace(view, events=events.get(view.id, [])) for view in views]
+
+
+async def retention_customers() -> list[tuple[str, str]]:
+    """The customers who keep their failed secure parts: code and name, by code."""
+    rows = (
+        await Customer.select(Customer.code, Customer.name)
+        .where(Customer.secure_media_retention.eq(True))
+        .order_by(Customer.code)
+    )
+    return [(row["code"], row["name"]) for row in rows]
 
 
 async def report(*, customer: str | None, viewer: str | None, now: datetime, limit: int) -> Report:
@@ -303,6 +365,37 @@ async def report(*, customer: str | None, viewer: str | None, now: datetime, lim
     )
 
 
+def _filters(
+    state: RetentionState | None,
+    customer: str | None,
+    overdue: bool | None,
+    min_age_days: int | None,
+    max_age_days: int | None,
+    now: datetime,
+) -> list[Any]:
+    """The conditions of the register's filters (age in whole days since the record was created)."""
+    conditions: list[Any] = []
+    if min_age_days is not None:
+        conditions.append(RetentionRecord.created_at <= now - timedelta(days=min_age_days))
+    if max_age_days is not None:
+        conditions.append(RetentionRecord.created_at > now - timedelta(days=max_age_days + 1))
+    if state is not None:
+        conditions.append(RetentionRecord.state == state.value)
+    if customer is not None:
+        conditions.append(RetentionRecord.customer.code == customer)
+    if overdue is True:
+        conditions += [
+            RetentionRecord.state == RetentionState.RETAINED.value,
+            RetentionRecord.destruction_due < now,
+        ]
+    elif overdue is False:
+        conditions.append(
+            (RetentionRecord.state != RetentionState.RETAINED.value)
+            | (RetentionRecord.destruction_due >= now)
+        )
+    return conditions
+
+
 async def _views(
     conditions: list, viewer: str | None, now: datetime, *, limit: int, offset: int
 ) -> list[RetentionView]:
@@ -313,6 +406,8 @@ async def _views(
             RetentionRecord.customer.code.as_alias("customer"),
             RetentionRecord.customer.name.as_alias("customer_name"),
             RetentionRecord.site.code.as_alias("site"),
+            RetentionRecord.site.name.as_alias("site_name"),
+            RetentionRecord.site.timezone.as_alias("timezone"),
             RetentionRecord.asset.serial.as_alias("asset_serial"),
             RetentionRecord.part.part_number.as_alias("part_number"),
             RetentionRecord.failed_serial,
@@ -321,6 +416,7 @@ async def _views(
             RetentionRecord.custodian,
             RetentionRecord.state,
             RetentionRecord.created_at,
+            RetentionRecord.created_by,
             RetentionRecord.destruction_due,
         )
         .order_by(RetentionRecord.created_at)
@@ -339,6 +435,25 @@ async def _views(
         )
         for row in rows
     ]
+
+
+async def _events_of(record_ids: list[int]) -> dict[int, list[EventView]]:
+    """The events of the records ``record_ids``, each record's in the order they were recorded."""
+    if not record_ids:
+        return {}
+    rows = (
+        await RetentionEvent.select()
+        .where(RetentionEvent.record.is_in(record_ids))
+        .order_by(RetentionEvent.id)
+    )
+    events: dict[int, list[EventView]] = defaultdict(list)
+    for e in rows:
+        events[e["record"]].append(
+            EventView(
+                e["id"], e["event"], json.loads(e["details"]), e["actor"], e["actor_role"], e["recorded_at"]
+            )
+        )
+    return events
 
 
 async def _lock(record_id: int, viewer: str | None) -> dict:

@@ -44,6 +44,28 @@ async def trace_unit(serial: str, *, part_number: str | None = None) -> UnitReco
         NotFound: no unit has that serial (of that part).
         InvalidRequest: the serial exists for several parts and ``part_number`` was not given.
     """
+    unit = await find_unit(serial, part_number=part_number)
+    history = await unit_history(unit["id"])
+    return UnitRecord(
+        part_number=unit["part_number"],
+        serial=unit["serial"],
+        box_number=unit["box_number"],
+        batch_number=unit["batch_number"],
+        depot=unit["depot"],
+        status=unit["status"],
+        received_at=unit["received_at"],
+        history=history,
+    )
+
+
+async def find_unit(serial: str, *, part_number: str | None = None) -> dict:
+    """The row of the unit with ``serial`` (of ``part_number``): its id, part number, serial, box, batch,
+    depot code, status and receipt time.
+
+    Raises:
+        NotFound: no unit has that serial (of that part).
+        InvalidRequest: the serial exists for several parts and ``part_number`` was not given.
+    """
     query = StockUnit.select(
         StockUnit.id,
         StockUnit.part.part_number.as_alias("part_number"),
@@ -65,18 +87,7 @@ async def trace_unit(serial: str, *, part_number: str | None = None) -> UnitReco
             field="part_number",
             part_numbers=sorted(unit["part_number"] for unit in units),
         )
-    unit = units[0]
-    history = await unit_history(unit["id"])
-    return UnitRecord(
-        part_number=unit["part_number"],
-        serial=unit["serial"],
-        box_number=unit["box_number"],
-        batch_number=unit["batch_number"],
-        depot=unit["depot"],
-        status=unit["status"],
-        received_at=unit["received_at"],
-        history=history,
-    )
+    return units[0]
 
 
 async def unit_history(unit_id: int) -> list[MovementRecord]:

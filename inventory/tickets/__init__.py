@@ -20,12 +20,36 @@ from inventory.tickets.coverage import (
     installed_unit_coverage,
     list_covered_assets,
 )
+from inventory.tickets.entitlement import Entitlement, Refusal
 from inventory.tickets.priority import PARTS_PRIORITY_TIERS, Severity, Tier, may_preempt
-from inventory.tickets.records import ReservationRecord, TicketRecord
-from inventory.tickets.reservation_views import get_reservation, ticket_reservations
+from inventory.tickets.progress import (
+    MilestoneProgress,
+    ReplacementTerms,
+    Shipment,
+    TicketProgress,
+    get_progress,
+    list_progress,
+    replacement_terms,
+)
+from inventory.tickets.records import ReservationRecord, TicketEventRecord, TicketRecord
+from inventory.tickets.reservation_views import (
+    PickRow,
+    depot_pick_list,
+    get_reservation,
+    reservation_depot,
+    reservations_of_tickets,
+    ticket_reservations,
+)
 from inventory.tickets.reservations import ReservationRequest, expire_due, release, reserve
-from inventory.tickets.service import get_ticket, list_tickets, open_ticket, record_event, sweep_breaches
-from inventory.tickets.sla import DEFAULT_TARGETS, SupportHours, TicketEvent
+from inventory.tickets.service import (
+    get_ticket,
+    list_tickets,
+    open_ticket,
+    record_event,
+    sweep_breaches,
+    ticket_events,
+)
+from inventory.tickets.sla import DEFAULT_TARGETS, Milestone, SupportHours, TicketEvent
 from inventory.tickets.ticket_views import (
     AssetWarranty,
     QueueFilters,
@@ -42,26 +66,38 @@ __all__ = [
     "Countdown",
     "CountdownState",
     "CoveredAsset",
+    "Entitlement",
+    "Milestone",
+    "MilestoneProgress",
     "Pause",
+    "PickRow",
     "QueueFilters",
     "QueueTicket",
+    "Refusal",
+    "ReplacementTerms",
     "ReservationRecord",
     "ReservationRequest",
     "Severity",
+    "Shipment",
     "SupportHours",
     "SweepLag",
     "TicketEvent",
+    "TicketEventRecord",
     "TicketFile",
+    "TicketProgress",
     "TicketRecord",
     "Tier",
     "countdowns",
     "covered",
+    "depot_pick_list",
     "expire_due",
     "get_covered_asset",
+    "get_progress",
     "get_reservation",
     "get_ticket",
     "installed_unit_coverage",
     "list_covered_assets",
+    "list_progress",
     "list_tickets",
     "may_preempt",
     "met_late",
@@ -72,10 +108,14 @@ __all__ = [
     "read_clock",
     "record_event",
     "release",
+    "replacement_terms",
+    "reservation_depot",
+    "reservations_of_tickets",
     "reserve",
     "sla_queue",
     "sweep_breaches",
     "sweep_lag",
+    "ticket_events",
     "ticket_file",
     "ticket_reservations",
     "working_intervals",

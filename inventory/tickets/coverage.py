@@ -4,22 +4,50 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from inventory.customers import service as customers
 from inventory.customers.records import AssetRecord
 from inventory.customers.tables import Asset
-from inventory.customers.warranty import Coverage, Downtime, coverage
+from inventory.customers.warranty import (
+    Coverage,
+    Downtime,
+    PartsCharge,
+    coverage,
+    parts_charge,
+    total_downtime,
+)
 from inventory.errors import NotFound
 from inventory.tickets.tables import InstalledPart, Ticket
 
 
 @dataclass(frozen=True, slots=True)
+class DowntimePeriod:
+    """The downtime of one of the asset's tickets: it extends the warranty unless the user caused it."""
+
+    ticket: int
+    downtime: Downtime
+
+    @property
+    def extends_warranty(self) -> bool:
+        return not self.downtime.user_caused
+
+
+@dataclass(frozen=True, slots=True)
 class CoveredAsset:
-    """An asset with its warranty end and coverage phase as at a time (see `asset_coverage`)."""
+    """An asset with its warranty end and coverage phase as at a time (see `asset_coverage`), and the
+    downtime of its tickets, oldest first (`downtime`), which the warranty end counts."""
 
     asset: AssetRecord
     coverage: Coverage
+    downtime: tuple[DowntimePeriod, ...] = ()
+    extension: timedelta = timedelta(0)
+    """How much the downtime extends the warranty (overlaps counted once), before rounding up to days."""
+
+    @property
+    def parts_charge(self) -> PartsCharge | None:
+        """What a replacement part costs in the asset's coverage phase; None once coverage has ended."""
+        return parts_charge(self.coverage.phase)
 
 
 async def list_covered_assets(
@@ -46,24 +74,36 @@ async def covered(assets: Sequence[AssetRecord], now: datetime) -> list[CoveredA
     """The assets with their coverage, from one query for the downtime of all of them."""
     if not assets:
         return []
-    rows = await Ticket.select(
-        Ticket.asset.serial.as_alias("asset_serial"),
-        Ticket.reported_at,
-        Ticket.restored_at,
-        Ticket.user_caused,
-    ).where(Ticket.asset.serial.is_in([asset.serial for asset in assets]))
-    downtimes: dict[str, list[Downtime]] = {asset.serial: [] for asset in assets}
+    rows = (
+        await Ticket.select(
+            Ticket.id,
+            Ticket.asset.serial.as_alias("asset_serial"),
+            Ticket.reported_at,
+            Ticket.restored_at,
+            Ticket.user_caused,
+        )
+        .where(  # by the ids of the serials: the index of an asset's tickets, not a scan of them all
+            Ticket.asset.is_in(Asset.select(Asset.id).where(Asset.serial.is_in([a.serial for a in assets])))
+        )
+        .order_by(Ticket.reported_at, Ticket.id)
+    )
+    periods: dict[str, list[DowntimePeriod]] = {asset.serial: [] for asset in assets}
     for row in rows:
-        downtimes[row["asset_serial"]].append(
-            Downtime(row["reported_at"], row["restored_at"], row["user_caused"])
+        periods[row["asset_serial"]].append(
+            DowntimePeriod(row["id"], Downtime(row["reported_at"], row["restored_at"], row["user_caused"]))
         )
-    return [
-        CoveredAsset(
-            asset,
-            coverage(now.date(), asset.accepted_on, asset.warranty_years, downtimes[asset.serial], as_of=now),
+    covered_assets = []
+    for asset in assets:
+        downtimes = [period.downtime for period in periods[asset.serial]]
+        covered_assets.append(
+            CoveredAsset(
+                asset,
+                coverage(now.date(), asset.accepted_on, asset.warranty_years, downtimes, as_of=now),
+                tuple(periods[asset.serial]),
+                total_downtime(downtimes, as_of=now),
+            )
         )
-        for asset in assets
-    ]
+    return covered_assets
 
 
 async def asset_coverage(asset_id: int, now: datetime) -> Coverage:

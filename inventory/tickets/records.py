@@ -42,6 +42,17 @@ class TicketRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class TicketEventRecord:
+    """One entry of a ticket's history: what happened (``opened`` or a `TicketEvent`), when, who
+    recorded it and their note."""
+
+    event: str
+    at: datetime
+    actor: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReservationRecord:
     id: int
     ticket: int

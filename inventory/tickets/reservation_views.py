@@ -5,9 +5,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from inventory.errors import NotFound
+from inventory.stock.tables import Depot
 from inventory.tickets.records import ReservationRecord
 from inventory.tickets.tables import Reservation, ReservationItem, Ticket
+
+ACTIVE = "active"
 
 
 async def get_reservation(reservation_id: int, *, viewer: str | None) -> ReservationRecord:
@@ -28,12 +35,33 @@ async def ticket_reservations(ticket_id: int, *, viewer: str | None) -> list[Res
     Raises:
         NotFound: no such ticket, or not the viewer's.
     """
+    await check_visible(ticket_id, viewer=viewer)
+    return await _records([Reservation.ticket == ticket_id], viewer)
+
+
+async def check_visible(ticket_id: int, *, viewer: str | None) -> None:
+    """Make sure the ticket exists and, for a customer user, is its company's.
+
+    Raises:
+        NotFound: no such ticket, or not the viewer's.
+    """
     query = Ticket.exists().where(Ticket.id == ticket_id)
     if viewer is not None:
         query = query.where(Ticket.customer.code == viewer)
     if not await query:
         raise NotFound(f"ticket {ticket_id} not found")
-    return await _records([Reservation.ticket == ticket_id], viewer)
+
+
+async def reservations_of_tickets(
+    ticket_ids: Sequence[int], *, viewer: str | None
+) -> dict[int, list[ReservationRecord]]:
+    """The reservations of each of ``ticket_ids`` (a page of tickets), oldest first, in three queries
+    whatever the number of tickets; tickets that are not the viewer's have none."""
+    grouped: dict[int, list[ReservationRecord]] = {ticket_id: [] for ticket_id in ticket_ids}
+    if ticket_ids:
+        for record in await _records([Reservation.ticket.is_in(list(ticket_ids))], viewer):
+            grouped[record.ticket].append(record)
+    return grouped
 
 
 async def _records(conditions: list, viewer: str | None) -> list[ReservationRecord]:
@@ -56,19 +84,7 @@ async def _records(conditions: list, viewer: str | None) -> list[ReservationReco
     if viewer is not None:
         query = query.where(Reservation.ticket.customer.code == viewer)
     rows = await query
-    items = await ReservationItem.select(
-        ReservationItem.reservation,
-        ReservationItem.unit.serial.as_alias("serial"),
-        ReservationItem.batch_number,
-        ReservationItem.quantity,
-    ).where(ReservationItem.reservation.is_in([row["id"] for row in rows] or [0]))
-    serials: dict[int, list[str]] = {}
-    batches: dict[int, list[tuple[str, int]]] = {}
-    for item in items:
-        if item["serial"]:
-            serials.setdefault(item["reservation"], []).append(item["serial"])
-        else:
-            batches.setdefault(item["reservation"], []).append((item["batch_number"], item["quantity"]))
+    serials, batches = await _held([row["id"] for row in rows])
     takers = [row["preempted_by"] for row in rows if row["preempted_by"] is not None]
     taker_tickets = {
         row["id"]: row["ticket"]
@@ -85,3 +101,107 @@ async def _records(conditions: list, viewer: str | None) -> list[ReservationReco
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class PickRow:
+    """An active reservation to pick at a depot: what, for which ticket, where it goes and by when."""
+
+    id: int
+    ticket: int
+    part_number: str
+    description: str
+    quantity: int
+    status: str
+    estimated_arrival: datetime
+    expires_at: datetime
+    created_at: datetime
+    depot: str
+    delivery_service: str
+    delivery_due_by: datetime
+    severity: str
+    customer: str
+    site: str
+    site_name: str
+    site_timezone: str
+    serials: list[str] = field(default_factory=list)
+    batches: list[tuple[str, int]] = field(default_factory=list)
+
+
+async def depot_pick_list(
+    depot: str | None, *, ticket: int | None = None, limit: int, offset: int = 0
+) -> list[PickRow]:
+    """The active reservations held at a depot (or, for ``ticket``, held for that ticket anywhere), the
+    soonest delivery due first (then the oldest): what the warehouse picks next, for which ticket and
+    site.
+
+    Raises:
+        NotFound: no such depot.
+    """
+    condition = Reservation.status == ACTIVE
+    if depot is not None:
+        found = await Depot.select(Depot.id).where(Depot.code == depot).first()
+        if found is None:
+            raise NotFound(f"depot {depot} not found")
+        condition &= Reservation.depot == found["id"]
+    if ticket is not None:
+        condition &= Reservation.ticket == ticket
+    rows = (
+        await Reservation.select(
+            Reservation.id,
+            Reservation.ticket,
+            Reservation.part.part_number.as_alias("part_number"),
+            Reservation.part.description.as_alias("description"),
+            Reservation.quantity,
+            Reservation.status,
+            Reservation.estimated_arrival,
+            Reservation.expires_at,
+            Reservation.created_at,
+            Reservation.depot.code.as_alias("depot"),
+            Reservation.ticket.delivery_service.as_alias("delivery_service"),
+            Reservation.ticket.delivery_due_by.as_alias("delivery_due_by"),
+            Reservation.ticket.severity.as_alias("severity"),
+            Reservation.ticket.customer.name.as_alias("customer"),
+            Reservation.ticket.site.code.as_alias("site"),
+            Reservation.ticket.site.name.as_alias("site_name"),
+            Reservation.ticket.site.timezone.as_alias("site_timezone"),
+        )
+        .where(condition)
+        .order_by(Reservation.ticket.delivery_due_by)
+        .order_by(Reservation.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    serials, batches = await _held([row["id"] for row in rows])
+    return [
+        PickRow(**row, serials=sorted(serials.get(row["id"], [])), batches=batches.get(row["id"], []))
+        for row in rows
+    ]
+
+
+async def _held(reservation_ids: list[int]) -> tuple[dict[int, list[str]], dict[int, list[tuple[str, int]]]]:
+    """The serials and bulk batches each reservation holds, in one query."""
+    items = await ReservationItem.select(
+        ReservationItem.reservation,
+        ReservationItem.unit.serial.as_alias("serial"),
+        ReservationItem.batch_number,
+        ReservationItem.quantity,
+    ).where(ReservationItem.reservation.is_in(reservation_ids or [0]))
+    serials: dict[int, list[str]] = {}
+    batches: dict[int, list[tuple[str, int]]] = {}
+    for item in items:
+        if item["serial"]:
+            serials.setdefault(item["reservation"], []).append(item["serial"])
+        else:
+            batches.setdefault(item["reservation"], []).append((item["batch_number"], item["quantity"]))
+    return serials, batches
+
+
+async def reservation_depot(reservation_id: int) -> str | None:
+    """The code of the depot holding a reservation (None: no such reservation)."""
+    row = (
+        await Reservation.select(Reservation.depot.code.as_alias("depot"))
+        .where(Reservation.id == reservation_id)
+        .first()
+    )
+    return None if row is None else row["depot"]

@@ -34,6 +34,7 @@ from inventory.stock.positions import (
 )
 from inventory.stock.tables import StockUnit
 from inventory.tickets.coverage import asset_coverage
+from inventory.tickets.entitlement import Refusal, replacement_entitlement
 from inventory.tickets.priority import Severity, Tier, may_be_preempted_by, may_preempt
 from inventory.tickets.records import ReservationRecord
 from inventory.tickets.reservation_views import get_reservation
@@ -103,7 +104,7 @@ async def reserve(
                 "only premium and platinum critical tickets may pre-empt", field="allow_preemption"
             )
         if viewer is not None:
-            await _check_customer_entitlement(ticket, now)
+            await _check_customer_entitlement(ticket, tier, severity, now)
         options, depot_ids = await _options(part["id"], request, quantity, ticket, now)
         chosen = await _hold_first(options, depot_ids, part, quantity, request.serial, now)
         bumped = None
@@ -254,12 +255,16 @@ async def _ticket_for_reservation(
     return ticket
 
 
-async def _check_customer_entitlement(ticket: dict, now: datetime) -> None:
-    """A customer may ask for a replacement part only for an asset whose coverage includes parts."""
-    if ticket["asset"] is None:
+async def _check_customer_entitlement(
+    ticket: Mapping[str, Any], tier: Tier, severity: Severity, now: datetime
+) -> None:
+    """A customer may ask for a replacement part only for an asset whose coverage includes parts
+    (`inventory.tickets.entitlement`)."""
+    coverage = None if ticket["asset"] is None else await asset_coverage(ticket["asset"], now)
+    decided = replacement_entitlement(tier, severity, coverage)
+    if decided.refusal is Refusal.NO_ASSET:
         raise NotEntitled("name the asset on the ticket to request a replacement part", field="asset_serial")
-    coverage = await asset_coverage(ticket["asset"], now)
-    if coverage.phase == "expired":
+    if decided.refusal is Refusal.COVERAGE_ENDED and coverage is not None:
         raise NotEntitled(f"the asset's coverage ended on {coverage.end.isoformat()}", field="ticket")
 
 

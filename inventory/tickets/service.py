@@ -27,7 +27,8 @@ from inventory.persistence import current_store, write_transaction
 from inventory.stock.tables import Depot
 from inventory.tickets.delivery import DeliveryService, delivery_window
 from inventory.tickets.priority import Severity, Tier, ticket_priority
-from inventory.tickets.records import ClockRecord, DeliveryRecord, TicketRecord
+from inventory.tickets.records import ClockRecord, DeliveryRecord, TicketEventRecord, TicketRecord
+from inventory.tickets.reservation_views import check_visible
 from inventory.tickets.sla import (
     ClockState,
     Milestone,
@@ -223,16 +224,20 @@ async def list_tickets(
     limit: int,
     offset: int,
     now: datetime,
+    asset: str | None = None,
 ) -> list[TicketRecord]:
     """Tickets, nearest due milestone first (``order="due"``) or newest first (``order="reported"``).
 
-    ``breached`` filters on the breach state at ``now`` (`inventory.tickets.sla.ticket_breached`).
+    ``breached`` filters on the breach state at ``now`` (`inventory.tickets.sla.ticket_breached`);
+    ``asset`` keeps the tickets of the asset with that serial.
     """
     query = Ticket.select(*_TICKET_COLUMNS)
     if viewer is not None:
         query = query.where(Ticket.customer.code == viewer)
     if customer is not None:
         query = query.where(Ticket.customer.code == customer)
+    if asset is not None:
+        query = query.where(Ticket.asset.serial == asset)
     if breached is not None:
         late = Ticket.next_due_at < now
         if breached:
@@ -250,6 +255,23 @@ async def list_tickets(
     rows = await query.limit(limit).offset(offset)
     clocks = await _clock_rows([row["id"] for row in rows])
     return [_record(row, clocks, now) for row in rows]
+
+
+async def ticket_events(ticket_id: int, *, viewer: str | None) -> list[TicketEventRecord]:
+    """The ticket's history, in the order it happened (by the time each event happened, then as recorded).
+
+    Raises:
+        NotFound: no such ticket, or not the viewer's company's.
+    """
+    await check_visible(ticket_id, viewer=viewer)
+    rows = (
+        await TicketEventLog.select(
+            TicketEventLog.event, TicketEventLog.at, TicketEventLog.actor, TicketEventLog.note
+        )
+        .where(TicketEventLog.ticket == ticket_id)
+        .order_by(TicketEventLog.at, TicketEventLog.id)
+    )
+    return [TicketEventRecord(**row) for row in rows]
 
 
 async def sweep_breaches(now: datetime) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -167,6 +168,47 @@ async def test_the_principal_cache_holds_a_bounded_number_of_users(client, heade
         assert (await cache.get(username)).username == username
         sizes.append(len(cache._entries))
     assert sizes == [1, 2, 3, 1, 2]
+
+
+async def test_requests_of_a_user_not_in_the_cache_share_one_lookup(client, headers, monkeypatch):
+    import api.security
+    from api.security import PrincipalCache
+
+    real_load, looked_up = api.security.load_principal, []
+
+    async def counted(username):
+        looked_up.append(username)
+        await asyncio.sleep(0.01)
+        return await real_load(username)
+
+    monkeypatch.setattr(api.security, "load_principal", counted)
+    cache = PrincipalCache(ttl_seconds=5)
+    found = await asyncio.gather(*(cache.get("warehouse") for _ in range(10)), cache.get("admin"))
+    assert [principal.username for principal in found] == ["warehouse"] * 10 + ["admin"]
+    assert sorted(looked_up) == ["admin", "warehouse"]
+
+
+async def test_a_failed_lookup_fails_every_request_waiting_for_it_and_the_next_one_tries_again(
+    client, headers, monkeypatch
+):
+    import api.security
+    from api.security import PrincipalCache
+
+    real_load, looked_up = api.security.load_principal, []
+
+    async def failing_once(username):
+        looked_up.append(username)
+        await asyncio.sleep(0.01)
+        if len(looked_up) == 1:
+            raise ConnectionError("the database went away")
+        return await real_load(username)
+
+    monkeypatch.setattr(api.security, "load_principal", failing_once)
+    cache = PrincipalCache(ttl_seconds=5)
+    answers = await asyncio.gather(*(cache.get("warehouse") for _ in range(3)), return_exceptions=True)
+    assert all(isinstance(answer, ConnectionError) for answer in answers)
+    assert (await cache.get("warehouse")).username == "warehouse"
+    assert looked_up == ["warehouse", "warehouse"]
 
 
 def test_a_checked_token_is_remembered_until_it_expires_and_only_for_its_settings(monkeypatch):

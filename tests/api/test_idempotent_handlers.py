@@ -4,6 +4,7 @@ neither its change nor its key."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,10 +17,11 @@ from litestar.status_codes import HTTP_200_OK
 from pydantic import BaseModel
 
 from api.errors import problem_details_plugin
-from api.idempotency import idempotent
+from api.idempotency import Call, idempotent
 from inventory.accounts import Principal, Role
 from inventory.accounts.tables import IdempotencyRecord, User
 from inventory.persistence import write_transaction
+from tests.conftest import test_settings as settings_for
 
 
 class Note(BaseModel):
@@ -61,16 +63,15 @@ async def failing(data: JSONBody[Note], now: NamedDependency[datetime]) -> Noted
     return Noted(text=data.text)
 
 
+def call_of_a_tester() -> Call:
+    return Call(Principal(7, "tester", Role.ADMIN, None, None), datetime.now(UTC), settings_for("sqlite://"))
+
+
 def small_app(*handlers: Any, **config: Any) -> Litestar:
-    """An app of ``handlers`` with what `idempotent` needs: a principal and a clock."""
+    """An app of ``handlers`` with what `idempotent` needs: the call (a principal, a clock, settings)."""
     return Litestar(
         route_handlers=list(handlers),
-        dependencies={
-            "principal": Provide(
-                lambda: Principal(7, "tester", Role.ADMIN, None, None), sync_to_thread=False
-            ),
-            "now": Provide(lambda: datetime.now(UTC), sync_to_thread=False),
-        },
+        dependencies={"call": Provide(call_of_a_tester, sync_to_thread=False)},
         **config,
     )
 
@@ -95,6 +96,13 @@ def test_the_wrapped_handler_takes_the_key_and_what_idempotency_needs():
         assert operation["requestBody"]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/Note"
         }
+
+
+def test_the_principal_clock_and_settings_come_from_one_dependency():
+    """Litestar resolves two or more dependencies of a handler in a task group; one it awaits directly."""
+    wrapped = inspect.signature(prepared_note.fn).parameters
+    assert "call" in wrapped
+    assert not {"principal", "now", "settings"} & set(wrapped)
 
 
 def test_a_handler_takes_prepared_exactly_when_it_has_a_prepare_step():
@@ -165,12 +173,7 @@ async def test_the_key_the_change_and_the_answer_commit_together(small):
 
     app = Litestar(
         route_handlers=[looking],
-        dependencies={
-            "principal": Provide(
-                lambda: Principal(7, "tester", Role.ADMIN, None, None), sync_to_thread=False
-            ),
-            "now": Provide(lambda: datetime.now(UTC), sync_to_thread=False),
-        },
+        dependencies={"call": Provide(call_of_a_tester, sync_to_thread=False)},
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as other:
         response = await other.post("/look", json={"text": "x"}, headers={"Idempotency-Key": "t-1"})

@@ -17,6 +17,8 @@ from httpx import AsyncClient
 from api.controllers.routing import planning_policy
 from api.settings import Settings
 from fixtures.demo import load_demo
+from inventory.customers.tables import Site
+from inventory.stock.tables import Depot
 from inventory.tickets.priority import Severity
 from inventory.tickets.reservations import ReservationRequest, reserve
 from inventory.tickets.service import open_ticket
@@ -90,6 +92,32 @@ def check_delivery_plan(plan: dict, vans: dict[str, dict], day: date) -> None:
             previous = at(stop["departure_at"])
 
 
+Coordinates = dict[str, tuple[float, float]]
+
+
+async def places() -> tuple[Coordinates, Coordinates]:
+    """Where the depots and the sites lie, by code."""
+    depots = await Depot.select(Depot.code, Depot.latitude, Depot.longitude)
+    sites = await Site.select(Site.code, Site.latitude, Site.longitude)
+    return (
+        {row["code"]: (row["latitude"], row["longitude"]) for row in depots},
+        {row["code"]: (row["latitude"], row["longitude"]) for row in sites},
+    )
+
+
+async def check_coordinates(plan: dict) -> None:
+    """Every stop carries where it is made (the depot's for a pickup, the site's otherwise) and every
+    route where its depot lies, so that the plan can be drawn on a map."""
+    depots, sites = await places()
+    for route in plan["routes"]:
+        assert (route["depot_latitude"], route["depot_longitude"]) == depots[route["depot"]]
+    stops = [stop for route in plan["routes"] for stop in route["stops"]] + plan["unassigned"]
+    assert stops
+    for stop in stops:
+        expected = depots[stop["depot"]] if stop["kind"] == "pickup" else sites[stop["site"]]
+        assert (stop["latitude"], stop["longitude"]) == expected, stop
+
+
 def committed_order(plan: dict) -> dict[str, list[str]]:
     return {route["vehicle"]: [stop["key"] for stop in route["stops"]] for route in plan["routes"]}
 
@@ -122,6 +150,7 @@ async def test_delivery_plan_commit_replan_and_urgent(
     assert routed >= 30
     assert routed + len(plan["unassigned"]) == plan["stats"]["stops"]
     check_delivery_plan(plan, vans, TOMORROW)
+    await check_coordinates(plan)
     assert (await client.get(f"/api/v1/routing/plans/{plan['id']}", headers=dispatcher)).json() == plan
 
     committed = await client.post(f"/api/v1/routing/plans/{plan['id']}/commit", headers=dispatcher)
@@ -196,6 +225,7 @@ async def test_delivery_plan_commit_replan_and_urgent(
     assert answer["based_on"] == [replanned["id"]]
     inserted = (await client.get(f"/api/v1/routing/plans/{answer['plan_id']}", headers=dispatcher)).json()
     check_delivery_plan(inserted, vans, TOMORROW)
+    await check_coordinates(inserted)
     route = next(route for route in inserted["routes"] if route["vehicle"] == answer["vehicle"])
     keys = [stop["key"] for stop in route["stops"]]
     assert keys.index(f"U{held.id}:pickup") < keys.index(f"U{held.id}")
@@ -271,6 +301,7 @@ async def test_dispatch_plan_commit_and_replan_keeps_pins(
     plan = response.json()
     assert plan["kind"] == "dispatch"
     check_dispatch_plan(plan, engineers, TODAY, NOW)
+    await check_coordinates(plan)
     kinds = {stop["kind"] for route in plan["routes"] for stop in route["stops"]}
     assert {"visit", "pickup"} <= kinds
     assert plan["stats"]["stops_routed"] >= 60

@@ -85,3 +85,58 @@ def test_overrides_in_use_reach_calendar_for():
     with using_overrides({"cn": CalendarOverrides(holidays=frozenset({day}))}):
         assert not calendar_for("CN", "Asia/Shanghai").is_working_day(day)
     assert calendar_for("CN", "Asia/Shanghai").is_working_day(day)
+
+
+def test_the_map_defaults_to_the_offline_basemap_in_wgs84():
+    settings = Settings(_env_file=None)
+    assert settings.map_tile_url == ""
+    assert settings.map_attributes() == {
+        "data-tile-url": "",
+        "data-tile-attribution": "",
+        "data-tile-max-zoom": "18",
+        "data-tile-subdomains": "a,b,c",
+        "data-coord-system": "wgs84",
+    }
+
+
+def test_map_tiles_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MAP_TILE_URL", " https://t{s}.tiles.example.cn/img/{z}/{x}/{y}.png?tk=abc ")
+    monkeypatch.setenv("MAP_TILE_ATTRIBUTION", "Example tiles, GS(2026)1234")
+    monkeypatch.setenv("MAP_TILE_SUBDOMAINS", "0, 1,2")
+    monkeypatch.setenv("MAP_TILE_MAX_ZOOM", "16")
+    monkeypatch.setenv("MAP_COORD_SYSTEM", "gcj02")
+    settings = Settings(_env_file=None)
+    assert settings.map_tile_url == "https://t{s}.tiles.example.cn/img/{z}/{x}/{y}.png?tk=abc"
+    assert settings.map_tile_subdomains == ["0", "1", "2"]
+    assert settings.map_attributes()["data-tile-subdomains"] == "0,1,2"
+    assert settings.map_attributes()["data-coord-system"] == "gcj02"
+    assert settings.map_tile_max_zoom == 16
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"map_tile_url": "ftp://tiles.example.cn/{z}/{x}/{y}.png"}, "http"),
+        ({"map_tile_url": "/tiles/{z}/{x}/{y}.png"}, "http"),
+        ({"map_tile_url": "https://tiles.example.cn/{z}/{x}.png"}, r"\{z\}, \{x\} and \{y\}"),
+        ({"map_tile_url": "https://tiles.example.cn/tile.png"}, r"\{z\}, \{x\} and \{y\}"),
+        ({"map_tile_url": "https://tiles.example.cn/{z}/{x}/{y}/{style}.png"}, "unknown placeholder"),
+        ({"map_tile_url": "https://{s}.example.cn/{z}/{x}/{y}.png", "map_tile_subdomains": []}, "SUBDOMAINS"),
+        ({"map_tile_subdomains": ["a.b"]}, "host name label"),
+        ({"map_coord_system": "bd09"}, "map_coord_system"),
+        ({"map_tile_max_zoom": 30}, "map_tile_max_zoom"),
+    ],
+)
+def test_bad_map_settings_are_refused(values, message):
+    with pytest.raises(ValidationError, match=message):
+        Settings(_env_file=None, **values)
+
+
+def test_tiles_in_production_name_their_provider(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    tiles = "https://tiles.example.cn/{z}/{x}/{-y}.png"
+    with pytest.raises(ValidationError, match="MAP_TILE_ATTRIBUTION"):
+        Settings(_env_file=None, map_tile_url=tiles)
+    assert Settings(_env_file=None, map_tile_url=tiles, map_tile_attribution="Example, GS(2026)1234")
+    assert Settings(_env_file=None).map_tile_url == ""

@@ -1,0 +1,25 @@
+"""A depot's reservations are read by depot and state (the warehouse's pick list)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine.finder import engine_finder
+
+ID = "2026-12-09T10:00:01:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "reservations by depot"
+
+FORWARDS = "CREATE INDEX reservation_depot_status ON reservation (depot, status)"
+BACKWARDS = "DROP INDEX reservation_depot_status"
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="tickets", description=DESCRIPTION)
+
+    def running(statement: str):
+        async def run():
+            await engine_finder().run_ddl(statement)
+
+        return run
+
+    manager.add_raw(running(FORWARDS))
+    manager.add_raw_backwards(running(BACKWARDS))
+    return manager

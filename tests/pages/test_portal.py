@@ -1,0 +1,344 @@
+"""The customer portal on the demo: a customer's own tickets, assets, retained media and certificates;
+reporting a fault and requesting a replacement part through the same services as the API, with the
+entitlement check and the domain's refusals in words; 403 for staff, 404 for another company's objects."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from inventory.issuing import issue
+from inventory.secure_media.tables import RetentionRecord
+from inventory.tickets import ticket_reservations
+from inventory.tickets.tables import Ticket
+from tests.pages.conftest import SQLITE_ONLY, STAFF, Browser, Page
+
+SignedIn = Callable[[str], Awaitable[Browser]]
+ENGLISH = {"accept-language": "en"}
+ZHB_ASSETS = ["ZHB-ARR-0001", "ZHB-SRV-0101", "ZHB-SRV-0202"]
+ZHB_OPEN_TICKET = "Array reports two failed SAS disks in one RAID group"
+HSG_OPEN_TICKET = "Power supply 2 failed, server running on one PSU"
+
+
+async def ticket_id(summary: str) -> int:
+    """The demo's open ticket with this summary."""
+    row = (
+        await Ticket.select(Ticket.id)
+        .where((Ticket.summary == summary) & (Ticket.status == "open"))
+        .order_by(Ticket.id)
+        .first()
+    )
+    return row["id"]
+
+
+async def retention_ids(customer: str) -> list[int]:
+    rows = (
+        await RetentionRecord.select(RetentionRecord.id)
+        .where(RetentionRecord.customer.code == customer)
+        .order_by(RetentionRecord.id)
+    )
+    return [row["id"] for row in rows]
+
+
+def form_key(page: Page, form: str) -> dict[str, str]:
+    """The hidden fields of a rendered form (its idempotency key)."""
+    return {
+        node.attributes["name"]: node.attributes["value"] or ""
+        for node in page.css(f"{form} input[type=hidden]")
+        if node.attributes.get("name") == "idempotency_key"
+    }
+
+
+# --- reading (SQLite) -----------------------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+async def test_the_home_shows_the_companys_own_open_tickets_and_assets(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    page = await zhb.page("/portal", headers=ENGLISH)
+    assert page.status == 200
+    tickets = page.texts("#my-tickets article")
+    assert any(ZHB_OPEN_TICKET in text for text in tickets)
+    assert not any(HSG_OPEN_TICKET in text for text in tickets)
+    ticket = next(text for text in tickets if ZHB_OPEN_TICKET in text)
+    assert "Critical" in ticket
+    assert "Beijing time" in ticket
+    assert "Part arriving" in ticket  # the demo reserved a disk for it
+    assert re.search(r"(in \d|ago)", ticket)  # the countdown, as a relative time
+    assert page.texts("#my-assets article h3") == ZHB_ASSETS
+    assets = page.text("#my-assets")
+    assert "In warranty" in assets
+    assert "Platinum" in page.text(".portal-contract")
+    assert page.first("a[href='/portal/retentions']")  # a classified customer
+
+
+@SQLITE_ONLY
+async def test_the_home_in_chinese_and_for_a_customer_that_keeps_no_media(signed_in: SignedIn) -> None:
+    xtc = await signed_in("xtc")
+    page = await xtc.page("/portal")
+    assert page.status == 200
+    assert page.text("h1") == "我的服务"
+    assert "北京时间" in page.text("#my-tickets")
+    assert not page.css("a[href='/portal/retentions']")
+    assert all(serial.startswith("XTC-") for serial in page.texts("#my-assets article h3"))
+    kept = await xtc.page("/portal/retentions", headers=ENGLISH)
+    assert kept.status == 200
+    assert "keeps none" in kept.text("main")
+
+
+@SQLITE_ONLY
+async def test_the_tickets_are_a_fragment_for_htmx(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    fragment = await zhb.page("/portal", htmx=True)
+    assert fragment.status == 200
+    assert "<html" not in fragment.response.text
+    section = fragment.first("section#my-tickets")
+    assert section.attributes["hx-trigger"] == "every 60s"
+    assert section.attributes["hx-target"] == "this"
+    assert not fragment.css("#my-assets")
+    progress = await zhb.page(f"/portal/tickets/{await ticket_id(ZHB_OPEN_TICKET)}", htmx=True)
+    assert "<html" not in progress.response.text
+    assert len(progress.css("section#progress .portal-milestone")) == 4
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("username", STAFF)
+async def test_staff_may_not_open_the_portal(signed_in: SignedIn, username: str) -> None:
+    staff = await signed_in(username)
+    ticket = await ticket_id(ZHB_OPEN_TICKET)
+    for path in ("/portal", "/portal/tickets/new", f"/portal/tickets/{ticket}", "/portal/retentions"):
+        page = await staff.page(path, headers=ENGLISH)
+        assert page.status == 403, path
+        assert "You may not open this page" in page.text("[role=alert]")
+
+
+@SQLITE_ONLY
+async def test_another_companys_objects_are_not_found(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    theirs = await ticket_id(HSG_OPEN_TICKET)
+    record = (await retention_ids("HSG"))[0]
+    for path in (
+        f"/portal/tickets/{theirs}",
+        "/portal/assets/HSG-SRV-0007",
+        f"/portal/retentions/{record}/certificate",
+        "/portal/tickets/999999",
+    ):
+        page = await zhb.page(path, headers=ENGLISH)
+        assert page.status == 404, path
+        assert "Not found" in page.text("[role=alert]")
+    refused = await zhb.submit(
+        f"/portal/tickets/{theirs}/reservations", {"part_number": "PSU-800W-PLATINUM", "quantity": "1"}
+    )
+    assert refused.status == 404
+
+
+@SQLITE_ONLY
+async def test_a_ticket_shows_its_progress_delivery_entitlement_and_history(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    page = await zhb.page(f"/portal/tickets/{await ticket_id(ZHB_OPEN_TICKET)}", headers=ENGLISH)
+    assert page.status == 200
+    milestones = page.texts("#progress .portal-milestone")
+    assert [text.split(" ")[0] for text in milestones] == ["Response", "Engineer", "Service", "Replacement"]
+    assert "Parts within 4 hours" in page.text("#delivery")
+    parts = page.texts("#delivery .portal-shipment")
+    assert len(parts) == 1
+    assert "HDD-SAS-1T2-10K" in parts[0]
+    assert "Reserved for you at the depot" in parts[0]
+    assert "Once handed out" in parts[0]  # no serial before it is handed out
+    assert "Beijing time" in parts[0]
+    entitlement = page.text("#replacement")
+    assert "Platinum: with parts priority" in entitlement
+    assert "You may ask for a part held for a less urgent ticket" in entitlement  # a critical fault
+    assert "In warranty" in entitlement
+    assert "Free of charge" in entitlement
+    assert page.text("#entitlement-result").startswith("Granted")
+    assert page.first("#replacement-form input[name=idempotency_key]")
+    history = page.texts("#history li")
+    assert history[0].endswith("Fault reported")
+    assert any("Reserved for you at the depot" in line for line in history)
+    assert all(node.attributes.get("datetime") for node in page.css("#history time"))
+
+
+@SQLITE_ONLY
+async def test_the_serial_shows_once_the_part_is_handed_out(signed_in: SignedIn, clock) -> None:
+    ticket = await ticket_id(ZHB_OPEN_TICKET)
+    (reservation,) = await ticket_reservations(ticket, viewer=None)
+    issued = await issue(reservation.id, serial=None, failed_serial=None, actor="warehouse", now=clock())
+    zhb = await signed_in("zhb")
+    page = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    (part,) = page.texts("#delivery .portal-shipment")
+    assert "Handed out for your ticket" in part
+    assert issued.serials[0] in part
+    assert any("Handed out for your ticket" in line for line in page.texts("#history li"))
+
+
+@SQLITE_ONLY
+async def test_a_closed_ticket_is_refused_in_words(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    kept = await RetentionRecord.select(RetentionRecord.ticket).where(RetentionRecord.id == 1).first()
+    closed = kept["ticket"]  # the demo's tickets whose failed disk is kept are closed
+    page = await zhb.page(f"/portal/tickets/{closed}", headers=ENGLISH)
+    assert page.status == 200
+    assert "Refused" in page.text("#entitlement-result")
+    assert "The ticket is closed." in page.text("#entitlement-result")
+    assert not page.css("#replacement-form")
+    sent = await zhb.submit(
+        f"/portal/tickets/{closed}/reservations",
+        {"part_number": "HDD-SAS-1T2-10K", "quantity": "1"},
+        headers=ENGLISH,
+    )
+    assert sent.status == 422
+    assert "This breaks a rule of the service" in sent.text("[role=alert]")
+
+
+@SQLITE_ONLY
+async def test_an_asset_shows_its_warranty_downtime_and_tickets(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    page = await zhb.page("/portal/assets/ZHB-ARR-0001", headers=ENGLISH)
+    assert page.status == 200
+    facts = page.text(".portal-facts")
+    assert "5-year warranty from acceptance" in facts
+    assert "In warranty" in facts
+    assert "Free of charge" in facts
+    downtime = page.texts("table tbody tr")
+    assert downtime
+    assert any("Yes: it extends the warranty" in row for row in downtime)
+    requests = page.css("a[href$='#replacement']")
+    assert [node.attributes["href"] for node in requests] == [
+        f"/portal/tickets/{await ticket_id(ZHB_OPEN_TICKET)}#replacement"
+    ]
+    assert page.first("a[href='/portal/tickets/new?asset=ZHB-ARR-0001']")
+
+
+@SQLITE_ONLY
+async def test_a_classified_customer_sees_its_kept_media_and_certificates(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    page = await zhb.page("/portal/retentions", headers=ENGLISH)
+    assert page.status == 200
+    rows = page.texts("#kept article")
+    ids = await retention_ids("ZHB")
+    assert len(rows) == len(ids) == 4
+    text = " ".join(rows)
+    assert "Kept by you, not yet destroyed" in text
+    assert "Destruction verified" in text
+    assert re.search(r"\(\d+ d\)", text)
+    links = [node.attributes["href"] for node in page.css("a[download]")]
+    assert sorted(links) == sorted(f"/portal/retentions/{record}/certificate" for record in ids)
+    certificate = await zhb.get(links[0])
+    assert certificate.status_code == 200
+    assert certificate.headers["content-type"].startswith("text/html")
+    assert "Certificate of media sanitization" in certificate.text
+
+
+# --- forms (both engines) ---------------------------------------------------------------------------------
+
+
+async def test_a_customer_reports_a_fault_on_its_asset(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    form = await zhb.page("/portal/tickets/new?asset=ZHB-SRV-0202", headers=ENGLISH)
+    assert form.status == 200
+    options = [node.attributes["value"] for node in form.css("select[name=asset_serial] option")]
+    assert options == ["", *ZHB_ASSETS]
+    assert form.first("option[selected]").attributes["value"] == "ZHB-SRV-0202"
+    assert "Big impact on your core business" in form.text("fieldset")
+    fields = {"asset_serial": "ZHB-SRV-0202", "severity": "major", "summary": "Fan 2 is noisy"}
+    sent = await zhb.submit("/portal/tickets", fields | form_key(form, "#ticket-form"))
+    assert sent.status == 303
+    location = sent.response.headers["location"]
+    assert re.fullmatch(r"/portal/tickets/\d+\?opened=1", location)
+    again = await zhb.submit("/portal/tickets", fields | form_key(form, "#ticket-form"))
+    assert again.response.headers["location"] == location  # the same form sent twice opens one ticket
+    page = await zhb.page(location, headers=ENGLISH)
+    assert "Fan 2 is noisy" in page.text("hgroup")
+    assert "Your ticket is open" in page.text("main")
+    assert "Shanghai disaster recovery" in page.text(".portal-facts")
+    assert page.texts("#progress .badge") == ["Pending"] * 4
+
+
+async def test_a_customer_requests_a_replacement_part(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    ticket = await ticket_id(ZHB_OPEN_TICKET)
+    page = await zhb.page(f"/portal/tickets/{ticket}")
+    fields = {"part_number": "PSU-800W-PLATINUM", "quantity": "1"} | form_key(page, "#replacement-form")
+    sent = await zhb.submit(f"/portal/tickets/{ticket}/reservations", fields)
+    assert sent.status == 303
+    location = sent.response.headers["location"]
+    assert re.fullmatch(rf"/portal/tickets/{ticket}\?requested=\d+#delivery", location)
+    shown = await zhb.page(location.split("#")[0], headers=ENGLISH)
+    accepted = shown.text("#delivery [role=status]")
+    assert "Your request was accepted" in accepted
+    assert "Beijing time" in accepted
+    assert len(shown.css("#delivery .portal-shipment")) == 2
+    by_htmx = await zhb.submit(
+        f"/portal/tickets/{ticket}/reservations",
+        {"part_number": "PSU-800W-PLATINUM", "quantity": "1", "idempotency_key": "htmx-1"},
+        htmx=True,
+    )
+    assert by_htmx.status == 204
+    assert by_htmx.response.headers["hx-redirect"].startswith(f"/portal/tickets/{ticket}?requested=")
+
+
+# --- errors (SQLite) ---------------------------------------------------------------------------------------
+
+
+@SQLITE_ONLY
+async def test_form_errors_come_back_beside_their_fields(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    missing = await zhb.submit(
+        "/portal/tickets", {"asset_serial": "ZHB-SRV-0101", "summary": ""}, htmx=True, headers=ENGLISH
+    )
+    assert missing.status == 422
+    assert "<html" not in missing.response.text
+    assert missing.first("form#ticket-form")
+    assert missing.text("#field-summary-error") == "Required"
+    assert missing.text("#field-severity-error") == "Required"
+    assert missing.first("option[selected]").attributes["value"] == "ZHB-SRV-0101"
+    ticket = await ticket_id(ZHB_OPEN_TICKET)
+    bad = await zhb.submit(
+        f"/portal/tickets/{ticket}/reservations", {"part_number": "", "quantity": "none"}, htmx=True,
+        headers=ENGLISH,
+    )  # fmt: skip
+    assert bad.status == 422
+    assert bad.first("form#replacement-form")
+    assert bad.text("#field-quantity-error") == "Enter a whole number"
+
+
+@SQLITE_ONLY
+async def test_domain_errors_are_said_in_words(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    theirs = await zhb.submit(
+        "/portal/tickets",
+        {"asset_serial": "HSG-SRV-0007", "severity": "minor", "summary": "x"},
+        headers=ENGLISH,
+    )
+    assert theirs.status == 404
+    ticket = await ticket_id(ZHB_OPEN_TICKET)
+    too_many = await zhb.submit(
+        f"/portal/tickets/{ticket}/reservations",
+        {"part_number": "HDD-SAS-1T2-10K", "quantity": "100"},
+        htmx=True,
+        headers=ENGLISH,
+    )
+    assert too_many.status == 409
+    assert too_many.response.headers["hx-retarget"] == "#problem"
+    assert "No depot can deliver this part within the promised time" in too_many.text("[role=alert]")
+    unknown = await zhb.submit(
+        f"/portal/tickets/{ticket}/reservations",
+        {"part_number": "NO-SUCH-PART", "quantity": "1"},
+        headers=ENGLISH,
+    )
+    assert unknown.status == 422
+    assert "This breaks a rule of the service" in unknown.text("[role=alert]")
+    assert "NO-SUCH-PART" in unknown.text("details")
+
+
+@SQLITE_ONLY
+async def test_a_form_without_its_csrf_token_is_refused(signed_in: SignedIn) -> None:
+    zhb = await signed_in("zhb")
+    await zhb.page("/portal")
+    fields = {"asset_serial": "ZHB-SRV-0101", "severity": "minor", "summary": "x"}
+    refused = await zhb.submit("/portal/tickets", fields, csrf=False, headers=ENGLISH)
+    assert refused.status == 403
+    assert "The form has expired" in refused.text("[role=alert]")
