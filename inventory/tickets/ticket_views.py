@@ -24,10 +24,10 @@ from inventory.customers.warranty import add_years
 from inventory.errors import NotFound
 from inventory.stock.tables import Depot
 from inventory.tickets.coverage import CoveredAsset, get_covered_asset
-from inventory.tickets.records import TicketRecord
-from inventory.tickets.service import _as_clocks, _clock_rows, get_ticket
+from inventory.tickets.records import TicketEventRecord, TicketRecord
+from inventory.tickets.service import _as_clocks, _clock_rows, get_ticket, ticket_events
 from inventory.tickets.sla import Milestone, MilestoneClock
-from inventory.tickets.tables import Reservation, Ticket, TicketEventLog
+from inventory.tickets.tables import Reservation, Ticket
 
 QUEUE_ORDER = "ticket.next_due_at IS NULL, ticket.next_due_at, ticket.id"
 """The queue's order: the index expression of the "SLA queue indexes" migration, written the same way."""
@@ -81,18 +81,6 @@ class QueueTicket:
     breached: bool
     clocks: dict[Milestone, MilestoneClock] = field(default_factory=dict)
     parts: list[PartHold] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class TicketEventRecord:
-    """One entry of a ticket's history: what happened (``opened`` or a `TicketEvent`), when, who
-    recorded it, and when it was recorded."""
-
-    event: str
-    at: datetime
-    actor: str
-    note: str
-    recorded_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,24 +245,8 @@ async def ticket_file(ticket_id: int, *, viewer: str | None, now: datetime) -> T
         covered = await get_covered_asset(ticket.asset_serial, viewer=None, now=now)
         term_end = add_years(covered.asset.accepted_on, covered.asset.warranty_years)
         asset = AssetWarranty(covered, term_end, covered.coverage.end - term_end)
-    events = await ticket_events(ticket_id)
+    events = await ticket_events(ticket_id, viewer=viewer)
     return TicketFile(ticket, CustomerRecord(**place), site, asset, clocks, events)
-
-
-async def ticket_events(ticket_id: int) -> list[TicketEventRecord]:
-    """A ticket's history, in the order it was recorded."""
-    rows = await (
-        TicketEventLog.select(
-            TicketEventLog.event,
-            TicketEventLog.at,
-            TicketEventLog.actor,
-            TicketEventLog.note,
-            TicketEventLog.recorded_at,
-        )
-        .where(TicketEventLog.ticket == ticket_id)
-        .order_by(TicketEventLog.id)
-    )
-    return [TicketEventRecord(**row) for row in rows]
 
 
 __all__ = [
@@ -283,10 +255,8 @@ __all__ = [
     "PartHold",
     "QueueFilters",
     "QueueTicket",
-    "TicketEventRecord",
     "TicketFile",
     "queue_query",
     "sla_queue",
-    "ticket_events",
     "ticket_file",
 ]

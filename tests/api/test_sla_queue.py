@@ -10,8 +10,9 @@ import asyncpg
 import pytest
 
 from inventory.errors import NotFound
+from inventory.tickets import QueueFilters, sla_queue, ticket_events, ticket_file
 from inventory.tickets.sla import ClockState, Milestone
-from inventory.tickets.ticket_views import QueueFilters, queue_query, sla_queue, ticket_events, ticket_file
+from inventory.tickets.ticket_views import queue_query
 from tests.api.service_world import build, local, open_ticket, stock_disks
 
 
@@ -138,7 +139,7 @@ async def test_a_ticket_file_has_its_customer_site_clocks_and_history(tickets, c
         ("waiting_customer", local(2026, 11, 23, 13, 10), "dispatcher"),
     ]
     assert (
-        await ticket_events(tickets["closed"])
+        await ticket_events(tickets["closed"], viewer=None)
         == (await ticket_file(tickets["closed"], viewer=None, now=clock.now)).events
     )
     with pytest.raises(NotFound):
