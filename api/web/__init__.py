@@ -23,6 +23,7 @@ from typing import Any
 from litestar import Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.openapi.plugins import OpenAPIRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXConfig, HTMXPlugin
 from litestar.template.config import TemplateConfig
 
@@ -77,6 +78,19 @@ class WebShell:
         from api.pages import page_router
 
         return page_router(self.sessions, handlers, path=path)
+
+    def schema_pages(self) -> list[OpenAPIRenderPlugin]:
+        """The OpenAPI document's reader (Swagger UI at ``/schema`` and ``/schema/swagger``) on the vendored
+        copies of its files, so that it too loads nothing from another site."""
+        return [
+            SwaggerRenderPlugin(
+                path="/swagger",
+                js_url=self.static.url("vendor/swagger-ui/swagger-ui-bundle.js"),
+                css_url=self.static.url("vendor/swagger-ui/swagger-ui.css"),
+                standalone_preset_js_url=self.static.url("vendor/swagger-ui/swagger-ui-standalone-preset.js"),
+                favicon=f'<link rel="icon" type="image/svg+xml" href="{self.static.url("favicon.svg")}">',
+            )
+        ]
 
     @staticmethod
     def plugins() -> list[Any]:

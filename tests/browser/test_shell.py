@@ -105,3 +105,11 @@ def test_dark_mode_follows_the_system(page: Any) -> None:
     page.emulate_media(color_scheme="dark")
     check_accessibility(page)
     screenshot(page, "login-dark")
+
+
+def test_the_api_documentation_renders_from_the_server_alone(page: Any) -> None:
+    page.goto("/schema")
+    page.locator(".swagger-ui .info .title").wait_for()
+    assert "Spareline" in page.locator(".swagger-ui .info .title").inner_text()
+    assert page.locator(".opblock-tag-section").count() > 5
+    screenshot(page, "api-documentation")
