@@ -13,8 +13,6 @@ under their own role), while both may sign a checkpoint, as in the API.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -39,6 +37,7 @@ from api.params import PathId
 from api.schemas.audit import CheckpointExport
 from api.schemas.secure_media import CloseIn, CustodyIn, DestructionIn, VerificationIn
 from api.security import allow
+from api.web.downloads import csv_download
 from api.web.forms import read_form
 from api.web.locale import presenter_of
 from api.web.render import is_htmx, render_page
@@ -415,29 +414,18 @@ async def register_csv(
     booleans, ISO 8601 times with the offset of the record's site."""
     wanted = Filters(customer, state_name, age, overdue).service()
 
-    async def lines() -> AsyncIterator[str]:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
+    async def batches() -> AsyncIterator[list[list[object]]]:
         after: tuple[datetime, int] | None = None
         while True:
             batch = await secure_media.export_records(
                 **wanted, viewer=None, now=now, after=after, limit=EXPORT_BATCH
             )
-            for record in batch:
-                writer.writerow(csv_row(record, now))
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
+            yield [csv_row(record, now) for record in batch]
             if len(batch) < EXPORT_BATCH:
                 return
             after = (batch[-1].created_at, batch[-1].id)
 
-    return Stream(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="retained-media-{now:%Y%m%dT%H%MZ}.csv"'},
-    )
+    return csv_download(CSV_COLUMNS, batches(), f"retained-media-{now:%Y%m%dT%H%MZ}.csv")
 
 
 def csv_row(record: RetentionView, now: datetime) -> list[object]:

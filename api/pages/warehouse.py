@@ -12,8 +12,6 @@ service as the API, which checks everything again.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -31,6 +29,7 @@ from api.pagination import PageRequest, page_of
 from api.params import PathId
 from api.security import allow
 from api.settings import Settings
+from api.web.downloads import csv_download
 from api.web.navigation import NAVIGATION
 from api.web.render import render_page
 from inventory import stock, tickets, traceability
@@ -312,28 +311,16 @@ async def stock_csv(
 
 
 def _stock_csv(filters: dict[str, Any], now: datetime) -> Stream:
-    async def rows() -> AsyncIterator[str]:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
+    async def batches() -> AsyncIterator[list[list[object]]]:
         after: tuple[str, str] | None = None
         while True:
             chunk = await stock.stock_overview(**filters, limit=CSV_PAGE, after=after)
-            for row in chunk:
-                writer.writerow(_csv_row(row, now))
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
+            yield [_csv_row(row, now) for row in chunk]
             if len(chunk) < CSV_PAGE:
                 return
             after = (chunk[-1].part_number, chunk[-1].depot)
 
-    stamp = now.strftime("%Y%m%dT%H%MZ")
-    return Stream(
-        rows(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="stock-{stamp}.csv"'},
-    )
+    return csv_download(CSV_COLUMNS, batches(), f"stock-{now:%Y%m%dT%H%MZ}.csv")
 
 
 def _csv_row(row: stock.StockRow, now: datetime) -> list[object]:

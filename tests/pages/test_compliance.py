@@ -143,7 +143,7 @@ async def test_the_register_pages(signed_in: SignedIn) -> None:
 
 
 def _csv(response: httpx.Response) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(response.text)))
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 async def test_the_csv_has_the_filtered_records_with_every_destruction_field(signed_in: SignedIn) -> None:

@@ -173,7 +173,8 @@ async def test_the_stock_csv_is_the_filtered_view_whole(signed_in: SignedIn) -> 
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/csv")
     assert "attachment" in answer.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert answer.content.startswith("\ufeff".encode()), "a byte order mark, for spreadsheet programs"
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
     expected = await stock.stock_overview(depot="PEK-C", limit=100_000)
     assert [(r["part_number"], r["depot"]) for r in rows] == [(r.part_number, r.depot) for r in expected]
     first = rows[0]
@@ -181,7 +182,7 @@ async def test_the_stock_csv_is_the_filtered_view_whole(signed_in: SignedIn) -> 
     assert datetime.fromisoformat(first["as_of"]).utcoffset().total_seconds() == 8 * 3600
     assert first["as_of"].endswith("+08:00")
     same = await warehouse.get("/stock", params={"depot": "PEK-C", "format": "csv"})
-    same_rows = list(csv.DictReader(io.StringIO(same.text)))
+    same_rows = list(csv.DictReader(io.StringIO(same.content.decode("utf-8-sig"))))
     # Each export is stamped with its own moment; everything else is the same view.
     assert [{**r, "as_of": ""} for r in same_rows] == [{**r, "as_of": ""} for r in rows]
 
@@ -193,7 +194,7 @@ async def test_the_csv_reads_past_one_query_page(
 
     monkeypatch.setattr(pages, "CSV_PAGE", 7)
     answer = await (await signed_in("admin")).get("/stock.csv", params={"q": "ssd"})
-    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
     expected = await stock.stock_overview(search="ssd", limit=100_000)
     assert len(rows) == len(expected) > 7
     assert [(r["part_number"], r["depot"]) for r in rows] == [(r.part_number, r.depot) for r in expected]
