@@ -18,7 +18,8 @@ used twice stops the application at start): ``forms.html`` (``form_keys``, ``fie
 (``local_time``), ``badge.html`` (``status_badge``), ``scan.html`` (``scan_box``), ``map.html``
 (``map_assets``, ``map_view``: a map of depots, stops and routes, ``js/map.js``), ``chart.html``
 (``stacked_bar_chart``, ``chart_legend``: SVG charts without script). ``csrf_field()`` is the
-CSRF token's hidden field (``form_keys()`` includes it).
+CSRF token's hidden field (``form_keys()`` includes it); ``forms_possible()`` says whether the answer
+has a CSRF token at all.
 """
 
 from __future__ import annotations
@@ -150,6 +151,13 @@ def _url_with(context: Context, **params: object) -> str:
 
 
 @pass_context
+def _forms_possible(context: Context) -> bool:
+    """Whether this answer can carry forms: it has a CSRF token (an address that is no route at all,
+    answered with the "not found" page, has none)."""
+    return ScopeState.from_scope(_request(context).scope).csrf_token is not Empty
+
+
+@pass_context
 def _csrf_field(context: Context) -> Markup:
     """The hidden field with the CSRF token that every form posting to the pages needs."""
     token = ScopeState.from_scope(_request(context).scope).csrf_token
@@ -192,6 +200,7 @@ def environment(static: StaticFiles, directory: Path = TEMPLATES_DIR) -> Environ
         new_idempotency_key=new_idempotency_key,
         url_with=_url_with,
         csrf_field=_csrf_field,
+        forms_possible=_forms_possible,
     )
     _register_macros(env, directory / MACROS)
     return env

@@ -80,6 +80,15 @@ async def test_a_missing_object_is_a_404_page_in_words(signed_in: SignedIn) -> N
     assert "未找到" in chinese.text("[role=alert]")
 
 
+async def test_an_address_that_is_no_page_is_a_404_page_without_dead_forms(signed_in: SignedIn) -> None:
+    customer = await signed_in("zhb")
+    page = await customer.page("/no/such/screen", headers={"accept-language": "en"})
+    assert page.status == 404
+    assert "Not found" in page.text("[role=alert]")
+    assert page.css("form") == [], "a form here would carry no CSRF token and always fail"
+    assert page.css("a[href='/']")
+
+
 @SQLITE_ONLY
 async def test_a_domain_error_is_its_status_and_its_words(signed_in: SignedIn) -> None:
     warehouse = await signed_in("warehouse")
