@@ -87,10 +87,18 @@ class Catalogues:
         return Locale.parse(locale)
 
 
+def _translated(string: object) -> bool:
+    """Whether a catalogue entry has its translation: a text, or every plural form."""
+    if isinstance(string, str):
+        return bool(string)
+    return isinstance(string, (tuple, list)) and bool(string) and all(string)
+
+
 def load_catalogues(directory: Path) -> Catalogues:
     """Every ``<directory>/<locale>/LC_MESSAGES/*.po``, merged per language and compiled in memory.
 
-    Untranslated and fuzzy entries are left out (the English message id shows instead)."""
+    Plural entries keep every form. Untranslated and fuzzy entries are left out (the English message id
+    shows instead)."""
     translations: dict[str, gettext.NullTranslations] = {"en": gettext.NullTranslations()}
     messages: dict[str, dict[str, str]] = {}
     conflicts: list[str] = []
@@ -99,14 +107,14 @@ def load_catalogues(directory: Path) -> Catalogues:
         if not files:
             continue
         merged = Catalog(locale=locale)
-        known: dict[str, tuple[str, str]] = {}
+        known: dict[str | tuple[str, ...], tuple[str | tuple[str, ...], str]] = {}
         for path in files:
             with path.open("rb") as handle:
                 catalog = read_po(handle, locale=locale)
             for message in catalog:
-                if not message.id or not message.string or message.fuzzy or isinstance(message.id, tuple):
+                if not message.id or message.fuzzy or not _translated(message.string):
                     continue
-                text = message.string if isinstance(message.string, str) else message.string[0]
+                text = message.string if isinstance(message.string, str) else tuple(message.string)
                 previous = known.get(message.id)
                 if previous is not None and previous[0] != text:
                     conflicts.append(
@@ -120,5 +128,9 @@ def load_catalogues(directory: Path) -> Catalogues:
         write_mo(buffer, merged)
         buffer.seek(0)
         translations[locale] = Translations(fp=buffer)
-        messages[locale] = {msgid: text for msgid, (text, _) in known.items()}
+        messages[locale] = {
+            msgid: text
+            for msgid, (text, _) in known.items()
+            if isinstance(msgid, str) and isinstance(text, str)
+        }
     return Catalogues(translations=translations, messages=messages, conflicts=conflicts)

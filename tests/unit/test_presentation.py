@@ -126,12 +126,14 @@ def test_catalogues_merge_the_areas_and_report_clashes(tmp_path):
     header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
     (folder / "common.po").write_text(header + 'msgid "Stock"\nmsgstr "库存"\n\nmsgid "Go"\nmsgstr ""\n')
     warehouse = 'msgid "Stock"\nmsgstr "存货"\n\n#, fuzzy\nmsgid "Box"\nmsgstr "箱"\n\n'
-    (folder / "warehouse.po").write_text(header + warehouse + 'msgid "Serial"\nmsgstr "序列号"\n')
+    plural = 'msgid "%(num)d unit"\nmsgid_plural "%(num)d units"\nmsgstr[0] "%(num)d 件"\n\n'
+    (folder / "warehouse.po").write_text(header + warehouse + plural + 'msgid "Serial"\nmsgstr "序列号"\n')
     catalogues = load_catalogues(tmp_path)
     zh = catalogues.for_locale("zh_CN")
     assert zh.gettext("Stock") == "库存"
     assert zh.gettext("Serial") == "序列号"
     assert zh.gettext("Box") == "Box"  # fuzzy: not used
     assert zh.gettext("Go") == "Go"  # untranslated
+    assert zh.ngettext("%(num)d unit", "%(num)d units", 3) % {"num": 3} == "3 件"
     assert catalogues.conflicts == ["zh_CN: 'Stock' is '库存' in common.po but '存货' in warehouse.po"]
     assert catalogues.for_locale("en").gettext("Stock") == "Stock"
