@@ -6,13 +6,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.response import Template
 
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
@@ -33,10 +32,6 @@ from inventory.secure_media import (
 )
 from inventory.time_window import TimeBounds, check_reported_time
 
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
 CSV_COLUMNS = (
     "id",
     "customer",
@@ -181,32 +176,52 @@ class RetentionController(Controller):
             "A printable HTML certificate of the record: every field, the NIST SP 800-88 destruction "
             "fields, the audit chain entries that prove them and the last signed checkpoint with its "
             "public key; it says prominently where the record does not match its entries, and whether "
-            "the audit keys are the development ones. Changes nothing."
+            "the audit keys are the development ones. In the language of `Accept-Language` (English or "
+            "Simplified Chinese), every time in the local time of the record's site. Changes nothing."
         ),
         media_type=MediaType.HTML,
     )
     async def certificate(
         self, record_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
-    ) -> str:
+    ) -> Template:
         """A printable certificate: every field of the record and the audit chain entries that prove it,
         whether the record matches those entries (and, prominently, where it does not), and whether the
         audit keys are the development ones."""
-        return certificate_html(await certificate_of(record_id, viewer=principal.viewer, now=now))
+        return certificate_page(await certificate_of(record_id, viewer=principal.viewer, now=now))
 
 
-def certificate_html(shown: Certificate) -> str:
-    """A record's printable certificate (``api/templates/certificate.html``), as the API and the pages
-    give it."""
-    return _TEMPLATES.get_template("certificate.html").render(
-        record=shown.record,
-        destruction=shown.destruction,
-        checkpoint=shown.checkpoint,
-        public_key=shown.public_key,
-        printed_at=shown.printed_at.isoformat(),
-        proof=shown.proof,
-        development_keys=shown.development_keys,
-        development_warning=shown.development_warning,
+def certificate_page(shown: Certificate, headers: dict[str, str] | None = None) -> Template:
+    """A record's printable certificate (``api/templates/certificate.html``) as the API and the pages give
+    it: in the reader's language (its ``Accept-Language``, or the language chosen on the pages), every
+    time in the local time of the record's site."""
+    destruction = shown.destruction or {}
+    return Template(
+        template_name="certificate.html",
+        context={
+            "record": shown.record,
+            "destruction": shown.destruction,
+            "performed_at": _instant(destruction.get("performed_at")),
+            "checkpoint": shown.checkpoint,
+            "checkpoint_at": _instant(shown.checkpoint.at if shown.checkpoint else None),
+            "public_key": shown.public_key,
+            "printed_at": shown.printed_at,
+            "proof": shown.proof,
+            "development_keys": shown.development_keys,
+        },
+        media_type=MediaType.HTML,
+        headers=headers,
     )
+
+
+def _instant(value: object) -> datetime | None:
+    """An ISO 8601 time with its offset, as the events' details and checkpoints keep it, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 class ComplianceController(Controller):

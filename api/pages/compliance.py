@@ -26,11 +26,11 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.params import QueryParameter
-from litestar.response import Stream
+from litestar.response import Stream, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from pydantic import BaseModel
 
-from api.controllers.secure_media import certificate_html
+from api.controllers.secure_media import certificate_page
 from api.idempotency import PageAnswer, idempotent_page
 from api.pagination import PageRequest, page_of
 from api.params import PathId
@@ -159,6 +159,15 @@ VOCABULARY.define(
         "fail": N_("Failed"),
         "accepted": N_("Accepted: the destruction is verified"),
         "rejected": N_("Rejected: the part is retained again"),
+    },
+)
+VOCABULARY.define(
+    "compliance-event",
+    {
+        "custody": N_("Custody"),
+        "destruction": N_("Destruction"),
+        "verification": N_("Verification"),
+        "close": N_("Closing"),
     },
 )
 VOCABULARY.define(
@@ -787,11 +796,11 @@ async def close_submit(
     name="compliance-certificate",
     guards=[allow(*RECORD_READERS)],
 )
-async def certificate(record_id: PathId, now: NamedDependency[datetime]) -> Response[str]:
+async def certificate(record_id: PathId, now: NamedDependency[datetime]) -> Template:
     """The record's printable certificate of sanitization, as the API prints it
     (``GET /api/v1/secure-media/retentions/{id}/certificate``)."""
     shown = await secure_media.certificate_of(record_id, viewer=None, now=now)
-    return Response(certificate_html(shown), media_type=MediaType.HTML)
+    return certificate_page(shown)
 
 
 # --- the audit chain -------------------------------------------------------------------------------

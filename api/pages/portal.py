@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import MediaType, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
+from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.controllers.secure_media import certificate_html
+from api.controllers.secure_media import certificate_page
 from api.idempotency import PageAnswer, idempotent_page
 from api.pagination import PageRequest, page_of
 from api.params import PathId
@@ -450,14 +451,12 @@ async def portal_retentions(
 )
 async def portal_certificate(
     record_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
-) -> Response[str]:
+) -> Template:
     """A kept part's certificate of sanitization, as the API prints it
     (``GET /api/v1/secure-media/retentions/{id}/certificate``)."""
     shown = await secure_media.certificate_of(record_id, viewer=_viewer(principal), now=now)
-    return Response(
-        certificate_html(shown),
-        media_type=MediaType.HTML,
-        headers={"Content-Disposition": f'inline; filename="certificate-{record_id}.html"'},
+    return certificate_page(
+        shown, headers={"Content-Disposition": f'inline; filename="certificate-{record_id}.html"'}
     )
 
 

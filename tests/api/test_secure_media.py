@@ -133,25 +133,34 @@ async def test_the_whole_life_of_a_record(client, sworld, clock):
     ]
     await client.post("/api/v1/audit/checkpoints", headers=sworld.headers["compliance"])
     certificate = await client.get(
-        f"/api/v1/secure-media/retentions/{rid}/certificate", headers=sworld.headers["plat"]
+        f"/api/v1/secure-media/retentions/{rid}/certificate",
+        headers={**sworld.headers["plat"], "accept-language": "en"},
     )
     assert certificate.status_code == 200
     assert certificate.headers["content-type"].startswith("text/html")
     page = certificate.text
     for text in (
         "OLD-1",
-        "shred",
+        "Shred",
         "HSM Powerline 450.2",
         "Zhang Wei",
         "Liu Yang",
         "DC-2026-0042",
         CERT_HASH,
         "certified recycler",
-        "secret",
+        "Secret",
         body["audit"][-1]["hash"],
         "Signed checkpoint",
+        "(Beijing time)",
     ):
         assert text in page, text
+    assert "+00:00" not in page, "times in the site's local time, not UTC"
+    chinese = await client.get(
+        f"/api/v1/secure-media/retentions/{rid}/certificate",
+        headers={**sworld.headers["plat"], "accept-language": "zh-CN"},
+    )
+    assert "介质净化证书" in chinese.text
+    assert "北京时间" in chinese.text
     assert (await audit.verify_chain()).valid
 
 

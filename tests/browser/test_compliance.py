@@ -160,7 +160,7 @@ def test_a_compliance_officer_verifies_a_destruction_record(page: Any, live_serv
 
     page.locator(".certificate a[role=button]").click()
     page.wait_for_url(f"**/compliance/retentions/{record_id}/certificate")
-    assert "This record matches the audit chain" in page.locator("#chain-match").inner_text()
+    assert "本记录与审计链一致" in page.locator("#chain-match").inner_text()
     assert failed in page.locator("body").inner_text()
     check_accessibility(page)
     screenshot(page, "compliance-certificate")

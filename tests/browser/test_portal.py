@@ -129,7 +129,7 @@ def test_a_classified_customer_downloads_a_certificate(page: Any, tmp_path: Path
     assert re.fullmatch(r"certificate-\d+\.html", download.suggested_filename)
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
-    assert "Certificate of media sanitization" in saved.read_text()
+    assert "介质净化证书" in saved.read_text()
 
 
 def test_staff_may_not_open_the_portal(page: Any) -> None:

@@ -210,7 +210,7 @@ async def test_a_record_shows_its_timeline_destruction_and_certificate(signed_in
     assert link == f"/compliance/retentions/{VERIFIED}/certificate"
     assert page.css(f"form[action='/compliance/retentions/{VERIFIED}/close']")
     assert not page.css("form[action$='/verification']")
-    certificate = await compliance.get(link)
+    certificate = await compliance.get(link, headers=EN)
     assert certificate.status_code == 200
     assert certificate.headers["content-type"].startswith("text/html")
     assert "Certificate of media sanitization" in certificate.text

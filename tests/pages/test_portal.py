@@ -229,7 +229,10 @@ async def test_a_classified_customer_sees_its_kept_media_and_certificates(signed
     certificate = await zhb.get(links[0])
     assert certificate.status_code == 200
     assert certificate.headers["content-type"].startswith("text/html")
-    assert "Certificate of media sanitization" in certificate.text
+    assert "介质净化证书" in certificate.text, "in the customer's language (Chinese by default)"
+    assert "北京时间" in certificate.text
+    english = await zhb.get(links[0], headers=ENGLISH)
+    assert "Certificate of media sanitization" in english.text
 
 
 # --- forms (both engines) ---------------------------------------------------------------------------------
