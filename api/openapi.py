@@ -318,6 +318,11 @@ TAGS = [
         ("solves", "Plans being made: follow a solve until it names its plan or its problem."),
         ("fleet", "Courier vans, field engineers and periodic inspections."),
         (
+            "notifications",
+            "Webhook and e-mail subscriptions to ticket, plan and stop events, signed as Standard "
+            "Webhooks says, with each subscription's delivery log.",
+        ),
+        (
             "secure media",
             "Failed data-bearing parts kept by classified customers: custody, destruction (NIST SP 800-88 "
             "fields), verification and certificates.",

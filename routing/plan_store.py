@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from geo.travel import Point
+from inventory import notifications
 from inventory.errors import InvalidTransition, NotFound
 from inventory.persistence import write_transaction
 from inventory.stock.tables import Depot
@@ -305,7 +306,8 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
     """Make a draft plan the committed one of its kind and date; the one it replaces is superseded.
 
     Committing the committed plan again changes nothing. For delivery plans, a committed plan is
-    superseded when it shares a depot with the new one.
+    superseded when it shares a depot with the new one. The commit publishes ``plan.committed`` in its
+    transaction.
 
     Raises:
         NotFound: no plan of that kind.
@@ -343,6 +345,20 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
                     RoutePlanRecord.committed_at: now,
                 }
             ).where(RoutePlanRecord.id == plan_id)
+            await notifications.publish(
+                notifications.PLAN_COMMITTED,
+                {
+                    "plan": plan_id,
+                    "kind": kind,
+                    "date": day,
+                    "depots": sorted(depots),
+                    "superseded": replaced,
+                    "committed_by": actor,
+                    "committed_at": now,
+                },
+                company=None,
+                now=now,
+            )
     return await get_plan(plan_id, kind=kind)
 
 

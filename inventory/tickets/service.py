@@ -19,6 +19,7 @@ import structlog
 from piccolo.query import OrderByRaw
 
 from geo.travel import Point, great_circle_km
+from inventory import notifications
 from inventory.audit import log as audit
 from inventory.calendars import calendar_for
 from inventory.customers.tables import Asset, Customer, Site
@@ -314,7 +315,9 @@ async def sweep_breaches(now: datetime) -> int:
 async def _record_breaches(
     ticket_id: int, clocks: Mapping[Milestone, MilestoneClock], milestones: Sequence[Milestone], now: datetime
 ) -> None:
-    """One audit chain entry per breach detected, in the transaction that stores it."""
+    """One audit chain entry and one ``ticket.breached`` notification per breach detected, in the
+    transaction that stores it."""
+    customer = None
     for milestone in milestones:
         await audit.append(
             "ticket.breached",
@@ -322,6 +325,21 @@ async def _record_breaches(
             {"milestone": milestone.value, "due_at": clocks[milestone].due_at},
             actor="system",
             at=now,
+        )
+        if customer is None:
+            customer = (await Ticket.select(Ticket.customer).where(Ticket.id == ticket_id).first())[
+                "customer"
+            ]
+        await notifications.publish(
+            notifications.TICKET_BREACHED,
+            {
+                "ticket": ticket_id,
+                "milestone": milestone.value,
+                "due_at": clocks[milestone].due_at,
+                "detected_at": now,
+            },
+            company=customer,
+            now=now,
         )
 
 
