@@ -202,6 +202,21 @@ async def _record(
     retry_at = None if outcome.succeeded else policy.retry_at(attempt, now)
     result = DELIVERED if outcome.succeeded else ("retrying" if retry_at else FAILED)
     async with write_transaction():
+        # The subscription's row first, then the deliveries': one order for every sender, so that two
+        # recording at once (and one of them disabling the subscription) wait for each other, never
+        # deadlock.
+        if outcome.succeeded:
+            await Subscription.update({Subscription.failures: 0}).where(Subscription.id == subscription_id)
+        else:
+            await _count_failure(subscription_id, outcome, now, policy)
+        await Delivery.update(
+            {
+                Delivery.attempts: attempt,
+                Delivery.status: PENDING if result == "retrying" else result,
+                Delivery.next_attempt_at: retry_at,
+                Delivery.delivered_at: now if outcome.succeeded else None,
+            }
+        ).where((Delivery.id == delivery_id) & (Delivery.status == PENDING))
         await DeliveryAttempt.insert(
             DeliveryAttempt(
                 delivery=delivery_id,
@@ -214,18 +229,6 @@ async def _record(
                 duration_ms=duration_ms,
             )
         )
-        await Delivery.update(
-            {
-                Delivery.attempts: attempt,
-                Delivery.status: PENDING if result == "retrying" else result,
-                Delivery.next_attempt_at: retry_at,
-                Delivery.delivered_at: now if outcome.succeeded else None,
-            }
-        ).where(Delivery.id == delivery_id)
-        if outcome.succeeded:
-            await Subscription.update({Subscription.failures: 0}).where(Subscription.id == subscription_id)
-        else:
-            await _count_failure(subscription_id, outcome, now, policy)
     log.info(
         "notification_attempt",
         delivery=delivery_id,
