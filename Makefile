@@ -24,9 +24,11 @@ demo: migrate
 	$(BIN)/python -m api load-demo --if-empty
 
 # One process serves everything: on SQLite the periodic jobs run in it, on PostgreSQL a job queue worker.
+# The demo's webhooks may go to receivers on this machine (WEBHOOK_ALLOW_PRIVATE_TARGETS, docs/notifications.md).
 run: demo
 	$(BIN)/python -m api reset-metrics
-	$(BIN)/python -m api serve --host $(HOST) --port $(PORT)
+	WEBHOOK_ALLOW_PRIVATE_TARGETS=$${WEBHOOK_ALLOW_PRIVATE_TARGETS:-true} \
+		$(BIN)/python -m api serve --host $(HOST) --port $(PORT)
 
 # The Procfile's process types (PostgreSQL): the release first, then web and worker side by side.
 run-prod: install

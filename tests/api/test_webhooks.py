@@ -4,6 +4,7 @@ only their own company's, every attempt is in the delivery log, and e-mail reach
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import Iterator
@@ -393,3 +394,28 @@ async def test_e_mail_needs_an_smtp_server(client, headers):
     )
     assert response.status_code == 422
     assert "SMTP" in response.text
+
+
+async def test_two_senders_at_once_deliver_each_event_once(client, headers, settings):
+    policy = settings.delivery_policy()
+    with webhook_receiver() as receiver:
+        await subscribe(client, headers["dispatcher"], url=receiver.url, events=["plan.committed"])
+        for day in (date(2026, 12, 8), date(2026, 12, 9), date(2026, 12, 10)):
+            plan = await draft_plan(day)
+            await client.post(f"/api/v1/routing/plans/{plan}/commit", headers=headers["dispatcher"])
+        now = datetime.now(UTC)
+        runs = await asyncio.gather(*(notifications.deliver_due(now, policy) for _ in range(3)))
+        assert sum(run["delivered"] for run in runs) == 3
+        assert len({r.headers["webhook-id"] for r in receiver.requests}) == len(receiver.requests) == 3
+
+
+async def test_a_subscription_sent_again_with_its_idempotency_key_is_made_once(client, headers):
+    body = {"url": "http://127.0.0.1:9/hook", "events": ["plan.committed"]}
+    answers = [
+        await client.post(WEBHOOKS, json=body, headers={**headers["admin"], "Idempotency-Key": "sub-1"})
+        for _ in range(2)
+    ]
+    assert [answer.status_code for answer in answers] == [201, 201]
+    assert answers[0].json() == answers[1].json()
+    assert answers[1].headers["Idempotency-Replayed"] == "true"
+    assert await Subscription.count() == 1
