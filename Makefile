@@ -37,11 +37,13 @@ run-prod: install
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start release
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start --port $(PORT) web worker
 
-# The main suite, then the browser suite (tests/browser, a pytest run of its own) when Chromium is there.
+# The main suite (in parallel, TEST_WORKERS processes: pytest-xdist), then the browser suite
+# (tests/browser, a pytest run of its own) when Chromium is there.
 CHROMIUM_PATH ?= /usr/bin/chromium
 export CHROMIUM_PATH
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 	@if [ -x "$(CHROMIUM_PATH)" ]; then \
 		$(MAKE) --no-print-directory test-browser; \
 	elif [ "$$REQUIRE_BROWSER" = 1 ]; then \
