@@ -6,6 +6,7 @@ storage engineer there, on Tuesday 24 November 2026 at 10:00.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -120,6 +121,13 @@ async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
     assert (await client.get(f"/api/v1/routing/plans/{deliveries['id']}", headers=dispatcher)).json()[
         "status"
     ] == "draft"
+    # Planned again, the deliveries leave out the part the engineer brings, and commit.
+    again = await plan(client, dispatcher, "/api/v1/routing/nbd-plans")
+    assert delivery_key not in {stop["key"] for route in again["routes"] for stop in route["stops"]}
+    assert delivery_key not in {stop["key"] for stop in again["unassigned"]}
+    assert (
+        await client.post(f"/api/v1/routing/plans/{again['id']}/commit", headers=dispatcher)
+    ).status_code == 200
     collect = await client.post(
         f"/api/v1/reservations/{held['id']}/collection",
         json={"at": "2026-11-25T15:00:00+08:00"},
@@ -200,6 +208,15 @@ async def test_collection_customers_view_and_expiry(
         await client.post("/api/v1/reservations/999999/collection", json=body, headers=dispatcher)
     ).status_code == 404
 
+    # The engineer's visit waits for the collected part and collects nothing on the way.
+    visits = await plan(client, dispatcher, "/api/v1/dispatch/plans")
+    keys = {stop["key"]: stop for route in visits["routes"] for stop in route["stops"]} | {
+        stop["key"]: stop for stop in visits["unassigned"]
+    }
+    assert f"T{collected['id']}:pickup" not in keys
+    assert f"T{waiting['id']}:pickup" in keys
+    assert at(keys[f"T{collected['id']}"]["due_from"]) == at(body["at"])
+
     # A customer reads its own tickets only, in words, without vans, engineers and plans.
     assert (
         await client.get(f"/api/v1/tickets/{collected['id']}/fulfilment", headers=customer)
@@ -238,3 +255,20 @@ async def test_collection_customers_view_and_expiry(
         for r in (await client.get(f"/api/v1/tickets/{t['id']}/reservations", headers=dispatcher)).json()
     }
     assert statuses == {held["id"]: "active", idle["id"]: "expired", mine["id"]: "active"}
+
+
+async def test_concurrent_commits_give_a_part_one_way(client: AsyncClient, sworld: ServiceWorld):
+    dispatcher = sworld.headers["dispatcher"]
+    await stock_disks(client, sworld.stock, "PEK-C", 1)
+    ticket = await open_ticket(client, sworld, "STD", severity="minor")
+    held = await reserve(client, sworld, ticket["id"])
+    deliveries = await plan(client, dispatcher, "/api/v1/routing/nbd-plans")
+    visits = await plan(client, dispatcher, "/api/v1/dispatch/plans")
+    answers = await asyncio.gather(
+        client.post(f"/api/v1/routing/plans/{deliveries['id']}/commit", headers=dispatcher),
+        client.post(f"/api/v1/dispatch/plans/{visits['id']}/commit", headers=dispatcher),
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 409], [a.text for a in answers]
+    (part,) = (await fulfilment(client, ticket["id"], dispatcher))["parts"]
+    winner = deliveries if answers[0].status_code == 200 else visits
+    assert (part["reservation"], part["plan"]) == (held["id"], winner["id"])
