@@ -188,6 +188,8 @@ class TicketOut(ResponseModel):
                     },
                     "at_risk": False,
                     "predicted_late_seconds": 0,
+                    "parts_eta": None,
+                    "visit_eta": None,
                 }
             ]
         }
@@ -218,6 +220,13 @@ class TicketOut(ResponseModel):
         "has to keep (the delivery promise, the on-site milestone): late before it is breached."
     )
     predicted_late_seconds: int = Field(description="By how much, at worst (0 while not at risk).")
+    parts_eta: datetime | None = Field(
+        description="When the last part still on its way is at the site, as the committed plans (or the "
+        "customer's collection) say; null while none is committed."
+    )
+    visit_eta: datetime | None = Field(
+        description="When the engineer is on site, as the committed plan says."
+    )
 
     @classmethod
     def of(cls, record: TicketRecord) -> TicketOut:

@@ -349,13 +349,20 @@ async def resolve_attention(item_id: int, *, actor: str, now: datetime) -> Atten
 
 
 async def reassess(ticket_ids: Iterable[int], *, now: datetime) -> None:
-    """Store each ticket's at-risk state (`inventory.tickets.at_risk.outlook`) as its committed ways and
-    clocks now stand, in the caller's transaction; a ticket that becomes at risk is announced."""
+    """Store each ticket's committed ETAs and at-risk state (`inventory.tickets.at_risk.outlook`) as its
+    committed ways and clocks now stand, in the caller's transaction; a ticket that becomes at risk is
+    announced."""
     ids = sorted(set(ticket_ids))
     if not ids:
         return
     tickets = await Ticket.select(
-        Ticket.id, Ticket.status, Ticket.delivery_due_by, Ticket.at_risk, Ticket.predicted_late_seconds
+        Ticket.id,
+        Ticket.status,
+        Ticket.delivery_due_by,
+        Ticket.at_risk,
+        Ticket.predicted_late_seconds,
+        Ticket.parts_eta,
+        Ticket.visit_eta,
     ).where(Ticket.id.is_in(ids))
     ways = await Fulfilment.select(
         Fulfilment.ticket, Fulfilment.way, Fulfilment.eta, Fulfilment.reservation.status.as_alias("status")
@@ -367,21 +374,22 @@ async def reassess(ticket_ids: Iterable[int], *, now: datetime) -> None:
         ).where(TicketMilestone.ticket.is_in(ids) & (TicketMilestone.milestone == Milestone.ON_SITE.value))
     }
     for ticket in tickets:
-        expected = _expectations(
-            ticket, [w for w in ways if w["ticket"] == ticket["id"]], on_site.get(ticket["id"])
-        )
-        now_outlook = outlook(expected)
-        if (ticket["at_risk"], ticket["predicted_late_seconds"]) == (
-            now_outlook.at_risk,
-            now_outlook.late_seconds,
-        ):
+        mine = [way for way in ways if way["ticket"] == ticket["id"]]
+        risk = outlook(_expectations(ticket, mine, on_site.get(ticket["id"])))
+        stored = {
+            Ticket.at_risk: risk.at_risk,
+            Ticket.predicted_late_seconds: risk.late_seconds,
+            Ticket.parts_eta: max(
+                (way["eta"] for way in mine if way["way"] != VISIT and way["status"] == ACTIVE), default=None
+            ),
+            Ticket.visit_eta: next((way["eta"] for way in mine if way["way"] == VISIT), None),
+        }
+        if all(ticket[column._meta.name] == value for column, value in stored.items()):
             continue
-        await Ticket.update(
-            {Ticket.at_risk: now_outlook.at_risk, Ticket.predicted_late_seconds: now_outlook.late_seconds}
-        ).where(Ticket.id == ticket["id"])
-        if now_outlook.at_risk and not ticket["at_risk"]:
-            await _announce_at_risk(ticket["id"], now_outlook, now)
-        elif not now_outlook.at_risk:
+        await Ticket.update(stored).where(Ticket.id == ticket["id"])
+        if risk.at_risk and not ticket["at_risk"]:
+            await _announce_at_risk(ticket["id"], risk, now)
+        elif ticket["at_risk"] and not risk.at_risk:
             log.info("ticket_no_longer_at_risk", ticket=ticket["id"])
 
 

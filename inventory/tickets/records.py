@@ -41,6 +41,8 @@ class TicketRecord:
     delivery: DeliveryRecord
     at_risk: bool = False
     predicted_late_seconds: int = 0
+    parts_eta: datetime | None = None
+    visit_eta: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,8 @@ _TICKET_COLUMNS = (
     Ticket.delivery_due_by,
     Ticket.at_risk,
     Ticket.predicted_late_seconds,
+    Ticket.parts_eta,
+    Ticket.visit_eta,
 )
 
 
@@ -498,4 +500,6 @@ def _record(row: dict, clock_rows: Mapping[int, list[dict]], now: datetime) -> T
         delivery=DeliveryRecord(row["delivery_service"], row["delivery_due_from"], row["delivery_due_by"]),
         at_risk=row["at_risk"],
         predicted_late_seconds=row["predicted_late_seconds"],
+        parts_eta=row["parts_eta"],
+        visit_eta=row["visit_eta"],
     )

@@ -42,6 +42,10 @@ class Ticket(Table, tablename="ticket", db=SCOPED_ENGINE):
     """A committed ETA (delivery or engineer visit) falls after its due time (`at_risk.outlook`)."""
     predicted_late_seconds = Integer(default=0)
     """By how much the latest committed ETA misses its due time (0 while not at risk)."""
+    parts_eta = Timestamptz(null=True, default=None)
+    """When the last part still on its way is at the site, as the committed ways say (None: none is)."""
+    visit_eta = Timestamptz(null=True, default=None)
+    """When the engineer is on site, as the committed dispatch plan says."""
     created_by = Varchar(length=64)
     created_at = Timestamptz()
 

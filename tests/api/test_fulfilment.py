@@ -14,7 +14,7 @@ from httpx import AsyncClient
 
 from api.settings import Settings
 from inventory.persistence import write_transaction
-from inventory.tickets import expire_due
+from inventory.tickets import expire_due, get_progress
 from routing import refresh_committed_etas
 from routing.tables import PlanStop
 from tests.api.service_world import ServiceWorld, build, local, open_ticket, stock_disks
@@ -142,6 +142,7 @@ async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
     assert expected_late > 0
     shown = (await client.get(f"/api/v1/tickets/{ticket['id']}", headers=dispatcher)).json()
     assert (shown["at_risk"], shown["predicted_late_seconds"]) == (True, expected_late)
+    assert at(shown["parts_eta"]) == at(shown["visit_eta"]) == at(visit["eta"])
     at_risk = (await client.get("/api/v1/tickets?at_risk=true", headers=dispatcher)).json()["items"]
     assert [row["id"] for row in at_risk] == [ticket["id"]]
     on_time = (await client.get("/api/v1/tickets?at_risk=false", headers=dispatcher)).json()["items"]
@@ -157,6 +158,10 @@ async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
     ways = await fulfilment(client, ticket["id"], dispatcher)
     assert at(ways["parts"][0]["eta"]) == later
     assert ways["predicted_late_seconds"] == expected_late + 40 * 60
+    shown = (await client.get(f"/api/v1/tickets/{ticket['id']}", headers=dispatcher)).json()
+    assert at(shown["parts_eta"]) == at(shown["visit_eta"]) == at(ways["visit"]["eta"]) == later
+    reservation = (await client.get(f"/api/v1/reservations/{held['id']}", headers=dispatcher)).json()
+    assert at(reservation["estimated_arrival"]) == later
 
     # A platinum critical fault takes the part: its way ends, and its ticket is on the dispatcher's list
     # with the plan and stop that lost it.
@@ -246,6 +251,11 @@ async def test_collection_customers_view_and_expiry(
         }
     ]
     assert at(seen["parts"][0]["eta"]) == at(body["at"])
+    progress = await get_progress(own["id"], viewer="ACME", now=clock.now)
+    assert progress.eta == at(body["at"]), "the customer's ticket shows the committed ETA"
+    assert at((await client.get(f"/api/v1/tickets/{own['id']}", headers=customer)).json()["parts_eta"]) == at(
+        body["at"]
+    )
 
     # Expiry passes over a part with a way to its site; the other expires.
     assert await expire_due(local(2026, 12, 31, 0)) == 1

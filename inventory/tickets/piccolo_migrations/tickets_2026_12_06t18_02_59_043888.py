@@ -4,8 +4,8 @@
   engineer's committed visit of a ticket, with the committed ETA; a unique ``reservation`` makes a second
   way for one part impossible;
 * ``dispatch_attention``: tickets on the dispatcher's list (e.g. their part was pre-empted);
-* ``ticket.at_risk`` (indexed, for ``GET /api/v1/tickets?at_risk=true``) and
-  ``ticket.predicted_late_seconds``.
+* ``ticket.at_risk`` (indexed, for ``GET /api/v1/tickets?at_risk=true``),
+  ``ticket.predicted_late_seconds``, and the committed ETAs ``ticket.parts_eta`` and ``ticket.visit_eta``.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -88,6 +88,8 @@ COLUMNS = {
     ("Ticket", "ticket"): [
         ("at_risk", Boolean, _params(default=False, index=True)),
         ("predicted_late_seconds", Integer, _params(default=0)),
+        ("parts_eta", Timestamptz, _instant(null=True)),
+        ("visit_eta", Timestamptz, _instant(null=True)),
     ],
 }
 
