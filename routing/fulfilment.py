@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from inventory.tickets.fulfilment import ENGINEER, VAN, VISIT, Way, commit_ways, refresh_ways
-from inventory.tickets.tables import Reservation
+from inventory.tickets.fulfilment import COLLECTION, ENGINEER, VAN, VISIT, Way, commit_ways, refresh_ways
+from inventory.tickets.tables import Fulfilment, Reservation
 from routing.tables import PlanStop, RoutePlanRecord
 
 ACTIVE = "active"
@@ -41,10 +41,10 @@ async def plan_ways(plan_id: int) -> list[Way]:
         PlanStop.eta,
         PlanStop.route.vehicle.as_alias("vehicle"),
     ).where((PlanStop.plan == plan_id) & PlanStop.route.is_not_null() & PlanStop.ticket.is_not_null())
-    held = await _held_parts({stop["ticket"] for stop in stops}, plan["created_at"])
+    tickets, made_at = {stop["ticket"] for stop in stops}, plan["created_at"]
     if plan["kind"] == "dispatch":
-        return _dispatch_ways(stops, held)
-    return _delivery_ways(stops, held)
+        return _dispatch_ways(stops, await _held_parts(tickets, made_at, otherwise=(VAN, COLLECTION)))
+    return _delivery_ways(stops, await _held_parts(tickets, made_at, otherwise=(ENGINEER, COLLECTION)))
 
 
 async def commit_plan_ways(plan_id: int, *, replacing: Sequence[int], actor: str, now: datetime) -> None:
@@ -97,16 +97,25 @@ def _dispatch_ways(stops: Sequence[dict], held: dict[tuple[int, str], list[int]]
     return ways
 
 
-async def _held_parts(tickets: set[int], made_at: datetime) -> dict[tuple[int, str], list[int]]:
-    """``(ticket, depot) -> reservations`` active now and already made when the plan was."""
+async def _held_parts(
+    tickets: set[int], made_at: datetime, *, otherwise: tuple[str, ...]
+) -> dict[tuple[int, str], list[int]]:
+    """``(ticket, depot) -> reservations`` active now and already made when the plan was, but those that
+    already reached their site another way (``otherwise``) then: the planner left them out."""
     if not tickets:
         return {}
+    arranged = Fulfilment.select(Fulfilment.reservation).where(
+        Fulfilment.way.is_in(list(otherwise))
+        & (Fulfilment.committed_at <= made_at)
+        & Fulfilment.reservation.is_not_null()
+    )
     rows = await Reservation.select(
         Reservation.id, Reservation.ticket, Reservation.depot.code.as_alias("depot")
     ).where(
         Reservation.ticket.is_in(sorted(tickets))
         & (Reservation.status == ACTIVE)
         & (Reservation.created_at <= made_at)
+        & Reservation.id.not_in(arranged)
     )
     held: dict[tuple[int, str], list[int]] = {}
     for row in sorted(rows, key=lambda row: row["id"]):

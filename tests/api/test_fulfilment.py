@@ -74,7 +74,7 @@ async def fulfilment(client: AsyncClient, ticket: int, headers: dict[str, str]) 
 
 
 async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
-    client: AsyncClient, sworld: ServiceWorld
+    client: AsyncClient, sworld: ServiceWorld, clock: SettableClock
 ):
     dispatcher = sworld.headers["dispatcher"]
     await stock_disks(client, sworld.stock, "PEK-C", 1)
@@ -94,6 +94,7 @@ async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
     _, visit = stop_of(visits, f"T{ticket['id']}")
     assert engineer == "PEK-E1"
 
+    clock.now += timedelta(minutes=5)
     committed = await client.post(f"/api/v1/dispatch/plans/{visits['id']}/commit", headers=dispatcher)
     assert committed.status_code == 200, committed.text
     ways = await fulfilment(client, ticket["id"], dispatcher)
@@ -154,7 +155,7 @@ async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
         await PlanStop.update({PlanStop.eta: later}).where(
             (PlanStop.plan == visits["id"]) & (PlanStop.stop_key == visit["key"])
         )
-    await refresh_committed_etas(visits["id"], now=local(2026, 11, 24, 10))
+    await refresh_committed_etas(visits["id"], now=clock.now)
     ways = await fulfilment(client, ticket["id"], dispatcher)
     assert at(ways["parts"][0]["eta"]) == later
     assert ways["predicted_late_seconds"] == expected_late + 40 * 60
@@ -193,7 +194,7 @@ async def test_collection_customers_view_and_expiry(
     client: AsyncClient, sworld: ServiceWorld, clock: SettableClock
 ):
     dispatcher, customer = sworld.headers["dispatcher"], sworld.headers["customer"]
-    await stock_disks(client, sworld.stock, "PEK-C", 3)
+    await stock_disks(client, sworld.stock, "PEK-C", 4)
     collected, waiting = [await open_ticket(client, sworld, "STD", severity="minor") for _ in range(2)]
     held = await reserve(client, sworld, collected["id"])
     idle = await reserve(client, sworld, waiting["id"])
@@ -221,6 +222,27 @@ async def test_collection_customers_view_and_expiry(
     assert f"T{collected['id']}:pickup" not in keys
     assert f"T{waiting['id']}:pickup" in keys
     assert at(keys[f"T{collected['id']}"]["due_from"]) == at(body["at"])
+
+    # Expiry passes over a part with a way to its site; the other expires.
+    assert await expire_due(local(2026, 12, 31, 0)) == 1
+    statuses = {
+        r["id"]: r["status"]
+        for t in (collected, waiting)
+        for r in (await client.get(f"/api/v1/tickets/{t['id']}/reservations", headers=dispatcher)).json()
+    }
+    assert statuses == {held["id"]: "active", idle["id"]: "expired"}
+
+    # A second part of the collected ticket goes by van: each part has its own way.
+    second = await reserve(client, sworld, collected["id"])
+    deliveries = await plan(client, dispatcher, "/api/v1/routing/nbd-plans")
+    assert (
+        await client.post(f"/api/v1/routing/plans/{deliveries['id']}/commit", headers=dispatcher)
+    ).status_code == 200
+    ways = {
+        part["reservation"]: part["way"]
+        for part in (await fulfilment(client, collected["id"], dispatcher))["parts"]
+    }
+    assert ways == {held["id"]: "collection", second["id"]: "van"}
 
     # A customer reads its own tickets only, in words, without vans, engineers and plans.
     assert (
@@ -257,23 +279,17 @@ async def test_collection_customers_view_and_expiry(
         body["at"]
     )
 
-    # Expiry passes over a part with a way to its site; the other expires.
-    assert await expire_due(local(2026, 12, 31, 0)) == 1
-    statuses = {
-        r["id"]: r["status"]
-        for t in (collected, waiting, own)
-        for r in (await client.get(f"/api/v1/tickets/{t['id']}/reservations", headers=dispatcher)).json()
-    }
-    assert statuses == {held["id"]: "active", idle["id"]: "expired", mine["id"]: "active"}
 
-
-async def test_concurrent_commits_give_a_part_one_way(client: AsyncClient, sworld: ServiceWorld):
+async def test_concurrent_commits_give_a_part_one_way(
+    client: AsyncClient, sworld: ServiceWorld, clock: SettableClock
+):
     dispatcher = sworld.headers["dispatcher"]
     await stock_disks(client, sworld.stock, "PEK-C", 1)
     ticket = await open_ticket(client, sworld, "STD", severity="minor")
     held = await reserve(client, sworld, ticket["id"])
     deliveries = await plan(client, dispatcher, "/api/v1/routing/nbd-plans")
     visits = await plan(client, dispatcher, "/api/v1/dispatch/plans")
+    clock.now += timedelta(minutes=5)
     answers = await asyncio.gather(
         client.post(f"/api/v1/routing/plans/{deliveries['id']}/commit", headers=dispatcher),
         client.post(f"/api/v1/dispatch/plans/{visits['id']}/commit", headers=dispatcher),
