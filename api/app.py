@@ -18,6 +18,7 @@ from api.controllers.audit import AuditController
 from api.controllers.catalogue import DepotController, PartController
 from api.controllers.customers import AssetController, CustomerController
 from api.controllers.fleet import EngineerController, InspectionController, VehicleController
+from api.controllers.fulfilment import FulfilmentController
 from api.controllers.health import health, readiness
 from api.controllers.notifications import WebhookController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
@@ -156,6 +157,7 @@ def create_app(
             RoutingController,
             DispatchController,
             WebhookController,
+            FulfilmentController,
         ],
     )
     app = Litestar(

@@ -313,6 +313,11 @@ TAGS = [
             "for them.",
         ),
         ("reservations", "Parts held for a ticket at a depot: issue them, or release them."),
+        (
+            "fulfilment",
+            "How each reserved part reaches its site (one way: van, engineer or customer collection) with "
+            "its committed ETA, and the dispatcher's list of tickets that lost what was arranged.",
+        ),
         ("routing", "Next-business-day delivery plans and urgent 4-hour deliveries, by van from the depots."),
         ("dispatch", "Engineer visits: who goes where, collecting which part on the way."),
         ("solves", "Plans being made: follow a solve until it names its plan or its problem."),

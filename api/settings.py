@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     login_attempts_per_username_per_minute: int = Field(default=10, ge=1)
     principal_cache_seconds: float = Field(default=5, ge=0, le=300)
     reservation_ttl_hours: float = Field(default=48, gt=0, le=24 * 30)
+    reservation_nbd_grace_hours: float = Field(default=24, ge=0, le=24 * 14)
     sweep_interval_s: float = Field(default=60, ge=0)
     retention_destruction_days: int = Field(default=30, ge=1, le=3650)
     report_max_rows: int = Field(default=100_000, ge=1)

@@ -19,6 +19,7 @@ from routing.fleet import (
     list_inspections,
     list_vehicles,
 )
+from routing.fulfilment import refresh_committed_etas
 from routing.model import Limits, UnassignedReason
 from routing.osrm import SourceMatrix, matrix_source
 from routing.plan_store import (
@@ -105,6 +106,7 @@ __all__ = [
     "list_inspections",
     "list_vehicles",
     "matrix_source",
+    "refresh_committed_etas",
     "request_solve",
     "run_solve",
     "solve_dispatch_day",

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from geo.travel import Point
 from inventory.stock.catalogue import depot_ids
 from inventory.stock.tables import Depot
-from inventory.tickets.tables import Reservation, TicketMilestone
+from inventory.tickets.fulfilment import COLLECTION, ENGINEER, VAN
+from inventory.tickets.tables import Fulfilment, Reservation, TicketMilestone
 from routing.assembly import DeliveryOrder, Engineer, Inspection, Job, Place, Van
 from routing.dispatch_rules import lateness_weight, skill_for_asset, skill_for_part
 from routing.tables import Engineer as EngineerRow
@@ -100,7 +101,8 @@ async def _depots(codes: Sequence[str] | None) -> list[dict]:
 async def delivery_day(
     day: date, depots: Sequence[str] | None, *, service: timedelta, now: datetime
 ) -> DeliveryDay:
-    """Active reservations of open NBD tickets whose delivery is due on ``day`` (site time), per depot.
+    """Active reservations of open NBD tickets whose delivery is due on ``day`` (site time), per depot,
+    but those that already reach their site another way (an engineer collects them, or the customer).
 
     The parts of one ticket reserved at one depot make one order: one stop, their weight and volume
     summed. Vans are the active vehicles of the depots, with what is left of their shift on ``day``
@@ -142,6 +144,7 @@ async def delivery_day(
             & (Reservation.depot.code.is_in(list(result.depots)))
             & (Reservation.ticket.delivery_due_by >= start - DAY_MARGIN)
             & (Reservation.ticket.delivery_due_by < start + timedelta(days=1) + DAY_MARGIN)
+            & Reservation.id.not_in(_come_otherwise(ENGINEER, COLLECTION))
         )
         .order_by(Reservation.id)
     )
@@ -221,7 +224,8 @@ async def dispatch_day(
 
     A ticket with an active reservation gets a pickup at the reservation's depot first, unless a
     committed delivery plan brings the part (``delivered``: delivery key -> planned departure from the
-    site); then the visit may not begin before the part arrives. Engineers work what is left of their
+    site, or a committed van or collection way with its ETA); then the visit may not begin before the
+    part arrives. Engineers work what is left of their
     shift after ``now``.
 
     Raises:
@@ -311,6 +315,13 @@ async def _jobs(
         .order_by(Reservation.id)
     ):
         holds.setdefault(row["ticket"], row)
+    arriving = {
+        row["reservation"]: row["eta"]
+        for row in await Fulfilment.select(Fulfilment.reservation, Fulfilment.eta).where(
+            Fulfilment.reservation.is_in([hold["id"] for hold in holds.values()] or [0])
+            & Fulfilment.way.is_in([VAN, COLLECTION])
+        )
+    }
     for row in tickets:
         key = visit_key(row["id"])
         site = Place(row["site_code"], Point(row["latitude"], row["longitude"]))
@@ -318,7 +329,7 @@ async def _jobs(
         skill = skill_for_part(hold["category"]) if hold else skill_for_asset(row["model"])
         earliest, pickup = row["reported_at"], None
         if hold is not None:
-            arrival = delivered.get(delivery_key(row["id"], hold["depot"]))
+            arrival = delivered.get(delivery_key(row["id"], hold["depot"])) or arriving.get(hold["id"])
             if arrival is not None:
                 earliest = max(earliest, arrival)
             else:
@@ -384,6 +395,13 @@ async def _inspections(result: DispatchDay, day: date, prize: int) -> None:
         result.info[key] = StopInfo(
             "inspection", site, inspection=row["id"], site=row["site"], due_from=opens, due_by=closes
         )
+
+
+def _come_otherwise(*ways: str):
+    """The reservations whose part reaches its site by one of ``ways`` (a sub-query)."""
+    return Fulfilment.select(Fulfilment.reservation).where(
+        Fulfilment.way.is_in(list(ways)) & Fulfilment.reservation.is_not_null()
+    )
 
 
 async def still_held(reservations: Sequence[int]) -> set[int]:

@@ -14,6 +14,7 @@ from inventory.errors import InvalidTransition, NotFound
 from inventory.persistence import write_transaction
 from inventory.stock.tables import Depot
 from routing.assembly import Pin, Place, PlanClock
+from routing.fulfilment import commit_plan_ways
 from routing.model import UNBOUNDED, RoutePlan, RoutingProblem, Stop
 from routing.plan_inputs import StopInfo
 from routing.tables import PlanRoute, PlanStop, RoutePlanRecord
@@ -306,12 +307,15 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
     """Make a draft plan the committed one of its kind and date; the one it replaces is superseded.
 
     Committing the committed plan again changes nothing. For delivery plans, a committed plan is
-    superseded when it shares a depot with the new one. The commit publishes ``plan.committed`` in its
-    transaction.
+    superseded when it shares a depot with the new one. The plan's ways to the sites become the
+    committed ones (`routing.fulfilment.commit_plan_ways`), those of the plans it supersedes end. The
+    commit publishes ``plan.committed`` in its transaction.
 
     Raises:
         NotFound: no plan of that kind.
         InvalidTransition: the plan was superseded.
+        inventory.tickets.fulfilment.SecondWay: a part of the plan already reaches its site another way
+            (a plan not superseded by this one, or a collection).
     """
     async with write_transaction():
         rows = await RoutePlanRecord.raw(
@@ -345,6 +349,7 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
                     RoutePlanRecord.committed_at: now,
                 }
             ).where(RoutePlanRecord.id == plan_id)
+            await commit_plan_ways(plan_id, replacing=replaced, actor=actor, now=now)
             await notifications.publish(
                 notifications.PLAN_COMMITTED,
                 {
