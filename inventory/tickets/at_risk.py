@@ -40,6 +40,9 @@ class Outlook:
     at_risk: bool
     late_by: timedelta
     promise: Promise | None
+    eta: datetime | None = None
+    """The ETA that misses by the most, and the due time it misses."""
+    due_at: datetime | None = None
 
     @property
     def late_seconds(self) -> int:
@@ -56,5 +59,5 @@ def outlook(expectations: Iterable[Expectation]) -> Outlook:
     for expectation in sorted(expectations, key=lambda e: list(Promise).index(e.promise)):
         late = expectation.eta - expectation.due_at
         if late > worst.late_by:
-            worst = Outlook(True, late, expectation.promise)
+            worst = Outlook(True, late, expectation.promise, expectation.eta, expectation.due_at)
     return worst

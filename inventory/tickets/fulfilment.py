@@ -17,8 +17,8 @@ so that the answer names the plan and stop already holding the part (`SecondWay`
 
 At risk (`inventory.tickets.at_risk`) is stored on the ticket whenever its ways or the facts they are
 measured against change (`reassess`), so that lists filter on an index. `_announce_at_risk` is the one
-place where a ticket that becomes at risk is announced (log and audit chain; the ``ticket.at_risk``
-notification is to be published from there).
+place where a ticket that becomes at risk is announced (log, audit chain and the ``ticket.at_risk``
+notification).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from inventory import notifications
 from inventory.audit import log as audit
 from inventory.errors import Conflict, InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import write_transaction
@@ -357,6 +358,7 @@ async def reassess(ticket_ids: Iterable[int], *, now: datetime) -> None:
         return
     tickets = await Ticket.select(
         Ticket.id,
+        Ticket.customer,
         Ticket.status,
         Ticket.delivery_due_by,
         Ticket.at_risk,
@@ -388,7 +390,7 @@ async def reassess(ticket_ids: Iterable[int], *, now: datetime) -> None:
             continue
         await Ticket.update(stored).where(Ticket.id == ticket["id"])
         if risk.at_risk and not ticket["at_risk"]:
-            await _announce_at_risk(ticket["id"], risk, now)
+            await _announce_at_risk(ticket["id"], ticket["customer"], risk, now)
         elif ticket["at_risk"] and not risk.at_risk:
             log.info("ticket_no_longer_at_risk", ticket=ticket["id"])
 
@@ -411,10 +413,23 @@ def _expectations(ticket: dict, ways: Sequence[dict], on_site: dict | None) -> l
     return expected
 
 
-async def _announce_at_risk(ticket_id: int, risk: Outlook, now: datetime) -> None:
-    """A ticket has just become at risk: the one place that says so (the log and the audit chain), and
-    where the ``ticket.at_risk`` notification is to be published."""
+async def _announce_at_risk(ticket_id: int, customer: int, risk: Outlook, now: datetime) -> None:
+    """A ticket has just become at risk: the one place that says so (the log, the audit chain and the
+    ``ticket.at_risk`` notification, all in the caller's transaction)."""
     promise = str(risk.promise)
+    await notifications.publish(
+        notifications.TICKET_AT_RISK,
+        {
+            "ticket": ticket_id,
+            "milestone": promise,
+            "due_at": risk.due_at,
+            "eta": risk.eta,
+            "late_seconds": risk.late_seconds,
+            "source": "delivery" if risk.promise is Promise.DELIVERY else "visit",
+        },
+        company=customer,
+        now=now,
+    )
     await audit.append(
         "ticket.at_risk",
         f"ticket:{ticket_id}",

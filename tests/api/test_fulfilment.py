@@ -7,12 +7,16 @@ storage engineer there, on Tuesday 24 November 2026 at 10:00.
 from __future__ import annotations
 
 import asyncio
+import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
 from httpx import AsyncClient
 
 from api.settings import Settings
+from inventory import notifications
+from inventory.notifications.tables import NotificationEvent
 from inventory.persistence import write_transaction
 from inventory.tickets import expire_due, get_progress
 from routing import refresh_committed_etas
@@ -74,9 +78,18 @@ async def fulfilment(client: AsyncClient, ticket: int, headers: dict[str, str]) 
 
 
 async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
-    client: AsyncClient, sworld: ServiceWorld, clock: SettableClock
+    client: AsyncClient, sworld: ServiceWorld, clock: SettableClock, settings: Settings
 ):
     dispatcher = sworld.headers["dispatcher"]
+    await notifications.subscribe(
+        notifications.SubscriptionRequest(
+            events=[notifications.TICKET_AT_RISK], url="http://127.0.0.1:9/hook"
+        ),
+        policy=replace(settings.delivery_policy(), allow_private_targets=True),
+        viewer=None,
+        actor="admin",
+        now=clock.now,
+    )
     await stock_disks(client, sworld.stock, "PEK-C", 1)
     ticket = await open_ticket(client, sworld, "STD", severity="minor")
     held = await reserve(client, sworld, ticket["id"])
@@ -146,6 +159,12 @@ async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
     assert at(shown["parts_eta"]) == at(shown["visit_eta"]) == at(visit["eta"])
     at_risk = (await client.get("/api/v1/tickets?at_risk=true", headers=dispatcher)).json()["items"]
     assert [row["id"] for row in at_risk] == [ticket["id"]]
+    [announced] = await NotificationEvent.select(NotificationEvent.payload).where(
+        NotificationEvent.event_type == notifications.TICKET_AT_RISK
+    )
+    data = json.loads(announced["payload"])["data"]
+    assert (data["ticket"], data["milestone"], data["source"]) == (ticket["id"], "on_site", "visit")
+    assert (data["late_seconds"], at(data["eta"])) == (expected_late, at(visit["eta"]))
     on_time = (await client.get("/api/v1/tickets?at_risk=false", headers=dispatcher)).json()["items"]
     assert ticket["id"] not in {row["id"] for row in on_time}
 
