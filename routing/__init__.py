@@ -19,7 +19,7 @@ from routing.fleet import (
     list_inspections,
     list_vehicles,
 )
-from routing.model import Limits, UnassignedReason
+from routing.model import REASON_MEANINGS, Limits, UnassignedReason
 from routing.osrm import SourceMatrix, matrix_source
 from routing.plan_store import (
     COMMITTED,
@@ -68,6 +68,7 @@ __all__ = [
     "FAILED",
     "NBD",
     "QUEUED",
+    "REASON_MEANINGS",
     "SOLVING",
     "SUPERSEDED",
     "EngineerRecord",

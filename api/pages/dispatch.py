@@ -127,6 +127,7 @@ VOCABULARY.define(
 VOCABULARY.define(
     "unassigned-reason",
     {
+        UnassignedReason.SITE_CLOSED: N_("The site takes no visits that day (outside its business hours)"),
         UnassignedReason.NO_VEHICLE: N_(
             "No van or engineer may serve it (none free, or none with the skills)"
         ),
@@ -135,6 +136,9 @@ VOCABULARY.define(
             "Nobody can reach it within its time window and be back within their shift"
         ),
         UnassignedReason.PARTNER_UNASSIGNED: N_("Its part pickup, or the stop it is for, cannot be made"),
+        UnassignedReason.TIME_LIMIT: N_(
+            "The solver ran out of time before placing it: plan again with more time"
+        ),
         UnassignedReason.FLEET_FULL: N_("Every van or engineer who could make it is full with other stops"),
         UnassignedReason.NOT_WORTH_IT: N_("Optional, and not worth the detour or no free time is left"),
     },
@@ -683,7 +687,14 @@ QueryDay = Annotated[date | None, QueryParameter(name="date")]
 QueryCode = Annotated[str | None, QueryParameter(max_length=32, pattern=CODE)]
 QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 Verdict = Literal[
-    "no_vehicle", "no_capacity", "window_unreachable", "partner_unassigned", "fleet_full", "not_worth_it"
+    "site_closed",
+    "no_vehicle",
+    "no_capacity",
+    "window_unreachable",
+    "partner_unassigned",
+    "time_limit",
+    "fleet_full",
+    "not_worth_it",
 ]
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field
 
 from api.schemas.base import Code, Day, Id, RequestModel, ResponseModel
-from routing import PlanView, SolveView, StopView, UrgentResult
+from routing import REASON_MEANINGS, PlanView, SolveView, StopView, UrgentResult
 
 TimeLimit = Annotated[float, Field(gt=0, description="Solver wall-time limit in seconds (capped)")]
 
@@ -88,9 +88,14 @@ class RouteOut(ResponseModel):
     depot_longitude: float | None = Field(description="the depot's WGS-84 longitude")
 
 
+REASONS = "\n".join(f"- `{reason}`: {meaning}" for reason, meaning in REASON_MEANINGS.items())
+
+
 class UnassignedOut(ResponseModel):
+    """A stop left out of the plan, and why."""
+
     ticket: int | None
-    reason: str
+    reason: str = Field(description=f"Why it is not in any route, the first that applies:\n{REASONS}")
     kind: str
     key: str
     site: str | None
