@@ -36,6 +36,8 @@ from routing.plan_store import (
 from routing.planning import (
     PlanningPolicy,
     SolvedPlan,
+    UrgentChoice,
+    UrgentDelay,
     UrgentResult,
     keep_plan,
     solve_dispatch_day,
@@ -91,6 +93,8 @@ __all__ = [
     "SourceMatrix",
     "StopView",
     "UnassignedReason",
+    "UrgentChoice",
+    "UrgentDelay",
     "UrgentResult",
     "VehicleRecord",
     "abort_solve",

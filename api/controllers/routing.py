@@ -282,7 +282,12 @@ class RoutingController(Controller):
             "part is inserted into the day's committed delivery plans without making any planned stop "
             "late, or sent as a dedicated run; the answer names the van, the pickup time and the ETA, or "
             "why it cannot be done. When feasible, the new plan is kept as a draft (`plan_id`) to "
-            "commit."
+            "commit.\n\n"
+            "`options` ranks up to three ways (insertions into vans' routes and a dedicated run), each "
+            "with its ETA, its slack before the due time and the planned stops it delays and by how "
+            "much. When the due time cannot be kept, `earliest_eta` is the earliest arrival any van can "
+            "make, today or on the vans' next shift, and `misses_by_seconds` how late that is; the options "
+            "are then ranked by ETA."
         ),
         guards=[allow(*PLANNERS)],
         status_code=HTTP_200_OK,

@@ -26,6 +26,7 @@ from routing import planning
 from routing.errors import ProblemTooLarge
 from routing.tables import PlanSolve, RoutePlanRecord
 from tests.conftest import SettableClock, test_settings
+from tests.urgent import four_hour_reservation
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 24)
@@ -385,3 +386,86 @@ async def test_a_retried_plan_request_replays_the_first_plan(
     # Neither the replay nor the refused retry solved the day again.
     assert await PlanSolve.count() == 1
     assert await RoutePlanRecord.count() == 1
+
+
+async def test_an_urgent_check_at_1840_says_the_earliest_arrival_and_the_miss(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    """The issue's case: at 18:40 a platinum customer in Beijing loses a disk. Picking and packing ends
+    after every van's shift, so 4 hours cannot be kept: the answer says when the part can arrive at the
+    earliest (on the vans' next shift) and by how much that misses, not just "infeasible"."""
+    clock.now = datetime(2026, 11, 24, 18, 40, tzinfo=CHINA)
+    _ticket, held = await four_hour_reservation(clock.now)
+    response = await client.post(
+        "/api/v1/routing/urgent", json={"reservation_id": held}, headers=demo["dispatcher"]
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["feasible"] is False
+    assert answer["reason"] == "window_unreachable"
+    assert answer["plan_id"] is None
+    due, earliest = at(answer["due_by"]), at(answer["earliest_eta"])
+    assert earliest > due
+    assert answer["misses_by_seconds"] == (earliest - due).total_seconds()
+    options = answer["options"]
+    assert 1 <= len(options) <= 3
+    assert [at(option["eta"]) for option in options] == sorted(at(option["eta"]) for option in options)
+    first = options[0]
+    assert at(first["eta"]) == earliest
+    assert first["date"] == str(TOMORROW)
+    # The vans' next shift starts at 8:00; pick and pack ends at 8:30 at the earliest.
+    assert at(first["pickup_at"]) >= datetime(2026, 11, 25, 8, 0, tzinfo=CHINA)
+    assert earliest >= datetime(2026, 11, 25, 8, 30, tzinfo=CHINA)
+    assert first["slack_seconds"] == -answer["misses_by_seconds"]
+    assert first["vehicle"].startswith("VAN-")
+
+
+async def test_urgent_options_name_the_stops_they_delay(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    """In the morning, with the day's deliveries committed, the answer ranks up to three ways with their
+    slack; the first is the one the draft carries, and the delays it names are the draft's."""
+    dispatcher = demo["dispatcher"]
+    made = await client.post(
+        "/api/v1/routing/nbd-plans",
+        json={"date": str(TOMORROW), "depots": ["PEK-C"], "time_limit_s": LIMIT},
+        headers=dispatcher,
+    )
+    assert made.status_code == 201, made.text
+    plan = made.json()
+    assert (
+        await client.post(f"/api/v1/routing/plans/{plan['id']}/commit", headers=dispatcher)
+    ).status_code == 200
+    clock.now = datetime(2026, 11, 25, 9, 30, tzinfo=CHINA)
+    _ticket, held = await four_hour_reservation(clock.now)
+    response = await client.post("/api/v1/routing/urgent", json={"reservation_id": held}, headers=dispatcher)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["feasible"] is True
+    assert answer["earliest_eta"] is None
+    assert answer["misses_by_seconds"] is None
+    options = answer["options"]
+    assert 1 <= len(options) <= 3
+    first = options[0]
+    assert (first["vehicle"], first["eta"], first["pickup_at"]) == (
+        answer["vehicle"],
+        answer["eta"],
+        answer["pickup_at"],
+    )
+    assert all(option["slack_seconds"] >= 0 for option in options)
+    draft = (await client.get(f"/api/v1/routing/plans/{answer['plan_id']}", headers=dispatcher)).json()
+    before = {s["key"]: at(s["start_at"]) for r in plan["routes"] for s in r["stops"]}
+    route = next(r for r in draft["routes"] if r["vehicle"] == first["vehicle"])
+    keys = [stop["key"] for stop in route["stops"]]
+    assert (keys.index(f"U{held}:pickup"), keys.index(f"U{held}")) == (
+        first["pickup_position"],
+        first["delivery_position"],
+    )
+    delayed = {
+        s["key"]: (at(s["start_at"]) - before[s["key"]]).total_seconds()
+        for s in route["stops"]
+        if s["key"] in before and at(s["start_at"]) > before[s["key"]]
+    }
+    assert {d["key"]: d["seconds"] for d in first["delays"]} == delayed
+    for delay in first["delays"]:
+        assert delay["ticket"] is not None
