@@ -1,11 +1,16 @@
-"""What a dispatch visit needs and how much its lateness costs. Plain Python.
+"""What a dispatch visit needs, how much its lateness costs, and whose area it is in. Plain Python.
 
 Skills come from what is being repaired: the category of the reserved part, else the asset's model.
 Lateness is weighted by severity and customer tier, so that a platinum critical ticket an hour late
-costs as much as twelve standard minor tickets an hour late.
+costs as much as twelve standard minor tickets an hour late. A site lies in the area of the engineers'
+home depot nearest to it, so a dispatch plan for some depots takes the visits of their areas only.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+from geo.travel import Point, great_circle_km
 
 SKILL_BY_CATEGORY = {
     "disk": "storage",
@@ -46,3 +51,8 @@ def skill_for_asset(model: str | None) -> str:
 def lateness_weight(severity: str, tier: str) -> int:
     """Cost of one second late on site: severity weight times tier weight (1 to 12)."""
     return SEVERITY_WEIGHT.get(severity, 1) * TIER_WEIGHT.get(tier, 1)
+
+
+def area_of(site: Point, homes: Mapping[str, Point]) -> str | None:
+    """The code of the home depot in ``homes`` nearest to ``site`` (the first code on a tie), or None."""
+    return min(sorted(homes), key=lambda code: great_circle_km(site, homes[code]), default=None)

@@ -17,7 +17,7 @@ from inventory.stock.catalogue import depot_ids
 from inventory.stock.tables import Depot
 from inventory.tickets.tables import Reservation, TicketMilestone
 from routing.assembly import DeliveryOrder, Engineer, Inspection, Job, Place, Van
-from routing.dispatch_rules import lateness_weight, skill_for_asset, skill_for_part
+from routing.dispatch_rules import area_of, lateness_weight, skill_for_asset, skill_for_part
 from routing.tables import Engineer as EngineerRow
 from routing.tables import Inspection as InspectionRow
 from routing.tables import Vehicle
@@ -57,13 +57,25 @@ class DeliveryDay:
 
 @dataclass(slots=True)
 class DispatchDay:
-    """Engineers, ticket visits (with pickups) and inspections of a date."""
+    """Engineers, ticket visits (with pickups) and inspections of a date.
+
+    ``area``: when the plan is for some depots, the engineers' home depots (by code, where they lie) and
+    the codes asked for: only sites in the asked depots' areas are visited (`dispatch_rules.area_of`).
+    """
 
     engineers: list[Engineer]
     jobs: list[Job]
     inspections: list[Inspection]
     info: dict[str, StopInfo] = field(default_factory=dict)
     home_depots: dict[str, str] = field(default_factory=dict)
+    area: tuple[dict[str, Point], frozenset[str]] | None = None
+
+    def covers(self, site: Point) -> bool:
+        """Whether ``site`` lies in the area of the plan (every site when the plan is for every depot)."""
+        if self.area is None:
+            return True
+        homes, asked = self.area
+        return area_of(site, homes) in asked
 
 
 def delivery_key(ticket: int, depot: str) -> str:
@@ -95,6 +107,16 @@ async def _depots(codes: Sequence[str] | None) -> list[dict]:
         await depot_ids(list(codes), field="depots")
         query = query.where(Depot.code.is_in(list(codes)))
     return await query.order_by(Depot.code)
+
+
+async def _area(codes: Sequence[str] | None) -> tuple[dict[str, Point], frozenset[str]] | None:
+    """The engineers' home depots and the codes asked for, or None for a plan of every depot."""
+    if not codes:
+        return None
+    rows = await Depot.select(Depot.code, Depot.latitude, Depot.longitude).where(
+        Depot.id.is_in(EngineerRow.select(EngineerRow.home_depot))
+    )
+    return {row["code"]: Point(row["latitude"], row["longitude"]) for row in rows}, frozenset(codes)
 
 
 async def delivery_day(
@@ -219,6 +241,9 @@ async def dispatch_day(
 ) -> DispatchDay:
     """Engineers of the depots, open tickets still waiting for an engineer on site, due inspections.
 
+    For some depots, only the tickets and inspections of sites in their areas (nearest to them among the
+    engineers' home depots); for every depot, all of them.
+
     A ticket with an active reservation gets a pickup at the reservation's depot first, unless a
     committed delivery plan brings the part (``delivered``: delivery key -> planned departure from the
     site); then the visit may not begin before the part arrives. Engineers work what is left of their
@@ -230,6 +255,7 @@ async def dispatch_day(
     depot_rows = await _depots(depots)
     homes = {row["id"]: row for row in depot_rows}
     result = DispatchDay([], [], [])
+    result.area = await _area(depots)
     for row in (
         await EngineerRow.select(
             EngineerRow.code,
@@ -314,6 +340,8 @@ async def _jobs(
     for row in tickets:
         key = visit_key(row["id"])
         site = Place(row["site_code"], Point(row["latitude"], row["longitude"]))
+        if not result.covers(site.point):
+            continue
         hold = holds.get(row["id"])
         skill = skill_for_part(hold["category"]) if hold else skill_for_asset(row["model"])
         earliest, pickup = row["reported_at"], None
@@ -369,6 +397,8 @@ async def _inspections(result: DispatchDay, day: date, prize: int) -> None:
     for row in rows:
         key = inspection_key(row["id"])
         site = Place(row["site_code"], Point(row["latitude"], row["longitude"]))
+        if not result.covers(site.point):
+            continue
         opens, closes = (_local(day, at, row["timezone"]) for at in INSPECTION_HOURS)
         result.inspections.append(
             Inspection(

@@ -469,3 +469,46 @@ async def test_urgent_options_name_the_stops_they_delay(
     assert {d["key"]: d["seconds"] for d in first["delays"]} == delayed
     for delay in first["delays"]:
         assert delay["ticket"] is not None
+
+
+async def test_a_plan_for_beijing_reports_only_beijing_stops(
+    client: AsyncClient, demo: dict[str, dict[str, str]]
+) -> None:
+    """The issue's case: a plan asked for Beijing listed the other cities' stops as unassigned. Delivery
+    plans take the orders of Beijing's depot, dispatch plans the sites nearest to Beijing among the
+    engineers' depots; a plan of every depot still takes them all."""
+    dispatcher = demo["dispatcher"]
+    depots, sites = await places()
+
+    def nearest(site: str) -> str:
+        here = sites[site]
+        return min(
+            sorted(depots),
+            key=lambda code: (depots[code][0] - here[0]) ** 2 + (depots[code][1] - here[1]) ** 2,
+        )
+
+    body = {"date": str(TODAY), "depots": ["PEK-C"], "time_limit_s": LIMIT}
+    beijing = await client.post("/api/v1/dispatch/plans", json=body, headers=dispatcher)
+    assert beijing.status_code == 201, beijing.text
+    plan = beijing.json()
+    stops = [stop for route in plan["routes"] for stop in route["stops"]] + plan["unassigned"]
+    visits = [stop for stop in stops if stop["kind"] != "pickup"]
+    assert visits
+    assert {nearest(stop["site"]) for stop in visits} == {"PEK-C"}
+    assert {route["depot"] for route in plan["routes"]} == {"PEK-C"}
+    everywhere = await client.post("/api/v1/dispatch/plans", json={**body, "depots": []}, headers=dispatcher)
+    assert everywhere.status_code == 201, everywhere.text
+    whole = everywhere.json()
+    assert whole["stats"]["stops"] > plan["stats"]["stops"]
+    all_sites = {stop["site"] for route in whole["routes"] for stop in route["stops"]}
+    all_sites |= {stop["site"] for stop in whole["unassigned"]}
+    assert len({nearest(site) for site in all_sites if site}) > 1
+
+    deliveries = await client.post(
+        "/api/v1/routing/nbd-plans", json={**body, "date": str(TOMORROW)}, headers=dispatcher
+    )
+    assert deliveries.status_code == 201, deliveries.text
+    nbd = deliveries.json()
+    delivered = [stop for route in nbd["routes"] for stop in route["stops"]] + nbd["unassigned"]
+    assert delivered
+    assert {stop["depot"] for stop in delivered} == {"PEK-C"}

@@ -22,7 +22,7 @@ from routing.assembly import (
     nbd_problem,
 )
 from routing.check import check_plan
-from routing.dispatch_rules import lateness_weight, skill_for_asset, skill_for_part
+from routing.dispatch_rules import area_of, lateness_weight, skill_for_asset, skill_for_part
 from routing.model import StopKind, UnassignedReason
 from routing.nbd import solve_by_depot, split_by_depot
 from routing.solver import solve
@@ -155,3 +155,10 @@ def test_without_vans_every_order_comes_back_for_want_of_a_vehicle():
         assert set(plan.unassigned.values()) == {UnassignedReason.NO_VEHICLE}
         assert len(plan.unassigned) == 2
         assert check_plan(problem, plan) == []
+
+
+def test_a_site_lies_in_the_area_of_the_nearest_engineers_depot() -> None:
+    homes = {"PEK-C": Point(39.9042, 116.4074), "TSN-F": Point(39.3434, 117.3616)}
+    assert area_of(Point(39.95, 116.3), homes) == "PEK-C"
+    assert area_of(Point(39.1, 117.2), homes) == "TSN-F"
+    assert area_of(Point(39.0, 117.0), {}) is None
