@@ -4,13 +4,18 @@ Skills come from what is being repaired: the category of the reserved part, else
 Lateness is weighted by severity and customer tier, so that a platinum critical ticket an hour late
 costs as much as twelve standard minor tickets an hour late. A site lies in the area of the engineers'
 home depot nearest to it, so a dispatch plan for some depots takes the visits of their areas only.
+Engineers work on the working days of their home depot's calendar unless their shift names weekdays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 
 from geo.travel import Point, great_circle_km
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Weekday names of an engineer's working days, Monday first (``date.weekday()`` order)."""
 
 SKILL_BY_CATEGORY = {
     "disk": "storage",
@@ -56,3 +61,23 @@ def lateness_weight(severity: str, tier: str) -> int:
 def area_of(site: Point, homes: Mapping[str, Point]) -> str | None:
     """The code of the home depot in ``homes`` nearest to ``site`` (the first code on a tie), or None."""
     return min(sorted(homes), key=lambda code: great_circle_km(site, homes[code]), default=None)
+
+
+def working_days(names: Sequence[str]) -> str:
+    """The stored form of an engineer's working weekdays: distinct names in week order ("" = calendar).
+
+    Raises:
+        ValueError: a name that is not one of `WEEKDAYS`.
+    """
+    unknown = sorted(set(names) - set(WEEKDAYS))
+    if unknown:
+        raise ValueError(f"working days are weekday names {list(WEEKDAYS)}, got {unknown}")
+    return " ".join(day for day in WEEKDAYS if day in names)
+
+
+def works_on(day: date, weekdays: str, calendar_working_day: bool) -> bool:
+    """Whether an engineer works on ``day``: on the weekdays named in ``weekdays`` (whatever the calendar
+    says), or, when none are named, when the home depot's calendar makes ``day`` a working day."""
+    if not weekdays:
+        return calendar_working_day
+    return WEEKDAYS[day.weekday()] in weekdays.split()

@@ -296,8 +296,12 @@ async def solve_dispatch_day(
         set(data.info),
         {engineer.code for engineer in data.engineers},
     )
-    jobs = [replace(job, pin=pins.get(job.id), pickup_pin=pins.get(f"{job.id}:pickup")) for job in data.jobs]
-    inspections = [replace(item, pin=pins.get(item.id)) for item in data.inspections]
+    # A committed visit whose site is closed now (its hours are over) is not pinned: it comes back closed.
+    jobs = [
+        job if job.closed else replace(job, pin=pins.get(job.id), pickup_pin=pins.get(f"{job.id}:pickup"))
+        for job in data.jobs
+    ]
+    inspections = [item if item.closed else replace(item, pin=pins.get(item.id)) for item in data.inspections]
     clock = PlanClock.for_date(day)
     work = DispatchWork(
         tuple(data.engineers),

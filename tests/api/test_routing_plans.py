@@ -22,7 +22,8 @@ from inventory.stock.tables import Depot
 from inventory.tickets.priority import Severity
 from inventory.tickets.reservations import ReservationRequest, reserve
 from inventory.tickets.service import open_ticket
-from routing import planning
+from inventory.tickets.tables import Ticket
+from routing import UnassignedReason, planning
 from routing.errors import ProblemTooLarge
 from routing.tables import PlanSolve, RoutePlanRecord
 from tests.conftest import SettableClock, test_settings
@@ -280,14 +281,7 @@ def check_dispatch_plan(plan: dict, engineers: dict[str, dict], day: date, now: 
             if stop["kind"] == "visit":
                 assert at(stop["start_at"]) >= at(stop["due_from"])
     for stop in plan["unassigned"]:
-        assert stop["reason"] in {
-            "no_vehicle",
-            "no_capacity",
-            "window_unreachable",
-            "partner_unassigned",
-            "fleet_full",
-            "not_worth_it",
-        }
+        assert stop["reason"] in set(UnassignedReason)
 
 
 async def test_dispatch_plan_commit_and_replan_keeps_pins(
@@ -512,3 +506,76 @@ async def test_a_plan_for_beijing_reports_only_beijing_stops(
     delivered = [stop for route in nbd["routes"] for stop in route["stops"]] + nbd["unassigned"]
     assert delivered
     assert {stop["depot"] for stop in delivered} == {"PEK-C"}
+
+
+SUNDAY = date(2026, 11, 29)
+
+
+async def support_of(plan: dict) -> dict[int, str]:
+    """The support hours of the tickets of a plan's visits, by ticket."""
+    tickets = {stop["ticket"] for route in plan["routes"] for stop in route["stops"]}
+    tickets |= {stop["ticket"] for stop in plan["unassigned"]}
+    rows = await Ticket.select(Ticket.id, Ticket.support_hours).where(
+        Ticket.id.is_in(sorted(tickets - {None}))
+    )
+    return {row["id"]: row["support_hours"] for row in rows}
+
+
+async def test_on_a_sunday_only_weekend_engineers_go_out_and_never_to_a_business_hours_customer(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    """The issue's case: engineers were sent out on a Sunday to a business-hours customer. Engineers work
+    their home depot's working days unless their shift names weekdays; a business-hours site takes no
+    visit on its day off, and says so."""
+    dispatcher = demo["dispatcher"]
+    weekend = {
+        "code": "ENG-PEK-C-WKND",
+        "name": "Weekend rota",
+        "home_depot": "PEK-C",
+        "skills": ["network", "server", "storage", "gpu"],
+        "working_days": ["sun", "sat"],
+    }
+    added = await client.post("/api/v1/engineers", json=weekend, headers=dispatcher)
+    assert added.status_code == 201, added.text
+    assert added.json()["working_days"] == ["sat", "sun"]
+    bad = await client.post(
+        "/api/v1/engineers", json={**weekend, "code": "X-1", "working_days": ["sunday"]}, headers=dispatcher
+    )
+    assert bad.status_code == 422
+
+    clock.now = datetime(2026, 11, 29, 7, 0, tzinfo=CHINA)
+    response = await client.post(
+        "/api/v1/dispatch/plans",
+        json={"date": str(SUNDAY), "depots": ["PEK-C"], "time_limit_s": LIMIT},
+        headers=dispatcher,
+    )
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert {route["vehicle"] for route in plan["routes"]} <= {"ENG-PEK-C-WKND"}
+    support = await support_of(plan)
+    visits = [stop for route in plan["routes"] for stop in route["stops"] if stop["kind"] == "visit"]
+    assert all(support[stop["ticket"]] == "7x24" for stop in visits)
+    business = [
+        stop
+        for stop in plan["unassigned"]
+        if stop["kind"] == "visit" and support[stop["ticket"]] == "business"
+    ]
+    assert business, "the demo has business-hours tickets in Beijing"
+    assert {stop["reason"] for stop in business} == {"site_closed"}
+
+    # On a working day, a business-hours visit begins after opening and ends by closing, site time.
+    clock.now = NOW
+    weekday = await client.post(
+        "/api/v1/dispatch/plans", json={"date": str(TODAY), "time_limit_s": LIMIT}, headers=dispatcher
+    )
+    assert weekday.status_code == 201, weekday.text
+    day_plan = weekday.json()
+    assert "ENG-PEK-C-WKND" not in {route["vehicle"] for route in day_plan["routes"]}
+    support = await support_of(day_plan)
+    for route in day_plan["routes"]:
+        for stop in route["stops"]:
+            if stop["kind"] == "visit" and support[stop["ticket"]] == "business":
+                begins = at(stop["start_at"]).astimezone(CHINA)
+                ends = begins + timedelta(seconds=stop["service_seconds"])
+                assert begins.time() >= time(9), stop
+                assert (ends.date(), ends.time()) <= (TODAY, time(18)), stop
