@@ -601,7 +601,9 @@ class UrgentPanel:
     pickup: Moment | None = None
     pickup_zone: str | None = None
     eta: Moment | None = None
+    """Feasible: the ETA; not feasible: the earliest arrival there is, if any."""
     margin: str | None = None
+    """Feasible: how long before it is due; not feasible: how late the earliest arrival is."""
     plan_id: int | None = None
     committable: bool = False
 
@@ -624,6 +626,7 @@ def _urgent_panel(
     plan: PlanView | None,
     verdict: str | None,
     checked: bool,
+    earliest: datetime | None = None,
 ) -> UrgentPanel:
     due = _moment(say, subject.due_by, subject.site_zone, None)
     assert due is not None
@@ -652,7 +655,16 @@ def _urgent_panel(
             committable=plan.status == DRAFT,
         )
     if verdict is not None:
-        return UrgentPanel(**base, state="infeasible", reason=say.words("unassigned-reason", verdict))
+        reason = say.words("unassigned-reason", verdict)
+        if earliest is None:
+            return UrgentPanel(**base, state="infeasible", reason=reason)
+        return UrgentPanel(
+            **base,
+            state="infeasible",
+            reason=reason,
+            eta=_moment(say, earliest, subject.site_zone, None),
+            margin=say.duration(max(earliest - subject.due_by, timedelta(0))),
+        )
     return UrgentPanel(**base, state="missing" if checked else "pending")
 
 
@@ -710,6 +722,7 @@ class BoardAsked:
     urgent: int | None
     verdict: str | None
     offset: int
+    earliest: datetime | None = None
 
 
 async def board_context(
@@ -796,7 +809,13 @@ async def board_context(
         draft = None if data is None else data.plan
         checked = plan is not None
         context["urgent"] = _urgent_panel(
-            say, subject, stops=stops, plan=draft, verdict=asked.verdict, checked=checked
+            say,
+            subject,
+            stops=stops,
+            plan=draft,
+            verdict=asked.verdict,
+            earliest=asked.earliest,
+            checked=checked,
         )
     return context
 
@@ -823,13 +842,15 @@ async def board(
     solve: QueryId = None,
     urgent: QueryId = None,
     verdict: Annotated[Verdict | None, QueryParameter()] = None,
+    earliest: Annotated[datetime | None, QueryParameter()] = None,
     offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
 ) -> Any:
     """The board of a depot (the busiest when none is named) for a day (deliveries: the day its next
     deliveries are due; engineers: today), the day's latest plan or ``plan``; with ``solve``, a plan
-    being made; with ``urgent`` (a reservation), the urgent check (``verdict``: why it is not feasible).
+    being made; with ``urgent`` (a reservation), the urgent check (``verdict``: why it is not feasible,
+    ``earliest``: the earliest arrival there is then).
     For htmx (the filters), its ``board`` block alone."""
-    asked = BoardAsked(kind, day, depot, plan, solve, urgent, verdict, offset)
+    asked = BoardAsked(kind, day, depot, plan, solve, urgent, verdict, offset, earliest)
     context = await board_context(presenter_of(request), settings, now, asked)
     return render_page(request, TEMPLATE, context, block="board")
 
@@ -975,7 +996,12 @@ async def urgent_check(
     if solved is None:
         day = now.astimezone(ZoneInfo(subject.depot_zone)).date()
         location = board_url(
-            day, subject.depot, "deliveries", urgent=subject.reservation, verdict=result.reason
+            day,
+            subject.depot,
+            "deliveries",
+            urgent=subject.reservation,
+            verdict=result.reason,
+            earliest=None if result.earliest_eta is None else result.earliest_eta.isoformat(),
         )
         return PageAnswer(location=location)
     kept = await routing.keep_plan(solved, actor=principal.username, now=now)
