@@ -20,7 +20,7 @@ from routing.fleet import (
     list_vehicles,
 )
 from routing.fulfilment import refresh_committed_etas
-from routing.model import Limits, UnassignedReason
+from routing.model import REASON_MEANINGS, Limits, UnassignedReason
 from routing.osrm import SourceMatrix, matrix_source
 from routing.plan_store import (
     COMMITTED,
@@ -37,6 +37,8 @@ from routing.plan_store import (
 from routing.planning import (
     PlanningPolicy,
     SolvedPlan,
+    UrgentChoice,
+    UrgentDelay,
     UrgentResult,
     keep_plan,
     solve_dispatch_day,
@@ -69,6 +71,7 @@ __all__ = [
     "FAILED",
     "NBD",
     "QUEUED",
+    "REASON_MEANINGS",
     "SOLVING",
     "SUPERSEDED",
     "EngineerRecord",
@@ -91,6 +94,8 @@ __all__ = [
     "SourceMatrix",
     "StopView",
     "UnassignedReason",
+    "UrgentChoice",
+    "UrgentDelay",
     "UrgentResult",
     "VehicleRecord",
     "abort_solve",

@@ -27,20 +27,42 @@ class StopKind(StrEnum):
 
 
 class UnassignedReason(StrEnum):
-    """Why a stop is not in any route. Decided per stop, in this order (the first that applies wins)."""
+    """Why a stop is not in any route; what each means is in `REASON_MEANINGS`.
 
+    Decided per stop, in this order (the first that applies wins). The first five are facts of the
+    problem: the stop cannot be served even alone. The last three are about the plan that was found.
+    """
+
+    SITE_CLOSED = "site_closed"
     NO_VEHICLE = "no_vehicle"
-    """No vehicle may serve it: none has the required skills (or there are no vehicles)."""
     NO_CAPACITY = "no_capacity"
-    """Its demand exceeds the capacity of every vehicle that may serve it."""
     WINDOW_UNREACHABLE = "window_unreachable"
-    """No allowed vehicle can go from its start, serve it within its window and return within its shift."""
     PARTNER_UNASSIGNED = "partner_unassigned"
-    """Its pickup (or the delivery it picks up for) cannot be served, so neither is."""
+    TIME_LIMIT = "time_limit"
     FLEET_FULL = "fleet_full"
-    """A vehicle could serve it alone, but not together with the stops the plan kept (fleet too small)."""
     NOT_WORTH_IT = "not_worth_it"
-    """An optional stop whose prize does not pay for the detour, or for which no free time was left."""
+
+
+REASON_MEANINGS: Mapping[UnassignedReason, str] = {
+    UnassignedReason.SITE_CLOSED: "It may not be served on the plan day at all: the site takes no visits "
+    "then (a business-hours customer's day off, or its business hours end before the stop could begin).",
+    UnassignedReason.NO_VEHICLE: "No vehicle may serve it: none has the required skills, or none works "
+    "that day.",
+    UnassignedReason.NO_CAPACITY: "Its demand exceeds the capacity of every vehicle that may serve it.",
+    UnassignedReason.WINDOW_UNREACHABLE: "No vehicle that may serve it can go from its start, serve it "
+    "within its window and return within its shift, even with nothing else to do.",
+    UnassignedReason.PARTNER_UNASSIGNED: "Its pickup (or the stop it picks up for) cannot be served, so "
+    "neither is.",
+    UnassignedReason.TIME_LIMIT: "The search ended (its time or iteration limit) before it placed the "
+    "stop, although the stop still fits into the plan found: a route or an idle vehicle could take it. "
+    "Planning again with a longer time limit places it.",
+    UnassignedReason.FLEET_FULL: "A vehicle could serve it alone, but no route of the plan, and no idle "
+    "vehicle, can take it besides the stops the plan kept without breaking a window, a shift or a "
+    "capacity.",
+    UnassignedReason.NOT_WORTH_IT: "An optional stop whose prize does not pay for the detour, or for which "
+    "no free time was left.",
+}
+"""What each unassigned reason means (the API's documentation quotes it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +99,8 @@ class Stop:
             keep the order of their positions (other stops may be inserted between them).
         deadline: a soft due time; each second past it costs ``lateness_weight`` (e.g. severity x tier).
             With ``deadline_hard`` it is a hard limit instead.
+        closed: the place takes no service on the plan day (no window at all): the stop always comes
+            back unassigned as ``site_closed``.
     """
 
     id: str
@@ -94,6 +118,7 @@ class Stop:
     deadline: int | None = None
     lateness_weight: int = 1
     deadline_hard: bool = False
+    closed: bool = False
 
     def __post_init__(self) -> None:
         if self.service < 0 or any(amount < 0 for amount in self.demand):
