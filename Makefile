@@ -87,6 +87,7 @@ bench-process: install
 BENCHDATA ?= bench/data
 bench-routing: install
 	$(BIN)/python -m bench.routing_solvers --instances $(BENCHDATA)/solomon --bks $(BENCHDATA)/BKS.csv --time-limits 1,5
+	$(BIN)/python -m bench.dispatch_vs_vroom --time-limit 10 --instances 5
 
 # The browser assets, from the exact versions of web/package-lock.json, into api/static/vendor/ (committed:
 # running, testing and installing the service never need Node).

@@ -8,7 +8,8 @@ Each module runs as ``python -m bench.<module>`` and prints its figures beside a
 * `routing_solvers`: solver quality on the Solomon VRPTW instances;
 * `routing_nbd`: a next-business-day plan at regional scale;
 * `routing_scale`: urgent insertion against a re-solve, and engineer dispatch;
-* `routing_dispatch`: one engineer dispatch solve.
+* `routing_dispatch`: one engineer dispatch solve;
+* `dispatch_vs_vroom`: engineer dispatch quality against VROOM on five such days.
 
 Helpers: `scale_data` generates national-scale stock, `solomon` reads the Solomon instances. The
 service's packages never import this one. The current figures are in ``docs/benchmarks.md``.
