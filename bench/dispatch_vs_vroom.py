@@ -98,8 +98,8 @@ def working_window(vehicle: Vehicle) -> tuple[int, int]:
 def priority(stop: Stop) -> int:
     """VROOM's priority of a ticket (0-100): pins highest, optional stops 0, others by lateness weight.
 
-    VROOM adds up the priorities of the tasks it serves, and a shipment is two tasks: each of its two
-    steps carries half (pins aside, which outrank everything anyway).
+    VROOM adds up the priorities of the tasks it serves, and a shipment is two tasks, so `vroom_input`
+    gives each of a shipment's steps half of it (pins aside, which outrank everything anyway).
     """
     if stop.pinned_vehicle is not None:
         return PIN_PRIORITY
