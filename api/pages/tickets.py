@@ -499,6 +499,7 @@ async def _ticket_page(
     may_act = principal.role in SERVICE_DESK and ticket.status == "open"
     depots = {depot.code: depot for depot in await list_depots(limit=MAX_CHOICES, offset=0)}
     reservations = await tickets.ticket_reservations(ticket_id, viewer=None)
+    fulfilment = await tickets.ticket_fulfilment(ticket_id, viewer=None)
     tier = Tier(file.customer.tier)
     context = {
         "file": file,
@@ -510,6 +511,8 @@ async def _ticket_page(
         "upcoming": next_clock(file.clocks),
         "timeline": _timeline(say, file, items),
         "reservations": _reservation_views(reservations, depots, now, may_check=may_act),
+        "fulfilment": fulfilment,
+        "ways": {part.reservation: part for part in fulfilment.parts},
         "asset": file.asset,
         "parts_priority": tier in PARTS_PRIORITY_TIERS,
         "may_preempt": may_preempt(tier, Severity(ticket.severity)),

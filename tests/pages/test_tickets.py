@@ -313,6 +313,33 @@ async def test_a_ticket_shows_its_milestones_entitlement_warranty_reservations_a
     assert not reader.css("form#event-form")
 
 
+async def test_a_ticket_shows_how_each_part_comes_and_whether_the_plan_puts_it_at_risk(
+    signed_in: SignedIn,
+) -> None:
+    from inventory.tickets.fulfilment import ENGINEER, Way, commit_ways
+
+    ticket_id = await demo_ticket("ZHB")
+    browser = await signed_in("dispatcher")
+    page = await browser.page(f"/tickets/{ticket_id}", headers=ENGLISH)
+    (row,) = page.css("#reservations tbody tr")
+    assert "Not arranged yet" in row.text()
+    assert "estimate" in row.text()
+    assert not page.css("#at-risk")
+
+    reservation = (await tickets_reservations(ticket_id))[0]
+    ticket = await get_ticket(ticket_id, viewer=None, now=datetime.now(UTC))
+    late = ticket.delivery.due_by + timedelta(minutes=40)
+    way = Way(ticket_id, reservation.id, ENGINEER, f"T{ticket_id}:pickup", "PEK-E1", late)
+    await commit_ways(7, [way], replacing=[], actor="dispatcher", now=datetime.now(UTC))
+    page = await browser.page(f"/tickets/{ticket_id}", headers=ENGLISH)
+    (row,) = page.css("#reservations tbody tr")
+    assert "Engineer PEK-E1 collects it" in row.text()
+    assert "Plan 7" in row.text()
+    assert "committed plan" in row.text()
+    assert "At risk" in page.text("#at-risk")
+    assert "40 min" in page.text("#at-risk")
+
+
 async def tickets_reservations(ticket_id: int):
     from inventory.tickets import ticket_reservations
 
