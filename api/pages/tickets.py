@@ -332,6 +332,7 @@ def queue_row(board: ClockBoard, ticket: QueueTicket, now: datetime) -> QueueRow
 TierChoice = Annotated[Literal["", "standard", "premium", "platinum"] | None, QueryParameter()]
 SeverityChoice = Annotated[Literal["", "critical", "major", "minor"] | None, QueryParameter()]
 CodeChoice = Annotated[str | None, QueryParameter(max_length=32, pattern=CODE_OR_EMPTY)]
+RiskChoice = Annotated[Literal["", "at_risk"] | None, QueryParameter()]
 
 
 @get("/tickets", name="sla-queue", guards=[allow(*READERS)])
@@ -344,14 +345,17 @@ async def queue(
     depot: CodeChoice = None,
     customer: CodeChoice = None,
     site: CodeChoice = None,
+    risk: RiskChoice = None,
 ) -> Any:
-    """The SLA queue; for htmx (its refresh every 30 s), the ``queue`` block alone."""
+    """The SLA queue; for htmx (its refresh every 30 s), the ``queue`` block alone. ``risk=at_risk``
+    lists only the tickets a committed plan puts at risk."""
     filters = QueueFilters(
         tier=tier or None,
         severity=severity or None,
         depot=depot or None,
         customer=customer or None,
         site=(site or None) if customer else None,
+        at_risk=True if risk == "at_risk" else None,
     )
     rows = page_of(await sla_queue(filters, limit=page.fetch, offset=page.offset), page)
     board = ClockBoard(presenter_of(request), now)

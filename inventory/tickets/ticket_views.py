@@ -38,13 +38,15 @@ HOLDING = ("active", "issued")
 @dataclass(frozen=True, slots=True)
 class QueueFilters:
     """What the queue shows: open tickets of a tier, a severity, a customer (by code), one of its sites
-    (by code; needs the customer), or with parts held at or issued from a depot (by code)."""
+    (by code; needs the customer), with parts held at or issued from a depot (by code), or at risk (a
+    committed plan arrives after the time promised; `inventory.tickets.fulfilment`)."""
 
     tier: str | None = None
     severity: str | None = None
     customer: str | None = None
     site: str | None = None
     depot: str | None = None
+    at_risk: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ class QueueTicket:
     delivery_due_by: datetime
     next_due_at: datetime | None
     breached: bool
+    at_risk: bool
+    predicted_late_seconds: int
     clocks: dict[Milestone, MilestoneClock] = field(default_factory=dict)
     parts: list[PartHold] = field(default_factory=list)
 
@@ -125,6 +129,8 @@ _QUEUE_COLUMNS = (
     Ticket.delivery_due_by,
     Ticket.next_due_at,
     Ticket.breached,
+    Ticket.at_risk,
+    Ticket.predicted_late_seconds,
 )
 
 
@@ -170,6 +176,8 @@ async def queue_query(filters: QueueFilters) -> Select | None:
         query = query.where(Ticket.customer.tier == filters.tier)
     if filters.severity is not None:
         query = query.where(Ticket.severity == filters.severity)
+    if filters.at_risk is not None:
+        query = query.where(Ticket.at_risk.eq(filters.at_risk))
     if filters.depot is not None:
         depot = await Depot.select(Depot.id).where(Depot.code == filters.depot).first()
         if depot is None:

@@ -338,6 +338,13 @@ async def test_a_ticket_shows_how_each_part_comes_and_whether_the_plan_puts_it_a
     assert "committed plan" in row.text()
     assert "At risk" in page.text("#at-risk")
     assert "40 min" in page.text("#at-risk")
+    queue = await browser.page("/tickets?risk=at_risk", headers=ENGLISH)
+    assert [row.css_first("th a").attributes["href"] for row in queue.css("tr.queue-row")] == [
+        f"/tickets/{ticket_id}"
+    ]
+    assert "At risk: 40 min late" in queue.text("tr.queue-row")
+    everyone = await browser.page("/tickets", headers=ENGLISH)
+    assert len(everyone.css("tr.queue-row")) > 1
 
 
 async def tickets_reservations(ticket_id: int):
