@@ -48,6 +48,8 @@ NAVIGATION: tuple[Link, ...] = (
          "tickets", DISPATCHER, ADMIN, WAREHOUSE, COMPLIANCE),
     link("/dispatch", N_("Dispatch board"), N_("Plan vans and engineers on the map and the timeline"),
          "dispatch", DISPATCHER, ADMIN),
+    link("/dispatch/attention", N_("Needs attention"), N_("Tickets that lost what was arranged for them"),
+         "attention", DISPATCHER, ADMIN),
     link("/portal", N_("My service"), N_("Your open tickets, assets and warranty"),
          "portal", CUSTOMER),
     link("/compliance/retentions", N_("Retained media"),

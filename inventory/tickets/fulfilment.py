@@ -117,6 +117,8 @@ class AttentionItem:
     raised_at: datetime
     resolved_by: str | None
     resolved_at: datetime | None
+    site_timezone: str
+    """The time zone of the ticket's site: the place its times are read in."""
 
 
 async def commit_ways(
@@ -325,9 +327,17 @@ async def ticket_fulfilment(ticket_id: int, *, viewer: str | None) -> TicketFulf
     )
 
 
+_ATTENTION_COLUMNS = (
+    *DispatchAttention.all_columns(),
+    DispatchAttention.ticket.site.timezone.as_alias("site_timezone"),
+)
+
+
 async def attention_list(*, limit: int, offset: int, open_only: bool = True) -> list[AttentionItem]:
     """The dispatcher's list: tickets that lost what was arranged for them, oldest first."""
-    query = DispatchAttention.select().order_by(DispatchAttention.raised_at, DispatchAttention.id)
+    query = DispatchAttention.select(*_ATTENTION_COLUMNS).order_by(
+        DispatchAttention.raised_at, DispatchAttention.id
+    )
     if open_only:
         query = query.where(DispatchAttention.resolved_at.is_null())
     return [AttentionItem(**row) for row in await query.limit(limit).offset(offset)]
@@ -343,7 +353,9 @@ async def resolve_attention(item_id: int, *, actor: str, now: datetime) -> Atten
         await DispatchAttention.update(
             {DispatchAttention.resolved_at: now, DispatchAttention.resolved_by: actor}
         ).where((DispatchAttention.id == item_id) & DispatchAttention.resolved_at.is_null())
-        row = await DispatchAttention.select().where(DispatchAttention.id == item_id).first()
+        row = (
+            await DispatchAttention.select(*_ATTENTION_COLUMNS).where(DispatchAttention.id == item_id).first()
+        )
         if row is None:
             raise NotFound(f"attention item {item_id} not found")
     return AttentionItem(**row)
