@@ -9,6 +9,7 @@ from routing.errors import (
     SolverCrashed,
     SolverOverran,
 )
+from routing.execution import ENGINEER, VEHICLE, Position, record_stop_event, report_position
 from routing.fleet import (
     EngineerRecord,
     VehicleRecord,
@@ -59,17 +60,20 @@ from routing.solves import (
     touch_solves,
     wait_for_solve,
 )
+from routing.stop_status import StopStatus
 
 __all__ = [
     "COMMITTED",
     "DISPATCH",
     "DONE",
     "DRAFT",
+    "ENGINEER",
     "FAILED",
     "NBD",
     "QUEUED",
     "SOLVING",
     "SUPERSEDED",
+    "VEHICLE",
     "EngineerRecord",
     "InfeasiblePlan",
     "InvalidProblem",
@@ -77,6 +81,7 @@ __all__ = [
     "NoSolution",
     "PlanView",
     "PlanningPolicy",
+    "Position",
     "RouteView",
     "RoutingError",
     "SolveAborted",
@@ -88,6 +93,7 @@ __all__ = [
     "SolverOverran",
     "SolverPool",
     "SourceMatrix",
+    "StopStatus",
     "StopView",
     "UnassignedReason",
     "UrgentResult",
@@ -105,6 +111,8 @@ __all__ = [
     "list_inspections",
     "list_vehicles",
     "matrix_source",
+    "record_stop_event",
+    "report_position",
     "request_solve",
     "run_solve",
     "solve_dispatch_day",

@@ -15,6 +15,7 @@ from inventory.stock.tables import Depot
 from routing.assembly import Pin, Place, PlanClock
 from routing.model import UNBOUNDED, RoutePlan, RoutingProblem, Stop
 from routing.plan_inputs import StopInfo
+from routing.stop_log import carry_statuses
 from routing.tables import PlanRoute, PlanStop, RoutePlanRecord
 
 DRAFT, COMMITTED, SUPERSEDED = "draft", "committed", "superseded"
@@ -54,6 +55,9 @@ class StopView:
     optional: bool
     prize: int
     unassigned_reason: str | None
+    id: int = 0
+    status: str = "planned"
+    override_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +158,7 @@ async def save_plan(
             rows.append(row)
         if rows:
             await PlanStop.insert(*rows)
+        await carry_statuses(record.id, kind, day)
     return record.id
 
 
@@ -298,6 +303,9 @@ def stop_view(row: dict) -> StopView:
         row["optional"],
         row["prize"],
         row["unassigned_reason"],
+        row["id"],
+        row["status"],
+        row["override_reason"],
     )
 
 
@@ -343,6 +351,7 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
                     RoutePlanRecord.committed_at: now,
                 }
             ).where(RoutePlanRecord.id == plan_id)
+            await carry_statuses(plan_id, kind, day)
     return await get_plan(plan_id, kind=kind)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StringConstraints
 
-from api.schemas.base import Code, Day, Id, RequestModel, ResponseModel
-from routing import PlanView, SolveView, StopView, UrgentResult
+from api.schemas.base import Code, Day, Id, Instant, RequestModel, ResponseModel
+from routing import PlanView, Position, SolveView, StopView, UrgentResult
 
 TimeLimit = Annotated[float, Field(gt=0, description="Solver wall-time limit in seconds (capped)")]
 
@@ -41,10 +41,17 @@ Latitude = Annotated[float, Field(description="WGS-84 latitude, decimal degrees"
 Longitude = Annotated[float, Field(description="WGS-84 longitude, decimal degrees")]
 
 
+StopStatusName = Literal["planned", "en_route", "arrived", "done", "failed", "cancelled"]
+
+
 class StopOut(ResponseModel):
     """A routed stop. ``latitude``/``longitude`` are where it is made: the site's for a delivery or a
     visit, the depot's for a pickup (as they were when the plan was made)."""
 
+    id: int = Field(description="the stop's id in this plan, for its events and moves")
+    status: StopStatusName = Field(
+        description="planned, en_route, arrived, done, failed or cancelled (once the plan is committed)"
+    )
     kind: str
     ticket: int | None
     site: str | None
@@ -89,6 +96,7 @@ class RouteOut(ResponseModel):
 
 
 class UnassignedOut(ResponseModel):
+    id: int
     ticket: int | None
     reason: str
     kind: str
@@ -106,6 +114,8 @@ def _delivery_stop(
     """A delivery stop of the examples (from the Shanghai central warehouse, due the next business day)."""
     code, latitude, longitude = site
     return {
+        "id": ticket * 10,
+        "status": "planned",
         "kind": "delivery",
         "ticket": ticket,
         "site": code,
@@ -171,6 +181,7 @@ class PlanOut(ResponseModel):
                     ],
                     "unassigned": [
                         {
+                            "id": 521,
                             "ticket": 52,
                             "reason": "window_unreachable",
                             "kind": "delivery",
@@ -247,6 +258,7 @@ class PlanOut(ResponseModel):
             ],
             unassigned=[
                 UnassignedOut(
+                    id=stop.id,
                     ticket=stop.ticket,
                     reason=stop.unassigned_reason or "",
                     kind=stop.kind,
@@ -400,3 +412,47 @@ class SolveOut(ResponseModel):
             plan=plan,
             problem=problem,
         )
+
+
+class StopEventIn(RequestModel):
+    """What happened at a stop: the van or engineer set off to it, arrived, finished it, could not do it
+    (``failed``, with a reason), or it was called off (``cancelled``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "arrived", "at": "2026-12-08T09:42:00+08:00"},
+                {"type": "failed", "at": "2026-12-08T10:05:00+08:00", "reason": "site closed, nobody there"},
+            ]
+        }
+    )
+
+    type: Literal["en_route", "arrived", "done", "failed", "cancelled"]
+    at: Instant | None = Field(default=None, description="when it happened; now if not given")
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class PositionIn(RequestModel):
+    """Where a van or an engineer is (or was at ``at``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"latitude": 31.2304, "longitude": 121.4737, "at": "2026-12-08T16:35:00+08:00"}]
+        }
+    )
+
+    latitude: float = Field(ge=-90, le=90, description="WGS-84 latitude, decimal degrees")
+    longitude: float = Field(ge=-180, le=180, description="WGS-84 longitude, decimal degrees")
+    at: Instant | None = Field(default=None, description="when it was there; now if not given")
+
+
+class PositionOut(ResponseModel):
+    code: str
+    latitude: float
+    longitude: float
+    at: datetime
+
+    @classmethod
+    def of(cls, code: str, position: Position) -> PositionOut:
+        point = position.point
+        return cls(code=code, latitude=point.latitude, longitude=point.longitude, at=position.at)
