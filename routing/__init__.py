@@ -1,5 +1,6 @@
 """Delivery routes and engineer dispatch: travel model, solvers, plans and the solves that make them."""
 
+from routing.availability import ENGINEER, VEHICLE, Absence, AvailabilityChange, change_availability
 from routing.errors import (
     InfeasiblePlan,
     InvalidProblem,
@@ -9,13 +10,15 @@ from routing.errors import (
     SolverCrashed,
     SolverOverran,
 )
-from routing.execution import ENGINEER, VEHICLE, Position, record_stop_event, report_position
+from routing.execution import Position, record_stop_event, report_position
 from routing.fleet import (
     EngineerRecord,
     VehicleRecord,
     add_engineer,
     add_inspection,
     add_vehicle,
+    get_engineer,
+    get_vehicle,
     list_engineers,
     list_inspections,
     list_vehicles,
@@ -74,6 +77,8 @@ __all__ = [
     "SOLVING",
     "SUPERSEDED",
     "VEHICLE",
+    "Absence",
+    "AvailabilityChange",
     "EngineerRecord",
     "InfeasiblePlan",
     "InvalidProblem",
@@ -103,9 +108,12 @@ __all__ = [
     "add_engineer",
     "add_inspection",
     "add_vehicle",
+    "change_availability",
     "commit_plan",
+    "get_engineer",
     "get_plan",
     "get_solve",
+    "get_vehicle",
     "keep_plan",
     "list_engineers",
     "list_inspections",

@@ -28,13 +28,11 @@ from inventory.errors import Conflict, InvalidTransition, NotFound
 from inventory.issuing import issue
 from inventory.persistence import write_transaction
 from inventory.tickets.tables import Reservation, TicketMilestone
+from routing.availability import VEHICLE
 from routing.plan_store import COMMITTED, StopView, stop_view
 from routing.stop_status import StopStatus, next_status
 from routing.tables import Engineer, FleetPosition, Inspection, PlanStop, PlanStopEvent, RoutePlanRecord
 from routing.tables import Vehicle as VehicleRow
-
-VEHICLE, ENGINEER = "vehicle", "engineer"
-"""The two kinds of thing that report positions and have absences: vans and engineers."""
 
 log = structlog.get_logger("routing.execution")
 

@@ -41,6 +41,8 @@ class UnassignedReason(StrEnum):
     """A vehicle could serve it alone, but not together with the stops the plan kept (fleet too small)."""
     NOT_WORTH_IT = "not_worth_it"
     """An optional stop whose prize does not pay for the detour, or for which no free time was left."""
+    PIN_INFEASIBLE = "pin_infeasible"
+    """A committed stop that its vehicle can no longer serve where it is pinned (`routing.pins`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,8 @@ class Stop:
             keep the order of their positions (other stops may be inserted between them).
         deadline: a soft due time; each second past it costs ``lateness_weight`` (e.g. severity x tier).
             With ``deadline_hard`` it is a hard limit instead.
+        started: a pinned stop its vehicle is already on its way to or at: it is done even if that takes
+            the vehicle past its shift (`routing.work.reachable_shifts`).
     """
 
     id: str
@@ -94,6 +98,7 @@ class Stop:
     deadline: int | None = None
     lateness_weight: int = 1
     deadline_hard: bool = False
+    started: bool = False
 
     def __post_init__(self) -> None:
         if self.service < 0 or any(amount < 0 for amount in self.demand):

@@ -9,31 +9,44 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from routing.stop_status import IN_PROGRESS, StopStatus
+from geo.travel import Point
+from routing.assembly import Place
+from routing.stop_status import FINAL, IN_PROGRESS, StopStatus
 from routing.tables import PlanStop, PlanStopEvent
 
 
 @dataclass(frozen=True, slots=True)
 class StopState:
-    """Where a stop of the day stands: its last status, when that happened, on which vehicle, and when it
-    was reached (``arrived_at``) if it was."""
+    """Where a stop of the day stands: its last status, when that happened, on which vehicle, when it was
+    reached (``arrived_at``) if it was, and where the stop is made."""
 
     key: str
     vehicle: str
     status: StopStatus
     at: datetime
     arrived_at: datetime | None
+    place: Place
 
     @property
     def in_progress(self) -> bool:
         return self.status in IN_PROGRESS
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
 
 
 async def day_states(kind: str, day: date) -> dict[str, StopState]:
     """Every stop of the day's plans of ``kind`` that has had an event, by key, as it stands now."""
     rows = (
         await PlanStopEvent.select(
-            PlanStopEvent.stop_key, PlanStopEvent.vehicle, PlanStopEvent.status, PlanStopEvent.at
+            PlanStopEvent.stop_key,
+            PlanStopEvent.vehicle,
+            PlanStopEvent.status,
+            PlanStopEvent.at,
+            PlanStopEvent.stop.place.as_alias("place"),
+            PlanStopEvent.stop.latitude.as_alias("latitude"),
+            PlanStopEvent.stop.longitude.as_alias("longitude"),
         )
         .where((PlanStopEvent.kind == kind) & (PlanStopEvent.plan_date == day))
         .order_by(PlanStopEvent.at)
@@ -44,7 +57,10 @@ async def day_states(kind: str, day: date) -> dict[str, StopState]:
         status = StopStatus(row["status"])
         before = states.get(row["stop_key"])
         arrived = row["at"] if status is StopStatus.ARRIVED else (before.arrived_at if before else None)
-        states[row["stop_key"]] = StopState(row["stop_key"], row["vehicle"], status, row["at"], arrived)
+        place = Place(row["place"], Point(row["latitude"], row["longitude"]))
+        states[row["stop_key"]] = StopState(
+            row["stop_key"], row["vehicle"], status, row["at"], arrived, place
+        )
     return states
 
 

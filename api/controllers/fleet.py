@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -14,10 +15,14 @@ from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.query import query_choice
 from api.schemas.fleet import (
+    AbsenceOut,
+    AvailabilityIn,
+    EngineerAvailabilityOut,
     EngineerIn,
     EngineerOut,
     InspectionIn,
     InspectionOut,
+    VehicleAvailabilityOut,
     VehicleIn,
     VehicleOut,
 )
@@ -108,6 +113,36 @@ class VehicleController(Controller):
         """Keep where the van was at ``at``; a re-plan during the day starts it from there."""
         return await report_position(routing.VEHICLE, code, data, principal, now, time_bounds)
 
+    @patch(
+        "/{code:str}",
+        operation_id="changeVehicleAvailability",
+        summary="Change a van's shift, activity or absences",
+        description=(
+            "Changes the van's daily shift (local times) or whether it is active, and adds absences "
+            "(from-to, with a reason). Every later plan honours them, also during the day: it works "
+            "the longest stretch of its shift left that no absence covers; committed stops not yet "
+            "started of one absent are re-planned and named in the plan's `pins_released`. The answer "
+            "lists the absences not yet over. Dispatchers and administrators may change it."
+        ),
+        guards=[allow(*PLANNERS)],
+    )
+    @idempotent
+    async def change(
+        self,
+        code: FromPath[str],
+        data: JSONBody[AvailabilityIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> VehicleAvailabilityOut:
+        """Change the van's shift or activity, add absences; later plans honour them."""
+        absences = await routing.change_availability(
+            routing.VEHICLE, code, data.to_change(), actor=principal.username, now=now
+        )
+        record = await routing.get_vehicle(code)
+        return VehicleAvailabilityOut.model_validate(
+            {**asdict(record), "absences": [AbsenceOut.model_validate(asdict(a)) for a in absences]}
+        )
+
 
 class EngineerController(Controller):
     path = "/engineers"
@@ -165,6 +200,36 @@ class EngineerController(Controller):
     ) -> PositionOut:
         """Keep where the engineer was at ``at``; a re-plan during the day starts them from there."""
         return await report_position(routing.ENGINEER, code, data, principal, now, time_bounds)
+
+    @patch(
+        "/{code:str}",
+        operation_id="changeEngineerAvailability",
+        summary="Change an engineer's shift, activity or absences",
+        description=(
+            "Changes the engineer's daily shift (local times) or whether they is active, and adds absences "
+            "(from-to, with a reason). Every later plan honours them, also during the day: they works "
+            "the longest stretch of their shift left that no absence covers; committed stops not yet "
+            "started of one absent are re-planned and named in the plan's `pins_released`. The answer "
+            "lists the absences not yet over. Dispatchers and administrators may change it."
+        ),
+        guards=[allow(*PLANNERS)],
+    )
+    @idempotent
+    async def change(
+        self,
+        code: FromPath[str],
+        data: JSONBody[AvailabilityIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> EngineerAvailabilityOut:
+        """Change the engineer's shift or activity, add absences (e.g. off sick); later plans honour them."""
+        absences = await routing.change_availability(
+            routing.ENGINEER, code, data.to_change(), actor=principal.username, now=now
+        )
+        record = await routing.get_engineer(code)
+        return EngineerAvailabilityOut.model_validate(
+            {**asdict(record), "absences": [AbsenceOut.model_validate(asdict(a)) for a in absences]}
+        )
 
 
 INSPECTION_STATES = ("planned", "done")

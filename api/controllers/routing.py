@@ -99,6 +99,7 @@ class Plans:
             key=key,
             fingerprint=None if key is None else fingerprint(data),
             policy=policy,
+            unpin=data.unpin,
         )
         if not solve.replayed:
             await solves.submit(solve.id)

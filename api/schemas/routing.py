@@ -29,6 +29,11 @@ class DayPlanIn(RequestModel):
     depots: list[Code] = Field(default_factory=list, max_length=1000, description="empty: every depot")
     time_limit_s: TimeLimit | None = None
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    unpin: list[Id] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="ids of stops of the day's committed plan to plan freely again (their pins let go)",
+    )
 
 
 class UrgentIn(RequestModel):
