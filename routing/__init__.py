@@ -23,6 +23,7 @@ from routing.fleet import (
     list_inspections,
     list_vehicles,
 )
+from routing.manual import MoveRequest, MoveResult, StopMove, move_stop
 from routing.model import Limits, UnassignedReason
 from routing.osrm import SourceMatrix, matrix_source
 from routing.plan_store import (
@@ -83,6 +84,8 @@ __all__ = [
     "InfeasiblePlan",
     "InvalidProblem",
     "Limits",
+    "MoveRequest",
+    "MoveResult",
     "NoSolution",
     "PlanView",
     "PlanningPolicy",
@@ -98,6 +101,7 @@ __all__ = [
     "SolverOverran",
     "SolverPool",
     "SourceMatrix",
+    "StopMove",
     "StopStatus",
     "StopView",
     "UnassignedReason",
@@ -119,6 +123,7 @@ __all__ = [
     "list_inspections",
     "list_vehicles",
     "matrix_source",
+    "move_stop",
     "record_stop_event",
     "report_position",
     "request_solve",

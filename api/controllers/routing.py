@@ -25,7 +25,17 @@ from api.errors import problem_document
 from api.idempotency import IdempotencyKey, fingerprint, idempotent
 from api.openapi import AcceptedOperation
 from api.params import RESPOND_ASYNC, PathId, Prefer, prefers_async
-from api.schemas.routing import DayPlanIn, PlanOut, SolveOut, StopEventIn, StopOut, UrgentIn, UrgentOut
+from api.schemas.routing import (
+    DayPlanIn,
+    MoveIn,
+    MoveOut,
+    PlanOut,
+    SolveOut,
+    StopEventIn,
+    StopOut,
+    UrgentIn,
+    UrgentOut,
+)
 from api.security import allow
 from api.settings import Settings
 from inventory.accounts import STAFF, Principal, Role
@@ -173,10 +183,44 @@ class Plans:
         )
         return StopOut.of(stop)
 
+    async def move(
+        self,
+        plan_id: int,
+        data: MoveIn,
+        *,
+        principal: Principal,
+        now: datetime,
+        policy: routing.PlanningPolicy,
+    ) -> MoveOut:
+        """Evaluate a move on a plan of this kind; made (not a dry run), it is a new draft plan."""
+        result = await routing.move_stop(
+            plan_id,
+            data.to_request(),
+            kind=self.kind,
+            matrix=policy.matrix,
+            actor=principal.username,
+            now=now,
+        )
+        return MoveOut.of(result)
+
 
 DELIVERIES = Plans(NBD, "routing-plan", "routing-solve")
 DISPATCHES = Plans(DISPATCH, "dispatch-plan", "dispatch-solve")
 PLANS_OF = {NBD: DELIVERIES, DISPATCH: DISPATCHES}
+
+
+def _move_description(who: str, how: str) -> str:
+    return (
+        f"Moves a stop of the plan (`stop`, its id) or a ticket's stop (`ticket`) to the {who} `to`, at "
+        "`position` of its route (its end if not given); a pickup goes with the stop it is for. It is "
+        f"evaluated from now, as a re-plan starts: {how}. `dry_run` answers whether it can be made, "
+        "every stop whose time changes and by how much its lateness changes, and the overtime, without "
+        "changing anything. Otherwise the move is kept as a new draft plan based on this one (`plan_id`), "
+        "to commit: plans are never edited. Windows and hard deadlines always bind; making a "
+        "stop later past its soft deadline, or a route end past its shift, needs `override_reason`, which "
+        "is kept on the stop and in the audit chain (409 without it). Dispatchers and administrators."
+    )
+
 
 SOLVE_ACCEPTED = {
     HTTP_202_ACCEPTED: ResponseSpec(
@@ -334,6 +378,29 @@ class RoutingController(Controller):
         )
 
     @post(
+        "/plans/{plan_id:int}/moves",
+        operation_id="moveDeliveryStop",
+        tags=["routing"],
+        summary="Move a delivery stop to a van",
+        description=_move_description(
+            "van", "each van where it is; only a van of the depot holding the parts"
+        ),
+        guards=[allow(*PLANNERS)],
+        status_code=HTTP_200_OK,
+    )
+    @idempotent
+    async def move(
+        self,
+        plan_id: PathId,
+        data: JSONBody[MoveIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        planning_policy: NamedDependency[routing.PlanningPolicy],
+    ) -> MoveOut:
+        """Move a delivery to a van at a position: a dry run, or a new draft plan to commit."""
+        return await DELIVERIES.move(plan_id, data, principal=principal, now=now, policy=planning_policy)
+
+    @post(
         "/urgent",
         operation_id="planUrgentDelivery",
         tags=["routing"],
@@ -471,6 +538,29 @@ class DispatchController(Controller):
     ) -> PlanOut:
         """Commit a dispatch plan: its visits are pinned in every later re-plan of the day."""
         return await DISPATCHES.commit(plan_id, principal, now)
+
+    @post(
+        "/plans/{plan_id:int}/moves",
+        operation_id="moveDispatchStop",
+        tags=["dispatch"],
+        summary="Move a visit to an engineer",
+        description=_move_description(
+            "engineer", "each engineer where they are, with the skills, outside absences"
+        ),
+        guards=[allow(*PLANNERS)],
+        status_code=HTTP_200_OK,
+    )
+    @idempotent
+    async def move(
+        self,
+        plan_id: PathId,
+        data: JSONBody[MoveIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        planning_policy: NamedDependency[routing.PlanningPolicy],
+    ) -> MoveOut:
+        """Move a visit to an engineer at a position: a dry run, or a new draft plan to commit."""
+        return await DISPATCHES.move(plan_id, data, principal=principal, now=now, policy=planning_policy)
 
     @post(
         "/plans/{plan_id:int}/stops/{stop_id:int}/events",

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from api.schemas.base import Code, Day, Id, Instant, RequestModel, ResponseModel
-from routing import PlanView, Position, SolveView, StopView, UrgentResult
+from routing import MoveRequest, MoveResult, PlanView, Position, SolveView, StopView, UrgentResult
 
 TimeLimit = Annotated[float, Field(gt=0, description="Solver wall-time limit in seconds (capped)")]
 
@@ -56,6 +56,9 @@ class StopOut(ResponseModel):
     id: int = Field(description="the stop's id in this plan, for its events and moves")
     status: StopStatusName = Field(
         description="planned, en_route, arrived, done, failed or cancelled (once the plan is committed)"
+    )
+    override_reason: str | None = Field(
+        default=None, description="why a dispatcher's move may make it late or end its route past the shift"
     )
     kind: str
     ticket: int | None
@@ -461,3 +464,78 @@ class PositionOut(ResponseModel):
     def of(cls, code: str, position: Position) -> PositionOut:
         point = position.point
         return cls(code=code, latitude=point.latitude, longitude=point.longitude, at=position.at)
+
+
+class MoveIn(RequestModel):
+    """Move a stop of the plan (``stop``, its id) or a ticket's stop (``ticket``) to the van or engineer
+    ``to``, at ``position`` of its route (0 first; its end if not given). Its pickup goes with it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"stop": 412, "to": "ENG-SHA-C-2", "position": 1, "dry_run": True},
+                {"ticket": 57, "to": "ENG-SHA-C-2", "override_reason": "customer agreed to a later visit"},
+            ]
+        }
+    )
+
+    stop: Id | None = None
+    ticket: Id | None = None
+    to: Code
+    position: int | None = Field(default=None, ge=0, le=1000)
+    dry_run: bool = False
+    override_reason: Annotated[str, StringConstraints(max_length=500)] = Field(
+        default="", description="why a soft deadline or a shift end may be broken (needed to break one)"
+    )
+
+    def to_request(self) -> MoveRequest:
+        return MoveRequest(self.stop, self.ticket, self.to, self.position, self.dry_run, self.override_reason)
+
+
+class StopMoveOut(ResponseModel):
+    id: int = Field(description="the stop's id in the plan moved")
+    key: str
+    vehicle_before: str | None
+    vehicle_after: str
+    start_before: datetime | None
+    start_after: datetime
+    late_before_s: int
+    late_after_s: int
+    lateness_change_s: int
+
+
+class MoveOut(ResponseModel):
+    """What the move does: whether it can be made, what it would break (``needs_override``: soft deadlines
+    as ``deadline:<stop key>``, shift ends as ``shift_end:<vehicle>``), every stop whose time changes, and,
+    once made, the new draft plan (``plan_id``) to commit."""
+
+    feasible: bool
+    reason: str | None = Field(description="skills, capacity or window, when it cannot be made at all")
+    needs_override: list[str]
+    changes: list[StopMoveOut]
+    overtime_s: dict[str, int] = Field(description="seconds past the shift end of each touched route")
+    plan_id: int | None
+
+    @classmethod
+    def of(cls, result: MoveResult) -> MoveOut:
+        return cls(
+            feasible=result.feasible,
+            reason=result.reason,
+            needs_override=list(result.needs_override),
+            changes=[
+                StopMoveOut(
+                    id=change.id,
+                    key=change.key,
+                    vehicle_before=change.vehicle_before,
+                    vehicle_after=change.vehicle_after,
+                    start_before=change.start_before,
+                    start_after=change.start_after,
+                    late_before_s=change.late_before_s,
+                    late_after_s=change.late_after_s,
+                    lateness_change_s=change.late_after_s - change.late_before_s,
+                )
+                for change in result.changes
+            ],
+            overtime_s=result.overtime_s,
+            plan_id=result.plan_id,
+        )
