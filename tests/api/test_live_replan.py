@@ -141,6 +141,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
     )
     commit = await client.post(f"{base}/plans/{replanned['id']}/commit", headers=dispatcher)
     assert commit.status_code == 200
+    assert stops_of(commit.json())[en_route[1]["key"]][1]["status"] == "en_route"
     freed = await client.post(
         f"{base}/plans",
         json={"date": str(TODAY), "time_limit_s": 1, "unpin": [waiting["id"]]},
@@ -228,3 +229,42 @@ async def test_availability_changes_are_honoured(
     )
     assert off.status_code == 200
     assert off.json()["active"] is False
+
+
+async def test_a_delivery_replan_during_the_day_starts_where_the_vans_are(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    dispatcher, base = demo["dispatcher"], "/api/v1/routing"
+    plan = await committed(client, dispatcher, base, "/nbd-plans", TOMORROW)
+    first_eta = min(at(stop["eta"]) for route in plan["routes"] for stop in route["stops"])
+    afternoon = first_eta + timedelta(hours=2)
+    clock.now = afternoon
+    done: set[str] = set()
+    for route in plan["routes"]:
+        for stop in route["stops"]:
+            if at(stop["departure_at"]) <= afternoon - timedelta(hours=1):
+                events = (("arrived", at(stop["eta"])), ("done", at(stop["departure_at"])))
+                await report(client, demo["warehouse"], base, plan, stop, *events)
+                done.add(stop["key"])
+    assert done
+    moving = next(r for r in plan["routes"] if any(s["key"] not in done for s in r["stops"]))
+    here = Point(moving["depot_latitude"] + 0.02, moving["depot_longitude"] + 0.02)
+    reported = await client.post(
+        f"/api/v1/vehicles/{moving['vehicle']}/position",
+        json={"latitude": here.latitude, "longitude": here.longitude, "at": afternoon.isoformat()},
+        headers=dispatcher,
+    )
+    assert reported.status_code == 201
+    again = await client.post(
+        f"{base}/nbd-plans", json={"date": str(TOMORROW), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert again.status_code == 201, again.text
+    replanned = again.json()
+    assert not done & stops_of(replanned).keys()
+    left = [s["key"] for s in moving["stops"] if s["key"] not in done]
+    assert {stops_of(replanned)[key][0] for key in left} == {moving["vehicle"]}, "its pins hold"
+    route = next(r for r in replanned["routes"] if r["vehicle"] == moving["vehicle"])
+    first = route["stops"][0]
+    _metres, seconds = estimate_matrix([here, Point(first["latitude"], first["longitude"])])
+    assert at(first["eta"]) - at(route["departure"]) == timedelta(seconds=seconds[0][1])
+    assert at(route["departure"]) >= afternoon
