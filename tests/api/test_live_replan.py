@@ -213,6 +213,26 @@ async def test_availability_changes_are_honoured(
     assert sick_keys <= released.keys()
     assert {released[key] for key in sick_keys} == {"vehicle_unavailable"}
 
+    # Another engineer is away for two hours this afternoon: the rest of the shift after it is planned,
+    # and the visits committed to them are planned again.
+    away = next(route for route in plan["routes"] if route["vehicle"] != sick and len(route["stops"]) >= 2)
+    back = datetime(2026, 11, 24, 15, 0, tzinfo=CHINA)
+    pause = {"starts_at": clock.now.isoformat(), "ends_at": back.isoformat(), "reason": "training"}
+    changed = await client.patch(
+        f"/api/v1/engineers/{away['vehicle']}", json={"absences": [pause]}, headers=dispatcher
+    )
+    assert changed.status_code == 200, changed.text
+    again = await client.post(
+        f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert again.status_code == 201, again.text
+    later = again.json()
+    for route in later["routes"]:
+        if route["vehicle"] == away["vehicle"]:
+            assert at(route["departure"]) >= back
+    away_keys = {stop["key"] for stop in away["stops"]}
+    assert {later["stats"]["pins_released"].get(key) for key in away_keys} == {"absent"}
+
     short = await client.patch(
         f"/api/v1/engineers/{sick}", json={"shift_start": "09:00", "shift_end": "08:00"}, headers=dispatcher
     )
