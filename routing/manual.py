@@ -145,7 +145,7 @@ async def move_stop(
         for change in outcome.changes
     )
     result = MoveResult(
-        outcome.feasible, outcome.reason, outcome.needs_override, changes, dict(outcome.overtime or {}), None
+        outcome.feasible, outcome.reason, outcome.needs_override, changes, dict(outcome.overtime), None
     )
     if request.dry_run:
         return result
@@ -382,6 +382,11 @@ async def _keep(
             now=now,
             based_on=plan.id,
         )
+        pinned = [key for key, view in model.views.items() if view.pinned and key in kept]
+        if pinned:
+            await PlanStop.update({PlanStop.pinned: True}).where(
+                (PlanStop.plan == new_id) & PlanStop.stop_key.is_in(pinned)
+            )
         if request.override_reason:
             await PlanStop.update({PlanStop.override_reason: request.override_reason}).where(
                 (PlanStop.plan == new_id) & PlanStop.stop_key.is_in(list(moved))

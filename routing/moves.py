@@ -11,7 +11,7 @@ the dispatcher's override.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from routing.check import check_plan
 from routing.model import (
@@ -60,9 +60,9 @@ class MoveOutcome:
     feasible: bool
     reason: str | None = None
     needs_override: tuple[str, ...] = ()
-    routes: Mapping[str, Route] = None  # type: ignore[assignment]
+    routes: Mapping[str, Route] = field(default_factory=dict)
     changes: tuple[StopChange, ...] = ()
-    overtime: Mapping[str, int] = None  # type: ignore[assignment]
+    overtime: Mapping[str, int] = field(default_factory=dict)
 
 
 def _relaxed(vehicle: Vehicle) -> Vehicle:
