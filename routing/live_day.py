@@ -34,6 +34,8 @@ VEHICLE_UNAVAILABLE = "vehicle_unavailable"
 """Why a pin was let go: its van or engineer is inactive, off shift or absent for the rest of the day."""
 ABSENT = "absent"
 """Why a pin was let go: its van or engineer is absent for part of what is left of the day."""
+PICKUP_FAILED = "pickup_failed"
+"""Why a stop is left out of the re-plan: its pickup failed or was cancelled (the part is not on board)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,15 @@ class LiveDay:
     def finished(self, key: str) -> bool:
         state = self.states.get(key)
         return state is not None and state.status is StopStatus.DONE
+
+    def pickup_failed(self, key: str) -> bool:
+        """Whether the pickup for stop ``key`` failed or was cancelled; such a stop is left out of the
+        re-plan and named in ``released`` (as `PICKUP_FAILED`)."""
+        pickup = f"{key}:pickup"
+        if self.keeps(pickup) or self.finished(pickup):
+            return False
+        self.released[key] = PICKUP_FAILED
+        return True
 
     def arrived(self, key: str) -> datetime | None:
         """When the vehicle arrived at stop ``key``, if it is there now."""

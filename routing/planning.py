@@ -216,9 +216,9 @@ async def solve_nbd_day(
     carried = [
         item
         for item in await _carried_urgent(committed, {van.code: van.depot for van in data.vans})
-        if live.keeps(item.id)
+        if live.keeps(item.id) and not live.pickup_failed(item.id)
     ]
-    loaded = {item.id for item in carried if not live.keeps(f"{item.id}:pickup")}
+    loaded = {item.id for item in carried if live.finished(f"{item.id}:pickup")}
     orders = [live.order(order, now) for order in data.orders if live.keeps(order.id)]
     check_limits(
         policy.limits,
@@ -322,7 +322,11 @@ async def solve_dispatch_day(
     committed = await committed_plans(DISPATCH, day)
     live = await live_day(DISPATCH, day, committed, unpin)
     engineers, available = await present_fleet(ENGINEER, data.engineers, live, day=day, now=now)
-    jobs = [live.job(job, now) for job in data.jobs if live.keeps(job.id)]
+    jobs = [
+        live.job(job, now)
+        for job in data.jobs
+        if live.keeps(job.id) and (job.pickup_depot is None or not live.pickup_failed(job.id))
+    ]
     inspections = [live.inspection(item, now) for item in data.inspections if live.keeps(item.id)]
     keys = {job.id for job in jobs} | {item.id for item in inspections}
     keys |= {f"{job.id}:pickup" for job in jobs if job.pickup_depot is not None}

@@ -6,11 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from geo.travel import Point
+from routing.assembly import Job, Place
 from routing.availability import Absence, free_shift
 from routing.check import check_plan
+from routing.live_day import LiveDay
 from routing.model import RoutingProblem, Stop, StopKind, TimeWindow, UnassignedReason, Vehicle
 from routing.pins import broken_pins
 from routing.solver import solve
+from routing.stop_log import StopState
+from routing.stop_status import StopStatus
 from routing.work import keeping_what_holds, reachable_shifts
 
 HOUR = 3600
@@ -96,3 +101,44 @@ def test_absences_leave_the_longest_free_stretch() -> None:
     assert free_shift(start, end, [away(4, 6)]) == (start, start + timedelta(hours=4)), (
         "the earlier of equals"
     )
+
+
+def _state(key: str, status: str, at: datetime) -> StopState:
+    return StopState(key, "e1", StopStatus(status), at, at if status == "arrived" else None, PLACE)
+
+
+PLACE = Place("SITE", Point(31.2, 121.4))
+
+
+def test_what_the_day_so_far_means_for_a_visit() -> None:
+    at = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+    live = LiveDay(
+        {
+            "T1:pickup": _state("T1:pickup", "failed", at),
+            "T2:pickup": _state("T2:pickup", "done", at),
+            "T2": _state("T2", "arrived", at),
+            "T3": _state("T3", "done", at),
+        }
+    )
+    assert live.pickup_failed("T1")
+    assert live.released == {"T1": "pickup_failed"}
+    assert not live.pickup_failed("T2")
+    assert not live.keeps("T3")
+    assert live.keeps("T2")
+    job = Job(
+        "T2",
+        PLACE,
+        at - timedelta(hours=2),
+        at - timedelta(minutes=30),
+        True,
+        5,
+        frozenset({"server"}),
+        timedelta(hours=1),
+        pickup_depot=PLACE,
+    )
+    now = at + timedelta(minutes=20)
+    seen = live.job(job, now)
+    assert seen.pickup_depot is None, "the part is on board"
+    assert seen.service == timedelta(minutes=40), "what is left of the visit"
+    assert not seen.hard
+    assert seen.deadline == now
