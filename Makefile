@@ -24,9 +24,11 @@ demo: migrate
 	$(BIN)/python -m api load-demo --if-empty
 
 # One process serves everything: on SQLite the periodic jobs run in it, on PostgreSQL a job queue worker.
+# The demo's webhooks may go to receivers on this machine (WEBHOOK_ALLOW_PRIVATE_TARGETS, docs/notifications.md).
 run: demo
 	$(BIN)/python -m api reset-metrics
-	$(BIN)/python -m api serve --host $(HOST) --port $(PORT)
+	WEBHOOK_ALLOW_PRIVATE_TARGETS=$${WEBHOOK_ALLOW_PRIVATE_TARGETS:-true} \
+		$(BIN)/python -m api serve --host $(HOST) --port $(PORT)
 
 # The Procfile's process types (PostgreSQL): the release first, then web and worker side by side.
 run-prod: install
@@ -35,11 +37,13 @@ run-prod: install
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start release
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start --port $(PORT) web worker
 
-# The main suite, then the browser suite (tests/browser, a pytest run of its own) when Chromium is there.
+# The main suite (in parallel, TEST_WORKERS processes: pytest-xdist), then the browser suite
+# (tests/browser, a pytest run of its own) when Chromium is there.
 CHROMIUM_PATH ?= /usr/bin/chromium
 export CHROMIUM_PATH
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 	@if [ -x "$(CHROMIUM_PATH)" ]; then \
 		$(MAKE) --no-print-directory test-browser; \
 	elif [ "$$REQUIRE_BROWSER" = 1 ]; then \

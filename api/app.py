@@ -18,7 +18,9 @@ from api.controllers.audit import AuditController
 from api.controllers.catalogue import DepotController, PartController
 from api.controllers.customers import AssetController, CustomerController
 from api.controllers.fleet import EngineerController, InspectionController, VehicleController
+from api.controllers.fulfilment import FulfilmentController
 from api.controllers.health import health, readiness
+from api.controllers.notifications import WebhookController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
 from api.controllers.secure_media import ComplianceController, RetentionController
 from api.controllers.stock import StockController
@@ -154,6 +156,8 @@ def create_app(
             InspectionController,
             RoutingController,
             DispatchController,
+            WebhookController,
+            FulfilmentController,
         ],
     )
     app = Litestar(

@@ -19,6 +19,7 @@ PICCOLO_APPS = [
     "inventory.secure_media.piccolo_app",
     "routing.piccolo_app",
     "inventory.accounts.piccolo_app",
+    "inventory.notifications.piccolo_app",
 ]
 """Piccolo app modules, in dependency order; ``piccolo_conf.APP_REGISTRY`` uses the same list."""
 

@@ -313,10 +313,20 @@ TAGS = [
             "for them.",
         ),
         ("reservations", "Parts held for a ticket at a depot: issue them, or release them."),
+        (
+            "fulfilment",
+            "How each reserved part reaches its site (one way: van, engineer or customer collection) with "
+            "its committed ETA, and the dispatcher's list of tickets that lost what was arranged.",
+        ),
         ("routing", "Next-business-day delivery plans and urgent 4-hour deliveries, by van from the depots."),
         ("dispatch", "Engineer visits: who goes where, collecting which part on the way."),
         ("solves", "Plans being made: follow a solve until it names its plan or its problem."),
         ("fleet", "Courier vans, field engineers and periodic inspections."),
+        (
+            "notifications",
+            "Webhook and e-mail subscriptions to ticket, plan and stop events, signed as Standard "
+            "Webhooks says, with each subscription's delivery log.",
+        ),
         (
             "secure media",
             "Failed data-bearing parts kept by classified customers: custody, destruction (NIST SP 800-88 "

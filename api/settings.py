@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from inventory.accounts import LoginLimits, Passwords
 from inventory.audit import AuditKeys
 from inventory.calendars import CalendarOverrides, parse_overrides
+from inventory.notifications import DeliveryPolicy, SmtpServer
 from inventory.persistence import PostgresTimeouts
 from inventory.time_window import TimeBounds
 from jobs import QUEUES, PeriodicParams
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     login_attempts_per_username_per_minute: int = Field(default=10, ge=1)
     principal_cache_seconds: float = Field(default=5, ge=0, le=300)
     reservation_ttl_hours: float = Field(default=48, gt=0, le=24 * 30)
+    reservation_nbd_grace_hours: float = Field(default=24, ge=0, le=24 * 14)
     sweep_interval_s: float = Field(default=60, ge=0)
     retention_destruction_days: int = Field(default=30, ge=1, le=3650)
     report_max_rows: int = Field(default=100_000, ge=1)
@@ -92,6 +94,7 @@ class Settings(BaseSettings):
         return PeriodicParams(
             checkpoint_every_entries=self.audit_checkpoint_every_entries,
             checkpoint_every_seconds=self.audit_checkpoint_every_seconds,
+            delivery=self.delivery_policy(),
         )
 
     def audit_keys(self) -> AuditKeys:
@@ -210,6 +213,43 @@ class Settings(BaseSettings):
             report_max_age=timedelta(days=self.report_max_age_days),
             plan_days_back=self.routing_plan_days_back,
             plan_days_ahead=self.routing_plan_days_ahead,
+        )
+
+    webhook_allow_private_targets: bool = False
+    webhook_timeout_s: float = Field(default=10, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=10, ge=1, le=50)
+    webhook_retry_base_s: float = Field(default=30, gt=0, le=3_600)
+    webhook_retry_cap_s: float = Field(default=6 * 3_600, gt=0, le=7 * 86_400)
+    webhook_disable_after_failures: int = Field(default=30, ge=1, le=10_000)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_from: str = "spareline@localhost"
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+
+    def delivery_policy(self) -> DeliveryPolicy:
+        """How notifications are delivered (WEBHOOK_* and SMTP_*): webhooks only to public addresses and,
+        in production, over HTTPS, unless WEBHOOK_ALLOW_PRIVATE_TARGETS; e-mail only with SMTP_HOST."""
+        smtp = None
+        if self.smtp_host:
+            smtp = SmtpServer(
+                host=self.smtp_host,
+                port=self.smtp_port,
+                sender=self.smtp_from,
+                tls=self.smtp_tls,
+                username=self.smtp_username,
+                password=self.smtp_password.get_secret_value() if self.smtp_password else None,
+            )
+        return DeliveryPolicy(
+            allow_private_targets=self.webhook_allow_private_targets,
+            require_https=self.environment == "production",
+            timeout_s=self.webhook_timeout_s,
+            max_attempts=self.webhook_max_attempts,
+            retry_base_s=self.webhook_retry_base_s,
+            retry_cap_s=self.webhook_retry_cap_s,
+            disable_after_failures=self.webhook_disable_after_failures,
+            smtp=smtp,
         )
 
     @model_validator(mode="after")

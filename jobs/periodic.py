@@ -17,13 +17,14 @@ or the head row lock), so a late run after a worker restart changes nothing twic
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
 
 from inventory import accounts
 from inventory.audit import checkpoint_if_due, purge_linked
+from inventory.notifications import DeliveryPolicy, deliver_due
 from inventory.tickets import expire_due, sweep_breaches
 
 log = structlog.get_logger("jobs.periodic")
@@ -34,10 +35,12 @@ Outcome = Mapping[str, int | None]
 
 @dataclass(frozen=True, slots=True)
 class PeriodicParams:
-    """The settings the periodic jobs read (AUDIT_CHECKPOINT_EVERY_ENTRIES and _SECONDS)."""
+    """The settings the periodic jobs read (AUDIT_CHECKPOINT_EVERY_ENTRIES and _SECONDS, and how
+    notifications are delivered: WEBHOOK_* and SMTP_*)."""
 
     checkpoint_every_entries: int = 1_000
     checkpoint_every_seconds: float = 3_600
+    delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +98,20 @@ async def purge_login_attempts(now: datetime, params: PeriodicParams) -> Outcome
     return {"login_attempts_purged": await accounts.purge_login_attempts(now)}
 
 
+async def deliver_notifications(now: datetime, params: PeriodicParams) -> Outcome:
+    """Send the webhooks and e-mails due (`inventory.notifications.deliver_due`): new events, and
+    retries whose backoff has passed."""
+    return await deliver_due(now, params.delivery)
+
+
 MINUTE = "* * * * *"
+EVERY_TEN_SECONDS = "* * * * * */10"
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("sla-breaches-and-reservation-expiry", MINUTE, None, mark_breaches_and_expire),
     PeriodicJob("audit-queue-purge", MINUTE, None, purge_audit_queue),
     PeriodicJob("audit-checkpoint", MINUTE, None, checkpoint_audit),
+    PeriodicJob("notification-delivery", EVERY_TEN_SECONDS, None, deliver_notifications),
     PeriodicJob("idempotency-purge", "7 * * * *", 3_600, purge_idempotency),
     PeriodicJob("login-attempt-purge", "37 * * * *", 3_600, purge_login_attempts),
 )

@@ -5,7 +5,7 @@ Plain Python on Babel: no web framework, no database, no service. The pages buil
 per request (`api.web.locale`) and use it in Python and, through Jinja filters, in templates.
 """
 
-from presentation.formatting import Presenter
+from presentation.formatting import Presenter, instant
 from presentation.i18n import (
     DEFAULT_LOCALE,
     LOCALES,
@@ -26,6 +26,7 @@ __all__ = [
     "Presenter",
     "Vocabulary",
     "html_lang",
+    "instant",
     "load_catalogues",
     "negotiate",
     "normalise",

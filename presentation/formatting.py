@@ -141,6 +141,20 @@ class Presenter:
         return self.gettext(message)
 
 
+def instant(value: object) -> datetime | None:
+    """A moment as records keep it (an aware datetime, or ISO 8601 text with its offset, as events'
+    details and checkpoints hold times) as an aware datetime; None for anything else."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a naive datetime has no place in time; the service's times are aware (UTC)")

@@ -23,8 +23,9 @@ from routing.fleet import (
     list_inspections,
     list_vehicles,
 )
+from routing.fulfilment import refresh_committed_etas
 from routing.manual import MoveRequest, MoveResult, StopMove, move_stop
-from routing.model import Limits, UnassignedReason
+from routing.model import REASON_MEANINGS, Limits, UnassignedReason
 from routing.osrm import SourceMatrix, matrix_source
 from routing.plan_store import (
     COMMITTED,
@@ -41,6 +42,8 @@ from routing.plan_store import (
 from routing.planning import (
     PlanningPolicy,
     SolvedPlan,
+    UrgentChoice,
+    UrgentDelay,
     UrgentResult,
     keep_plan,
     solve_dispatch_day,
@@ -75,6 +78,7 @@ __all__ = [
     "FAILED",
     "NBD",
     "QUEUED",
+    "REASON_MEANINGS",
     "SOLVING",
     "SUPERSEDED",
     "VEHICLE",
@@ -105,6 +109,8 @@ __all__ = [
     "StopStatus",
     "StopView",
     "UnassignedReason",
+    "UrgentChoice",
+    "UrgentDelay",
     "UrgentResult",
     "VehicleRecord",
     "abort_solve",
@@ -125,6 +131,7 @@ __all__ = [
     "matrix_source",
     "move_stop",
     "record_stop_event",
+    "refresh_committed_etas",
     "report_position",
     "request_solve",
     "run_solve",

@@ -170,9 +170,14 @@ class Job:
     """A site visit for a ticket.
 
     Attributes:
-        earliest: the visit may not begin before (the report, or a courier's planned delivery).
+        earliest: the visit may not begin before (the report, a courier's planned delivery, or the
+            opening of a business-hours site).
         deadline: the on-site due time; lateness costs ``lateness_weight`` per second unless ``hard``.
         pickup_depot: where the engineer collects the reserved part first, if it is not delivered.
+        latest_start: the visit must begin by then, if at all (a business-hours site: so that it ends
+            by closing time).
+        closed: the site takes no visit on the plan day (a business-hours site's day off, or its hours
+            end before the visit could begin).
     """
 
     id: str
@@ -187,11 +192,14 @@ class Job:
     pickup_service: timedelta = timedelta(minutes=10)
     pin: Pin | None = None
     pickup_pin: Pin | None = None
+    latest_start: datetime | None = None
+    closed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Inspection:
-    """A periodic inspection: an optional visit worth ``prize`` seconds of travel."""
+    """A periodic inspection: an optional visit worth ``prize`` seconds of travel (none at a ``closed``
+    site: a business-hours customer's day off)."""
 
     id: str
     site: Place
@@ -201,6 +209,7 @@ class Inspection:
     window_end: datetime
     prize: int
     pin: Pin | None = None
+    closed: bool = False
 
 
 class Locations:
@@ -329,7 +338,6 @@ def dispatch_problem(
     )
     stops: list[Stop] = []
     for job in jobs:
-        earliest = clock.seconds(job.earliest)
         if job.pickup_depot is not None:
             stops.append(
                 Stop(
@@ -350,12 +358,13 @@ def dispatch_problem(
                 places.index(job.site),
                 math.ceil(job.service.total_seconds()),
                 (1 if job.pickup_depot is not None else 0,),
-                TimeWindow(earliest, UNBOUNDED),
+                clock.window(job.earliest, job.latest_start),
                 StopKind.VISIT,
                 required_skills=job.skills,
                 deadline=clock.seconds(job.deadline),
                 lateness_weight=job.lateness_weight,
                 deadline_hard=job.hard,
+                closed=job.closed,
                 **_pin(job.pin),
             )
         )
@@ -371,6 +380,7 @@ def dispatch_problem(
                 optional=True,
                 penalty=inspection.prize,
                 required_skills=inspection.skills,
+                closed=inspection.closed,
                 **_pin(inspection.pin),
             )
         )

@@ -90,6 +90,8 @@ def _check_route(  # noqa: PLR0912
             errors.append(f"{where}: arrives at {stop.id} at {visit.arrival}, before {time + leg}")
         if visit.start < max(visit.arrival, stop.window.start):
             errors.append(f"{where}: starts {stop.id} before arrival or before its window")
+        if stop.closed:
+            errors.append(f"{where}: serves {stop.id}, whose place is closed on the plan day")
         if visit.start > stop.latest_start:
             errors.append(f"{where}: starts {stop.id} at {visit.start}, after {stop.latest_start} (late)")
         if visit.departure < visit.start + stop.service:

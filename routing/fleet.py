@@ -11,7 +11,7 @@ from inventory.customers.tables import Asset
 from inventory.errors import AlreadyExists, InvalidRequest, NotFound
 from inventory.persistence import insert_unique, write_transaction
 from inventory.stock.catalogue import depot_ids
-from routing.dispatch_rules import skill_for_asset
+from routing.dispatch_rules import skill_for_asset, working_days
 from routing.tables import Engineer, Inspection, Vehicle
 
 _SKILL = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -38,6 +38,8 @@ class EngineerRecord:
     shift_end: time
     max_working_minutes: int
     active: bool = True
+    working_days: tuple[str, ...] = ()
+    """Weekdays the shift covers whatever the calendar says; empty: the home depot's working days."""
 
 
 async def add_vehicle(vehicle: VehicleRecord, *, now: datetime) -> VehicleRecord:
@@ -114,6 +116,10 @@ async def add_engineer(engineer: EngineerRecord, *, now: datetime) -> EngineerRe
         raise InvalidRequest(f"skills are lower-case words with dashes: {bad}", field="skills")
     if not 60 <= engineer.max_working_minutes <= 960:
         raise InvalidRequest("max_working_minutes must be between 60 and 960", field="max_working_minutes")
+    try:
+        weekdays = working_days(engineer.working_days)
+    except ValueError as error:
+        raise InvalidRequest(str(error), field="working_days") from None
     async with write_transaction():
         depot_id = (await depot_ids([engineer.home_depot], field="home_depot"))[engineer.home_depot]
         if await Engineer.exists().where(Engineer.code == engineer.code):
@@ -128,6 +134,7 @@ async def add_engineer(engineer: EngineerRecord, *, now: datetime) -> EngineerRe
             max_working_minutes=engineer.max_working_minutes,
             active=engineer.active,
             created_at=now,
+            working_days=weekdays,
         )
         await insert_unique(row, AlreadyExists(f"engineer {engineer.code} already exists", field="code"))
     return await get_engineer(engineer.code)
@@ -164,13 +171,23 @@ async def _engineers(
         Engineer.shift_end,
         Engineer.max_working_minutes,
         Engineer.active,
+        Engineer.working_days,
     ).order_by(Engineer.code)
     if code is not None:
         query = query.where(Engineer.code == code)
     if depot is not None:
         query = query.where(Engineer.home_depot.code == depot)
     rows = await query.limit(limit).offset(offset) if skill is None else await query
-    records = [EngineerRecord(**{**row, "skills": tuple(row["skills"].split())}) for row in rows]
+    records = [
+        EngineerRecord(
+            **{
+                **row,
+                "skills": tuple(row["skills"].split()),
+                "working_days": tuple(row["working_days"].split()),
+            }
+        )
+        for row in rows
+    ]
     if skill is not None:
         records = [record for record in records if skill in record.skills][offset : offset + limit]
     return records

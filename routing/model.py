@@ -27,22 +27,47 @@ class StopKind(StrEnum):
 
 
 class UnassignedReason(StrEnum):
-    """Why a stop is not in any route. Decided per stop, in this order (the first that applies wins)."""
+    """Why a stop is not in any route; what each means is in `REASON_MEANINGS`.
 
+    Decided per stop, in this order (the first that applies wins). The first five are facts of the
+    problem: the stop cannot be served even alone. The next three are about the plan that was found; the
+    last is a committed stop a re-plan during the day can no longer keep (`routing.pins`).
+    """
+
+    SITE_CLOSED = "site_closed"
     NO_VEHICLE = "no_vehicle"
-    """No vehicle may serve it: none has the required skills (or there are no vehicles)."""
     NO_CAPACITY = "no_capacity"
-    """Its demand exceeds the capacity of every vehicle that may serve it."""
     WINDOW_UNREACHABLE = "window_unreachable"
-    """No allowed vehicle can go from its start, serve it within its window and return within its shift."""
     PARTNER_UNASSIGNED = "partner_unassigned"
-    """Its pickup (or the delivery it picks up for) cannot be served, so neither is."""
+    TIME_LIMIT = "time_limit"
     FLEET_FULL = "fleet_full"
-    """A vehicle could serve it alone, but not together with the stops the plan kept (fleet too small)."""
     NOT_WORTH_IT = "not_worth_it"
-    """An optional stop whose prize does not pay for the detour, or for which no free time was left."""
     PIN_INFEASIBLE = "pin_infeasible"
-    """A committed stop that its vehicle can no longer serve where it is pinned (`routing.pins`)."""
+
+
+REASON_MEANINGS: Mapping[UnassignedReason, str] = {
+    UnassignedReason.SITE_CLOSED: "It may not be served on the plan day at all: the site takes no visits "
+    "then (a business-hours customer's day off, or its business hours end before the stop could begin).",
+    UnassignedReason.NO_VEHICLE: "No vehicle may serve it: none has the required skills, or none works "
+    "that day.",
+    UnassignedReason.NO_CAPACITY: "Its demand exceeds the capacity of every vehicle that may serve it.",
+    UnassignedReason.WINDOW_UNREACHABLE: "No vehicle that may serve it can go from its start, serve it "
+    "within its window and return within its shift, even with nothing else to do.",
+    UnassignedReason.PARTNER_UNASSIGNED: "Its pickup (or the stop it picks up for) cannot be served, so "
+    "neither is.",
+    UnassignedReason.TIME_LIMIT: "The search ended (its time or iteration limit) before it placed the "
+    "stop, although the stop still fits into the plan found: a route or an idle vehicle could take it. "
+    "Planning again with a longer time limit places it.",
+    UnassignedReason.FLEET_FULL: "A vehicle could serve it alone, but no route of the plan, and no idle "
+    "vehicle, can take it besides the stops the plan kept without breaking a window, a shift or a "
+    "capacity.",
+    UnassignedReason.NOT_WORTH_IT: "An optional stop whose prize does not pay for the detour, or for which "
+    "no free time was left.",
+    UnassignedReason.PIN_INFEASIBLE: "A committed stop that its vehicle can no longer serve where it is "
+    "pinned (its window has passed, its shift was cut, a skill withdrawn): planned during the day, the "
+    "plan is made without it rather than failing; unpin it to plan it again.",
+}
+"""What each unassigned reason means (the API's documentation quotes it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +106,8 @@ class Stop:
             With ``deadline_hard`` it is a hard limit instead.
         started: a pinned stop its vehicle is already on its way to or at: it is done even if that takes
             the vehicle past its shift (`routing.work.reachable_shifts`).
+        closed: the place takes no service on the plan day (no window at all): the stop always comes
+            back unassigned as ``site_closed``.
     """
 
     id: str
@@ -99,6 +126,7 @@ class Stop:
     lateness_weight: int = 1
     deadline_hard: bool = False
     started: bool = False
+    closed: bool = False
 
     def __post_init__(self) -> None:
         if self.service < 0 or any(amount < 0 for amount in self.demand):

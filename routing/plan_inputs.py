@@ -13,16 +13,20 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from geo.travel import Point
+from inventory.calendars import calendar_for
 from inventory.stock.catalogue import depot_ids
 from inventory.stock.tables import Depot
-from inventory.tickets.tables import Reservation, TicketMilestone
+from inventory.tickets.fulfilment import COLLECTION, ENGINEER, VAN
+from inventory.tickets.sla import SupportHours
+from inventory.tickets.tables import Fulfilment, Reservation, TicketMilestone
 from routing.assembly import DeliveryOrder, Engineer, Inspection, Job, Place, Van
-from routing.dispatch_rules import lateness_weight, skill_for_asset, skill_for_part
+from routing.dispatch_rules import area_of, lateness_weight, skill_for_asset, skill_for_part, works_on
 from routing.tables import Engineer as EngineerRow
 from routing.tables import Inspection as InspectionRow
 from routing.tables import Vehicle
 
 ACTIVE = "active"
+BUSINESS = SupportHours.BUSINESS.value
 INSPECTION_HOURS = (time(9), time(17))
 """Inspections are visits during the site's office hours."""
 DAY_MARGIN = timedelta(hours=14)
@@ -57,13 +61,25 @@ class DeliveryDay:
 
 @dataclass(slots=True)
 class DispatchDay:
-    """Engineers, ticket visits (with pickups) and inspections of a date."""
+    """Engineers, ticket visits (with pickups) and inspections of a date.
+
+    ``area``: when the plan is for some depots, the engineers' home depots (by code, where they lie) and
+    the codes asked for: only sites in the asked depots' areas are visited (`dispatch_rules.area_of`).
+    """
 
     engineers: list[Engineer]
     jobs: list[Job]
     inspections: list[Inspection]
     info: dict[str, StopInfo] = field(default_factory=dict)
     home_depots: dict[str, str] = field(default_factory=dict)
+    area: tuple[dict[str, Point], frozenset[str]] | None = None
+
+    def covers(self, site: Point) -> bool:
+        """Whether ``site`` lies in the area of the plan (every site when the plan is for every depot)."""
+        if self.area is None:
+            return True
+        homes, asked = self.area
+        return area_of(site, homes) in asked
 
 
 def delivery_key(ticket: int, depot: str) -> str:
@@ -90,17 +106,30 @@ def _local(day: date, at: time, zone: str) -> datetime:
 
 
 async def _depots(codes: Sequence[str] | None) -> list[dict]:
-    query = Depot.select(Depot.id, Depot.code, Depot.latitude, Depot.longitude, Depot.timezone)
+    query = Depot.select(
+        Depot.id, Depot.code, Depot.latitude, Depot.longitude, Depot.timezone, Depot.calendar_region
+    )
     if codes:
         await depot_ids(list(codes), field="depots")
         query = query.where(Depot.code.is_in(list(codes)))
     return await query.order_by(Depot.code)
 
 
+async def _area(codes: Sequence[str] | None) -> tuple[dict[str, Point], frozenset[str]] | None:
+    """The engineers' home depots and the codes asked for, or None for a plan of every depot."""
+    if not codes:
+        return None
+    rows = await Depot.select(Depot.code, Depot.latitude, Depot.longitude).where(
+        Depot.id.is_in(EngineerRow.select(EngineerRow.home_depot))
+    )
+    return {row["code"]: Point(row["latitude"], row["longitude"]) for row in rows}, frozenset(codes)
+
+
 async def delivery_day(
     day: date, depots: Sequence[str] | None, *, service: timedelta, now: datetime
 ) -> DeliveryDay:
-    """Active reservations of open NBD tickets whose delivery is due on ``day`` (site time), per depot.
+    """Active reservations of open NBD tickets whose delivery is due on ``day`` (site time), per depot,
+    but those that already reach their site another way (an engineer collects them, or the customer).
 
     The parts of one ticket reserved at one depot make one order: one stop, their weight and volume
     summed. Vans are the active vehicles of the depots, with what is left of their shift on ``day``
@@ -142,6 +171,7 @@ async def delivery_day(
             & (Reservation.depot.code.is_in(list(result.depots)))
             & (Reservation.ticket.delivery_due_by >= start - DAY_MARGIN)
             & (Reservation.ticket.delivery_due_by < start + timedelta(days=1) + DAY_MARGIN)
+            & Reservation.id.not_in(_come_otherwise(ENGINEER, COLLECTION))
         )
         .order_by(Reservation.id)
     )
@@ -219,10 +249,16 @@ async def dispatch_day(
 ) -> DispatchDay:
     """Engineers of the depots, open tickets still waiting for an engineer on site, due inspections.
 
+    For some depots, only the tickets and inspections of sites in their areas (nearest to them among the
+    engineers' home depots); for every depot, all of them.
+
     A ticket with an active reservation gets a pickup at the reservation's depot first, unless a
     committed delivery plan brings the part (``delivered``: delivery key -> planned departure from the
-    site); then the visit may not begin before the part arrives. Engineers work what is left of their
-    shift after ``now``.
+    site, or a committed van or collection way with its ETA); then the visit may not begin before the
+    part arrives. Engineers work what is left of their shift after ``now``, on their working days
+    (`dispatch_rules.works_on`: the home depot's calendar unless their shift names weekdays). A visit to a
+    business-hours customer begins and ends within the site's business hours on ``day``, or is ``closed``
+    (none left that day, or a day off there); so are inspections there on a day off.
 
     Raises:
         InvalidRequest: an unknown depot code.
@@ -230,6 +266,7 @@ async def dispatch_day(
     depot_rows = await _depots(depots)
     homes = {row["id"]: row for row in depot_rows}
     result = DispatchDay([], [], [])
+    result.area = await _area(depots)
     for row in (
         await EngineerRow.select(
             EngineerRow.code,
@@ -238,6 +275,7 @@ async def dispatch_day(
             EngineerRow.shift_start,
             EngineerRow.shift_end,
             EngineerRow.max_working_minutes,
+            EngineerRow.working_days,
         )
         .where(
             (EngineerRow.active == True)  # noqa: E712
@@ -247,6 +285,9 @@ async def dispatch_day(
     ):
         home = homes[row["depot_id"]]
         place = Place(home["code"], Point(home["latitude"], home["longitude"]))
+        calendar = calendar_for(home["calendar_region"], home["timezone"])
+        if not works_on(day, row["working_days"], calendar.is_working_day(day)):
+            continue
         shift = _shift_left(day, row["shift_start"], row["shift_end"], ZoneInfo(home["timezone"]), now)
         if shift is None:
             continue
@@ -261,13 +302,14 @@ async def dispatch_day(
         )
         result.home_depots[row["code"]] = home["code"]
     day_end = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo("UTC")) + DAY_MARGIN
-    await _jobs(result, day_end, visit_service, hard_tiers, delivered)
+    await _jobs(result, day, day_end, visit_service, hard_tiers, delivered)
     await _inspections(result, day, inspection_prize)
     return result
 
 
 async def _jobs(
     result: DispatchDay,
+    day: date,
     day_end: datetime,
     service: timedelta,
     hard_tiers: frozenset[str],
@@ -279,12 +321,15 @@ async def _jobs(
             TicketMilestone.due_at,
             TicketMilestone.ticket.reported_at.as_alias("reported_at"),
             TicketMilestone.ticket.severity.as_alias("severity"),
+            TicketMilestone.ticket.support_hours.as_alias("support_hours"),
             TicketMilestone.ticket.customer.tier.as_alias("tier"),
             TicketMilestone.ticket.asset.model.as_alias("model"),
             TicketMilestone.ticket.site.id.as_alias("site"),
             TicketMilestone.ticket.site.code.as_alias("site_code"),
             TicketMilestone.ticket.site.latitude.as_alias("latitude"),
             TicketMilestone.ticket.site.longitude.as_alias("longitude"),
+            TicketMilestone.ticket.site.timezone.as_alias("timezone"),
+            TicketMilestone.ticket.site.calendar_region.as_alias("calendar_region"),
         )
         .where(
             (TicketMilestone.milestone == "on_site")
@@ -311,14 +356,23 @@ async def _jobs(
         .order_by(Reservation.id)
     ):
         holds.setdefault(row["ticket"], row)
+    arriving = {
+        row["reservation"]: row["eta"]
+        for row in await Fulfilment.select(Fulfilment.reservation, Fulfilment.eta).where(
+            Fulfilment.reservation.is_in([hold["id"] for hold in holds.values()] or [0])
+            & Fulfilment.way.is_in([VAN, COLLECTION])
+        )
+    }
     for row in tickets:
         key = visit_key(row["id"])
         site = Place(row["site_code"], Point(row["latitude"], row["longitude"]))
+        if not result.covers(site.point):
+            continue
         hold = holds.get(row["id"])
         skill = skill_for_part(hold["category"]) if hold else skill_for_asset(row["model"])
         earliest, pickup = row["reported_at"], None
         if hold is not None:
-            arrival = delivered.get(delivery_key(row["id"], hold["depot"]))
+            arrival = delivered.get(delivery_key(row["id"], hold["depot"])) or arriving.get(hold["id"])
             if arrival is not None:
                 earliest = max(earliest, arrival)
             else:
@@ -326,6 +380,14 @@ async def _jobs(
                 result.info[f"{key}:pickup"] = StopInfo(
                     "pickup", pickup, row["id"], hold["id"], depot=hold["depot"]
                 )
+        latest, closed = None, False
+        if row["support_hours"] == BUSINESS:
+            hours = _business_hours(row, day)
+            if hours is None:
+                closed = True
+            else:
+                earliest, latest = max(earliest, hours[0]), hours[1] - service
+                closed = earliest > latest
         hard = row["tier"] in hard_tiers and row["due_at"] > earliest
         result.jobs.append(
             Job(
@@ -338,6 +400,8 @@ async def _jobs(
                 frozenset({skill}),
                 service,
                 pickup_depot=pickup,
+                latest_start=None if closed else latest,
+                closed=closed,
             )
         )
         result.info[key] = StopInfo(
@@ -351,6 +415,20 @@ async def _jobs(
         )
 
 
+def _working_day(row: dict, day: date) -> bool:
+    """Whether ``day`` is a working day at the site of ``row`` (its calendar region and time zone)."""
+    return calendar_for(row["calendar_region"], row["timezone"]).is_working_day(day)
+
+
+def _business_hours(row: dict, day: date) -> tuple[datetime, datetime] | None:
+    """Opening and closing of the site of ``row`` (its calendar region and time zone) on ``day``, or
+    None when ``day`` is not a working day there."""
+    if not _working_day(row, day):
+        return None
+    calendar = calendar_for(row["calendar_region"], row["timezone"])
+    return calendar.opening_on(day), calendar.closing_on(day)
+
+
 async def _inspections(result: DispatchDay, day: date, prize: int) -> None:
     rows = (
         await InspectionRow.select(
@@ -362,6 +440,8 @@ async def _inspections(result: DispatchDay, day: date, prize: int) -> None:
             InspectionRow.asset.site.latitude.as_alias("latitude"),
             InspectionRow.asset.site.longitude.as_alias("longitude"),
             InspectionRow.asset.site.timezone.as_alias("timezone"),
+            InspectionRow.asset.site.calendar_region.as_alias("calendar_region"),
+            InspectionRow.asset.customer.support_hours.as_alias("support_hours"),
         )
         .where((InspectionRow.status == "planned") & (InspectionRow.due_on <= day))
         .order_by(InspectionRow.id)
@@ -369,6 +449,8 @@ async def _inspections(result: DispatchDay, day: date, prize: int) -> None:
     for row in rows:
         key = inspection_key(row["id"])
         site = Place(row["site_code"], Point(row["latitude"], row["longitude"]))
+        if not result.covers(site.point):
+            continue
         opens, closes = (_local(day, at, row["timezone"]) for at in INSPECTION_HOURS)
         result.inspections.append(
             Inspection(
@@ -379,11 +461,19 @@ async def _inspections(result: DispatchDay, day: date, prize: int) -> None:
                 opens,
                 closes,
                 prize,
+                closed=row["support_hours"] == BUSINESS and not _working_day(row, day),
             )
         )
         result.info[key] = StopInfo(
             "inspection", site, inspection=row["id"], site=row["site"], due_from=opens, due_by=closes
         )
+
+
+def _come_otherwise(*ways: str):
+    """The reservations whose part reaches its site by one of ``ways`` (a sub-query)."""
+    return Fulfilment.select(Fulfilment.reservation).where(
+        Fulfilment.way.is_in(list(ways)) & Fulfilment.reservation.is_not_null()
+    )
 
 
 async def still_held(reservations: Sequence[int]) -> set[int]:

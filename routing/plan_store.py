@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from geo.travel import Point
+from inventory import notifications
 from inventory.errors import InvalidTransition, NotFound
 from inventory.persistence import write_transaction
 from inventory.stock.tables import Depot
 from routing.assembly import Pin, Place, PlanClock
+from routing.fulfilment import commit_plan_ways
 from routing.model import UNBOUNDED, RoutePlan, RoutingProblem, Stop
 from routing.plan_inputs import StopInfo
 from routing.stop_log import carry_statuses
@@ -313,11 +315,15 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
     """Make a draft plan the committed one of its kind and date; the one it replaces is superseded.
 
     Committing the committed plan again changes nothing. For delivery plans, a committed plan is
-    superseded when it shares a depot with the new one.
+    superseded when it shares a depot with the new one. The plan's ways to the sites become the
+    committed ones (`routing.fulfilment.commit_plan_ways`), those of the plans it supersedes end. The
+    commit publishes ``plan.committed`` in its transaction.
 
     Raises:
         NotFound: no plan of that kind.
         InvalidTransition: the plan was superseded.
+        inventory.tickets.fulfilment.SecondWay: a part of the plan already reaches its site another way
+            (a plan not superseded by this one, or a collection).
     """
     async with write_transaction():
         rows = await RoutePlanRecord.raw(
@@ -352,6 +358,21 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
                 }
             ).where(RoutePlanRecord.id == plan_id)
             await carry_statuses(plan_id, kind, day)
+            await commit_plan_ways(plan_id, replacing=replaced, actor=actor, now=now)
+            await notifications.publish(
+                notifications.PLAN_COMMITTED,
+                {
+                    "plan": plan_id,
+                    "kind": kind,
+                    "date": day,
+                    "depots": sorted(depots),
+                    "superseded": replaced,
+                    "committed_by": actor,
+                    "committed_at": now,
+                },
+                company=None,
+                now=now,
+            )
     return await get_plan(plan_id, kind=kind)
 
 

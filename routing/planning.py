@@ -64,6 +64,7 @@ from routing.plan_store import (
 from routing.solver import check_limits
 from routing.solver_pool import SolverPool
 from routing.tables import Vehicle as VehicleRow
+from routing.urgent import UrgentAnswer, UrgentOption
 from routing.work import DispatchWork, NbdWork, UrgentWork, insert_urgent_delivery, solve_dispatch, solve_nbd
 
 OVERRUN_SHARE = 0.2
@@ -337,8 +338,12 @@ async def solve_dispatch_day(
         time_limit_s=time_limit_s,
     )
     pins = live.pins(committed, keys, available)
-    jobs = [replace(job, pin=pins.get(job.id), pickup_pin=pins.get(f"{job.id}:pickup")) for job in jobs]
-    inspections = [replace(item, pin=pins.get(item.id)) for item in inspections]
+    # A committed visit whose site is closed now (its hours are over) is not pinned: it comes back closed.
+    jobs = [
+        job if job.closed else replace(job, pin=pins.get(job.id), pickup_pin=pins.get(f"{job.id}:pickup"))
+        for job in jobs
+    ]
+    inspections = [item if item.closed else replace(item, pin=pins.get(item.id)) for item in inspections]
     clock = PlanClock.for_date(day)
     work = DispatchWork(
         tuple(engineers),
@@ -402,8 +407,39 @@ async def _carried_urgent(committed: Sequence[PlanView], van_depots: dict[str, s
 
 
 @dataclass(frozen=True, slots=True)
+class UrgentDelay:
+    """A planned stop that an urgent option makes begin later (never past its limits)."""
+
+    key: str
+    ticket: int | None
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentChoice:
+    """One way of taking the part to its site: a van's route of ``day`` (or a dedicated run), where the
+    pickup and the delivery go in it, when, the slack before the due time (negative: the miss), and the
+    planned stops it delays."""
+
+    vehicle: str
+    dedicated: bool
+    day: date
+    pickup_position: int
+    delivery_position: int
+    pickup_at: datetime
+    eta: datetime
+    slack_seconds: int
+    delays: tuple[UrgentDelay, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class UrgentResult:
-    """The answer to "can this part reach its site in time, and how"."""
+    """The answer to "can this part reach its site in time, and how".
+
+    When the due time cannot be kept, ``earliest_eta`` is the earliest arrival any van can make (today,
+    or on its next shift when none can today) and ``misses_by_seconds`` how much after the due time;
+    ``options`` ranks up to three ways, best first (by cost when on time, else by ETA).
+    """
 
     reservation: int
     feasible: bool
@@ -415,6 +451,9 @@ class UrgentResult:
     reason: str | None = None
     plan_id: int | None = None
     based_on: tuple[int, ...] = ()
+    earliest_eta: datetime | None = None
+    misses_by_seconds: int | None = None
+    options: tuple[UrgentChoice, ...] = ()
 
 
 _KINDS = {"delivery": StopKind.DELIVERY, "pickup": StopKind.PICKUP}
@@ -517,6 +556,9 @@ async def urgent_delivery(
     committed delivery plans without making any planned stop late, or by a dedicated run of a free
     van, whichever costs less. A feasible answer is kept as a new draft plan of the day (the
     committed plans with the two new stops, returned for `keep_plan`) for the dispatcher to commit.
+    The answer ranks up to three options with their slack and the planned stops they delay. When the
+    due time cannot be kept it says the earliest arrival and the miss: today's, or, when no van can take
+    the part today at all, on the vans' next shift (the next day's committed plans).
 
     Raises:
         NotFound: no such reservation. InvalidTransition: it no longer holds stock.
@@ -547,7 +589,90 @@ async def urgent_delivery(
         raise NotFound(f"reservation {reservation_id} not found", field="reservation_id")
     if row["status"] != "active":
         raise InvalidTransition(f"reservation {reservation_id} is {row['status']}", state=row["status"])
-    day = now.astimezone(ZoneInfo(row["timezone"])).date()
+    today = now.astimezone(ZoneInfo(row["timezone"])).date()
+    day, model, plans, answer = await _urgent_on(today, row, reservation_id, now=now, policy=policy)
+    if answer is not None and not answer.feasible and not answer.options:
+        # Nothing can take it today, not even late: the vans' next shift gives the earliest arrival.
+        later = await _urgent_on(today + timedelta(days=1), row, reservation_id, now=now, policy=policy)
+        if later[3] is not None and (later[3].feasible or later[3].options):
+            day, model, plans, answer = later
+    clock = model.clock
+    base = tuple(plan.id for plan in plans)
+    choices = tuple(_choice(option, day, clock, model) for option in (answer.options if answer else ()))
+    if answer is None or not answer.feasible:
+        reason = UnassignedReason.NO_VEHICLE if answer is None else answer.reason
+        earliest = None if answer is None or answer.earliest_eta is None else clock.at(answer.earliest_eta)
+        result = UrgentResult(
+            reservation_id,
+            False,
+            row["due_by"],
+            reason=str(reason),
+            based_on=base,
+            earliest_eta=earliest,
+            misses_by_seconds=None if answer is None else answer.misses_by,
+            options=choices,
+        )
+        return result, None
+    if answer.plan is None or answer.problem is None:
+        raise AssertionError("a feasible urgent answer carries its plan")
+    solved = SolvedPlan(
+        NBD,
+        day,
+        tuple(sorted({d for plan in plans for d in plan.depots} | {row["depot"]})),
+        clock,
+        answer.problem,
+        answer.plan,
+        model.info,
+        model.vehicle_depots,
+        {
+            **_stats(answer.problem, answer.plan, policy.matrix_source),
+            "urgent_reservation": reservation_id,
+            "based_on": list(base),
+        },
+        base[-1] if base else None,
+    )
+    result = UrgentResult(
+        reservation_id,
+        True,
+        row["due_by"],
+        answer.vehicle_id,
+        answer.dedicated,
+        clock.at(answer.pickup_time) if answer.pickup_time is not None else None,
+        clock.at(answer.eta) if answer.eta is not None else None,
+        None,
+        None,
+        base,
+        options=choices,
+    )
+    return result, solved
+
+
+def _choice(option: UrgentOption, day: date, clock: PlanClock, model: _DayModel) -> UrgentChoice:
+    return UrgentChoice(
+        option.vehicle_id,
+        option.dedicated,
+        day,
+        option.pickup_position,
+        option.delivery_position,
+        clock.at(option.pickup_time),
+        clock.at(option.eta),
+        option.slack,
+        tuple(
+            UrgentDelay(key, model.info[key].ticket if key in model.info else None, seconds)
+            for key, seconds in option.delays
+        ),
+    )
+
+
+async def _urgent_on(
+    day: date, row: dict, reservation_id: int, *, now: datetime, policy: PlanningPolicy
+) -> tuple[date, _DayModel, list[PlanView], UrgentAnswer | None]:
+    """The urgent insertion into the committed delivery plans of ``day``, with that day's vans.
+
+    Raises:
+        InvalidTransition: the reservation is already in the day's plan.
+        Conflict: the committed plans no longer match the fleet or travel times.
+    """
     clock = PlanClock.for_date(day)
     plans = await committed_plans(NBD, day)
     model = _DayModel(clock, *await _vans_of_day(day), plans)
@@ -581,7 +706,6 @@ async def urgent_delivery(
         due_by=row["due_by"],
     )
     model.info[f"{key}:pickup"] = StopInfo("pickup", depot, row["ticket"], reservation_id, depot=row["depot"])
-
     work = model.urgent_work(
         stop,
         pickup_location=pickup_at,
@@ -594,39 +718,4 @@ async def urgent_delivery(
     )
     if outcome.mismatch:
         raise Conflict("the day's committed delivery plans no longer match the fleet; re-plan first")
-    answer = outcome.answer
-    base = tuple(plan.id for plan in plans)
-    if answer is None or not answer.feasible:
-        reason = UnassignedReason.NO_VEHICLE if answer is None else answer.reason
-        return UrgentResult(reservation_id, False, row["due_by"], reason=str(reason), based_on=base), None
-    if answer.plan is None or answer.problem is None:
-        raise AssertionError("a feasible urgent answer carries its plan")
-    solved = SolvedPlan(
-        NBD,
-        day,
-        tuple(sorted({d for plan in plans for d in plan.depots} | {row["depot"]})),
-        clock,
-        answer.problem,
-        answer.plan,
-        model.info,
-        model.vehicle_depots,
-        {
-            **_stats(answer.problem, answer.plan, policy.matrix_source),
-            "urgent_reservation": reservation_id,
-            "based_on": list(base),
-        },
-        base[-1] if base else None,
-    )
-    result = UrgentResult(
-        reservation_id,
-        True,
-        row["due_by"],
-        answer.vehicle_id,
-        answer.dedicated,
-        clock.at(answer.pickup_time) if answer.pickup_time is not None else None,
-        clock.at(answer.eta) if answer.eta is not None else None,
-        None,
-        None,
-        base,
-    )
-    return result, solved
+    return day, model, plans, outcome.answer

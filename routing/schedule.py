@@ -7,7 +7,7 @@ without making the route end later, so the working time is the shortest the orde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from routing.model import Route, RoutingProblem, Stop, StopKind, Vehicle, Visit
 
@@ -47,6 +47,8 @@ def schedule_route(problem: RoutingProblem, vehicle: Vehicle, stops: Sequence[St
 
     Earliest times first (leaving at the shift start); then the latest departure that still reaches every
     stop by its limit (soft deadlines count as limits where they can be kept) and ends just as early.
+    When keeping the soft deadlines would break the working-time limit, the departure is as late as that
+    limit needs (within the hard limits) and the deadlines are missed instead.
     """
     seconds, metres = problem.seconds, problem.metres
     earliest: list[int] = []
@@ -60,17 +62,14 @@ def schedule_route(problem: RoutingProblem, vehicle: Vehicle, stops: Sequence[St
     end = time + seconds[here][vehicle.end]
     if end > vehicle.shift.end:
         return None
-    # Backward: the latest start of each stop that keeps the end time.
-    latest_next, nxt = end, vehicle.end
-    latest: list[int] = [0] * len(stops)
-    for i in range(len(stops) - 1, -1, -1):
-        stop = stops[i]
-        bound = min(soft_limit(stop), latest_next - stop.service - seconds[stop.location][nxt])
-        latest[i] = max(bound, earliest[i])
-        latest_next, nxt = latest[i], stop.location
-    departure = max(vehicle.shift.start, latest_next - seconds[vehicle.start][nxt]) if stops else end
+    departure = _latest_departure(problem, vehicle, stops, earliest, end, soft_limit)
     if not stops:
         departure = end = vehicle.shift.start
+    elif vehicle.max_working is not None and end - departure > vehicle.max_working:
+        # Keeping a soft deadline would make the day too long: leave as late as the working time needs,
+        # as long as every hard limit still holds (the deadline is then missed, and costed).
+        hard = _latest_departure(problem, vehicle, stops, earliest, end, _hard_limit)
+        departure = min(hard, end - vehicle.max_working)
     visits, travel, distance = _forward(problem, vehicle, stops, departure)
     arrival = visits[-1].departure + seconds[stops[-1].location][vehicle.end] if stops else end
     travel += seconds[stops[-1].location][vehicle.end] if stops else 0
@@ -78,6 +77,29 @@ def schedule_route(problem: RoutingProblem, vehicle: Vehicle, stops: Sequence[St
     if vehicle.max_working is not None and arrival - departure > vehicle.max_working:
         return None
     return Route(vehicle.id, departure, tuple(visits), arrival, travel, distance)
+
+
+def _hard_limit(stop: Stop) -> int:
+    return stop.latest_start
+
+
+def _latest_departure(
+    problem: RoutingProblem,
+    vehicle: Vehicle,
+    stops: Sequence[Stop],
+    earliest: Sequence[int],
+    end: int,
+    limit: Callable[[Stop], int],
+) -> int:
+    """The latest departure that reaches each stop by ``limit(stop)`` (where the earliest times allow) and
+    still ends at ``end``, found backwards from the end."""
+    seconds = problem.seconds
+    latest_next, nxt = end, vehicle.end
+    for i in range(len(stops) - 1, -1, -1):
+        stop = stops[i]
+        bound = min(limit(stop), latest_next - stop.service - seconds[stop.location][nxt])
+        latest_next, nxt = max(bound, earliest[i]), stop.location
+    return max(vehicle.shift.start, latest_next - seconds[vehicle.start][nxt])
 
 
 def _forward(

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from routing.check import check_plan
 from routing.errors import InfeasiblePlan, InvalidProblem, ProblemTooLarge
+from routing.insertion import fits_into_plan
 from routing.model import (
     Limits,
     RoutePlan,
@@ -211,7 +212,9 @@ def _unservable(problem: RoutingProblem) -> dict[str, UnassignedReason]:
             continue
         group = [s for s in (pickup_for.get(stop.id), stop) if s is not None]
         allowed = [v for v in _allowed(problem, stop) if all(s.required_skills <= v.skills for s in group)]
-        if not allowed:
+        if any(s.closed for s in group):
+            reason = UnassignedReason.SITE_CLOSED
+        elif not allowed:
             reason = UnassignedReason.NO_VEHICLE
         elif not any(all(_fits(v, s) for s in group) for v in allowed):
             reason = UnassignedReason.NO_CAPACITY
@@ -233,6 +236,32 @@ def _unservable(problem: RoutingProblem) -> dict[str, UnassignedReason]:
         if len(group) == 2:
             reasons[group[0].id] = UnassignedReason.PARTNER_UNASSIGNED
     del by_id
+    return reasons
+
+
+def _left_out(
+    problem: RoutingProblem, routes: Sequence[list[int]], decided: dict[str, UnassignedReason]
+) -> dict[str, UnassignedReason]:
+    """Why the search left out each stop it could have served: ``time_limit`` when the stop (with its
+    pickup) still fits into the routes found, else ``fleet_full``; optional stops are ``not_worth_it``."""
+    sequences = {
+        vehicle.id: [problem.stops[i] for i in sequence]
+        for vehicle, sequence in zip(problem.vehicles, routes, strict=True)
+    }
+    routed = {stop.id for sequence in sequences.values() for stop in sequence}
+    pickup_for = {stop.pickup_of: stop for stop in problem.stops if stop.pickup_of is not None}
+    reasons: dict[str, UnassignedReason] = {}
+    for stop in problem.stops:
+        if stop.kind is StopKind.PICKUP or stop.id in routed or stop.id in decided:
+            continue
+        group = [s for s in (pickup_for.get(stop.id), stop) if s is not None]
+        if stop.optional:
+            reason = UnassignedReason.NOT_WORTH_IT
+        elif fits_into_plan(problem, sequences, group):
+            reason = UnassignedReason.TIME_LIMIT
+        else:
+            reason = UnassignedReason.FLEET_FULL
+        reasons.update(dict.fromkeys((s.id for s in group), reason))
     return reasons
 
 
@@ -263,12 +292,8 @@ def _plan(
         late += lateness_cost(by_id, route)
         objective += fixed + weights.time_weight * route.travel_seconds
         objective += weights.distance_weight * route.distance_metres
-    routed = {visit.stop_id for route in built for visit in route.visits}
     reasons = dict(unassigned)
-    for stop in problem.stops:
-        if stop.id in routed or stop.id in reasons:
-            continue
-        reasons[stop.id] = UnassignedReason.NOT_WORTH_IT if stop.optional else UnassignedReason.FLEET_FULL
+    reasons.update(_left_out(problem, routes, reasons))
     for stop in problem.stops:
         if stop.pickup_of is not None and (stop.id in reasons) != (stop.pickup_of in reasons):
             raise InfeasiblePlan(f"pickup {stop.id} and {stop.pickup_of} were split")

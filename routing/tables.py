@@ -41,7 +41,9 @@ class Vehicle(Table, tablename="vehicle", db=SCOPED_ENGINE):
 class Engineer(Table, tablename="engineer", db=SCOPED_ENGINE):
     """A field engineer based at a home depot, with skills, a shift and a daily working-hours limit.
 
-    ``skills`` is a space-separated, sorted list of skill names.
+    ``skills`` is a space-separated, sorted list of skill names. ``working_days`` is empty for the
+    working days of the home depot's business calendar (make-up days included), or the weekdays the
+    engineer's shift covers whatever the calendar says (``mon tue wed thu fri sat sun``, in that order).
     """
 
     code = Varchar(length=32, unique=True)
@@ -53,6 +55,7 @@ class Engineer(Table, tablename="engineer", db=SCOPED_ENGINE):
     max_working_minutes = Integer(default=480)
     active = Boolean(default=True)
     created_at = Timestamptz()
+    working_days = Varchar(length=32, default="")
 
 
 class Inspection(Table, tablename="inspection", db=SCOPED_ENGINE):

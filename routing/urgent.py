@@ -4,6 +4,11 @@ Pure Python over the plan's times and the matrix, O(stops on a route squared) at
 usually far less (a candidate is abandoned at the first stop it would make late). Visits the vehicle has
 already left (departure before ``now``) are never touched; every later visit must still begin by its
 hard limit, and by its soft deadline unless it was already past it (then no later than planned).
+
+The answer ranks up to three options (the best insertion into each of two routes and the best dedicated
+run, or three insertions when no vehicle is free), each with its ETA, its slack before the due time and
+the planned stops it delays. When no option keeps the due time, the same search without the due time
+gives the earliest arrival there is, and by how much it misses.
 """
 
 from __future__ import annotations
@@ -27,10 +32,43 @@ from routing.model import (
 )
 from routing.schedule import load_steps
 
+MAX_OPTIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentOption:
+    """One way to take the part to its site.
+
+    Attributes:
+        pickup_position, delivery_position: where the pickup and the delivery go in the vehicle's new
+            route (0-based; a dedicated run is ``0, 1``).
+        slack: seconds from the ETA to the due time; negative when the option misses it by that much.
+        extra_cost: what it adds to the plan's objective (a dedicated run pays its vehicle's fixed cost).
+        delays: the planned stops still to come that it makes begin later, with the seconds later; none
+            of them is made late.
+    """
+
+    vehicle_id: str
+    dedicated: bool
+    pickup_position: int
+    delivery_position: int
+    pickup_time: int
+    eta: int
+    slack: int
+    extra_cost: int
+    delays: tuple[tuple[str, int], ...] = ()
+
 
 @dataclass(frozen=True, slots=True)
 class UrgentAnswer:
-    """The answer to an urgent request; ``plan``/``problem`` include the two new stops when feasible."""
+    """The answer to an urgent request; ``plan``/``problem`` include the two new stops when feasible.
+
+    Attributes:
+        reason: why the due time cannot be kept, when it cannot.
+        options: up to `MAX_OPTIONS`, best first: by extra cost when the due time can be kept (the
+            first is the one ``plan`` carries), else by ETA. Empty when nothing can take the part at all.
+        earliest_eta: when the due time cannot be kept, the earliest arrival any vehicle can make.
+    """
 
     feasible: bool
     due: int
@@ -42,6 +80,13 @@ class UrgentAnswer:
     reason: UnassignedReason | None = None
     plan: RoutePlan | None = None
     problem: RoutingProblem | None = None
+    options: tuple[UrgentOption, ...] = ()
+    earliest_eta: int | None = None
+
+    @property
+    def misses_by(self) -> int | None:
+        """Seconds the earliest arrival comes after the due time, when it cannot be kept."""
+        return None if self.earliest_eta is None else max(0, self.earliest_eta - self.due)
 
 
 @dataclass(slots=True)
@@ -94,23 +139,86 @@ def insert_urgent(
     if not able:
         return UrgentAnswer(False, due, reason=UnassignedReason.NO_CAPACITY)
     routes = {route.vehicle_id: route for route in plan.routes}
-    best: _Best | None = None
+    on_time = _candidates(problem, able, routes, by_id, pickup, stop, now, by_eta=False)
+    if on_time:
+        options = _options(on_time, problem, routes, by_id, pickup, stop, due)
+        return replace(
+            _apply(plan, problem, on_time[0], routes.get(on_time[0].vehicle.id), by_id, pickup, stop, due),
+            options=options,
+        )
+    reachable = any(_dedicated(problem, v, pickup, stop, now) is not None for v in able)
+    reason = UnassignedReason.FLEET_FULL if reachable else UnassignedReason.WINDOW_UNREACHABLE
+    unbound = replace(stop, window=TimeWindow(stop.window.start, UNBOUNDED))
+    late = _candidates(problem, able, routes, by_id, pickup, unbound, now, by_eta=True)
+    options = _options(late, problem, routes, by_id, pickup, unbound, due)
+    earliest = options[0].eta if options else None
+    return UrgentAnswer(False, due, reason=reason, options=options, earliest_eta=earliest)
+
+
+def _candidates(
+    problem: RoutingProblem,
+    able: list[Vehicle],
+    routes: dict[str, Route],
+    by_id: dict[str, Stop],
+    pickup: Stop,
+    stop: Stop,
+    now: int,
+    *,
+    by_eta: bool,
+) -> list[_Best]:
+    """The best way of each vehicle, best first: the cheapest (or, ``by_eta``, the earliest)."""
+    found = []
     for vehicle in able:
         route = routes.get(vehicle.id)
         candidate = (
             _dedicated(problem, vehicle, pickup, stop, now)
             if route is None
-            else _best_insertion(problem, vehicle, route, by_id, pickup, stop, now)
+            else _best_insertion(problem, vehicle, route, by_id, pickup, stop, now, by_eta=by_eta)
         )
-        if candidate is not None and (
-            best is None or (candidate.cost, candidate.eta) < (best.cost, best.eta)
-        ):
-            best = candidate
-    if best is None:
-        reachable = any(_dedicated(problem, v, pickup, stop, now) is not None for v in able)
-        reason = UnassignedReason.FLEET_FULL if reachable else UnassignedReason.WINDOW_UNREACHABLE
-        return UrgentAnswer(False, due, reason=reason)
-    return _apply(plan, problem, best, routes.get(best.vehicle.id), by_id, pickup, stop, due)
+        if candidate is not None:
+            found.append(candidate)
+    return sorted(found, key=lambda c: (c.eta, c.cost) if by_eta else (c.cost, c.eta))
+
+
+def _options(
+    ranked: list[_Best],
+    problem: RoutingProblem,
+    routes: dict[str, Route],
+    by_id: dict[str, Stop],
+    pickup: Stop,
+    stop: Stop,
+    due: int,
+) -> tuple[UrgentOption, ...]:
+    """The first `MAX_OPTIONS` of ``ranked``, keeping a place for the best dedicated run, in rank order."""
+    dedicated = next((c for c in ranked if c.dedicated), None)
+    insertions = [c for c in ranked if not c.dedicated]
+    chosen = [*insertions[: MAX_OPTIONS - 1], dedicated] if dedicated else insertions[:MAX_OPTIONS]
+    options = []
+    for best in sorted(chosen, key=ranked.index):
+        route = routes.get(best.vehicle.id)
+        visits, _ = _new_route(problem, best, route, by_id, pickup, stop)
+        before = {visit.stop_id: visit.start for visit in route.visits} if route is not None else {}
+        index = [visit.stop_id for visit in visits]
+        delivery = visits[index.index(stop.id)]
+        delays = tuple(
+            (visit.stop_id, visit.start - before[visit.stop_id])
+            for visit in visits
+            if visit.stop_id in before and visit.start > before[visit.stop_id]
+        )
+        options.append(
+            UrgentOption(
+                best.vehicle.id,
+                best.dedicated,
+                index.index(pickup.id),
+                index.index(stop.id),
+                visits[index.index(pickup.id)].start,
+                delivery.arrival,
+                due - delivery.arrival,
+                best.cost,
+                delays,
+            )
+        )
+    return tuple(options)
 
 
 def _fits(vehicle: Vehicle, demand: tuple[int, ...]) -> bool:
@@ -151,7 +259,10 @@ def _best_insertion(  # noqa: PLR0912, PLR0915
     pickup: Stop,
     stop: Stop,
     now: int,
+    *,
+    by_eta: bool = False,
 ) -> _Best | None:
+    """The cheapest (or, ``by_eta``, the earliest) insertion of the pickup, then ``stop``, into ``route``."""
     seconds = problem.seconds
     visits = route.visits
     seq = [by_id[v.stop_id] for v in visits]
@@ -229,21 +340,21 @@ def _best_insertion(  # noqa: PLR0912, PLR0915
                 delta += (
                     _cost(problem, here, D) + _cost(problem, D, next_loc) - _cost(problem, here, next_loc)
                 )
-            if best is None or (delta, arrival) < (best.cost, best.eta):
+            rank = (arrival, delta) if by_eta else (delta, arrival)
+            if best is None or rank < ((best.eta, best.cost) if by_eta else (best.cost, best.eta)):
                 best = _Best(delta, arrival, vehicle, p, q, False)
     return best
 
 
-def _apply(
-    plan: RoutePlan,
+def _new_route(
     problem: RoutingProblem,
     best: _Best,
     route: Route | None,
     by_id: dict[str, Stop],
     pickup: Stop,
     stop: Stop,
-    due: int,
-) -> UrgentAnswer:
+) -> tuple[list[Visit], Route]:
+    """The visits of ``best``'s vehicle with the pickup and ``stop`` inserted, and its new route."""
     vehicle = best.vehicle
     seconds, metres = problem.seconds, problem.metres
     old = list(route.visits) if route is not None else []
@@ -267,7 +378,22 @@ def _apply(
     locations = [vehicle.start, *(s.location for s in new_seq), vehicle.end]
     travel = sum(seconds[a][b] for a, b in itertools.pairwise(locations))
     distance = sum(metres[a][b] for a, b in itertools.pairwise(locations))
-    new_route = Route(vehicle.id, departure, tuple(visits), t + seconds[here][vehicle.end], travel, distance)
+    arrival = t + seconds[here][vehicle.end]
+    return visits, Route(vehicle.id, departure, tuple(visits), arrival, travel, distance)
+
+
+def _apply(
+    plan: RoutePlan,
+    problem: RoutingProblem,
+    best: _Best,
+    route: Route | None,
+    by_id: dict[str, Stop],
+    pickup: Stop,
+    stop: Stop,
+    due: int,
+) -> UrgentAnswer:
+    vehicle = best.vehicle
+    visits, new_route = _new_route(problem, best, route, by_id, pickup, stop)
     routes = [r for r in plan.routes if r.vehicle_id != vehicle.id] + [new_route]
     new_problem = replace(problem, stops=(*problem.stops, pickup, stop))
     new_plan = replace(plan, routes=tuple(routes), objective=plan.objective + best.cost)

@@ -21,7 +21,10 @@ from jobs import SOLVES_QUEUE, QueuedSolves
 from tests.conftest import ROOT, eventually, test_settings
 from tests.job_worker import NAP_TASK
 
-WAIT_S = 90
+WAIT_S = 180
+"""How long a test waits for a job to reach a status: a stalled job is recovered after 30 s without a
+heartbeat, and worker processes start slowly on a machine busy with the rest of the suite (it runs in
+parallel)."""
 
 
 class Workers:

@@ -24,6 +24,7 @@ CONSTRAINT_INDEXES = {
     "route_plan_one_committed_dispatch_per_day",
     "plan_stop_key_once_per_plan",
     "plan_solve_one_per_key",
+    "fulfilment_one_visit_per_ticket",
 }
 
 

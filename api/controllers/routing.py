@@ -410,7 +410,12 @@ class RoutingController(Controller):
             "part is inserted into the day's committed delivery plans without making any planned stop "
             "late, or sent as a dedicated run; the answer names the van, the pickup time and the ETA, or "
             "why it cannot be done. When feasible, the new plan is kept as a draft (`plan_id`) to "
-            "commit."
+            "commit.\n\n"
+            "`options` ranks up to three ways (insertions into vans' routes and a dedicated run), each "
+            "with its ETA, its slack before the due time and the planned stops it delays and by how "
+            "much. When the due time cannot be kept, `earliest_eta` is the earliest arrival any van can "
+            "make, today or on the vans' next shift, and `misses_by_seconds` how late that is; the options "
+            "are then ranked by ETA."
         ),
         guards=[allow(*PLANNERS)],
         status_code=HTTP_200_OK,
@@ -450,7 +455,9 @@ class DispatchController(Controller):
             "reserved at a depot and not brought by a committed delivery is collected there first by the "
             "same engineer, late arrivals cost by severity and tier, periodic inspections fill free "
             "time, and the visits of the committed dispatch plan stay with their engineers in their "
-            "order. The plan is kept as a draft.\n\n"
+            "order. With `depots`, the engineers of those depots visit the sites of their areas only (a "
+            "site is in the area of the engineers' home depot nearest to it); the plan reports no other "
+            "stop. The plan is kept as a draft.\n\n"
             "The solve runs outside the request, as for delivery plans: 201 with the plan, or 202 with "
             "the solve at its `Location` (`Prefer: respond-async`). The same `Idempotency-Key` and body "
             "give the same solve."

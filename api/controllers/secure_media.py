@@ -31,6 +31,7 @@ from inventory.secure_media import (
     certificate_of,
 )
 from inventory.time_window import TimeBounds, check_reported_time
+from presentation import instant
 
 CSV_COLUMNS = (
     "id",
@@ -200,9 +201,9 @@ def certificate_page(shown: Certificate, headers: dict[str, str] | None = None) 
         context={
             "record": shown.record,
             "destruction": shown.destruction,
-            "performed_at": _instant(destruction.get("performed_at")),
+            "performed_at": instant(destruction.get("performed_at")),
             "checkpoint": shown.checkpoint,
-            "checkpoint_at": _instant(shown.checkpoint.at if shown.checkpoint else None),
+            "checkpoint_at": instant(shown.checkpoint.at if shown.checkpoint else None),
             "public_key": shown.public_key,
             "printed_at": shown.printed_at,
             "proof": shown.proof,
@@ -211,17 +212,6 @@ def certificate_page(shown: Certificate, headers: dict[str, str] | None = None) 
         media_type=MediaType.HTML,
         headers=headers,
     )
-
-
-def _instant(value: object) -> datetime | None:
-    """An ISO 8601 time with its offset, as the events' details and checkpoints keep it, or None."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 class ComplianceController(Controller):

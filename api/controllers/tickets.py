@@ -74,7 +74,8 @@ class TicketController(Controller):
         summary="List tickets",
         description=(
             "Tickets, nearest due milestone first (`order=due`) or newest first (`order=reported`); "
-            "filter by `status`, `customer` and `breached` (as at the time of the request)."
+            "filter by `status`, `customer`, `breached` (as at the time of the request) and `at_risk` "
+            "(a committed ETA falls after its due time)."
         ),
     )
     async def list_tickets(
@@ -86,6 +87,7 @@ class TicketController(Controller):
         status: FromQuery[Literal["open", "closed"] | None] = None,
         customer: FromQuery[str | None] = None,
         order: FromQuery[Literal["due", "reported"]] = "due",
+        at_risk: FromQuery[bool | None] = None,
     ) -> Page[TicketOut]:
         """Tickets, nearest due milestone first (``order=due``) or newest first; filter by ``breached``
         (as at the time of the request)."""
@@ -98,6 +100,7 @@ class TicketController(Controller):
             limit=page.fetch,
             offset=page.offset,
             now=now,
+            at_risk=at_risk,
         )
         return page_of([TicketOut.of(row) for row in rows], page)
 
@@ -182,6 +185,7 @@ class TicketController(Controller):
             actor=principal.username,
             now=now,
             ttl=timedelta(hours=settings.reservation_ttl_hours),
+            nbd_grace=timedelta(hours=settings.reservation_nbd_grace_hours),
             viewer=principal.viewer,
         )
         return ReservationOut.of(record)

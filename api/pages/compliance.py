@@ -56,7 +56,7 @@ from inventory.secure_media import (
     SanitizationMethod,
 )
 from inventory.time_window import TimeBounds, check_reported_time
-from presentation import N_, VOCABULARY, Presenter
+from presentation import N_, VOCABULARY, Presenter, instant
 
 OFFICERS = (Role.COMPLIANCE, Role.ADMIN)
 """Who may open the compliance screens (as the API's compliance routes)."""
@@ -565,19 +565,6 @@ class Moment:
     def reported_at(self) -> datetime | None:
         """When a custody event says it happened (if it says), or when a destruction was performed."""
         return instant(self.details.get("at") or self.details.get("performed_at"))
-
-
-def instant(value: object) -> datetime | None:
-    """An ISO 8601 time as the events' details keep it, as a datetime (None if it is none)."""
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
 
 
 def timeline(record: RetentionView) -> list[Moment]:

@@ -127,6 +127,7 @@ VOCABULARY.define(
 VOCABULARY.define(
     "unassigned-reason",
     {
+        UnassignedReason.SITE_CLOSED: N_("The site takes no visits that day (outside its business hours)"),
         UnassignedReason.NO_VEHICLE: N_(
             "No van or engineer may serve it (none free, or none with the skills)"
         ),
@@ -135,6 +136,9 @@ VOCABULARY.define(
             "Nobody can reach it within its time window and be back within their shift"
         ),
         UnassignedReason.PARTNER_UNASSIGNED: N_("Its part pickup, or the stop it is for, cannot be made"),
+        UnassignedReason.TIME_LIMIT: N_(
+            "The solver ran out of time before placing it: plan again with more time"
+        ),
         UnassignedReason.FLEET_FULL: N_("Every van or engineer who could make it is full with other stops"),
         UnassignedReason.NOT_WORTH_IT: N_("Optional, and not worth the detour or no free time is left"),
     },
@@ -597,7 +601,9 @@ class UrgentPanel:
     pickup: Moment | None = None
     pickup_zone: str | None = None
     eta: Moment | None = None
+    """Feasible: the ETA; not feasible: the earliest arrival there is, if any."""
     margin: str | None = None
+    """Feasible: how long before it is due; not feasible: how late the earliest arrival is."""
     plan_id: int | None = None
     committable: bool = False
 
@@ -620,6 +626,7 @@ def _urgent_panel(
     plan: PlanView | None,
     verdict: str | None,
     checked: bool,
+    earliest: datetime | None = None,
 ) -> UrgentPanel:
     due = _moment(say, subject.due_by, subject.site_zone, None)
     assert due is not None
@@ -648,7 +655,16 @@ def _urgent_panel(
             committable=plan.status == DRAFT,
         )
     if verdict is not None:
-        return UrgentPanel(**base, state="infeasible", reason=say.words("unassigned-reason", verdict))
+        reason = say.words("unassigned-reason", verdict)
+        if earliest is None:
+            return UrgentPanel(**base, state="infeasible", reason=reason)
+        return UrgentPanel(
+            **base,
+            state="infeasible",
+            reason=reason,
+            eta=_moment(say, earliest, subject.site_zone, None),
+            margin=say.duration(max(earliest - subject.due_by, timedelta(0))),
+        )
     return UrgentPanel(**base, state="missing" if checked else "pending")
 
 
@@ -683,7 +699,14 @@ QueryDay = Annotated[date | None, QueryParameter(name="date")]
 QueryCode = Annotated[str | None, QueryParameter(max_length=32, pattern=CODE)]
 QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 Verdict = Literal[
-    "no_vehicle", "no_capacity", "window_unreachable", "partner_unassigned", "fleet_full", "not_worth_it"
+    "site_closed",
+    "no_vehicle",
+    "no_capacity",
+    "window_unreachable",
+    "partner_unassigned",
+    "time_limit",
+    "fleet_full",
+    "not_worth_it",
 ]
 
 
@@ -699,6 +722,7 @@ class BoardAsked:
     urgent: int | None
     verdict: str | None
     offset: int
+    earliest: datetime | None = None
 
 
 async def board_context(
@@ -785,7 +809,13 @@ async def board_context(
         draft = None if data is None else data.plan
         checked = plan is not None
         context["urgent"] = _urgent_panel(
-            say, subject, stops=stops, plan=draft, verdict=asked.verdict, checked=checked
+            say,
+            subject,
+            stops=stops,
+            plan=draft,
+            verdict=asked.verdict,
+            earliest=asked.earliest,
+            checked=checked,
         )
     return context
 
@@ -812,13 +842,15 @@ async def board(
     solve: QueryId = None,
     urgent: QueryId = None,
     verdict: Annotated[Verdict | None, QueryParameter()] = None,
+    earliest: Annotated[datetime | None, QueryParameter()] = None,
     offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
 ) -> Any:
     """The board of a depot (the busiest when none is named) for a day (deliveries: the day its next
     deliveries are due; engineers: today), the day's latest plan or ``plan``; with ``solve``, a plan
-    being made; with ``urgent`` (a reservation), the urgent check (``verdict``: why it is not feasible).
+    being made; with ``urgent`` (a reservation), the urgent check (``verdict``: why it is not feasible,
+    ``earliest``: the earliest arrival there is then).
     For htmx (the filters), its ``board`` block alone."""
-    asked = BoardAsked(kind, day, depot, plan, solve, urgent, verdict, offset)
+    asked = BoardAsked(kind, day, depot, plan, solve, urgent, verdict, offset, earliest)
     context = await board_context(presenter_of(request), settings, now, asked)
     return render_page(request, TEMPLATE, context, block="board")
 
@@ -964,7 +996,12 @@ async def urgent_check(
     if solved is None:
         day = now.astimezone(ZoneInfo(subject.depot_zone)).date()
         location = board_url(
-            day, subject.depot, "deliveries", urgent=subject.reservation, verdict=result.reason
+            day,
+            subject.depot,
+            "deliveries",
+            urgent=subject.reservation,
+            verdict=result.reason,
+            earliest=None if result.earliest_eta is None else result.earliest_eta.isoformat(),
         )
         return PageAnswer(location=location)
     kept = await routing.keep_plan(solved, actor=principal.username, now=now)

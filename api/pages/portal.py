@@ -369,6 +369,7 @@ async def _reserve(
         actor=principal.username,
         now=now,
         ttl=timedelta(hours=settings.reservation_ttl_hours),
+        nbd_grace=timedelta(hours=settings.reservation_nbd_grace_hours),
         viewer=_viewer(principal),
     )
     return PageAnswer(location=f"/portal/tickets/{ticket_id}?requested={record.id}#delivery")

@@ -695,6 +695,7 @@ async def reserve(
                 data.allow_preemption,
             ),
             ttl=timedelta(hours=settings.reservation_ttl_hours),
+            nbd_grace=timedelta(hours=settings.reservation_nbd_grace_hours),
         )
     except (Conflict, InvalidRequest) as exc:
         return await _form_again(request, ticket_id, principal, now, "reserve_form", form.values, refused=exc)
@@ -708,8 +709,11 @@ async def _reserved(
     ticket_id: int,
     wanted: ReservationRequest,
     ttl: timedelta,
+    nbd_grace: timedelta,
 ) -> PageAnswer:
-    await tickets.reserve(ticket_id, wanted, actor=principal.username, now=now, ttl=ttl, viewer=None)
+    await tickets.reserve(
+        ticket_id, wanted, actor=principal.username, now=now, ttl=ttl, viewer=None, nbd_grace=nbd_grace
+    )
     return PageAnswer(location=f"/tickets/{ticket_id}?done=reservation")
 
 

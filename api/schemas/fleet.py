@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
@@ -11,6 +11,12 @@ from api.schemas.base import TIME_OF_DAY_PATTERN, Code, Day, Instant, RequestMod
 from routing import Absence, AvailabilityChange, EngineerRecord, VehicleRecord
 
 Skill = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WORKING_DAYS = (
+    "the weekdays the engineer's shift covers, whatever the calendar says (e.g. a weekend rota: "
+    '["sat", "sun"]); empty: the working days of the home depot\'s business calendar, its holidays off '
+    "and its make-up working days on"
+)
 
 
 class VehicleIn(RequestModel):
@@ -43,9 +49,12 @@ class EngineerIn(RequestModel):
     shift_start: TimeOfDay = time(8, 30)
     shift_end: TimeOfDay = time(18, 30)
     max_working_minutes: int = Field(default=480, ge=60, le=960)
+    working_days: list[Weekday] = Field(default_factory=list, max_length=7, description=WORKING_DAYS)
 
     def to_record(self) -> EngineerRecord:
-        return EngineerRecord(**{**self.model_dump(), "skills": tuple(self.skills)})
+        return EngineerRecord(
+            **{**self.model_dump(), "skills": tuple(self.skills), "working_days": tuple(self.working_days)}
+        )
 
 
 class EngineerOut(ResponseModel):
@@ -57,6 +66,7 @@ class EngineerOut(ResponseModel):
     shift_end: TimeOfDay
     max_working_minutes: int
     active: bool
+    working_days: list[str] = Field(description=WORKING_DAYS)
 
 
 class InspectionIn(RequestModel):

@@ -8,7 +8,17 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints
 
 from api.schemas.base import Code, Day, Id, Instant, RequestModel, ResponseModel
-from routing import MoveRequest, MoveResult, PlanView, Position, SolveView, StopView, UrgentResult
+from routing import (
+    REASON_MEANINGS,
+    MoveRequest,
+    MoveResult,
+    PlanView,
+    Position,
+    SolveView,
+    StopView,
+    UrgentChoice,
+    UrgentResult,
+)
 
 TimeLimit = Annotated[float, Field(gt=0, description="Solver wall-time limit in seconds (capped)")]
 
@@ -103,10 +113,15 @@ class RouteOut(ResponseModel):
     depot_longitude: float | None = Field(description="the depot's WGS-84 longitude")
 
 
+REASONS = "\n".join(f"- `{reason}`: {meaning}" for reason, meaning in REASON_MEANINGS.items())
+
+
 class UnassignedOut(ResponseModel):
+    """A stop left out of the plan, and why."""
+
     id: int
     ticket: int | None
-    reason: str
+    reason: str = Field(description=f"Why it is not in any route, the first that applies:\n{REASONS}")
     kind: str
     key: str
     site: str | None
@@ -287,6 +302,41 @@ class PlanOut(ResponseModel):
         )
 
 
+RouteDay = Annotated[
+    date, Field(description="the day of the van's route (the next day when none can go today)")
+]
+
+
+class UrgentDelayOut(ResponseModel):
+    key: str = Field(description="the planned stop's key")
+    ticket: int | None
+    seconds: int = Field(description="how much later it begins than planned (it is never made late)")
+
+
+class UrgentOptionOut(ResponseModel):
+    """One way of taking the part to its site."""
+
+    vehicle: str
+    dedicated: bool = Field(description="a run of a free van for this part alone")
+    date: RouteDay
+    pickup_position: int = Field(description="where the pickup goes in the van's new route (0-based)")
+    delivery_position: int = Field(description="where the delivery goes in the van's new route (0-based)")
+    pickup_at: datetime
+    eta: datetime
+    slack_seconds: int = Field(description="from the ETA to the due time; negative: misses it by that much")
+    delays: list[UrgentDelayOut] = Field(description="the planned stops still to come that it delays")
+
+    @classmethod
+    def of(cls, choice: UrgentChoice) -> UrgentOptionOut:
+        return cls.model_validate(
+            {
+                **{f: getattr(choice, f) for f in choice.__slots__},
+                "date": choice.day,
+                "delays": [UrgentDelayOut.model_validate(d, from_attributes=True) for d in choice.delays],
+            }
+        )
+
+
 class UrgentOut(ResponseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -302,6 +352,32 @@ class UrgentOut(ResponseModel):
                     "dedicated": False,
                     "plan_id": 5,
                     "based_on": [3],
+                    "earliest_eta": None,
+                    "misses_by_seconds": None,
+                    "options": [
+                        {
+                            "vehicle": "VAN-PEK-C-1",
+                            "dedicated": False,
+                            "date": "2026-12-07",
+                            "pickup_position": 2,
+                            "delivery_position": 3,
+                            "pickup_at": "2026-12-07T01:40:00Z",
+                            "eta": "2026-12-07T02:19:38Z",
+                            "slack_seconds": 10702,
+                            "delays": [{"key": "T15@PEK-C", "ticket": 15, "seconds": 2978}],
+                        },
+                        {
+                            "vehicle": "VAN-PEK-C-2",
+                            "dedicated": True,
+                            "date": "2026-12-07",
+                            "pickup_position": 0,
+                            "delivery_position": 1,
+                            "pickup_at": "2026-12-07T01:30:00Z",
+                            "eta": "2026-12-07T02:09:38Z",
+                            "slack_seconds": 11302,
+                            "delays": [],
+                        },
+                    ],
                 },
                 {
                     "feasible": False,
@@ -314,6 +390,21 @@ class UrgentOut(ResponseModel):
                     "dedicated": False,
                     "plan_id": None,
                     "based_on": [],
+                    "earliest_eta": "2026-12-08T00:39:38Z",
+                    "misses_by_seconds": 69698,
+                    "options": [
+                        {
+                            "vehicle": "VAN-PEK-C-1",
+                            "dedicated": False,
+                            "date": "2026-12-08",
+                            "pickup_position": 0,
+                            "delivery_position": 1,
+                            "pickup_at": "2026-12-08T00:00:00Z",
+                            "eta": "2026-12-08T00:39:38Z",
+                            "slack_seconds": -69698,
+                            "delays": [],
+                        }
+                    ],
                 },
             ]
         }
@@ -329,11 +420,26 @@ class UrgentOut(ResponseModel):
     dedicated: bool
     plan_id: int | None = Field(description="the draft plan with the urgent stops, to commit")
     based_on: list[int] = Field(description="the committed plans of the day it was inserted into")
+    earliest_eta: datetime | None = Field(
+        description="when the due time cannot be kept: the earliest arrival any van can make (today, or "
+        "on the vans' next shift when none can go today)"
+    )
+    misses_by_seconds: int | None = Field(
+        description="when the due time cannot be kept: how long after it the earliest arrival comes"
+    )
+    options: list[UrgentOptionOut] = Field(
+        description="up to three ways (insertions into vans' routes and a dedicated run), best first: by "
+        "cost when the due time can be kept (the first is the one `plan_id` carries), else by ETA"
+    )
 
     @classmethod
     def of(cls, result: UrgentResult) -> UrgentOut:
         return cls.model_validate(
-            {**{f: getattr(result, f) for f in result.__slots__}, "based_on": list(result.based_on)}
+            {
+                **{f: getattr(result, f) for f in result.__slots__},
+                "based_on": list(result.based_on),
+                "options": [UrgentOptionOut.of(choice) for choice in result.options],
+            }
         )
 
 

@@ -186,6 +186,10 @@ class TicketOut(ResponseModel):
                         "due_from": "2026-12-07T01:18:00Z",
                         "due_by": "2026-12-07T05:18:00Z",
                     },
+                    "at_risk": False,
+                    "predicted_late_seconds": 0,
+                    "parts_eta": None,
+                    "visit_eta": None,
                 }
             ]
         }
@@ -211,6 +215,18 @@ class TicketOut(ResponseModel):
     breached: bool = Field(description="A milestone is or was breached, as at the time of the answer.")
     sla: dict[str, ClockOut]
     delivery: DeliveryOut
+    at_risk: bool = Field(
+        description="A committed ETA (a part's delivery or the engineer's visit) falls after the due time it "
+        "has to keep (the delivery promise, the on-site milestone): late before it is breached."
+    )
+    predicted_late_seconds: int = Field(description="By how much, at worst (0 while not at risk).")
+    parts_eta: datetime | None = Field(
+        description="When the last part still on its way is at the site, as the committed plans (or the "
+        "customer's collection) say; null while none is committed."
+    )
+    visit_eta: datetime | None = Field(
+        description="When the engineer is on site, as the committed plan says."
+    )
 
     @classmethod
     def of(cls, record: TicketRecord) -> TicketOut:
@@ -271,6 +287,8 @@ class ReservationOut(ResponseModel):
                     "closed_at": None,
                     "preempted_by": None,
                     "preempted_by_ticket": None,
+                    "way": None,
+                    "eta_committed": False,
                 }
             ]
         }
@@ -291,6 +309,13 @@ class ReservationOut(ResponseModel):
     closed_at: datetime | None
     preempted_by: int | None
     preempted_by_ticket: int | None
+    way: str | None = Field(
+        description="How the part reaches its site once committed: `van`, `engineer` or `collection`."
+    )
+    eta_committed: bool = Field(
+        description="`estimated_arrival` is the committed plan's (or collection's) ETA, not the sourcing "
+        "estimate."
+    )
 
     @field_validator("batches", mode="before")
     @classmethod

@@ -98,7 +98,7 @@ THE_PART_AND_DEPOT = (
     "named AS (SELECT id, latitude, longitude FROM depot WHERE code = {}) "
 )
 TICKET_FOR_RESERVATION = (
-    "id, status, severity, priority, asset, delivery_due_by, "
+    "id, status, severity, priority, asset, delivery_service, delivery_due_by, "
     "(SELECT tier FROM customer WHERE customer.id = ticket.customer) AS tier, "
     "(SELECT latitude FROM site WHERE site.id = ticket.site) AS latitude, "
     "(SELECT longitude FROM site WHERE site.id = ticket.site) AS longitude, "
@@ -412,10 +412,11 @@ class Store(WarehouseViews, ABC):
 
         Returns:
             None if there is no such ticket; else its ``id``, ``status``, ``severity``, ``priority``,
-            ``asset``, ``delivery_due_by``, the customer's ``tier``, the site's ``latitude`` and
-            ``longitude``, ``reservation_id``, ``part_id`` and ``part_serialized`` (None: no such
-            part), and ``depot_id`` (None: no such depot), ``depot_latitude``, ``depot_longitude`` and
-            ``depot_available``, the part's available stock there (None: the depot keeps none).
+            ``asset``, ``delivery_service``, ``delivery_due_by``, the customer's ``tier``, the site's
+            ``latitude`` and ``longitude``, ``reservation_id``, ``part_id`` and ``part_serialized``
+            (None: no such part), and ``depot_id`` (None: no such depot), ``depot_latitude``,
+            ``depot_longitude`` and ``depot_available``, the part's available stock there (None: the
+            depot keeps none).
         """
         args = (
             (part_number, depot, ticket_id) if customer is None else (part_number, depot, ticket_id, customer)

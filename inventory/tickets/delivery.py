@@ -11,6 +11,8 @@ from inventory.tickets.sla import SupportHours
 
 FOUR_HOURS = timedelta(hours=4)
 DEFAULT_CUTOFF = time(17)
+NBD_HOLD_GRACE = timedelta(hours=24)
+"""How long after its delivery window a next-business-day reservation is still held, by default."""
 
 
 class DeliveryService(StrEnum):
@@ -77,3 +79,15 @@ def delivery_window(
         site_calendar.opening_on(delivery_day).astimezone(UTC),
         site_calendar.closing_on(delivery_day).astimezone(UTC),
     )
+
+
+def hold_until(
+    service: DeliveryService, due_by: datetime, *, now: datetime, ttl: timedelta, grace: timedelta
+) -> datetime:
+    """Until when a reservation made at ``now`` holds its part: ``ttl`` from now, and a next-business-day
+    one at least until its delivery window (ending ``due_by``) has passed plus ``grace``, so that it
+    never expires inside its own window."""
+    held = now + ttl
+    if service is DeliveryService.NBD:
+        return max(held, due_by + grace)
+    return held

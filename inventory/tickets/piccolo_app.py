@@ -6,6 +6,8 @@ from piccolo.conf.apps import AppConfig
 
 from inventory.tickets.tables import (
     DefectiveReturn,
+    DispatchAttention,
+    Fulfilment,
     InstalledPart,
     Reservation,
     ReservationItem,
@@ -25,6 +27,8 @@ APP_CONFIG = AppConfig(
         ReservationItem,
         InstalledPart,
         DefectiveReturn,
+        Fulfilment,
+        DispatchAttention,
     ],
     migration_dependencies=["inventory.customers.piccolo_app", "inventory.stock.piccolo_app"],
     commands=[],

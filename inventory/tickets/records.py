@@ -39,6 +39,10 @@ class TicketRecord:
     breached: bool
     sla: dict[str, ClockRecord]
     delivery: DeliveryRecord
+    at_risk: bool = False
+    predicted_late_seconds: int = 0
+    parts_eta: datetime | None = None
+    visit_eta: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +73,7 @@ class ReservationRecord:
     preempted_by: int | None = None
     preempted_by_ticket: int | None = None
     batches: list[tuple[str, int]] = field(default_factory=list)
+    way: str | None = None
+    """How the part reaches its site, once committed (`inventory.tickets.fulfilment`)."""
+    eta_committed: bool = False
+    """``estimated_arrival`` is the committed plan's (or collection's) ETA, not the sourcing estimate."""

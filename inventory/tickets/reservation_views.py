@@ -12,7 +12,7 @@ from datetime import datetime
 from inventory.errors import NotFound
 from inventory.stock.tables import Depot
 from inventory.tickets.records import ReservationRecord
-from inventory.tickets.tables import Reservation, ReservationItem, Ticket
+from inventory.tickets.tables import Fulfilment, Reservation, ReservationItem, Ticket
 
 ACTIVE = "active"
 
@@ -85,6 +85,7 @@ async def _records(conditions: list, viewer: str | None) -> list[ReservationReco
         query = query.where(Reservation.ticket.customer.code == viewer)
     rows = await query
     serials, batches = await _held([row["id"] for row in rows])
+    ways = await _committed_ways([row["id"] for row in rows])
     takers = [row["preempted_by"] for row in rows if row["preempted_by"] is not None]
     taker_tickets = {
         row["id"]: row["ticket"]
@@ -94,13 +95,24 @@ async def _records(conditions: list, viewer: str | None) -> list[ReservationReco
     }
     return [
         ReservationRecord(
-            **row,
+            **{**row, "estimated_arrival": ways[row["id"]][1]} if row["id"] in ways else row,
             preempted_by_ticket=taker_tickets.get(row["preempted_by"]),
             serials=sorted(serials.get(row["id"], [])),
             batches=batches.get(row["id"], []),
+            way=ways[row["id"]][0] if row["id"] in ways else None,
+            eta_committed=row["id"] in ways,
         )
         for row in rows
     ]
+
+
+async def _committed_ways(reservation_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+    """``reservation -> (way, committed ETA)`` for those with a committed way to their site
+    (`inventory.tickets.fulfilment`): that ETA, not the sourcing estimate, is the one everyone sees."""
+    rows = await Fulfilment.select(Fulfilment.reservation, Fulfilment.way, Fulfilment.eta).where(
+        Fulfilment.reservation.is_in(reservation_ids or [0])
+    )
+    return {row["reservation"]: (row["way"], row["eta"]) for row in rows}
 
 
 @dataclass(frozen=True, slots=True)

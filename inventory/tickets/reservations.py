@@ -34,12 +34,21 @@ from inventory.stock.positions import (
 )
 from inventory.stock.tables import StockUnit
 from inventory.tickets.coverage import asset_coverage
+from inventory.tickets.delivery import NBD_HOLD_GRACE, DeliveryService, hold_until
 from inventory.tickets.entitlement import Refusal, replacement_entitlement
+from inventory.tickets.fulfilment import reassess, withdraw
 from inventory.tickets.priority import Severity, Tier, may_be_preempted_by, may_preempt
 from inventory.tickets.records import ReservationRecord
 from inventory.tickets.reservation_views import get_reservation
 from inventory.tickets.sourcing import DepotStock, SupplyOption, feasible, supply_options
-from inventory.tickets.tables import DefectiveReturn, InstalledPart, Reservation, ReservationItem, Ticket
+from inventory.tickets.tables import (
+    DefectiveReturn,
+    Fulfilment,
+    InstalledPart,
+    Reservation,
+    ReservationItem,
+    Ticket,
+)
 
 ACTIVE, ISSUED, RELEASED, EXPIRED, PREEMPTED = "active", "issued", "released", "expired", "preempted"
 RETURN_WINDOW = timedelta(days=10)
@@ -77,11 +86,16 @@ async def reserve(
     now: datetime,
     ttl: timedelta,
     viewer: str | None,
+    nbd_grace: timedelta = NBD_HOLD_GRACE,
 ) -> ReservationRecord:
     """Hold parts for a ticket at the named depot, or at the nearest depot that can keep the promise.
 
+    The hold lasts ``ttl``, and a next-business-day one until its delivery window has passed plus
+    ``nbd_grace`` (`inventory.tickets.delivery.hold_until`); one with a committed way never expires.
+
     Premium and platinum critical tickets may, when asked, take an active hold of a lower-priority ticket
-    (never issued parts); the bumped reservation records who took it.
+    (never issued parts); the bumped reservation records who took it, loses its way to the site and puts
+    its ticket on the dispatcher's list (`inventory.tickets.fulfilment.withdraw`).
 
     Raises:
         NotFound: no such ticket (or not the viewer's).
@@ -117,7 +131,14 @@ async def reserve(
                 alternatives=[] if viewer else [_alternative(option) for option in stocked[:5]],
             )
         option, depot_id, items = chosen
-        reservation_id = await _store(ticket, part, option, depot_id, quantity, items, actor, now, ttl)
+        expires_at = hold_until(
+            DeliveryService(ticket["delivery_service"]),
+            ticket["delivery_due_by"],
+            now=now,
+            ttl=ttl,
+            grace=nbd_grace,
+        )
+        reservation_id = await _store(ticket, part, option, depot_id, quantity, items, actor, now, expires_at)
         if bumped is not None:
             await Reservation.update({Reservation.preempted_by: reservation_id}).where(
                 Reservation.id == bumped
@@ -133,7 +154,7 @@ async def reserve(
         serials=sorted(item["serial"] for item in items if item["serial"]),
         status=ACTIVE,
         estimated_arrival=option.estimated_arrival,
-        expires_at=now + ttl,
+        expires_at=expires_at,
         created_at=now,
         created_by=actor,
         closed_at=None,
@@ -150,17 +171,20 @@ async def release(reservation_id: int, *, actor: str, now: datetime) -> Reservat
     """
     async with write_transaction():
         await _close(reservation_id, RELEASED, actor=actor, now=now)
+        await withdraw(reservation_id, reason=RELEASED, actor=actor, now=now, attention=False)
     return await get_reservation(reservation_id, viewer=None)
 
 
 async def expire_due(now: datetime) -> int:
-    """Release every active reservation past its expiry; safe to run from several processes.
+    """Release every active reservation past its expiry, but those with a committed way to their site (a
+    committed plan carries them, or the customer collects them); safe to run from several processes.
 
     Returns:
         How many reservations expired.
     """
+    committed = Fulfilment.select(Fulfilment.reservation).where(Fulfilment.reservation.is_not_null())
     due = await Reservation.select(Reservation.id).where(
-        (Reservation.status == ACTIVE) & (Reservation.expires_at < now)
+        (Reservation.status == ACTIVE) & (Reservation.expires_at < now) & Reservation.id.not_in(committed)
     )
     expired = 0
     for row in due:
@@ -226,6 +250,7 @@ async def hand_out(
                     installed_at=now,
                 )
             )
+    await reassess([ticket["id"]], now=now)
     return HandedOut(ticket=ticket["id"], customer=ticket["customer"], part=part_id, depot=depot)
 
 
@@ -414,6 +439,7 @@ async def _preempt(
         if not may_be_preempted_by(victim["priority"], ticket["priority"], victim["status"]):
             continue
         await _close(victim["id"], PREEMPTED, actor=actor, now=now)
+        await withdraw(victim["id"], reason=PREEMPTED, actor=actor, now=now, attention=True)
         held = await _hold_first([option], depot_ids, part, quantity, None, now)
         if held is not None:
             return held, victim["id"]
@@ -429,7 +455,7 @@ async def _store(
     items: list[dict],
     actor: str,
     now: datetime,
-    ttl: timedelta,
+    expires_at: datetime,
 ) -> int:
     """Write the reservation (under the id drawn with the ticket), its items, the ledger rows of the
     stock it holds and the audit entry recording them."""
@@ -462,7 +488,7 @@ async def _store(
             ACTIVE,
             ticket["priority"],
             option.estimated_arrival,
-            now + ttl,
+            expires_at,
             actor,
             now,
         ),

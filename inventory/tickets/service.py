@@ -19,6 +19,7 @@ import structlog
 from piccolo.query import OrderByRaw
 
 from geo.travel import Point, great_circle_km
+from inventory import notifications
 from inventory.audit import log as audit
 from inventory.calendars import calendar_for
 from inventory.customers.tables import Asset, Customer, Site
@@ -26,6 +27,7 @@ from inventory.errors import InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import current_store, write_transaction
 from inventory.stock.tables import Depot
 from inventory.tickets.delivery import DeliveryService, delivery_window
+from inventory.tickets.fulfilment import reassess
 from inventory.tickets.priority import Severity, Tier, ticket_priority
 from inventory.tickets.records import ClockRecord, DeliveryRecord, TicketEventRecord, TicketRecord
 from inventory.tickets.reservation_views import check_visible
@@ -69,6 +71,10 @@ _TICKET_COLUMNS = (
     Ticket.delivery_service,
     Ticket.delivery_due_from,
     Ticket.delivery_due_by,
+    Ticket.at_risk,
+    Ticket.predicted_late_seconds,
+    Ticket.parts_eta,
+    Ticket.visit_eta,
 )
 
 
@@ -195,6 +201,7 @@ async def record_event(
         await _log_event(ticket_id, event.value, at, actor, now, note)
         detected = newly_breached(clocks, updated)
         await _record_breaches(ticket_id, updated, detected, now)
+        await reassess([ticket_id], now=now)
     _log_breaches(ticket_id, updated, detected, now)
     return await get_ticket(ticket_id, viewer=None, now=now)
 
@@ -225,11 +232,13 @@ async def list_tickets(
     offset: int,
     now: datetime,
     asset: str | None = None,
+    at_risk: bool | None = None,
 ) -> list[TicketRecord]:
     """Tickets, nearest due milestone first (``order="due"``) or newest first (``order="reported"``).
 
     ``breached`` filters on the breach state at ``now`` (`inventory.tickets.sla.ticket_breached`);
-    ``asset`` keeps the tickets of the asset with that serial.
+    ``asset`` keeps the tickets of the asset with that serial; ``at_risk`` on the stored at-risk state
+    (`inventory.tickets.fulfilment.reassess`).
     """
     query = Ticket.select(*_TICKET_COLUMNS)
     if viewer is not None:
@@ -248,6 +257,8 @@ async def list_tickets(
             )
     if status is not None:
         query = query.where(Ticket.status == status)
+    if at_risk is not None:
+        query = query.where(Ticket.at_risk.eq(at_risk))
     if order == "due":
         query = query.order_by(OrderByRaw("ticket.next_due_at IS NULL, ticket.next_due_at, ticket.id"))
     else:
@@ -314,7 +325,9 @@ async def sweep_breaches(now: datetime) -> int:
 async def _record_breaches(
     ticket_id: int, clocks: Mapping[Milestone, MilestoneClock], milestones: Sequence[Milestone], now: datetime
 ) -> None:
-    """One audit chain entry per breach detected, in the transaction that stores it."""
+    """One audit chain entry and one ``ticket.breached`` notification per breach detected, in the
+    transaction that stores it."""
+    customer = None
     for milestone in milestones:
         await audit.append(
             "ticket.breached",
@@ -322,6 +335,21 @@ async def _record_breaches(
             {"milestone": milestone.value, "due_at": clocks[milestone].due_at},
             actor="system",
             at=now,
+        )
+        if customer is None:
+            customer = (await Ticket.select(Ticket.customer).where(Ticket.id == ticket_id).first())[
+                "customer"
+            ]
+        await notifications.publish(
+            notifications.TICKET_BREACHED,
+            {
+                "ticket": ticket_id,
+                "milestone": milestone.value,
+                "due_at": clocks[milestone].due_at,
+                "detected_at": now,
+            },
+            company=customer,
+            now=now,
         )
 
 
@@ -488,4 +516,8 @@ def _record(row: dict, clock_rows: Mapping[int, list[dict]], now: datetime) -> T
             if (clock := clocks.get(milestone)) is not None
         },
         delivery=DeliveryRecord(row["delivery_service"], row["delivery_due_from"], row["delivery_due_by"]),
+        at_risk=row["at_risk"],
+        predicted_late_seconds=row["predicted_late_seconds"],
+        parts_eta=row["parts_eta"],
+        visit_eta=row["visit_eta"],
     )

@@ -38,6 +38,14 @@ class Ticket(Table, tablename="ticket", db=SCOPED_ENGINE):
     closed_at = Timestamptz(null=True, default=None)
     next_due_at = Timestamptz(null=True, default=None, index=True)
     breached = Boolean(default=False, index=True)
+    at_risk = Boolean(default=False, index=True)
+    """A committed ETA (delivery or engineer visit) falls after its due time (`at_risk.outlook`)."""
+    predicted_late_seconds = Integer(default=0)
+    """By how much the latest committed ETA misses its due time (0 while not at risk)."""
+    parts_eta = Timestamptz(null=True, default=None)
+    """When the last part still on its way is at the site, as the committed ways say (None: none is)."""
+    visit_eta = Timestamptz(null=True, default=None)
+    """When the engineer is on site, as the committed dispatch plan says."""
     created_by = Varchar(length=64)
     created_at = Timestamptz()
 
@@ -81,6 +89,47 @@ class Reservation(Table, tablename="reservation", db=SCOPED_ENGINE):
     closed_by = Varchar(length=64, null=True, default=None)
     preempted_by = Integer(null=True, default=None, index=True)
     """Id of the reservation that took this hold (reservations are never deleted)."""
+
+
+class Fulfilment(Table, tablename="fulfilment", db=SCOPED_ENGINE):
+    """How a reserved part reaches its site, committed: by a ``van`` (a delivery stop of a committed
+    delivery plan), an ``engineer`` (a pickup stop of a committed dispatch plan) or a customer
+    ``collection``; and, with way ``visit`` and no reservation, the engineer's committed visit of the
+    ticket.
+
+    One row per reservation at most (a unique reservation): a part has one way to its site. ``plan`` and
+    ``stop`` name the plan (``route_plan.id``) and stop key that carry it, ``carrier`` the van or
+    engineer, ``eta`` when the part (or the engineer) is at the site as the plan now says. Rows are
+    written by `inventory.tickets.fulfilment` only, when a plan is committed, its times change, a
+    collection is arranged or a reservation ends.
+    """
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
+    reservation = ForeignKey(references=Reservation, null=True, on_delete=OnDelete.restrict, unique=True)
+    way = Varchar(length=16)
+    plan = Integer(null=True, default=None, index=True)
+    stop = Varchar(length=64, null=True, default=None)
+    carrier = Varchar(length=32, null=True, default=None)
+    eta = Timestamptz()
+    committed_by = Varchar(length=64)
+    committed_at = Timestamptz()
+
+
+class DispatchAttention(Table, tablename="dispatch_attention", db=SCOPED_ENGINE):
+    """A ticket on the dispatcher's list: something took away what was arranged for it (``reason``, e.g.
+    ``preempted``: its reserved part went to a more urgent ticket), with the plan and stop that lost it.
+    Open until a dispatcher resolves it."""
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
+    reservation = ForeignKey(references=Reservation, null=True, on_delete=OnDelete.restrict)
+    reason = Varchar(length=32)
+    note = Varchar(length=500, default="")
+    plan = Integer(null=True, default=None)
+    stop = Varchar(length=64, null=True, default=None)
+    raised_by = Varchar(length=64)
+    raised_at = Timestamptz()
+    resolved_by = Varchar(length=64, null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
 
 
 class ReservationItem(Table, tablename="reservation_item", db=SCOPED_ENGINE):

@@ -22,10 +22,12 @@ from inventory.stock.tables import Depot
 from inventory.tickets.priority import Severity
 from inventory.tickets.reservations import ReservationRequest, reserve
 from inventory.tickets.service import open_ticket
-from routing import planning
+from inventory.tickets.tables import Ticket
+from routing import UnassignedReason, planning
 from routing.errors import ProblemTooLarge
 from routing.tables import PlanSolve, RoutePlanRecord
 from tests.conftest import SettableClock, test_settings
+from tests.urgent import four_hour_reservation
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 24)
@@ -279,14 +281,7 @@ def check_dispatch_plan(plan: dict, engineers: dict[str, dict], day: date, now: 
             if stop["kind"] == "visit":
                 assert at(stop["start_at"]) >= at(stop["due_from"])
     for stop in plan["unassigned"]:
-        assert stop["reason"] in {
-            "no_vehicle",
-            "no_capacity",
-            "window_unreachable",
-            "partner_unassigned",
-            "fleet_full",
-            "not_worth_it",
-        }
+        assert stop["reason"] in set(UnassignedReason)
 
 
 async def test_dispatch_plan_commit_and_replan_keeps_pins(
@@ -385,3 +380,202 @@ async def test_a_retried_plan_request_replays_the_first_plan(
     # Neither the replay nor the refused retry solved the day again.
     assert await PlanSolve.count() == 1
     assert await RoutePlanRecord.count() == 1
+
+
+async def test_an_urgent_check_at_1840_says_the_earliest_arrival_and_the_miss(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    """The issue's case: at 18:40 a platinum customer in Beijing loses a disk. Picking and packing ends
+    after every van's shift, so 4 hours cannot be kept: the answer says when the part can arrive at the
+    earliest (on the vans' next shift) and by how much that misses, not just "infeasible"."""
+    clock.now = datetime(2026, 11, 24, 18, 40, tzinfo=CHINA)
+    _ticket, held = await four_hour_reservation(clock.now)
+    response = await client.post(
+        "/api/v1/routing/urgent", json={"reservation_id": held}, headers=demo["dispatcher"]
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["feasible"] is False
+    assert answer["reason"] == "window_unreachable"
+    assert answer["plan_id"] is None
+    due, earliest = at(answer["due_by"]), at(answer["earliest_eta"])
+    assert earliest > due
+    assert answer["misses_by_seconds"] == (earliest - due).total_seconds()
+    options = answer["options"]
+    assert 1 <= len(options) <= 3
+    assert [at(option["eta"]) for option in options] == sorted(at(option["eta"]) for option in options)
+    first = options[0]
+    assert at(first["eta"]) == earliest
+    assert first["date"] == str(TOMORROW)
+    # The vans' next shift starts at 8:00; pick and pack ends at 8:30 at the earliest.
+    assert at(first["pickup_at"]) >= datetime(2026, 11, 25, 8, 0, tzinfo=CHINA)
+    assert earliest >= datetime(2026, 11, 25, 8, 30, tzinfo=CHINA)
+    assert first["slack_seconds"] == -answer["misses_by_seconds"]
+    assert first["vehicle"].startswith("VAN-")
+
+
+async def test_urgent_options_name_the_stops_they_delay(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    """In the morning, with the day's deliveries committed, the answer ranks up to three ways with their
+    slack; the first is the one the draft carries, and the delays it names are the draft's."""
+    dispatcher = demo["dispatcher"]
+    made = await client.post(
+        "/api/v1/routing/nbd-plans",
+        json={"date": str(TOMORROW), "depots": ["PEK-C"], "time_limit_s": LIMIT},
+        headers=dispatcher,
+    )
+    assert made.status_code == 201, made.text
+    plan = made.json()
+    assert (
+        await client.post(f"/api/v1/routing/plans/{plan['id']}/commit", headers=dispatcher)
+    ).status_code == 200
+    clock.now = datetime(2026, 11, 25, 9, 30, tzinfo=CHINA)
+    _ticket, held = await four_hour_reservation(clock.now)
+    response = await client.post("/api/v1/routing/urgent", json={"reservation_id": held}, headers=dispatcher)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["feasible"] is True
+    assert answer["earliest_eta"] is None
+    assert answer["misses_by_seconds"] is None
+    options = answer["options"]
+    assert 1 <= len(options) <= 3
+    first = options[0]
+    assert (first["vehicle"], first["eta"], first["pickup_at"]) == (
+        answer["vehicle"],
+        answer["eta"],
+        answer["pickup_at"],
+    )
+    assert all(option["slack_seconds"] >= 0 for option in options)
+    draft = (await client.get(f"/api/v1/routing/plans/{answer['plan_id']}", headers=dispatcher)).json()
+    before = {s["key"]: at(s["start_at"]) for r in plan["routes"] for s in r["stops"]}
+    route = next(r for r in draft["routes"] if r["vehicle"] == first["vehicle"])
+    keys = [stop["key"] for stop in route["stops"]]
+    assert (keys.index(f"U{held}:pickup"), keys.index(f"U{held}")) == (
+        first["pickup_position"],
+        first["delivery_position"],
+    )
+    delayed = {
+        s["key"]: (at(s["start_at"]) - before[s["key"]]).total_seconds()
+        for s in route["stops"]
+        if s["key"] in before and at(s["start_at"]) > before[s["key"]]
+    }
+    assert {d["key"]: d["seconds"] for d in first["delays"]} == delayed
+    for delay in first["delays"]:
+        assert delay["ticket"] is not None
+
+
+async def test_a_plan_for_beijing_reports_only_beijing_stops(
+    client: AsyncClient, demo: dict[str, dict[str, str]]
+) -> None:
+    """The issue's case: a plan asked for Beijing listed the other cities' stops as unassigned. Delivery
+    plans take the orders of Beijing's depot, dispatch plans the sites nearest to Beijing among the
+    engineers' depots; a plan of every depot still takes them all."""
+    dispatcher = demo["dispatcher"]
+    depots, sites = await places()
+
+    def nearest(site: str) -> str:
+        here = sites[site]
+        return min(
+            sorted(depots),
+            key=lambda code: (depots[code][0] - here[0]) ** 2 + (depots[code][1] - here[1]) ** 2,
+        )
+
+    body = {"date": str(TODAY), "depots": ["PEK-C"], "time_limit_s": LIMIT}
+    beijing = await client.post("/api/v1/dispatch/plans", json=body, headers=dispatcher)
+    assert beijing.status_code == 201, beijing.text
+    plan = beijing.json()
+    stops = [stop for route in plan["routes"] for stop in route["stops"]] + plan["unassigned"]
+    visits = [stop for stop in stops if stop["kind"] != "pickup"]
+    assert visits
+    assert {nearest(stop["site"]) for stop in visits} == {"PEK-C"}
+    assert {route["depot"] for route in plan["routes"]} == {"PEK-C"}
+    everywhere = await client.post("/api/v1/dispatch/plans", json={**body, "depots": []}, headers=dispatcher)
+    assert everywhere.status_code == 201, everywhere.text
+    whole = everywhere.json()
+    assert whole["stats"]["stops"] > plan["stats"]["stops"]
+    all_sites = {stop["site"] for route in whole["routes"] for stop in route["stops"]}
+    all_sites |= {stop["site"] for stop in whole["unassigned"]}
+    assert len({nearest(site) for site in all_sites if site}) > 1
+
+    deliveries = await client.post(
+        "/api/v1/routing/nbd-plans", json={**body, "date": str(TOMORROW)}, headers=dispatcher
+    )
+    assert deliveries.status_code == 201, deliveries.text
+    nbd = deliveries.json()
+    delivered = [stop for route in nbd["routes"] for stop in route["stops"]] + nbd["unassigned"]
+    assert delivered
+    assert {stop["depot"] for stop in delivered} == {"PEK-C"}
+
+
+SUNDAY = date(2026, 11, 29)
+
+
+async def support_of(plan: dict) -> dict[int, str]:
+    """The support hours of the tickets of a plan's visits, by ticket."""
+    tickets = {stop["ticket"] for route in plan["routes"] for stop in route["stops"]}
+    tickets |= {stop["ticket"] for stop in plan["unassigned"]}
+    rows = await Ticket.select(Ticket.id, Ticket.support_hours).where(
+        Ticket.id.is_in(sorted(tickets - {None}))
+    )
+    return {row["id"]: row["support_hours"] for row in rows}
+
+
+async def test_on_a_sunday_only_weekend_engineers_go_out_and_never_to_a_business_hours_customer(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    """The issue's case: engineers were sent out on a Sunday to a business-hours customer. Engineers work
+    their home depot's working days unless their shift names weekdays; a business-hours site takes no
+    visit on its day off, and says so."""
+    dispatcher = demo["dispatcher"]
+    weekend = {
+        "code": "ENG-PEK-C-WKND",
+        "name": "Weekend rota",
+        "home_depot": "PEK-C",
+        "skills": ["network", "server", "storage", "gpu"],
+        "working_days": ["sun", "sat"],
+    }
+    added = await client.post("/api/v1/engineers", json=weekend, headers=dispatcher)
+    assert added.status_code == 201, added.text
+    assert added.json()["working_days"] == ["sat", "sun"]
+    bad = await client.post(
+        "/api/v1/engineers", json={**weekend, "code": "X-1", "working_days": ["sunday"]}, headers=dispatcher
+    )
+    assert bad.status_code == 422
+
+    clock.now = datetime(2026, 11, 29, 7, 0, tzinfo=CHINA)
+    response = await client.post(
+        "/api/v1/dispatch/plans",
+        json={"date": str(SUNDAY), "depots": ["PEK-C"], "time_limit_s": LIMIT},
+        headers=dispatcher,
+    )
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert {route["vehicle"] for route in plan["routes"]} <= {"ENG-PEK-C-WKND"}
+    support = await support_of(plan)
+    visits = [stop for route in plan["routes"] for stop in route["stops"] if stop["kind"] == "visit"]
+    assert all(support[stop["ticket"]] == "7x24" for stop in visits)
+    business = [
+        stop
+        for stop in plan["unassigned"]
+        if stop["kind"] == "visit" and support[stop["ticket"]] == "business"
+    ]
+    assert business, "the demo has business-hours tickets in Beijing"
+    assert {stop["reason"] for stop in business} == {"site_closed"}
+
+    # On a working day, a business-hours visit begins after opening and ends by closing, site time.
+    clock.now = NOW
+    weekday = await client.post(
+        "/api/v1/dispatch/plans", json={"date": str(TODAY), "time_limit_s": LIMIT}, headers=dispatcher
+    )
+    assert weekday.status_code == 201, weekday.text
+    day_plan = weekday.json()
+    assert "ENG-PEK-C-WKND" not in {route["vehicle"] for route in day_plan["routes"]}
+    support = await support_of(day_plan)
+    for route in day_plan["routes"]:
+        for stop in route["stops"]:
+            if stop["kind"] == "visit" and support[stop["ticket"]] == "business":
+                begins = at(stop["start_at"]).astimezone(CHINA)
+                ends = begins + timedelta(seconds=stop["service_seconds"])
+                assert begins.time() >= time(9), stop
+                assert (ends.date(), ends.time()) <= (TODAY, time(18)), stop

@@ -347,10 +347,18 @@ async def test_an_urgent_check_that_cannot_be_made_says_why(
     verdict = shown.text(".board-urgent .verdict")
     assert "Not feasible." in verdict
     assert "Nobody can reach it within its time window" in verdict
+    # Not just "not feasible": the earliest arrival there is, and by how much it misses the due time.
+    earliest = datetime.fromisoformat(query_of(location)["earliest"])
+    assert earliest > morning + timedelta(hours=4)
+    facts = shown.text(".board-urgent .urgent-facts")
+    for words in ("Earliest arrival", "Misses it by", "Beijing time"):
+        assert words in facts
+    assert shown.first(".board-urgent .urgent-facts time").attributes["datetime"] == earliest.isoformat()
     assert shown.first(".board-urgent form button").text().strip() == "Check again"
     chinese = await browser.page(location, headers={"accept-language": "zh-CN"})
     assert "不可行。" in chinese.text(".board-urgent .verdict")
     assert "无人能在要求时段内到达" in chinese.text(".board-urgent .verdict")
+    assert "最早送达" in chinese.text(".board-urgent .urgent-facts")
 
 
 @SQLITE_ONLY

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from api.web.locale import LOCALE_DIR
-from presentation import N_, Presenter, Vocabulary, html_lang, load_catalogues, negotiate, normalise
+from presentation import N_, Presenter, Vocabulary, html_lang, instant, load_catalogues, negotiate, normalise
 
 NOW = datetime(2026, 12, 7, 6, 20, tzinfo=UTC)
 CATALOGUES = load_catalogues(LOCALE_DIR)
@@ -137,3 +137,13 @@ def test_catalogues_merge_the_areas_and_report_clashes(tmp_path):
     assert zh.ngettext("%(num)d unit", "%(num)d units", 3) % {"num": 3} == "3 件"
     assert catalogues.conflicts == ["zh_CN: 'Stock' is '库存' in common.po but '存货' in warehouse.po"]
     assert catalogues.for_locale("en").gettext("Stock") == "Stock"
+
+
+def test_instants_as_records_keep_them():
+    moment = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+    assert instant("2026-12-06T11:00:00+08:00") == moment
+    assert instant(moment) is moment
+    assert instant("2026-12-06T11:00:00") is None  # no offset: no place in time
+    assert instant(datetime(2026, 12, 6, 11, 0)) is None
+    assert instant("yesterday") is None
+    assert instant(None) is None

@@ -22,7 +22,14 @@ from routing.assembly import (
     nbd_problem,
 )
 from routing.check import check_plan
-from routing.dispatch_rules import lateness_weight, skill_for_asset, skill_for_part
+from routing.dispatch_rules import (
+    area_of,
+    lateness_weight,
+    skill_for_asset,
+    skill_for_part,
+    working_days,
+    works_on,
+)
 from routing.model import StopKind, UnassignedReason
 from routing.nbd import solve_by_depot, split_by_depot
 from routing.solver import solve
@@ -155,3 +162,43 @@ def test_without_vans_every_order_comes_back_for_want_of_a_vehicle():
         assert set(plan.unassigned.values()) == {UnassignedReason.NO_VEHICLE}
         assert len(plan.unassigned) == 2
         assert check_plan(problem, plan) == []
+
+
+def test_a_site_lies_in_the_area_of_the_nearest_engineers_depot() -> None:
+    homes = {"PEK-C": Point(39.9042, 116.4074), "TSN-F": Point(39.3434, 117.3616)}
+    assert area_of(Point(39.95, 116.3), homes) == "PEK-C"
+    assert area_of(Point(39.1, 117.2), homes) == "TSN-F"
+    assert area_of(Point(39.0, 117.0), {}) is None
+
+
+def test_engineers_work_their_calendar_unless_their_shift_names_weekdays() -> None:
+    sunday, monday = date(2026, 11, 29), date(2026, 11, 30)
+    assert works_on(monday, "", calendar_working_day=True)
+    assert not works_on(sunday, "", calendar_working_day=False)
+    assert works_on(sunday, "sat sun", calendar_working_day=False)
+    assert not works_on(monday, "sat sun", calendar_working_day=True)
+    assert working_days(["sun", "sat", "sun"]) == "sat sun"
+    assert working_days([]) == ""
+    with pytest.raises(ValueError, match="weekday"):
+        working_days(["sunday"])
+
+
+def test_a_business_hours_visit_keeps_to_the_sites_hours_and_a_closed_site_is_said_closed() -> None:
+    home = Place("PEK", DEPOTS["PEK"])
+    engineers = [Engineer("E1", home, frozenset({"storage"}), local(8), local(20), timedelta(hours=12))]
+    site = Place("S1", Point(39.95, 116.30))
+    need = frozenset({"storage"})
+    # Reported at 16:30, an hour's work: it must begin by 17:00 to end by closing at 18:00.
+    evening = Job(
+        "T1", site, local(16.5), local(20), False, 1, need, timedelta(hours=1), latest_start=local(17)
+    )
+    sunday = Job("T2", site, local(9), local(13), False, 12, need, timedelta(hours=1), closed=True)
+    inspection = Inspection("I1", site, need, timedelta(minutes=45), local(9), local(17), 14_400, closed=True)
+    clock = PlanClock.for_date(DAY)
+    problem = dispatch_problem(engineers, [evening, sunday], [inspection], clock)
+    assert problem.stops[0].window == clock.window(local(16.5), local(17))
+    plan = solve(problem, time_limit_s=1)
+    assert check_plan(problem, plan) == []
+    assert plan.unassigned == {"T2": UnassignedReason.SITE_CLOSED, "I1": UnassignedReason.SITE_CLOSED}
+    (visit,) = plan.routes[0].visits
+    assert clock.seconds(local(16.5)) <= visit.start <= clock.seconds(local(17))

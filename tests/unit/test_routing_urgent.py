@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from bench.routing_scale import day_problem, urgent_requests
 from geo.travel import Point
@@ -155,3 +156,79 @@ def test_a_dedicated_run_when_no_route_can_take_it_and_a_reason_when_nothing_can
     assert late.reason is UnassignedReason.WINDOW_UNREACHABLE
     heavy = insert_urgent(plan, problem, Stop("h", 2, 0, (50,)), pickup_location=0, now=now)
     assert heavy.reason is UnassignedReason.NO_CAPACITY
+    # The due time cannot be kept: the earliest arrival there is (a dedicated run from 9:00, 20 minutes)
+    # and by how much it misses, ranked first among the options; then v0 after its three-hour stop.
+    assert late.earliest_eta == now + 1200
+    assert late.misses_by == 600
+    assert [(o.vehicle_id, o.dedicated, o.eta, o.slack) for o in late.options] == [
+        ("v1", True, now + 1200, -600),
+        ("v0", False, 12 * HOUR + 1800, -(3 * HOUR + 1200)),
+    ]
+
+
+def test_options_rank_insertions_and_a_dedicated_run_with_slack_and_delays() -> None:
+    problem, plan = day_plan(4, 40)
+    now = 10 * HOUR
+    stop = Stop("urgent", 12, 900, (5, 10), TimeWindow(now, now + 4 * HOUR))
+    spare = Vehicle("spare", 0, 0, (800, 3000), TimeWindow(8 * HOUR, 19 * HOUR), max_working=10 * HOUR)
+    problem = replace(problem, vehicles=(*problem.vehicles, spare))
+    answer = insert_urgent(plan, problem, stop, pickup_location=0, now=now, pickup_service=300)
+    assert answer.feasible
+    assert answer.earliest_eta is None
+    assert answer.misses_by is None
+    assert 1 <= len(answer.options) <= 3
+    first = answer.options[0]
+    assert (first.vehicle_id, first.eta, first.pickup_time) == (
+        answer.vehicle_id,
+        answer.eta,
+        answer.pickup_time,
+    )
+    assert [o.extra_cost for o in answer.options] == sorted(o.extra_cost for o in answer.options)
+    assert sum(o.dedicated for o in answer.options) == 1  # the free van's run has its place
+    assert len({o.vehicle_id for o in answer.options}) == len(answer.options)
+    by_id = {s.id: s for s in problem.stops}
+    planned = {v.stop_id: v.start for r in plan.routes for v in r.visits}
+    for option in answer.options:
+        assert option.slack == answer.due - option.eta >= 0
+        assert now <= option.pickup_time < option.eta
+        for stop_id, seconds in option.delays:
+            assert seconds > 0
+            assert planned[stop_id] + seconds <= by_id[stop_id].latest_start
+    carried = answer.plan.route_of(first.vehicle_id)
+    order = [visit.stop_id for visit in carried.visits]
+    assert (order.index("urgent:pickup"), order.index("urgent")) == (
+        first.pickup_position,
+        first.delivery_position,
+    )
+    moved = {v.stop_id: v.start for v in carried.visits if v.stop_id in planned}
+    assert dict(first.delays) == {k: t - planned[k] for k, t in moved.items() if t > planned[k]}
+
+
+def test_when_four_hours_cannot_be_kept_the_answer_says_the_earliest_arrival_and_the_miss() -> None:
+    """The issue's late-afternoon case in the core: the part waits at depot 0, an hour from the site, the
+    request comes at 17:00 and is due at 18:00; only the evening van is free. The earliest arrival is
+    18:10 (10 minutes to pick and pack, an hour's drive), 10 minutes late, and comes first."""
+    problem, plan = day_plan(4, 40)
+    now = 17 * HOUR
+    far = len(problem.seconds)
+    seconds = [[*row, HOUR] for row in problem.seconds] + [[HOUR] * far + [0]]
+    metres = [[*row, 60_000] for row in problem.metres] + [[60_000] * far + [0]]
+    evening = Vehicle("evening", 0, 0, (800, 3000), TimeWindow(8 * HOUR, 21 * HOUR))
+    problem = replace(problem, seconds=seconds, metres=metres, vehicles=(*problem.vehicles, evening))
+    stop = Stop("urgent", far, 900, (5, 10), TimeWindow(now, 18 * HOUR))
+    answer = insert_urgent(plan, problem, stop, pickup_location=0, now=now, pickup_service=600)
+    assert not answer.feasible
+    assert answer.reason is UnassignedReason.WINDOW_UNREACHABLE
+    assert answer.plan is None
+    assert answer.earliest_eta == 18 * HOUR + 600
+    assert answer.misses_by == 600
+    first = answer.options[0]
+    assert (first.vehicle_id, first.dedicated, first.pickup_time, first.slack) == ("evening", True, now, -600)
+    etas = [option.eta for option in answer.options]
+    assert etas == sorted(etas)
+    assert all(option.slack == answer.due - option.eta < 0 for option in answer.options)
+    by_id = {s.id: s for s in problem.stops}
+    planned = {v.stop_id: v.start for r in plan.routes for v in r.visits}
+    for option in answer.options:
+        for stop_id, seconds_later in option.delays:
+            assert planned[stop_id] + seconds_later <= by_id[stop_id].latest_start
