@@ -22,13 +22,14 @@ from datetime import date, datetime
 import structlog
 
 from geo.travel import Point
-from inventory import tickets
+from inventory import notifications, tickets
 from inventory.audit import log as audit
 from inventory.errors import Conflict, InvalidTransition, NotFound
 from inventory.issuing import issue
 from inventory.persistence import write_transaction
 from inventory.tickets.tables import Reservation, TicketMilestone
 from routing.availability import VEHICLE
+from routing.fulfilment import refresh_committed_etas
 from routing.plan_store import COMMITTED, StopView, stop_view
 from routing.stop_status import StopStatus, next_status
 from routing.tables import Engineer, FleetPosition, Inspection, PlanStop, PlanStopEvent, RoutePlanRecord
@@ -131,16 +132,36 @@ async def record_stop_event(
             arrived = last["at"] if last is not None and last["status"] == StopStatus.ARRIVED else at
             await _finish(row, arrived_at=arrived, actor=actor, now=now)
         view = stop_view(await _stop_row(plan_id, stop_id))
-    await on_stop_status_changed(
-        StopStatusChange(plan_id, kind, plan["plan_date"], view, row["vehicle"], previous, status, at, reason)
-    )
+        await on_stop_status_changed(
+            StopStatusChange(
+                plan_id, kind, plan["plan_date"], view, row["vehicle"], previous, status, at, reason
+            ),
+            now=now,
+        )
     return view
 
 
-async def on_stop_status_changed(change: StopStatusChange) -> None:
-    """Everything that follows a stop's new status once it is stored (after the commit): the one place
-    where notifications (``stop.status_changed``) and the ETAs tickets and customers see are to be
-    refreshed. Today it logs the change."""
+async def on_stop_status_changed(change: StopStatusChange, *, now: datetime) -> None:
+    """Everything that follows a stop's new status, in the transaction that stores it: the
+    ``stop.status_changed`` notification (a staff event), the committed ETAs that tickets, reservations
+    and customers see (`routing.fulfilment.refresh_committed_etas`), and a log line."""
+    await notifications.publish(
+        notifications.STOP_STATUS_CHANGED,
+        {
+            "plan": change.plan,
+            "kind": change.kind,
+            "stop": change.stop.id,
+            "vehicle": change.vehicle,
+            "ticket": change.stop.ticket,
+            "previous_status": str(change.previous),
+            "status": str(change.status),
+            "at": change.at,
+            "reason": change.reason or None,
+        },
+        company=None,
+        now=now,
+    )
+    await refresh_committed_etas(change.plan, now=now)
     log.info(
         "stop_status_changed",
         plan=change.plan,

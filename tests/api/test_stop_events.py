@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from httpx import AsyncClient
 
 from api.settings import Settings
 from fixtures.demo import load_demo
+from inventory.notifications.tables import NotificationEvent, Subscription
 from routing.tables import FleetPosition, PlanStopEvent
 from tests.api.test_routing_plans import CHINA, TODAY, TOMORROW
 from tests.conftest import SettableClock, test_settings
@@ -130,6 +132,15 @@ async def test_delivery_done_issues_its_reservations(
 async def test_a_failed_stop_needs_a_reason_and_is_final(
     client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
 ) -> None:
+    await Subscription.insert(
+        Subscription(
+            email_to="dispatch@example.com",
+            events="stop.status_changed",
+            secret="s" * 32,
+            created_by="dispatcher",
+            created_at=NOW,
+        )
+    )
     plan = await plan_and_commit(client, demo["dispatcher"], "/api/v1/routing/nbd-plans", TOMORROW)
     stop = plan["routes"][0]["stops"][0]
     base = f"/api/v1/routing/plans/{plan['id']}/stops/{stop['id']}/events"
@@ -142,6 +153,13 @@ async def test_a_failed_stop_needs_a_reason_and_is_final(
     assert (await client.post(base, json={"type": "arrived"}, headers=demo["dispatcher"])).status_code == 409
     reservation = await client.get(f"/api/v1/reservations/{stop['reservation']}", headers=demo["dispatcher"])
     assert reservation.json()["status"] == "active"
+    published = await NotificationEvent.select(NotificationEvent.payload).where(
+        NotificationEvent.event_type == "stop.status_changed"
+    )
+    assert len(published) == 1, "the stop's one change, announced in its transaction"
+    data = json.loads(published[0]["payload"])["data"]
+    assert data["stop"] == stop["id"]
+    assert (data["previous_status"], data["status"], data["reason"]) == ("planned", "failed", "road closed")
 
 
 async def test_positions_are_kept_latest_by_time(
