@@ -79,6 +79,7 @@ bench: install
 	$(BIN)/python -m bench.audit
 	$(BIN)/python -m bench.routing_nbd
 	$(BIN)/python -m bench.routing_scale
+	$(BIN)/python -m bench.routing_live
 	$(BIN)/python -m bench.pages
 
 bench-process: install

@@ -1,5 +1,6 @@
 """Delivery routes and engineer dispatch: travel model, solvers, plans and the solves that make them."""
 
+from routing.availability import ENGINEER, VEHICLE, Absence, AvailabilityChange, change_availability
 from routing.errors import (
     InfeasiblePlan,
     InvalidProblem,
@@ -9,17 +10,21 @@ from routing.errors import (
     SolverCrashed,
     SolverOverran,
 )
+from routing.execution import Position, record_stop_event, report_position
 from routing.fleet import (
     EngineerRecord,
     VehicleRecord,
     add_engineer,
     add_inspection,
     add_vehicle,
+    get_engineer,
+    get_vehicle,
     list_engineers,
     list_inspections,
     list_vehicles,
 )
 from routing.fulfilment import refresh_committed_etas
+from routing.manual import MoveRequest, MoveResult, StopMove, move_stop
 from routing.model import REASON_MEANINGS, Limits, UnassignedReason
 from routing.osrm import SourceMatrix, matrix_source
 from routing.plan_store import (
@@ -62,25 +67,33 @@ from routing.solves import (
     touch_solves,
     wait_for_solve,
 )
+from routing.stop_status import StopStatus
 
 __all__ = [
     "COMMITTED",
     "DISPATCH",
     "DONE",
     "DRAFT",
+    "ENGINEER",
     "FAILED",
     "NBD",
     "QUEUED",
     "REASON_MEANINGS",
     "SOLVING",
     "SUPERSEDED",
+    "VEHICLE",
+    "Absence",
+    "AvailabilityChange",
     "EngineerRecord",
     "InfeasiblePlan",
     "InvalidProblem",
     "Limits",
+    "MoveRequest",
+    "MoveResult",
     "NoSolution",
     "PlanView",
     "PlanningPolicy",
+    "Position",
     "RouteView",
     "RoutingError",
     "SolveAborted",
@@ -92,6 +105,8 @@ __all__ = [
     "SolverOverran",
     "SolverPool",
     "SourceMatrix",
+    "StopMove",
+    "StopStatus",
     "StopView",
     "UnassignedReason",
     "UrgentChoice",
@@ -103,15 +118,21 @@ __all__ = [
     "add_engineer",
     "add_inspection",
     "add_vehicle",
+    "change_availability",
     "commit_plan",
+    "get_engineer",
     "get_plan",
     "get_solve",
+    "get_vehicle",
     "keep_plan",
     "list_engineers",
     "list_inspections",
     "list_vehicles",
     "matrix_source",
+    "move_stop",
+    "record_stop_event",
     "refresh_committed_etas",
+    "report_position",
     "request_solve",
     "run_solve",
     "solve_dispatch_day",

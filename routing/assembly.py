@@ -94,10 +94,12 @@ class Place:
 
 @dataclass(frozen=True, slots=True)
 class Pin:
-    """A committed stop: stays with ``vehicle``, at ``position`` among that vehicle's pinned stops."""
+    """A committed stop: stays with ``vehicle``, at ``position`` among that vehicle's pinned stops;
+    ``started`` when the vehicle is already on its way to it or there."""
 
     vehicle: str
     position: int
+    started: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,8 @@ class DeliveryOrder:
 @dataclass(frozen=True, slots=True)
 class UrgentDelivery:
     """A committed urgent delivery carried into a re-plan: the part is collected at ``pickup`` and
-    delivered to ``site`` by the van it is pinned to (of ``van_depot``), pickup first."""
+    delivered to ``site`` by a van of ``van_depot`` (the one it is pinned to, unless its pin was let
+    go), pickup first."""
 
     id: str
     van_depot: str
@@ -130,13 +133,14 @@ class UrgentDelivery:
     pickup_service: timedelta
     weight_g: int
     volume_ml: int
-    pin: Pin
-    pickup_pin: Pin
+    pin: Pin | None
+    pickup_pin: Pin | None
 
 
 @dataclass(frozen=True, slots=True)
 class Van:
-    """A courier vehicle of a depot for the plan day."""
+    """A courier vehicle of a depot for the plan day; it ends at its depot and starts there too unless
+    ``start`` says where it is (a re-plan during the day)."""
 
     code: str
     depot: str
@@ -144,11 +148,13 @@ class Van:
     capacity_l: float
     shift_start: datetime
     shift_end: datetime
+    start: Place | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Engineer:
-    """A field engineer for the plan day, starting and ending at the home depot."""
+    """A field engineer for the plan day, ending at the home depot and starting there too unless
+    ``start`` says where they are (a re-plan during the day)."""
 
     code: str
     home: Place
@@ -156,6 +162,7 @@ class Engineer:
     shift_start: datetime
     shift_end: datetime
     max_working: timedelta
+    start: Place | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +228,9 @@ class Locations:
 
 
 def _pin(pin: Pin | None) -> dict[str, object]:
-    return {} if pin is None else {"pinned_vehicle": pin.vehicle, "pinned_position": pin.position}
+    if pin is None:
+        return {}
+    return {"pinned_vehicle": pin.vehicle, "pinned_position": pin.position, "started": pin.started}
 
 
 def _grams(kg: float) -> int:
@@ -229,11 +238,12 @@ def _grams(kg: float) -> int:
 
 
 def van_vehicle(van: Van, depots: Mapping[str, Point], places: Locations, clock: PlanClock) -> Vehicle:
-    """A van as a vehicle: from and back to its depot, capacity in grams and millilitres, its shift."""
+    """A van as a vehicle: from where it is (its depot) back to its depot, capacity in grams and
+    millilitres, its shift."""
     home = places.index(Place(van.depot, depots[van.depot]))
     return Vehicle(
         van.code,
-        home,
+        home if van.start is None else places.index(van.start),
         home,
         (math.floor(van.capacity_kg * 1000), math.floor(van.capacity_l * 1000)),
         clock.window(van.shift_start, van.shift_end),
@@ -317,7 +327,7 @@ def dispatch_problem(
     vehicles = tuple(
         Vehicle(
             engineer.code,
-            places.index(engineer.home),
+            places.index(engineer.home if engineer.start is None else engineer.start),
             places.index(engineer.home),
             (ENGINEER_PART_CAPACITY,),
             clock.window(engineer.shift_start, engineer.shift_end),

@@ -70,8 +70,24 @@ async def add_vehicle(vehicle: VehicleRecord, *, now: datetime) -> VehicleRecord
     return vehicle
 
 
+async def get_vehicle(code: str) -> VehicleRecord:
+    """One vehicle by code.
+
+    Raises:
+        NotFound: no such vehicle.
+    """
+    rows = await _vehicles(Vehicle.code == code, limit=1, offset=0)
+    if not rows:
+        raise NotFound(f"vehicle {code} not found", field="code")
+    return rows[0]
+
+
 async def list_vehicles(*, depot: str | None, limit: int, offset: int) -> list[VehicleRecord]:
     """Vehicles by code, of one depot if given."""
+    return await _vehicles(None if depot is None else Vehicle.depot.code == depot, limit=limit, offset=offset)
+
+
+async def _vehicles(condition: Any, *, limit: int, offset: int) -> list[VehicleRecord]:
     query = Vehicle.select(
         Vehicle.code,
         Vehicle.depot.code.as_alias("depot"),
@@ -81,8 +97,8 @@ async def list_vehicles(*, depot: str | None, limit: int, offset: int) -> list[V
         Vehicle.shift_end,
         Vehicle.active,
     ).order_by(Vehicle.code)
-    if depot is not None:
-        query = query.where(Vehicle.depot.code == depot)
+    if condition is not None:
+        query = query.where(condition)
     return [VehicleRecord(**row) for row in await query.limit(limit).offset(offset)]
 
 
@@ -125,8 +141,14 @@ async def add_engineer(engineer: EngineerRecord, *, now: datetime) -> EngineerRe
 
 
 async def get_engineer(code: str) -> EngineerRecord:
-    """One engineer by code (the caller knows it exists)."""
+    """One engineer by code.
+
+    Raises:
+        NotFound: no such engineer.
+    """
     rows = await _engineers(code=code, depot=None, skill=None, limit=1, offset=0)
+    if not rows:
+        raise NotFound(f"engineer {code} not found", field="code")
     return rows[0]
 
 

@@ -30,7 +30,8 @@ class UnassignedReason(StrEnum):
     """Why a stop is not in any route; what each means is in `REASON_MEANINGS`.
 
     Decided per stop, in this order (the first that applies wins). The first five are facts of the
-    problem: the stop cannot be served even alone. The last three are about the plan that was found.
+    problem: the stop cannot be served even alone. The next three are about the plan that was found; the
+    last is a committed stop a re-plan during the day can no longer keep (`routing.pins`).
     """
 
     SITE_CLOSED = "site_closed"
@@ -41,6 +42,7 @@ class UnassignedReason(StrEnum):
     TIME_LIMIT = "time_limit"
     FLEET_FULL = "fleet_full"
     NOT_WORTH_IT = "not_worth_it"
+    PIN_INFEASIBLE = "pin_infeasible"
 
 
 REASON_MEANINGS: Mapping[UnassignedReason, str] = {
@@ -61,6 +63,9 @@ REASON_MEANINGS: Mapping[UnassignedReason, str] = {
     "capacity.",
     UnassignedReason.NOT_WORTH_IT: "An optional stop whose prize does not pay for the detour, or for which "
     "no free time was left.",
+    UnassignedReason.PIN_INFEASIBLE: "A committed stop that its vehicle can no longer serve where it is "
+    "pinned (its window has passed, its shift was cut, a skill withdrawn): planned during the day, the "
+    "plan is made without it rather than failing; unpin it to plan it again.",
 }
 """What each unassigned reason means (the API's documentation quotes it)."""
 
@@ -99,6 +104,8 @@ class Stop:
             keep the order of their positions (other stops may be inserted between them).
         deadline: a soft due time; each second past it costs ``lateness_weight`` (e.g. severity x tier).
             With ``deadline_hard`` it is a hard limit instead.
+        started: a pinned stop its vehicle is already on its way to or at: it is done even if that takes
+            the vehicle past its shift (`routing.work.reachable_shifts`).
         closed: the place takes no service on the plan day (no window at all): the stop always comes
             back unassigned as ``site_closed``.
     """
@@ -118,6 +125,7 @@ class Stop:
     deadline: int | None = None
     lateness_weight: int = 1
     deadline_hard: bool = False
+    started: bool = False
     closed: bool = False
 
     def __post_init__(self) -> None:

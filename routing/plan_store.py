@@ -17,6 +17,7 @@ from routing.assembly import Pin, Place, PlanClock
 from routing.fulfilment import commit_plan_ways
 from routing.model import UNBOUNDED, RoutePlan, RoutingProblem, Stop
 from routing.plan_inputs import StopInfo
+from routing.stop_log import carry_statuses
 from routing.tables import PlanRoute, PlanStop, RoutePlanRecord
 
 DRAFT, COMMITTED, SUPERSEDED = "draft", "committed", "superseded"
@@ -56,6 +57,9 @@ class StopView:
     optional: bool
     prize: int
     unassigned_reason: str | None
+    id: int = 0
+    status: str = "planned"
+    override_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +160,7 @@ async def save_plan(
             rows.append(row)
         if rows:
             await PlanStop.insert(*rows)
+        await carry_statuses(record.id, kind, day)
     return record.id
 
 
@@ -300,6 +305,9 @@ def stop_view(row: dict) -> StopView:
         row["optional"],
         row["prize"],
         row["unassigned_reason"],
+        row["id"],
+        row["status"],
+        row["override_reason"],
     )
 
 
@@ -349,6 +357,7 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
                     RoutePlanRecord.committed_at: now,
                 }
             ).where(RoutePlanRecord.id == plan_id)
+            await carry_statuses(plan_id, kind, day)
             await commit_plan_ways(plan_id, replacing=replaced, actor=actor, now=now)
             await notifications.publish(
                 notifications.PLAN_COMMITTED,

@@ -36,6 +36,8 @@ from routing.assembly import (
     estimate_matrix,
     van_vehicle,
 )
+from routing.availability import ENGINEER, VEHICLE
+from routing.live_day import live_day, present_fleet
 from routing.model import (
     Limits,
     Route,
@@ -56,7 +58,6 @@ from routing.plan_store import (
     committed_plans,
     delivered_by_courier,
     get_plan,
-    pins_of,
     save_plan,
     stop_info,
 )
@@ -196,30 +197,51 @@ async def solve_nbd_day(
     seed: int,
     now: datetime,
     policy: PlanningPolicy,
+    unpin: Sequence[int] = (),
 ) -> SolvedPlan:
     """Plan the deliveries due on ``day`` from ``depots`` (all when empty); `keep_plan` keeps it.
 
-    Stops of the committed plan of the day stay on their vans in their order.
+    Planned during the day, it starts from the present (`routing.live_day`): vans where they are,
+    stops done, failed or cancelled left out, stops in progress first, the committed stops not yet
+    started pinned in their order unless ``unpin`` (stop ids) lets them go; committed stops that can no
+    longer be kept come back unassigned as ``pin_infeasible``.
 
     Raises:
-        InvalidRequest: an unknown depot. ProblemTooLarge: too many stops or vans, or too long a limit.
-        NoSolution: the committed stops cannot all be kept.
+        InvalidRequest: an unknown depot or stop to unpin. InvalidTransition: a stop to unpin is in
+            progress or done. ProblemTooLarge: too many stops or vans, or too long a limit.
     """
     data = await delivery_day(day, depots, service=policy.delivery_service, now=now)
     committed = await committed_plans(NBD, day, list(data.depots))
-    carried = await _carried_urgent(committed, {van.code: van.depot for van in data.vans})
+    live = await live_day(NBD, day, committed, unpin)
+    vans, available = await present_fleet(VEHICLE, data.vans, live, day=day, now=now)
+    carried = [
+        item
+        for item in await _carried_urgent(committed, {van.code: van.depot for van in data.vans})
+        if live.keeps(item.id) and not live.pickup_failed(item.id)
+    ]
+    loaded = {item.id for item in carried if live.finished(f"{item.id}:pickup")}
+    orders = [live.order(order, now) for order in data.orders if live.keeps(order.id)]
     check_limits(
         policy.limits,
-        stops=len(data.orders) + 2 * len(carried),
-        vehicles=len(data.vans),
+        stops=len(orders) + 2 * len(carried),
+        vehicles=len(vans),
         time_limit_s=time_limit_s,
     )
-    keys = {order.id for order in data.orders} | {
-        key for item in carried for key in (item.id, f"{item.id}:pickup")
-    }
-    pins = pins_of(committed, keys, {van.code for van in data.vans})
-    orders = [replace(order, pin=pins.get(order.id)) for order in data.orders]
-    urgent = [replace(item, pin=pins[item.id], pickup_pin=pins[f"{item.id}:pickup"]) for item in carried]
+    keys = {order.id for order in orders} | {item.id for item in carried}
+    keys |= {f"{item.id}:pickup" for item in carried if item.id not in loaded}
+    pins = live.pins(committed, keys, available)
+    orders = [replace(order, pin=pins.get(order.id)) for order in orders]
+    windows = _urgent_windows(committed)
+    orders += [
+        live.order(live.loaded(item, windows[item.id], pins.get(item.id)), now)
+        for item in carried
+        if item.id in loaded
+    ]
+    urgent = [
+        replace(item, pin=pins.get(item.id), pickup_pin=pins.get(f"{item.id}:pickup"))
+        for item in carried
+        if item.id not in loaded
+    ]
     info = {
         **data.info,
         **{
@@ -234,7 +256,7 @@ async def solve_nbd_day(
     work = NbdWork(
         data.depots,
         tuple(orders),
-        tuple(data.vans),
+        tuple(vans),
         clock,
         tuple(urgent),
         policy.matrix,
@@ -252,8 +274,19 @@ async def solve_nbd_day(
         plan,
         info,
         {van.code: van.depot for van in data.vans},
-        _stats(problem, plan, policy.matrix_source),
+        _stats(problem, plan, policy.matrix_source, pins_released=dict(sorted(live.released.items()))),
     )
+
+
+def _urgent_windows(plans: Sequence[PlanView]) -> dict[str, tuple[datetime, datetime]]:
+    """The delivery windows of the committed urgent deliveries, by key."""
+    return {
+        stop.key: (stop.window_start or stop.due_from, stop.window_end or stop.due_by)
+        for plan in plans
+        for route in plan.routes
+        for stop in route.stops
+        if stop.kind == "delivery" and stop.key.startswith("U")
+    }
 
 
 async def solve_dispatch_day(
@@ -264,15 +297,18 @@ async def solve_dispatch_day(
     seed: int,
     now: datetime,
     policy: PlanningPolicy,
+    unpin: Sequence[int] = (),
 ) -> SolvedPlan:
     """Dispatch the engineers of ``depots`` (all when empty) on ``day``; `keep_plan` keeps it.
 
     Visits of the committed dispatch plan of the day stay with their engineers in their order; parts
-    that a committed delivery plan brings to the site are not collected.
+    that a committed delivery plan brings to the site are not collected. Planned during the day, it
+    starts from the present as `solve_nbd_day` does: engineers where they are, within their shift and
+    outside their absences, visits done or failed left out, a part collected no longer to collect.
 
     Raises:
-        InvalidRequest: an unknown depot. ProblemTooLarge: too many stops or engineers, or too long a
-            limit. NoSolution: the committed visits cannot all be kept.
+        InvalidRequest: an unknown depot or stop to unpin. InvalidTransition: a stop to unpin is in
+            progress or done. ProblemTooLarge: too many stops or engineers, or too long a limit.
     """
     delivered = delivered_by_courier(await committed_plans(NBD, day))
     data = await dispatch_day(
@@ -284,27 +320,33 @@ async def solve_dispatch_day(
         delivered=delivered,
         now=now,
     )
-    pickups = sum(1 for job in data.jobs if job.pickup_depot is not None)
+    committed = await committed_plans(DISPATCH, day)
+    live = await live_day(DISPATCH, day, committed, unpin)
+    engineers, available = await present_fleet(ENGINEER, data.engineers, live, day=day, now=now)
+    jobs = [
+        live.job(job, now)
+        for job in data.jobs
+        if live.keeps(job.id) and (job.pickup_depot is None or not live.pickup_failed(job.id))
+    ]
+    inspections = [live.inspection(item, now) for item in data.inspections if live.keeps(item.id)]
+    keys = {job.id for job in jobs} | {item.id for item in inspections}
+    keys |= {f"{job.id}:pickup" for job in jobs if job.pickup_depot is not None}
     check_limits(
         policy.limits,
-        stops=len(data.jobs) + pickups + len(data.inspections),
-        vehicles=len(data.engineers),
+        stops=len(keys),
+        vehicles=len(engineers),
         time_limit_s=time_limit_s,
     )
-    pins = pins_of(
-        await committed_plans(DISPATCH, day),
-        set(data.info),
-        {engineer.code for engineer in data.engineers},
-    )
+    pins = live.pins(committed, keys, available)
     # A committed visit whose site is closed now (its hours are over) is not pinned: it comes back closed.
     jobs = [
         job if job.closed else replace(job, pin=pins.get(job.id), pickup_pin=pins.get(f"{job.id}:pickup"))
-        for job in data.jobs
+        for job in jobs
     ]
-    inspections = [item if item.closed else replace(item, pin=pins.get(item.id)) for item in data.inspections]
+    inspections = [item if item.closed else replace(item, pin=pins.get(item.id)) for item in inspections]
     clock = PlanClock.for_date(day)
     work = DispatchWork(
-        tuple(data.engineers),
+        tuple(engineers),
         tuple(jobs),
         tuple(inspections),
         clock,
@@ -323,9 +365,9 @@ async def solve_dispatch_day(
         clock,
         problem,
         plan,
-        data.info,
+        {key: value for key, value in data.info.items() if key in keys},
         data.home_depots,
-        _stats(problem, plan, policy.matrix_source),
+        _stats(problem, plan, policy.matrix_source, pins_released=dict(sorted(live.released.items()))),
     )
 
 

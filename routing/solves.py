@@ -121,6 +121,7 @@ class SolveView:
         plan_id: the draft plan, once ``done``.
         failure: why it failed, once ``failed``.
         replayed: `request_solve` found it stored under the same Idempotency-Key (it made no new one).
+        unpin: the committed stops (ids) to plan freely again.
     """
 
     id: int
@@ -138,6 +139,7 @@ class SolveView:
     started_at: datetime | None
     finished_at: datetime | None
     replayed: bool = False
+    unpin: tuple[int, ...] = ()
 
     @property
     def finished(self) -> bool:
@@ -156,10 +158,12 @@ async def request_solve(
     key: str | None = None,
     fingerprint: str | None = None,
     policy: PlanningPolicy | None = None,
+    unpin: Sequence[int] = (),
 ) -> SolveView:
     """Store a request for a plan of ``kind`` (``nbd`` or ``dispatch``) for ``day``, ``queued``.
 
-    ``depots`` empty means every depot. With a ``key`` (an Idempotency-Key), the same ``actor``, kind and
+    ``depots`` empty means every depot; ``unpin`` names committed stops (by id) to plan freely again.
+    With a ``key`` (an Idempotency-Key), the same ``actor``, kind and
     key give the solve stored first (``replayed``) if ``fingerprint`` (of the request's body) matches.
     With a ``policy`` the day must lie in its window and the time limit within its limits; without one
     only a positive, finite time limit is checked here (`run_solve` checks its own policy's limits).
@@ -184,8 +188,8 @@ async def request_solve(
     async with write_transaction():
         rows = await run(
             "INSERT INTO plan_solve (kind, plan_date, depots, time_limit_s, seed, state, attempts, "
-            "requested_by, requested_at, idempotency_scope, idempotency_key, fingerprint) "
-            "VALUES ({}, {}, {}, {}, {}, {}, 0, {}, {}, {}, {}, {}) ON CONFLICT DO NOTHING RETURNING id",
+            "requested_by, requested_at, idempotency_scope, idempotency_key, fingerprint, unpin) "
+            "VALUES ({}, {}, {}, {}, {}, {}, 0, {}, {}, {}, {}, {}, {}) ON CONFLICT DO NOTHING RETURNING id",
             kind,
             day,
             " ".join(names),
@@ -197,6 +201,7 @@ async def request_solve(
             scope,
             key,
             printed,
+            " ".join(str(stop) for stop in sorted(set(unpin))),
         )
     if rows:
         return await get_solve(rows[0]["id"])
@@ -243,6 +248,7 @@ async def get_solve(solve_id: int, kind: str | None = None) -> SolveView:
         row["requested_at"],
         row["started_at"],
         row["finished_at"],
+        unpin=tuple(int(stop) for stop in row["unpin"].split()),
     )
 
 
@@ -299,6 +305,7 @@ async def run_solve(solve_id: int, *, policy: PlanningPolicy, now: datetime) -> 
             seed=solve.seed,
             now=now,
             policy=policy,
+            unpin=solve.unpin,
         )
     except (RoutingError, DomainError) as exc:
         _log_failure(solve, exc)

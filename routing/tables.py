@@ -146,6 +146,53 @@ class PlanStop(Table, tablename="plan_stop", db=SCOPED_ENGINE):
     unassigned_reason = Varchar(length=24, null=True, default=None)
     due_from = Timestamptz(null=True, default=None)
     due_by = Timestamptz(null=True, default=None)
+    status = Varchar(length=16, default="planned")
+    override_reason = Varchar(length=500, null=True, default=None)
+
+
+class PlanStopEvent(Table, tablename="plan_stop_event", db=SCOPED_ENGINE):
+    """What happened to a stop of a committed plan (append-only): its status became ``status`` at ``at``.
+
+    ``kind``, ``plan_date``, ``stop_key`` and ``vehicle`` name the stop across the versions of the day's
+    plan: a re-plan carries a stop in progress into a new plan under the same key, and the day's
+    history is read by key (`routing.execution.day_states`).
+    """
+
+    plan = ForeignKey(references=RoutePlanRecord, null=False, on_delete=OnDelete.restrict, index=True)
+    stop = ForeignKey(references=PlanStop, null=False, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=16)
+    plan_date = Date()
+    stop_key = Varchar(length=64)
+    vehicle = Varchar(length=32)
+    status = Varchar(length=16)
+    at = Timestamptz()
+    reason = Varchar(length=500, default="")
+    reported_by = Varchar(length=64)
+    recorded_at = Timestamptz()
+
+
+class FleetPosition(Table, tablename="fleet_position", db=SCOPED_ENGINE):
+    """Where a van (``vehicle``) or an engineer (``engineer``) reported itself at ``at`` (append-only)."""
+
+    kind = Varchar(length=16)
+    code = Varchar(length=32)
+    latitude = DoublePrecision()
+    longitude = DoublePrecision()
+    at = Timestamptz()
+    reported_by = Varchar(length=64)
+    recorded_at = Timestamptz()
+
+
+class FleetAbsence(Table, tablename="fleet_absence", db=SCOPED_ENGINE):
+    """A van (``vehicle``) or an engineer (``engineer``) unavailable from ``starts_at`` to ``ends_at``."""
+
+    kind = Varchar(length=16)
+    code = Varchar(length=32)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    reason = Varchar(length=500, default="")
+    created_by = Varchar(length=64)
+    created_at = Timestamptz()
 
 
 class PlanSolve(Table, tablename="plan_solve", db=SCOPED_ENGINE):
@@ -177,3 +224,4 @@ class PlanSolve(Table, tablename="plan_solve", db=SCOPED_ENGINE):
     idempotency_scope = Varchar(length=32, null=True, default=None)
     idempotency_key = Varchar(length=255, null=True, default=None)
     fingerprint = Varchar(length=64, null=True, default=None)
+    unpin = Varchar(length=4000, default="")

@@ -13,7 +13,7 @@ Plain Python over the routing core: no database, no web framework.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from geo.travel import Point
@@ -32,6 +32,7 @@ from routing.assembly import (
 )
 from routing.check import check_plan
 from routing.model import (
+    UNBOUNDED,
     Limits,
     Route,
     RoutePlan,
@@ -39,10 +40,13 @@ from routing.model import (
     SolveStats,
     SolveStatus,
     Stop,
+    TimeWindow,
     UnassignedReason,
     Vehicle,
 )
 from routing.nbd import solve_by_depot
+from routing.pins import broken_pins, unpinned, without
+from routing.schedule import schedule_route
 from routing.solver import solve
 from routing.urgent import UrgentAnswer, insert_urgent
 
@@ -124,6 +128,54 @@ def light(problem: RoutingProblem) -> RoutingProblem:
     return replace(problem, seconds=(), metres=())
 
 
+def reachable_shifts(problem: RoutingProblem) -> RoutingProblem:
+    """``problem`` with each vehicle's shift (and working time) long enough to finish the stops it has
+    started and to get back to its end: one far from its depot late in the day still goes back, if with
+    nothing else to do, and a stop it is on its way to or at is finished, if past its shift."""
+    started: dict[str, list[Stop]] = {}
+    for stop in sorted(problem.stops, key=lambda s: s.pinned_position or 0):
+        if stop.started and stop.pinned_vehicle is not None:
+            started.setdefault(stop.pinned_vehicle, []).append(stop)
+    vehicles = []
+    for vehicle in problem.vehicles:
+        shift = vehicle.shift
+        free = replace(vehicle, shift=TimeWindow(shift.start, UNBOUNDED), max_working=None)
+        chain = started.get(vehicle.id, [])
+        route = schedule_route(problem, free, chain) if chain else None
+        end = shift.start + problem.seconds[vehicle.start][vehicle.end] if route is None else route.arrival
+        working = vehicle.max_working
+        vehicles.append(
+            replace(
+                vehicle,
+                shift=replace(shift, end=max(shift.end, end)),
+                max_working=None if working is None else max(working, end - shift.start),
+            )
+        )
+    return replace(problem, vehicles=tuple(vehicles))
+
+
+def keeping_what_holds(
+    problem: RoutingProblem, solve_problem: Callable[[RoutingProblem], RoutePlan]
+) -> tuple[RoutingProblem, RoutePlan]:
+    """Solve ``problem`` without the pinned stops that can no longer hold (`routing.pins.broken_pins`):
+    they come back unpinned and unassigned as ``pin_infeasible``, and the plan names them in its notes.
+    A van or engineer finishes what it started and may always go back to its end (`reachable_shifts`)."""
+    problem = reachable_shifts(problem)
+    dropped = broken_pins(problem)
+    if not dropped:
+        return problem, solve_problem(problem)
+    plan = solve_problem(without(problem, dropped))
+    kept = replace(problem, stops=tuple(unpinned(s) if s.id in dropped else s for s in problem.stops))
+    reasons = dict.fromkeys(sorted(dropped), UnassignedReason.PIN_INFEASIBLE)
+    penalty = problem.objective.drop_penalty * len(dropped)
+    return kept, replace(
+        plan,
+        unassigned={**plan.unassigned, **reasons},
+        objective=plan.objective + penalty,
+        notes=(*plan.notes, f"committed stops that can no longer be kept: {', '.join(sorted(dropped))}"),
+    )
+
+
 def solve_nbd(work: NbdWork) -> tuple[RoutingProblem, RoutePlan]:
     """Build the day's delivery problem and solve it one depot at a time."""
     problem = nbd_problem(
@@ -135,7 +187,12 @@ def solve_nbd(work: NbdWork) -> tuple[RoutingProblem, RoutePlan]:
         matrix=work.matrix,
         limits=work.limits,
     )
-    plan = solve_by_depot(problem, time_limit_s=work.time_limit_s, seed=work.seed, iterations=work.iterations)
+    problem, plan = keeping_what_holds(
+        problem,
+        lambda part: solve_by_depot(
+            part, time_limit_s=work.time_limit_s, seed=work.seed, iterations=work.iterations
+        ),
+    )
     return light(problem), plan
 
 
@@ -144,7 +201,10 @@ def solve_dispatch(work: DispatchWork) -> tuple[RoutingProblem, RoutePlan]:
     problem = dispatch_problem(
         work.engineers, work.jobs, work.inspections, work.clock, matrix=work.matrix, limits=work.limits
     )
-    plan = solve(problem, time_limit_s=work.time_limit_s, seed=work.seed, iterations=work.iterations)
+    problem, plan = keeping_what_holds(
+        problem,
+        lambda part: solve(part, time_limit_s=work.time_limit_s, seed=work.seed, iterations=work.iterations),
+    )
     return light(problem), plan
 
 

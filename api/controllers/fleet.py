@@ -2,30 +2,60 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 import routing
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.query import query_choice
 from api.schemas.fleet import (
+    AbsenceOut,
+    AvailabilityIn,
+    EngineerAvailabilityOut,
     EngineerIn,
     EngineerOut,
     InspectionIn,
     InspectionOut,
+    VehicleAvailabilityOut,
     VehicleIn,
     VehicleOut,
 )
+from api.schemas.routing import PositionIn, PositionOut
 from api.security import allow
 from inventory.accounts import STAFF, Principal, Role
-from inventory.time_window import TimeBounds, check_inspection_day
+from inventory.time_window import TimeBounds, check_inspection_day, check_reported_time
 
 PLANNERS = (Role.ADMIN, Role.DISPATCHER)
+VAN_REPORTERS = (Role.ADMIN, Role.DISPATCHER, Role.WAREHOUSE)
+
+
+async def report_position(
+    kind: str,
+    code: str,
+    data: PositionIn,
+    principal: Principal,
+    now: datetime,
+    time_bounds: TimeBounds,
+) -> PositionOut:
+    """Keep a reported position of a van or an engineer (``at`` no later than now, within the clock skew)."""
+    if data.at is not None:
+        check_reported_time("at", data.at, now=now, bounds=time_bounds)
+    position = await routing.report_position(
+        kind,
+        code,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        at=data.at or now,
+        actor=principal.username,
+        now=now,
+    )
+    return PositionOut.of(code, position)
 
 
 class VehicleController(Controller):
@@ -59,6 +89,59 @@ class VehicleController(Controller):
         """Register a vehicle at a depot with its weight and volume capacity and its shift."""
         record = await routing.add_vehicle(data.to_record(), now=now)
         return VehicleOut.model_validate(record, from_attributes=True)
+
+    @post(
+        "/{code:str}/position",
+        operation_id="reportVehiclePosition",
+        summary="Report where a van is",
+        description=(
+            "Keeps where the van was at `at` (default now). A re-plan during the day starts the van "
+            "from its latest position. Dispatchers, administrators and the warehouse (which sends the "
+            "vans out) may report it."
+        ),
+        guards=[allow(*VAN_REPORTERS)],
+    )
+    @idempotent
+    async def report_position(
+        self,
+        code: FromPath[str],
+        data: JSONBody[PositionIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        time_bounds: NamedDependency[TimeBounds],
+    ) -> PositionOut:
+        """Keep where the van was at ``at``; a re-plan during the day starts it from there."""
+        return await report_position(routing.VEHICLE, code, data, principal, now, time_bounds)
+
+    @patch(
+        "/{code:str}",
+        operation_id="changeVehicleAvailability",
+        summary="Change a van's shift, activity or absences",
+        description=(
+            "Changes the van's daily shift (local times) or whether it is active, and adds absences "
+            "(from-to, with a reason). Every later plan honours them, also during the day: it works "
+            "the longest stretch of its shift left that no absence covers; committed stops not yet "
+            "started of one absent are re-planned and named in the plan's `pins_released`. The answer "
+            "lists the absences not yet over. Dispatchers and administrators may change it."
+        ),
+        guards=[allow(*PLANNERS)],
+    )
+    @idempotent
+    async def change(
+        self,
+        code: FromPath[str],
+        data: JSONBody[AvailabilityIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> VehicleAvailabilityOut:
+        """Change the van's shift or activity, add absences; later plans honour them."""
+        absences = await routing.change_availability(
+            routing.VEHICLE, code, data.to_change(), actor=principal.username, now=now
+        )
+        record = await routing.get_vehicle(code)
+        return VehicleAvailabilityOut.model_validate(
+            {**asdict(record), "absences": [AbsenceOut.model_validate(asdict(a)) for a in absences]}
+        )
 
 
 class EngineerController(Controller):
@@ -95,6 +178,58 @@ class EngineerController(Controller):
         """Register an engineer with home depot, skills, shift and daily working-hours limit."""
         record = await routing.add_engineer(data.to_record(), now=now)
         return EngineerOut.model_validate(record, from_attributes=True)
+
+    @post(
+        "/{code:str}/position",
+        operation_id="reportEngineerPosition",
+        summary="Report where an engineer is",
+        description=(
+            "Keeps where the engineer was at `at` (default now). A re-plan during the day starts the "
+            "engineer from the latest position. Dispatchers and administrators may report it."
+        ),
+        guards=[allow(*PLANNERS)],
+    )
+    @idempotent
+    async def report_position(
+        self,
+        code: FromPath[str],
+        data: JSONBody[PositionIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        time_bounds: NamedDependency[TimeBounds],
+    ) -> PositionOut:
+        """Keep where the engineer was at ``at``; a re-plan during the day starts them from there."""
+        return await report_position(routing.ENGINEER, code, data, principal, now, time_bounds)
+
+    @patch(
+        "/{code:str}",
+        operation_id="changeEngineerAvailability",
+        summary="Change an engineer's shift, activity or absences",
+        description=(
+            "Changes the engineer's daily shift (local times) or whether they is active, and adds absences "
+            "(from-to, with a reason). Every later plan honours them, also during the day: they works "
+            "the longest stretch of their shift left that no absence covers; committed stops not yet "
+            "started of one absent are re-planned and named in the plan's `pins_released`. The answer "
+            "lists the absences not yet over. Dispatchers and administrators may change it."
+        ),
+        guards=[allow(*PLANNERS)],
+    )
+    @idempotent
+    async def change(
+        self,
+        code: FromPath[str],
+        data: JSONBody[AvailabilityIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> EngineerAvailabilityOut:
+        """Change the engineer's shift or activity, add absences (e.g. off sick); later plans honour them."""
+        absences = await routing.change_availability(
+            routing.ENGINEER, code, data.to_change(), actor=principal.username, now=now
+        )
+        record = await routing.get_engineer(code)
+        return EngineerAvailabilityOut.model_validate(
+            {**asdict(record), "absences": [AbsenceOut.model_validate(asdict(a)) for a in absences]}
+        )
 
 
 INSPECTION_STATES = ("planned", "done")

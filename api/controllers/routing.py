@@ -25,13 +25,27 @@ from api.errors import problem_document
 from api.idempotency import IdempotencyKey, fingerprint, idempotent
 from api.openapi import AcceptedOperation
 from api.params import RESPOND_ASYNC, PathId, Prefer, prefers_async
-from api.schemas.routing import DayPlanIn, PlanOut, SolveOut, UrgentIn, UrgentOut
+from api.schemas.routing import (
+    DayPlanIn,
+    MoveIn,
+    MoveOut,
+    PlanOut,
+    SolveOut,
+    StopEventIn,
+    StopOut,
+    UrgentIn,
+    UrgentOut,
+)
 from api.security import allow
 from api.settings import Settings
 from inventory.accounts import STAFF, Principal, Role
+from inventory.time_window import TimeBounds, check_reported_time
 from routing import DISPATCH, NBD, Limits, SourceMatrix, commit_plan, get_plan, matrix_source
 
 PLANNERS = (Role.ADMIN, Role.DISPATCHER)
+VAN_REPORTERS = (Role.ADMIN, Role.DISPATCHER, Role.WAREHOUSE)
+"""Who reports what happens at a van's stops: the planners, and the warehouse, which sends the vans out
+and may hand parts out already (a delivery done issues its reservations)."""
 REPLAYED = "Idempotency-Replayed"
 
 
@@ -95,6 +109,7 @@ class Plans:
             key=key,
             fingerprint=None if key is None else fingerprint(data),
             policy=policy,
+            unpin=data.unpin,
         )
         if not solve.replayed:
             await solves.submit(solve.id)
@@ -143,10 +158,69 @@ class Plans:
         """Make a draft of this kind the committed plan of its day and depots."""
         return PlanOut.of(await commit_plan(plan_id, kind=self.kind, actor=principal.username, now=now))
 
+    async def stop_event(
+        self,
+        plan_id: int,
+        stop_id: int,
+        data: StopEventIn,
+        *,
+        principal: Principal,
+        now: datetime,
+        time_bounds: TimeBounds,
+    ) -> StopOut:
+        """Move a stop of this kind's committed plan to the event's status."""
+        if data.at is not None:
+            check_reported_time("at", data.at, now=now, bounds=time_bounds)
+        stop = await routing.record_stop_event(
+            plan_id,
+            stop_id,
+            kind=self.kind,
+            status=routing.StopStatus(data.type),
+            at=data.at or now,
+            reason=data.reason,
+            actor=principal.username,
+            now=now,
+        )
+        return StopOut.of(stop)
+
+    async def move(
+        self,
+        plan_id: int,
+        data: MoveIn,
+        *,
+        principal: Principal,
+        now: datetime,
+        policy: routing.PlanningPolicy,
+    ) -> MoveOut:
+        """Evaluate a move on a plan of this kind; made (not a dry run), it is a new draft plan."""
+        result = await routing.move_stop(
+            plan_id,
+            data.to_request(),
+            kind=self.kind,
+            matrix=policy.matrix,
+            actor=principal.username,
+            now=now,
+        )
+        return MoveOut.of(result)
+
 
 DELIVERIES = Plans(NBD, "routing-plan", "routing-solve")
 DISPATCHES = Plans(DISPATCH, "dispatch-plan", "dispatch-solve")
 PLANS_OF = {NBD: DELIVERIES, DISPATCH: DISPATCHES}
+
+
+def _move_description(who: str, how: str) -> str:
+    return (
+        f"Moves a stop of the plan (`stop`, its id) or a ticket's stop (`ticket`) to the {who} `to`, at "
+        "`position` of its route (its end if not given); a pickup goes with the stop it is for. It is "
+        f"evaluated from now, as a re-plan starts: {how}. `dry_run` answers whether it can be made, "
+        "every stop whose time changes and by how much its lateness changes, and the overtime, without "
+        "changing anything. Otherwise the move is kept as a new draft plan based on this one (`plan_id`), "
+        "to commit: plans are never edited. Windows and hard deadlines always bind; making a "
+        "stop later past its soft deadline, or a route end past its shift, needs `override_reason`, which "
+        "is kept on the stop and in the audit chain (409 without it). Dispatchers and administrators."
+    )
+
 
 SOLVE_ACCEPTED = {
     HTTP_202_ACCEPTED: ResponseSpec(
@@ -271,6 +345,60 @@ class RoutingController(Controller):
     ) -> PlanOut:
         """Make a delivery plan the day's committed plan for its depots (409 if it was superseded)."""
         return await DELIVERIES.commit(plan_id, principal, now)
+
+    @post(
+        "/plans/{plan_id:int}/stops/{stop_id:int}/events",
+        operation_id="recordDeliveryStopEvent",
+        tags=["routing"],
+        summary="Report a delivery stop's progress",
+        description=(
+            "Reports what happened at a stop of the committed delivery plan: `en_route`, `arrived`, then "
+            "`done`, or `failed` (with a `reason`); a stop not yet reached may be `cancelled`. `at` "
+            "(default now) says when. A delivery `done` issues the reservations it carries. 409 for a "
+            "transition the stop's status does not allow or "
+            "a plan that is not committed. Done, failed and cancelled stops are the day's history: a "
+            "re-plan no longer plans them; stops en route or arrived stay first on their van."
+        ),
+        guards=[allow(*VAN_REPORTERS)],
+        status_code=HTTP_200_OK,
+    )
+    @idempotent
+    async def stop_event(
+        self,
+        plan_id: PathId,
+        stop_id: PathId,
+        data: JSONBody[StopEventIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        time_bounds: NamedDependency[TimeBounds],
+    ) -> StopOut:
+        """Report what happened at a stop of a committed delivery plan; a delivery done issues its parts."""
+        return await DELIVERIES.stop_event(
+            plan_id, stop_id, data, principal=principal, now=now, time_bounds=time_bounds
+        )
+
+    @post(
+        "/plans/{plan_id:int}/moves",
+        operation_id="moveDeliveryStop",
+        tags=["routing"],
+        summary="Move a delivery stop to a van",
+        description=_move_description(
+            "van", "each van where it is; only a van of the depot holding the parts"
+        ),
+        guards=[allow(*PLANNERS)],
+        status_code=HTTP_200_OK,
+    )
+    @idempotent
+    async def move(
+        self,
+        plan_id: PathId,
+        data: JSONBody[MoveIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        planning_policy: NamedDependency[routing.PlanningPolicy],
+    ) -> MoveOut:
+        """Move a delivery to a van at a position: a dry run, or a new draft plan to commit."""
+        return await DELIVERIES.move(plan_id, data, principal=principal, now=now, policy=planning_policy)
 
     @post(
         "/urgent",
@@ -417,3 +545,58 @@ class DispatchController(Controller):
     ) -> PlanOut:
         """Commit a dispatch plan: its visits are pinned in every later re-plan of the day."""
         return await DISPATCHES.commit(plan_id, principal, now)
+
+    @post(
+        "/plans/{plan_id:int}/moves",
+        operation_id="moveDispatchStop",
+        tags=["dispatch"],
+        summary="Move a visit to an engineer",
+        description=_move_description(
+            "engineer", "each engineer where they are, with the skills, outside absences"
+        ),
+        guards=[allow(*PLANNERS)],
+        status_code=HTTP_200_OK,
+    )
+    @idempotent
+    async def move(
+        self,
+        plan_id: PathId,
+        data: JSONBody[MoveIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        planning_policy: NamedDependency[routing.PlanningPolicy],
+    ) -> MoveOut:
+        """Move a visit to an engineer at a position: a dry run, or a new draft plan to commit."""
+        return await DISPATCHES.move(plan_id, data, principal=principal, now=now, policy=planning_policy)
+
+    @post(
+        "/plans/{plan_id:int}/stops/{stop_id:int}/events",
+        operation_id="recordDispatchStopEvent",
+        tags=["dispatch"],
+        summary="Report an engineer stop's progress",
+        description=(
+            "Reports what happened at a stop of the committed dispatch plan: `en_route`, `arrived`, then "
+            "`done`, or `failed` (with a `reason`); a stop not yet reached may be `cancelled`. `at` "
+            "(default now) says when. A visit `done` records the engineer on site on its ticket at the "
+            "time they arrived (the ticket's own `engineer_on_site` event); an inspection `done` is "
+            "marked done. 409 for a transition the stop's status does not allow or "
+            "a plan that is not committed. Done, failed and cancelled stops are the day's history: a "
+            "re-plan no longer plans them; stops en route or arrived stay first on their engineer."
+        ),
+        guards=[allow(*PLANNERS)],
+        status_code=HTTP_200_OK,
+    )
+    @idempotent
+    async def stop_event(
+        self,
+        plan_id: PathId,
+        stop_id: PathId,
+        data: JSONBody[StopEventIn],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+        time_bounds: NamedDependency[TimeBounds],
+    ) -> StopOut:
+        """Report what happened at a stop of a committed dispatch plan; a visit done meets on-site."""
+        return await DISPATCHES.stop_event(
+            plan_id, stop_id, data, principal=principal, now=now, time_bounds=time_bounds
+        )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
-from api.schemas.base import Code, Day, RequestModel, ResponseModel, TimeOfDay
-from routing import EngineerRecord, VehicleRecord
+from api.schemas.base import TIME_OF_DAY_PATTERN, Code, Day, Instant, RequestModel, ResponseModel, TimeOfDay
+from routing import Absence, AvailabilityChange, EngineerRecord, VehicleRecord
 
 Skill = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -85,3 +85,62 @@ class InspectionOut(ResponseModel):
     duration_minutes: int
     skill: str
     status: str
+
+
+LocalTime = Annotated[str, StringConstraints(pattern=TIME_OF_DAY_PATTERN)]
+"""A local time of day such as 08:30 (a time left out stays as it is)."""
+
+
+class AbsenceIn(RequestModel):
+    starts_at: Instant
+    ends_at: Instant
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class AvailabilityIn(RequestModel):
+    """What changes of a van or an engineer; what is left out stays as it is. ``absences`` are added."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "absences": [
+                        {
+                            "starts_at": "2026-12-08T13:00:00+08:00",
+                            "ends_at": "2026-12-09T18:30:00+08:00",
+                            "reason": "ill",
+                        }
+                    ]
+                },
+                {"shift_end": "16:00"},
+                {"active": False},
+            ]
+        }
+    )
+
+    shift_start: LocalTime | None = None
+    shift_end: LocalTime | None = None
+    active: bool | None = None
+    absences: list[AbsenceIn] = Field(default_factory=list, max_length=20)
+
+    def to_change(self) -> AvailabilityChange:
+        return AvailabilityChange(
+            None if self.shift_start is None else time.fromisoformat(self.shift_start),
+            None if self.shift_end is None else time.fromisoformat(self.shift_end),
+            self.active,
+            tuple(Absence(a.starts_at, a.ends_at, a.reason) for a in self.absences),
+        )
+
+
+class AbsenceOut(ResponseModel):
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+
+
+class VehicleAvailabilityOut(VehicleOut):
+    absences: list[AbsenceOut] = Field(description="absences not yet over")
+
+
+class EngineerAvailabilityOut(EngineerOut):
+    absences: list[AbsenceOut] = Field(description="absences not yet over")

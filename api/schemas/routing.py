@@ -5,10 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StringConstraints
 
-from api.schemas.base import Code, Day, Id, RequestModel, ResponseModel
-from routing import REASON_MEANINGS, PlanView, SolveView, StopView, UrgentChoice, UrgentResult
+from api.schemas.base import Code, Day, Id, Instant, RequestModel, ResponseModel
+from routing import (
+    REASON_MEANINGS,
+    MoveRequest,
+    MoveResult,
+    PlanView,
+    Position,
+    SolveView,
+    StopView,
+    UrgentChoice,
+    UrgentResult,
+)
 
 TimeLimit = Annotated[float, Field(gt=0, description="Solver wall-time limit in seconds (capped)")]
 
@@ -29,6 +39,11 @@ class DayPlanIn(RequestModel):
     depots: list[Code] = Field(default_factory=list, max_length=1000, description="empty: every depot")
     time_limit_s: TimeLimit | None = None
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    unpin: list[Id] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="ids of stops of the day's committed plan to plan freely again (their pins let go)",
+    )
 
 
 class UrgentIn(RequestModel):
@@ -41,10 +56,20 @@ Latitude = Annotated[float, Field(description="WGS-84 latitude, decimal degrees"
 Longitude = Annotated[float, Field(description="WGS-84 longitude, decimal degrees")]
 
 
+StopStatusName = Literal["planned", "en_route", "arrived", "done", "failed", "cancelled"]
+
+
 class StopOut(ResponseModel):
     """A routed stop. ``latitude``/``longitude`` are where it is made: the site's for a delivery or a
     visit, the depot's for a pickup (as they were when the plan was made)."""
 
+    id: int = Field(description="the stop's id in this plan, for its events and moves")
+    status: StopStatusName = Field(
+        description="planned, en_route, arrived, done, failed or cancelled (once the plan is committed)"
+    )
+    override_reason: str | None = Field(
+        default=None, description="why a dispatcher's move may make it late or end its route past the shift"
+    )
     kind: str
     ticket: int | None
     site: str | None
@@ -94,6 +119,7 @@ REASONS = "\n".join(f"- `{reason}`: {meaning}" for reason, meaning in REASON_MEA
 class UnassignedOut(ResponseModel):
     """A stop left out of the plan, and why."""
 
+    id: int
     ticket: int | None
     reason: str = Field(description=f"Why it is not in any route, the first that applies:\n{REASONS}")
     kind: str
@@ -111,6 +137,8 @@ def _delivery_stop(
     """A delivery stop of the examples (from the Shanghai central warehouse, due the next business day)."""
     code, latitude, longitude = site
     return {
+        "id": ticket * 10,
+        "status": "planned",
         "kind": "delivery",
         "ticket": ticket,
         "site": code,
@@ -176,6 +204,7 @@ class PlanOut(ResponseModel):
                     ],
                     "unassigned": [
                         {
+                            "id": 521,
                             "ticket": 52,
                             "reason": "window_unreachable",
                             "kind": "delivery",
@@ -252,6 +281,7 @@ class PlanOut(ResponseModel):
             ],
             unassigned=[
                 UnassignedOut(
+                    id=stop.id,
                     ticket=stop.ticket,
                     reason=stop.unassigned_reason or "",
                     kind=stop.kind,
@@ -495,4 +525,123 @@ class SolveOut(ResponseModel):
             plan_id=solve.plan_id,
             plan=plan,
             problem=problem,
+        )
+
+
+class StopEventIn(RequestModel):
+    """What happened at a stop: the van or engineer set off to it, arrived, finished it, could not do it
+    (``failed``, with a reason), or it was called off (``cancelled``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "arrived", "at": "2026-12-08T09:42:00+08:00"},
+                {"type": "failed", "at": "2026-12-08T10:05:00+08:00", "reason": "site closed, nobody there"},
+            ]
+        }
+    )
+
+    type: Literal["en_route", "arrived", "done", "failed", "cancelled"]
+    at: Instant | None = Field(default=None, description="when it happened; now if not given")
+    reason: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class PositionIn(RequestModel):
+    """Where a van or an engineer is (or was at ``at``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"latitude": 31.2304, "longitude": 121.4737, "at": "2026-12-08T16:35:00+08:00"}]
+        }
+    )
+
+    latitude: float = Field(ge=-90, le=90, description="WGS-84 latitude, decimal degrees")
+    longitude: float = Field(ge=-180, le=180, description="WGS-84 longitude, decimal degrees")
+    at: Instant | None = Field(default=None, description="when it was there; now if not given")
+
+
+class PositionOut(ResponseModel):
+    code: str
+    latitude: float
+    longitude: float
+    at: datetime
+
+    @classmethod
+    def of(cls, code: str, position: Position) -> PositionOut:
+        point = position.point
+        return cls(code=code, latitude=point.latitude, longitude=point.longitude, at=position.at)
+
+
+class MoveIn(RequestModel):
+    """Move a stop of the plan (``stop``, its id) or a ticket's stop (``ticket``) to the van or engineer
+    ``to``, at ``position`` of its route (0 first; its end if not given). Its pickup goes with it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"stop": 412, "to": "ENG-SHA-C-2", "position": 1, "dry_run": True},
+                {"ticket": 57, "to": "ENG-SHA-C-2", "override_reason": "customer agreed to a later visit"},
+            ]
+        }
+    )
+
+    stop: Id | None = None
+    ticket: Id | None = None
+    to: Code
+    position: int | None = Field(default=None, ge=0, le=1000)
+    dry_run: bool = False
+    override_reason: Annotated[str, StringConstraints(max_length=500)] = Field(
+        default="", description="why a soft deadline or a shift end may be broken (needed to break one)"
+    )
+
+    def to_request(self) -> MoveRequest:
+        return MoveRequest(self.stop, self.ticket, self.to, self.position, self.dry_run, self.override_reason)
+
+
+class StopMoveOut(ResponseModel):
+    id: int = Field(description="the stop's id in the plan moved")
+    key: str
+    vehicle_before: str | None
+    vehicle_after: str
+    start_before: datetime | None
+    start_after: datetime
+    late_before_s: int
+    late_after_s: int
+    lateness_change_s: int
+
+
+class MoveOut(ResponseModel):
+    """What the move does: whether it can be made, what it would break (``needs_override``: soft deadlines
+    as ``deadline:<stop key>``, shift ends as ``shift_end:<vehicle>``), every stop whose time changes, and,
+    once made, the new draft plan (``plan_id``) to commit."""
+
+    feasible: bool
+    reason: str | None = Field(description="skills, capacity or window, when it cannot be made at all")
+    needs_override: list[str]
+    changes: list[StopMoveOut]
+    overtime_s: dict[str, int] = Field(description="seconds past the shift end of each touched route")
+    plan_id: int | None
+
+    @classmethod
+    def of(cls, result: MoveResult) -> MoveOut:
+        return cls(
+            feasible=result.feasible,
+            reason=result.reason,
+            needs_override=list(result.needs_override),
+            changes=[
+                StopMoveOut(
+                    id=change.id,
+                    key=change.key,
+                    vehicle_before=change.vehicle_before,
+                    vehicle_after=change.vehicle_after,
+                    start_before=change.start_before,
+                    start_after=change.start_after,
+                    late_before_s=change.late_before_s,
+                    late_after_s=change.late_after_s,
+                    lateness_change_s=change.late_after_s - change.late_before_s,
+                )
+                for change in result.changes
+            ],
+            overtime_s=result.overtime_s,
+            plan_id=result.plan_id,
         )
