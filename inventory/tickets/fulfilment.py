@@ -176,9 +176,20 @@ async def commit_ways(
 
 
 async def refresh_ways(plan_id: int, ways: Sequence[Way], *, now: datetime) -> None:
-    """The plan's times (or carriers) changed: its committed ways take the new ETAs, and the tickets'
-    at-risk state follows. Ways the plan no longer has are left as they are."""
+    """The plan's times (or carriers) changed: its committed ways take the new ETAs, each moved ETA is
+    announced (``ticket.eta_changed``), and the tickets' at-risk state follows. Ways the plan no longer
+    has are left as they are."""
     async with write_transaction():
+        before = {
+            _way_key(row["way"], row["reservation"], row["ticket"]): row
+            for row in await Fulfilment.select(
+                Fulfilment.ticket,
+                Fulfilment.reservation,
+                Fulfilment.way,
+                Fulfilment.eta,
+                Fulfilment.ticket.customer.as_alias("customer"),
+            ).where(Fulfilment.plan == plan_id)
+        }
         for way in ways:
             match = (Fulfilment.plan == plan_id) & (Fulfilment.way == way.way)
             if way.reservation is None:
@@ -188,7 +199,28 @@ async def refresh_ways(plan_id: int, ways: Sequence[Way], *, now: datetime) -> N
             await Fulfilment.update(
                 {Fulfilment.eta: way.eta, Fulfilment.carrier: way.carrier, Fulfilment.stop: way.stop}
             ).where(match)
+            was = before.get(_way_key(way.way, way.reservation, way.ticket))
+            if was is not None and was["eta"] != way.eta:
+                await notifications.publish(
+                    notifications.TICKET_ETA_CHANGED,
+                    {
+                        "ticket": way.ticket,
+                        "reservation": way.reservation,
+                        "source": "visit" if way.way == VISIT else "delivery",
+                        "plan": plan_id,
+                        "stop": way.stop,
+                        "previous_eta": was["eta"],
+                        "eta": way.eta,
+                    },
+                    company=was["customer"],
+                    now=now,
+                )
         await reassess({way.ticket for way in ways}, now=now)
+
+
+def _way_key(way: str, reservation: int | None, ticket: int) -> tuple[str, int | None, int | None]:
+    """A committed way of a plan: a part's by its reservation, an engineer's visit by its ticket."""
+    return (way, reservation, ticket if reservation is None else None)
 
 
 async def arrange_collection(

@@ -83,7 +83,8 @@ async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
     dispatcher = sworld.headers["dispatcher"]
     await notifications.subscribe(
         notifications.SubscriptionRequest(
-            events=[notifications.TICKET_AT_RISK], url="http://127.0.0.1:9/hook"
+            events=[notifications.TICKET_AT_RISK, notifications.TICKET_ETA_CHANGED],
+            url="http://127.0.0.1:9/hook",
         ),
         policy=replace(settings.delivery_policy(), allow_private_targets=True),
         viewer=None,
@@ -182,6 +183,14 @@ async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
     assert at(shown["parts_eta"]) == at(shown["visit_eta"]) == at(ways["visit"]["eta"]) == later
     reservation = (await client.get(f"/api/v1/reservations/{held['id']}", headers=dispatcher)).json()
     assert at(reservation["estimated_arrival"]) == later
+    moved = [
+        json.loads(row["payload"])["data"]
+        for row in await NotificationEvent.select(NotificationEvent.payload).where(
+            NotificationEvent.event_type == notifications.TICKET_ETA_CHANGED
+        )
+    ]
+    assert {(m["source"], m["reservation"]) for m in moved} == {("visit", None), ("delivery", held["id"])}
+    assert all((at(m["previous_eta"]), at(m["eta"])) == (at(visit["eta"]), later) for m in moved)
 
     # A platinum critical fault takes the part: its way ends, and its ticket is on the dispatcher's list
     # with the plan and stop that lost it.
