@@ -10,7 +10,7 @@ from routing.errors import (
     SolverCrashed,
     SolverOverran,
 )
-from routing.execution import Position, record_stop_event, report_position
+from routing.execution import Position, cancel_lost_stops, record_stop_event, report_position
 from routing.fleet import (
     EngineerRecord,
     VehicleRecord,
@@ -118,6 +118,7 @@ __all__ = [
     "add_engineer",
     "add_inspection",
     "add_vehicle",
+    "cancel_lost_stops",
     "change_availability",
     "commit_plan",
     "get_engineer",

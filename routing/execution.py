@@ -27,7 +27,7 @@ from inventory.audit import log as audit
 from inventory.errors import Conflict, InvalidTransition, NotFound
 from inventory.issuing import issue
 from inventory.persistence import write_transaction
-from inventory.tickets.tables import Reservation, TicketMilestone
+from inventory.tickets.tables import Fulfilment, Reservation, TicketMilestone
 from routing.availability import VEHICLE
 from routing.fulfilment import refresh_committed_etas
 from routing.plan_store import COMMITTED, StopView, stop_view
@@ -36,6 +36,9 @@ from routing.tables import Engineer, FleetPosition, Inspection, PlanStop, PlanSt
 from routing.tables import Vehicle as VehicleRow
 
 log = structlog.get_logger("routing.execution")
+
+LOST_STOPS_AT_ONCE = 500
+"""How many open items of the dispatcher's list one pre-emption looks through for stops to cancel."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,44 @@ async def on_stop_status_changed(change: StopStatusChange, *, now: datetime) -> 
         status=str(change.status),
         at=change.at.isoformat(),
     )
+
+
+async def cancel_lost_stops(*, actor: str, now: datetime) -> list[int]:
+    """Cancel (reason ``preempted``) the stops of committed plans that were there only for parts their
+    tickets have lost: the open ``preempted`` items of the dispatcher's list name the plan and stop that
+    lost each part. A stop that still carries another committed part, or that has started, stays as it
+    is. Runs in the caller's transaction (after the reservation that pre-empted); the ids cancelled.
+    """
+    cancelled: list[int] = []
+    async with write_transaction():
+        items = await tickets.attention_list(limit=LOST_STOPS_AT_ONCE, offset=0)
+        for item in items:
+            if item.reason != tickets.PREEMPTED or item.plan is None or item.stop is None:
+                continue
+            row = await (
+                PlanStop.select(PlanStop.id, PlanStop.status, PlanStop.plan.kind.as_alias("kind"))
+                .where((PlanStop.plan == item.plan) & (PlanStop.stop_key == item.stop))
+                .first()
+            )
+            if row is None or row["status"] != StopStatus.PLANNED:
+                continue
+            still_carried = await Fulfilment.count().where(
+                (Fulfilment.plan == item.plan) & (Fulfilment.stop == item.stop)
+            )
+            if still_carried:
+                continue
+            await record_stop_event(
+                item.plan,
+                row["id"],
+                kind=row["kind"],
+                status=StopStatus.CANCELLED,
+                at=now,
+                reason=tickets.PREEMPTED,
+                actor=actor,
+                now=now,
+            )
+            cancelled.append(row["id"])
+    return cancelled
 
 
 async def _stop_row(plan_id: int, stop_id: int) -> dict:

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+import routing
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.params import PathId
@@ -188,6 +189,8 @@ class TicketController(Controller):
             nbd_grace=timedelta(hours=settings.reservation_nbd_grace_hours),
             viewer=principal.viewer,
         )
+        if data.allow_preemption:
+            await routing.cancel_lost_stops(actor=principal.username, now=now)
         return ReservationOut.of(record)
 
     @get(

@@ -37,6 +37,7 @@ from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from pydantic import BaseModel, Field
 
+import routing
 from api.errors import problem_document
 from api.idempotency import PageAnswer, idempotent_page
 from api.pagination import PageRequest, page_of
@@ -721,6 +722,8 @@ async def _reserved(
     await tickets.reserve(
         ticket_id, wanted, actor=principal.username, now=now, ttl=ttl, viewer=None, nbd_grace=nbd_grace
     )
+    if wanted.allow_preemption:
+        await routing.cancel_lost_stops(actor=principal.username, now=now)
     return PageAnswer(location=f"/tickets/{ticket_id}?done=reservation")
 
 

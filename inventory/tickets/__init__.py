@@ -22,6 +22,7 @@ from inventory.tickets.coverage import (
 )
 from inventory.tickets.entitlement import Entitlement, Refusal
 from inventory.tickets.fulfilment import (
+    PREEMPTED,
     AttentionItem,
     PartWay,
     SecondWay,
@@ -72,6 +73,7 @@ from inventory.tickets.ticket_views import (
 __all__ = [
     "DEFAULT_TARGETS",
     "PARTS_PRIORITY_TIERS",
+    "PREEMPTED",
     "AssetWarranty",
     "AttentionItem",
     "Countdown",

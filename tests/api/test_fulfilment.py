@@ -210,6 +210,10 @@ async def test_a_part_reaches_its_site_one_way_with_the_committed_eta(
     assert [(i["ticket"], i["reservation"], i["reason"], i["plan"], i["stop"]) for i in listed] == [
         (ticket["id"], held["id"], "preempted", visits["id"], pickup["key"])
     ]
+    # The engineer no longer collects the part: the committed pickup stop is cancelled, the visit stays.
+    committed_plan = (await client.get(f"/api/v1/dispatch/plans/{visits['id']}", headers=dispatcher)).json()
+    statuses = {stop["key"]: stop["status"] for route in committed_plan["routes"] for stop in route["stops"]}
+    assert (statuses[pickup["key"]], statuses[visit["key"]]) == ("cancelled", "planned")
     resolved = await client.post(f"/api/v1/dispatch/attention/{listed[0]['id']}/resolve", headers=dispatcher)
     assert resolved.status_code == 200
     assert (await client.get("/api/v1/dispatch/attention", headers=dispatcher)).json()["items"] == []
