@@ -316,7 +316,7 @@ async def test_a_ticket_shows_its_milestones_entitlement_warranty_reservations_a
 async def test_a_ticket_shows_how_each_part_comes_and_whether_the_plan_puts_it_at_risk(
     signed_in: SignedIn,
 ) -> None:
-    from inventory.tickets.fulfilment import ENGINEER, Way, commit_ways
+    from inventory.tickets.fulfilment import ENGINEER, VISIT, Way, commit_ways
 
     ticket_id = await demo_ticket("ZHB")
     browser = await signed_in("dispatcher")
@@ -330,12 +330,15 @@ async def test_a_ticket_shows_how_each_part_comes_and_whether_the_plan_puts_it_a
     ticket = await get_ticket(ticket_id, viewer=None, now=datetime.now(UTC))
     late = ticket.delivery.due_by + timedelta(minutes=40)
     way = Way(ticket_id, reservation.id, ENGINEER, f"T{ticket_id}:pickup", "PEK-E1", late)
-    await commit_ways(7, [way], replacing=[], actor="dispatcher", now=datetime.now(UTC))
+    visit = Way(ticket_id, None, VISIT, f"T{ticket_id}", "PEK-E1", late)
+    await commit_ways(7, [way, visit], replacing=[], actor="dispatcher", now=datetime.now(UTC))
     page = await browser.page(f"/tickets/{ticket_id}", headers=ENGLISH)
     (row,) = page.css("#reservations tbody tr")
     assert "Engineer PEK-E1 collects it" in row.text()
     assert "Plan 7" in row.text()
     assert "committed plan" in row.text()
+    assert page.text("#engineer-visit").startswith("Engineer PEK-E1 is on site at ")
+    assert "(Beijing time) (plan 7)" in page.text("#engineer-visit")
     assert "At risk" in page.text("#at-risk")
     assert "40 min" in page.text("#at-risk")
     queue = await browser.page("/tickets?risk=at_risk", headers=ENGLISH)
