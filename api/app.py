@@ -28,6 +28,7 @@ from api.controllers.tickets import ReservationController, TicketController
 from api.database import MigrationCheck
 from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, database_lifespan
 from api.errors import problem_details_plugin, routing_problem, unexpected_problem
+from api.heap import frozen_heap_lifespan
 from api.idempotency import Call
 from api.logging import RequestIds, configure_logging
 from api.metrics import Metrics
@@ -202,6 +203,7 @@ def create_app(
             # processes do.
             solves_lifespan(),
             background_lifespan(settings, clock),
+            frozen_heap_lifespan,
         ],
         state=State(state),
         openapi_config=OpenAPIConfig(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, get_timezone_name
+from babel.dates import format_date, get_timezone_name
 from babel.numbers import format_decimal, format_percent
 
 from presentation.words import N_, VOCABULARY, Vocabulary
@@ -22,6 +22,11 @@ from presentation.words import N_, VOCABULARY, Vocabulary
 DATETIME_PATTERN = "yyyy-MM-dd HH:mm"
 """Dates and times read the same in both languages: compact, sortable, unambiguous."""
 TIME_PATTERN = "HH:mm"
+"""Both patterns are digits and separators alone, the same in every language of the pages, so `Presenter`
+writes them directly (a page of 300 stops shows 1,500 times; Babel's pattern formatter takes some 30 µs
+each); tests/unit/test_presentation.py checks them against Babel's."""
+PLAIN_NUMBERS = range(-999, 1000)
+"""Whole numbers that every language of the pages writes as Python does: no group separator."""
 
 ZONE_NAMES = {
     "Asia/Shanghai": N_("Beijing time"),
@@ -55,6 +60,7 @@ class Presenter:
         self.translations = translations
         self.now = now
         self.vocabulary = vocabulary
+        self._zone_names: dict[str, str] = {}
 
     def gettext(self, message: str, **variables: object) -> str:
         """``message`` translated, with ``%(name)s`` placeholders filled from ``variables``."""
@@ -67,23 +73,29 @@ class Presenter:
 
     def zone_name(self, zone: str) -> str:
         """The name of a time zone as people say it: ``Beijing time`` / ``北京时间``."""
-        if zone in ZONE_NAMES:
-            return self.gettext(ZONE_NAMES[zone])
-        return get_timezone_name(ZoneInfo(zone), "long", locale=self.babel_locale, zone_variant="generic")
+        name = self._zone_names.get(zone)
+        if name is None:
+            if zone in ZONE_NAMES:
+                name = self.gettext(ZONE_NAMES[zone])
+            else:
+                name = get_timezone_name(
+                    ZoneInfo(zone), "long", locale=self.babel_locale, zone_variant="generic"
+                )
+            self._zone_names[zone] = name
+        return name
 
     def datetime(self, moment: datetime, zone: str, *, with_zone: bool = True) -> str:
-        """``moment`` in the local time of ``zone`` (an IANA name), the zone named."""
+        """``moment`` in the local time of ``zone`` (an IANA name), the zone named (`DATETIME_PATTERN`)."""
         local = _aware(moment).astimezone(ZoneInfo(zone))
-        text = format_datetime(local, DATETIME_PATTERN, locale=self.babel_locale)
+        text = f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
         if not with_zone:
             return text
         return self.gettext("%(time)s (%(zone)s)", time=text, zone=self.zone_name(zone))
 
     def time(self, moment: datetime, zone: str) -> str:
-        """Only the local hour and minute of ``moment`` in ``zone``."""
-        return format_datetime(
-            _aware(moment).astimezone(ZoneInfo(zone)), TIME_PATTERN, locale=self.babel_locale
-        )
+        """Only the local hour and minute of ``moment`` in ``zone`` (`TIME_PATTERN`)."""
+        local = _aware(moment).astimezone(ZoneInfo(zone))
+        return f"{local.hour:02d}:{local.minute:02d}"
 
     def date(self, value: date | datetime, zone: str | None = None) -> str:
         """A date (``Dec 7, 2026`` / ``2026年12月7日``); a datetime is first put in ``zone``'s local time."""
@@ -122,6 +134,8 @@ class Presenter:
     def number(self, value: float | Decimal, *, digits: int | None = None) -> str:
         """A number with the reader's separators; ``digits`` fixes the decimals."""
         if digits is None:
+            if type(value) is int and value in PLAIN_NUMBERS:
+                return str(value)
             return format_decimal(value, locale=self.babel_locale)
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.babel_locale)

@@ -209,6 +209,10 @@ class StopRow:
     pinned: bool = False
     new: bool = False
     reason: str | None = None
+    kind_text: str = ""
+    """The kind of stop in words."""
+    status: str = ""
+    """How it stands in words (`BoardBuilder.status`), said once for the table, the timeline and the map."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +227,11 @@ class Bar:
     key: str | None = None
     anchor: str | None = None
     flags: tuple[str, ...] = ()
+
+    @property
+    def classes(self) -> str:
+        """The flags as the bar's CSS classes (``is-late is-new``)."""
+        return " ".join(f"is-{flag}" for flag in self.flags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +261,7 @@ def _moment(say: Presenter, moment: datetime | None, zone: str, day: date | None
     if moment is None:
         return None
     local = moment.astimezone(ZoneInfo(zone))
-    text = say.time(moment, zone) if local.date() == day else say.datetime(moment, zone, with_zone=False)
+    text = say.time(local, zone) if local.date() == day else say.datetime(local, zone, with_zone=False)
     return Moment(moment.isoformat(), text)
 
 
@@ -317,6 +326,9 @@ class BoardBuilder:
         reason = None
         if stop.unassigned_reason:
             reason = say.words("unassigned-reason", stop.unassigned_reason)
+        state = "unassigned" if route is None else _state(stop)
+        pinned = route is not None and (stop.pinned or stop.key in self.pinned or self.committed)
+        new = stop.key in self.new
         return StopRow(
             key=stop.key,
             anchor=_anchor(stop.key),
@@ -326,7 +338,7 @@ class BoardBuilder:
             part=details.part_number,
             customer=details.customer,
             zone=say.zone_name(zone),
-            state="unassigned" if route is None else _state(stop),
+            state=state,
             number=number,
             resource=None if route is None else route.vehicle,
             colour=colour,
@@ -336,9 +348,11 @@ class BoardBuilder:
             start=_moment(say, stop.start_at, zone, day),
             departure=_moment(say, stop.departure_at, zone, day),
             late=late,
-            pinned=route is not None and (stop.pinned or stop.key in self.pinned or self.committed),
-            new=stop.key in self.new,
+            pinned=pinned,
+            new=new,
             reason=reason,
+            kind_text=say.words("stop-kind", stop.kind),
+            status=self._status(state, late, reason, pinned=pinned, new=new),
         )
 
     def rows(self, colours: dict[str, int]) -> tuple[list[StopRow], list[StopRow]]:
@@ -356,25 +370,28 @@ class BoardBuilder:
     def describe(self, row: StopRow) -> str:
         """A stop in one line: what, where, when, and how it stands."""
         say = self.say
-        parts = [say.words("stop-kind", row.kind), row.site]
+        parts = [row.kind_text, row.site]
         if row.ticket is not None:
             parts.append(say.gettext(N_("ticket %(id)s"), id=row.ticket))
         if row.start and row.departure:
             parts.append(f"{row.start.text}{DASH}{row.departure.text} ({row.zone})")
-        parts.append(self.status(row))
+        parts.append(row.status)
         return " · ".join(part for part in parts if part)
 
     def status(self, row: StopRow) -> str:
         """How a stop stands, in words: on time, at risk, late by ..., pinned, new."""
+        return self._status(row.state, row.late, row.reason, pinned=row.pinned, new=row.new)
+
+    def _status(self, state: str, late: str | None, reason: str | None, *, pinned: bool, new: bool) -> str:
         say = self.say
-        words = [say.words("stop-state", row.state)]
-        if row.late:
-            words = [say.gettext(N_("Late by %(duration)s"), duration=row.late)]
-        if row.reason:
-            words.append(row.reason)
-        if row.pinned:
+        words = [say.words("stop-state", state)]
+        if late:
+            words = [say.gettext(N_("Late by %(duration)s"), duration=late)]
+        if reason:
+            words.append(reason)
+        if pinned:
             words.append(say.gettext(N_("Pinned")))
-        if row.new:
+        if new:
             words.append(say.gettext(N_("New")))
         return ", ".join(words)
 
@@ -535,7 +552,7 @@ class BoardBuilder:
             views |= {stop.key: stop for stop in self.data.plan.unassigned}
         for row in rows + waiting:
             stop = views[row.key]
-            label = say.words("stop-kind", row.kind) + " · " + row.site
+            label = row.kind_text + " · " + row.site
             if row.ticket is not None:
                 label += " · " + say.gettext(N_("ticket %(id)s"), id=row.ticket)
             if row.number is not None:
@@ -546,7 +563,7 @@ class BoardBuilder:
                     "label": label,
                     "lat": stop.latitude,
                     "lon": stop.longitude,
-                    "status": self.status(row),
+                    "status": row.status,
                     "state": row.state,
                 }
             )

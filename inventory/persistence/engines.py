@@ -119,7 +119,7 @@ def engine_kind(engine: Engine) -> EngineKind:
 @asynccontextmanager
 async def serving(engine: Engine, *, pool_min_size: int, pool_max_size: int) -> AsyncIterator[None]:
     """Hold what ``engine`` needs while the service runs: PostgreSQL's connection pool (opened here), or
-    SQLite's writer connection (closed at the end)."""
+    SQLite's writer and reader connections (closed at the end)."""
     if isinstance(engine, ServicePostgresEngine):
         await engine.start_connection_pool(min_size=pool_min_size, max_size=pool_max_size)
         try:
@@ -132,3 +132,4 @@ async def serving(engine: Engine, *, pool_min_size: int, pool_max_size: int) -> 
     finally:
         if isinstance(engine, WriterSQLiteEngine):
             engine.close_writer()
+            engine.close_readers()

@@ -21,8 +21,9 @@ Taking the write lock never blocks the loop either: while another process writes
 is retried after short asyncio sleeps, up to the busy timeout.
 
 Piccolo queries inside a unit run inline on its connection too (`inventory.persistence.piccolo_bridge`),
-as do the store's statements. Reads outside write transactions take Piccolo's own connections and
-threads.
+as do the store's statements. Reads outside write transactions run on a few long-lived reader
+connections (`inventory.persistence.sqlite_readers`); any other statement outside them takes Piccolo's
+own connection and thread.
 
 **Durability.** Every connection the service opens is a `DurableConnection`: ``synchronous = FULL``,
 set by the service rather than left to how SQLite was built, so that a COMMIT returns only once the WAL
@@ -48,9 +49,11 @@ from typing import Any
 from urllib.parse import quote
 
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+from piccolo.querystring import QueryString
 
 from inventory.persistence.errors import DatabaseUnavailable
 from inventory.persistence.piccolo_bridge import RunsQueriesInOpenTransaction
+from inventory.persistence.sqlite_readers import SqliteReaders, reads_only
 
 MAX_GROUP = 16
 """Units of work that one COMMIT makes durable at most, which bounds how long the first one waits."""
@@ -225,7 +228,7 @@ class LoopWriter:
 class WriterSQLiteEngine(RunsQueriesInOpenTransaction, SQLiteEngine):
     """Piccolo's SQLite engine (its documented ``connection_kwargs``: the file by a ``mode=rw`` URI,
     `DurableConnection`s, the busy timeout), whose write transactions are units of work on a per-loop
-    writer connection."""
+    writer connection, and whose reads outside them run on reader connections kept open."""
 
     def __init__(self, path: str, *, busy_timeout_s: float) -> None:
         super().__init__(
@@ -241,6 +244,7 @@ class WriterSQLiteEngine(RunsQueriesInOpenTransaction, SQLiteEngine):
             weakref.WeakKeyDictionary()
         )
         self._unit: ContextVar[UnitOfWork | None] = ContextVar(f"sqlite_unit_{id(self)}", default=None)
+        self._readers: SqliteReaders | None = None
 
     @property
     def path(self) -> str:
@@ -277,6 +281,23 @@ class WriterSQLiteEngine(RunsQueriesInOpenTransaction, SQLiteEngine):
         writer = self._writers.pop(asyncio.get_running_loop(), None)
         if writer is not None:
             writer.close()
+
+    async def run_outside_transaction(self, querystring: QueryString, in_pool: bool) -> Any:
+        """A statement that only reads on a reader connection; any other, or one inside a transaction of
+        Piccolo's own, as Piccolo runs it."""
+        sql, _args = querystring.compile_string(engine_type=self.engine_type)
+        if self.transaction_exists() or not reads_only(sql):
+            return await super().run_outside_transaction(querystring, in_pool)
+        if self._readers is None:
+            self._readers = SqliteReaders(self.path, self.connection_kwargs, file_identity)
+        return await self.run_with(self._readers.fetch, querystring)
+
+    def close_readers(self) -> None:
+        """Close the reader connections, once the reads under way are done (at shutdown; a later read
+        opens them again)."""
+        readers, self._readers = self._readers, None
+        if readers is not None:
+            readers.close()
 
 
 class UnitOfWork:
