@@ -99,6 +99,25 @@ CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 VOCABULARY.define("dispatch-kind", {"deliveries": N_("Deliveries"), "engineers": N_("Engineers")})
 VOCABULARY.define(
+    "stop-progress",
+    {
+        "planned": N_("Not started"),
+        "en_route": N_("On the way"),
+        "arrived": N_("Arrived"),
+        "done": N_("Done"),
+        "failed": N_("Failed"),
+        "cancelled": N_("Cancelled"),
+    },
+)
+PROGRESS_TONES = {
+    "en_route": "info",
+    "arrived": "info",
+    "done": "ok",
+    "failed": "bad",
+    "cancelled": "neutral",
+}
+"""How each reported stop status is coloured on the board (as a second cue beside its words)."""
+VOCABULARY.define(
     "plan-status",
     {DRAFT: N_("Draft, not committed"), COMMITTED: N_("Committed"), SUPERSEDED: N_("Superseded")},
 )
@@ -213,6 +232,9 @@ class StopRow:
     """The kind of stop in words."""
     status: str = ""
     """How it stands in words (`BoardBuilder.status`), said once for the table, the timeline and the map."""
+    progress: str = "planned"
+    """What was reported of it (`routing.stop_status`): planned, en_route, arrived, done, failed or
+    cancelled."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +352,7 @@ class BoardBuilder:
         pinned = route is not None and (stop.pinned or stop.key in self.pinned or self.committed)
         new = stop.key in self.new
         return StopRow(
+            progress=stop.status,
             key=stop.key,
             anchor=_anchor(stop.key),
             kind=stop.kind,
@@ -804,6 +827,7 @@ async def board_context(
         "created": None if data is None else _moment(say, data.plan.created_at, depot.timezone, day),
         "committed_at": None if data is None else _moment(say, data.plan.committed_at, depot.timezone, day),
         "stops": rows,
+        "progress_tones": PROGRESS_TONES,
         "unassigned": waiting,
         "unassigned_total": total,
         "unassigned_page": {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -204,6 +204,24 @@ async def test_plan_wait_commit_and_replan_on_the_board(signed_in: SignedIn, clo
     # The same form sent again lands on the same page without a second change.
     again = await browser.submit(commit.attributes["action"], fields)
     assert again.response.headers["location"] == committed.response.headers["location"]
+    # What the vans report shows on the board: the first stop on its way, in words.
+    plan_id = (await day_plans(routing.NBD, day, "PEK-C")).committed
+    assert plan_id is not None
+    first_stop = (await routing.get_plan(plan_id)).routes[0].stops[0]
+    await routing.record_stop_event(
+        plan_id,
+        first_stop.id,
+        kind=routing.NBD,
+        status=routing.StopStatus.EN_ROUTE,
+        at=datetime.now(UTC),
+        reason="",
+        actor="dispatcher",
+        now=datetime.now(UTC),
+    )
+    reported = await browser.page(committed.response.headers["location"], headers=EN)
+    row = reported.first(f"tr[data-stop-key='{first_stop.key}']")
+    assert row.attributes["data-progress"] == "en_route"
+    assert "On the way" in row.text()
 
     # A re-plan keeps the committed stops, pinned; its draft replaces the committed one when committed,
     # and the old plan can no longer be committed: 409, in words.
