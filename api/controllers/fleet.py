@@ -207,7 +207,7 @@ class EngineerController(Controller):
         summary="Change an engineer's shift, activity or absences",
         description=(
             "Changes the engineer's daily shift (local times) or whether they is active, and adds absences "
-            "(from-to, with a reason). Every later plan honours them, also during the day: they works "
+            "(from-to, with a reason). Every later plan honours them, also during the day: they work "
             "the longest stretch of their shift left that no absence covers; committed stops not yet "
             "started of one absent are re-planned and named in the plan's `pins_released`. The answer "
             "lists the absences not yet over. Dispatchers and administrators may change it."
