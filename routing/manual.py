@@ -27,7 +27,6 @@ from routing.assembly import Engineer, Locations, Matrix, Place, PlanClock, Van,
 from routing.availability import ENGINEER, VEHICLE
 from routing.live_day import LiveDay, present_fleet
 from routing.model import (
-    Route,
     RoutePlan,
     RoutingProblem,
     SolveStats,
@@ -36,10 +35,18 @@ from routing.model import (
     StopKind,
     UnassignedReason,
     Vehicle,
-    Visit,
 )
 from routing.moves import MoveOutcome, evaluate_move
-from routing.plan_store import NBD, SUPERSEDED, PlanView, StopView, get_plan, save_plan, stop_info
+from routing.plan_store import (
+    NBD,
+    SUPERSEDED,
+    PlanView,
+    StopView,
+    get_plan,
+    save_plan,
+    solver_route,
+    stop_info,
+)
 from routing.stop_log import day_states
 from routing.tables import Engineer as EngineerRow
 from routing.tables import PlanStop
@@ -330,23 +337,7 @@ async def _keep(
     and an audit entry for the move, in one transaction."""
     clock = model.clock
     routes = [
-        Route(
-            route.vehicle,
-            clock.seconds(route.departure),
-            tuple(
-                Visit(
-                    s.key,
-                    clock.seconds(s.eta),
-                    clock.seconds(s.start_at),
-                    clock.seconds(s.departure_at),
-                    s.late_seconds,
-                )
-                for s in route.stops
-            ),
-            clock.seconds(route.arrival),
-            route.travel_seconds,
-            route.distance_metres,
-        )
+        solver_route(route, clock)
         for route in plan.routes
         if route.vehicle not in outcome.routes and all(s.key not in moved for s in route.stops)
     ]

@@ -15,7 +15,7 @@ from inventory.persistence import write_transaction
 from inventory.stock.tables import Depot
 from routing.assembly import Pin, Place, PlanClock
 from routing.fulfilment import commit_plan_ways
-from routing.model import UNBOUNDED, RoutePlan, RoutingProblem, Stop
+from routing.model import UNBOUNDED, Route, RoutePlan, RoutingProblem, Stop, Visit
 from routing.plan_inputs import StopInfo
 from routing.stop_log import carry_statuses
 from routing.tables import PlanRoute, PlanStop, RoutePlanRecord
@@ -415,6 +415,27 @@ def pins_of(plans: Sequence[PlanView], keys: set[str], vehicles: set[str]) -> di
     return {
         key: Pin(vehicle, position) for vehicle, keys_ in order.items() for position, key in enumerate(keys_)
     }
+
+
+def solver_route(route: RouteView, clock: PlanClock) -> Route:
+    """A kept route as the solver's `Route`, its times in seconds of ``clock``."""
+    return Route(
+        route.vehicle,
+        clock.seconds(route.departure),
+        tuple(
+            Visit(
+                s.key,
+                clock.seconds(s.eta),
+                clock.seconds(s.start_at),
+                clock.seconds(s.departure_at),
+                s.late_seconds,
+            )
+            for s in route.stops
+        ),
+        clock.seconds(route.arrival),
+        route.travel_seconds,
+        route.distance_metres,
+    )
 
 
 def stop_info(view: StopView) -> StopInfo:

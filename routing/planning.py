@@ -47,7 +47,6 @@ from routing.model import (
     StopKind,
     TimeWindow,
     UnassignedReason,
-    Visit,
 )
 from routing.plan_inputs import StopInfo, delivery_day, dispatch_day, still_held, urgent_key, vans_of
 from routing.plan_store import (
@@ -59,6 +58,7 @@ from routing.plan_store import (
     delivered_by_courier,
     get_plan,
     save_plan,
+    solver_route,
     stop_info,
 )
 from routing.solver import check_limits
@@ -477,25 +477,7 @@ class _DayModel:
             for route in plan.routes:
                 for stop in route.stops:
                     self._add(stop)
-                self.routes.append(
-                    Route(
-                        route.vehicle,
-                        clock.seconds(route.departure),
-                        tuple(
-                            Visit(
-                                s.key,
-                                clock.seconds(s.eta),
-                                clock.seconds(s.start_at),
-                                clock.seconds(s.departure_at),
-                                s.late_seconds,
-                            )
-                            for s in route.stops
-                        ),
-                        clock.seconds(route.arrival),
-                        route.travel_seconds,
-                        route.distance_metres,
-                    )
-                )
+                self.routes.append(solver_route(route, clock))
             for stop in plan.unassigned:
                 self._add(stop)
                 self.unassigned[stop.key] = UnassignedReason(stop.unassigned_reason)
