@@ -110,6 +110,8 @@ VOCABULARY.define(
         "cancelled": N_("Cancelled"),
     },
 )
+FINAL = frozenset({"done", "failed", "cancelled"})
+"""Reported statuses after which a stop is the day's history (`routing.stop_status.FINAL`)."""
 PROGRESS_TONES = {
     "en_route": "info",
     "arrived": "info",
@@ -573,6 +575,7 @@ class BoardBuilder:
                         say.gettext(N_("Wait %(duration)s"), duration=wait),
                     )
                 )
+            over = row.progress in FINAL
             flags = tuple(
                 flag
                 for flag, on in (
@@ -580,6 +583,8 @@ class BoardBuilder:
                     ("pinned", row.pinned),
                     ("new", row.new),
                     ("at-risk", row.state == "at_risk"),
+                    ("over", over),
+                    ("fixed", over or row.progress != "planned" or stop.kind == "pickup"),
                 )
                 if on
             )
@@ -898,6 +903,11 @@ async def board_context(
         "late_stops": sum(1 for row in rows if row.late),
         "stops_url": stops_url(day, depot.code, kind, plan=shown, urgent=asked.urgent),
         "stops_loaded": table,
+        "depot_code": depot.code,
+        "movable": data is not None and data.plan.status != SUPERSEDED,
+        "reportable": data is not None and data.plan.status == COMMITTED,
+        "move": None,
+        "stop_event": None,
     }
     if not views:
         return context
@@ -992,7 +1002,7 @@ class PlanForm(BaseModel):
     kind: Kind
 
 
-async def _form(request: Request[Any, Any, Any], model: type[BaseModel]) -> Any:
+async def read_board_form(request: Request[Any, Any, Any], model: type[BaseModel]) -> Any:
     """The form's fields as ``model``; a hidden field that does not make one is the request's fault."""
     form = await read_form(request, model)
     if form.data is None:
@@ -1015,7 +1025,7 @@ async def request_plan(
     The form's idempotency key is the solve's own, as for the API's plan requests: the same form sent
     twice is one solve.
     """
-    data: PlanForm = await _form(request, PlanForm)
+    data: PlanForm = await read_board_form(request, PlanForm)
     key = str((await request.form()).get(FORM_FIELD) or "") or None
     kind = KINDS[data.kind]
     solve = await routing.request_solve(
@@ -1080,7 +1090,7 @@ async def commit(
 ) -> PageAnswer:
     """Commit a draft, as ``POST /api/v1/routing/plans/{id}/commit`` does: its stops are pinned in every
     later plan of the day. A plan replaced by a later commit cannot be committed (409, in words)."""
-    data: CommitForm = await _form(request, CommitForm)
+    data: CommitForm = await read_board_form(request, CommitForm)
     try:
         view = await routing.commit_plan(plan_id, kind=KINDS[data.kind], actor=principal.username, now=now)
     except InvalidTransition as exc:
@@ -1100,7 +1110,7 @@ async def check_urgent(
     planning_policy: routing.PlanningPolicy,
 ) -> tuple[UrgentSubject, routing.UrgentResult, routing.SolvedPlan | None]:
     """The urgent check itself (slow: an insertion in a solver process), before the write transaction."""
-    data: UrgentForm = await _form(request, UrgentForm)
+    data: UrgentForm = await read_board_form(request, UrgentForm)
     subject = await urgent_subject(data.reservation)
     result, solved = await routing.urgent_delivery(subject.reservation, now=now, policy=planning_policy)
     return subject, result, solved
@@ -1139,4 +1149,4 @@ async def urgent_check(
 
 ROUTES = [board, board_stops, request_plan, solve_state, commit, urgent_check]
 
-__all__ = ["ROUTES", "board_url"]
+__all__ = ["ROUTES", "board_url", "read_board_form"]
