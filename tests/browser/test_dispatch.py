@@ -145,6 +145,7 @@ def test_plan_commit_and_an_urgent_check_on_the_board(page: Any, live_server: st
     page.goto(f"/dispatch?urgent={reservation}")
     page.wait_for_selector(".urgent-facts", timeout=SOLVE_WAIT_MS)
     page.wait_for_selector("#board-map[data-basemap=drawn]")
+    page.wait_for_selector(".board-stops tbody tr[data-stop-key]")  # the table, loaded after the board
     new = {f"U{reservation}", f"U{reservation}:pickup"}
     assert set(keys(page, ".tl-stop.is-new")) == new
     assert set(keys(page, ".board-stops tr.is-new")) == new
