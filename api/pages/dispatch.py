@@ -76,6 +76,7 @@ from routing.board import (
     urgent_stops,
     urgent_subject,
 )
+from routing.stop_status import FINAL
 
 TEMPLATE = "pages/dispatch/board.html"
 PLANNERS = (Role.DISPATCHER, Role.ADMIN)
@@ -110,8 +111,6 @@ VOCABULARY.define(
         "cancelled": N_("Cancelled"),
     },
 )
-FINAL = frozenset({"done", "failed", "cancelled"})
-"""Reported statuses after which a stop is the day's history (`routing.stop_status.FINAL`)."""
 PROGRESS_TONES = {
     "en_route": "info",
     "arrived": "info",
