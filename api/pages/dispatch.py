@@ -842,7 +842,7 @@ async def board_context(
     stops = None if subject is None or plan is None else await urgent_stops(plan, subject.reservation)
     code = asked.depot or (stops.depot if stops else None) or (subject.depot if subject else None)
     code = code or await busiest_depot()
-    depots = await _depots()
+    depots = await _depots() if views else []
     context: dict[str, Any] = {"kind": kind, "depots": depots, "depot": None}
     if code is None:
         return context

@@ -6,7 +6,9 @@
  * another, asks the board for the move's dry run (GET data-move-url?stop=&to=&position=, the same as
  * the "Move" form) and shows it in #stop-action: feasible or why not, the new times, every stop whose
  * lateness changes. Nothing changes until "Apply" (a form posted by htmx). "Cancel" (data-move-cancel)
- * puts the stop back where it was; so does the next drag. Plain JavaScript, no build step.
+ * puts the stop back where it was; so does the next drag. A stop's "Move" or "Report" in the table of
+ * every stop (data-stop-action) opens its form in #stop-action the same way. Plain JavaScript, no build
+ * step.
  */
 (function () {
   "use strict";
@@ -92,6 +94,16 @@
   }
 
   document.addEventListener("click", function (event) {
+    // A stop's "Move" or "Report" in the table opens its form in #stop-action (a page without JavaScript).
+    var action = event.target.closest ? event.target.closest("a[data-stop-action]") : null;
+    if (action && window.htmx && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+      event.preventDefault();
+      window.htmx.ajax("GET", action.getAttribute("href"), {
+        target: "#stop-action",
+        swap: "innerHTML show:#stop-action:top"
+      });
+      return;
+    }
     var cancel = event.target.closest ? event.target.closest("[data-move-cancel]") : null;
     if (!cancel) return;
     event.preventDefault();
