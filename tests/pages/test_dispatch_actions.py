@@ -5,7 +5,9 @@ an impossible one refused in words."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -117,6 +119,26 @@ async def test_a_move_that_needs_what_it_cannot_have_is_refused_in_words(signed_
     assert bad.status in (400, 422)
 
 
+async def test_without_javascript_a_move_is_checked_on_the_whole_board(signed_in: SignedIn) -> None:
+    browser = await signed_in("dispatcher")
+    drafted = await drafted_board(browser)
+    plan_id = int(drafted.text("#plan-heading").split()[1])
+    van, stop_id, _key, _kind = next(stop for stop in routed(drafted) if stop[1])
+    query = {"stop": stop_id, "depot": "PEK-C", "date": drafted.first("#board-date").attributes["value"]}
+    page = await browser.page(f"/dispatch/plans/{plan_id}/move?{urlencode(query | {'to': van})}", headers=EN)
+    assert page.status == 200, page.response.text[:2000]
+    assert page.css(".tl-row")  # the board,
+    assert page.css(".board-stops tbody tr[data-stop-key]")  # its table,
+    assert page.css("[data-move-panel] .move-verdict")  # and the move checked
+    cancel = page.first("[data-move-cancel]").attributes["href"]
+    assert query_of(cancel) == {
+        "date": query["date"],
+        "depot": "PEK-C",
+        "kind": "deliveries",
+        "plan": str(plan_id),
+    }
+
+
 @pytest.mark.parametrize("kind", ["deliveries"])
 async def test_stop_events_from_the_board_and_an_impossible_one_in_words(
     signed_in: SignedIn, kind: str
@@ -141,8 +163,10 @@ async def test_stop_events_from_the_board_and_an_impossible_one_in_words(
     form = form_page.first("form.event-form")
     action = form.attributes["action"]
     fields = fields_of(form) | {"type": "arrived"}
+    # When it happened, in the local time of the place (Beijing): a minute ago.
+    a_minute_ago = (datetime.now(UTC) - timedelta(minutes=1)).astimezone(ZoneInfo("Asia/Shanghai"))
 
-    arrived = await browser.submit(action, fields)
+    arrived = await browser.submit(action, fields | {"at": f"{a_minute_ago:%H:%M}"})
     assert arrived.status == 303, arrived.response.text[:2000]
     shown = await board_with_table(browser, arrived.response.headers["location"])
     assert shown.first(f"tr[data-stop-key='{key}']").attributes["data-progress"] == "arrived"
