@@ -1,7 +1,10 @@
 """The web pages' server time at national scale beside the JSON API's, and every page's weight.
 
 ``python -m bench.pages [--engines sqlite,postgresql] [--requests 400] [--clients 4] [--tickets 10000]
-[--depots 300 --parts 50000 --units 2000000]``
+[--depots 300 --parts 50000 --units 2000000] [--pages /dispatch,/tickets]``
+
+``--pages`` times only the pages whose address starts with one of the given prefixes (every page by
+default).
 
 For each engine: the stock of `bench.scale_data` at the product's scale (SQLite: a working copy of the
 cached file; PostgreSQL: a fresh database, dropped at the end), the real server on loopback (one uvicorn
@@ -86,6 +89,8 @@ class Options:
     postgres_url: str
     keep: Path | None = None
     """Where to copy the SQLite database with its working set, for profiling afterwards."""
+    pages: tuple[str, ...] = ()
+    """Time only the pages whose address starts with one of these (none: every page)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +166,11 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients")
     parser.add_argument("--tickets", type=int, default=10_000, help="open tickets with reservations")
     parser.add_argument("--keep-sqlite", type=Path, help="copy the SQLite database here when done")
+    parser.add_argument(
+        "--pages",
+        default="",
+        help="time only the pages whose address starts with one of these, comma-separated",
+    )
     args = parser.parse_args(argv)
     engines = parsed_engines(parser, args.engines)
     if args.requests < 2 * ROUNDS * args.clients or args.warmup < 0 or args.clients < 1 or args.tickets < 1:
@@ -174,6 +184,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         tickets=args.tickets,
         postgres_url=args.postgres_url,
         keep=args.keep_sqlite,
+        pages=tuple(prefix.strip() for prefix in args.pages.split(",") if prefix.strip()),
     )
 
 
@@ -214,7 +225,12 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
             clients = _Clients(base_url, sessions, tokens)
             try:
                 floor = runner.run(clients.measure(None, "/health", options.requests, options))
-                pairs = [runner.run(clients.pair(target, options)) for target in targets(working)]
+                chosen = [
+                    target
+                    for target in targets(working)
+                    if not options.pages or target.page.startswith(options.pages)
+                ]
+                pairs = [runner.run(clients.pair(target, options)) for target in chosen]
             finally:
                 clients.close()
             progress(engine, "weighing every page")

@@ -9,6 +9,7 @@ queries whose size is the depot's, never the whole day's:
   each with what the board says about it (site name and time zone, part number, customer);
 * `busiest_depot`: where most parts are held for tickets, the board's depot when none is chosen, and
   `next_delivery_due`: when its next delivery is due, the board's day;
+* `stops_by_id`: some stops of a plan with what the board says about them (a move's, a stop event's);
 * `committed_keys`: the stops a committed plan routes from the depot (pinned in later plans);
 * `urgent_subject`: the reservation an urgent check is about, with its ticket's site and due time;
   `urgent_stops`: where a plan carries that urgent delivery.
@@ -16,6 +17,7 @@ queries whose size is the depot's, never the whole day's:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -193,6 +195,30 @@ async def depot_plan(
     return DepotPlan(view, total, details)
 
 
+async def stops_by_id(plan_id: int, ids: Collection[int]) -> dict[int, tuple[StopView, StopDetails]]:
+    """Stops ``ids`` of plan ``plan_id``, each with what the board says about it (those a move changes,
+    the one a stop event is about); ids not in the plan are left out."""
+    rows = await PlanStop.select(*_STOP_COLUMNS).where(
+        (PlanStop.plan == plan_id) & PlanStop.id.is_in(sorted(ids) or [0])
+    )
+    zones = {
+        code: zone
+        for code, (zone, _point) in (await _depots({r["depot"] for r in rows if r["depot"]})).items()
+    }
+    return {
+        row["id"]: (
+            stop_view(row),
+            StopDetails(
+                row["site_name"],
+                row["site_zone"] or zones.get(row["depot"], "UTC"),
+                row["part_number"],
+                row["customer"],
+            ),
+        )
+        for row in rows
+    }
+
+
 async def committed_keys(plan_id: int, depot: str) -> frozenset[str]:
     """The keys of the stops that plan ``plan_id`` routes from ``depot`` (those of the committed plan
     are pinned in every later plan of the day)."""
@@ -307,6 +333,7 @@ __all__ = [
     "day_plans",
     "depot_plan",
     "next_delivery_due",
+    "stops_by_id",
     "urgent_stops",
     "urgent_subject",
 ]

@@ -64,3 +64,6 @@ def next_status(
     if last_at is not None and at < last_at:
         raise InvalidRequest("the event happened before the stop's previous event", field="at")
     return event
+
+
+__all__ = ["ALLOWED", "FINAL", "IN_PROGRESS", "MAX_REASON", "StopStatus", "next_status"]

@@ -31,6 +31,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
+from markupsafe import Markup
 from pydantic import BaseModel, Field
 
 import routing
@@ -75,6 +76,7 @@ from routing.board import (
     urgent_stops,
     urgent_subject,
 )
+from routing.stop_status import FINAL
 
 TEMPLATE = "pages/dispatch/board.html"
 PLANNERS = (Role.DISPATCHER, Role.ADMIN)
@@ -193,6 +195,11 @@ def board_url(day: date, depot: str, kind: str, **extra: object) -> str:
     return "/dispatch?" + urlencode(query)
 
 
+def stops_url(day: date, depot: str, kind: str, **extra: object) -> str:
+    """The address of the table of every stop of a board (loaded after the board itself)."""
+    return board_url(day, depot, kind, **extra).replace("/dispatch?", "/dispatch/stops?", 1)
+
+
 # --- what the page shows ---------------------------------------------------------------------------
 
 
@@ -235,11 +242,14 @@ class StopRow:
     progress: str = "planned"
     """What was reported of it (`routing.stop_status`): planned, en_route, arrived, done, failed or
     cancelled."""
+    id: int = 0
+    """The stop's id in its plan."""
 
 
 @dataclass(frozen=True, slots=True)
 class Bar:
-    """A piece of a timeline row: travel, wait or a stop (``key``), placed in percent of the axis."""
+    """A piece of a timeline row: a wait or a stop (``key``), placed in percent of the axis. Travel is
+    the row's route line beneath them (`Row.route`); each stop says how long was travelled to it."""
 
     kind: str
     left: float
@@ -249,11 +259,42 @@ class Bar:
     key: str | None = None
     anchor: str | None = None
     flags: tuple[str, ...] = ()
+    stop_id: int = 0
+    """The stop's id in its plan (what a move or a stop event names)."""
 
     @property
     def classes(self) -> str:
         """The flags as the bar's CSS classes (``is-late is-new``)."""
         return " ".join(f"is-{flag}" for flag in self.flags)
+
+    @property
+    def style(self) -> str:
+        """Where the bar is on its row (CSS)."""
+        return f"left:{self.left}%;width:{self.width}%"
+
+    @property
+    def markup(self) -> Markup:
+        """The bar as HTML (escaped), one piece of a row written hundreds of times a board: a stop links
+        to its row of the table of every stop."""
+        if self.kind == "stop":
+            return _STOP_BAR.format(
+                self.classes,
+                self.anchor,
+                self.key,
+                self.stop_id,
+                self.style,
+                self.text,
+                self.detail,
+                self.text,
+            )
+        return _BAR.format(self.kind, self.style, self.detail)
+
+
+_STOP_BAR = Markup(
+    '<a class="tl-bar tl-stop {}" href="#{}" data-stop-key="{}" data-stop-id="{}" style="{}"'
+    ' title="{} · {}">{}</a>'
+)
+_BAR = Markup('<span class="tl-bar tl-{}" style="{}" title="{}"></span>')
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +309,8 @@ class Row:
     summary: str
     colour: int | None
     bars: list[Bar] = field(default_factory=list)
+    route: Bar | None = None
+    """The route from the depot and back: a line under the stops (travel), None without a route."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,8 +381,10 @@ class BoardBuilder:
         number: int | None = None,
         route: RouteView | None = None,
         colour: int | None = None,
+        timing: bool = True,
     ) -> StopRow:
-        """One row of the list twin."""
+        """One row of the list twin (without ``timing``: its due window and ETA left out, which only the
+        table shows)."""
         say, details = self.say, self._details(stop)
         zone, day = details.zone, self.day
         late = None
@@ -352,6 +397,7 @@ class BoardBuilder:
         pinned = route is not None and (stop.pinned or stop.key in self.pinned or self.committed)
         new = stop.key in self.new
         return StopRow(
+            id=stop.id,
             progress=stop.status,
             key=stop.key,
             anchor=_anchor(stop.key),
@@ -365,9 +411,9 @@ class BoardBuilder:
             number=number,
             resource=None if route is None else route.vehicle,
             colour=colour,
-            due_from=_moment(say, stop.due_from, zone, day),
-            due_by=_moment(say, stop.due_by, zone, day),
-            eta=_moment(say, stop.eta, zone, day),
+            due_from=_moment(say, stop.due_from, zone, day) if timing else None,
+            due_by=_moment(say, stop.due_by, zone, day) if timing else None,
+            eta=_moment(say, stop.eta, zone, day) if timing else None,
             start=_moment(say, stop.start_at, zone, day),
             departure=_moment(say, stop.departure_at, zone, day),
             late=late,
@@ -378,12 +424,13 @@ class BoardBuilder:
             status=self._status(state, late, reason, pinned=pinned, new=new),
         )
 
-    def rows(self, colours: dict[str, int]) -> tuple[list[StopRow], list[StopRow]]:
-        """The routed stops (by route, in order) and the unassigned ones shown."""
+    def rows(self, colours: dict[str, int], *, table: bool = True) -> tuple[list[StopRow], list[StopRow]]:
+        """The routed stops (by route, in order) and the unassigned ones shown; without ``table``, the
+        routed ones without what only the table of every stop shows."""
         if self.data is None:
             return [], []
         routed = [
-            self.stop_row(stop, number=position, route=route, colour=colours.get(route.vehicle))
+            self.stop_row(stop, number=position, route=route, colour=colours.get(route.vehicle), timing=table)
             for route in self.data.plan.routes
             for position, stop in enumerate(route.stops, start=1)
         ]
@@ -463,6 +510,14 @@ class BoardBuilder:
             route = routes.get(code)
             shift = shifts.get(code)
             bars = [] if route is None else self._bars(route, by_key, at, width)
+            line = None
+            if route is not None:
+                line = Bar(
+                    "route",
+                    at(route.departure),
+                    width(route.departure, route.arrival),
+                    self._route_text(route),
+                )
             if route is None:
                 summary = say.gettext(N_("No stops"))
             else:
@@ -482,9 +537,22 @@ class BoardBuilder:
                     summary=summary,
                     colour=colours.get(code),
                     bars=bars,
+                    route=line,
                 )
             )
         return Timeline(ticks, lines, say.zone_name(self.depot.timezone))
+
+    def _route_text(self, route: RouteView) -> str:
+        """A route's line in words: when it leaves the depot and is back, and the last drive back."""
+        say, zone = self.say, ZoneInfo(self.depot.timezone)
+        leaves, back = route.departure.astimezone(zone), route.arrival.astimezone(zone)
+        last = max((s.departure_at for s in route.stops if s.departure_at), default=route.departure)
+        return say.gettext(
+            N_("Leaves the depot at %(leaves)s, back at %(back)s (the drive back: %(duration)s)"),
+            leaves=f"{leaves:%H:%M}",
+            back=f"{back:%H:%M}",
+            duration=say.duration(max(route.arrival - last, timedelta(0))),
+        )
 
     def _bars(self, route: RouteView, rows: dict[str, StopRow], at: Any, width: Any) -> list[Bar]:
         say = self.say
@@ -493,16 +561,9 @@ class BoardBuilder:
         for stop in route.stops:
             row = rows[stop.key]
             eta, start, leave = stop.eta or previous, stop.start_at or previous, stop.departure_at or previous
+            travel = ""
             if eta > previous:
-                travel = say.duration(eta - previous)
-                bars.append(
-                    Bar(
-                        "travel",
-                        at(previous),
-                        width(previous, eta),
-                        say.gettext(N_("Travel %(duration)s"), duration=travel),
-                    )
-                )
+                travel = say.gettext(N_("Travel %(duration)s"), duration=say.duration(eta - previous))
             if start > eta:
                 wait = say.duration(start - eta)
                 bars.append(
@@ -513,6 +574,7 @@ class BoardBuilder:
                         say.gettext(N_("Wait %(duration)s"), duration=wait),
                     )
                 )
+            over = row.progress in FINAL
             flags = tuple(
                 flag
                 for flag, on in (
@@ -520,32 +582,26 @@ class BoardBuilder:
                     ("pinned", row.pinned),
                     ("new", row.new),
                     ("at-risk", row.state == "at_risk"),
+                    ("over", over),
+                    ("fixed", over or row.progress != "planned" or stop.kind == "pickup"),
                 )
                 if on
             )
+            detail = self.describe(row)
             bars.append(
                 Bar(
                     "stop",
                     at(start),
                     width(start, max(leave, start)),
-                    self.describe(row),
+                    f"{detail} · {travel}" if travel else detail,
                     text=str(row.number),
                     key=stop.key,
                     anchor=row.anchor,
                     flags=flags,
+                    stop_id=stop.id,
                 )
             )
             previous = max(leave, previous)
-        if route.arrival > previous:
-            back = say.duration(route.arrival - previous)
-            bars.append(
-                Bar(
-                    "travel",
-                    at(previous),
-                    width(previous, route.arrival),
-                    say.gettext(N_("Back to the depot: %(duration)s"), duration=back),
-                )
-            )
         return bars
 
     def map_data(
@@ -766,9 +822,16 @@ class BoardAsked:
 
 
 async def board_context(
-    say: Presenter, settings: Settings, now: datetime, asked: BoardAsked
+    say: Presenter,
+    settings: Settings,
+    now: datetime,
+    asked: BoardAsked,
+    *,
+    table: bool = False,
+    views: bool = True,
 ) -> dict[str, Any]:
-    """Everything the board template shows for what its address asks."""
+    """Everything the board template shows for what its address asks: with ``table``, the table of every
+    stop (which the board loads once it is shown); without ``views``, not the timeline and the map."""
     subject = None if asked.urgent is None else await urgent_subject(asked.urgent)
     kind = "deliveries" if subject is not None else asked.kind
     plan_kind = KINDS[kind]
@@ -779,7 +842,7 @@ async def board_context(
     stops = None if subject is None or plan is None else await urgent_stops(plan, subject.reservation)
     code = asked.depot or (stops.depot if stops else None) or (subject.depot if subject else None)
     code = code or await busiest_depot()
-    depots = await _depots()
+    depots = await _depots() if views else []
     context: dict[str, Any] = {"kind": kind, "depots": depots, "depot": None}
     if code is None:
         return context
@@ -816,7 +879,7 @@ async def board_context(
     colours = {code: index % COLOURS for index, (code, *_rest) in enumerate(resources)}
     for route in data.plan.routes if data else ():
         colours.setdefault(route.vehicle, len(colours) % COLOURS)
-    rows, waiting = builder.rows(colours)
+    rows, waiting = builder.rows(colours, table=table)
     total = 0 if data is None else data.unassigned_total
     next_offset = asked.offset + UNASSIGNED_PAGE
     context |= {
@@ -837,6 +900,17 @@ async def board_context(
             "next_offset": next_offset if next_offset < total else None,
         },
         "late_stops": sum(1 for row in rows if row.late),
+        "stops_url": stops_url(day, depot.code, kind, plan=shown, urgent=asked.urgent),
+        "stops_loaded": table,
+        "depot_code": depot.code,
+        "movable": data is not None and data.plan.status != SUPERSEDED,
+        "reportable": data is not None and data.plan.status == COMMITTED,
+        "move": None,
+        "stop_event": None,
+    }
+    if not views:
+        return context
+    context |= {
         "timeline": builder.timeline(resources, colours, rows),
         "map_data": builder.map_data(rows, waiting, colours, _dashed(data, stops)),
         "map_attributes": settings.map_attributes(),
@@ -896,6 +970,26 @@ async def board(
     return render_page(request, TEMPLATE, context, block="board")
 
 
+@get("/dispatch/stops", name="board-stops", guards=[allow(*PLANNERS)])
+async def board_stops(
+    request: Request[Any, Any, Any],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+    day: QueryDay = None,
+    depot: QueryCode = None,
+    kind: Annotated[Kind, QueryParameter()] = "deliveries",
+    plan: QueryId = None,
+    urgent: QueryId = None,
+) -> Any:
+    """Every stop of a board in a table (the map's and the timeline's list twin), as the board with the
+    same address shows them; for htmx (the board loads it once it is shown) the table alone, else the
+    whole board with it."""
+    asked = BoardAsked(kind, day, depot, plan, None, urgent, None, 0)
+    say = presenter_of(request)
+    context = await board_context(say, settings, now, asked, table=True, views=not is_htmx(request))
+    return render_page(request, TEMPLATE, context, block="stops")
+
+
 # --- actions ---------------------------------------------------------------------------------------
 
 
@@ -907,7 +1001,7 @@ class PlanForm(BaseModel):
     kind: Kind
 
 
-async def _form(request: Request[Any, Any, Any], model: type[BaseModel]) -> Any:
+async def read_board_form(request: Request[Any, Any, Any], model: type[BaseModel]) -> Any:
     """The form's fields as ``model``; a hidden field that does not make one is the request's fault."""
     form = await read_form(request, model)
     if form.data is None:
@@ -930,7 +1024,7 @@ async def request_plan(
     The form's idempotency key is the solve's own, as for the API's plan requests: the same form sent
     twice is one solve.
     """
-    data: PlanForm = await _form(request, PlanForm)
+    data: PlanForm = await read_board_form(request, PlanForm)
     key = str((await request.form()).get(FORM_FIELD) or "") or None
     kind = KINDS[data.kind]
     solve = await routing.request_solve(
@@ -995,7 +1089,7 @@ async def commit(
 ) -> PageAnswer:
     """Commit a draft, as ``POST /api/v1/routing/plans/{id}/commit`` does: its stops are pinned in every
     later plan of the day. A plan replaced by a later commit cannot be committed (409, in words)."""
-    data: CommitForm = await _form(request, CommitForm)
+    data: CommitForm = await read_board_form(request, CommitForm)
     try:
         view = await routing.commit_plan(plan_id, kind=KINDS[data.kind], actor=principal.username, now=now)
     except InvalidTransition as exc:
@@ -1015,7 +1109,7 @@ async def check_urgent(
     planning_policy: routing.PlanningPolicy,
 ) -> tuple[UrgentSubject, routing.UrgentResult, routing.SolvedPlan | None]:
     """The urgent check itself (slow: an insertion in a solver process), before the write transaction."""
-    data: UrgentForm = await _form(request, UrgentForm)
+    data: UrgentForm = await read_board_form(request, UrgentForm)
     subject = await urgent_subject(data.reservation)
     result, solved = await routing.urgent_delivery(subject.reservation, now=now, policy=planning_policy)
     return subject, result, solved
@@ -1052,6 +1146,6 @@ async def urgent_check(
     )
 
 
-ROUTES = [board, request_plan, solve_state, commit, urgent_check]
+ROUTES = [board, board_stops, request_plan, solve_state, commit, urgent_check]
 
-__all__ = ["ROUTES", "board_url"]
+__all__ = ["ROUTES", "board_url", "read_board_form"]

@@ -100,9 +100,9 @@ def test_plan_commit_and_an_urgent_check_on_the_board(page: Any, live_server: st
 
     # Plan: the board says it is planning, polls the solve, then shows the draft.
     page.click("#plan-button")
-    page.wait_for_selector(".board-stops tbody tr[data-stop-key]", timeout=SOLVE_WAIT_MS)
+    page.wait_for_selector("#commit-button", timeout=SOLVE_WAIT_MS)
+    page.wait_for_selector(".board-stops tbody tr[data-stop-key]")  # the table, loaded after the board
     page.wait_for_selector("#board-map[data-basemap=drawn]")
-    expect(page.locator("#commit-button")).to_be_visible()
     routed = keys(page, ".board-stops tbody tr[data-stop-key]")
     assert sorted(keys(page, ".tl-stop")) == sorted(routed)
     markers = keys(page, ".sl-map-marker[data-stop-key]")
@@ -145,6 +145,7 @@ def test_plan_commit_and_an_urgent_check_on_the_board(page: Any, live_server: st
     page.goto(f"/dispatch?urgent={reservation}")
     page.wait_for_selector(".urgent-facts", timeout=SOLVE_WAIT_MS)
     page.wait_for_selector("#board-map[data-basemap=drawn]")
+    page.wait_for_selector(".board-stops tbody tr[data-stop-key]")  # the table, loaded after the board
     new = {f"U{reservation}", f"U{reservation}:pickup"}
     assert set(keys(page, ".tl-stop.is-new")) == new
     assert set(keys(page, ".board-stops tr.is-new")) == new

@@ -57,15 +57,28 @@ def island(page: Page) -> dict:
     return json.loads(page.first("#board-map-data").text())
 
 
+async def board_with_table(browser: Browser, location: str) -> Page:
+    """The board at ``location`` with its table of every stop, as a browser has it once the board has
+    loaded the table: the board itself carries none, and names where it is (``/dispatch/stops``), which
+    answers the whole board with the table to a request without htmx."""
+    board = await browser.page(location, headers=EN)
+    assert board.status == 200, board.response.text[:3000]
+    assert not board.css(".board-stops tbody tr")
+    table = board.first("#board-stops-table")
+    assert table.attributes["hx-trigger"] == "load"
+    return await browser.page(table.attributes["hx-get"], headers=EN)
+
+
 async def plan_and_wait(browser: Browser, board: Page) -> Page:
-    """Press the board's plan button, follow the solve until it is done; the board with the draft."""
+    """Press the board's plan button, follow the solve until it is done; the board with the draft (and
+    its table of every stop)."""
     answer = await browser.submit("/dispatch/plans", fields_of(board.first("form[action='/dispatch/plans']")))
     assert answer.status == 303, answer.response.text[:2000]
     location = answer.response.headers["location"]
     solve = int(query_of(location)["solve"])
     view = await routing.wait_for_solve(solve, timeout_s=60)
     assert view.state == routing.DONE, view
-    return await browser.page(location, headers=EN)
+    return await board_with_table(browser, location)
 
 
 # --- who may open it ---------------------------------------------------------------------------------
@@ -136,6 +149,27 @@ async def test_the_filters_answer_the_board_block_to_htmx(signed_in: SignedIn) -
     assert rows == ["ENG-SHA-C-1", "ENG-SHA-C-2"]
 
 
+async def test_the_table_of_every_stop_is_loaded_after_the_board(signed_in: SignedIn) -> None:
+    browser = await signed_in("dispatcher")
+    board = await browser.page("/dispatch?depot=PEK-C", headers=EN)
+    drafted = await plan_and_wait(browser, board)  # the board with its table, without htmx
+    keys = routed_keys(drafted)
+    assert keys
+    assert not drafted.css("#board-stops-table")
+    shown = await browser.page(f"/dispatch?depot=PEK-C&date={board.first('#board-date').attributes['value']}")
+    placeholder = shown.first("#board-stops-table")
+    address = placeholder.attributes["hx-get"]
+    assert address.startswith("/dispatch/stops?")
+    assert query_of(address)["plan"] == drafted.text("#plan-heading").split()[1]
+    assert shown.first("#board-stops-table a").attributes["href"].startswith(address)  # without JavaScript
+    # htmx: the table alone, the same rows in route order.
+    table = await browser.page(address, htmx=True, headers=EN)
+    assert table.status == 200
+    assert "<html" not in table.response.text
+    assert keys_of(table, "tbody tr[data-stop-key]") == keys
+    assert not table.css(".tl-row")
+
+
 @SQLITE_ONLY
 async def test_unknown_depot_and_bad_parameters_are_refused_in_words(signed_in: SignedIn) -> None:
     browser = await signed_in("dispatcher")
@@ -194,7 +228,7 @@ async def test_plan_wait_commit_and_replan_on_the_board(signed_in: SignedIn, clo
     fields = fields_of(commit)
     committed = await browser.submit(commit.attributes["action"], fields)
     assert committed.status == 303
-    shown = await browser.page(committed.response.headers["location"], headers=EN)
+    shown = await board_with_table(browser, committed.response.headers["location"])
     assert "Committed" in shown.text("#plan-heading")
     assert not shown.css("#commit-button")
     pinned = [row for row in shown.css(".board-stops tbody tr") if "Pinned" in row.text()]
@@ -218,7 +252,7 @@ async def test_plan_wait_commit_and_replan_on_the_board(signed_in: SignedIn, clo
         actor="dispatcher",
         now=datetime.now(UTC),
     )
-    reported = await browser.page(committed.response.headers["location"], headers=EN)
+    reported = await board_with_table(browser, committed.response.headers["location"])
     row = reported.first(f"tr[data-stop-key='{first_stop.key}']")
     assert row.attributes["data-progress"] == "en_route"
     assert "On the way" in row.text()
@@ -291,7 +325,7 @@ async def test_the_urgent_check_shows_its_draft_before_it_is_committed(
     commit = drafted.first("form[action$='/commit']")
     fields = fields_of(commit)
     assert (await browser.submit(commit.attributes["action"], fields)).status == 303
-    committed = routed_keys(await browser.page(f"/dispatch?depot=PEK-C&date={day}", headers=EN))
+    committed = routed_keys(await board_with_table(browser, f"/dispatch?depot=PEK-C&date={day}"))
 
     # The morning of that day, a 4-hour delivery: the ticket page links to the board's check.
     clock.now = datetime.combine(day, time(9, 30), CHINA)
@@ -313,7 +347,7 @@ async def test_the_urgent_check_shows_its_draft_before_it_is_committed(
     target = query_of(location)
     assert target["urgent"] == str(reservation)
     assert target["date"] == day.isoformat()
-    shown = await browser.page(location, headers=EN)
+    shown = await board_with_table(browser, location)
     assert "Feasible." in shown.text(".board-urgent")
     facts = shown.text(".urgent-facts")
     for words in ("Pickup at the depot", "Beijing time", "before it is due"):
@@ -339,7 +373,7 @@ async def test_the_urgent_check_shows_its_draft_before_it_is_committed(
     commit_fields = fields_of(urgent_commit)
     done = await browser.submit(urgent_commit.attributes["action"], commit_fields)
     assert done.status == 303
-    final = await browser.page(done.response.headers["location"], headers=EN)
+    final = await board_with_table(browser, done.response.headers["location"])
     assert "Committed" in final.text("#plan-heading")
     assert "the urgent delivery is on its way" in final.text(".board-urgent")
     assert new in pinned_keys(final)

@@ -101,17 +101,17 @@ def test_the_timeline_places_travel_waits_and_stops_on_the_days_hours() -> None:
     assert idle.bars == []
     assert idle.summary == "No stops"
     kinds = [(bar.kind, bar.left, bar.width) for bar in van.bars]
-    # 8:00-18:00 is the axis: an hour is 10 %.
+    # 8:00-18:00 is the axis: an hour is 10 %. The route's line is the travel beneath the stops.
+    assert van.route is not None
+    assert (van.route.left, van.route.width) == (0.0, 40.0)  # 8:00 to 12:00
+    assert van.route.detail == "Leaves the depot at 08:00, back at 12:00 (the drive back: 50 min)"
     assert kinds == [
-        ("travel", 0.0, 10.0),  # 8:00 to 9:00
         ("wait", 10.0, 5.0),  # 9:00 to 9:30
         ("stop", 15.0, 1.667),
-        ("travel", 16.667, 6.667),
         ("stop", 23.333, 1.667),
-        ("travel", 25.0, 5.0),
         ("stop", 30.0, 1.667),
-        ("travel", 31.667, 8.333),  # back to the depot by 12:00
     ]
+    assert idle.route is None
     first, late, risky = (bar for bar in van.bars if bar.kind == "stop")
     assert [bar.text for bar in (first, late, risky)] == ["1", "2", "3"]
     assert first.flags == ()
@@ -119,7 +119,11 @@ def test_the_timeline_places_travel_waits_and_stops_on_the_days_hours() -> None:
     assert "Late by 20 min" in late.detail
     assert risky.flags == ("at-risk",)
     assert "09:30\N{EN DASH}09:40 (Beijing time)" in first.detail
-    assert van.bars[-1].detail == "Back to the depot: 50 min"
+    assert first.detail.endswith("· Travel 1 h")
+    assert late.detail.endswith("· Travel 40 min")
+    html = str(first.markup)
+    assert 'data-stop-key="T1@PEK-C"' in html
+    assert 'style="left:15.0%;width:1.667%"' in html
 
 
 def test_the_list_twin_says_each_stop_in_words() -> None:
