@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -95,6 +96,10 @@ async def eventually(
             await asyncio.sleep(every_s)
 
 
+TEST_DOCUMENTS = Path(tempfile.gettempdir()) / "spareline-test-documents"
+"""The tests' document folder: documents are stored under their hash, so tests may share it."""
+
+
 def test_settings(database_url: str, **overrides: object) -> Settings:
     """Settings for a test: cheap password hashing, no login throttling."""
     values: dict[str, object] = {
@@ -107,6 +112,7 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         "login_attempts_per_username_per_minute": 100_000,
         "sweep_interval_s": 0,
         "log_level": "WARNING",
+        "document_folder": TEST_DOCUMENTS,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]

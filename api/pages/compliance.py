@@ -168,6 +168,14 @@ VOCABULARY.define(
         "destruction": N_("Destruction"),
         "verification": N_("Verification"),
         "close": N_("Closing"),
+        "document": N_("Document uploaded"),
+    },
+)
+VOCABULARY.define(
+    "compliance-custody-kind",
+    {
+        "customer": N_("Kept by the customer"),
+        "depot": N_("Returned to the depot"),
     },
 )
 VOCABULARY.define(
@@ -180,7 +188,19 @@ VOCABULARY.define(
 )
 VOCABULARY.define(
     "problem",
-    {"nothing-to-checkpoint": N_("The audit chain is empty: there is nothing to sign yet")},
+    {
+        "nothing-to-checkpoint": N_("The audit chain is empty: there is nothing to sign yet"),
+        "sanitization-required": N_(
+            "This returned secure part cannot leave quarantine before its sanitization is verified"
+        ),
+        "sanitization-policy-violated": N_("The sanitization policy does not allow this method or technique"),
+        "document-rejected": N_(
+            "The document is not accepted: a PDF, PNG or JPEG file within the size limit"
+        ),
+        "document-altered": N_(
+            "The stored document no longer matches the hash recorded when it was uploaded"
+        ),
+    },
 )
 
 STATE_TONES = {

@@ -320,7 +320,7 @@ def beijing(ago: timedelta) -> str:
 def destruction_form(**changes: str) -> dict[str, str]:
     """The destruction form as a person fills it in (its time in the site's local time, Beijing)."""
     return {
-        "type": "destruction", "method": "purge", "technique": "crypto_erase", "tool": "sedutil-cli",
+        "type": "destruction", "method": "destroy", "technique": "disintegrate", "tool": "HSM Powerline",
         "tool_version": "1.20.0", "performed_by": "Wang Lei",
         "performed_at": beijing(timedelta(hours=1)),
         "location": "Beijing depot secure room", "verification_method": "read-back of 1,000 random sectors",
@@ -347,8 +347,8 @@ async def test_warehouse_staff_record_a_destruction_with_its_nist_fields(signed_
     assert "The destruction is recorded" in page.text("main")
     assert "Destruction recorded, awaiting verification" in page.text(".record-state")
     nist = page.text("section[aria-labelledby=destruction-heading]")
-    assert "Purge (defeats laboratory recovery)" in nist
-    assert "Cryptographic erase" in nist
+    assert "Destroy (the media cannot be used again)" in nist
+    assert "Disintegrate" in nist
     assert sent["performed_at"].replace("T", " ") + " (Beijing time)" in nist
     assert page.texts(".timeline-item > strong")[-1] == "Destruction recorded"
     assert "warehouse (Warehouse staff)" in page.texts(".timeline-meta")[-1]
@@ -429,7 +429,7 @@ async def test_the_destroyer_cannot_verify_their_own_destruction(
     verify it."""
     token = await _api_token(anonymous, "hsg")
     destruction = {
-        "type": "destruction", "method": "purge", "technique": "crypto_erase", "tool": "sedutil",
+        "type": "destruction", "method": "destroy", "technique": "shred", "tool": "HSM Powerline",
         "tool_version": "1.20", "performed_by": "compliance",
         "performed_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
         "location": "WH-CC secure room", "verification_method": "read-back sampling",
