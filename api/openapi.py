@@ -35,7 +35,9 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     BaseSchemaObject,
+    OpenAPIFormat,
     OpenAPIHeader,
+    OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
@@ -154,6 +156,19 @@ class OptionalBodyOperation(Operation):
     def __post_init__(self) -> None:
         if isinstance(self.request_body, RequestBody):
             self.request_body.required = False
+
+
+@dataclass
+class DocumentUploadOperation(Operation):
+    """An operation whose body is a document's raw bytes (a PDF, PNG or JPEG file), not JSON."""
+
+    def __post_init__(self) -> None:
+        binary = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+        self.request_body = RequestBody(
+            content=dict.fromkeys(("application/pdf", "image/png", "image/jpeg"), binary),
+            description="The document's bytes; its type is told by its content.",
+            required=True,
+        )
 
 
 ACCEPTED_HEADERS = {

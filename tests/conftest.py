@@ -29,6 +29,9 @@ from api.app import create_app
 from api.database import all_tables
 from api.domain_context import DomainContext, domain_context
 from api.settings import Settings
+from inventory.secure_media.piccolo_migrations import (
+    secure_media_2026_12_27t10_00_01_000000 as default_policies,
+)
 from inventory.audit_chain import GENESIS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,6 +202,8 @@ def _truncate_postgres(url: str) -> None:
                 await connection.execute("SET LOCAL session_replication_role = replica")
                 await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
                 await connection.execute(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS}')")
+                for statement in default_policies.policy_rows():  # data the migrations seed
+                    await connection.execute(statement)
         finally:
             await connection.close()
 

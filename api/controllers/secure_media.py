@@ -11,11 +11,12 @@ from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import Body, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 from litestar.response import Template
 from litestar.status_codes import HTTP_201_CREATED
 
 from api.idempotency import idempotent
+from api.openapi import DocumentUploadOperation
 from api.pagination import Page, PageRequest, page_of
 from api.params import PathId
 from api.query import query_choice
@@ -199,12 +200,13 @@ class RetentionController(Controller):
             "closed records (409)."
         ),
         status_code=HTTP_201_CREATED,
+        operation_class=DocumentUploadOperation,
     )
-    @idempotent(payload=lambda data: {"sha256": _sha256(data)})
+    @idempotent(payload=lambda body: {"sha256": _sha256(body or b"")})
     async def upload_document(
         self,
         record_id: PathId,
-        data: Annotated[bytes, Body(media_type="application/pdf", description="The document's bytes.")],
+        body: RawBody,
         principal: NamedDependency[Principal],
         now: NamedDependency[datetime],
         settings: NamedDependency[Settings],
@@ -214,7 +216,7 @@ class RetentionController(Controller):
         stores and chains it."""
         document = await secure_media.add_document(
             record_id,
-            data,
+            body,
             filename=filename,
             actor=principal.username,
             role=principal.role.value,
