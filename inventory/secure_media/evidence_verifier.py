@@ -7,9 +7,9 @@ Needs Python 3.11+ and the ``cryptography`` package, nothing else. It checks, an
 fails:
 
 1. ``manifest.json`` is signed (``manifest.sig``, Ed25519) by the audit key. Give the key you trust with
-   ``--public-key`` (a PEM file, or 64 hex characters, as the service's ``/api/v1/audit/public-key``
-   gives it); without it the pack's own ``public_key.pem`` is used, which proves only that the pack is
-   intact, not who made it.
+   ``--public-key`` (a PEM file, or 64 hex characters: the ``public_key`` of the service's
+   ``GET /api/v1/audit/checkpoints``); without it the pack's own ``public_key.pem`` is used, which
+   proves only that the pack is intact, not who made it.
 2. Every file has the SHA-256 the manifest lists, and no file is missing or added.
 3. ``chain/entries.jsonl`` is an unbroken piece of the audit chain: each entry's hash is recomputed from
    its content and links to the one before it; with ``--mac-key`` (the chain's MAC key, hex) each keyed
@@ -123,8 +123,7 @@ def _manifest(files: dict[str, bytes], key: Ed25519PublicKey | None, problems: l
         return None
     if key is not None and not signed(key, files[SIGNATURE].decode(errors="replace"), files[MANIFEST]):
         problems.append(
-            f"{MANIFEST}: its signature ({SIGNATURE}) does not verify with the audit key: "
-            f"{MANIFEST} or {SIGNATURE} was altered"
+            f"{MANIFEST} or {SIGNATURE}: the manifest's signature does not verify with the audit key"
         )
     try:
         manifest = json.loads(files[MANIFEST])

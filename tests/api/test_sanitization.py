@@ -8,10 +8,12 @@ from __future__ import annotations
 import hashlib
 
 from inventory.secure_media.tables import RetentionDocument
+from tests.api import test_secure_media
 from tests.api.conftest import receive
 from tests.api.service_world import local, open_ticket, stock_disks
-from tests.api.test_secure_media import destruction, event, retained_disk, sworld  # noqa: F401 (fixture)
+from tests.api.test_secure_media import destruction, event, retained_disk
 
+sworld = test_secure_media.sworld  # the fixture
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 
