@@ -45,8 +45,8 @@ Verify it offline (Python 3.11+ and the "cryptography" package, nothing else):
 
 AUDIT_PUBLIC_KEY is the audit public key you hold from the service (a PEM file, or its 64 hex
 characters, the public_key of GET /api/v1/audit/checkpoints): without it the verifier uses
-public_key.pem from the pack, which proves the pack is intact but not who made it. Add --mac-key HEX to check the entries' keyed MACs when you
-hold the chain's MAC key.
+public_key.pem from the pack, which proves the pack is intact but not who made it. Add --mac-key HEX
+to check the entries' keyed MACs when you hold the chain's MAC key.
 
 The verifier checks the signature of manifest.json (manifest.sig), the SHA-256 of every file, that
 chain/entries.jsonl is an unbroken piece of the audit chain, that the signed checkpoints in
