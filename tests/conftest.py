@@ -29,10 +29,10 @@ from api.app import create_app
 from api.database import all_tables
 from api.domain_context import DomainContext, domain_context
 from api.settings import Settings
+from inventory.audit_chain import GENESIS
 from inventory.secure_media.piccolo_migrations import (
     secure_media_2026_12_27t10_00_01_000000 as default_policies,
 )
-from inventory.audit_chain import GENESIS
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_SUITE = Path(__file__).resolve().parent / "browser"
