@@ -83,7 +83,7 @@ async def policies_saved(request: Request[Any, Any, Any], principal: NamedDepend
     return await _render_policies(request, principal, done=True)
 
 
-@post("/compliance/policies", name="compliance-policy-set", guards=[allow(*OFFICERS)])
+@post("/compliance/policies/changes", name="compliance-policy-set", guards=[allow(*OFFICERS)])
 async def policy_submit(
     request: Request[Any, Any, Any], principal: NamedDependency[Principal], now: NamedDependency[datetime]
 ) -> Any:

@@ -157,19 +157,20 @@ async def test_the_csv_has_the_filtered_records_with_every_destruction_field(sig
     by_serial = {row["failed_serial"]: row for row in rows}
     overdue = by_serial["WX-FAILED-0004"]
     assert (overdue["overdue"], overdue["state"], overdue["age_bucket"]) == ("yes", "retained", "over 90")
-    assert overdue["retained_at"].endswith("+08:00")
+    assert overdue["retained_at"].endswith("+00:00")
+    assert overdue["retained_at_local"].endswith("+08:00")
     assert overdue["time_zone"] == "Asia/Shanghai"
     assert overdue["destruction_method"] == ""
     assert overdue["verification_result"] == ""
     verified = by_serial["WX-FAILED-0006"]
     assert verified["overdue"] == "no"
     assert (verified["destruction_method"], verified["destruction_technique"]) == ("destroy", "shred")
-    assert verified["destruction_performed_at"].endswith("+08:00")
+    assert verified["destruction_performed_at_local"].endswith("+08:00")
     assert verified["destruction_validated_by"] == "ZHB IT manager"
     assert len(verified["destruction_certificate_sha256"]) == 64
     assert verified["destruction_recorded_by_role"] == "customer"
     assert (verified["verification_result"], verified["verified_by"]) == ("accepted", "compliance")
-    assert verified["verified_at"].endswith("+08:00")
+    assert verified["verified_at_local"].endswith("+08:00")
     assert by_serial["WX-FAILED-0007"]["close_note"] == "certificate filed"
     assert by_serial["WX-FAILED-0002"]["custody_events"] == "1"
     overdue_only = _csv(await compliance.get("/compliance/retentions.csv?overdue=yes"))
@@ -371,7 +372,7 @@ async def test_a_destruction_validated_by_its_performer_is_refused_beside_the_fi
     assert refused.text("#field-validated_by-error") == words
     assert words in refused.text("#record-actions [role=alert]")
     assert refused.first("#field-validated_by").attributes["value"] == "wang lei "
-    assert refused.first("#field-tool").attributes["value"] == "sedutil-cli"
+    assert refused.first("#field-tool").attributes["value"] == "HSM Powerline"
     chinese = await dispatcher.submit(
         f"/compliance/retentions/{RETAINED_RECENT}/destruction", destruction_form(validated_by="Wang Lei")
     )
@@ -429,7 +430,7 @@ async def test_the_destroyer_cannot_verify_their_own_destruction(
     verify it."""
     token = await _api_token(anonymous, "hsg")
     destruction = {
-        "type": "destruction", "method": "destroy", "technique": "shred", "tool": "HSM Powerline",
+        "type": "destruction", "method": "purge", "technique": "crypto_erase", "tool": "sedutil",
         "tool_version": "1.20", "performed_by": "compliance",
         "performed_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
         "location": "WH-CC secure room", "verification_method": "read-back sampling",
