@@ -122,7 +122,7 @@ def statuses_for(handler: HTTPRouteHandler, *, path: str, path_parameters: bool)
     if handler.resolve_guards():
         statuses.add(403)
     parameters = handler.parsed_fn_signature.parameters
-    has_body = "data" in parameters
+    has_body = "data" in parameters or "body" in parameters
     has_query = any(
         isinstance(field.kwarg_definition, ParameterKwarg) or name in QUERY_DEPENDENCIES
         for name, field in parameters.items()

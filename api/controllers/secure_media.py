@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
 from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
 from litestar.response import Template
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
 from api.idempotency import idempotent
 from api.openapi import DocumentUploadOperation
@@ -35,22 +36,23 @@ from inventory.accounts import EVERYONE, STAFF, Principal, Role
 from inventory.errors import InvalidRequest
 from inventory.secure_media import (
     ACCEPTED_DOCUMENTS,
+    REGISTER_COLUMNS,
     WHO_MAY,
     Certificate,
     Custody,
     EventType,
     RetentionState,
     certificate_of,
+    evidence_pack,
+    register_row,
 )
-from inventory.secure_media.evidence import evidence_pack
-from inventory.secure_media.register_export import COLUMNS as CSV_COLUMNS
-from inventory.secure_media.register_export import row_of
 from inventory.time_window import TimeBounds, check_reported_time
 from presentation import instant
 
 STATE_FILTER = "one of " + ", ".join(state.value for state in RetentionState)
 CUSTODY_FILTER = "one of " + ", ".join(custody.value for custody in Custody)
-DOCUMENT_TYPES = sorted(ACCEPTED_DOCUMENTS)
+UPLOAD_MEDIA_TYPES = frozenset({*ACCEPTED_DOCUMENTS, "application/octet-stream"})
+"""What an upload may declare itself as; its real type is told by its content."""
 
 
 def _who_records() -> str:
@@ -191,8 +193,10 @@ class RetentionController(Controller):
         summary="Upload a record's document",
         description=(
             "Uploads the signed certificate of sanitization (a PDF, PNG or JPEG file, at most "
-            "`DOCUMENT_MAX_BYTES`) as the raw request body, its name in `filename`. Its type is told by "
-            "its content, not by the name or `Content-Type` (anything else: 422 `document-rejected`); the "
+            "`DOCUMENT_MAX_BYTES`) as the raw request body, its name in `filename`, sent as "
+            "`application/pdf`, `image/png`, `image/jpeg` or `application/octet-stream` (else 415). Its "
+            "type is told by its content, not by the name or `Content-Type` (not one of those three: 422 "
+            "`document-rejected`); the "
             "service computes its SHA-256, stores it (a folder, or an S3-compatible bucket) and records a "
             "`document` event whose audit chain entry carries the hash. A destruction record that gives "
             "no `certificate_sha256` takes the hash of the latest upload. Who may: warehouse and "
@@ -205,6 +209,7 @@ class RetentionController(Controller):
     @idempotent(payload=lambda body: {"sha256": _sha256(body or b"")})
     async def upload_document(
         self,
+        request: Request[Any, Any, Any],
         record_id: PathId,
         body: RawBody,
         principal: NamedDependency[Principal],
@@ -214,6 +219,12 @@ class RetentionController(Controller):
     ) -> DocumentOut:
         """Upload the signed certificate (PDF, PNG or JPEG, typed by its content); the service hashes,
         stores and chains it."""
+        media_type, _ = request.content_type
+        if media_type not in UPLOAD_MEDIA_TYPES:
+            raise HTTPException(
+                status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                detail=f"send the document with Content-Type one of {', '.join(sorted(UPLOAD_MEDIA_TYPES))}",
+            )
         document = await secure_media.add_document(
             record_id,
             body,
@@ -473,6 +484,6 @@ class PolicyController(Controller):
 def _csv(report: secure_media.Report, now: datetime) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(row_of(item, now) for item in report.items)
+    writer.writerow(REGISTER_COLUMNS)
+    writer.writerows(register_row(item, now) for item in report.items)
     return out.getvalue()

@@ -46,6 +46,7 @@ from inventory.accounts import Principal, Role
 from inventory.errors import DomainError, InvalidRequest, InvalidTransition
 from inventory.secure_media import (
     AGE_BUCKETS,
+    REGISTER_COLUMNS,
     TECHNIQUES_BY_METHOD,
     WHO_MAY,
     AgeingCount,
@@ -56,8 +57,8 @@ from inventory.secure_media import (
     RetentionState,
     RetentionView,
     SanitizationMethod,
+    register_row,
 )
-from inventory.secure_media.register_export import COLUMNS, row_of
 from inventory.time_window import TimeBounds, check_reported_time
 from presentation import N_, VOCABULARY, Presenter, instant
 
@@ -467,12 +468,12 @@ async def register_csv(
             batch = await secure_media.export_records(
                 **wanted, viewer=None, now=now, after=after, limit=EXPORT_BATCH
             )
-            yield [row_of(record, now) for record in batch]
+            yield [register_row(record, now) for record in batch]
             if len(batch) < EXPORT_BATCH:
                 return
             after = (batch[-1].created_at, batch[-1].id)
 
-    return csv_download(COLUMNS, batches(), f"retained-media-{now:%Y%m%dT%H%MZ}.csv")
+    return csv_download(REGISTER_COLUMNS, batches(), f"retained-media-{now:%Y%m%dT%H%MZ}.csv")
 
 
 # --- one record ------------------------------------------------------------------------------------

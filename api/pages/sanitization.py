@@ -31,8 +31,7 @@ from api.web.render import render_page
 from inventory import secure_media
 from inventory.accounts import Principal, Role
 from inventory.errors import InvalidRequest
-from inventory.secure_media import TECHNIQUES_BY_METHOD, SanitizationMethod
-from inventory.secure_media.evidence import evidence_pack
+from inventory.secure_media import TECHNIQUES_BY_METHOD, SanitizationMethod, evidence_pack
 from presentation import N_
 
 OFFICERS = (Role.COMPLIANCE, Role.ADMIN)

@@ -14,7 +14,10 @@ from inventory.secure_media.document_store import (
 from inventory.secure_media.document_types import ACCEPTED as ACCEPTED_DOCUMENTS
 from inventory.secure_media.document_types import DocumentRejected
 from inventory.secure_media.documents import OpenedDocument, add_document, open_document
+from inventory.secure_media.evidence import EvidencePack, evidence_pack
 from inventory.secure_media.policies import PolicyView, list_policies, policy_of, set_policy
+from inventory.secure_media.register_export import COLUMNS as REGISTER_COLUMNS
+from inventory.secure_media.register_export import row_of as register_row
 from inventory.secure_media.rules import (
     AGE_BUCKETS,
     RELEASE_RULE,
@@ -50,6 +53,7 @@ from inventory.secure_media.service import (
 __all__ = [
     "ACCEPTED_DOCUMENTS",
     "AGE_BUCKETS",
+    "REGISTER_COLUMNS",
     "RELEASE_RULE",
     "TECHNIQUES_BY_METHOD",
     "WHO_MAY",
@@ -64,6 +68,7 @@ __all__ = [
     "DocumentView",
     "EventType",
     "EventView",
+    "EvidencePack",
     "FileSystemStore",
     "ObjectStore",
     "OpenedDocument",
@@ -82,6 +87,7 @@ __all__ = [
     "certificate_of",
     "document_store",
     "ensure_sanitized",
+    "evidence_pack",
     "export_records",
     "get_record",
     "list_policies",
@@ -89,6 +95,7 @@ __all__ = [
     "open_document",
     "policy_of",
     "record_event",
+    "register_row",
     "report",
     "retention_customers",
     "set_policy",

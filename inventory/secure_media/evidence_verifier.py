@@ -60,7 +60,7 @@ def canonical(value: object) -> str:
 def load_key(text: str) -> Ed25519PublicKey:
     """An Ed25519 public key from PEM text or 64 hex characters."""
     text = text.strip()
-    if text.startswith("-----BEGIN"):
+    if text.startswith("-----"):  # PEM
         key = serialization.load_pem_public_key(text.encode())
         if not isinstance(key, Ed25519PublicKey):
             raise ValueError("not an Ed25519 key")
