@@ -171,6 +171,17 @@ class DocumentUploadOperation(Operation):
         )
 
 
+@dataclass
+class DocumentDownloadOperation(Operation):
+    """An operation that answers a document's own bytes: a PDF, PNG or JPEG file."""
+
+    def __post_init__(self) -> None:
+        found = (self.responses or {}).get("200")
+        if isinstance(found, OpenAPIResponse):
+            binary = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+            found.content = dict.fromkeys(("application/pdf", "image/png", "image/jpeg"), binary)
+
+
 ACCEPTED_HEADERS = {
     "Location": "Where the solve is: GET it until its state is done (then it names the plan) or failed.",
     "Preference-Applied": "respond-async, when the request asked for it (RFC 7240).",

@@ -17,7 +17,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
 from api.idempotency import idempotent
-from api.openapi import DocumentUploadOperation
+from api.openapi import DocumentDownloadOperation, DocumentUploadOperation
 from api.pagination import Page, PageRequest, page_of
 from api.params import PathId
 from api.query import query_choice
@@ -247,6 +247,7 @@ class RetentionController(Controller):
             "it is a 409 `document-altered`, never served. Changes nothing."
         ),
         media_type="application/octet-stream",
+        operation_class=DocumentDownloadOperation,
     )
     async def open_document(
         self, record_id: PathId, document_id: PathId, principal: NamedDependency[Principal]
