@@ -13,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from api.pages.compliance import Filters
-from inventory.secure_media.register_export import COLUMNS, row_of
 from inventory import audit, secure_media
 from inventory.secure_media import RetentionState, age_bucket
+from inventory.secure_media.register_export import COLUMNS, row_of
 
 pytestmark = pytest.mark.usefixtures("client")
 
