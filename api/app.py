@@ -22,7 +22,7 @@ from api.controllers.fulfilment import FulfilmentController
 from api.controllers.health import health, readiness
 from api.controllers.notifications import WebhookController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
-from api.controllers.secure_media import ComplianceController, RetentionController
+from api.controllers.secure_media import ComplianceController, PolicyController, RetentionController
 from api.controllers.stock import StockController
 from api.controllers.tickets import ReservationController, TicketController
 from api.database import MigrationCheck
@@ -152,6 +152,7 @@ def create_app(
             AuditController,
             RetentionController,
             ComplianceController,
+            PolicyController,
             VehicleController,
             EngineerController,
             InspectionController,

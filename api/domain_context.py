@@ -1,5 +1,5 @@
-"""What one application's domain services use as theirs: its database store, audit keys and calendar
-overrides (`DomainContext`), kept in the application's state.
+"""What one application's domain services use as theirs: its database store, audit keys, calendar
+overrides and document store (`DomainContext`), kept in the application's state.
 
 The domain reads them through small accessors, each a context variable (`inventory.persistence.
 current_store`, `inventory.audit.keys`, `inventory.calendars.calendar_for`), never through module
@@ -26,6 +26,7 @@ from api.settings import Settings
 from inventory.audit import AuditKeys, using_keys
 from inventory.calendars import CalendarOverrides, using_overrides
 from inventory.persistence import Store, create_engine, serving, store_for, using_store
+from inventory.secure_media import DocumentStore, using_document_store
 
 STATE_KEY = "domain"
 """Where an application keeps its `DomainContext` in ``app.state``."""
@@ -38,6 +39,7 @@ class DomainContext:
     store: Store
     audit_keys: AuditKeys
     calendar_overrides: Mapping[str, CalendarOverrides]
+    documents: DocumentStore
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DomainContext:
@@ -49,7 +51,9 @@ class DomainContext:
             timeouts=settings.postgres_timeouts(),
             create_missing=False,
         )
-        return cls(store_for(engine), settings.audit_keys(), settings.calendar_overrides())
+        return cls(
+            store_for(engine), settings.audit_keys(), settings.calendar_overrides(), settings.documents()
+        )
 
     def with_store(self, store: Store) -> DomainContext:
         """The same context on another store (e.g. one of the same engine without the audit chain)."""
@@ -58,7 +62,12 @@ class DomainContext:
     @contextmanager
     def entered(self) -> Iterator[DomainContext]:
         """Put this context in use here, and in tasks started here, until the block ends."""
-        with using_store(self.store), using_keys(self.audit_keys), using_overrides(self.calendar_overrides):
+        with (
+            using_store(self.store),
+            using_keys(self.audit_keys),
+            using_overrides(self.calendar_overrides),
+            using_document_store(self.documents),
+        ):
             yield self
 
 

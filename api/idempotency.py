@@ -188,7 +188,11 @@ def _wrap(
             # Called by another handler with its own parameters rather than by Litestar.
             call = Call(kwargs["principal"], kwargs["now"], kwargs.get("settings"))  # type: ignore[arg-type]
         kwargs.update((name, getattr(call, name)) for name in FROM_CALL if name in own)
-        key, body = kwargs["idempotency_key"], payload(kwargs.get("data"))
+        # A handler takes its body as ``data`` (parsed) or, for raw bytes such as a document, ``body``.
+        key, body = (
+            kwargs["idempotency_key"],
+            payload(kwargs["data"] if "data" in kwargs else kwargs.get("body")),
+        )
         if page:
             form_key, fields = await _form_key_and_fields(kwargs["request"])
             key = key or form_key

@@ -35,7 +35,9 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     BaseSchemaObject,
+    OpenAPIFormat,
     OpenAPIHeader,
+    OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
@@ -120,7 +122,7 @@ def statuses_for(handler: HTTPRouteHandler, *, path: str, path_parameters: bool)
     if handler.resolve_guards():
         statuses.add(403)
     parameters = handler.parsed_fn_signature.parameters
-    has_body = "data" in parameters
+    has_body = "data" in parameters or "body" in parameters
     has_query = any(
         isinstance(field.kwarg_definition, ParameterKwarg) or name in QUERY_DEPENDENCIES
         for name, field in parameters.items()
@@ -154,6 +156,30 @@ class OptionalBodyOperation(Operation):
     def __post_init__(self) -> None:
         if isinstance(self.request_body, RequestBody):
             self.request_body.required = False
+
+
+@dataclass
+class DocumentUploadOperation(Operation):
+    """An operation whose body is a document's raw bytes (a PDF, PNG or JPEG file), not JSON."""
+
+    def __post_init__(self) -> None:
+        binary = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+        self.request_body = RequestBody(
+            content=dict.fromkeys(("application/pdf", "image/png", "image/jpeg"), binary),
+            description="The document's bytes; its type is told by its content.",
+            required=True,
+        )
+
+
+@dataclass
+class DocumentDownloadOperation(Operation):
+    """An operation that answers a document's own bytes: a PDF, PNG or JPEG file."""
+
+    def __post_init__(self) -> None:
+        found = (self.responses or {}).get("200")
+        if isinstance(found, OpenAPIResponse):
+            binary = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+            found.content = dict.fromkeys(("application/pdf", "image/png", "image/jpeg"), binary)
 
 
 ACCEPTED_HEADERS = {

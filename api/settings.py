@@ -18,6 +18,7 @@ from inventory.audit import AuditKeys
 from inventory.calendars import CalendarOverrides, parse_overrides
 from inventory.notifications import DeliveryPolicy, SmtpServer
 from inventory.persistence import PostgresTimeouts
+from inventory.secure_media import DocumentStore, FileSystemStore, ObjectStore
 from inventory.time_window import TimeBounds
 from jobs import QUEUES, PeriodicParams
 
@@ -52,6 +53,18 @@ class Settings(BaseSettings):
     sweep_interval_s: float = Field(default=60, ge=0)
     retention_destruction_days: int = Field(default=30, ge=1, le=3650)
     report_max_rows: int = Field(default=100_000, ge=1)
+    document_store: Literal["filesystem", "s3"] = "filesystem"
+    document_folder: Path = PROJECT_ROOT / "var" / "documents"
+    document_max_bytes: int = Field(default=1_500_000, ge=1_024)
+    document_s3_bucket: str | None = None
+    document_s3_endpoint: str | None = None
+    document_s3_region: str = "us-east-1"
+    document_s3_access_key_id: str | None = None
+    document_s3_secret_access_key: SecretStr | None = None
+    document_s3_prefix: str = ""
+    document_s3_allow_http: bool = False
+    evidence_pack_max_records: int = Field(default=500, ge=1)
+    evidence_pack_max_entries: int = Field(default=200_000, ge=1)
     calendar_overrides_file: Path | None = None
     audit_signing_key: SecretStr | None = None
     audit_checkpoint_every_entries: int = Field(default=1_000, ge=1)
@@ -107,6 +120,24 @@ class Settings(BaseSettings):
         return AuditKeys.from_seed(
             hashlib.sha256(b"spareline-audit-signing" + secret.encode()).digest(),
             development=secret == DEVELOPMENT_SECRET,
+        )
+
+    def documents(self) -> DocumentStore:
+        """Where uploaded documents are kept: the folder ``DOCUMENT_FOLDER``, or with
+        ``DOCUMENT_STORE=s3`` the bucket ``DOCUMENT_S3_BUCKET`` of an S3-compatible store."""
+        if self.document_store == "filesystem":
+            return FileSystemStore(self.document_folder)
+        if not self.document_s3_bucket:
+            raise ValueError("DOCUMENT_STORE=s3 needs DOCUMENT_S3_BUCKET")
+        secret = self.document_s3_secret_access_key
+        return ObjectStore.s3(
+            bucket=self.document_s3_bucket,
+            endpoint=self.document_s3_endpoint,
+            region=self.document_s3_region,
+            access_key_id=self.document_s3_access_key_id,
+            secret_access_key=None if secret is None else secret.get_secret_value(),
+            prefix=self.document_s3_prefix,
+            allow_http=self.document_s3_allow_http,
         )
 
     def passwords(self) -> Passwords:
@@ -273,6 +304,12 @@ class Settings(BaseSettings):
             raise ValueError(f"WORKER_QUEUES: unknown queue(s) {unknown}; the queues are {list(QUEUES)}")
         if self.default_page_size > self.max_page_size:
             raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
+        if self.document_max_bytes > self.max_body_bytes - 64_000:
+            raise ValueError(
+                "DOCUMENT_MAX_BYTES must leave MAX_BODY_BYTES 64000 bytes for a form's other fields"
+            )
+        if self.document_store == "s3" and not self.document_s3_bucket:
+            raise ValueError("DOCUMENT_STORE=s3 needs DOCUMENT_S3_BUCKET")
         self._check_map_tiles()
         return self
 

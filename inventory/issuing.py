@@ -1,6 +1,8 @@
 """Issuing a reservation: the parts go into the customer's asset, and the unit they replace is either
 expected back at the depot or, for a secure-media part of a customer who keeps such parts, stays with the
-customer under a retention record. One transaction, above both the tickets and the secure-media packages.
+customer under a retention record. A secure-media part that comes back is tracked from here to its
+sanitization at the depot under a depot-custody record. One transaction, above both the tickets and the
+secure-media packages.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from datetime import datetime
 
 from inventory.customers.tables import Customer
 from inventory.persistence import write_transaction
-from inventory.secure_media.service import retain_failed_unit
+from inventory.secure_media.service import retain_failed_unit, track_returned_unit
 from inventory.stock.tables import Part
 from inventory.tickets.records import ReservationRecord
 from inventory.tickets.reservation_views import get_reservation
@@ -29,7 +31,8 @@ async def issue(
 
     It is expected back at the depot as a defective return, unless the part is secure media and the
     customer keeps such parts: then a retention record (destruction due in ``destruction_days``) opens
-    in the same transaction.
+    in the same transaction. A secure-media part that comes back gets a depot-custody record (its
+    sanitization due in ``destruction_days``) in the same transaction.
 
     Raises:
         NotFound: no such reservation.
@@ -41,7 +44,8 @@ async def issue(
             reservation_id, serial=serial, failed_serial=failed_serial, actor=actor, now=now
         )
         if failed_serial is not None:
-            if await _customer_keeps(handed):
+            keeps, secure = await _secure_and_kept(handed)
+            if keeps:
                 await retain_failed_unit(
                     ticket_id=handed.ticket,
                     part_id=handed.part,
@@ -52,16 +56,27 @@ async def issue(
                 )
             else:
                 await expect_return(handed, failed_serial, now)
+                if secure:
+                    await track_returned_unit(
+                        ticket_id=handed.ticket,
+                        part_id=handed.part,
+                        depot_id=handed.depot,
+                        failed_serial=failed_serial,
+                        actor=actor,
+                        now=now,
+                        destruction_days=destruction_days,
+                    )
     return await get_reservation(reservation_id, viewer=None)
 
 
-async def _customer_keeps(handed: HandedOut) -> bool:
-    """Whether the failed unit is secure media that this customer keeps."""
+async def _secure_and_kept(handed: HandedOut) -> tuple[bool, bool]:
+    """Whether the failed unit is secure media that this customer keeps, and whether it is secure media."""
     customer = (
         await Customer.select(Customer.secure_media_retention).where(Customer.id == handed.customer).first()
     )
     part = await Part.select(Part.secure_media).where(Part.id == handed.part).first()
-    return bool(customer["secure_media_retention"] and part["secure_media"])
+    secure = bool(part["secure_media"])
+    return bool(customer["secure_media_retention"]) and secure, secure
 
 
 __all__ = [

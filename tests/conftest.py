@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -29,6 +30,9 @@ from api.database import all_tables
 from api.domain_context import DomainContext, domain_context
 from api.settings import Settings
 from inventory.audit_chain import GENESIS
+from inventory.secure_media.piccolo_migrations import (
+    secure_media_2026_12_27t10_00_01_000000 as default_policies,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_SUITE = Path(__file__).resolve().parent / "browser"
@@ -95,6 +99,10 @@ async def eventually(
             await asyncio.sleep(every_s)
 
 
+TEST_DOCUMENTS = Path(tempfile.gettempdir()) / "spareline-test-documents"
+"""The tests' document folder: documents are stored under their hash, so tests may share it."""
+
+
 def test_settings(database_url: str, **overrides: object) -> Settings:
     """Settings for a test: cheap password hashing, no login throttling."""
     values: dict[str, object] = {
@@ -107,6 +115,7 @@ def test_settings(database_url: str, **overrides: object) -> Settings:
         "login_attempts_per_username_per_minute": 100_000,
         "sweep_interval_s": 0,
         "log_level": "WARNING",
+        "document_folder": TEST_DOCUMENTS,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -193,6 +202,8 @@ def _truncate_postgres(url: str) -> None:
                 await connection.execute("SET LOCAL session_replication_role = replica")
                 await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
                 await connection.execute(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS}')")
+                for statement in default_policies.policy_rows():  # data the migrations seed
+                    await connection.execute(statement)
         finally:
             await connection.close()
 

@@ -29,7 +29,7 @@ from api.schemas.stock import (
     UnitOut,
 )
 from api.security import allow
-from inventory import stock
+from inventory import quarantine, stock
 from inventory.accounts import STAFF, Principal, Role
 from inventory.tickets import installed_unit_coverage
 
@@ -220,7 +220,9 @@ class StockController(Controller):
         description=(
             "Quarantines, releases from quarantine, marks defective or returns to vendor: one serial, or "
             "a quantity of one bulk batch (with `from_status`). The change is a movement in the ledger, "
-            "with its reason."
+            "with its reason. A returned secure unit (a depot-custody sanitization record) cannot leave "
+            "quarantine or defective stock before its sanitization is verified, nor go back to stock once "
+            "destroyed: 409 `sanitization-required`, naming the rule."
         ),
         guards=[allow(*MOVERS)],
     )
@@ -233,7 +235,7 @@ class StockController(Controller):
     ) -> ChangeAccepted:
         """Quarantine, release from quarantine, mark defective or return to vendor: one serial, or a quantity
         of one bulk batch (with ``from_status``)."""
-        await stock.change_status(
+        await quarantine.change_status(
             part_number=data.part_number,
             depot=data.depot,
             to_status=data.to_status,

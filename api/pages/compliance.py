@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -46,14 +46,18 @@ from inventory.accounts import Principal, Role
 from inventory.errors import DomainError, InvalidRequest, InvalidTransition
 from inventory.secure_media import (
     AGE_BUCKETS,
+    REGISTER_COLUMNS,
     TECHNIQUES_BY_METHOD,
+    WHO_MAY,
     AgeingCount,
+    Custody,
     CustodyAction,
     EventType,
-    EventView,
+    PolicyViolated,
     RetentionState,
     RetentionView,
     SanitizationMethod,
+    register_row,
 )
 from inventory.time_window import TimeBounds, check_reported_time
 from presentation import N_, VOCABULARY, Presenter, instant
@@ -168,6 +172,14 @@ VOCABULARY.define(
         "destruction": N_("Destruction"),
         "verification": N_("Verification"),
         "close": N_("Closing"),
+        "document": N_("Document uploaded"),
+    },
+)
+VOCABULARY.define(
+    "compliance-custody-kind",
+    {
+        "customer": N_("Kept by the customer"),
+        "depot": N_("Returned to the depot"),
     },
 )
 VOCABULARY.define(
@@ -180,7 +192,19 @@ VOCABULARY.define(
 )
 VOCABULARY.define(
     "problem",
-    {"nothing-to-checkpoint": N_("The audit chain is empty: there is nothing to sign yet")},
+    {
+        "nothing-to-checkpoint": N_("The audit chain is empty: there is nothing to sign yet"),
+        "sanitization-required": N_(
+            "This returned secure part cannot leave quarantine before its sanitization is verified"
+        ),
+        "sanitization-policy-violated": N_("The sanitization policy does not allow this method or technique"),
+        "document-rejected": N_(
+            "The document is not accepted: a PDF, PNG or JPEG file within the size limit"
+        ),
+        "document-altered": N_(
+            "The stored document no longer matches the hash recorded when it was uploaded"
+        ),
+    },
 )
 
 STATE_TONES = {
@@ -253,21 +277,35 @@ class Filters:
     state: str | None = None
     age: str | None = None
     overdue: str | None = None
+    custody: str | None = None
+    since: date | None = None
+    """The first day of the period the records were opened in (China Standard Time), included."""
+    until: date | None = None
+    """The last day of that period, included."""
 
     def __post_init__(self) -> None:
         _one_of("state", self.state, [state.value for state in RetentionState])
         _one_of("age", self.age, [label for label, _low, _high in AGE_BUCKETS])
         _one_of("overdue", self.overdue, ["yes", "no"])
+        _one_of("custody", self.custody, [custody.value for custody in Custody])
+        if self.since is not None and self.until is not None and self.until < self.since:
+            raise InvalidRequest("the period ends before it starts", field="until")
 
     def service(self) -> dict[str, Any]:
         """The filters as the services take them."""
         low, high = next(((lo, hi) for label, lo, hi in AGE_BUCKETS if label == self.age), (None, None))
+        zone = ZoneInfo(PERIOD_ZONE)
         return {
             "customer": self.customer,
             "state": None if self.state is None else RetentionState(self.state),
             "overdue": None if self.overdue is None else self.overdue == "yes",
             "min_age_days": low,
             "max_age_days": high,
+            "custody": None if self.custody is None else Custody(self.custody),
+            "retained_from": None if self.since is None else datetime.combine(self.since, time(), zone),
+            "retained_to": None
+            if self.until is None
+            else datetime.combine(self.until, time(), zone) + timedelta(days=1),
         }
 
     def query(self) -> str:
@@ -284,6 +322,10 @@ Customer = Annotated[str | None, QueryParameter(max_length=32)]
 StateName = Annotated[str | None, QueryParameter(name="state", max_length=32)]
 Age = Annotated[str | None, QueryParameter(max_length=16)]
 Overdue = Annotated[str | None, QueryParameter(max_length=8)]
+CustodyName = Annotated[str | None, QueryParameter(name="custody", max_length=16)]
+Day = Annotated[date | None, QueryParameter()]
+PERIOD_ZONE = "Asia/Shanghai"
+"""The register's period is entered in China Standard Time, the time of every site of the service."""
 
 
 @get("/compliance/retentions", name="compliance-retentions", guards=[allow(*OFFICERS)])
@@ -296,10 +338,15 @@ async def register(
     age: Age = None,
     overdue: Overdue = None,
     stack: Annotated[str | None, QueryParameter(max_length=16)] = None,
+    custody: CustodyName = None,
+    since: Day = None,
+    until: Day = None,
 ) -> Any:
-    """Every retained data-bearing part, oldest first, filtered by customer, state, age and overdue; the
-    filtered records' ageing as a chart with its numbers; a page at a time, and all of them as CSV."""
-    filters = Filters(customer, state_name, age, overdue)
+    """Every data-bearing part on record (kept by customers, or returned to a depot), oldest first,
+    filtered by customer, state, custody, age, overdue and the period it was opened in; the filtered
+    records' ageing as a chart with its numbers; a page at a time, all of them as CSV, and the evidence
+    pack of the customer and period."""
+    filters = Filters(customer, state_name, age, overdue, custody, since, until)
     _one_of("stack", stack, ["state", "classification"])
     stacked_by = stack or "state"
     wanted = filters.service()
@@ -316,6 +363,15 @@ async def register(
         "rows": page_of(rows, page),
         "customers": await secure_media.retention_customers(),
         "states": [state.value for state in RetentionState],
+        "custodies": [custody.value for custody in Custody],
+        "evidence_address": "/compliance/evidence-packs.zip?"
+        + urlencode(
+            {
+                name: value
+                for name, value in (("customer", customer), ("from", since), ("to", until))
+                if value is not None
+            }
+        ),
         "ages": [label for label, _low, _high in AGE_BUCKETS],
         "chart": chart,
         "chart_summary": "; ".join(
@@ -390,26 +446,6 @@ def ageing_chart(counts: Iterable[AgeingCount], stacked_by: str, presenter: Pres
 
 # --- the CSV export --------------------------------------------------------------------------------
 
-CSV_COLUMNS = (
-    "id", "customer", "customer_name", "site", "site_name", "time_zone", "asset_serial", "part_number",
-    "failed_serial", "media_type", "classification_level", "custodian", "state", "overdue", "age_days",
-    "age_bucket", "retained_at", "retained_by", "destruction_due", "ticket", "custody_events",
-    "destruction_records", "destruction_method", "destruction_technique", "destruction_tool",
-    "destruction_tool_version", "destruction_performed_by", "destruction_performed_at",
-    "destruction_location", "destruction_verification_method", "destruction_verification_result",
-    "destruction_validated_by", "destruction_certificate_number", "destruction_certificate_sha256",
-    "destruction_post_sanitization_destination", "destruction_recorded_at", "destruction_recorded_by",
-    "destruction_recorded_by_role", "verification_result", "verification_notes", "verified_at",
-    "verified_by", "closed_at", "closed_by", "close_note",
-)  # fmt: skip
-"""The export's columns: the record, its latest destruction record (every NIST SP 800-88 field), its
-latest verification and its closing."""
-DESTRUCTION_FIELDS = (
-    "method", "technique", "tool", "tool_version", "performed_by", "performed_at", "location",
-    "verification_method", "verification_result", "validated_by", "certificate_number",
-    "certificate_sha256", "post_sanitization_destination",
-)  # fmt: skip
-
 
 @get("/compliance/retentions.csv", name="compliance-retentions-csv", guards=[allow(*OFFICERS)])
 async def register_csv(
@@ -418,10 +454,13 @@ async def register_csv(
     state_name: StateName = None,
     age: Age = None,
     overdue: Overdue = None,
+    custody: CustodyName = None,
+    since: Day = None,
+    until: Day = None,
 ) -> Stream:
-    """The register's filtered records as CSV, all of them, read a batch at a time: yes and no for
-    booleans, ISO 8601 times with the offset of the record's site."""
-    wanted = Filters(customer, state_name, age, overdue).service()
+    """The register's filtered records as the auditor's CSV (`register_export`), all of them, read a
+    batch at a time."""
+    wanted = Filters(customer, state_name, age, overdue, custody, since, until).service()
 
     async def batches() -> AsyncIterator[list[list[object]]]:
         after: tuple[datetime, int] | None = None
@@ -429,52 +468,12 @@ async def register_csv(
             batch = await secure_media.export_records(
                 **wanted, viewer=None, now=now, after=after, limit=EXPORT_BATCH
             )
-            yield [csv_row(record, now) for record in batch]
+            yield [register_row(record, now) for record in batch]
             if len(batch) < EXPORT_BATCH:
                 return
             after = (batch[-1].created_at, batch[-1].id)
 
-    return csv_download(CSV_COLUMNS, batches(), f"retained-media-{now:%Y%m%dT%H%MZ}.csv")
-
-
-def csv_row(record: RetentionView, now: datetime) -> list[object]:
-    """One record as a line of the export."""
-    zone = ZoneInfo(record.timezone)
-
-    def local(moment: object) -> str:
-        parsed = instant(moment)
-        if parsed is None:
-            return "" if moment is None else str(moment)
-        return parsed.astimezone(zone).isoformat(timespec="seconds")
-
-    destructions = [event for event in record.events if event.event == EventType.DESTRUCTION]
-    destruction = destructions[-1] if destructions else None
-    verification = _latest(record.events, EventType.VERIFICATION)
-    closing = _latest(record.events, EventType.CLOSE)
-    details = destruction.details if destruction else {}
-    fields = [
-        local(details.get(name)) if name == "performed_at" else details.get(name, "")
-        for name in DESTRUCTION_FIELDS
-    ]
-    return [
-        record.id, record.customer, record.customer_name, record.site, record.site_name, record.timezone,
-        record.asset_serial or "", record.part_number, record.failed_serial, record.media_type,
-        record.classification_level, record.custodian, record.state, "yes" if record.overdue else "no",
-        record.age_days, secure_media.age_bucket(record.created_at, now), local(record.created_at),
-        record.created_by, local(record.destruction_due), record.ticket,
-        sum(event.event == EventType.CUSTODY for event in record.events), len(destructions), *fields,
-        local(destruction.recorded_at) if destruction else "", destruction.actor if destruction else "",
-        destruction.actor_role if destruction else "",
-        verification.details.get("result", "") if verification else "",
-        verification.details.get("notes", "") if verification else "",
-        local(verification.recorded_at) if verification else "", verification.actor if verification else "",
-        local(closing.recorded_at) if closing else "", closing.actor if closing else "",
-        closing.details.get("note", "") if closing else "",
-    ]  # fmt: skip
-
-
-def _latest(events: list[EventView], kind: EventType) -> EventView | None:
-    return next((event for event in reversed(events) if event.event == kind), None)
+    return csv_download(REGISTER_COLUMNS, batches(), f"retained-media-{now:%Y%m%dT%H%MZ}.csv")
 
 
 # --- one record ------------------------------------------------------------------------------------
@@ -518,7 +517,9 @@ async def _render_record(
         "certificate": shown,
         "timeline": timeline(record),
         "may_verify": principal.role in VERIFIERS,
-        "may_record": principal.role in HOLDERS,
+        "may_record": principal.role in HOLDERS
+        and principal.role.value in WHO_MAY[Custody(record.custody)][EventType.DESTRUCTION],
+        "may_upload": principal.role.value in WHO_MAY[Custody(record.custody)][EventType.DOCUMENT],
         "officer": principal.role in OFFICERS,
         "methods": [
             (method.value, sorted(t.value for t in TECHNIQUES_BY_METHOD[method]))
@@ -621,6 +622,9 @@ MESSAGE_REFUSALS = {
     "the verifier cannot be the performer or validator": N_(
         "You performed or validated this destruction yourself: a second person must verify it."
     ),
+    "upload the signed certificate first, or give its certificate_sha256": N_(
+        "Upload the signed certificate first, or enter its SHA-256."
+    ),
 }
 """The service's refusals of an event, by its own sentence, in words."""
 FIELD_REFUSALS = {
@@ -652,6 +656,18 @@ def refusal_of(presenter: Presenter, exc: DomainError, event: EventType, record:
     field = exc.details.get("field")
     field = str(field) if field is not None else None
     zone = record.timezone
+    if isinstance(exc, PolicyViolated):
+        allowed = "; ".join(
+            presenter.words("compliance-technique", t) for t in exc.details["allowed_techniques"]
+        )
+        return Refusal(
+            presenter.gettext(
+                N_("Policy %(policy)s does not allow this; it allows: %(allowed)s."),
+                policy=exc.details["policy"],
+                allowed=allowed,
+            ),
+            field,
+        )
     if exc.message in MESSAGE_REFUSALS:
         since = presenter.datetime(record.created_at, zone)
         return Refusal(presenter.gettext(MESSAGE_REFUSALS[exc.message], since=since), field)

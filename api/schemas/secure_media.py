@@ -1,4 +1,5 @@
-"""Retention records of secure media, their events, and the compliance report."""
+"""Retention records of secure media (kept by customers or returned to a depot), their events and
+documents, the sanitization policies, and the compliance report."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, RootModel, StringConstraints
 
 from api.schemas.base import Id, Instant, RequestModel, ResponseModel, choice
-from inventory.secure_media import CustodyAction, Report, RetentionView, SanitizationMethod, Technique
+from inventory.secure_media import (
+    CustodyAction,
+    DocumentView,
+    PolicyView,
+    Report,
+    RetentionView,
+    SanitizationMethod,
+    Technique,
+)
 
 Words = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Note = Annotated[str, StringConstraints(max_length=1000)]
@@ -39,7 +48,13 @@ class DestructionIn(RequestModel):
     verification_result: Literal["pass", "fail"]
     validated_by: Words = Field(description="A second person, never the performer.")
     certificate_number: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    certificate_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    certificate_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        default=None,
+        description=(
+            "SHA-256 of the signed certificate document. Leave it out once the document is uploaded "
+            "(`POST .../documents`): the service takes the hash it computed of the latest upload."
+        ),
+    )
     post_sanitization_destination: Words
     corrects: Id | None = None
 
@@ -105,6 +120,21 @@ class EventOut(ResponseModel):
     recorded_at: datetime
 
 
+class DocumentOut(ResponseModel):
+    id: int
+    event: int = Field(description="The `document` event that recorded it (and its audit chain entry).")
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str = Field(description="Computed by the service on upload; recorded in the audit chain.")
+    uploaded_by: str
+    uploaded_at: datetime
+
+    @classmethod
+    def of(cls, view: DocumentView) -> DocumentOut:
+        return cls.model_validate(view, from_attributes=True)
+
+
 class AuditPositionOut(ResponseModel):
     seq: int
     action: str
@@ -132,6 +162,9 @@ class RetentionOut(ResponseModel):
                     "age_days": 45,
                     "created_at": "2026-10-22T07:12:42Z",
                     "destruction_due": "2026-11-21T07:12:42Z",
+                    "custody": "customer",
+                    "depot": None,
+                    "documents": [],
                     "events": [
                         {
                             "id": 11,
@@ -181,8 +214,13 @@ class RetentionOut(ResponseModel):
     age_days: int
     created_at: datetime
     destruction_due: datetime
+    custody: str = Field(
+        description="`customer`: kept by the customer; `depot`: returned, sanitized at `depot`."
+    )
+    depot: str | None
     events: list[EventOut]
     audit: list[AuditPositionOut]
+    documents: list[DocumentOut]
 
     @classmethod
     def of(cls, view: RetentionView) -> RetentionOut:
@@ -200,3 +238,60 @@ class ReportOut(ResponseModel):
     @classmethod
     def of(cls, report: Report) -> ReportOut:
         return cls.model_validate(report, from_attributes=True)
+
+
+class PolicyIn(RequestModel):
+    """The sanitization methods and techniques allowed for one classification level and media type."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "classification_level": "secret",
+                    "media_type": "ssd",
+                    "methods": ["destroy"],
+                    "techniques": ["shred", "disintegrate"],
+                    "note": "Flash media of secret data: destroyed, particles of 2 mm or less.",
+                }
+            ]
+        }
+    )
+
+    classification_level: Annotated[str, StringConstraints(max_length=32)] = Field(
+        description="The customer's classification level; empty for unclassified customers."
+    )
+    media_type: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
+        description="The part's category (`disk`, `ssd`, ...), or `*` for every type of the level."
+    )
+    methods: Annotated[
+        list[Annotated[SanitizationMethod, choice(SanitizationMethod)]], Field(min_length=1, max_length=3)
+    ]
+    techniques: Annotated[list[Annotated[Technique, choice(Technique)]], Field(max_length=9)] = Field(
+        default_factory=list, description="Empty: every technique of the allowed methods."
+    )
+    note: Note = ""
+
+
+class PolicyOut(ResponseModel):
+    name: str
+    classification_level: str
+    media_type: str
+    methods: list[str]
+    techniques: list[str]
+    note: str
+    updated_at: datetime
+    updated_by: str
+
+    @classmethod
+    def of(cls, view: PolicyView) -> PolicyOut:
+        policy = view.policy
+        return cls(
+            name=policy.name,
+            classification_level=policy.classification_level,
+            media_type=policy.media_type,
+            methods=sorted(policy.methods),
+            techniques=sorted(policy.techniques),
+            note=policy.note,
+            updated_at=view.updated_at,
+            updated_by=view.updated_by,
+        )

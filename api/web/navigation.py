@@ -53,8 +53,11 @@ NAVIGATION: tuple[Link, ...] = (
     link("/portal", N_("My service"), N_("Your open tickets, assets and warranty"),
          "portal", CUSTOMER),
     link("/compliance/retentions", N_("Retained media"),
-         N_("Replaced data-bearing parts kept by customers, until their destruction is verified"),
+         N_("Replaced data-bearing parts, kept or returned, until their sanitization is verified"),
          "compliance", COMPLIANCE, ADMIN),
+    link("/compliance/policies", N_("Sanitization policies"),
+         N_("Which methods sanitize the media of each classification level"),
+         "compliance", COMPLIANCE, ADMIN, WAREHOUSE, DISPATCHER),
     link("/compliance/audit", N_("Audit chain"), N_("Verify the audit chain and its signed checkpoints"),
          "compliance", COMPLIANCE, ADMIN),
 )  # fmt: skip

@@ -123,6 +123,8 @@ def _records_query():
         RetentionRecord.created_at,
         RetentionRecord.destruction_due,
         RetentionRecord.created_by,
+        RetentionRecord.custody,
+        RetentionRecord.depot.code.as_alias("depot"),
     ).order_by(RetentionRecord.id)
 
 

@@ -17,7 +17,10 @@ from typing import Any
 from inventory.audit_chain import Entry, canonical_json, entry_problem, payload_version
 from inventory.secure_media.rules import RetentionState
 
-PAYLOAD_VERSION = 2
+PAYLOAD_VERSION = 3
+FULL_VERSION = 2
+"""Creation payloads from this version on carry every field the certificate prints (version 3 adds the
+custody and the depot of a returned part)."""
 CREATED = "retention.created"
 EVENT_PREFIX = "retention."
 
@@ -36,6 +39,9 @@ RECORD_FIELDS: tuple[tuple[str, str], ...] = (
     ("destruction_due", "destruction due"),
 )
 """The record's fields in a version 2 creation payload, with the words the certificate uses for them."""
+
+V3_RECORD_FIELDS: tuple[tuple[str, str], ...] = (("custody", "custody"), ("depot", "depot"))
+"""The fields a version 3 creation payload adds."""
 
 V1_RECORD_FIELDS = ("ticket", "part", "failed_serial")
 """The record's fields in a version 1 creation payload (besides ``due_days``)."""
@@ -61,6 +67,8 @@ class StoredRecord:
     created_at: datetime
     destruction_due: datetime
     created_by: str
+    custody: str = "customer"
+    depot: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +111,7 @@ def record_id_of(subject_text: str) -> int | None:
 def creation_payload(record: StoredRecord, *, due_days: int) -> dict[str, Any]:
     """The ``retention.created`` payload of a new record: every field the certificate prints. The entry's
     time and actor are the record's ``created_at`` and ``created_by``."""
-    fields = {name: getattr(record, name) for name, _label in RECORD_FIELDS}
+    fields = {name: getattr(record, name) for name, _label in (*RECORD_FIELDS, *V3_RECORD_FIELDS)}
     return {"v": PAYLOAD_VERSION, **fields, "state": record.state, "due_days": due_days}
 
 
@@ -149,7 +157,7 @@ def prove(
             found.append(
                 f"the audit chain records the creation of this record more than once: entries {seqs}"
             )
-        partly = payload_version(created[0][1]) < PAYLOAD_VERSION
+        partly = payload_version(created[0][1]) < FULL_VERSION
         found += _record_differences(record, *created[0])
     found += _event_differences(events, recorded)
     chain_state = recorded[-1][1].get("to") if recorded else RetentionState.RETAINED.value
@@ -166,7 +174,9 @@ def _record_differences(record: StoredRecord, entry: Entry, payload: Mapping[str
     if record.created_by != entry.actor:
         found.append(_differs("created by", record.created_by, entry.actor, where))
     if payload_version(payload) >= PAYLOAD_VERSION:
-        names = [(name, label) for name, label in RECORD_FIELDS]
+        names = [*RECORD_FIELDS, *V3_RECORD_FIELDS]
+    elif payload_version(payload) >= FULL_VERSION:
+        names = list(RECORD_FIELDS)
     else:
         labels = dict(RECORD_FIELDS)
         names = [(name, labels[name]) for name in V1_RECORD_FIELDS]
@@ -192,7 +202,7 @@ def _event_differences(
     older: list[tuple[Entry, dict[str, Any]]] = []
     for entry, payload in recorded:
         event_id = payload.get("event_id")
-        if payload_version(payload) < PAYLOAD_VERSION or type(event_id) is not int:
+        if payload_version(payload) < FULL_VERSION or type(event_id) is not int:
             older.append((entry, payload))
             continue
         event = stored_by_id.get(event_id)

@@ -1,10 +1,15 @@
-"""Retention records as a state machine, and the fields of a destruction record. Plain Python.
+"""Retention records as a state machine, the fields of a destruction record, the sanitization policies,
+and when a returned unit may leave quarantine. Plain Python.
 
 A record is never edited: every change is an event, and the state follows from the events::
 
     retained --destruction--> destruction_recorded --verification(accepted)--> verified --close--> closed
         ^                              |
         +----verification(rejected)----+
+
+A record is in the ``customer``'s custody (a classified customer keeps its failed parts) or the
+``depot``'s (the part is returned, and warehouse staff sanitize it there). Documents (the signed
+certificate) may be added in any state but ``closed``.
 
 ``overdue`` is not a stored state: a record still ``retained`` after its destruction due date is overdue.
 The destruction record carries the fields of the NIST SP 800-88 Rev. 1 sample certificate of sanitization.
@@ -13,13 +18,14 @@ The destruction record carries the fields of the NIST SP 800-88 Rev. 1 sample ce
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from inventory.errors import InvalidRequest, InvalidTransition
+from inventory.errors import Conflict, InvalidRequest, InvalidTransition
+from inventory.stock.model import UnitStatus
 
 
 class RetentionState(StrEnum):
@@ -29,11 +35,19 @@ class RetentionState(StrEnum):
     CLOSED = "closed"
 
 
+class Custody(StrEnum):
+    """Who holds the failed part until it is sanitized."""
+
+    CUSTOMER = "customer"
+    DEPOT = "depot"
+
+
 class EventType(StrEnum):
     CUSTODY = "custody"
     DESTRUCTION = "destruction"
     VERIFICATION = "verification"
     CLOSE = "close"
+    DOCUMENT = "document"
 
 
 class CustodyAction(StrEnum):
@@ -81,7 +95,29 @@ _NEXT_STATE: Mapping[tuple[RetentionState, EventType], RetentionState] = {
     (RetentionState.DESTRUCTION_RECORDED, EventType.CUSTODY): RetentionState.DESTRUCTION_RECORDED,
     (RetentionState.DESTRUCTION_RECORDED, EventType.DESTRUCTION): RetentionState.DESTRUCTION_RECORDED,
     (RetentionState.VERIFIED, EventType.CLOSE): RetentionState.CLOSED,
+    (RetentionState.RETAINED, EventType.DOCUMENT): RetentionState.RETAINED,
+    (RetentionState.DESTRUCTION_RECORDED, EventType.DOCUMENT): RetentionState.DESTRUCTION_RECORDED,
+    (RetentionState.VERIFIED, EventType.DOCUMENT): RetentionState.VERIFIED,
 }
+
+WHO_MAY: Mapping[Custody, Mapping[EventType, frozenset[str]]] = {
+    Custody.CUSTOMER: {
+        EventType.CUSTODY: frozenset({"warehouse", "dispatcher"}),
+        EventType.DESTRUCTION: frozenset({"customer", "warehouse", "dispatcher"}),
+        EventType.VERIFICATION: frozenset({"compliance"}),
+        EventType.CLOSE: frozenset({"compliance"}),
+        EventType.DOCUMENT: frozenset({"customer", "warehouse", "dispatcher", "compliance"}),
+    },
+    Custody.DEPOT: {
+        EventType.CUSTODY: frozenset({"warehouse", "dispatcher"}),
+        EventType.DESTRUCTION: frozenset({"warehouse"}),
+        EventType.VERIFICATION: frozenset({"compliance"}),
+        EventType.CLOSE: frozenset({"compliance"}),
+        EventType.DOCUMENT: frozenset({"warehouse", "compliance"}),
+    },
+}
+"""Which roles may record which event, by custody (a customer only on its own records). A returned part
+is sanitized at the depot by warehouse staff."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,3 +215,125 @@ def age_bucket(created_at: datetime, now: datetime) -> str:
 
 def _same_person(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+class SanitizationRequired(Conflict):
+    """A returned secure unit may not leave quarantine before its sanitization is verified."""
+
+    code = "sanitization-required"
+
+
+class PolicyViolated(InvalidRequest):
+    """A destruction record uses a method or technique its sanitization policy does not allow."""
+
+    code = "sanitization-policy-violated"
+
+
+RELEASE_RULE = "returned-secure-media-sanitized"
+"""The rule's name, as refusals give it: a returned secure unit cannot leave quarantine for reuse or vendor
+return without a verified sanitization record."""
+QUARANTINE = frozenset({UnitStatus.QUARANTINED, UnitStatus.DEFECTIVE})
+"""Where a returned unit waits for its sanitization."""
+SANITIZED = frozenset({RetentionState.VERIFIED, RetentionState.CLOSED})
+
+
+@dataclass(frozen=True, slots=True)
+class Sanitization:
+    """A depot-custody record of one unit: its state and the method of its latest destruction record."""
+
+    record_id: int
+    state: RetentionState
+    method: SanitizationMethod | None
+
+
+def ensure_may_leave_quarantine(
+    serial: str, current: UnitStatus, target: UnitStatus, records: Sequence[Sanitization]
+) -> None:
+    """Raise `SanitizationRequired` if the unit ``serial``, returned under the depot-custody ``records``,
+    would leave quarantine (``quarantined`` or ``defective``) for ``target`` before every record of it is
+    verified; or would go back to stock (``available``) although it was destroyed.
+
+    A unit without depot-custody records, or staying in quarantine, is not this rule's concern.
+    """
+    if current not in QUARANTINE or target in QUARANTINE or not records:
+        return
+    pending = [record.record_id for record in records if record.state not in SANITIZED]
+    if pending:
+        raise SanitizationRequired(
+            f"unit {serial} is returned secure media: it cannot leave quarantine for {target} before its "
+            f"sanitization record is verified (rule {RELEASE_RULE})",
+            rule=RELEASE_RULE,
+            records=pending,
+        )
+    destroyed = [record.record_id for record in records if record.method is SanitizationMethod.DESTROY]
+    if target is UnitStatus.AVAILABLE and destroyed:
+        raise SanitizationRequired(
+            f"unit {serial} was destroyed under record: it cannot go back to stock (rule {RELEASE_RULE})",
+            rule=RELEASE_RULE,
+            records=destroyed,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Which methods and techniques sanitize media of one classification level and media type."""
+
+    name: str
+    classification_level: str
+    media_type: str
+    methods: frozenset[SanitizationMethod]
+    techniques: frozenset[Technique]
+    note: str = ""
+
+
+ANY_MEDIA = "*"
+
+
+def policy_name(classification_level: str, media_type: str) -> str:
+    """A policy's name: ``<level>/<media type>`` (``unclassified`` for no level)."""
+    return f"{classification_level or 'unclassified'}/{media_type}"
+
+
+def check_policy_definition(
+    classification_level: str, media_type: str, methods: Sequence[str], techniques: Sequence[str]
+) -> Policy:
+    """A policy from its parts, or `InvalidRequest`: at least one method, and every technique one of an
+    allowed method's (no techniques: all those of the methods)."""
+    if not methods:
+        raise InvalidRequest("a policy allows at least one method", field="methods")
+    chosen = frozenset(SanitizationMethod(method) for method in methods)
+    possible = frozenset().union(*(TECHNIQUES_BY_METHOD[method] for method in chosen))
+    wanted = frozenset(Technique(technique) for technique in techniques) or possible
+    if stray := sorted(wanted - possible):
+        raise InvalidRequest(
+            f"{', '.join(stray)} belong to none of the allowed methods",
+            field="techniques",
+            allowed=sorted(possible),
+        )
+    if not media_type.strip():
+        raise InvalidRequest("name the media type, or * for every one", field="media_type")
+    return Policy(
+        policy_name(classification_level, media_type), classification_level, media_type, chosen, wanted
+    )
+
+
+def policy_for(classification_level: str, media_type: str, policies: Sequence[Policy]) -> Policy | None:
+    """The policy for media of this level and type: its own, else its level's ``*`` one, else None."""
+    by_key = {(policy.classification_level, policy.media_type): policy for policy in policies}
+    return by_key.get((classification_level, media_type)) or by_key.get((classification_level, ANY_MEDIA))
+
+
+def check_policy(policy: Policy | None, method: SanitizationMethod, technique: Technique) -> None:
+    """Raise `PolicyViolated` (naming the policy) unless the policy allows the method and the technique.
+    No policy for the media: only the NIST method-technique rule of `check_destruction` applies."""
+    if policy is None:
+        return
+    if method not in policy.methods or technique not in policy.techniques:
+        raise PolicyViolated(
+            f"policy {policy.name} allows {', '.join(sorted(policy.methods))} "
+            f"({', '.join(sorted(policy.techniques))}), not {method} by {technique}",
+            field="method" if method not in policy.methods else "technique",
+            policy=policy.name,
+            allowed_methods=sorted(policy.methods),
+            allowed_techniques=sorted(policy.techniques),
+        )

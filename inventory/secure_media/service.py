@@ -1,5 +1,6 @@
-"""Retention records: created when a secure part is issued for a retention customer, then custody,
-destruction, verification and closing as append-only events, each also in the audit chain.
+"""Retention records: created when a secure part is issued (kept by a retention customer, or returned to
+the depot), then custody, destruction, verification, closing and documents as append-only events, each
+also in the audit chain.
 
 ``viewer`` confines a customer user to its own company's records (NotFound for anything else).
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from inventory.audit_chain import canonical_json
 from inventory.customers.tables import Customer
 from inventory.errors import InvalidRequest, NotFound, NotPermitted
 from inventory.persistence import current_store, write_transaction
+from inventory.secure_media.policies import policy_of
 from inventory.secure_media.proof import (
     CREATED,
     EVENT_PREFIX,
@@ -30,90 +32,33 @@ from inventory.secure_media.proof import (
 )
 from inventory.secure_media.rules import (
     AGE_BUCKETS,
+    WHO_MAY,
+    Custody,
     DestructionRecord,
     EventType,
     RetentionState,
+    Sanitization,
+    SanitizationMethod,
     age_bucket,
     check_destruction,
+    check_policy,
+    ensure_may_leave_quarantine,
     is_overdue,
     next_state,
 )
-from inventory.secure_media.tables import RetentionEvent, RetentionRecord
+from inventory.secure_media.tables import RetentionDocument, RetentionEvent, RetentionRecord
+from inventory.secure_media.views import (
+    AgeingCount,
+    AuditPosition,
+    DocumentView,
+    EventView,
+    Report,
+    RetentionView,
+)
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.stock.positions import MovementEntry, record_movements
-from inventory.stock.tables import Part, StockUnit
+from inventory.stock.tables import Depot, Part, StockUnit
 from inventory.tickets.tables import Ticket
-
-WHO_MAY: dict[EventType, frozenset[str]] = {
-    EventType.CUSTODY: frozenset({"warehouse", "dispatcher"}),
-    EventType.DESTRUCTION: frozenset({"customer", "warehouse", "dispatcher"}),
-    EventType.VERIFICATION: frozenset({"compliance"}),
-    EventType.CLOSE: frozenset({"compliance"}),
-}
-"""Which roles may record which event (a customer only on its own records)."""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditPosition:
-    seq: int
-    action: str
-    hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class EventView:
-    id: int
-    event: str
-    details: dict[str, Any]
-    actor: str
-    actor_role: str
-    recorded_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class RetentionView:
-    id: int
-    ticket: int
-    customer: str
-    customer_name: str
-    site: str
-    site_name: str
-    timezone: str
-    """The site's time zone: the local time of the record's place."""
-    asset_serial: str | None
-    part_number: str
-    failed_serial: str
-    media_type: str
-    classification_level: str
-    custodian: str
-    state: str
-    overdue: bool
-    age_days: int
-    created_at: datetime
-    created_by: str
-    destruction_due: datetime
-    events: list[EventView] = field(default_factory=list)
-    audit: list[AuditPosition] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class AgeingCount:
-    """How many records of one age bucket (a label of `AGE_BUCKETS`) are in one state and classification."""
-
-    bucket: str
-    state: str
-    classification_level: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    generated_at: datetime
-    total: int
-    by_state: dict[str, int]
-    overdue: int
-    undestroyed_by_age: dict[str, int]
-    items: list[RetentionView]
 
 
 async def retain_failed_unit(
@@ -121,6 +66,56 @@ async def retain_failed_unit(
 ) -> int:
     """Open a retention record for a failed unit that stays with the customer; call inside the issue's
     transaction. The failed unit shows as ``retained_by_customer`` in its traceability history."""
+    await _mark_unit_retained(part_id, failed_serial, ticket_id, actor, now)
+    return await _open_record(
+        Custody.CUSTOMER,
+        ticket_id=ticket_id,
+        part_id=part_id,
+        depot_id=None,
+        failed_serial=failed_serial,
+        actor=actor,
+        now=now,
+        destruction_days=destruction_days,
+    )
+
+
+async def track_returned_unit(
+    *,
+    ticket_id: int,
+    part_id: int,
+    depot_id: int,
+    failed_serial: str,
+    actor: str,
+    now: datetime,
+    destruction_days: int,
+) -> int:
+    """Open a depot-custody record for a failed secure unit that goes back to the depot ``depot_id``
+    (a customer who does not keep such parts); call inside the issue's transaction. From then on the unit
+    cannot leave quarantine for reuse or a vendor return before its sanitization is verified
+    (`ensure_sanitized`)."""
+    return await _open_record(
+        Custody.DEPOT,
+        ticket_id=ticket_id,
+        part_id=part_id,
+        depot_id=depot_id,
+        failed_serial=failed_serial,
+        actor=actor,
+        now=now,
+        destruction_days=destruction_days,
+    )
+
+
+async def _open_record(
+    custody: Custody,
+    *,
+    ticket_id: int,
+    part_id: int,
+    depot_id: int | None,
+    failed_serial: str,
+    actor: str,
+    now: datetime,
+    destruction_days: int,
+) -> int:
     ticket = (
         await Ticket.select(
             Ticket.customer,
@@ -137,8 +132,12 @@ async def retain_failed_unit(
         .first()
     )
     part = await Part.select(Part.category, Part.part_number).where(Part.id == part_id).first()
-    await _mark_unit_retained(part_id, failed_serial, ticket_id, actor, now)
-    custodian = f"{ticket['customer_name']}, {ticket['site_name']}"
+    depot = None
+    if depot_id is not None:
+        depot = await Depot.select(Depot.code, Depot.name).where(Depot.id == depot_id).first()
+        custodian = f"returning to depot {depot['code']} ({depot['name']})"
+    else:
+        custodian = f"{ticket['customer_name']}, {ticket['site_name']}"
     due = now + timedelta(days=destruction_days)
     record_id = (
         await RetentionRecord.insert(
@@ -156,6 +155,8 @@ async def retain_failed_unit(
                 created_at=now,
                 destruction_due=due,
                 created_by=actor,
+                custody=custody.value,
+                depot=depot_id,
             )
         ).returning(RetentionRecord.id)
     )[0]["id"]
@@ -176,6 +177,8 @@ async def retain_failed_unit(
         created_at=now,
         destruction_due=due,
         created_by=actor,
+        custody=custody.value,
+        depot=None if depot is None else depot["code"],
     )
     await audit.append(
         CREATED,
@@ -185,6 +188,33 @@ async def retain_failed_unit(
         at=now,
     )
     return record_id
+
+
+async def ensure_sanitized(part_id: int, serial: str, *, current: UnitStatus, target: UnitStatus) -> None:
+    """Refuse (`SanitizationRequired`, 409) to move the unit ``serial`` of part ``part_id`` from
+    ``current`` to ``target`` if it is returned secure media leaving quarantine before its sanitization
+    record is verified (`rules.ensure_may_leave_quarantine`). Call it in the transaction of the change,
+    from every path that takes a unit out of quarantine or defective stock."""
+    rows = (
+        await RetentionRecord.select(RetentionRecord.id, RetentionRecord.state)
+        .where(
+            (RetentionRecord.part == part_id)
+            & (RetentionRecord.failed_serial == serial)
+            & (RetentionRecord.custody == Custody.DEPOT.value)
+        )
+        .order_by(RetentionRecord.id)
+    )
+    if not rows:
+        return
+    events = await _events_of([row["id"] for row in rows])
+    records = []
+    for row in rows:
+        destruction = next(
+            (e for e in reversed(events.get(row["id"], [])) if e.event == EventType.DESTRUCTION), None
+        )
+        method = None if destruction is None else SanitizationMethod(destruction.details["method"])
+        records.append(Sanitization(row["id"], RetentionState(row["state"]), method))
+    ensure_may_leave_quarantine(serial, current, target, records)
 
 
 async def record_event(
@@ -201,14 +231,40 @@ async def record_event(
 
     Raises:
         NotFound: no such record, or not the viewer's.
-        NotPermitted: the role may not record this event.
+        NotPermitted: the role may not record this event (for the record's custody).
         InvalidTransition: the event is impossible in the record's state.
         InvalidRequest: incomplete or incoherent details (e.g. the validator is the performer).
+        PolicyViolated: a destruction by a method or technique the record's policy does not allow.
     """
-    if role not in WHO_MAY[event]:
-        raise NotPermitted(f"the {role} role may not record a {event} event", allowed=sorted(WHO_MAY[event]))
+    async with write_transaction():
+        await append_event(record_id, event, details, actor=actor, role=role, now=now, viewer=viewer)
+        await audit.link_now()  # the answer shows the event's place in the chain
+    return await get_record(record_id, viewer=viewer, now=now)
+
+
+async def append_event(
+    record_id: int,
+    event: EventType,
+    details: dict[str, Any],
+    *,
+    actor: str,
+    role: str,
+    now: datetime,
+    viewer: str | None,
+) -> int:
+    """`record_event` inside the caller's write transaction, without reading the record back: the new
+    event's id."""
+    anywhere = frozenset().union(*(roles[event] for roles in WHO_MAY.values()))
+    if role not in anywhere:
+        raise NotPermitted(f"the {role} role may not record a {event} event", allowed=sorted(anywhere))
     async with write_transaction():
         record = await _lock(record_id, viewer)
+        allowed = WHO_MAY[Custody(record["custody"])][event]
+        if role not in allowed:
+            raise NotPermitted(
+                f"the {role} role may not record a {event} event on a record in {record['custody']} custody",
+                allowed=sorted(allowed),
+            )
         state = RetentionState(record["state"])
         clean = await _checked_details(record, event, details, actor=actor, now=now)
         target = next_state(state, event, clean)
@@ -235,8 +291,7 @@ async def record_event(
             actor=actor,
             at=now,
         )
-        await audit.link_now()  # the answer shows the event's place in the chain
-    return await get_record(record_id, viewer=viewer, now=now)
+    return event_id
 
 
 async def get_record(record_id: int, *, viewer: str | None, now: datetime) -> RetentionView:
@@ -258,6 +313,7 @@ async def get_record(record_id: int, *, viewer: str | None, now: datetime) -> Re
         view,
         events=(await _events_of([record_id])).get(record_id, []),
         audit=[AuditPosition(p["seq"], p["action"], p["hash"]) for p in positions],
+        documents=(await documents_of([record_id])).get(record_id, []),
     )
 
 
@@ -272,9 +328,13 @@ async def list_records(
     offset: int,
     min_age_days: int | None = None,
     max_age_days: int | None = None,
+    custody: Custody | None = None,
+    retained_from: datetime | None = None,
+    retained_to: datetime | None = None,
 ) -> list[RetentionView]:
     """Records, oldest first, filtered by state, customer, age in whole days and whether overdue."""
     conditions = _filters(state, customer, overdue, min_age_days, max_age_days, now)
+    conditions += _more_filters(custody, retained_from, retained_to)
     return await _views(conditions, viewer, now, limit=limit, offset=offset)
 
 
@@ -287,10 +347,14 @@ async def ageing(
     now: datetime,
     min_age_days: int | None = None,
     max_age_days: int | None = None,
+    custody: Custody | None = None,
+    retained_from: datetime | None = None,
+    retained_to: datetime | None = None,
 ) -> list[AgeingCount]:
     """The records that `list_records` selects with the same filters, counted by age bucket
     (`AGE_BUCKETS`), state and classification: one grouped count per bucket, in the database."""
     conditions = _filters(state, customer, overdue, min_age_days, max_age_days, now)
+    conditions += _more_filters(custody, retained_from, retained_to)
     counts: list[AgeingCount] = []
     for label, low, high in AGE_BUCKETS:
         query = (
@@ -323,11 +387,15 @@ async def export_records(
     limit: int,
     min_age_days: int | None = None,
     max_age_days: int | None = None,
+    custody: Custody | None = None,
+    retained_from: datetime | None = None,
+    retained_to: datetime | None = None,
 ) -> list[RetentionView]:
     """The next ``limit`` records that `list_records` selects, in its order, after the record ``after``
     (its ``created_at`` and id; None: from the first), each with its events: two queries a batch, so that
     a whole register can be exported a batch at a time."""
     conditions = _filters(state, customer, overdue, min_age_days, max_age_days, now)
+    conditions += _more_filters(custody, retained_from, retained_to)
     if after is not None:
         at, record_id = after
         conditions.append(
@@ -335,24 +403,39 @@ async def export_records(
             | ((RetentionRecord.created_at == at) & (RetentionRecord.id > record_id))
         )
     views = await _views(conditions, viewer, now, limit=limit, offset=0)
-    events = await _events_of([view.id for view in views])
-    return [replace(view, events=events.get(view.id, [])) for view in views]
+    ids = [view.id for view in views]
+    events, documents = await _events_of(ids), await documents_of(ids)
+    return [
+        replace(view, events=events.get(view.id, []), documents=documents.get(view.id, [])) for view in views
+    ]
 
 
 async def retention_customers() -> list[tuple[str, str]]:
-    """The customers who keep their failed secure parts: code and name, by code."""
-    rows = (
-        await Customer.select(Customer.code, Customer.name)
-        .where(Customer.secure_media_retention.eq(True))
-        .order_by(Customer.code)
-    )
-    return [(row["code"], row["name"]) for row in rows]
+    """The customers whose failed secure parts are on record or kept by them: code and name, by code."""
+    with_records = {
+        row["customer"] for row in await RetentionRecord.select(RetentionRecord.customer).distinct()
+    }
+    rows = await Customer.select(Customer.id, Customer.code, Customer.name, Customer.secure_media_retention)
+    chosen = [row for row in rows if row["secure_media_retention"] or row["id"] in with_records]
+    return sorted((row["code"], row["name"]) for row in chosen)
 
 
-async def report(*, customer: str | None, viewer: str | None, now: datetime, limit: int) -> Report:
-    """Totals by state, overdue count and the ageing of undestroyed parts, with the records themselves."""
-    conditions = [RetentionRecord.customer.code == customer] if customer is not None else []
-    items = await _views(conditions, viewer, now, limit=limit, offset=0)
+async def report(
+    *,
+    customer: str | None,
+    viewer: str | None,
+    now: datetime,
+    limit: int,
+    state: RetentionState | None = None,
+    custody: Custody | None = None,
+    retained_from: datetime | None = None,
+    retained_to: datetime | None = None,
+) -> Report:
+    """Totals by state, overdue count and the ageing of undestroyed parts, with the records themselves,
+    each with its events, documents and audit chain entries."""
+    conditions = _filters(state, customer, None, None, None, now)
+    conditions += _more_filters(custody, retained_from, retained_to)
+    items = await complete(await _views(conditions, viewer, now, limit=limit, offset=0))
     undestroyed = [item for item in items if item.state == RetentionState.RETAINED]
     ages = Counter(age_bucket(item.created_at, now) for item in undestroyed)
     return Report(
@@ -363,6 +446,48 @@ async def report(*, customer: str | None, viewer: str | None, now: datetime, lim
         undestroyed_by_age={label: ages.get(label, 0) for label, _low, _high in AGE_BUCKETS},
         items=items,
     )
+
+
+async def complete(views: list[RetentionView], *, batch: int = 500) -> list[RetentionView]:
+    """The records ``views`` with their events, documents and audit chain positions: three queries a
+    batch of ``batch`` records."""
+    done: list[RetentionView] = []
+    for start in range(0, len(views), batch):
+        chunk = views[start : start + batch]
+        ids = [view.id for view in chunk]
+        events, documents = await _events_of(ids), await documents_of(ids)
+        positions: dict[str, list[AuditPosition]] = defaultdict(list)
+        rows = (
+            await AuditEntry.select(AuditEntry.seq, AuditEntry.action, AuditEntry.hash, AuditEntry.subject)
+            .where(AuditEntry.subject.is_in([subject(record_id) for record_id in ids]))
+            .order_by(AuditEntry.seq)
+        )
+        for row in rows:
+            positions[row["subject"]].append(AuditPosition(row["seq"], row["action"], row["hash"]))
+        done += [
+            replace(
+                view,
+                events=events.get(view.id, []),
+                documents=documents.get(view.id, []),
+                audit=positions.get(subject(view.id), []),
+            )
+            for view in chunk
+        ]
+    return done
+
+
+def _more_filters(
+    custody: Custody | None, retained_from: datetime | None, retained_to: datetime | None
+) -> list[Any]:
+    """The conditions of custody and of the period the records were opened in (``retained_to`` excluded)."""
+    conditions: list[Any] = []
+    if custody is not None:
+        conditions.append(RetentionRecord.custody == custody.value)
+    if retained_from is not None:
+        conditions.append(RetentionRecord.created_at >= retained_from)
+    if retained_to is not None:
+        conditions.append(RetentionRecord.created_at < retained_to)
+    return conditions
 
 
 def _filters(
@@ -418,6 +543,8 @@ async def _views(
             RetentionRecord.created_at,
             RetentionRecord.created_by,
             RetentionRecord.destruction_due,
+            RetentionRecord.custody,
+            RetentionRecord.depot.code.as_alias("depot"),
         )
         .order_by(RetentionRecord.created_at)
         .order_by(RetentionRecord.id)
@@ -466,7 +593,14 @@ async def _lock(record_id: int, viewer: str | None) -> dict:
         raise NotFound(f"retention record {record_id} not found")
     await current_store().lock_retention_record(record_id)
     return (
-        await RetentionRecord.select(RetentionRecord.id, RetentionRecord.state, RetentionRecord.created_at)
+        await RetentionRecord.select(
+            RetentionRecord.id,
+            RetentionRecord.state,
+            RetentionRecord.created_at,
+            RetentionRecord.custody,
+            RetentionRecord.classification_level,
+            RetentionRecord.media_type,
+        )
         .where(RetentionRecord.id == record_id)
         .first()
     )
@@ -482,6 +616,9 @@ async def _checked_details(
     ):
         raise InvalidRequest(f"event {corrects} of this record does not exist", field="corrects")
     if event is EventType.DESTRUCTION:
+        details = dict(details)
+        if not details.get("certificate_sha256"):
+            details["certificate_sha256"] = await _latest_document_sha256(record_id)
         fields = {name: details.get(name) for name in DestructionRecord.__slots__}
         try:
             destroyed = DestructionRecord(**fields)  # type: ignore[arg-type]
@@ -490,6 +627,17 @@ async def _checked_details(
         check_destruction(destroyed, now=now)
         if destroyed.performed_at < record["created_at"]:
             raise InvalidRequest("the part was destroyed before it was retained", field="performed_at")
+        policy = await policy_of(record["classification_level"], record["media_type"])
+        check_policy(policy, destroyed.method, destroyed.technique)
+        details["policy"] = (
+            None
+            if policy is None
+            else {
+                "name": policy.name,
+                "methods": sorted(policy.methods),
+                "techniques": sorted(policy.techniques),
+            }
+        )
     if event is EventType.VERIFICATION:
         destruction = (
             await RetentionEvent.select(RetentionEvent.details)
@@ -504,6 +652,46 @@ async def _checked_details(
             if actor in {done.get("performed_by"), done.get("validated_by")}:
                 raise InvalidRequest("the verifier cannot be the performer or validator", field="actor")
     return details
+
+
+async def _latest_document_sha256(record_id: int) -> str:
+    """The SHA-256 of the record's latest uploaded document, for a destruction record that gives none."""
+    latest = (
+        await RetentionDocument.select(RetentionDocument.sha256)
+        .where(RetentionDocument.record == record_id)
+        .order_by(RetentionDocument.id, ascending=False)
+        .first()
+    )
+    if latest is None:
+        raise InvalidRequest(
+            "upload the signed certificate first, or give its certificate_sha256", field="certificate_sha256"
+        )
+    return latest["sha256"]
+
+
+async def documents_of(record_ids: list[int]) -> dict[int, list[DocumentView]]:
+    """The documents of the records ``record_ids``, each record's in upload order."""
+    if not record_ids:
+        return {}
+    rows = (
+        await RetentionDocument.select(
+            RetentionDocument.id,
+            RetentionDocument.record,
+            RetentionDocument.event,
+            RetentionDocument.filename,
+            RetentionDocument.content_type,
+            RetentionDocument.size_bytes,
+            RetentionDocument.sha256,
+            RetentionDocument.uploaded_by,
+            RetentionDocument.uploaded_at,
+        )
+        .where(RetentionDocument.record.is_in(record_ids))
+        .order_by(RetentionDocument.id)
+    )
+    documents: dict[int, list[DocumentView]] = defaultdict(list)
+    for row in rows:
+        documents[row.pop("record")].append(DocumentView(**row))
+    return documents
 
 
 async def _mark_unit_retained(part_id: int, serial: str, ticket_id: int, actor: str, now: datetime) -> None:

@@ -270,7 +270,12 @@ def test_a_retention_event_is_documented_as_one_of_the_event_kinds(document):
     assert kinds == {"custody", "destruction", "verification", "close"}
     assert "root" not in json.dumps(body)
     assert {example["type"] for example in body["examples"]} == kinds
-    assert "**Who records which event:** custody: warehouse, dispatcher;" in operation["description"]
+    described = operation["description"]
+    assert "**Who records which event (customer custody):** custody: warehouse, dispatcher;" in described
+    assert (
+        "**Who records which event (depot custody):** custody: warehouse, dispatcher; destruction: warehouse;"
+        in (described)
+    )
 
 
 def test_another_application_adds_each_note_once(served, tmp_path):

@@ -310,4 +310,4 @@ async def test_overdue_ageing_filters_and_csv(client, sworld, clock):
         "OLD-C": "8-30",
         "OLD-D": "0-7",
     }
-    assert {row["failed_serial"] for row in rows if row["overdue"] == "True"} == {"OLD-A", "OLD-B"}
+    assert {row["failed_serial"] for row in rows if row["overdue"] == "yes"} == {"OLD-A", "OLD-B"}

@@ -73,6 +73,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "DATABASE_URL": database_url,
         "DEMO_PASSWORD": DEMO_PASSWORD,
         "MAP_TILE_URL": "",
+        "DOCUMENT_FOLDER": str(tmp_path_factory.mktemp("documents")),
         "LOG_LEVEL": "WARNING",
         "SWEEP_INTERVAL_S": "0",
         "LOGIN_ATTEMPTS_PER_MINUTE": "10000",

@@ -157,19 +157,20 @@ async def test_the_csv_has_the_filtered_records_with_every_destruction_field(sig
     by_serial = {row["failed_serial"]: row for row in rows}
     overdue = by_serial["WX-FAILED-0004"]
     assert (overdue["overdue"], overdue["state"], overdue["age_bucket"]) == ("yes", "retained", "over 90")
-    assert overdue["retained_at"].endswith("+08:00")
+    assert overdue["retained_at"].endswith("+00:00")
+    assert overdue["retained_at_local"].endswith("+08:00")
     assert overdue["time_zone"] == "Asia/Shanghai"
     assert overdue["destruction_method"] == ""
     assert overdue["verification_result"] == ""
     verified = by_serial["WX-FAILED-0006"]
     assert verified["overdue"] == "no"
     assert (verified["destruction_method"], verified["destruction_technique"]) == ("destroy", "shred")
-    assert verified["destruction_performed_at"].endswith("+08:00")
+    assert verified["destruction_performed_at_local"].endswith("+08:00")
     assert verified["destruction_validated_by"] == "ZHB IT manager"
     assert len(verified["destruction_certificate_sha256"]) == 64
     assert verified["destruction_recorded_by_role"] == "customer"
     assert (verified["verification_result"], verified["verified_by"]) == ("accepted", "compliance")
-    assert verified["verified_at"].endswith("+08:00")
+    assert verified["verified_at_local"].endswith("+08:00")
     assert by_serial["WX-FAILED-0007"]["close_note"] == "certificate filed"
     assert by_serial["WX-FAILED-0002"]["custody_events"] == "1"
     overdue_only = _csv(await compliance.get("/compliance/retentions.csv?overdue=yes"))
@@ -320,7 +321,7 @@ def beijing(ago: timedelta) -> str:
 def destruction_form(**changes: str) -> dict[str, str]:
     """The destruction form as a person fills it in (its time in the site's local time, Beijing)."""
     return {
-        "type": "destruction", "method": "purge", "technique": "crypto_erase", "tool": "sedutil-cli",
+        "type": "destruction", "method": "destroy", "technique": "disintegrate", "tool": "HSM Powerline",
         "tool_version": "1.20.0", "performed_by": "Wang Lei",
         "performed_at": beijing(timedelta(hours=1)),
         "location": "Beijing depot secure room", "verification_method": "read-back of 1,000 random sectors",
@@ -347,8 +348,8 @@ async def test_warehouse_staff_record_a_destruction_with_its_nist_fields(signed_
     assert "The destruction is recorded" in page.text("main")
     assert "Destruction recorded, awaiting verification" in page.text(".record-state")
     nist = page.text("section[aria-labelledby=destruction-heading]")
-    assert "Purge (defeats laboratory recovery)" in nist
-    assert "Cryptographic erase" in nist
+    assert "Destroy (the media cannot be used again)" in nist
+    assert "Disintegrate" in nist
     assert sent["performed_at"].replace("T", " ") + " (Beijing time)" in nist
     assert page.texts(".timeline-item > strong")[-1] == "Destruction recorded"
     assert "warehouse (Warehouse staff)" in page.texts(".timeline-meta")[-1]
@@ -371,7 +372,7 @@ async def test_a_destruction_validated_by_its_performer_is_refused_beside_the_fi
     assert refused.text("#field-validated_by-error") == words
     assert words in refused.text("#record-actions [role=alert]")
     assert refused.first("#field-validated_by").attributes["value"] == "wang lei "
-    assert refused.first("#field-tool").attributes["value"] == "sedutil-cli"
+    assert refused.first("#field-tool").attributes["value"] == "HSM Powerline"
     chinese = await dispatcher.submit(
         f"/compliance/retentions/{RETAINED_RECENT}/destruction", destruction_form(validated_by="Wang Lei")
     )

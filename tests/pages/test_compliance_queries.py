@@ -12,9 +12,10 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from api.pages.compliance import CSV_COLUMNS, Filters, csv_row
+from api.pages.compliance import Filters
 from inventory import audit, secure_media
 from inventory.secure_media import RetentionState, age_bucket
+from inventory.secure_media.register_export import COLUMNS, row_of
 
 pytestmark = pytest.mark.usefixtures("client")
 
@@ -102,10 +103,11 @@ async def test_a_record_as_a_csv_line() -> None:
     [verified] = await secure_media.export_records(
         **Filters(state="verified").service(), viewer=None, now=now, after=None, limit=10
     )
-    line = dict(zip(CSV_COLUMNS, csv_row(verified, now), strict=True))
+    line = dict(zip(COLUMNS, row_of(verified, now), strict=True))
     assert line["overdue"] == "no"
     assert line["destruction_records"] == 1
-    assert line["retained_at"].endswith("+08:00")
-    assert line["destruction_performed_at"].endswith("+08:00")
+    assert line["retained_at"].endswith("+00:00")
+    assert line["retained_at_local"].endswith("+08:00")
+    assert line["destruction_performed_at_local"].endswith("+08:00")
     assert line["verification_result"] == "accepted"
     assert line["closed_at"] == ""

@@ -101,7 +101,7 @@ def test_the_creation_payload_carries_every_printed_field():
         "destruction_due",
     ):
         assert payload[name] == getattr(RECORD, name), name
-    assert payload["v"] == 2
+    assert (payload["v"], payload["custody"], payload["depot"]) == (3, "customer", None)
 
 
 def test_a_changed_record_field_is_named_with_both_values():
