@@ -8,6 +8,7 @@ it, or, when no depot can keep it, it waits in the dispatcher's queue with the a
     requested ──> approved ──> fulfilled
         │  │          └──────> withdrawn
         │  └──> pending_dispatcher ──> approved | refused | withdrawn
+        │        (an approved request whose hold ended without the part handed out goes back to it)
         ├──> refused
         └──> withdrawn
 
@@ -45,7 +46,9 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
     RequestState.PENDING_DISPATCHER: frozenset(
         {RequestState.APPROVED, RequestState.REFUSED, RequestState.WITHDRAWN}
     ),
-    RequestState.APPROVED: frozenset({RequestState.FULFILLED, RequestState.WITHDRAWN}),
+    RequestState.APPROVED: frozenset(
+        {RequestState.FULFILLED, RequestState.WITHDRAWN, RequestState.PENDING_DISPATCHER}
+    ),
     RequestState.REFUSED: frozenset(),
     RequestState.FULFILLED: frozenset(),
     RequestState.WITHDRAWN: frozenset(),
