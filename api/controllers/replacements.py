@@ -25,10 +25,9 @@ from api.schemas.replacements import (
 )
 from api.security import allow
 from api.settings import Settings
+from inventory import tickets
 from inventory.accounts import EVERYONE, Principal, Role
-from inventory.tickets import bill_of_parts, replacements, timeline
-from inventory.tickets.replacements import HoldTerms, ReplacementAsk
-from inventory.tickets.reservation_views import check_visible
+from inventory.tickets import HoldTerms, ReplacementAsk, ReplacementRecord, check_visible
 
 SERVICE_DESK = (Role.ADMIN, Role.DISPATCHER)
 REQUESTERS = (*SERVICE_DESK, Role.CUSTOMER)
@@ -45,13 +44,13 @@ def hold_terms(settings: Settings) -> HoldTerms:
     )
 
 
-def _out(record: replacements.ReplacementRecord, principal: Principal) -> ReplacementOut:
+def _out(record: ReplacementRecord, principal: Principal) -> ReplacementOut:
     return ReplacementOut.of(record, staff=principal.viewer is None)
 
 
 class TicketFollowUpController(Controller):
     path = "/tickets/{ticket_id:int}"
-    tags = ["replacement requests"]
+    tags = ["tickets"]
     guards = [allow(*EVERYONE)]
 
     @post(
@@ -80,7 +79,7 @@ class TicketFollowUpController(Controller):
         now: NamedDependency[datetime],
     ) -> ReplacementOut:
         """Record a replacement request and decide it."""
-        record = await replacements.request_replacement(
+        record = await tickets.request_replacement(
             ticket_id,
             ReplacementAsk(data.part_number, data.quantity, data.reason, data.override_reason),
             actor=principal.username,
@@ -101,7 +100,7 @@ class TicketFollowUpController(Controller):
     ) -> Page[ReplacementOut]:
         """The ticket's replacement requests."""
         await check_visible(ticket_id, viewer=principal.viewer)
-        rows = await replacements.list_requests(
+        rows = await tickets.list_requests(
             ticket=ticket_id, state=None, viewer=principal.viewer, limit=page.fetch, offset=page.offset
         )
         return page_of([_out(row, principal) for row in rows], page)
@@ -122,7 +121,7 @@ class TicketFollowUpController(Controller):
         self, ticket_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> TimelineOut:
         """The ticket's timeline."""
-        return TimelineOut.of(await timeline.ticket_timeline(ticket_id, viewer=principal.viewer, now=now))
+        return TimelineOut.of(await tickets.ticket_timeline(ticket_id, viewer=principal.viewer, now=now))
 
     @post(
         "/notes",
@@ -143,7 +142,7 @@ class TicketFollowUpController(Controller):
         now: NamedDependency[datetime],
     ) -> NoteOut:
         """Add a note to the ticket."""
-        record = await timeline.add_note(
+        record = await tickets.add_note(
             ticket_id,
             data.body,
             customer_visible=data.customer_visible,
@@ -162,7 +161,7 @@ class TicketFollowUpController(Controller):
     )
     async def list_notes(self, ticket_id: PathId, principal: NamedDependency[Principal]) -> list[NoteOut]:
         """The ticket's notes."""
-        return [NoteOut.of(note) for note in await timeline.list_notes(ticket_id, viewer=principal.viewer)]
+        return [NoteOut.of(note) for note in await tickets.list_notes(ticket_id, viewer=principal.viewer)]
 
 
 class ReplacementController(Controller):
@@ -189,7 +188,7 @@ class ReplacementController(Controller):
         ] = None,
     ) -> Page[ReplacementOut]:
         """Replacement requests, oldest first."""
-        rows = await replacements.list_requests(
+        rows = await tickets.list_requests(
             ticket=None, state=request_state, viewer=principal.viewer, limit=page.fetch, offset=page.offset
         )
         return page_of([_out(row, principal) for row in rows], page)
@@ -202,7 +201,7 @@ class ReplacementController(Controller):
     )
     async def get_request(self, request_id: PathId, principal: NamedDependency[Principal]) -> ReplacementOut:
         """One replacement request."""
-        return _out(await replacements.get_request(request_id, viewer=principal.viewer), principal)
+        return _out(await tickets.get_request(request_id, viewer=principal.viewer), principal)
 
     @post(
         "/{request_id:int}/accept-charge",
@@ -224,7 +223,7 @@ class ReplacementController(Controller):
         now: NamedDependency[datetime],
     ) -> ReplacementOut:
         """Accept the charge, then approve or queue."""
-        record = await replacements.accept_charge(
+        record = await tickets.accept_charge(
             request_id, actor=principal.username, viewer=principal.viewer, now=now, hold=hold_terms(settings)
         )
         return _out(record, principal)
@@ -245,7 +244,7 @@ class ReplacementController(Controller):
         self, request_id: PathId, principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> ReplacementOut:
         """Withdraw the request and release its stock."""
-        record = await replacements.withdraw(
+        record = await tickets.withdraw_request(
             request_id, actor=principal.username, viewer=principal.viewer, now=now
         )
         return _out(record, principal)
@@ -271,7 +270,7 @@ class ReplacementController(Controller):
         now: NamedDependency[datetime],
     ) -> ReplacementOut:
         """Approve a queued request with a reservation."""
-        record = await replacements.approve(
+        record = await tickets.approve_request(
             request_id, depot=data.depot, actor=principal.username, now=now, hold=hold_terms(settings)
         )
         return _out(record, principal)
@@ -293,7 +292,7 @@ class ReplacementController(Controller):
         now: NamedDependency[datetime],
     ) -> ReplacementOut:
         """Refuse a queued request, saying why."""
-        record = await replacements.refuse(request_id, note=data.note, actor=principal.username, now=now)
+        record = await tickets.refuse_request(request_id, note=data.note, actor=principal.username, now=now)
         return _out(record, principal)
 
 
@@ -316,4 +315,4 @@ class AssetPartsController(Controller):
         self, serial: FromPath[str], principal: NamedDependency[Principal], now: NamedDependency[datetime]
     ) -> AssetPartsOut:
         """What fits the asset, with availability in words."""
-        return AssetPartsOut.of(await bill_of_parts.asset_parts(serial, viewer=principal.viewer, now=now))
+        return AssetPartsOut.of(await tickets.asset_parts(serial, viewer=principal.viewer, now=now))

@@ -9,9 +9,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, StringConstraints
 
 from api.schemas.base import Code, PartNumber, RequestModel, ResponseModel
-from inventory.tickets.bill_of_parts import AssetParts
-from inventory.tickets.replacements import ReplacementRecord
-from inventory.tickets.timeline import NoteRecord, Timeline
+from inventory.tickets import AssetParts, NoteRecord, ReplacementRecord, Timeline
 
 Reason = Annotated[str, StringConstraints(max_length=500)]
 
