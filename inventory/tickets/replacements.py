@@ -534,7 +534,10 @@ async def _move(request_id: int, current: RequestState, to: RequestState, change
 
 def _record(row: Mapping[str, Any]) -> ReplacementRecord:
     values = dict(row)
-    values["alternatives"] = json.loads(values["alternatives"] or "[]")
+    values["alternatives"] = [
+        {**option, "estimated_arrival": datetime.fromisoformat(option["estimated_arrival"])}
+        for option in json.loads(values["alternatives"] or "[]")
+    ]
     values["parts_priority"] = Tier(values["tier"]) in PARTS_PRIORITY_TIERS
     if values["unit_cost"] is not None:
         values["unit_cost"] = Decimal(values["unit_cost"])
