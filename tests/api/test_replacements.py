@@ -5,6 +5,7 @@ warranty's breakdown and whom to call; another company's requests and timelines 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -296,3 +297,22 @@ async def test_the_warranty_in_words_and_whom_to_call(client: AsyncClient, demo)
     assert "li.na@" in customer["account_manager_contact"]
     assert customer["second_line_engineer"] == "Wang Lei"
     assert customer["second_line_contact"]
+
+
+async def test_concurrent_requests_never_pass_the_installed_quantity_and_a_withdrawal_releases_once(
+    client: AsyncClient, demo
+) -> None:
+    zhb = demo["zhb"]
+    ticket = await _ticket(client, zhb, "BJ-DC1", "ZHB-SRV-0101")
+    path = f"/api/v1/tickets/{ticket}/replacement-requests"
+    body = {"part_number": "PSU-800W-PLATINUM", "quantity": 1}  # two are installed
+    answers = await asyncio.gather(*(client.post(path, json=body, headers=zhb) for _ in range(3)))
+    assert sorted(answer.status_code for answer in answers) == [201, 201, 422]
+    request = next(answer.json() for answer in answers if answer.status_code == 201)
+    assert request["state"] == "approved"
+    depot = (await client.get(f"/api/v1/reservations/{request['reservation']}", headers=zhb)).json()["depot"]
+    held = await _available(client, demo["dispatcher"], "PSU-800W-PLATINUM", depot)
+    withdraw = f"/api/v1/replacement-requests/{request['id']}/withdraw"
+    withdrawals = await asyncio.gather(*(client.post(withdraw, headers=zhb) for _ in range(3)))
+    assert sorted(answer.status_code for answer in withdrawals) == [200, 409, 409]
+    assert await _available(client, demo["dispatcher"], "PSU-800W-PLATINUM", depot) == held + 1
