@@ -169,8 +169,10 @@ async def request_replacement(
             raise NotFound(f"ticket {ticket_id} not found")
         if ticket["part_id"] is None:
             raise InvalidRequest(f"unknown part {ask.part_number!r}", field="part_number")
+        # A closed ticket, or one without an asset, is refused by the entitlement check below.
+        judged = ticket["asset"] is not None and ticket["status"] == "open"
         fit = await ticket_fit(ticket_id, ticket["asset"], ask.part_number, ask.quantity)
-        if not fit.fits:
+        if judged and not fit.fits:
             if not ask.override_reason:
                 await check_ticket_fit(ticket_id, ticket["asset"], ask.part_number, ask.quantity)
             await audit.append(
@@ -443,7 +445,7 @@ async def _decide(ticket: Mapping[str, Any], quantity: int, now: datetime) -> De
     unit_cost = await Part.select(Part.unit_cost).where(Part.id == ticket["part_id"]).first()
     return decide(
         entitlement,
-        unit_cost=Decimal(unit_cost["unit_cost"]),
+        unit_cost=Decimal(str(unit_cost["unit_cost"])),
         quantity=quantity,
         restore_breached=restore_breached,
         replacement_due=None if replacement is None else replacement["due_at"],
@@ -540,7 +542,7 @@ def _record(row: Mapping[str, Any]) -> ReplacementRecord:
     ]
     values["parts_priority"] = Tier(values["tier"]) in PARTS_PRIORITY_TIERS
     if values["unit_cost"] is not None:
-        values["unit_cost"] = Decimal(values["unit_cost"])
+        values["unit_cost"] = Decimal(str(values["unit_cost"]))
     if isinstance(values["warranty_end"], datetime):
         values["warranty_end"] = values["warranty_end"].date()
     return ReplacementRecord(**values)

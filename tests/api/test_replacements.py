@@ -316,3 +316,16 @@ async def test_concurrent_requests_never_pass_the_installed_quantity_and_a_withd
     withdrawals = await asyncio.gather(*(client.post(withdraw, headers=zhb) for _ in range(3)))
     assert sorted(answer.status_code for answer in withdrawals) == [200, 409, 409]
     assert await _available(client, demo["dispatcher"], "PSU-800W-PLATINUM", depot) == held + 1
+
+
+async def test_a_request_without_an_asset_is_kept_refused_with_the_rule(client: AsyncClient, demo) -> None:
+    zhb = demo["zhb"]
+    body = {"site": "BJ-DC1", "severity": "minor", "summary": "Something beeps"}
+    ticket = (await client.post("/api/v1/tickets", json=body, headers=zhb)).json()["id"]
+    answer = await client.post(
+        f"/api/v1/tickets/{ticket}/replacement-requests", json={"part_number": "FAN-2U-STD"}, headers=zhb
+    )
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["state"], answer.json()["refusal"]) == ("refused", "no_asset")
+    withdrawn = await client.post(f"/api/v1/replacement-requests/{answer.json()['id']}/withdraw", headers=zhb)
+    assert withdrawn.status_code == 409
