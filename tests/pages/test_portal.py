@@ -204,6 +204,7 @@ async def test_an_asset_shows_its_warranty_downtime_and_tickets(signed_in: Signe
     assert page.status == 200
     facts = page.text(".portal-facts")
     assert "5-year warranty from acceptance" in facts
+    assert page.first("#warranty-base-end time").attributes["datetime"] == "2029-03-18"
     assert "In warranty" in facts
     assert "Free of charge" in facts
     downtime = page.texts("table tbody tr")
