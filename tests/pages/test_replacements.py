@@ -48,7 +48,7 @@ async def test_the_dispatcher_reserves_a_queued_request_where_the_part_is(signed
     assert page.status == 200
     card = page.first(f"#request-{request_id}")
     assert "PSU-800W-PLATINUM" in card.text()
-    assert "no depot" in card.css_first(".request-why").text()
+    assert "before the promised time" in card.css_first(".request-why").text()
     rows = card.css("tbody tr")
     assert rows, "the depots that have the part"
     assert "Beijing time" in rows[0].text() or "北京" in rows[0].text()
