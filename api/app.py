@@ -21,6 +21,11 @@ from api.controllers.fleet import EngineerController, InspectionController, Vehi
 from api.controllers.fulfilment import FulfilmentController
 from api.controllers.health import health, readiness
 from api.controllers.notifications import WebhookController
+from api.controllers.replacements import (
+    AssetPartsController,
+    ReplacementController,
+    TicketFollowUpController,
+)
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
 from api.controllers.secure_media import ComplianceController, PolicyController, RetentionController
 from api.controllers.stock import StockController
@@ -149,6 +154,9 @@ def create_app(
             AssetController,
             TicketController,
             ReservationController,
+            TicketFollowUpController,
+            ReplacementController,
+            AssetPartsController,
             AuditController,
             RetentionController,
             ComplianceController,

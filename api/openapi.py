@@ -340,6 +340,11 @@ TAGS = [
         ),
         ("reservations", "Parts held for a ticket at a depot: issue them, or release them."),
         (
+            "replacement requests",
+            "A customer's request for a part: what fits the asset, the entitlement decision and its charge, "
+            "the dispatcher's queue, withdrawal.",
+        ),
+        (
             "fulfilment",
             "How each reserved part reaches its site (one way: van, engineer or customer collection) with "
             "its committed ETA, and the dispatcher's list of tickets that lost what was arranged.",

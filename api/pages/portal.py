@@ -13,8 +13,7 @@ page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, get, post
@@ -24,6 +23,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.controllers.replacements import hold_terms
 from api.controllers.secure_media import certificate_page
 from api.idempotency import PageAnswer, idempotent_page
 from api.pagination import PageRequest, page_of
@@ -37,10 +37,12 @@ from inventory import customers, secure_media, tickets
 from inventory.accounts import Principal, Role
 from inventory.customers import get_asset, list_assets, sites_by_code
 from inventory.errors import NotPermitted
-from inventory.tickets import Milestone, ReservationRequest, Severity, TicketProgress
+from inventory.tickets import Milestone, Severity
 from presentation import N_, VOCABULARY
 
 PORTAL = (Role.CUSTOMER,)
+REQUESTS_SHOWN = 50
+"""A ticket's page shows up to this many of its replacement requests, oldest first."""
 ASSET_CHOICES = 300
 """Up to this many assets, the fault form lists them to choose from; a company with more types the
 serial."""
@@ -145,6 +147,48 @@ VOCABULARY.define(
     {"granted": N_("Granted"), "refused": N_("Refused")},
 )
 VOCABULARY.define(
+    "portal-request-state",
+    {
+        "requested": N_("Requested"),
+        "approved": N_("Approved: the part is reserved for you"),
+        "pending_dispatcher": N_("With our dispatcher: the promised time cannot be kept from stock"),
+        "refused": N_("Refused"),
+        "fulfilled": N_("Fulfilled: the part was handed out"),
+        "withdrawn": N_("Withdrawn"),
+        "charge_accepted": N_("You accepted the charge"),
+    },
+)
+VOCABULARY.define(
+    "portal-availability",
+    {
+        "four_hours": N_("Available for 4-hour delivery"),
+        "next_business_day": N_("Next business day"),
+        "not_available": N_("Not available"),
+    },
+)
+VOCABULARY.define(
+    "portal-part-step",
+    {
+        "reserved": N_("Reserved for you at the depot"),
+        "way_van": N_("On the van to your site"),
+        "way_engineer": N_("With the engineer on the way to your site"),
+        "way_collection": N_("Ready for you to collect"),
+        "delivered": N_("Handed out for your ticket"),
+        "released": N_("Reservation released"),
+        "expired": N_("Reservation expired"),
+        "preempted": N_("Taken for a more urgent ticket"),
+    },
+)
+VOCABULARY.define(
+    "portal-request-refusal",
+    {
+        "ticket_closed": N_("The ticket is closed."),
+        "no_asset": N_("The ticket names no asset: replacement parts are given for an asset under coverage."),
+        "coverage_ended": N_("The asset's coverage has ended."),
+        "dispatcher": N_("Our dispatcher refused it."),
+    },
+)
+VOCABULARY.define(
     "portal-retention-state",
     {
         "retained": N_("Kept by you, not yet destroyed"),
@@ -158,6 +202,7 @@ VOCABULARY.define(
     {
         "not-entitled": N_("Your contract or the asset's coverage does not include this"),
         "no-feasible-source": N_("No depot can deliver this part within the promised time"),
+        "part-does-not-fit": N_("This part does not fit the asset, or more were asked for than it holds"),
     },
 )
 
@@ -173,24 +218,21 @@ class TicketForm(BaseModel):
 
 
 class ReplacementForm(BaseModel):
-    """A request for a replacement part for the ticket."""
+    """A request for a replacement part for the ticket: one of the parts that fit its asset."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
     part_number: str = Field(min_length=1, max_length=64)
     quantity: int = Field(default=1, ge=1, le=100)
-    use_priority: bool = False
+    reason: str = Field(default="", max_length=500)
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    """One line of a ticket's history: a ticket event or a change of one of its parts."""
+class NoteForm(BaseModel):
+    """A note on the ticket (the customer's notes are always visible to it and to the service desk)."""
 
-    at: datetime
-    kind: str
-    code: str
-    detail: str = ""
-    """The part, for a change of one; the service desk's notes on ticket events stay with the staff."""
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    body: str = Field(min_length=1, max_length=2000)
 
 
 def _viewer(principal: Principal) -> str:
@@ -198,18 +240,6 @@ def _viewer(principal: Principal) -> str:
     if principal.viewer is None:
         raise NotPermitted("the portal is for customers")
     return principal.viewer
-
-
-def timeline(progress: TicketProgress, events: list[tickets.TicketEventRecord]) -> list[TimelineEntry]:
-    """The ticket's events and its parts' reservations and hand-outs, oldest first."""
-    entries = [TimelineEntry(event.at, "portal-ticket-event", event.event) for event in events]
-    for shipment in progress.shipments:
-        reservation = shipment.reservation
-        part = shipment.part_name or reservation.part_number
-        entries.append(TimelineEntry(reservation.created_at, "portal-shipment", "active", part))
-        if reservation.closed_at is not None:
-            entries.append(TimelineEntry(reservation.closed_at, "portal-shipment", reservation.status, part))
-    return sorted(entries, key=lambda entry: entry.at)
 
 
 @get("/portal", name="portal", guards=[allow(*PORTAL)])
@@ -312,17 +342,20 @@ async def portal_ticket(
     ticket_id: PathId,
     principal: NamedDependency[Principal],
     now: NamedDependency[datetime],
-    requested: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+    shown_request: Annotated[int | None, QueryParameter(name="request", ge=1, le=MAX_ID)] = None,
     opened: Annotated[bool, QueryParameter()] = False,
 ) -> Any:
-    """One of the company's tickets: its milestones, its delivery and the parts on their way, its
-    history in the site's local time, and the replacement request with the entitlement check."""
+    """One of the company's tickets: its milestones, its delivery and the parts on their way, the
+    entitlement check, the parts that fit its asset and its replacement requests (accept a charge,
+    withdraw), and its timeline with notes, in the site's local time."""
     context = await _ticket_context(ticket_id, principal, now)
-    context |= {"requested": requested, "opened": opened}
+    context |= {"shown_request": shown_request, "opened": opened}
     return render_page(request, "pages/portal/ticket.html", context, block="progress")
 
 
-@post("/portal/tickets/{ticket_id:int}/reservations", name="portal-replacement", guards=[allow(*PORTAL)])
+@post(
+    "/portal/tickets/{ticket_id:int}/replacement-requests", name="portal-replacement", guards=[allow(*PORTAL)]
+)
 async def request_replacement(
     request: Request[Any, Any, Any],
     ticket_id: PathId,
@@ -330,9 +363,10 @@ async def request_replacement(
     now: NamedDependency[datetime],
     settings: NamedDependency[Settings],
 ) -> Any:
-    """Ask for a replacement part for the ticket: the reservation service as the API's customer request
-    (`POST /api/v1/tickets/{id}/reservations`), which checks the entitlement and picks the depot that
-    keeps the promise. Refusals are its domain errors, in words."""
+    """Ask for one of the parts that fit the ticket's asset: the replacement request service as the API's
+    (`POST /api/v1/tickets/{id}/replacement-requests`), which checks the fit and the entitlement and
+    approves it with a reservation, waits for the acceptance of a charge, or passes it to the
+    dispatcher. Refusals are its domain errors, in words."""
     form = await read_form(request, ReplacementForm)
     if form.data is None:
         context = await _ticket_context(ticket_id, principal, now, form)
@@ -343,7 +377,7 @@ async def request_replacement(
             block="replacement_form",
             status_code=HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    return await _reserve(
+    return await _request(
         request=request,
         principal=principal,
         now=now,
@@ -355,7 +389,7 @@ async def request_replacement(
 
 
 @idempotent_page
-async def _reserve(
+async def _request(
     request: Request[Any, Any, Any],
     principal: Principal,
     now: datetime,
@@ -363,33 +397,133 @@ async def _reserve(
     ticket_id: int,
     settings: Settings,
 ) -> PageAnswer:
-    record = await tickets.reserve(
+    record = await tickets.request_replacement(
         ticket_id,
-        ReservationRequest(data.part_number, data.quantity, None, None, data.use_priority),
+        tickets.ReplacementAsk(data.part_number, data.quantity, data.reason),
         actor=principal.username,
-        now=now,
-        ttl=timedelta(hours=settings.reservation_ttl_hours),
-        nbd_grace=timedelta(hours=settings.reservation_nbd_grace_hours),
         viewer=_viewer(principal),
+        now=now,
+        hold=hold_terms(settings),
     )
-    return PageAnswer(location=f"/portal/tickets/{ticket_id}?requested={record.id}#delivery")
+    return PageAnswer(location=f"/portal/tickets/{ticket_id}?request={record.id}#replacement")
+
+
+@post(
+    "/portal/replacement-requests/{request_id:int}/accept",
+    name="portal-accept-charge",
+    guards=[allow(*PORTAL)],
+)
+@idempotent_page
+async def accept_charge(
+    request: Request[Any, Any, Any],
+    request_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> PageAnswer:
+    """Accept the charge of a part at cost: the request is then approved, or passed to the dispatcher."""
+    record = await tickets.accept_charge(
+        request_id, actor=principal.username, viewer=_viewer(principal), now=now, hold=hold_terms(settings)
+    )
+    return PageAnswer(location=f"/portal/tickets/{record.ticket}?request={record.id}#replacement")
+
+
+@post(
+    "/portal/replacement-requests/{request_id:int}/withdraw",
+    name="portal-withdraw-request",
+    guards=[allow(*PORTAL)],
+)
+@idempotent_page
+async def withdraw_request(
+    request: Request[Any, Any, Any],
+    request_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+) -> PageAnswer:
+    """Withdraw a request before its part is handed out; a part reserved for it is released."""
+    record = await tickets.withdraw_request(
+        request_id, actor=principal.username, viewer=_viewer(principal), now=now
+    )
+    return PageAnswer(location=f"/portal/tickets/{record.ticket}?request={record.id}#replacement")
+
+
+@post("/portal/tickets/{ticket_id:int}/notes", name="portal-note", guards=[allow(*PORTAL)])
+async def add_note(
+    request: Request[Any, Any, Any],
+    ticket_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+) -> Any:
+    """Add a note to the ticket; it shows on the timeline, for the service desk too."""
+    form = await read_form(request, NoteForm)
+    if form.data is None:
+        context = await _ticket_context(ticket_id, principal, now, note_form=form)
+        return render_page(
+            request,
+            "pages/portal/ticket.html",
+            context,
+            block="note_form",
+            status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    return await _note(
+        request=request,
+        principal=principal,
+        now=now,
+        data=form.data,
+        ticket_id=ticket_id,
+        idempotency_key=None,
+    )
+
+
+@idempotent_page
+async def _note(
+    request: Request[Any, Any, Any], principal: Principal, now: datetime, data: NoteForm, ticket_id: int
+) -> PageAnswer:
+    await tickets.add_note(
+        ticket_id,
+        data.body,
+        customer_visible=True,
+        actor=principal.username,
+        role=principal.role.value,
+        viewer=_viewer(principal),
+        now=now,
+    )
+    return PageAnswer(location=f"/portal/tickets/{ticket_id}#history")
 
 
 async def _ticket_context(
-    ticket_id: int, principal: Principal, now: datetime, form: Form[ReplacementForm] | None = None
+    ticket_id: int,
+    principal: Principal,
+    now: datetime,
+    form: Form[ReplacementForm] | None = None,
+    note_form: Form[NoteForm] | None = None,
 ) -> dict[str, Any]:
     viewer = _viewer(principal)
     progress = await tickets.get_progress(ticket_id, viewer=viewer, now=now)
-    events = await tickets.ticket_events(ticket_id, viewer=viewer)
+    serial = progress.ticket.asset_serial
+    timeline = await tickets.ticket_timeline(ticket_id, viewer=viewer, now=now)
+    requests = await tickets.list_requests(
+        ticket=ticket_id, state=None, viewer=viewer, limit=REQUESTS_SHOWN, offset=0
+    )
     return {
         "progress": progress,
         "ticket": progress.ticket,
         "zone": progress.site.timezone,
-        "timeline": timeline(progress, events),
+        "timeline": [entry for entry in timeline.entries if entry.kind != "milestone"],
         "terms": await tickets.replacement_terms(ticket_id, viewer=viewer, now=now),
-        "replacement_values": form.values if form else {"part_number": "", "quantity": "1"},
+        "fitting": None
+        if serial is None
+        else (await tickets.asset_parts(serial, viewer=viewer, now=now)).parts,
+        "requests": requests,
+        "replacement_values": form.values if form else {"part_number": "", "quantity": "1", "reason": ""},
         "replacement_errors": form.errors if form else {},
+        "note_values": note_form.values if note_form else {"body": ""},
+        "note_errors": note_form.errors if note_form else {},
     }
+
+
+async def _fitting(serial: str, viewer: str, now: datetime) -> tuple[tickets.FittingPart, ...]:
+    return (await tickets.asset_parts(serial, viewer=viewer, now=now)).parts
 
 
 @get("/portal/assets/{serial:str}", name="portal-asset", guards=[allow(*PORTAL)])
@@ -467,6 +601,9 @@ ROUTES = [
     open_ticket,
     portal_ticket,
     request_replacement,
+    accept_charge,
+    withdraw_request,
+    add_note,
     portal_asset,
     portal_retentions,
     portal_certificate,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
@@ -37,6 +37,12 @@ class Customer(RequestModel):
     second_line_engineer: Annotated[str, StringConstraints(max_length=100)] = ""
     classification_level: Annotated[str, StringConstraints(max_length=32)] = Field(
         default="", description="The customer's data classification, printed on destruction certificates."
+    )
+    account_manager_contact: Annotated[str, StringConstraints(max_length=200)] = Field(
+        default="", description="How to reach the account manager (telephone, e-mail)."
+    )
+    second_line_contact: Annotated[str, StringConstraints(max_length=200)] = Field(
+        default="", description="How to reach the second-line engineer (telephone, e-mail)."
     )
 
     def to_record(self) -> CustomerRecord:
@@ -83,6 +89,28 @@ class AssetIn(RequestModel):
         return AssetRecord(**self.model_dump())
 
 
+class WarrantyExtensionOut(ResponseModel):
+    ticket: int
+    started_at: datetime = Field(description="When the fault was reported.")
+    restored_at: datetime | None = Field(description="When service was restored; null while it is not.")
+    length_seconds: int = Field(description="The downtime, to now while not restored.")
+    extends_warranty: bool = Field(description="False for a fault the user caused: it extends nothing.")
+
+
+class WarrantyOut(ResponseModel):
+    base_end: date = Field(description="Acceptance plus the warranty years.")
+    extensions: list[WarrantyExtensionOut] = Field(
+        description="Each ticket's downtime, oldest first, with whether it extends the warranty."
+    )
+    extension_seconds: int = Field(
+        description="The downtime that extends the warranty, overlapping faults counted once."
+    )
+    extension_days: int = Field(
+        description="The extension in whole days (rounded up): end = base end + this."
+    )
+    end: date
+
+
 class AssetOut(ResponseModel):
     serial: str
     model: str
@@ -92,11 +120,31 @@ class AssetOut(ResponseModel):
     warranty_years: int
     warranty_end: date
     coverage_phase: str
+    warranty: WarrantyOut = Field(
+        description="The warranty end's breakdown: base end and downtime extensions."
+    )
 
     @classmethod
     def of(cls, covered: CoveredAsset) -> AssetOut:
         asset = covered.asset
+        as_of = covered.as_of or datetime.now(UTC)
         return cls(
+            warranty=WarrantyOut(
+                base_end=covered.base_end,
+                extensions=[
+                    WarrantyExtensionOut(
+                        ticket=period.ticket,
+                        started_at=period.downtime.started_at,
+                        restored_at=period.downtime.ended_at,
+                        length_seconds=int(period.length(as_of).total_seconds()),
+                        extends_warranty=period.extends_warranty,
+                    )
+                    for period in covered.downtime
+                ],
+                extension_seconds=int(covered.extension.total_seconds()),
+                extension_days=(covered.coverage.end - covered.base_end).days,
+                end=covered.coverage.end,
+            ),
             serial=asset.serial,
             model=asset.model,
             customer=asset.customer,

@@ -17,6 +17,10 @@ class CustomerRecord:
     account_manager: str = ""
     second_line_engineer: str = ""
     classification_level: str = ""
+    account_manager_contact: str = ""
+    """How to reach the account manager (telephone, e-mail)."""
+    second_line_contact: str = ""
+    """How to reach the second-line engineer."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ _CUSTOMER_COLUMNS = (
     Customer.account_manager,
     Customer.second_line_engineer,
     Customer.classification_level,
+    Customer.account_manager_contact,
+    Customer.second_line_contact,
 )
 _SITE_COLUMNS = (
     Site.customer.code.as_alias("customer"),

@@ -29,6 +29,9 @@ class Customer(Table, tablename="customer", db=SCOPED_ENGINE):
     classification_level = Varchar(length=32, default="")
     account_manager = Varchar(length=100, default="")
     second_line_engineer = Varchar(length=100, default="")
+    account_manager_contact = Varchar(length=200, default="")
+    """How to reach the account manager (telephone, e-mail), as the customer was told."""
+    second_line_contact = Varchar(length=200, default="")
     created_at = Timestamptz()
 
 

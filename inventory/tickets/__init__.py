@@ -1,6 +1,7 @@
 """Fault tickets, SLA clocks, delivery promises and reservations of parts."""
 
 from inventory.tickets.backlog import SweepLag, sweep_lag
+from inventory.tickets.bill_of_parts import AssetParts, FittingPart, PartDoesNotFit, asset_parts
 from inventory.tickets.countdown import (
     Countdown,
     CountdownState,
@@ -43,8 +44,21 @@ from inventory.tickets.progress import (
     replacement_terms,
 )
 from inventory.tickets.records import ReservationRecord, TicketEventRecord, TicketRecord
+from inventory.tickets.replacements import (
+    HoldTerms,
+    ReplacementAsk,
+    ReplacementRecord,
+    accept_charge,
+    get_request,
+    list_requests,
+    request_replacement,
+)
+from inventory.tickets.replacements import approve as approve_request
+from inventory.tickets.replacements import refuse as refuse_request
+from inventory.tickets.replacements import withdraw as withdraw_request
 from inventory.tickets.reservation_views import (
     PickRow,
+    check_visible,
     depot_pick_list,
     get_reservation,
     reservation_depot,
@@ -69,25 +83,40 @@ from inventory.tickets.ticket_views import (
     sla_queue,
     ticket_file,
 )
+from inventory.tickets.timeline import (
+    NoteRecord,
+    Timeline,
+    TimelineEntry,
+    add_note,
+    list_notes,
+    ticket_timeline,
+)
 
 __all__ = [
     "DEFAULT_TARGETS",
     "PARTS_PRIORITY_TIERS",
     "PREEMPTED",
+    "AssetParts",
     "AssetWarranty",
     "AttentionItem",
     "Countdown",
     "CountdownState",
     "CoveredAsset",
     "Entitlement",
+    "FittingPart",
+    "HoldTerms",
     "Milestone",
     "MilestoneProgress",
+    "NoteRecord",
+    "PartDoesNotFit",
     "PartWay",
     "Pause",
     "PickRow",
     "QueueFilters",
     "QueueTicket",
     "Refusal",
+    "ReplacementAsk",
+    "ReplacementRecord",
     "ReplacementTerms",
     "ReservationRecord",
     "ReservationRequest",
@@ -103,19 +132,29 @@ __all__ = [
     "TicketProgress",
     "TicketRecord",
     "Tier",
+    "Timeline",
+    "TimelineEntry",
+    "accept_charge",
+    "add_note",
+    "approve_request",
     "arrange_collection",
+    "asset_parts",
     "attention_list",
+    "check_visible",
     "countdowns",
     "covered",
     "depot_pick_list",
     "expire_due",
     "get_covered_asset",
     "get_progress",
+    "get_request",
     "get_reservation",
     "get_ticket",
     "installed_unit_coverage",
     "list_covered_assets",
+    "list_notes",
     "list_progress",
+    "list_requests",
     "list_tickets",
     "may_preempt",
     "met_late",
@@ -125,8 +164,10 @@ __all__ = [
     "possible_events",
     "read_clock",
     "record_event",
+    "refuse_request",
     "release",
     "replacement_terms",
+    "request_replacement",
     "reservation_depot",
     "reservations_of_tickets",
     "reserve",
@@ -138,5 +179,7 @@ __all__ = [
     "ticket_file",
     "ticket_fulfilment",
     "ticket_reservations",
+    "ticket_timeline",
+    "withdraw_request",
     "working_intervals",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from inventory.customers import service as customers
 from inventory.customers.records import AssetRecord
@@ -13,6 +13,7 @@ from inventory.customers.warranty import (
     Coverage,
     Downtime,
     PartsCharge,
+    add_years,
     coverage,
     parts_charge,
     total_downtime,
@@ -32,6 +33,11 @@ class DowntimePeriod:
     def extends_warranty(self) -> bool:
         return not self.downtime.user_caused
 
+    def length(self, as_of: datetime) -> timedelta:
+        """From the report to the restore (to ``as_of`` while not restored)."""
+        end = self.downtime.ended_at or as_of
+        return max(timedelta(0), end - self.downtime.started_at)
+
 
 @dataclass(frozen=True, slots=True)
 class CoveredAsset:
@@ -43,6 +49,13 @@ class CoveredAsset:
     downtime: tuple[DowntimePeriod, ...] = ()
     extension: timedelta = timedelta(0)
     """How much the downtime extends the warranty (overlaps counted once), before rounding up to days."""
+    as_of: datetime | None = None
+    """When the coverage was computed: the end of the downtime of tickets not yet restored."""
+
+    @property
+    def base_end(self) -> date:
+        """The warranty's end without extensions: acceptance plus the warranty years."""
+        return add_years(self.asset.accepted_on, self.asset.warranty_years)
 
     @property
     def parts_charge(self) -> PartsCharge | None:
@@ -101,6 +114,7 @@ async def covered(assets: Sequence[AssetRecord], now: datetime) -> list[CoveredA
                 coverage(now.date(), asset.accepted_on, asset.warranty_years, downtimes, as_of=now),
                 tuple(periods[asset.serial]),
                 total_downtime(downtimes, as_of=now),
+                now,
             )
         )
     return covered_assets

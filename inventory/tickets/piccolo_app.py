@@ -9,11 +9,14 @@ from inventory.tickets.tables import (
     DispatchAttention,
     Fulfilment,
     InstalledPart,
+    ModelPart,
+    ReplacementRequest,
     Reservation,
     ReservationItem,
     Ticket,
     TicketEventLog,
     TicketMilestone,
+    TicketNote,
 )
 
 APP_CONFIG = AppConfig(
@@ -29,6 +32,9 @@ APP_CONFIG = AppConfig(
         DefectiveReturn,
         Fulfilment,
         DispatchAttention,
+        ModelPart,
+        ReplacementRequest,
+        TicketNote,
     ],
     migration_dependencies=["inventory.customers.piccolo_app", "inventory.stock.piccolo_app"],
     commands=[],

@@ -33,6 +33,7 @@ from inventory.stock.positions import (
     take_oldest_units,
 )
 from inventory.stock.tables import StockUnit
+from inventory.tickets.bill_of_parts import check_ticket_fit
 from inventory.tickets.coverage import asset_coverage
 from inventory.tickets.delivery import NBD_HOLD_GRACE, DeliveryService, hold_until
 from inventory.tickets.entitlement import Refusal, replacement_entitlement
@@ -45,6 +46,7 @@ from inventory.tickets.tables import (
     DefectiveReturn,
     Fulfilment,
     InstalledPart,
+    ReplacementRequest,
     Reservation,
     ReservationItem,
     Ticket,
@@ -101,6 +103,8 @@ async def reserve(
         NotFound: no such ticket (or not the viewer's).
         InvalidRequest: unknown part or depot, a bad quantity or serial, a closed ticket.
         NotEntitled: a customer asking beyond its entitlement, or pre-emption the ticket may not use.
+        PartDoesNotFit: a customer asking for a part that does not fit the ticket's asset, or for more
+            than is installed in it (`inventory.tickets.fit`).
         NoFeasibleSource: no depot can supply in time; carries the nearest alternatives.
         InsufficientStock: the named depot or serial has no available stock.
     """
@@ -119,6 +123,7 @@ async def reserve(
             )
         if viewer is not None:
             await _check_customer_entitlement(ticket, tier, severity, now)
+            await check_ticket_fit(ticket_id, ticket["asset"], request.part_number, quantity)
         options, depot_ids = await _options(part["id"], request, quantity, ticket, now)
         chosen = await _hold_first(options, depot_ids, part, quantity, request.serial, now)
         bumped = None
@@ -221,6 +226,7 @@ async def hand_out(
         InvalidRequest: ``serial`` is not what the reservation holds.
     """
     reservation = await _claim(reservation_id, ISSUED, actor=actor, now=now)
+    await _close_request(reservation_id, "fulfilled", actor=actor, now=now)
     items = await _active_items(reservation_id)
     serials = [item["serial"] for item in items if item["serial"]]
     if serial is not None and serial not in serials:
@@ -506,6 +512,7 @@ async def _store(
 async def _close(reservation_id: int, status: str, *, actor: str, now: datetime) -> dict:
     """End an active hold without issuing: its stock becomes available again."""
     reservation = await _claim(reservation_id, status, actor=actor, now=now)
+    await _close_request(reservation_id, "pending_dispatcher", actor=actor, now=now)
     items = await _active_items(reservation_id)
     depot, part_id = reservation["depot"], reservation["part"]
     await take_from_level(
@@ -554,6 +561,32 @@ async def _claim(reservation_id: int, status: str, *, actor: str, now: datetime)
     if current is None:
         raise NotFound(f"reservation {reservation_id} not found")
     raise InvalidTransition(f"reservation {reservation_id} is {current['status']}", state=current["status"])
+
+
+async def _close_request(reservation_id: int, state: str, *, actor: str, now: datetime) -> None:
+    """The replacement request the reservation approved, if any: ``fulfilled`` once its part is handed
+    out; back to the dispatcher (``pending_dispatcher``) when its hold ends otherwise (released, expired,
+    taken for a more urgent ticket). A withdrawn request has left ``approved`` already."""
+    changes: dict = {ReplacementRequest.state: state}
+    if state == "fulfilled":
+        changes |= {ReplacementRequest.closed_at: now, ReplacementRequest.closed_by: actor}
+    else:
+        changes |= {
+            ReplacementRequest.note: f"its reservation {reservation_id} ended before the part was handed out"
+        }
+    moved = (
+        await ReplacementRequest.update(changes)
+        .where((ReplacementRequest.reservation == reservation_id) & (ReplacementRequest.state == "approved"))
+        .returning(ReplacementRequest.id, ReplacementRequest.ticket)
+    )
+    for row in moved:
+        await audit.append(
+            f"replacement_request.{state}",
+            f"replacement_request:{row['id']}",
+            {"ticket": row["ticket"], "reservation": reservation_id},
+            actor=actor,
+            at=now,
+        )
 
 
 async def _active_items(reservation_id: int) -> list[dict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from geo.travel import Point, SpeedProfile, travel_time
 
@@ -62,3 +63,25 @@ def supply_options(
 def feasible(options: Sequence[SupplyOption]) -> list[SupplyOption]:
     """The options that keep the promise, nearest first."""
     return [option for option in options if option.feasible]
+
+
+FOUR_HOURS = timedelta(hours=4)
+
+
+class Availability(StrEnum):
+    """A part's availability for a site, in the words a customer sees (never stock figures)."""
+
+    FOUR_HOURS = "four_hours"
+    """Some depot has it and can reach the site within 4 hours."""
+    NEXT_BUSINESS_DAY = "next_business_day"
+    """Some depot has it, none close enough for 4 hours."""
+    NOT_AVAILABLE = "not_available"
+
+
+def availability(candidates: Iterable[DepotStock], site: Point, *, now: datetime) -> Availability:
+    """Whether one of the part reaches ``site`` within 4 hours from ``now``, the next business day, or
+    not at all (no depot has one free)."""
+    options = supply_options(candidates, site, quantity=1, now=now, due_by=now + FOUR_HOURS)
+    if feasible(options):
+        return Availability.FOUR_HOURS
+    return Availability.NEXT_BUSINESS_DAY if options else Availability.NOT_AVAILABLE

@@ -1,8 +1,9 @@
-"""Piccolo tables of the tickets app: tickets, SLA milestones, ticket events and reservations."""
+"""Piccolo tables of the tickets app: tickets, SLA milestones, ticket events and notes, reservations,
+the models' bills of field-replaceable parts and replacement requests."""
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Numeric, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from inventory.customers.tables import Asset, Customer, Site
@@ -167,3 +168,63 @@ class DefectiveReturn(Table, tablename="defective_return", db=SCOPED_ENGINE):
     expected_by = Timestamptz()
     created_at = Timestamptz()
     received_at = Timestamptz(null=True, default=None)
+
+
+class ModelPart(Table, tablename="model_part", db=SCOPED_ENGINE):
+    """One line of an asset model's bill of field-replaceable parts: ``part`` is installed ``installed``
+    times in every asset of ``model``, or, with ``supersedes``, it is an alternate (a newer part) that
+    replaces the installed part ``supersedes`` (`inventory.tickets.fit`)."""
+
+    model = Varchar(length=200, index=True)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    installed = Integer()
+    supersedes = ForeignKey(references=Part, null=True, on_delete=OnDelete.restrict)
+    created_at = Timestamptz()
+
+
+class ReplacementRequest(Table, tablename="replacement_request", db=SCOPED_ENGINE):
+    """A request for a replacement part for a ticket, with the entitlement check's decision and its
+    state (`inventory.tickets.replacement_rules`).
+
+    ``charge`` is ``free`` or ``at_cost`` (then ``unit_cost`` is the price basis and the customer accepts
+    it before approval); ``refusal`` names the rule that refused it; ``alternatives`` (JSON) are the
+    depots a dispatcher may choose from when no depot could keep the promise; ``reservation`` is the hold
+    that approved it.
+    """
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    quantity = Integer()
+    reason = Varchar(length=500, default="")
+    state = Varchar(length=24, index=True)
+    tier = Varchar(length=16)
+    coverage_phase = Varchar(length=32, null=True, default=None)
+    warranty_end = Date(null=True, default=None)
+    charge = Varchar(length=16, null=True, default=None)
+    unit_cost = Numeric(digits=(12, 2), null=True, default=None)
+    replacement_right = Boolean(default=False)
+    replacement_due_at = Timestamptz(null=True, default=None)
+    refusal = Varchar(length=32, default="")
+    note = Varchar(length=500, default="")
+    alternatives = Text(default="[]")
+    override_reason = Varchar(length=500, default="")
+    reservation = ForeignKey(references=Reservation, null=True, on_delete=OnDelete.restrict)
+    requested_by = Varchar(length=64)
+    requested_at = Timestamptz()
+    charge_accepted_by = Varchar(length=64, null=True, default=None)
+    charge_accepted_at = Timestamptz(null=True, default=None)
+    decided_by = Varchar(length=64, null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    closed_by = Varchar(length=64, null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class TicketNote(Table, tablename="ticket_note", db=SCOPED_ENGINE):
+    """A note on a ticket; customers see those marked ``customer_visible`` (their own always are)."""
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
+    body = Varchar(length=2000)
+    customer_visible = Boolean(default=False)
+    author = Varchar(length=64)
+    author_role = Varchar(length=16)
+    written_at = Timestamptz()

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from inventory.persistence import write_transaction
+from inventory.tickets.bill_of_parts import set_bill
+from inventory.tickets.fit import BillLine
 from tests.api.conftest import World, receive, units
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+MODEL = "R2-G4 server"
+"""The model of every asset of the world; its bill of parts is the stock world's disk, eight installed."""
 
 CUSTOMERS = {
     # code: tier, delivery, hours, retention
@@ -78,7 +83,7 @@ async def build(client, world: World) -> ServiceWorld:
             "/api/v1/assets",
             json={
                 "serial": serial,
-                "model": "R2-G4 server",
+                "model": MODEL,
                 "customer": customer,
                 "site": site,
                 "accepted_on": "2025-06-01",
@@ -88,6 +93,8 @@ async def build(client, world: World) -> ServiceWorld:
         )
         assert response.status_code == 201, response.text
         assets[customer] = serial
+    async with write_transaction():  # the disk fits the servers: eight are installed in each
+        await set_bill(MODEL, [BillLine(world.disk, 8)], now=datetime.now(UTC))
     return ServiceWorld(stock=world, assets=assets)
 
 

@@ -77,16 +77,28 @@ def test_a_premium_customer_reports_a_fault_and_requests_a_replacement(page: Any
     assert "保修期内" in entitlement  # in warranty
     assert "免费" in entitlement  # free of charge
     assert "4 小时" in entitlement  # the 4-hour promise
-    page.fill("#field-part_number", "PSU-800W-PLATINUM")
+    options = page.locator("#field-part_number option").all_inner_texts()
+    assert any("可 4 小时送达" in option for option in options)  # availability in words, no stock figures
+    page.select_option("#field-part_number", "FAN-2U-STD")
     page.fill("#field-quantity", "1")
+    page.fill("#field-reason", "Fan tray 2 stopped")
     page.locator("#replacement-form button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/portal/tickets/\d+\?requested=\d+#delivery$"))
-    accepted = page.locator("#delivery [role=status]").inner_text()
-    assert "您的申请已受理" in accepted
-    assert "北京时间" in accepted
-    assert "PSU-800W-PLATINUM" in page.locator("#delivery .portal-cards").inner_text()
+    page.wait_for_url(re.compile(r"/portal/tickets/\d+\?request=\d+#replacement$"))
+    card = page.locator("[id^=request-] article").first
+    assert "您的申请已记录" in card.inner_text()
+    assert "已批准" in card.inner_text()  # approved: reserved for the ticket
+    assert "FAN-2U-STD" in page.locator("#delivery .portal-cards").inner_text()
+    assert "为您预留" in page.locator("#history").inner_text()  # the part's way on the timeline
     check_accessibility(page)
     screenshot(page, "portal-replacement")
+    page.fill("#field-body", "Please call before you come")
+    page.locator("#note-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/portal/tickets/\d+#history$"))
+    assert "Please call before you come" in page.locator("#history").inner_text()
+    page.locator("[id^=request-] form[action$='/withdraw'] button").first.click()
+    page.wait_for_url(re.compile(r"/portal/tickets/\d+\?request=\d+#replacement$"))
+    assert "已撤回" in page.locator("[id^=request-] .request-state").first.inner_text()
+    check_accessibility(page)
 
     page.set_viewport_size(PHONE)
     for path in ("/portal", page.url.split("#")[0], "/portal/tickets/new"):

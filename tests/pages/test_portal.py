@@ -11,7 +11,7 @@ import pytest
 
 from inventory.issuing import issue
 from inventory.secure_media.tables import RetentionRecord
-from inventory.tickets import ticket_reservations
+from inventory.tickets import add_note, ticket_reservations
 from inventory.tickets.tables import Ticket
 from tests.pages.conftest import SQLITE_ONLY, STAFF, Browser, Page
 
@@ -129,7 +129,8 @@ async def test_another_companys_objects_are_not_found(signed_in: SignedIn) -> No
         assert page.status == 404, path
         assert "Not found" in page.text("[role=alert]")
     refused = await zhb.submit(
-        f"/portal/tickets/{theirs}/reservations", {"part_number": "PSU-800W-PLATINUM", "quantity": "1"}
+        f"/portal/tickets/{theirs}/replacement-requests",
+        {"part_number": "PSU-800W-PLATINUM", "quantity": "1"},
     )
     assert refused.status == 404
 
@@ -185,12 +186,15 @@ async def test_a_closed_ticket_is_refused_in_words(signed_in: SignedIn) -> None:
     assert "The ticket is closed." in page.text("#entitlement-result")
     assert not page.css("#replacement-form")
     sent = await zhb.submit(
-        f"/portal/tickets/{closed}/reservations",
+        f"/portal/tickets/{closed}/replacement-requests",
         {"part_number": "HDD-SAS-1T2-10K", "quantity": "1"},
         headers=ENGLISH,
     )
-    assert sent.status == 422
-    assert "This breaks a rule of the service" in sent.text("[role=alert]")
+    assert sent.status == 303  # kept, refused with the rule
+    shown = await zhb.page(sent.response.headers["location"].split("#")[0], headers=ENGLISH)
+    card = shown.text("[id^=request-] article")
+    assert "Refused" in card
+    assert "The ticket is closed." in card
 
 
 @SQLITE_ONLY
@@ -200,6 +204,7 @@ async def test_an_asset_shows_its_warranty_downtime_and_tickets(signed_in: Signe
     assert page.status == 200
     facts = page.text(".portal-facts")
     assert "5-year warranty from acceptance" in facts
+    assert page.first("#warranty-base-end time").attributes["datetime"] == "2029-03-18"
     assert "In warranty" in facts
     assert "Free of charge" in facts
     downtime = page.texts("table tbody tr")
@@ -263,24 +268,79 @@ async def test_a_customer_reports_a_fault_on_its_asset(signed_in: SignedIn) -> N
 async def test_a_customer_requests_a_replacement_part(signed_in: SignedIn) -> None:
     zhb = await signed_in("zhb")
     ticket = await ticket_id(ZHB_OPEN_TICKET)
-    page = await zhb.page(f"/portal/tickets/{ticket}")
-    fields = {"part_number": "PSU-800W-PLATINUM", "quantity": "1"} | form_key(page, "#replacement-form")
-    sent = await zhb.submit(f"/portal/tickets/{ticket}/reservations", fields)
+    page = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    choices = [
+        node.attributes["value"] for node in page.css("#field-part_number option") if node.attributes["value"]
+    ]
+    assert "HDD-SAS-1T2-10K" in choices  # the array's bill of parts
+    assert "PSU-800W-PLATINUM" not in choices
+    assert "Available for 4-hour delivery" in page.text("#field-part_number")
+    fields = {"part_number": "HDD-SAS-1T2-10K", "quantity": "1"} | form_key(page, "#replacement-form")
+    sent = await zhb.submit(f"/portal/tickets/{ticket}/replacement-requests", fields)
     assert sent.status == 303
     location = sent.response.headers["location"]
-    assert re.fullmatch(rf"/portal/tickets/{ticket}\?requested=\d+#delivery", location)
+    found = re.fullmatch(rf"/portal/tickets/{ticket}\?request=(\d+)#replacement", location)
+    assert found
     shown = await zhb.page(location.split("#")[0], headers=ENGLISH)
-    accepted = shown.text("#delivery [role=status]")
-    assert "Your request was accepted" in accepted
-    assert "Beijing time" in accepted
+    card = shown.text(f"#request-{found.group(1)}")
+    assert "Your request was recorded" in card
+    assert "Approved: the part is reserved for you" in card
+    assert "Free of charge" in card
     assert len(shown.css("#delivery .portal-shipment")) == 2
     by_htmx = await zhb.submit(
-        f"/portal/tickets/{ticket}/reservations",
-        {"part_number": "PSU-800W-PLATINUM", "quantity": "1", "idempotency_key": "htmx-1"},
+        f"/portal/tickets/{ticket}/replacement-requests",
+        {"part_number": "HDD-SAS-1T2-10K", "quantity": "1", "idempotency_key": "htmx-1"},
         htmx=True,
     )
     assert by_htmx.status == 204
-    assert by_htmx.response.headers["hx-redirect"].startswith(f"/portal/tickets/{ticket}?requested=")
+    assert by_htmx.response.headers["hx-redirect"].startswith(f"/portal/tickets/{ticket}?request=")
+
+    withdraw = shown.first(f"#request-{found.group(1)} form[action$='/withdraw']")
+    key = {"idempotency_key": withdraw.css_first("input[name=idempotency_key]").attributes["value"]}
+    withdrawn = await zhb.submit(withdraw.attributes["action"], key)
+    assert withdrawn.status == 303
+    after = await zhb.page(withdrawn.response.headers["location"].split("#")[0], headers=ENGLISH)
+    assert "Withdrawn" in after.text(f"#request-{found.group(1)} .request-state")
+    assert any("Reservation released" in line for line in after.texts("#history li"))
+
+
+async def test_a_post_warranty_request_shows_its_charge_and_waits_for_acceptance(signed_in: SignedIn) -> None:
+    hsg = await signed_in("hsg")
+    ticket = await ticket_id(HSG_OPEN_TICKET)
+    page = await hsg.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    fields = {"part_number": "FAN-1U-STD", "quantity": "2"} | form_key(page, "#replacement-form")
+    sent = await hsg.submit(f"/portal/tickets/{ticket}/replacement-requests", fields)
+    assert sent.status == 303
+    shown = await hsg.page(sent.response.headers["location"].split("#")[0], headers=ENGLISH)
+    card = shown.first("[id^=request-] .request-charge")
+    assert "Charged at cost" in card.text()
+    assert "CNY" in card.text()
+    accept = shown.first("form[action$='/accept']")
+    assert accept
+    key = {"idempotency_key": accept.css_first("input[name=idempotency_key]").attributes["value"]}
+    accepted = await hsg.submit(accept.attributes["action"], key)
+    assert accepted.status == 303
+    after = await hsg.page(accepted.response.headers["location"].split("#")[0], headers=ENGLISH)
+    assert not after.css("form[action$='/accept']")
+    assert any("You accepted the charge" in line for line in after.texts("#history li"))
+
+
+async def test_a_customer_adds_a_note_and_reads_only_visible_ones(signed_in: SignedIn, clock) -> None:
+    ticket = await ticket_id(ZHB_OPEN_TICKET)
+    await add_note(
+        ticket, "Internal: check the PDU", customer_visible=False, actor="dispatcher", role="dispatcher",
+        viewer=None, now=clock(),
+    )  # fmt: skip
+    zhb = await signed_in("zhb")
+    page = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    sent = await zhb.submit(
+        f"/portal/tickets/{ticket}/notes", {"body": "Rack B7"} | form_key(page, "#note-form")
+    )
+    assert sent.status == 303
+    after = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    notes = after.texts("#history li.timeline-note")
+    assert any("Rack B7" in note for note in notes)
+    assert not any("PDU" in note for note in notes)
 
 
 # --- errors (SQLite) ---------------------------------------------------------------------------------------
@@ -300,7 +360,7 @@ async def test_form_errors_come_back_beside_their_fields(signed_in: SignedIn) ->
     assert missing.first("option[selected]").attributes["value"] == "ZHB-SRV-0101"
     ticket = await ticket_id(ZHB_OPEN_TICKET)
     bad = await zhb.submit(
-        f"/portal/tickets/{ticket}/reservations", {"part_number": "", "quantity": "none"}, htmx=True,
+        f"/portal/tickets/{ticket}/replacement-requests", {"part_number": "", "quantity": "none"}, htmx=True,
         headers=ENGLISH,
     )  # fmt: skip
     assert bad.status == 422
@@ -319,16 +379,16 @@ async def test_domain_errors_are_said_in_words(signed_in: SignedIn) -> None:
     assert theirs.status == 404
     ticket = await ticket_id(ZHB_OPEN_TICKET)
     too_many = await zhb.submit(
-        f"/portal/tickets/{ticket}/reservations",
+        f"/portal/tickets/{ticket}/replacement-requests",
         {"part_number": "HDD-SAS-1T2-10K", "quantity": "100"},
         htmx=True,
         headers=ENGLISH,
     )
-    assert too_many.status == 409
+    assert too_many.status == 422
     assert too_many.response.headers["hx-retarget"] == "#problem"
-    assert "No depot can deliver this part within the promised time" in too_many.text("[role=alert]")
+    assert "This part does not fit the asset, or more were asked for" in too_many.text("[role=alert]")
     unknown = await zhb.submit(
-        f"/portal/tickets/{ticket}/reservations",
+        f"/portal/tickets/{ticket}/replacement-requests",
         {"part_number": "NO-SUCH-PART", "quantity": "1"},
         headers=ENGLISH,
     )

@@ -1,0 +1,331 @@
+"""The premium customer's replacement request, end to end on the demo data and on both engines: what fits
+an asset (no stock figures), the fit and quantity rule, the entitlement decision and its charge, the
+dispatcher's queue with alternatives, withdrawal releasing the stock, the timeline with its notes, the
+warranty's breakdown and whom to call; another company's requests and timelines are 404."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import pytest
+from httpx import AsyncClient
+
+from api.settings import Settings
+from fixtures.demo import load_demo
+from inventory.audit.tables import AuditEntry
+from tests.api.test_routing_plans import CHINA
+from tests.conftest import SettableClock
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)
+USERS = ("dispatcher", "warehouse", "admin", "zhb", "hsg", "ljl")
+
+
+@pytest.fixture
+async def demo(client: AsyncClient, settings: Settings, clock: SettableClock) -> dict[str, dict[str, str]]:
+    clock.now = NOW
+    await load_demo(password="demo", passwords=settings.passwords(), now=NOW)
+    headers = {}
+    for user in USERS:
+        response = await client.post("/api/v1/auth/token", json={"username": user, "password": "demo"})
+        headers[user] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    return headers
+
+
+async def _ticket(client, headers, site, asset, *, hours_ago=0, customer=None) -> int:
+    body = {
+        "site": site,
+        "asset_serial": asset,
+        "severity": "critical",
+        "summary": "Memory errors on DIMM A3",
+    }
+    if customer is not None:
+        body["customer"] = customer
+    if hours_ago:
+        body["reported_at"] = (NOW - timedelta(hours=hours_ago)).isoformat()
+    answer = await client.post("/api/v1/tickets", json=body, headers=headers)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+async def _available(client, headers, part, depot) -> int:
+    answer = await client.get(f"/api/v1/stock?part_number={part}&depot={depot}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    (row,) = answer.json()["items"]
+    return row["available"]
+
+
+def _no_figures(value) -> None:
+    """Nothing in a customer's answer counts stock."""
+    if isinstance(value, dict):
+        assert not {"available", "on_hand", "reserved"} & set(value), value
+        for item in value.values():
+            _no_figures(item)
+    elif isinstance(value, list):
+        for item in value:
+            _no_figures(item)
+
+
+async def test_zhb_asks_for_fitting_parts_gets_them_free_and_withdraws(client: AsyncClient, demo) -> None:
+    zhb = demo["zhb"]
+    parts = await client.get("/api/v1/assets/ZHB-SRV-0101/parts", headers=zhb)
+    assert parts.status_code == 200, parts.text
+    listed = {part["part_number"]: part for part in parts.json()["parts"]}
+    _no_figures(parts.json())
+    assert listed["DIMM-DDR5-32G-4800"]["installed"] == 16
+    assert listed["DIMM-DDR5-32G-5600"]["supersedes"] == "DIMM-DDR5-32G-4800"
+    assert {part["availability"] for part in listed.values()} <= {
+        "four_hours",
+        "next_business_day",
+        "not_available",
+    }
+    assert listed["DIMM-DDR5-32G-4800"]["availability"] == "four_hours"  # every depot stocks it
+    assert "KIT-RAIL-4U" not in listed
+
+    ticket = await _ticket(client, zhb, "BJ-DC1", "ZHB-SRV-0101")
+    path = f"/api/v1/tickets/{ticket}/replacement-requests"
+    rails = await client.post(path, json={"part_number": "KIT-RAIL-4U", "quantity": 1}, headers=zhb)
+    assert rails.status_code == 422
+    assert rails.json()["type"] == "urn:spareline:problem:part-does-not-fit"
+    assert rails.json()["rule"] == "not_fitted"
+    hoard = await client.post(
+        f"/api/v1/tickets/{ticket}/reservations",
+        json={"part_number": "KIT-RAIL-4U", "quantity": 100},
+        headers=zhb,
+    )
+    assert hoard.status_code == 422
+    assert hoard.json()["rule"] == "not_fitted"
+    too_many = await client.post(
+        path, json={"part_number": "DIMM-DDR5-32G-5600", "quantity": 17}, headers=zhb
+    )
+    assert too_many.status_code == 422
+    assert too_many.json()["rule"] == "over_installed_quantity"
+
+    requested = await client.post(
+        path,
+        json={"part_number": "DIMM-DDR5-32G-4800", "quantity": 2, "reason": "DIMM A3 and A4"},
+        headers=zhb,
+    )
+    assert requested.status_code == 201, requested.text
+    request = requested.json()
+    assert (request["state"], request["charge"], request["tier"]) == ("approved", "free", "platinum")
+    assert request["parts_priority"]
+    assert request["coverage_phase"] == "in_warranty"
+    assert request["reservation"] is not None
+    assert request["alternatives"] == []
+    # The two held count against the 16 installed: 15 more are too many now.
+    more = await client.post(path, json={"part_number": "DIMM-DDR5-32G-4800", "quantity": 15}, headers=zhb)
+    assert more.status_code == 422
+    assert more.json()["may_still_hold"] == 14
+
+    reservation = (await client.get(f"/api/v1/reservations/{request['reservation']}", headers=zhb)).json()
+    depot = reservation["depot"]
+    held = await _available(client, demo["dispatcher"], "DIMM-DDR5-32G-4800", depot)
+    withdrawn = await client.post(f"/api/v1/replacement-requests/{request['id']}/withdraw", headers=zhb)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["state"] == "withdrawn"
+    assert await _available(client, demo["dispatcher"], "DIMM-DDR5-32G-4800", depot) == held + 2
+    released = (await client.get(f"/api/v1/reservations/{request['reservation']}", headers=zhb)).json()
+    assert released["status"] == "released"
+    again = await client.post(f"/api/v1/replacement-requests/{request['id']}/withdraw", headers=zhb)
+    assert again.status_code == 409
+
+
+async def test_an_infeasible_four_hour_request_waits_for_the_dispatcher_with_alternatives(
+    client: AsyncClient, demo
+) -> None:
+    zhb, dispatcher = demo["zhb"], demo["dispatcher"]
+    # Reported 10 hours ago: the 4-hour delivery can no longer be kept, and the restore milestone (8 h) is
+    # breached, which gives the platinum customer its replacement right.
+    ticket = await _ticket(client, dispatcher, "BJ-DC1", "ZHB-SRV-0101", hours_ago=10, customer="ZHB")
+    answer = await client.post(
+        f"/api/v1/tickets/{ticket}/replacement-requests",
+        json={"part_number": "PSU-800W-PLATINUM", "quantity": 1},
+        headers=zhb,
+    )
+    assert answer.status_code == 201, answer.text
+    request = answer.json()
+    assert request["state"] == "pending_dispatcher"
+    assert request["replacement_right"]
+    assert request["replacement_due_at"]
+    assert request["alternatives"] == []  # the customer sees no depots' stock
+    _no_figures(request)
+
+    queue = await client.get("/api/v1/replacement-requests?state=pending_dispatcher", headers=dispatcher)
+    assert queue.status_code == 200
+    queued = next(item for item in queue.json()["items"] if item["id"] == request["id"])
+    assert queued["alternatives"], "the dispatcher sees the depots that have it"
+    depot = queued["alternatives"][0]["depot"]
+    approved = await client.post(
+        f"/api/v1/replacement-requests/{request['id']}/approve", json={"depot": depot}, headers=dispatcher
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["state"] == "approved"
+    mine = await client.get("/api/v1/replacement-requests?state=pending_dispatcher", headers=zhb)
+    assert request["id"] not in {item["id"] for item in mine.json()["items"]}
+
+    # The part's way, notes and milestones on the timeline; internal notes stay internal.
+    notes = f"/api/v1/tickets/{ticket}/notes"
+    internal = {"body": "Customer's PDU suspected", "customer_visible": False}
+    assert (await client.post(notes, json=internal, headers=dispatcher)).status_code == 201
+    shared = {"body": "The engineer brings the PSU", "customer_visible": True}
+    assert (await client.post(notes, json=shared, headers=dispatcher)).status_code == 201
+    assert (
+        await client.post(notes, json={"body": "Rack B7, ask for Mr Liu"}, headers=zhb)
+    ).status_code == 201
+    issued = await client.post(
+        f"/api/v1/reservations/{approved.json()['reservation']}/issue", json={}, headers=demo["warehouse"]
+    )
+    assert issued.status_code == 200, issued.text
+    fulfilled = await client.get(f"/api/v1/replacement-requests/{request['id']}", headers=zhb)
+    assert fulfilled.json()["state"] == "fulfilled"
+
+    timeline = await client.get(f"/api/v1/tickets/{ticket}/timeline", headers=zhb)
+    assert timeline.status_code == 200, timeline.text
+    entries = timeline.json()["entries"]
+    bodies = [entry["detail"] for entry in entries if entry["kind"] == "note"]
+    assert bodies == ["The engineer brings the PSU", "Rack B7, ask for Mr Liu"]
+    part_steps = [entry["code"] for entry in entries if entry["kind"] == "part"]
+    assert part_steps == ["reserved", "delivered"]
+    assert next(e for e in entries if e["kind"] == "part")["eta"]
+    requests = [entry["code"] for entry in entries if entry["kind"] == "request"]
+    assert requests[0] == "requested"
+    assert requests[-1] == "fulfilled"
+    milestones = {entry["subject"]: entry for entry in entries if entry["kind"] == "milestone"}
+    assert milestones["restore"]["code"] == "overdue"
+    assert milestones["replacement"]["code"] == "running"
+    assert milestones["replacement"]["seconds_left"] > 0
+    staff_view = await client.get(f"/api/v1/tickets/{ticket}/timeline", headers=dispatcher)
+    assert "Customer's PDU suspected" in [entry["detail"] for entry in staff_view.json()["entries"]]
+
+    # Another company sees none of it.
+    hsg = demo["hsg"]
+    for path in (
+        f"/api/v1/tickets/{ticket}/timeline",
+        f"/api/v1/tickets/{ticket}/replacement-requests",
+        f"/api/v1/tickets/{ticket}/notes",
+        f"/api/v1/replacement-requests/{request['id']}",
+        "/api/v1/assets/ZHB-SRV-0101/parts",
+    ):
+        assert (await client.get(path, headers=hsg)).status_code == 404, path
+    for path in (f"/api/v1/replacement-requests/{request['id']}/withdraw", f"/api/v1/tickets/{ticket}/notes"):
+        assert (await client.post(path, json={"body": "x"}, headers=hsg)).status_code == 404, path
+    theirs = await client.get("/api/v1/replacement-requests", headers=hsg)
+    assert request["id"] not in {item["id"] for item in theirs.json()["items"]}
+    assert (
+        await client.post(f"/api/v1/replacement-requests/{request['id']}/approve", json={}, headers=zhb)
+    ).status_code == 403
+
+
+async def test_post_warranty_requests_show_the_charge_and_wait_for_acceptance(
+    client: AsyncClient, demo
+) -> None:
+    # Huashan (premium) and Lijiang (standard): servers past their warranty, parts at cost.
+    for user, site, asset, tier in (
+        ("hsg", "WH-CC", "HSG-SRV-0007", "premium"),
+        ("ljl", "CD-HUB", "LJL-SRV-0001", "standard"),
+    ):
+        headers = demo[user]
+        parts = await client.get(f"/api/v1/assets/{asset}/parts", headers=headers)
+        _no_figures(parts.json())
+        ticket = await _ticket(client, headers, site, asset)
+        path = f"/api/v1/tickets/{ticket}/replacement-requests"
+        wrong = await client.post(path, json={"part_number": "GPU-H100-80G", "quantity": 1}, headers=headers)
+        assert wrong.status_code == 422
+        assert wrong.json()["rule"] == "not_fitted"
+        answer = await client.post(path, json={"part_number": "FAN-1U-STD", "quantity": 1}, headers=headers)
+        assert answer.status_code == 201, answer.text
+        request = answer.json()
+        assert request["tier"] == tier
+        assert request["parts_priority"] is (tier != "standard")
+        assert request["coverage_phase"].startswith("post_warranty")
+        assert (request["state"], request["charge"], request["awaiting_acceptance"]) == (
+            "requested",
+            "at_cost",
+            True,
+        )
+        assert float(request["unit_cost"]) > 0
+        assert request["reservation"] is None
+        accepted = await client.post(
+            f"/api/v1/replacement-requests/{request['id']}/accept-charge", headers=headers
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["state"] in ("approved", "pending_dispatcher")
+        assert accepted.json()["charge_accepted_by"] == user
+        twice = await client.post(
+            f"/api/v1/replacement-requests/{request['id']}/accept-charge", headers=headers
+        )
+        assert twice.status_code == 409
+
+
+async def test_staff_override_the_fit_rule_with_a_reason_and_the_audit_chain_keeps_it(
+    client: AsyncClient, demo
+) -> None:
+    dispatcher = demo["dispatcher"]
+    ticket = await _ticket(client, dispatcher, "BJ-DC1", "ZHB-SRV-0101", customer="ZHB")
+    path = f"/api/v1/tickets/{ticket}/replacement-requests"
+    refused = await client.post(path, json={"part_number": "KIT-RAIL-4U"}, headers=dispatcher)
+    assert refused.status_code == 422
+    assert refused.json()["rule"] == "not_fitted"
+    body = {"part_number": "KIT-RAIL-4U", "override_reason": "The customer's rack needs the 4U rails"}
+    overridden = await client.post(path, json=body, headers=dispatcher)
+    assert overridden.status_code == 201, overridden.text
+    assert overridden.json()["override_reason"] == body["override_reason"]
+    by_customer = await client.post(path, json=body, headers=demo["zhb"])
+    assert by_customer.status_code == 403
+    kept = await AuditEntry.select(AuditEntry.actor, AuditEntry.payload).where(
+        (AuditEntry.action == "replacement_request.fit_override") & (AuditEntry.subject == f"ticket:{ticket}")
+    )
+    assert [row["actor"] for row in kept] == ["dispatcher"]
+    assert body["override_reason"] in kept[0]["payload"]
+
+
+async def test_the_warranty_in_words_and_whom_to_call(client: AsyncClient, demo) -> None:
+    zhb = demo["zhb"]
+    asset = (await client.get("/api/v1/assets/ZHB-ARR-0001", headers=zhb)).json()
+    warranty = asset["warranty"]
+    assert warranty["base_end"] == "2029-03-18"
+    assert warranty["extensions"]
+    assert all(item["ticket"] for item in warranty["extensions"])
+    assert warranty["end"] == asset["warranty_end"]
+    assert (
+        warranty["extension_days"]
+        == (datetime.fromisoformat(warranty["end"]) - datetime.fromisoformat(warranty["base_end"])).days
+    )
+    customer = (await client.get("/api/v1/customers/ZHB", headers=zhb)).json()
+    assert customer["account_manager"] == "Li Na"
+    assert "li.na@" in customer["account_manager_contact"]
+    assert customer["second_line_engineer"] == "Wang Lei"
+    assert customer["second_line_contact"]
+
+
+async def test_concurrent_requests_never_pass_the_installed_quantity_and_a_withdrawal_releases_once(
+    client: AsyncClient, demo
+) -> None:
+    zhb = demo["zhb"]
+    ticket = await _ticket(client, zhb, "BJ-DC1", "ZHB-SRV-0101")
+    path = f"/api/v1/tickets/{ticket}/replacement-requests"
+    body = {"part_number": "PSU-800W-PLATINUM", "quantity": 1}  # two are installed
+    answers = await asyncio.gather(*(client.post(path, json=body, headers=zhb) for _ in range(3)))
+    assert sorted(answer.status_code for answer in answers) == [201, 201, 422]
+    request = next(answer.json() for answer in answers if answer.status_code == 201)
+    assert request["state"] == "approved"
+    depot = (await client.get(f"/api/v1/reservations/{request['reservation']}", headers=zhb)).json()["depot"]
+    held = await _available(client, demo["dispatcher"], "PSU-800W-PLATINUM", depot)
+    withdraw = f"/api/v1/replacement-requests/{request['id']}/withdraw"
+    withdrawals = await asyncio.gather(*(client.post(withdraw, headers=zhb) for _ in range(3)))
+    assert sorted(answer.status_code for answer in withdrawals) == [200, 409, 409]
+    assert await _available(client, demo["dispatcher"], "PSU-800W-PLATINUM", depot) == held + 1
+
+
+async def test_a_request_without_an_asset_is_kept_refused_with_the_rule(client: AsyncClient, demo) -> None:
+    zhb = demo["zhb"]
+    body = {"site": "BJ-DC1", "severity": "minor", "summary": "Something beeps"}
+    ticket = (await client.post("/api/v1/tickets", json=body, headers=zhb)).json()["id"]
+    answer = await client.post(
+        f"/api/v1/tickets/{ticket}/replacement-requests", json={"part_number": "FAN-2U-STD"}, headers=zhb
+    )
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["state"], answer.json()["refusal"]) == ("refused", "no_asset")
+    withdrawn = await client.post(f"/api/v1/replacement-requests/{answer.json()['id']}/withdraw", headers=zhb)
+    assert withdrawn.status_code == 409
