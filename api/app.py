@@ -20,6 +20,7 @@ from api.controllers.customers import AssetController, CustomerController
 from api.controllers.fleet import EngineerController, InspectionController, VehicleController
 from api.controllers.fulfilment import FulfilmentController
 from api.controllers.health import health, readiness
+from api.controllers.notices import NoticeController
 from api.controllers.notifications import WebhookController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
 from api.controllers.secure_media import ComplianceController, RetentionController
@@ -145,6 +146,7 @@ def create_app(
             DepotController,
             PartController,
             StockController,
+            NoticeController,
             CustomerController,
             AssetController,
             TicketController,

@@ -119,3 +119,39 @@ class TransferRecord:
     @property
     def received_quantity(self) -> int:
         return sum(line.received_quantity for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLineRecord:
+    part_number: str
+    serial: str | None
+    box_number: str
+    batch_number: str
+    quantity: int
+    received_quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeFindingRecord:
+    part_number: str
+    reason: str
+    serial: str | None
+    box_number: str
+    batch_number: str
+    quantity: int
+    expected_box_number: str | None
+    expected_batch_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord:
+    id: int
+    depot: str
+    supplier: str
+    reference: str
+    status: str
+    created_at: datetime
+    created_by: str
+    receipt_id: int | None
+    lines: list[NoticeLineRecord]
+    findings: list[NoticeFindingRecord]
