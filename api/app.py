@@ -22,6 +22,7 @@ from api.controllers.fulfilment import FulfilmentController
 from api.controllers.health import health, readiness
 from api.controllers.notices import NoticeController
 from api.controllers.notifications import WebhookController
+from api.controllers.returns import ReturnController, VendorReturnController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
 from api.controllers.secure_media import ComplianceController, RetentionController
 from api.controllers.stock import StockController
@@ -147,6 +148,8 @@ def create_app(
             PartController,
             StockController,
             NoticeController,
+            ReturnController,
+            VendorReturnController,
             CustomerController,
             AssetController,
             TicketController,

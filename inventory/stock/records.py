@@ -155,3 +155,29 @@ class NoticeRecord:
     receipt_id: int | None
     lines: list[NoticeLineRecord]
     findings: list[NoticeFindingRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class RmaUnitRecord:
+    part_number: str
+    serial: str
+    batch_number: str
+    status: str
+    replacement: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VendorReturnRecord:
+    id: int
+    vendor: str
+    rma_number: str
+    depot: str
+    status: str
+    note: str
+    created_at: datetime
+    created_by: str
+    shipped_at: datetime | None
+    shipped_by: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+    units: list[RmaUnitRecord]
