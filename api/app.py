@@ -16,6 +16,7 @@ from opentelemetry.trace import TracerProvider
 from api.controllers.accounts import TokenController, UserController
 from api.controllers.audit import AuditController
 from api.controllers.catalogue import DepotController, PartController
+from api.controllers.counts import CountController, WriteOffController
 from api.controllers.customers import AssetController, CustomerController
 from api.controllers.fleet import EngineerController, InspectionController, VehicleController
 from api.controllers.fulfilment import FulfilmentController
@@ -150,6 +151,8 @@ def create_app(
             NoticeController,
             ReturnController,
             VendorReturnController,
+            CountController,
+            WriteOffController,
             CustomerController,
             AssetController,
             TicketController,

@@ -181,3 +181,57 @@ class VendorReturnRecord:
     closed_at: datetime | None
     closed_by: str | None
     units: list[RmaUnitRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class CountLineRecord:
+    id: int
+    part_number: str
+    serial: str | None
+    batch_number: str
+    quantity: int
+    counted_by: str
+    counted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CountVarianceRecord:
+    kind: str
+    part_number: str
+    serial: str | None
+    batch_number: str
+    expected: int
+    counted: int
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountRecord:
+    id: int
+    depot: str
+    parts: list[str]
+    status: str
+    opened_at: datetime
+    opened_by: str
+    closed_at: datetime | None
+    closed_by: str | None
+    approved_at: datetime | None
+    approved_by: str | None
+    line_count: int
+    lines: list[CountLineRecord]
+    variances: list[CountVarianceRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOffRecord:
+    id: int
+    part_number: str
+    serial: str
+    depot: str
+    outcome: str
+    reason: str
+    status: str
+    requested_at: datetime
+    requested_by: str
+    decided_at: datetime | None
+    decided_by: str | None
