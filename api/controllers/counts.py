@@ -18,8 +18,7 @@ from api.query import query_choice
 from api.schemas.counts import CountIn, CountLineIn, CountLineOut, CountOut, WriteOffIn, WriteOffOut
 from api.security import allow
 from inventory.accounts import STAFF, Principal, Role
-from inventory.stock import counts, write_offs
-from inventory.stock.model import UnitStatus
+from inventory.stock import UnitStatus, counts, write_offs
 
 MOVERS = (Role.ADMIN, Role.WAREHOUSE)
 
@@ -216,7 +215,7 @@ class WriteOffController(Controller):
         "/{write_off_id:int}",
         operation_id="getWriteOff",
         summary="Get a write-off",
-        description="One write-off and its decision.",
+        description="One write-off: the unit, the reason, who asked and who decided, and when.",
     )
     async def get_write_off(self, write_off_id: PathId) -> WriteOffOut:
         """One write-off."""

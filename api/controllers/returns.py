@@ -25,10 +25,8 @@ from api.schemas.returns import (
 from api.security import allow
 from api.settings import Settings
 from inventory.accounts import STAFF, Principal, Role
-from inventory.stock import vendor_returns
-from inventory.stock.rma_rules import RmaState
+from inventory.stock import RmaState, vendor_returns
 from inventory.tickets import returns
-from inventory.tickets.return_rules import EXPECTED, RECEIVED
 
 MOVERS = (Role.ADMIN, Role.WAREHOUSE)
 
@@ -61,7 +59,7 @@ class ReturnController(Controller):
         ] = None,
     ) -> Page[ReturnOut]:
         """Failed units expected back, oldest first."""
-        status = query_choice(status_name, (EXPECTED, RECEIVED), name="status")
+        status = query_choice(status_name, (returns.EXPECTED, returns.RECEIVED), name="status")
         rows = await returns.list_returns(
             status=status,
             depot=depot,

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.base import Code, Label, RequestModel, ResponseModel
 from api.schemas.stock import MAX_RECEIPT_LINES, MAX_UNITS_PER_RECEIPT, ReceiptLineIn
-from inventory.stock.records import NoticeRecord
+from inventory.stock import NoticeRecord
 
 EXAMPLE_LINES = [
     {

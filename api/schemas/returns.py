@@ -9,8 +9,8 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from api.schemas.base import Code, Label, PartNumber, RequestModel, ResponseModel, Serial, Text, choice
 from api.schemas.stock import MAX_RECEIPT_LINES, ReceiptLineIn
-from inventory.stock.records import VendorReturnRecord
-from inventory.tickets.return_rules import Grade
+from inventory.stock import VendorReturnRecord
+from inventory.tickets import ReturnGrade as Grade
 
 MAX_RMA_UNITS = 1_000
 

@@ -1,5 +1,6 @@
 """Fault tickets, SLA clocks, delivery promises and reservations of parts."""
 
+from inventory.tickets import returns
 from inventory.tickets.backlog import SweepLag, sweep_lag
 from inventory.tickets.countdown import (
     Countdown,
@@ -52,6 +53,7 @@ from inventory.tickets.reservation_views import (
     ticket_reservations,
 )
 from inventory.tickets.reservations import ReservationRequest, expire_due, release, reserve
+from inventory.tickets.return_rules import Grade as ReturnGrade
 from inventory.tickets.service import (
     get_ticket,
     list_tickets,
@@ -91,6 +93,7 @@ __all__ = [
     "ReplacementTerms",
     "ReservationRecord",
     "ReservationRequest",
+    "ReturnGrade",
     "SecondWay",
     "Severity",
     "Shipment",
@@ -131,6 +134,7 @@ __all__ = [
     "reservations_of_tickets",
     "reserve",
     "resolve_attention",
+    "returns",
     "sla_queue",
     "sweep_breaches",
     "sweep_lag",
