@@ -3,6 +3,7 @@ write-offs of serialized units with a second person's approval."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from inventory.accounts import Role, create_user
 from inventory.stock.consistency import check_consistency
 from tests.api.conftest import PASSWORD, level, login, receive, units
+
+PARALLEL = 4
 
 
 @pytest.fixture
@@ -221,5 +224,50 @@ async def test_a_quarantined_unit_is_written_off_as_lost_and_a_withdrawn_one_sta
         "/api/v1/stock/write-offs", params={"status": "approved"}, headers=world.headers["warehouse"]
     )
     assert [item["serial"] for item in listed.json()["items"]] == ["C0002"]
+    assert (await level(client, world, world.disk, "PEK-C"))["available"] == 3
+    assert await check_consistency() == []
+
+
+async def test_parallel_approvals_book_a_count_and_a_write_off_once(client, world, second):
+    await stocked(client, world)
+    count = (
+        await client.post(
+            "/api/v1/stock/counts",
+            json={"depot": "PEK-C", "parts": [world.cable]},
+            headers=world.headers["warehouse"],
+        )
+    ).json()
+    await scan(client, world, count["id"], part_number=world.cable, batch_number="L-1", quantity=25)
+    await scan(client, world, count["id"], part_number=world.cable, batch_number="L-2", quantity=10)
+    await client.post(f"/api/v1/stock/counts/{count['id']}/close", headers=world.headers["warehouse"])
+    body = {
+        "part_number": world.disk,
+        "depot": "PEK-C",
+        "serial": "C0000",
+        "outcome": "lost",
+        "reason": "gone",
+    }
+    write_off = (
+        await client.post("/api/v1/stock/write-offs", json=body, headers=world.headers["warehouse"])
+    ).json()
+    answers = await asyncio.gather(
+        *[
+            client.post(
+                f"/api/v1/stock/counts/{count['id']}/approve", headers={**second, "Idempotency-Key": f"c{i}"}
+            )
+            for i in range(PARALLEL)
+        ],
+        *[
+            client.post(
+                f"/api/v1/stock/write-offs/{write_off['id']}/approve",
+                headers={**second, "Idempotency-Key": f"w{i}"},
+            )
+            for i in range(PARALLEL)
+        ],
+    )
+    counted, written = answers[:PARALLEL], answers[PARALLEL:]
+    assert sorted(answer.status_code for answer in counted) == [200] + [409] * (PARALLEL - 1)
+    assert sorted(answer.status_code for answer in written) == [200] + [409] * (PARALLEL - 1)
+    assert (await level(client, world, world.cable, "PEK-C"))["available"] == 35
     assert (await level(client, world, world.disk, "PEK-C"))["available"] == 3
     assert await check_consistency() == []

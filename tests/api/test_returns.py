@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -198,3 +199,22 @@ async def test_a_vendor_return_may_be_credited(client, sworld):
     )
     assert credited.status_code == 200
     assert (credited.json()["status"], credited.json()["note"]) == ("credited", "CN-77")
+
+
+async def test_parallel_receipts_of_one_return_book_it_once(client, sworld):
+    await stock_disks(client, sworld.stock, "SHA-C", 1)
+    await issue_with_failed(client, sworld, "PREM", "SHA-C", "D0000", "OLD-P")
+    (expected,) = await returns(client, sworld)
+    answers = await asyncio.gather(
+        *[
+            client.post(
+                f"/api/v1/returns/{expected['id']}/receive",
+                json={"depot": "SHA-C", "serial": "OLD-P", "grade": "repairable"},
+                headers={**sworld.headers["warehouse"], "Idempotency-Key": f"r{i}"},
+            )
+            for i in range(4)
+        ]
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 409, 409, 409]
+    assert (await level(client, sworld.stock, sworld.stock.disk, "SHA-C"))["defective"] == 1
+    assert await check_consistency() == []
