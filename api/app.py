@@ -16,16 +16,19 @@ from opentelemetry.trace import TracerProvider
 from api.controllers.accounts import TokenController, UserController
 from api.controllers.audit import AuditController
 from api.controllers.catalogue import DepotController, PartController
+from api.controllers.counts import CountController, WriteOffController
 from api.controllers.customers import AssetController, CustomerController
 from api.controllers.fleet import EngineerController, InspectionController, VehicleController
 from api.controllers.fulfilment import FulfilmentController
 from api.controllers.health import health, readiness
+from api.controllers.notices import NoticeController
 from api.controllers.notifications import WebhookController
 from api.controllers.replacements import (
     AssetPartsController,
     ReplacementController,
     TicketFollowUpController,
 )
+from api.controllers.returns import ReturnController, VendorReturnController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
 from api.controllers.secure_media import ComplianceController, PolicyController, RetentionController
 from api.controllers.stock import StockController
@@ -150,6 +153,11 @@ def create_app(
             DepotController,
             PartController,
             StockController,
+            NoticeController,
+            ReturnController,
+            VendorReturnController,
+            CountController,
+            WriteOffController,
             CustomerController,
             AssetController,
             TicketController,

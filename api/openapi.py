@@ -331,6 +331,16 @@ TAGS = [
             "Receipts, transfers between depots, corrections, stock levels per depot and part, and every "
             "serial's life in the ledger.",
         ),
+        (
+            "counts",
+            "Stock counts of a depot (one line per scan, variances, a second person's approval) and "
+            "write-offs of serialized units.",
+        ),
+        (
+            "returns",
+            "Failed units expected back from customers, booked in graded, and returns to vendors under "
+            "their RMA numbers.",
+        ),
         ("customers", "Customer companies with their tier and entitlements, and their sites."),
         ("assets", "The installed base: each asset's warranty end and coverage phase."),
         (

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     reservation_nbd_grace_hours: float = Field(default=24, ge=0, le=24 * 14)
     sweep_interval_s: float = Field(default=60, ge=0)
     retention_destruction_days: int = Field(default=30, ge=1, le=3650)
+    return_overdue_days: int = Field(default=10, ge=1, le=3650)
     report_max_rows: int = Field(default=100_000, ge=1)
     document_store: Literal["filesystem", "s3"] = "filesystem"
     document_folder: Path = PROJECT_ROOT / "var" / "documents"

@@ -7,8 +7,11 @@ DomainError
 │   │   └── DuplicateDelivery  a supplier's delivery note was booked in before
 │   ├── InsufficientStock    not enough stock in the needed state
 │   └── InvalidTransition    the thing is not in a state that allows this
+├── NotPermitted             the caller may not make this change
+│   └── SecondPersonRequired an approval by the person who asked for or did the work
 ├── InvalidRequest           the request breaks a domain rule (422)
-│   └── IdempotencyKeyReused an Idempotency-Key sent again with a different request
+│   ├── IdempotencyKeyReused an Idempotency-Key sent again with a different request
+│   └── SerialMismatch       a returned unit's serial is not the one recorded as failed
 └── Throttled                too many attempts within a time window; ``retry_after_s`` says when to retry
 """
 
@@ -70,6 +73,13 @@ class NotPermitted(DomainError):
     code = "not-permitted"
 
 
+class SecondPersonRequired(NotPermitted):
+    """An approval must come from a second person: not the one who asked for the change or did the work
+    it books."""
+
+    code = "second-person-required"
+
+
 class InvalidRequest(DomainError):
     """The request is well-formed but breaks a domain rule."""
 
@@ -80,6 +90,13 @@ class IdempotencyKeyReused(InvalidRequest):
     """The key was already used for a request with a different body."""
 
     code = "idempotency-key-reused"
+
+
+class SerialMismatch(InvalidRequest):
+    """A unit handed in as a return is not the unit recorded as failed; ``expected`` and ``returned``
+    name both serials."""
+
+    code = "serial-mismatch"
 
 
 class Throttled(DomainError):
@@ -107,5 +124,7 @@ __all__ = [
     "InvalidTransition",
     "NotFound",
     "NotPermitted",
+    "SecondPersonRequired",
+    "SerialMismatch",
     "Throttled",
 ]

@@ -25,6 +25,10 @@ CONSTRAINT_INDEXES = {
     "plan_stop_key_once_per_plan",
     "plan_solve_one_per_key",
     "fulfilment_one_visit_per_ticket",
+    "shipping_notice_one_per_delivery_note",
+    "vendor_return_one_per_rma",
+    "count_line_serial_once_per_session",
+    "write_off_one_pending_per_unit",
 }
 
 

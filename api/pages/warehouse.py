@@ -385,10 +385,21 @@ async def receipt_form(
     request: Request[Any, Any, Any],
     depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
     done: Annotated[int | None, QueryParameter(ge=1, le=2_000_000_000)] = None,
+    notice: Annotated[int | None, QueryParameter(ge=1, le=2_000_000_000)] = None,
 ) -> Any:
-    """Receive a delivery by scanning: the depot and delivery note, then each box's label and serials."""
+    """Receive a delivery by scanning: the depot and delivery note (or the shipping notice that announced
+    it), then each box's label and serials."""
     depots = await _depots()
-    state = scanning.ReceiptState(depot=_chosen(depot, depots).code)
+    if notice is not None:
+        announced = await stock.notices.get_notice(notice)
+        state = scanning.ReceiptState(
+            depot=announced.depot,
+            supplier=announced.supplier,
+            reference=announced.reference,
+            notice=announced.id,
+        )
+    else:
+        state = scanning.ReceiptState(depot=_chosen(depot, depots).code)
     received = await stock.get_receipt(done) if done else None
     return await _render_receipt(request, state, depots, {}, received=received)
 
@@ -447,6 +458,11 @@ async def _book_receipt(
         problem = "has-errors"
     if problem is not None:
         raise _Refused(problem, checked)
+    if state.notice is not None:
+        await stock.notices.receive_against_notice(
+            state.notice, lines=state.lines(), actor=principal.username, now=now
+        )
+        return PageAnswer(location=f"/notices/{state.notice}")
     record = await stock.receive_stock(
         depot=state.depot,
         supplier=state.supplier,
@@ -482,7 +498,10 @@ async def _render_receipt(
     status_code: int = 200,
 ) -> Any:
     checked = checked or await scanning.check_receipt(state, parts)
+    notice = await stock.notices.get_notice(state.notice) if state.notice is not None else None
     context = {
+        "notice": notice,
+        "against": scanning.against_notice(state, notice.lines) if notice is not None else None,
         "state": state,
         "checked": checked,
         "depots": depots,

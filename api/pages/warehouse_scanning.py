@@ -99,6 +99,7 @@ class ReceiptState:
     depot: str = ""
     supplier: str = ""
     reference: str = ""
+    notice: int | None = None
     box_number: str = ""
     part_number: str = ""
     batch_number: str = ""
@@ -124,6 +125,7 @@ class ReceiptState:
             depot=_text(form, "depot", 32),
             supplier=_text(form, "supplier", 200),
             reference=_text(form, "reference"),
+            notice=_number(form, "notice"),
             box_number=_text(form, "box_number"),
             part_number=_text(form, "part_number", 64),
             batch_number=_text(form, "batch_number"),
@@ -255,6 +257,22 @@ class ReceiptState:
             bulk[(entry.part, entry.batch)] += entry.quantity
         lines += [stock.ReceiptLine(part, quantity, batch, ()) for (part, batch), quantity in bulk.items()]
         return lines
+
+
+def against_notice(state: ReceiptState, manifest: list[stock.NoticeLineRecord]) -> stock.NoticeMatching:
+    """What the lines scanned so far would book against a notice's manifest: each differing line with
+    its reason, and what has not arrived yet."""
+    announced = [
+        stock.Announced(
+            index, line.part_number, line.serial, line.box_number, line.batch_number, line.quantity
+        )
+        for index, line in enumerate(manifest)
+    ]
+    lines = [
+        stock.CheckedLine(line.part_number, line.quantity or 0, line.batch_number, line.units)
+        for line in state.lines()
+    ]
+    return stock.match_arrival(announced, lines)
 
 
 @dataclass(frozen=True, slots=True)

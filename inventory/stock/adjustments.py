@@ -7,17 +7,16 @@ from datetime import datetime
 from inventory.errors import InvalidRequest, NotFound
 from inventory.persistence import write_transaction
 from inventory.stock.catalogue import depot_ids, part_rows
+from inventory.stock.holds import change_unit, unit_at
 from inventory.stock.model import AT_DEPOT, MovementKind, UnitStatus, check_status_change
 from inventory.stock.positions import (
     MovementEntry,
     add_to_bulk,
     add_to_level,
-    move_units,
     move_within_bulk,
     record_movements,
     take_from_level,
 )
-from inventory.stock.tables import StockUnit
 
 
 async def change_status(
@@ -110,37 +109,11 @@ async def _change_unit(
 ) -> MovementEntry:
     if not serial:
         raise InvalidRequest("name the serial of a serialized part", field="serial")
-    row = (
-        await StockUnit.select(StockUnit.status, StockUnit.batch_number)
-        .where((StockUnit.part == part_id) & (StockUnit.serial == serial) & (StockUnit.depot == depot_id))
-        .first()
-    )
-    if row is None:
+    unit = await unit_at(part_id, serial, depot_id)
+    if unit is None:
         raise NotFound(f"serial {serial} is not at that depot")
-    current = UnitStatus(row["status"])
-    check_status_change(current, to_status)
-    stays = to_status in AT_DEPOT
-    await take_from_level(depot_id, part_id, current, 1, to_status=to_status if stays else None)
-    moved = await move_units(
-        part_id,
-        depot_id,
-        current,
-        to_status=to_status,
-        to_depot_id=depot_id if stays else None,
-        now=now,
-        serials=[serial],
-    )
-    return MovementEntry(
-        MovementKind.STATUS_CHANGE,
-        part_id,
-        row["batch_number"],
-        1,
-        depot_id,
-        current,
-        depot_id if stays else None,
-        to_status,
-        unit_id=moved[0].id,
-    )
+    check_status_change(unit.status, to_status)
+    return await change_unit(unit, to_status, kind=MovementKind.STATUS_CHANGE, now=now)
 
 
 async def _change_bulk(

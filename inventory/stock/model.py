@@ -31,6 +31,8 @@ class UnitStatus(StrEnum):
     RETAINED_BY_CUSTOMER = "retained_by_customer"
     DESTROYED = "destroyed"
     RETURNED_TO_VENDOR = "returned_to_vendor"
+    SCRAPPED = "scrapped"
+    LOST = "lost"
 
 
 AT_DEPOT = frozenset(
@@ -44,6 +46,12 @@ AT_DEPOT = frozenset(
 )
 """States counted in a depot's stock levels (in transit counts at the destination)."""
 
+HELD = frozenset({UnitStatus.QUARANTINED, UnitStatus.DEFECTIVE})
+"""States a unit leaves only through `inventory.stock.holds.leave_hold`."""
+
+WRITE_OFF_OUTCOMES = frozenset({UnitStatus.SCRAPPED, UnitStatus.LOST})
+"""What a written-off unit becomes."""
+
 
 class MovementKind(StrEnum):
     RECEIPT = "receipt"
@@ -53,6 +61,8 @@ class MovementKind(StrEnum):
     RETURN = "return"
     ADJUSTMENT = "adjustment"
     STATUS_CHANGE = "status_change"
+    WRITE_OFF = "write_off"
+    VENDOR_RETURN = "vendor_return"
 
 
 STATUS_CHANGES: Mapping[UnitStatus, frozenset[UnitStatus]] = {
@@ -98,12 +108,16 @@ class CheckedLine:
     units: tuple[ReceivedUnit, ...]
 
 
-def check_receipt(lines: Sequence[ReceiptLine], serialized: Mapping[str, bool]) -> list[CheckedLine]:
+def check_receipt(
+    lines: Sequence[ReceiptLine], serialized: Mapping[str, bool], *, mixed_boxes: bool = False
+) -> list[CheckedLine]:
     """Apply the receipt rules to every line before anything is written.
 
     Args:
         lines: the receipt lines as sent.
         serialized: ``part_number -> serialized`` for every part the lines name.
+        mixed_boxes: allow a box that mixes batches (what arrived against a notice is compared with the
+            manifest instead, and quarantined where it differs).
 
     Raises:
         InvalidRequest: an unknown part, a quantity that does not match the units, units missing on a
@@ -125,7 +139,7 @@ def check_receipt(lines: Sequence[ReceiptLine], serialized: Mapping[str, bool]) 
         else:
             checked.append(_check_bulk_line(line, where))
     for (part_number, box), batches in box_batches.items():
-        if len(batches) > 1:
+        if len(batches) > 1 and not mixed_boxes:
             raise InvalidRequest(
                 f"box {box!r} of part {part_number} mixes batches {sorted(batches)}",
                 field="lines.units.box_number",

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from inventory.audit import log as audit
-from inventory.errors import InsufficientStock
+from inventory.errors import InsufficientStock, InvalidTransition
 from inventory.persistence import LevelDeltas, MovedUnit, MovementRow, current_store
-from inventory.stock.model import MovementKind, UnitStatus
+from inventory.stock.model import AT_DEPOT, MovementKind, UnitStatus
 from inventory.stock.tables import StockUnit
 
 _CONTRIBUTION: dict[str, dict[str, int]] = {
@@ -237,4 +237,52 @@ async def record_movements(
     rows = movement_rows(entries, actor=actor, now=now, reason=reason, reference=reference)
     await current_store().record_movements(
         rows, movements_entry(rows, reason=reason, reference=reference), audit.keys().mac_key
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UnitAtDepot:
+    """A serialized unit as read before a change of state: where it is and in which state."""
+
+    id: int
+    part_id: int
+    serial: str
+    batch_number: str
+    depot_id: int
+    status: UnitStatus
+
+
+async def shift_unit(
+    unit: UnitAtDepot, to_status: UnitStatus, *, kind: MovementKind, now: datetime
+) -> MovementEntry:
+    """Move one unit from its state at its depot to ``to_status`` (out of the depot for a state not
+    counted there): the level's conditional update, then the unit's, both checking the state read.
+
+    Raises:
+        InsufficientStock: the level no longer holds the unit in its state.
+        InvalidTransition: the unit changed state or place since it was read.
+    """
+    stays = to_status in AT_DEPOT
+    await take_from_level(unit.depot_id, unit.part_id, unit.status, 1, to_status=to_status if stays else None)
+    moved = await move_units(
+        unit.part_id,
+        unit.depot_id,
+        unit.status,
+        to_status=to_status,
+        to_depot_id=unit.depot_id if stays else None,
+        now=now,
+        serials=[unit.serial],
+    )
+    if not moved:
+        raise InvalidTransition(f"unit {unit.serial} is no longer {unit.status}", serial=unit.serial)
+    return MovementEntry(
+        kind,
+        unit.part_id,
+        unit.batch_number,
+        1,
+        unit.depot_id,
+        unit.status,
+        unit.depot_id if stays else None,
+        to_status,
+        unit_id=unit.id,
     )

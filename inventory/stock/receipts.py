@@ -40,9 +40,9 @@ async def receive_stock(
     key = delivery_key(supplier, reference)
     async with write_transaction():
         depot_id = (await depot_ids([depot], field="depot"))[depot]
-        await _refuse_known_delivery(key, supplier, reference)
-        await _refuse_known_serials(checked, parts)
-        receipt_id = await _insert_receipt(
+        await refuse_known_delivery(key, supplier, reference)
+        await refuse_known_serials(checked, parts)
+        receipt_id = await insert_receipt(
             Receipt(
                 depot=depot_id,
                 supplier=supplier,
@@ -58,11 +58,11 @@ async def receive_stock(
         for line in checked:
             part_id = parts[line.part_number]["id"]
             if line.units:
-                entries += await _insert_units(part_id, depot_id, line.units, now)
+                entries += await insert_units(part_id, depot_id, line.units, now)
             else:
                 assert line.batch_number is not None
                 await add_to_bulk(depot_id, part_id, line.batch_number, UnitStatus.AVAILABLE, line.quantity)
-                entries.append(_receipt_entry(part_id, depot_id, line.batch_number, line.quantity))
+                entries.append(receipt_entry(part_id, depot_id, line.batch_number, line.quantity))
             await add_to_level(depot_id, part_id, UnitStatus.AVAILABLE, line.quantity)
         await record_movements(
             entries, actor=actor, now=now, reason=f"{supplier} {reference}", reference=f"receipt:{receipt_id}"
@@ -79,13 +79,14 @@ async def receive_stock(
     )
 
 
-async def _refuse_known_delivery(key: str, supplier: str, reference: str) -> None:
+async def refuse_known_delivery(key: str, supplier: str, reference: str) -> None:
+    """Raise `DuplicateDelivery` if the delivery note ``key`` was booked in before."""
     earlier = await Receipt.select(Receipt.id).where(Receipt.delivery_key == key).first()
     if earlier is not None:
         raise _duplicate(supplier, reference, receipt=earlier["id"])
 
 
-async def _insert_receipt(receipt: Receipt) -> int:
+async def insert_receipt(receipt: Receipt) -> int:
     """The new receipt's id; a concurrent receipt of the same delivery note that committed first wins."""
     try:
         rows = await Receipt.insert(receipt).returning(Receipt.id)
@@ -107,7 +108,8 @@ def _duplicate(supplier: str, reference: str, receipt: int | None = None) -> Dup
     )
 
 
-async def _refuse_known_serials(checked, parts) -> None:
+async def refuse_known_serials(checked, parts) -> None:
+    """Raise `AlreadyExists` naming the serials of ``checked`` already known for their part."""
     for line in checked:
         if not line.units:
             continue
@@ -124,7 +126,10 @@ async def _refuse_known_serials(checked, parts) -> None:
             )
 
 
-async def _insert_units(part_id: int, depot_id: int, units, now: datetime) -> list[MovementEntry]:
+async def insert_units(
+    part_id: int, depot_id: int, units, now: datetime, status: UnitStatus = UnitStatus.AVAILABLE
+) -> list[MovementEntry]:
+    """New units of a part at a depot in ``status``, and their receipt movements (not yet recorded)."""
     try:
         rows = await StockUnit.insert(
             *[
@@ -134,7 +139,7 @@ async def _insert_units(part_id: int, depot_id: int, units, now: datetime) -> li
                     box_number=unit.box_number,
                     batch_number=unit.batch_number,
                     depot=depot_id,
-                    status=UnitStatus.AVAILABLE.value,
+                    status=status.value,
                     received_at=now,
                     updated_at=now,
                 )
@@ -145,12 +150,21 @@ async def _insert_units(part_id: int, depot_id: int, units, now: datetime) -> li
         if is_unique_violation(exc):
             raise AlreadyExists("a serial in the receipt was booked in at the same time") from exc
         raise
-    return [_receipt_entry(part_id, depot_id, row["batch_number"], 1, unit_id=row["id"]) for row in rows]
+    return [
+        receipt_entry(part_id, depot_id, row["batch_number"], 1, unit_id=row["id"], status=status)
+        for row in rows
+    ]
 
 
-def _receipt_entry(
-    part_id: int, depot_id: int, batch_number: str, quantity: int, unit_id: int | None = None
+def receipt_entry(
+    part_id: int,
+    depot_id: int,
+    batch_number: str,
+    quantity: int,
+    unit_id: int | None = None,
+    status: UnitStatus = UnitStatus.AVAILABLE,
 ) -> MovementEntry:
+    """The receipt movement of a unit or a bulk quantity booked in at a depot in ``status``."""
     return MovementEntry(
         kind=MovementKind.RECEIPT,
         part_id=part_id,
@@ -159,6 +173,6 @@ def _receipt_entry(
         from_depot_id=None,
         from_status=None,
         to_depot_id=depot_id,
-        to_status=UnitStatus.AVAILABLE,
+        to_status=status,
         unit_id=unit_id,
     )

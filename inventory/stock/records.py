@@ -119,3 +119,119 @@ class TransferRecord:
     @property
     def received_quantity(self) -> int:
         return sum(line.received_quantity for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLineRecord:
+    part_number: str
+    serial: str | None
+    box_number: str
+    batch_number: str
+    quantity: int
+    received_quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeFindingRecord:
+    part_number: str
+    reason: str
+    serial: str | None
+    box_number: str
+    batch_number: str
+    quantity: int
+    expected_box_number: str | None
+    expected_batch_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord:
+    id: int
+    depot: str
+    supplier: str
+    reference: str
+    status: str
+    created_at: datetime
+    created_by: str
+    receipt_id: int | None
+    lines: list[NoticeLineRecord]
+    findings: list[NoticeFindingRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class RmaUnitRecord:
+    part_number: str
+    serial: str
+    batch_number: str
+    status: str
+    replacement: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VendorReturnRecord:
+    id: int
+    vendor: str
+    rma_number: str
+    depot: str
+    status: str
+    note: str
+    created_at: datetime
+    created_by: str
+    shipped_at: datetime | None
+    shipped_by: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+    units: list[RmaUnitRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class CountLineRecord:
+    id: int
+    part_number: str
+    serial: str | None
+    batch_number: str
+    quantity: int
+    counted_by: str
+    counted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CountVarianceRecord:
+    kind: str
+    part_number: str
+    serial: str | None
+    batch_number: str
+    expected: int
+    counted: int
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountRecord:
+    id: int
+    depot: str
+    parts: list[str]
+    status: str
+    opened_at: datetime
+    opened_by: str
+    closed_at: datetime | None
+    closed_by: str | None
+    approved_at: datetime | None
+    approved_by: str | None
+    line_count: int
+    lines: list[CountLineRecord]
+    variances: list[CountVarianceRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOffRecord:
+    id: int
+    part_number: str
+    serial: str
+    depot: str
+    outcome: str
+    reason: str
+    status: str
+    requested_at: datetime
+    requested_by: str
+    decided_at: datetime | None
+    decided_by: str | None

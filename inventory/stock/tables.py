@@ -156,3 +156,138 @@ class Movement(Table, tablename="movement", db=SCOPED_ENGINE):
     actor = Varchar(length=64)
     reason = Varchar(length=500, default="")
     reference = Varchar(length=100, default="", index=True)
+
+
+class ShippingNotice(Table, tablename="shipping_notice", db=SCOPED_ENGINE):
+    """An advance shipping notice: what a supplier says a delivery note brings to a depot, unit by unit
+    (serial, box, batch) and batch by batch. Received once, against a receipt of the same delivery note;
+    ``delivery_key`` is unique, as a receipt's is."""
+
+    depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
+    supplier = Varchar(length=200)
+    reference = Varchar(length=100)
+    delivery_key = Varchar(length=64)
+    status = Varchar(length=16, index=True)
+    created_at = Timestamptz()
+    created_by = Varchar(length=64)
+    receipt = ForeignKey(references=Receipt, null=True, on_delete=OnDelete.restrict)
+
+
+class NoticeLine(Table, tablename="notice_line", db=SCOPED_ENGINE):
+    """A line of a notice's manifest: one serialized unit (``serial``, quantity 1), or a quantity of one
+    bulk batch; and how much of it arrived as the manifest says."""
+
+    notice = ForeignKey(references=ShippingNotice, null=False, on_delete=OnDelete.restrict, index=True)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    serial = Varchar(length=100, null=True, default=None)
+    box_number = Varchar(length=100, default="")
+    batch_number = Varchar(length=100)
+    quantity = Integer()
+    received_quantity = Integer(default=0)
+
+
+class NoticeFinding(Table, tablename="notice_finding", db=SCOPED_ENGINE):
+    """What arrived against a notice other than its manifest says, or did not arrive: ``missing``
+    (not booked), ``unexpected``, ``box_differs``, ``batch_differs`` or ``excess`` (booked quarantined)."""
+
+    notice = ForeignKey(references=ShippingNotice, null=False, on_delete=OnDelete.restrict, index=True)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    reason = Varchar(length=24)
+    serial = Varchar(length=100, null=True, default=None)
+    box_number = Varchar(length=100, default="")
+    batch_number = Varchar(length=100, default="")
+    quantity = Integer()
+    expected_box_number = Varchar(length=100, null=True, default=None)
+    expected_batch_number = Varchar(length=100, null=True, default=None)
+
+
+class CountSession(Table, tablename="count_session", db=SCOPED_ENGINE):
+    """A stock count at one depot, of all parts or of the parts in ``count_scope``: ``open`` while
+    lines are scanned, ``closed`` with its variances, ``approved`` once a second person booked them."""
+
+    depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict, index=True)
+    all_parts = Boolean(default=True)
+    status = Varchar(length=16)
+    opened_at = Timestamptz()
+    opened_by = Varchar(length=64)
+    closed_at = Timestamptz(null=True, default=None)
+    closed_by = Varchar(length=64, null=True, default=None)
+    approved_at = Timestamptz(null=True, default=None)
+    approved_by = Varchar(length=64, null=True, default=None)
+
+
+class CountScope(Table, tablename="count_scope", db=SCOPED_ENGINE):
+    """A part a count session is limited to."""
+
+    session = ForeignKey(references=CountSession, null=False, on_delete=OnDelete.restrict, index=True)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+
+
+class CountLine(Table, tablename="count_line", db=SCOPED_ENGINE):
+    """One scan of a count: a serial (quantity 1) or a quantity of a bulk batch, by whom and when."""
+
+    session = ForeignKey(references=CountSession, null=False, on_delete=OnDelete.restrict, index=True)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    serial = Varchar(length=100, null=True, default=None)
+    batch_number = Varchar(length=100, default="")
+    quantity = Integer()
+    counted_by = Varchar(length=64)
+    counted_at = Timestamptz()
+
+
+class CountVariance(Table, tablename="count_variance", db=SCOPED_ENGINE):
+    """A difference found when a count closed (``missing`` or ``unknown`` serial, bulk ``quantity``),
+    with what its approval books (``outcome``)."""
+
+    session = ForeignKey(references=CountSession, null=False, on_delete=OnDelete.restrict, index=True)
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    kind = Varchar(length=16)
+    serial = Varchar(length=100, null=True, default=None)
+    batch_number = Varchar(length=100, default="")
+    expected = Integer()
+    counted = Integer()
+    outcome = Varchar(length=24)
+
+
+class WriteOff(Table, tablename="write_off", db=SCOPED_ENGINE):
+    """A serialized unit to be written off (``scrapped`` or ``lost``): asked for by one person,
+    booked when a second approves."""
+
+    part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
+    unit = ForeignKey(references=StockUnit, null=False, on_delete=OnDelete.restrict, index=True)
+    depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
+    outcome = Varchar(length=16)
+    reason = Varchar(length=500)
+    status = Varchar(length=16, index=True)
+    requested_at = Timestamptz()
+    requested_by = Varchar(length=64)
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = Varchar(length=64, null=True, default=None)
+
+
+class VendorReturn(Table, tablename="vendor_return", db=SCOPED_ENGINE):
+    """A return of defective units to their vendor under the vendor's RMA number: ``open``, ``shipped``,
+    then ``credited`` or ``replaced``. ``rma_key`` (vendor and RMA number, compared as people type them)
+    is unique."""
+
+    vendor = Varchar(length=200)
+    rma_number = Varchar(length=100)
+    rma_key = Varchar(length=64)
+    depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
+    status = Varchar(length=16, index=True)
+    created_at = Timestamptz()
+    created_by = Varchar(length=64)
+    shipped_at = Timestamptz(null=True, default=None)
+    shipped_by = Varchar(length=64, null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    closed_by = Varchar(length=64, null=True, default=None)
+    note = Varchar(length=500, default="")
+
+
+class VendorReturnUnit(Table, tablename="vendor_return_unit", db=SCOPED_ENGINE):
+    """A unit of a vendor return: a defective unit sent back, or (``replacement``) one the vendor sent
+    in its place."""
+
+    vendor_return = ForeignKey(references=VendorReturn, null=False, on_delete=OnDelete.restrict, index=True)
+    unit = ForeignKey(references=StockUnit, null=False, on_delete=OnDelete.restrict, index=True)
+    replacement = Boolean(default=False)

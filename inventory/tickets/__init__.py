@@ -1,5 +1,6 @@
 """Fault tickets, SLA clocks, delivery promises and reservations of parts."""
 
+from inventory.tickets import returns
 from inventory.tickets.backlog import SweepLag, sweep_lag
 from inventory.tickets.bill_of_parts import AssetParts, FittingPart, PartDoesNotFit, asset_parts
 from inventory.tickets.countdown import (
@@ -66,6 +67,7 @@ from inventory.tickets.reservation_views import (
     ticket_reservations,
 )
 from inventory.tickets.reservations import ReservationRequest, expire_due, release, reserve
+from inventory.tickets.return_rules import Grade as ReturnGrade
 from inventory.tickets.service import (
     get_ticket,
     list_tickets,
@@ -120,6 +122,7 @@ __all__ = [
     "ReplacementTerms",
     "ReservationRecord",
     "ReservationRequest",
+    "ReturnGrade",
     "SecondWay",
     "Severity",
     "Shipment",
@@ -172,6 +175,7 @@ __all__ = [
     "reservations_of_tickets",
     "reserve",
     "resolve_attention",
+    "returns",
     "sla_queue",
     "sweep_breaches",
     "sweep_lag",

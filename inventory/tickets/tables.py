@@ -158,16 +158,23 @@ class InstalledPart(Table, tablename="installed_part", db=SCOPED_ENGINE):
 
 
 class DefectiveReturn(Table, tablename="defective_return", db=SCOPED_ENGINE):
-    """A failed unit taken out of an asset: expected back at a depot, unless the customer keeps it."""
+    """A failed unit taken out of an asset: expected back at a depot, unless the customer keeps it.
+
+    ``expected`` until it is booked in (``received``) at ``received_depot`` as the stock unit ``unit``,
+    graded ``repairable``, ``scrap`` or ``vendor_return``."""
 
     ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
     part = ForeignKey(references=Part, null=False, on_delete=OnDelete.restrict)
     failed_serial = Varchar(length=100)
     depot = ForeignKey(references=Depot, null=False, on_delete=OnDelete.restrict)
-    status = Varchar(length=24)
+    status = Varchar(length=24, index=True)
     expected_by = Timestamptz()
     created_at = Timestamptz()
     received_at = Timestamptz(null=True, default=None)
+    received_by = Varchar(length=64, null=True, default=None)
+    received_depot = ForeignKey(references=Depot, null=True, on_delete=OnDelete.restrict)
+    unit = ForeignKey(references=StockUnit, null=True, on_delete=OnDelete.restrict)
+    grade = Varchar(length=16, null=True, default=None)
 
 
 class ModelPart(Table, tablename="model_part", db=SCOPED_ENGINE):

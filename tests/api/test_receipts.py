@@ -236,7 +236,7 @@ async def test_a_replay_of_the_same_request_is_not_a_second_delivery(client, wor
 async def test_the_database_refuses_a_second_receipt_of_a_note(client, world, monkeypatch):
     """The unique index decides when the check before it is passed by a concurrent request; its violation
     is the same named 409."""
-    monkeypatch.setattr(receipts, "_refuse_known_delivery", _nothing)
+    monkeypatch.setattr(receipts, "refuse_known_delivery", _nothing)
     lines = [{"part_number": world.cable, "quantity": 5, "batch_number": "L"}]
     assert (await receive(client, world, "PEK-C", lines, reference="DN-RACE")).status_code == 201
     lost = await receive(client, world, "PEK-C", lines, reference="dn-race")

@@ -1,0 +1,490 @@
+"""The warehouse's inbound and count screens, on the same services as the API:
+
+* ``GET /notices``, ``GET /notices/{id}``: advance shipping notices of a depot and what arrived against
+  each (receiving by scanning is the receipt screen, ``/receipts/new?notice=<id>``);
+* ``GET, POST /counts``, ``GET /counts/{id}``, ``POST /counts/{id}/lines``, ``.../close``, ``.../approve``:
+  stock counts, one line per scan, the variances, a second person's approval;
+* ``GET /returns``, ``POST /returns/{id}/receive``: failed units expected back, booked in graded;
+* ``GET, POST /vendor-returns``, ``POST /vendor-returns/{id}/ship``, ``.../credit``: returns to vendors.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from pydantic import BaseModel, Field
+
+from api.idempotency import PageAnswer, idempotent_page
+from api.pagination import PageRequest, page_of
+from api.params import PathId
+from api.security import allow
+from api.settings import Settings
+from api.web.forms import read_form
+from api.web.render import render_page
+from inventory import stock
+from inventory.accounts import Principal, Role
+from inventory.errors import InvalidRequest
+from inventory.stock import counts, notices, vendor_returns
+from inventory.tickets import ReturnGrade as Grade
+from inventory.tickets import returns
+from presentation import N_, VOCABULARY
+
+WAREHOUSE = (Role.WAREHOUSE, Role.ADMIN)
+MAX_PARTS_FIELD = 2_000
+RETURN_VIEWS = ("expected", "overdue", "received")
+
+VOCABULARY.define("stock-state", {"scrapped": N_("Scrapped"), "lost": N_("Lost")})
+VOCABULARY.define(
+    "movement-kind", {"write_off": N_("Written off"), "vendor_return": N_("Returned to the vendor")}
+)
+VOCABULARY.define(
+    "problem",
+    {
+        "second-person-required": N_(
+            "A second person must approve this: not who asked for it or did the work"
+        ),
+        "serial-mismatch": N_("The unit handed in is not the failed unit recorded"),
+    },
+)
+VOCABULARY.define(
+    "notice-finding",
+    {
+        "missing": N_("Announced, did not arrive"),
+        "unexpected": N_("Not on the notice: quarantined"),
+        "batch_differs": N_("Batch differs from the notice: quarantined"),
+        "box_differs": N_("Box differs from the notice: quarantined"),
+        "excess": N_("More than announced: quarantined"),
+    },
+)
+VOCABULARY.define("notice-status", {"open": N_("Expected"), "received": N_("Received")})
+VOCABULARY.define(
+    "count-status", {"open": N_("Counting"), "closed": N_("Closed, to approve"), "approved": N_("Approved")}
+)
+VOCABULARY.define(
+    "variance-kind",
+    {"missing": N_("Missing serial"), "unknown": N_("Unknown serial"), "quantity": N_("Quantity differs")},
+)
+VOCABULARY.define(
+    "count-outcome",
+    {
+        "lost": N_("Written off as lost"),
+        "found": N_("Booked in, quarantined"),
+        "adjust": N_("Quantity corrected"),
+        "investigate": N_("Nothing booked: to investigate"),
+    },
+)
+VOCABULARY.define(
+    "return-grade",
+    {"repairable": N_("Repairable"), "scrap": N_("Scrap"), "vendor_return": N_("Back to the vendor")},
+)
+VOCABULARY.define(
+    "return-view",
+    {"expected": N_("Expected back"), "overdue": N_("Overdue, to chase"), "received": N_("Received")},
+)
+VOCABULARY.define("return-status", {"expected": N_("Expected back"), "received": N_("Received")})
+VOCABULARY.define(
+    "rma-status",
+    {"open": N_("Open"), "shipped": N_("Shipped"), "credited": N_("Credited"), "replaced": N_("Replaced")},
+)
+
+
+async def _depots() -> list[stock.DepotRecord]:
+    return await stock.list_depots(limit=1_000, offset=0)
+
+
+def _chosen(code: str | None, depots: list[stock.DepotRecord]) -> str:
+    codes = [depot.code for depot in depots]
+    if code in codes:
+        return code
+    if code:
+        raise InvalidRequest(f"unknown depot {code!r}", field="depot")
+    return codes[0] if codes else ""
+
+
+def _zones(depots: list[stock.DepotRecord]) -> dict[str, str]:
+    return {depot.code: depot.timezone for depot in depots}
+
+
+# --- notices -----------------------------------------------------------------------------------------
+
+
+@get("/notices", name="notices", guards=[allow(*WAREHOUSE)])
+async def notices_page(
+    request: Request[Any, Any, Any],
+    page: NamedDependency[PageRequest],
+    depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
+    received: Annotated[bool, QueryParameter()] = False,
+) -> Any:
+    """A depot's advance shipping notices: those expected, or those received."""
+    depots = await _depots()
+    chosen = _chosen(depot, depots)
+    rows = await notices.list_notices(
+        depot=chosen,
+        status=notices.RECEIVED if received else notices.OPEN,
+        supplier=None,
+        limit=page.fetch,
+        offset=page.offset,
+    )
+    context = {
+        "depots": depots,
+        "depot": chosen,
+        "received": received,
+        "rows": page_of(rows, page),
+        "zones": _zones(depots),
+    }
+    return render_page(request, "pages/inbound/notices.html", context, block="results")
+
+
+@get("/notices/{notice_id:int}", name="notice", guards=[allow(*WAREHOUSE)])
+async def notice_page(request: Request[Any, Any, Any], notice_id: PathId) -> Any:
+    """One notice: its manifest, what arrived as announced, and what was found."""
+    record = await notices.get_notice(notice_id)
+    context = {"notice": record, "zones": _zones(await _depots())}
+    return render_page(request, "pages/inbound/notice.html", context)
+
+
+# --- counts ------------------------------------------------------------------------------------------
+
+
+class CountForm(BaseModel):
+    depot: str = Field(min_length=1, max_length=32)
+    parts: str = Field(default="", max_length=MAX_PARTS_FIELD)
+
+    def part_numbers(self) -> list[str]:
+        return sorted({number for number in self.parts.replace(",", " ").split() if number})
+
+
+class CountLineForm(BaseModel):
+    part_number: str = Field(min_length=1, max_length=64)
+    serial: str | None = Field(default=None, max_length=100)
+    batch_number: str | None = Field(default=None, max_length=100)
+    quantity: int | None = Field(default=None, gt=0, le=1_000_000)
+
+
+async def _valid(request: Request[Any, Any, Any], model: type[BaseModel]) -> Any:
+    """The form's model; a form that makes none is refused (422, the first bad field named)."""
+    form = await read_form(request, model)
+    if form.data is None:
+        name, message = next(iter(form.errors.items()))
+        raise InvalidRequest(f"{name}: {message}", field=name)
+    return form.data
+
+
+@get("/counts", name="counts", guards=[allow(*WAREHOUSE)])
+async def counts_page(
+    request: Request[Any, Any, Any],
+    page: NamedDependency[PageRequest],
+    depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
+) -> Any:
+    """A depot's counts, newest first, and a form to open one."""
+    depots = await _depots()
+    chosen = _chosen(depot, depots)
+    rows = await counts.list_counts(depot=chosen, status=None, limit=page.fetch, offset=page.offset)
+    context = {"depots": depots, "depot": chosen, "rows": page_of(rows, page), "zones": _zones(depots)}
+    return render_page(request, "pages/inbound/counts.html", context, block="results")
+
+
+@post("/counts", name="count-open", guards=[allow(*WAREHOUSE)])
+async def count_open(
+    request: Request[Any, Any, Any], principal: NamedDependency[Principal], now: NamedDependency[datetime]
+) -> Any:
+    """Open a count of a depot (every part, or the part numbers listed)."""
+    data = await _valid(request, CountForm)
+    return await _open_count(request=request, principal=principal, now=now, data=data, idempotency_key=None)
+
+
+@idempotent_page
+async def _open_count(
+    request: Request[Any, Any, Any], principal: Principal, now: datetime, data: CountForm
+) -> PageAnswer:
+    record = await counts.open_count(
+        depot=data.depot, part_numbers=data.part_numbers(), actor=principal.username, now=now
+    )
+    return PageAnswer(location=f"/counts/{record.id}")
+
+
+@get("/counts/{count_id:int}", name="count", guards=[allow(*WAREHOUSE)])
+async def count_page(
+    request: Request[Any, Any, Any],
+    count_id: PathId,
+    principal: NamedDependency[Principal],
+    part: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    batch: Annotated[str | None, QueryParameter(max_length=100)] = None,
+) -> Any:
+    """A count: the scan form while open, its latest lines, its variances once closed."""
+    record = await counts.get_count(count_id)
+    depots = await _depots()
+    involved = {record.opened_by, record.closed_by, *(line.counted_by for line in record.lines)}
+    context = {
+        "count": record,
+        "zone": _zones(depots).get(record.depot, "UTC"),
+        "part": part or (record.parts[0] if len(record.parts) == 1 else ""),
+        "batch": batch or "",
+        "may_approve": principal.username not in involved,
+    }
+    return render_page(request, "pages/inbound/count.html", context)
+
+
+@post("/counts/{count_id:int}/lines", name="count-line", guards=[allow(*WAREHOUSE)])
+async def count_line(
+    request: Request[Any, Any, Any],
+    count_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+) -> Any:
+    """One scanned line; back to the count with the part (and batch) kept for the next scan."""
+    data = await _valid(request, CountLineForm)
+    return await _count_line(
+        request=request, principal=principal, now=now, count_id=count_id, data=data, idempotency_key=None
+    )
+
+
+@idempotent_page
+async def _count_line(
+    request: Request[Any, Any, Any], principal: Principal, now: datetime, count_id: int, data: CountLineForm
+) -> PageAnswer:
+    await counts.add_line(
+        count_id,
+        part_number=data.part_number,
+        serial=data.serial or None,
+        batch_number=data.batch_number or None,
+        quantity=data.quantity,
+        actor=principal.username,
+        now=now,
+    )
+    keep = {"part": data.part_number, **({"batch": data.batch_number} if data.batch_number else {})}
+    return PageAnswer(location=f"/counts/{count_id}?{urlencode(keep)}")
+
+
+@post("/counts/{count_id:int}/close", name="count-close", guards=[allow(*WAREHOUSE)])
+@idempotent_page
+async def count_close(
+    request: Request[Any, Any, Any],
+    count_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+) -> PageAnswer:
+    """Close the count: its variances are found."""
+    await counts.close_count(count_id, actor=principal.username, now=now)
+    return PageAnswer(location=f"/counts/{count_id}")
+
+
+@post("/counts/{count_id:int}/approve", name="count-approve", guards=[allow(*WAREHOUSE)])
+@idempotent_page
+async def count_approve(
+    request: Request[Any, Any, Any],
+    count_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+) -> PageAnswer:
+    """A second person approves: the adjustments are booked."""
+    await counts.approve_count(count_id, actor=principal.username, now=now)
+    return PageAnswer(location=f"/counts/{count_id}")
+
+
+# --- returns -----------------------------------------------------------------------------------------
+
+
+class ReturnForm(BaseModel):
+    depot: str = Field(min_length=1, max_length=32)
+    serial: str = Field(min_length=1, max_length=100)
+    grade: Grade
+
+
+@get("/returns", name="returns", guards=[allow(*WAREHOUSE)])
+async def returns_page(
+    request: Request[Any, Any, Any],
+    page: NamedDependency[PageRequest],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+    depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
+    view: Annotated[str, QueryParameter(max_length=10)] = "expected",
+) -> Any:
+    """Failed units expected back at a depot (or overdue, or received), each with a form to book it in."""
+    if view not in RETURN_VIEWS:
+        raise InvalidRequest(f"unknown view {view!r}", field="view")
+    depots = await _depots()
+    chosen = _chosen(depot, depots)
+    rows = await returns.list_returns(
+        status="received" if view == "received" else "expected",
+        depot=chosen,
+        ticket=None,
+        overdue=True if view == "overdue" else None,
+        now=now,
+        overdue_days=settings.return_overdue_days,
+        limit=page.fetch,
+        offset=page.offset,
+    )
+    context = {
+        "depots": depots,
+        "depot": chosen,
+        "view": view,
+        "rows": page_of(rows, page),
+        "zones": _zones(depots),
+        "grades": list(Grade),
+        "done": request.query_params.get("done"),
+    }
+    return render_page(request, "pages/inbound/returns.html", context, block="results")
+
+
+@post("/returns/{return_id:int}/receive", name="return-receive", guards=[allow(*WAREHOUSE)])
+async def return_receive(
+    request: Request[Any, Any, Any],
+    return_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+    settings: NamedDependency[Settings],
+) -> Any:
+    """Book a failed unit in, graded."""
+    data = await _valid(request, ReturnForm)
+    return await _receive_return(
+        request=request,
+        principal=principal,
+        now=now,
+        settings=settings,
+        return_id=return_id,
+        data=data,
+        idempotency_key=None,
+    )
+
+
+@idempotent_page
+async def _receive_return(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    now: datetime,
+    settings: Settings,
+    return_id: int,
+    data: ReturnForm,
+) -> PageAnswer:
+    await returns.receive_return(
+        return_id,
+        depot=data.depot,
+        serial=data.serial,
+        grade=data.grade,
+        box_number=None,
+        batch_number=None,
+        actor=principal.username,
+        now=now,
+        overdue_days=settings.return_overdue_days,
+    )
+    return PageAnswer(location=f"/returns?{urlencode({'depot': data.depot, 'done': return_id})}")
+
+
+# --- vendor returns ----------------------------------------------------------------------------------
+
+
+class VendorReturnForm(BaseModel):
+    depot: str = Field(min_length=1, max_length=32)
+    vendor: str = Field(min_length=1, max_length=200)
+    rma_number: str = Field(min_length=1, max_length=100)
+    part_number: str = Field(min_length=1, max_length=64)
+    serials: str = Field(min_length=1, max_length=20_000)
+
+
+class CreditForm(BaseModel):
+    note: str = Field(default="", max_length=500)
+
+
+@get("/vendor-returns", name="vendor-returns", guards=[allow(*WAREHOUSE)])
+async def vendor_returns_page(
+    request: Request[Any, Any, Any],
+    page: NamedDependency[PageRequest],
+    depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
+) -> Any:
+    """A depot's returns to vendors, newest first, and a form to open one."""
+    depots = await _depots()
+    chosen = _chosen(depot, depots)
+    rows = await vendor_returns.list_vendor_returns(
+        status=None, depot=chosen, vendor=None, limit=page.fetch, offset=page.offset
+    )
+    context = {"depots": depots, "depot": chosen, "rows": page_of(rows, page), "zones": _zones(depots)}
+    return render_page(request, "pages/inbound/vendor_returns.html", context, block="results")
+
+
+@post("/vendor-returns", name="vendor-return-open", guards=[allow(*WAREHOUSE)])
+async def vendor_return_open(
+    request: Request[Any, Any, Any], principal: NamedDependency[Principal], now: NamedDependency[datetime]
+) -> Any:
+    """Open a return of defective units (serials scanned one per line) to their vendor."""
+    data = await _valid(request, VendorReturnForm)
+    return await _open_vendor_return(
+        request=request, principal=principal, now=now, data=data, idempotency_key=None
+    )
+
+
+@idempotent_page
+async def _open_vendor_return(
+    request: Request[Any, Any, Any], principal: Principal, now: datetime, data: VendorReturnForm
+) -> PageAnswer:
+    serials = list(dict.fromkeys(serial for serial in data.serials.split() if serial))
+    await vendor_returns.create_vendor_return(
+        vendor=data.vendor,
+        rma_number=data.rma_number,
+        depot=data.depot,
+        units=[(data.part_number, serial) for serial in serials],
+        note="",
+        actor=principal.username,
+        now=now,
+    )
+    return PageAnswer(location=f"/vendor-returns?{urlencode({'depot': data.depot})}")
+
+
+@post("/vendor-returns/{return_id:int}/ship", name="vendor-return-ship", guards=[allow(*WAREHOUSE)])
+@idempotent_page
+async def vendor_return_ship(
+    request: Request[Any, Any, Any],
+    return_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+) -> PageAnswer:
+    """Ship a vendor return: its units leave the depot."""
+    record = await vendor_returns.ship_vendor_return(return_id, actor=principal.username, now=now)
+    return PageAnswer(location=f"/vendor-returns?{urlencode({'depot': record.depot})}")
+
+
+@post("/vendor-returns/{return_id:int}/credit", name="vendor-return-credit", guards=[allow(*WAREHOUSE)])
+async def vendor_return_credit(
+    request: Request[Any, Any, Any],
+    return_id: PathId,
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+) -> Any:
+    """Close a shipped vendor return as credited."""
+    data = await _valid(request, CreditForm)
+    return await _credit(
+        request=request, principal=principal, now=now, return_id=return_id, data=data, idempotency_key=None
+    )
+
+
+@idempotent_page
+async def _credit(
+    request: Request[Any, Any, Any], principal: Principal, now: datetime, return_id: int, data: CreditForm
+) -> PageAnswer:
+    record = await vendor_returns.credit_vendor_return(
+        return_id, note=data.note, actor=principal.username, now=now
+    )
+    return PageAnswer(location=f"/vendor-returns?{urlencode({'depot': record.depot})}")
+
+
+ROUTES = [
+    notices_page,
+    notice_page,
+    counts_page,
+    count_open,
+    count_page,
+    count_line,
+    count_close,
+    count_approve,
+    returns_page,
+    return_receive,
+    vendor_returns_page,
+    vendor_return_open,
+    vendor_return_ship,
+    vendor_return_credit,
+]

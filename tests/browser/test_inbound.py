@@ -1,0 +1,117 @@
+"""The inbound screens in a real browser: a delivery received against its shipping notice by keyboard
+scanning (a serial not on the notice is shown as going to quarantine before anything is booked); a count
+scanned, closed and approved by a second person; axe on every new screen."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.browser.conftest import check_accessibility, screenshot, sign_in
+from tests.browser.test_warehouse import PART, scan, wait_for_focus
+
+
+def create_notice(page: Any, tag: str, serials: list[str]) -> int:
+    """A notice at SHA-C for ``serials`` of the demo disk, through the API as warehouse staff."""
+    token = page.request.post("/api/v1/auth/token", data={"username": "warehouse", "password": "demo"}).json()
+    answer = page.request.post(
+        "/api/v1/stock/notices",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        data={
+            "depot": "SHA-C",
+            "supplier": "Browser OEM",
+            "reference": f"ASN-BR-{tag}",
+            "lines": [
+                {
+                    "part_number": PART,
+                    "units": [
+                        {"serial": s, "box_number": f"BX-BR-{tag}", "batch_number": f"B-BR-{tag}"}
+                        for s in serials
+                    ],
+                }
+            ],
+        },
+    )
+    assert answer.status == 201, answer.text()
+    return answer.json()["id"]
+
+
+def test_receiving_against_a_notice_by_scanning(page: Any) -> None:
+    tag = uuid.uuid4().hex[:6].upper()
+    serials = [f"HDDBR{tag}{n}" for n in range(1, 3)]
+    notice = create_notice(page, tag, serials)
+    sign_in(page, "warehouse")
+    page.goto("/notices?depot=SHA-C")
+    check_accessibility(page)
+    screenshot(page, "inbound-notices")
+    page.click(f"tr[data-notice='{notice}'] a[href='/receipts/new?notice={notice}']")
+    wait_for_focus(page, "field-scan")
+    assert page.input_value("#field-reference") == f"ASN-BR-{tag}"
+    scan(page, f"BX-BR-{tag}")
+    scan(page, PART)
+    scan(page, f"B-BR-{tag}")
+    scan(page, serials[0])
+    scan(page, f"HDDSTRAY{tag}")
+    stray = page.locator("#receipt-notice tr[data-notice-finding='unexpected']")
+    assert f"HDDSTRAY{tag}" in stray.inner_text()
+    check_accessibility(page)
+    page.click("button[formaction='/receipts']")
+    page.wait_for_url(f"**/notices/{notice}")
+    assert page.locator("tr[data-finding='unexpected']").count() == 1
+    assert serials[1] in page.locator("tr[data-finding='missing']").inner_text()
+    check_accessibility(page)
+    screenshot(page, "inbound-notice")
+
+
+def test_a_count_scanned_closed_and_approved_by_a_second_person(page: Any) -> None:
+    tag = uuid.uuid4().hex[:6].upper()
+    part = f"CNT-BR-{tag}"
+    token = page.request.post("/api/v1/auth/token", data={"username": "warehouse", "password": "demo"}).json()
+    created = page.request.post(
+        "/api/v1/parts",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        data={
+            "part_number": part,
+            "category": "test",
+            "serialized": True,
+            "unit_cost": "1.00",
+            "weight_kg": 0.1,
+            "volume_l": 0.1,
+        },
+    )
+    assert created.status == 201, created.text()
+    sign_in(page, "warehouse")
+    page.goto("/counts?depot=CTU-R")
+    check_accessibility(page)
+    page.fill("#field-parts", part)
+    page.click("form[action='/counts'] button[type=submit]")
+    page.wait_for_url("**/counts/*")
+    wait_for_focus(page, "field-serial")
+    page.keyboard.type(f"CNTSERIAL{tag}")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/counts/*?part=*")
+    assert page.evaluate("document.activeElement && document.activeElement.id") == "field-serial"
+    check_accessibility(page)
+    page.click("form[action$='/close'] button")
+    page.wait_for_selector("tr[data-variance='unknown']")
+    count_url = page.url
+    check_accessibility(page)
+    screenshot(page, "inbound-count")
+    assert page.locator("form[action$='/approve']").count() == 0
+    page.context.clear_cookies()
+    sign_in(page, "admin")
+    page.goto(count_url)
+    page.click("form[action$='/approve'] button")
+    page.wait_for_function("!document.querySelector(\"form[action$='/approve']\")")
+    assert "admin" in page.locator("#count-status").inner_text()
+
+
+def test_the_returns_screens_are_accessible(page: Any) -> None:
+    sign_in(page, "warehouse")
+    for path, name in (
+        ("/returns?depot=SHA-C", "inbound-returns"),
+        ("/vendor-returns?depot=SHA-C", "inbound-vendor-returns"),
+    ):
+        page.goto(path)
+        check_accessibility(page)
+        screenshot(page, name)
