@@ -24,6 +24,7 @@ from api.controllers.notifications import WebhookController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
 from api.controllers.secure_media import ComplianceController, RetentionController
 from api.controllers.stock import StockController
+from api.controllers.stock_lists import StockListController
 from api.controllers.tickets import ReservationController, TicketController
 from api.database import MigrationCheck
 from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, database_lifespan
@@ -145,6 +146,7 @@ def create_app(
             DepotController,
             PartController,
             StockController,
+            StockListController,
             CustomerController,
             AssetController,
             TicketController,

@@ -3,7 +3,15 @@
 from inventory.stock.adjustments import adjust_bulk, change_status
 from inventory.stock.catalogue import create_depot, create_part, get_depot, get_part, list_depots, list_parts
 from inventory.stock.consistency import check_consistency, check_movements_against_chain
-from inventory.stock.model import DepotKind, ReceiptLine, ReceivedUnit, UnitStatus
+from inventory.stock.lists import (
+    ReceiptRow,
+    list_batches,
+    list_movements,
+    list_receipts,
+    list_units,
+    search_transfers,
+)
+from inventory.stock.model import DepotKind, MovementKind, ReceiptLine, ReceivedUnit, UnitStatus
 from inventory.stock.queries import stock_levels, trace_unit
 from inventory.stock.receipt_checks import (
     Finding,
@@ -39,8 +47,10 @@ __all__ = [
     "DepotRecord",
     "Finding",
     "LevelRecord",
+    "MovementKind",
     "PartRecord",
     "ReceiptLine",
+    "ReceiptRow",
     "ReceivedUnit",
     "ScannedUnit",
     "Severity",
@@ -65,12 +75,17 @@ __all__ = [
     "get_receipt",
     "get_transfer",
     "is_code",
+    "list_batches",
     "list_depots",
+    "list_movements",
     "list_parts",
+    "list_receipts",
     "list_transfers",
+    "list_units",
     "receipt_knowledge",
     "receive_stock",
     "receive_transfer",
+    "search_transfers",
     "stock_levels",
     "stock_overview",
     "trace_unit",
