@@ -20,8 +20,10 @@ from api.controllers.customers import AssetController, CustomerController
 from api.controllers.fleet import EngineerController, InspectionController, VehicleController
 from api.controllers.fulfilment import FulfilmentController
 from api.controllers.health import health, readiness
+from api.controllers.labels import LabelController
 from api.controllers.notifications import WebhookController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
+from api.controllers.scan import ScanController
 from api.controllers.secure_media import ComplianceController, RetentionController
 from api.controllers.stock import StockController
 from api.controllers.stock_lists import StockListController
@@ -147,6 +149,8 @@ def create_app(
             PartController,
             StockController,
             StockListController,
+            LabelController,
+            ScanController,
             CustomerController,
             AssetController,
             TicketController,
