@@ -170,8 +170,6 @@ async def list_movements(
     conditions = []
     if ids["part"] is not None:
         conditions.append(Movement.part == ids["part"])
-    if ids["depot"] is not None:
-        conditions.append((Movement.to_depot == ids["depot"]) | (Movement.from_depot == ids["depot"]))
     if serial is not None:
         units = StockUnit.select(StockUnit.id).where(StockUnit.serial == serial)
         if ids["part"] is not None:
@@ -190,6 +188,11 @@ async def list_movements(
         conditions.append(Movement.at >= since)
     if until is not None:
         conditions.append(Movement.at < until)
+    if ids["depot"] is not None:
+        page_ids = await _movements_at_depot(ids["depot"], conditions, limit=limit, offset=offset)
+        if not page_ids:
+            return []
+        conditions, offset = [Movement.id.is_in(page_ids)], 0
     query = Movement.select(
         Movement.id,
         Movement.at,
@@ -208,6 +211,18 @@ async def list_movements(
     )
     rows = await _where(query, conditions).order_by(Movement.id, ascending=False).limit(limit).offset(offset)
     return [MovementRecord(**row) for row in rows]
+
+
+async def _movements_at_depot(depot_id: int, conditions: list[Any], *, limit: int, offset: int) -> list[int]:
+    """The ids of a page of movements out of or into a depot, newest first: the newest ``offset + limit``
+    of each side, each read in order from its index (``movement (from_depot, id)``, ``(to_depot, id)``),
+    merged. One ``OR`` of the two would have the database walk the whole ledger backwards by id."""
+    found: set[int] = set()
+    for column in (Movement.to_depot, Movement.from_depot):
+        query = _where(Movement.select(Movement.id).where(column == depot_id), conditions)
+        rows = await query.order_by(Movement.id, ascending=False).limit(offset + limit)
+        found.update(row["id"] for row in rows)
+    return sorted(found, reverse=True)[offset : offset + limit]
 
 
 async def list_units(
