@@ -1,7 +1,16 @@
 """Depots, parts, serialized units, bulk stock and the append-only movement ledger."""
 
 from inventory.stock.adjustments import adjust_bulk, change_status
-from inventory.stock.catalogue import create_depot, create_part, get_depot, get_part, list_depots, list_parts
+from inventory.stock.catalogue import (
+    create_depot,
+    create_part,
+    get_depot,
+    get_part,
+    list_depots,
+    list_parts,
+    update_depot,
+    update_part,
+)
 from inventory.stock.consistency import check_consistency, check_movements_against_chain
 from inventory.stock.lists import (
     ReceiptRow,
@@ -90,5 +99,7 @@ __all__ = [
     "stock_overview",
     "trace_unit",
     "units_of",
+    "update_depot",
+    "update_part",
     "worst",
 ]
