@@ -35,7 +35,7 @@ import httpx
 
 from bench.page_data import Stock, populate, read_stock
 from bench.reservations import HttpClient
-from bench.scale_data import SUPPLIERS, Scale
+from bench.scale_data import SUPPLIERS, Scale, migrate
 from bench.stock import (
     BENCH_DIR,
     Timings,
@@ -179,6 +179,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
 
 def bench_engine(engine: str, options: Options) -> EngineResult:
     with scale_database(engine, options.scale, options.postgres_url) as (url, _):
+        migrate(url)  # a cached file may predate the newest migrations (the lists' indexes among them)
         password = secrets.token_urlsafe(24)
         environment = {
             **server_environment(url),
