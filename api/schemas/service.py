@@ -38,6 +38,7 @@ class Customer(RequestModel):
     classification_level: Annotated[str, StringConstraints(max_length=32)] = Field(
         default="", description="The customer's data classification, printed on destruction certificates."
     )
+    active: bool = Field(default=True, description="An inactive customer opens no new tickets.")
 
     def to_record(self) -> CustomerRecord:
         return CustomerRecord(**self.model_dump(mode="json"))
@@ -69,6 +70,7 @@ class SiteOut(ResponseModel):
     longitude: float
     timezone: str
     calendar_region: str
+    active: bool = True
 
 
 class AssetIn(RequestModel):

@@ -17,6 +17,7 @@ class CustomerRecord:
     account_manager: str = ""
     second_line_engineer: str = ""
     classification_level: str = ""
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class SiteRecord:
     longitude: float
     timezone: str
     calendar_region: str
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,8 @@ class Customer(Table, tablename="customer", db=SCOPED_ENGINE):
     account_manager = Varchar(length=100, default="")
     second_line_engineer = Varchar(length=100, default="")
     created_at = Timestamptz()
+    active = Boolean(default=True)
+    """An inactive customer opens no new tickets; its records stay readable."""
 
 
 class Site(Table, tablename="site", db=SCOPED_ENGINE):
@@ -44,6 +46,8 @@ class Site(Table, tablename="site", db=SCOPED_ENGINE):
     timezone = Varchar(length=64)
     calendar_region = Varchar(length=16, default="CN")
     created_at = Timestamptz()
+    active = Boolean(default=True)
+    """An inactive site gets no new tickets; its records stay readable."""
 
 
 class Asset(Table, tablename="asset", db=SCOPED_ENGINE):

@@ -160,3 +160,65 @@ async def test_reservations_pass_over_an_inactive_depot_and_refuse_one_named(cli
     )
     assert nearest.status_code == 201, nearest.text
     assert nearest.json()["depot"] == "SHA-C", "the nearer Beijing depot is inactive"
+
+
+async def test_customers_sites_and_assets_change_and_an_inactive_site_or_customer_opens_no_ticket(
+    client, sworld
+):
+    admin, desk = sworld.headers["admin"], sworld.headers["dispatcher"]
+    renamed = await client.patch(
+        "/api/v1/customers/STD", json={"name": "Standard Corp", "tier": "premium"}, headers=admin
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["name"], renamed.json()["tier"], renamed.json()["active"]) == (
+        "Standard Corp",
+        "premium",
+        True,
+    )
+    assert (
+        await client.patch("/api/v1/customers/STD", json={"tier": "gold"}, headers=admin)
+    ).status_code == 422
+    assert (await client.patch("/api/v1/customers/STD", json={"name": "x"}, headers=desk)).status_code == 403
+    [entry] = await _changes("customer:STD")
+    assert entry["payload"] == {
+        "before": {"name": "STD Corp", "tier": "standard"},
+        "after": {"name": "Standard Corp", "tier": "premium"},
+    }
+
+    site = await client.patch("/api/v1/customers/STD/sites/BJ-OFFICE", json={"active": False}, headers=desk)
+    assert (site.status_code, site.json()["active"]) == (200, False)
+    refused = await client.post(
+        "/api/v1/tickets",
+        json={"customer": "STD", "site": "BJ-OFFICE", "severity": "major", "summary": "fan failed"},
+        headers=desk,
+    )
+    assert (refused.status_code, refused.json()["field"]) == (409, "site")
+    sites = await client.get("/api/v1/customers/STD/sites", headers=desk)
+    assert [s["active"] for s in sites.json()] == [False]
+    assert (
+        await client.patch("/api/v1/customers/STD/sites/NOWHERE", json={"name": "x"}, headers=desk)
+    ).status_code == 404
+
+    assert (
+        await client.patch("/api/v1/customers/PREM", json={"active": False}, headers=admin)
+    ).status_code == 200
+    closed = await client.post(
+        "/api/v1/tickets",
+        json={"customer": "PREM", "site": "SH-DC1", "severity": "major", "summary": "fan failed"},
+        headers=desk,
+    )
+    assert (closed.status_code, closed.json()["field"]) == (409, "customer")
+
+    moved = await client.patch(
+        f"/api/v1/assets/{sworld.assets['PLAT']}",
+        json={"warranty_years": 5, "model": "R2-G5 server"},
+        headers=desk,
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["warranty_years"], moved.json()["warranty_end"]) == (5, "2030-06-01")
+    elsewhere = await client.patch(
+        f"/api/v1/assets/{sworld.assets['PLAT']}", json={"site": "SH-DC1"}, headers=desk
+    )
+    assert (elsewhere.status_code, elsewhere.json()["field"]) == (422, "site")
+    [change] = await _changes(f"asset:{sworld.assets['PLAT']}")
+    assert change["payload"]["before"] == {"model": "R2-G4 server", "warranty_years": 3}
