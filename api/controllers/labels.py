@@ -9,48 +9,9 @@ from litestar.enums import MediaType
 from litestar.params import QueryParameter
 from litestar.response import Template
 
-from api.labels import label_sheet
+from api.labels import label_sheet, labels_for
 from api.security import allow
-from inventory import labels
 from inventory.accounts import STAFF
-from inventory.errors import InvalidRequest
-
-MAX_QUERY_CODES = labels.MAX_LABELS
-
-
-def codes_of(text: str, field: str) -> list[str]:
-    """Comma-separated codes, each trimmed, in order, without repeats.
-
-    Raises:
-        InvalidRequest: none, or more than a sheet holds.
-    """
-    codes = list(dict.fromkeys(code.strip() for code in text.split(",") if code.strip()))
-    if not codes:
-        raise InvalidRequest(f"name at least one code in {field}", field=field)
-    if len(codes) > MAX_QUERY_CODES:
-        raise InvalidRequest(f"at most {MAX_QUERY_CODES} codes in {field}", field=field)
-    return codes
-
-
-async def labels_for(
-    *, serials: str | None, box_number: str | None, batch_number: str | None, bins: str | None
-) -> tuple[list[labels.Label], str]:
-    """The labels asked for (exactly one of the four) and the sheet's title.
-
-    Raises:
-        InvalidRequest: none or several of them named.
-    """
-    asked = {"serials": serials, "box_number": box_number, "batch_number": batch_number, "bins": bins}
-    named = [name for name, value in asked.items() if value]
-    if len(named) != 1:
-        raise InvalidRequest("name exactly one of serials, box_number, batch_number or bins", field="serials")
-    if serials:
-        return await labels.unit_labels(codes_of(serials, "serials")), serials
-    if box_number:
-        return await labels.box_labels(box_number.strip()), box_number
-    if batch_number:
-        return await labels.batch_labels(batch_number.strip()), batch_number
-    return await labels.bin_labels(codes_of(bins or "", "bins")), bins or ""
 
 
 def _codes(description: str, max_length: int = 200) -> object:
