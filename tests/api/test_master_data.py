@@ -222,3 +222,24 @@ async def test_customers_sites_and_assets_change_and_an_inactive_site_or_custome
     assert (elsewhere.status_code, elsewhere.json()["field"]) == (422, "site")
     [change] = await _changes(f"asset:{sworld.assets['PLAT']}")
     assert change["payload"]["before"] == {"model": "R2-G4 server", "warranty_years": 3}
+
+
+async def test_a_van_s_shift_and_activity_change_is_audited_with_the_absences_added(client, world):
+    admin = world.headers["admin"]
+    van = {"code": "VAN-PEK-9", "depot": "PEK-C", "capacity_kg": 900, "capacity_l": 6000}
+    created = await client.post(
+        "/api/v1/vehicles", json=van | {"shift_start": "08:00", "shift_end": "18:00"}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    absence = {"starts_at": "2030-01-02T01:00:00Z", "ends_at": "2030-01-02T05:00:00Z", "reason": "service"}
+    changed = await client.patch(
+        "/api/v1/vehicles/VAN-PEK-9", json={"shift_end": "19:00", "absences": [absence]}, headers=admin
+    )
+    assert changed.status_code == 200, changed.text
+    unchanged = await client.patch("/api/v1/vehicles/VAN-PEK-9", json={"shift_end": "19:00"}, headers=admin)
+    assert unchanged.status_code == 200
+    [entry] = await _changes("vehicle:VAN-PEK-9")
+    assert entry["action"] == "vehicle.changed"
+    assert entry["payload"]["before"] == {"shift_end": "18:00:00"}
+    assert entry["payload"]["after"] == {"shift_end": "19:00:00"}
+    assert [a["reason"] for a in entry["payload"]["absences_added"]] == ["service"]
