@@ -3,6 +3,7 @@ deactivates (nothing is deleted)."""
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -33,7 +34,10 @@ class DepotPatch(MasterDataPatch):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     timezone: TimeZoneName | None = None
     calendar_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")] | None = None
-    order_cutoff: TimeOfDay | None = Field(default=None, description="Local time; e.g. 17:00.")
+    order_cutoff: TimeOfDay = Field(
+        default=time(17, 0), description="Local time after which an order ships a day later, e.g. 17:00."
+    )
+    """Not nullable in the document: only the fields a request gives are changed."""
     active: bool | None = Field(default=None, description="false: takes no new work; true: again.")
 
     @model_validator(mode="after")

@@ -13,7 +13,6 @@ DESCRIPTION = "list indexes"
 INDEXES = {
     "stock_unit_depot_id": "stock_unit (depot, id)",
     "stock_unit_status_id": "stock_unit (status, id)",
-    "stock_unit_part_status_id": "stock_unit (part, status, id)",
     "bulk_stock_part_depot": "bulk_stock (part, depot)",
     "transfer_part_id": "transfer (part, id)",
     "receipt_depot_id": "receipt (depot, id)",
