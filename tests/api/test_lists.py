@@ -151,6 +151,17 @@ async def test_transfers_receipts_and_movements_filtered(client, world, clock):
     assert [m["serial"] for m in by_actor["items"]] == ["P0002", "P0001", "P0000"]
     assert (await _get(client, staff, "/api/v1/stock/movements", serial="NO-SUCH"))["items"] == []
 
+    at_pek = await _get(client, staff, "/api/v1/stock/movements", depot="PEK-C")
+    ids = [m["id"] for m in at_pek["items"]]
+    assert ids == sorted(ids, reverse=True)
+    assert all("PEK-C" in (m["from_depot"], m["to_depot"]) for m in at_pek["items"])
+    assert {m["kind"] for m in at_pek["items"]} == {"receipt", "transfer_out", "transfer_in"}
+    paged = []
+    for offset in range(0, len(ids) + 3, 3):
+        page = await _get(client, staff, "/api/v1/stock/movements", depot="PEK-C", limit=3, offset=offset)
+        paged += [m["id"] for m in page["items"]]
+    assert paged == ids, "pages of a depot's movements follow one another without gaps or repeats"
+
 
 async def test_a_time_window_needs_offsets_and_must_run_forwards(client, world):
     staff = world.headers["warehouse"]
