@@ -21,6 +21,7 @@ from api.controllers.customers import AssetController, CustomerController
 from api.controllers.fleet import EngineerController, InspectionController, VehicleController
 from api.controllers.fulfilment import FulfilmentController
 from api.controllers.health import health, readiness
+from api.controllers.labels import LabelController
 from api.controllers.notices import NoticeController
 from api.controllers.notifications import WebhookController
 from api.controllers.replacements import (
@@ -30,8 +31,10 @@ from api.controllers.replacements import (
 )
 from api.controllers.returns import ReturnController, VendorReturnController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
+from api.controllers.scan import ScanController
 from api.controllers.secure_media import ComplianceController, PolicyController, RetentionController
 from api.controllers.stock import StockController
+from api.controllers.stock_lists import StockListController
 from api.controllers.tickets import ReservationController, TicketController
 from api.database import MigrationCheck
 from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, database_lifespan
@@ -158,6 +161,9 @@ def create_app(
             VendorReturnController,
             CountController,
             WriteOffController,
+            StockListController,
+            LabelController,
+            ScanController,
             CustomerController,
             AssetController,
             TicketController,

@@ -61,6 +61,12 @@ class InsufficientStock(Conflict):
     code = "insufficient-stock"
 
 
+class Inactive(Conflict):
+    """A deactivated depot, part, customer or site is named for new work (it stays readable)."""
+
+    code = "inactive"
+
+
 class InvalidTransition(Conflict):
     """The thing is not in a state that allows the requested change."""
 

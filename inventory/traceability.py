@@ -12,6 +12,7 @@ from datetime import datetime
 
 from inventory.audit.log import entries_about
 from inventory.audit_chain import Entry
+from inventory.labels import BIN_LOCATION
 from inventory.stock.queries import find_unit, unit_history
 from inventory.stock.records import MovementRecord
 from inventory.stock.tables import BulkStock, Depot, Part, StockUnit
@@ -169,9 +170,10 @@ async def _installation(unit_id: int) -> Installation | None:
 
 @dataclass(frozen=True, slots=True)
 class CodeMatch:
-    """Something a scanned code names: ``kind`` (``unit``, ``box``, ``batch``, ``depot``, ``ticket``,
-    ``reservation``), its ``key`` (serial, box or batch number, depot code, id), and what tells it apart
-    (the part number of a unit, a count of units, a depot's name, a reservation's depot)."""
+    """Something a scanned code names: ``kind`` (``unit``, ``box``, ``batch``, ``depot``, ``bin``,
+    ``ticket``, ``reservation``), its ``key`` (serial, box or batch number, depot code, bin, id), and
+    what tells it apart (the part number of a unit, a count of units, a depot's name, a bin's or a
+    reservation's depot)."""
 
     kind: str
     key: str
@@ -186,7 +188,8 @@ RESERVATION_CODE = re.compile(r"^R-?(\d{1,9})$", re.IGNORECASE)
 
 async def resolve_code(code: str) -> list[CodeMatch]:
     """Everything ``code`` names, each through an index: units with it as serial (several parts may
-    share a serial), a box, a batch (of units or of bulk stock), a depot, a ticket (``T-123`` or
+    share a serial), a box, a batch (of units or of bulk stock), a depot, a storage bin
+    (``DEPOT/LOCATION``, as `inventory.labels` prints it), a ticket (``T-123`` or
     ``123``) or a reservation (``R-123``). Empty when it names nothing."""
     code = code.strip()
     if not code:
@@ -208,6 +211,11 @@ async def resolve_code(code: str) -> list[CodeMatch]:
     depot = await Depot.select(Depot.code, Depot.name).where(Depot.code == code.upper()).first()
     if depot is not None:
         matches.append(CodeMatch("depot", depot["code"], detail=depot["name"]))
+    bin_depot, _, location = code.partition("/")
+    if location and BIN_LOCATION.match(location):
+        holder = await Depot.select(Depot.code, Depot.name).where(Depot.code == bin_depot.upper()).first()
+        if holder is not None:
+            matches.append(CodeMatch("bin", f"{holder['code']}/{location}", detail=holder["name"]))
     ticket = TICKET_CODE.match(code)
     if ticket and await Ticket.exists().where(Ticket.id == int(ticket.group(1))):
         matches.append(CodeMatch("ticket", ticket.group(1)))

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from inventory.audit.log import append
+from inventory.changes import change_of
 from inventory.errors import InvalidRequest, NotFound
 from inventory.persistence import write_transaction
 from routing.tables import Engineer, FleetAbsence
@@ -90,7 +92,8 @@ async def change_availability(
     kind: str, code: str, change: AvailabilityChange, *, actor: str, now: datetime
 ) -> list[Absence]:
     """Change the shift, whether active, and add absences of van or engineer ``code``; answers its
-    absences not yet over.
+    absences not yet over. Audited as ``vehicle.changed`` or ``engineer.changed`` with the shift and
+    activity before and after and the absences added (nothing when nothing changes).
 
     Raises:
         NotFound: no such van or engineer.
@@ -106,7 +109,11 @@ async def change_availability(
         if absence.ends_at <= now:
             raise InvalidRequest("the absence is over already", field="absences")
     async with write_transaction():
-        row = await table.select(table.shift_start, table.shift_end).where(table.code == code).first()
+        row = (
+            await table.select(table.shift_start, table.shift_end, table.active)
+            .where(table.code == code)
+            .first()
+        )
         if row is None:
             raise NotFound(f"{kind} {code} not found", field="code")
         shift_start = change.shift_start or row["shift_start"]
@@ -117,6 +124,19 @@ async def change_availability(
         if change.active is not None:
             values[table.active] = change.active
         await table.update(values).where(table.code == code)
+        requested = {"shift_start": shift_start, "shift_end": shift_end}
+        if change.active is not None:
+            requested["active"] = change.active
+        changed = change_of({**row, "active": bool(row["active"])}, requested)
+        if changed or change.absences:
+            payload = {
+                **changed.payload(),
+                "absences_added": [
+                    {"from": a.starts_at.isoformat(), "to": a.ends_at.isoformat(), "reason": a.reason}
+                    for a in change.absences
+                ],
+            }
+            await append(f"{kind}.changed", f"{kind}:{code}", payload, actor=actor, at=now)
         if change.absences:
             await FleetAbsence.insert(
                 *(

@@ -221,6 +221,64 @@ async def get_plan(plan_id: int, *, kind: str | None = None) -> PlanView:
     return plan_view(plan, routes, by_route, depots)
 
 
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """A kept plan in a list: its day, state and the solver's figures, without its routes."""
+
+    id: int
+    kind: str
+    date: date
+    depots: tuple[str, ...]
+    status: str
+    based_on: int | None
+    stats: dict
+    created_by: str
+    created_at: datetime
+    committed_by: str | None
+    committed_at: datetime | None
+
+
+async def list_plans(
+    *, kind: str, day: date | None = None, status: str | None = None, limit: int, offset: int = 0
+) -> list[PlanSummary]:
+    """Kept plans of one kind (``nbd`` or ``dispatch``), newest first, of a day and in a state if given
+    (through the index on ``(kind, plan_date, status, id)``)."""
+    query = RoutePlanRecord.select(
+        RoutePlanRecord.id,
+        RoutePlanRecord.kind,
+        RoutePlanRecord.plan_date,
+        RoutePlanRecord.depots,
+        RoutePlanRecord.status,
+        RoutePlanRecord.based_on,
+        RoutePlanRecord.stats,
+        RoutePlanRecord.created_by,
+        RoutePlanRecord.created_at,
+        RoutePlanRecord.committed_by,
+        RoutePlanRecord.committed_at,
+    ).where(RoutePlanRecord.kind == kind)
+    if day is not None:
+        query = query.where(RoutePlanRecord.plan_date == day)
+    if status is not None:
+        query = query.where(RoutePlanRecord.status == status)
+    rows = await query.order_by(RoutePlanRecord.id, ascending=False).limit(limit).offset(offset)
+    return [
+        PlanSummary(
+            id=row["id"],
+            kind=row["kind"],
+            date=row["plan_date"],
+            depots=tuple(row["depots"].split()),
+            status=row["status"],
+            based_on=row["based_on"],
+            stats=json.loads(row["stats"]),
+            created_by=row["created_by"],
+            created_at=row["created_at"],
+            committed_by=row["committed_by"],
+            committed_at=row["committed_at"],
+        )
+        for row in rows
+    ]
+
+
 def plan_view(
     plan: dict,
     routes: Sequence[dict],

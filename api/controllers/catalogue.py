@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from litestar import Controller, get, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
+from api.schemas.master_data import DepotPatch, PartPatch
 from api.schemas.stock import Depot, Part
 from api.security import allow
 from inventory import stock
-from inventory.accounts import STAFF, Role
+from inventory.accounts import STAFF, Principal, Role
 
 WRITERS = (Role.ADMIN, Role.WAREHOUSE)
 
@@ -61,6 +62,31 @@ class DepotController(Controller):
         """Register a depot (admin, warehouse). 409 if the code is taken."""
         return Depot.of(await stock.create_depot(data.to_record(), now=now))
 
+    @patch(
+        "/{code:str}",
+        operation_id="changeDepot",
+        summary="Change or deactivate a depot",
+        description=(
+            "Changes the fields given (name, kind, coordinates, time zone, calendar region, order "
+            "cut-off); the code stays. `active: false` deactivates it instead of deleting it: it stays "
+            "readable with its stock and history, its stock can still be sent away, but receipts, "
+            "transfers to it and reservations at it get 409 `inactive`, and reservations no longer "
+            "choose it. Every change is an audit entry (`depot.changed`) with the values before and "
+            "after; a request that changes nothing writes nothing."
+        ),
+        guards=[allow(*WRITERS)],
+    )
+    @idempotent
+    async def change_depot(
+        self,
+        code: FromPath[str],
+        data: JSONBody[DepotPatch],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> Depot:
+        """Change a depot's fields or deactivate it (admin, warehouse); audited before and after."""
+        return Depot.of(await stock.update_depot(code, data.fields(), actor=principal.username, now=now))
+
 
 class PartController(Controller):
     path = "/parts"
@@ -106,3 +132,27 @@ class PartController(Controller):
     async def create_part(self, data: JSONBody[Part], now: NamedDependency[datetime]) -> Part:
         """Add a part number to the catalogue (admin, warehouse). 409 if it exists."""
         return Part.of(await stock.create_part(data.to_record(), now=now))
+
+    @patch(
+        "/{part_number:str}",
+        operation_id="changePart",
+        summary="Change or deactivate a part",
+        description=(
+            "Changes the fields given (description, category, secure media, unit cost, weight, volume); "
+            "the part number and whether it is serialized stay. `active: false` deactivates it instead "
+            "of deleting it: it stays readable with its stock and history, but receipts, transfers and "
+            "reservations of it get 409 `inactive`. Every change is an audit entry (`part.changed`) with "
+            "the values before and after; a request that changes nothing writes nothing."
+        ),
+        guards=[allow(*WRITERS)],
+    )
+    @idempotent
+    async def change_part(
+        self,
+        part_number: FromPath[str],
+        data: JSONBody[PartPatch],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> Part:
+        """Change a part's fields or deactivate it (admin, warehouse); audited before and after."""
+        return Part.of(await stock.update_part(part_number, data.fields(), actor=principal.username, now=now))

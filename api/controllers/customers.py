@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from litestar import Controller, get, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
+from api.schemas.master_data import AssetPatch, CustomerPatch, SitePatch
 from api.schemas.service import AssetIn, AssetOut, Customer, SiteIn, SiteOut
 from api.security import allow
 from inventory import customers, tickets
@@ -94,6 +95,57 @@ class CustomerController(Controller):
         record = await customers.add_site(data.to_record(code), now=now)
         return SiteOut.model_validate(record, from_attributes=True)
 
+    @patch(
+        "/{code:str}",
+        operation_id="changeCustomer",
+        summary="Change or deactivate a customer",
+        description=(
+            "Changes the fields given (name, tier, delivery service, support hours, secure media "
+            "retention, contacts, classification); the code stays. Tickets already open keep the terms "
+            "they were opened with. `active: false` deactivates the company instead of deleting it: it "
+            "opens no new tickets (409 `inactive`) and everything of it stays readable. Audited as "
+            "`customer.changed` with the values before and after; a request that changes nothing writes "
+            "nothing."
+        ),
+        guards=[allow(Role.ADMIN)],
+    )
+    @idempotent
+    async def change_customer(
+        self,
+        code: FromPath[str],
+        data: JSONBody[CustomerPatch],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> Customer:
+        """Change a customer's fields or deactivate it (admin); audited before and after."""
+        record = await customers.update_customer(code, data.fields(), actor=principal.username, now=now)
+        return Customer.of(record)
+
+    @patch(
+        "/{code:str}/sites/{site:str}",
+        operation_id="changeSite",
+        summary="Change or deactivate a site",
+        description=(
+            "Changes the fields given (name, address, coordinates, time zone, calendar region); the "
+            "code stays. Tickets already open keep their deadlines. `active: false` deactivates the "
+            "site instead of deleting it: it gets no new tickets (409 `inactive`) and stays readable. "
+            "Audited as `site.changed` with the values before and after."
+        ),
+        guards=[allow(*SERVICE_DESK)],
+    )
+    @idempotent
+    async def change_site(
+        self,
+        code: FromPath[str],
+        site: FromPath[str],
+        data: JSONBody[SitePatch],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> SiteOut:
+        """Change a site's fields or deactivate it (admin, dispatcher); audited before and after."""
+        record = await customers.update_site(code, site, data.fields(), actor=principal.username, now=now)
+        return SiteOut.model_validate(record, from_attributes=True)
+
 
 class AssetController(Controller):
     path = "/assets"
@@ -157,3 +209,27 @@ class AssetController(Controller):
         check_acceptance_day("accepted_on", data.accepted_on, today=now.date(), bounds=time_bounds)
         (created,) = await tickets.covered([await customers.create_asset(data.to_record(), now=now)], now)
         return AssetOut.of(created)
+
+    @patch(
+        "/{serial:str}",
+        operation_id="changeAsset",
+        summary="Change an asset",
+        description=(
+            "Changes the asset's model, warranty years or site (another site of the same customer: 422 "
+            "otherwise); the answer carries its warranty end and coverage phase again. Audited as "
+            "`asset.changed` with the values before and after."
+        ),
+        guards=[allow(*SERVICE_DESK)],
+    )
+    @idempotent
+    async def change_asset(
+        self,
+        serial: FromPath[str],
+        data: JSONBody[AssetPatch],
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> AssetOut:
+        """Change an asset's model, warranty years or site (admin, dispatcher); audited."""
+        record = await customers.update_asset(serial, data.fields(), actor=principal.username, now=now)
+        (changed,) = await tickets.covered([record], now)
+        return AssetOut.of(changed)

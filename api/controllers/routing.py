@@ -11,20 +11,22 @@ urgent check answers at once; its insertion runs in a solver process too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 import routing
 from api.errors import problem_document
 from api.idempotency import IdempotencyKey, fingerprint, idempotent
 from api.openapi import AcceptedOperation
+from api.pagination import Page, PageRequest, page_of
 from api.params import RESPOND_ASYNC, PathId, Prefer, prefers_async
+from api.schemas.lists import PlanSummaryOut
 from api.schemas.routing import (
     DayPlanIn,
     MoveIn,
@@ -239,6 +241,9 @@ async def find_urgent_delivery(
     return await routing.urgent_delivery(data.reservation_id, now=now, policy=planning_policy)
 
 
+PlanState = Literal["draft", "committed", "superseded"]
+
+
 class RoutingController(Controller):
     path = "/routing"
     guards = [allow(*STAFF)]
@@ -310,6 +315,31 @@ class RoutingController(Controller):
     async def get_solve(self, request: Request[Any, Any, Any], solve_id: PathId) -> SolveOut:
         """A delivery or dispatch plan being made: its state, then its plan or why it failed."""
         return await DELIVERIES.solve(request, solve_id, any_kind=True)
+
+    @get(
+        "/plans",
+        operation_id="listDeliveryPlans",
+        tags=["routing"],
+        summary="List delivery plans",
+        description=(
+            "Kept next-business-day delivery plans, newest first, without their routes: the day, the "
+            "state (`draft`, `committed`, `superseded`), the depots and the solver's figures. Filter by "
+            "`date` and `state`."
+        ),
+    )
+    async def list_plans(
+        self,
+        page: NamedDependency[PageRequest],
+        day: Annotated[date | None, QueryParameter(name="date", description="The day planned.")] = None,
+        state_name: Annotated[
+            PlanState | None, QueryParameter(name="state", description="draft, committed or superseded.")
+        ] = None,
+    ) -> Page[PlanSummaryOut]:
+        """List delivery plans, newest first."""
+        rows = await routing.list_plans(
+            kind=routing.NBD, day=day, status=state_name, limit=page.fetch, offset=page.offset
+        )
+        return page_of([PlanSummaryOut.model_validate(row) for row in rows], page)
 
     @get(
         "/plans/{plan_id:int}",
@@ -511,6 +541,31 @@ class DispatchController(Controller):
     async def get_solve(self, request: Request[Any, Any, Any], solve_id: PathId) -> SolveOut:
         """A dispatch plan being made: its state, then its plan or why it failed."""
         return await DISPATCHES.solve(request, solve_id)
+
+    @get(
+        "/plans",
+        operation_id="listDispatchPlans",
+        tags=["dispatch"],
+        summary="List dispatch plans",
+        description=(
+            "Kept engineer dispatch plans, newest first, without their routes: the day, the state "
+            "(`draft`, `committed`, `superseded`), the depots and the solver's figures. Filter by `date` "
+            "and `state`."
+        ),
+    )
+    async def list_plans(
+        self,
+        page: NamedDependency[PageRequest],
+        day: Annotated[date | None, QueryParameter(name="date", description="The day planned.")] = None,
+        state_name: Annotated[
+            PlanState | None, QueryParameter(name="state", description="draft, committed or superseded.")
+        ] = None,
+    ) -> Page[PlanSummaryOut]:
+        """List dispatch plans, newest first."""
+        rows = await routing.list_plans(
+            kind=routing.DISPATCH, day=day, status=state_name, limit=page.fetch, offset=page.offset
+        )
+        return page_of([PlanSummaryOut.model_validate(row) for row in rows], page)
 
     @get(
         "/plans/{plan_id:int}",

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 import routing
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
 from api.params import PathId
+from api.schemas.base import MAX_ID
 from api.schemas.service import IssueIn, ReservationIn, ReservationOut, TicketEventIn, TicketIn, TicketOut
 from api.security import allow
 from api.settings import Settings
@@ -211,6 +212,36 @@ class ReservationController(Controller):
     path = "/reservations"
     tags = ["reservations"]
     guards = [allow(*EVERYONE)]
+
+    @get(
+        operation_id="listReservations",
+        summary="List reservations",
+        description=(
+            "Reservations, newest first: which ticket holds which part at which depot, and in which "
+            "status. Filter by `ticket`, `depot`, `part_number` and `status`. A customer sees only those "
+            "on its own company's tickets."
+        ),
+    )
+    async def list_reservations(
+        self,
+        page: NamedDependency[PageRequest],
+        principal: NamedDependency[Principal],
+        ticket: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="A ticket's id.")] = None,
+        depot: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
+        part_number: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
+        status: FromQuery[Literal["active", "issued", "released", "expired", "preempted"] | None] = None,
+    ) -> Page[ReservationOut]:
+        """Reservations, newest first; a customer's own only."""
+        rows = await tickets.list_reservations(
+            ticket=ticket,
+            depot=depot,
+            part_number=part_number,
+            status=status,
+            viewer=principal.viewer,
+            limit=page.fetch,
+            offset=page.offset,
+        )
+        return page_of([ReservationOut.of(row) for row in rows], page)
 
     @get(
         "/{reservation_id:int}",

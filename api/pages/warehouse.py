@@ -175,6 +175,7 @@ VOCABULARY.define(
         "box": N_("Box"),
         "batch": N_("Batch"),
         "depot": N_("Depot"),
+        "bin": N_("Storage bin"),
         "ticket": N_("Ticket"),
         "reservation": N_("Reservation"),
     },
@@ -236,6 +237,8 @@ def _address_of(match: traceability.CodeMatch, role: Role) -> str:
         return f"/stock/units?{urlencode({'batch': match.key})}"
     if match.kind == "depot":
         return f"/stock?{urlencode({'depot': match.key})}"
+    if match.kind == "bin":
+        return f"/stock?{urlencode({'depot': match.key.partition('/')[0]})}"
     if match.kind == "ticket":
         if _may_open(role, "/tickets"):
             return f"/tickets/{match.key}"

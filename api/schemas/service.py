@@ -44,6 +44,7 @@ class Customer(RequestModel):
     second_line_contact: Annotated[str, StringConstraints(max_length=200)] = Field(
         default="", description="How to reach the second-line engineer (telephone, e-mail)."
     )
+    active: bool = Field(default=True, description="An inactive customer opens no new tickets.")
 
     def to_record(self) -> CustomerRecord:
         return CustomerRecord(**self.model_dump(mode="json"))
@@ -75,6 +76,7 @@ class SiteOut(ResponseModel):
     longitude: float
     timezone: str
     calendar_region: str
+    active: bool = True
 
 
 class AssetIn(RequestModel):

@@ -46,6 +46,7 @@ class Depot(RequestModel):
     order_cutoff: TimeOfDay = Field(
         default=time(17, 0), description="Local time after which an order ships a day later."
     )
+    active: bool = Field(default=True, description="An inactive depot takes no new work.")
 
     def to_record(self) -> DepotRecord:
         return DepotRecord(**self.model_dump())
@@ -64,6 +65,9 @@ class Part(RequestModel):
     unit_cost: Money
     weight_kg: float = Field(ge=0, le=10_000)
     volume_l: float = Field(ge=0, le=100_000)
+    active: bool = Field(
+        default=True, description="An inactive part is no longer received, sent or reserved."
+    )
 
     def to_record(self) -> PartRecord:
         return PartRecord(**self.model_dump())

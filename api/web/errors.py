@@ -56,6 +56,7 @@ VOCABULARY.define(
         "duplicate-delivery": N_("This delivery was already received"),
         "insufficient-stock": N_("There is not enough stock for this"),
         "invalid-transition": N_("This is not possible in its current state"),
+        "inactive": N_("This is no longer in use: it takes no new work"),
         "not-permitted": N_("Your role may not do this"),
         "invalid-request": N_("This breaks a rule of the service"),
         "idempotency-key-reused": N_("This form was already sent with other values: reload it"),

@@ -11,6 +11,9 @@ from inventory.customers.service import (
     list_customers,
     list_sites,
     sites_by_code,
+    update_asset,
+    update_customer,
+    update_site,
 )
 
 __all__ = [
@@ -26,4 +29,7 @@ __all__ = [
     "list_customers",
     "list_sites",
     "sites_by_code",
+    "update_asset",
+    "update_customer",
+    "update_site",
 ]

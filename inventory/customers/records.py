@@ -21,6 +21,7 @@ class CustomerRecord:
     """How to reach the account manager (telephone, e-mail)."""
     second_line_contact: str = ""
     """How to reach the second-line engineer."""
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class SiteRecord:
     longitude: float
     timezone: str
     calendar_region: str
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,8 @@ class Customer(Table, tablename="customer", db=SCOPED_ENGINE):
     """How to reach the account manager (telephone, e-mail), as the customer was told."""
     second_line_contact = Varchar(length=200, default="")
     created_at = Timestamptz()
+    active = Boolean(default=True)
+    """An inactive customer opens no new tickets; its records stay readable."""
 
 
 class Site(Table, tablename="site", db=SCOPED_ENGINE):
@@ -47,6 +49,8 @@ class Site(Table, tablename="site", db=SCOPED_ENGINE):
     timezone = Varchar(length=64)
     calendar_region = Varchar(length=16, default="CN")
     created_at = Timestamptz()
+    active = Boolean(default=True)
+    """An inactive site gets no new tickets; its records stay readable."""
 
 
 class Asset(Table, tablename="asset", db=SCOPED_ENGINE):

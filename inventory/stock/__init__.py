@@ -2,9 +2,26 @@
 
 from inventory.stock import counts, notices, vendor_returns, write_offs
 from inventory.stock.adjustments import adjust_bulk, change_status
-from inventory.stock.catalogue import create_depot, create_part, get_depot, get_part, list_depots, list_parts
+from inventory.stock.catalogue import (
+    create_depot,
+    create_part,
+    get_depot,
+    get_part,
+    list_depots,
+    list_parts,
+    update_depot,
+    update_part,
+)
 from inventory.stock.consistency import check_consistency, check_movements_against_chain
-from inventory.stock.model import CheckedLine, DepotKind, ReceiptLine, ReceivedUnit, UnitStatus
+from inventory.stock.lists import (
+    ReceiptRow,
+    list_batches,
+    list_movements,
+    list_receipts,
+    list_units,
+    search_transfers,
+)
+from inventory.stock.model import CheckedLine, DepotKind, MovementKind, ReceiptLine, ReceivedUnit, UnitStatus
 from inventory.stock.notice_rules import Announced, match_arrival
 from inventory.stock.notice_rules import Matching as NoticeMatching
 from inventory.stock.queries import stock_levels, trace_unit
@@ -56,11 +73,13 @@ __all__ = [
     "DepotRecord",
     "Finding",
     "LevelRecord",
+    "MovementKind",
     "NoticeLineRecord",
     "NoticeMatching",
     "NoticeRecord",
     "PartRecord",
     "ReceiptLine",
+    "ReceiptRow",
     "ReceivedUnit",
     "RmaState",
     "ScannedUnit",
@@ -89,18 +108,25 @@ __all__ = [
     "get_receipt",
     "get_transfer",
     "is_code",
+    "list_batches",
     "list_depots",
+    "list_movements",
     "list_parts",
+    "list_receipts",
     "list_transfers",
+    "list_units",
     "match_arrival",
     "notices",
     "receipt_knowledge",
     "receive_stock",
     "receive_transfer",
+    "search_transfers",
     "stock_levels",
     "stock_overview",
     "trace_unit",
     "units_of",
+    "update_depot",
+    "update_part",
     "vendor_returns",
     "worst",
     "write_offs",

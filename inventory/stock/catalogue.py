@@ -7,7 +7,9 @@ from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 
-from inventory.errors import AlreadyExists, InvalidRequest, NotFound
+from inventory.audit.log import append
+from inventory.changes import change_of
+from inventory.errors import AlreadyExists, Inactive, InvalidRequest, NotFound
 from inventory.persistence import insert_unique, write_transaction
 from inventory.stock.records import DepotRecord, PartRecord
 from inventory.stock.tables import Depot, Part
@@ -22,6 +24,7 @@ _DEPOT_COLUMNS = (
     Depot.timezone,
     Depot.calendar_region,
     Depot.order_cutoff,
+    Depot.active,
 )
 _PART_COLUMNS = (
     Part.part_number,
@@ -32,6 +35,7 @@ _PART_COLUMNS = (
     Part.unit_cost,
     Part.weight_kg,
     Part.volume_l,
+    Part.active,
 )
 
 
@@ -52,7 +56,7 @@ async def create_depot(depot: DepotRecord, *, now: datetime) -> DepotRecord:
 async def list_depots(*, limit: int, offset: int) -> list[DepotRecord]:
     """Depots ordered by code."""
     rows = await Depot.select(*_DEPOT_COLUMNS).order_by(Depot.code).limit(limit).offset(offset)
-    return [DepotRecord(**row) for row in rows]
+    return [_depot(row) for row in rows]
 
 
 async def get_depot(code: str) -> DepotRecord:
@@ -64,7 +68,24 @@ async def get_depot(code: str) -> DepotRecord:
     row = await Depot.select(*_DEPOT_COLUMNS).where(Depot.code == code).first()
     if row is None:
         raise NotFound(f"depot {code} not found")
-    return DepotRecord(**row)
+    return _depot(row)
+
+
+async def update_depot(code: str, fields: Mapping[str, object], *, actor: str, now: datetime) -> DepotRecord:
+    """Change a depot's fields (its code stays), or deactivate it (``active: false``): an inactive depot
+    takes no new work and stays readable. The change and the values before it are an audit entry
+    (``depot.changed``); a request that changes nothing writes nothing.
+
+    Raises:
+        NotFound: no such depot.
+    """
+    async with write_transaction():
+        current = await get_depot(code)
+        change = change_of(asdict(current), fields)
+        if change:
+            await Depot.update(change.after).where(Depot.code == code)
+            await append("depot.changed", f"depot:{code}", change.payload(), actor=actor, at=now)
+    return DepotRecord(**{**asdict(current), **change.after})
 
 
 async def create_part(part: PartRecord, *, now: datetime) -> PartRecord:
@@ -101,6 +122,49 @@ async def get_part(part_number: str) -> PartRecord:
     return _part(row)
 
 
+async def update_part(
+    part_number: str, fields: Mapping[str, object], *, actor: str, now: datetime
+) -> PartRecord:
+    """Change a part's fields (its number and whether it is serialized stay), or deactivate it: an
+    inactive part is neither received, sent nor reserved, and stays readable. Audited as
+    ``part.changed`` with the values before and after; a request that changes nothing writes nothing.
+
+    Raises:
+        NotFound: no such part.
+    """
+    async with write_transaction():
+        current = await get_part(part_number)
+        wanted = {**fields}
+        if "unit_cost" in wanted:
+            wanted["unit_cost"] = Decimal(str(wanted["unit_cost"])).quantize(CENT)
+        change = change_of(asdict(current), wanted)
+        if change:
+            await Part.update(change.after).where(Part.part_number == part_number)
+            await append("part.changed", f"part:{part_number}", change.payload(), actor=actor, at=now)
+    return PartRecord(**{**asdict(current), **change.after})
+
+
+async def refuse_inactive(
+    *, depots: Iterable[tuple[str, str]] = (), parts: Iterable[tuple[str, str]] = ()
+) -> None:
+    """Refuse new work that names an inactive depot or part: ``(request field, code)`` pairs.
+
+    Raises:
+        Inactive: one of them is inactive (the first, under its own field).
+    """
+    for field, code in depots:
+        if await Depot.exists().where((Depot.code == code) & (Depot.active == False)):  # noqa: E712
+            raise Inactive(f"depot {code} is inactive: it takes no new work", field=field, depot=code)
+    for field, number in dict.fromkeys(parts):
+        if await Part.exists().where((Part.part_number == number) & (Part.active == False)):  # noqa: E712
+            raise Inactive(f"part {number} is inactive: it is no longer stocked", field=field, part=number)
+
+
+async def inactive_depots() -> set[str]:
+    """The codes of the depots that take no new work (few: one query)."""
+    return {row["code"] for row in await Depot.select(Depot.code).where(Depot.active == False)}  # noqa: E712
+
+
 async def depot_ids(codes: Iterable[str] | Mapping[str, str], *, field: str = "depot") -> dict[str, int]:
     """``code -> id`` for depots named in a request.
 
@@ -130,4 +194,10 @@ async def part_rows(part_numbers: Iterable[str]) -> dict[str, dict]:
 
 def _part(row: dict) -> PartRecord:
     # SQLite hands NUMERIC back without its scale; money always has two decimals.
-    return PartRecord(**{**row, "unit_cost": Decimal(row["unit_cost"]).quantize(CENT)})
+    return PartRecord(
+        **{**row, "unit_cost": Decimal(row["unit_cost"]).quantize(CENT), "active": bool(row["active"])}
+    )
+
+
+def _depot(row: dict) -> DepotRecord:
+    return DepotRecord(**{**row, "active": bool(row["active"])})

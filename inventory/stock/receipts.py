@@ -8,7 +8,7 @@ from datetime import datetime
 
 from inventory.errors import AlreadyExists, DuplicateDelivery
 from inventory.persistence import is_unique_violation, write_transaction
-from inventory.stock.catalogue import depot_ids, part_rows
+from inventory.stock.catalogue import depot_ids, part_rows, refuse_inactive
 from inventory.stock.model import MovementKind, ReceiptLine, UnitStatus, check_receipt, delivery_key
 from inventory.stock.positions import MovementEntry, add_to_bulk, add_to_level, record_movements
 from inventory.stock.records import ReceiptRecord
@@ -33,9 +33,11 @@ async def receive_stock(
     Raises:
         InvalidRequest: an unknown depot or part, or a line that breaks a receipt rule.
         DuplicateDelivery: the supplier's delivery note was booked before.
+        Inactive: the depot or a part is inactive.
         AlreadyExists: a serial that appears twice, or is already known for that part.
     """
     parts = await part_rows(line.part_number for line in lines)
+    await refuse_inactive(depots=[("depot", depot)], parts=[("lines", line.part_number) for line in lines])
     checked = check_receipt(lines, {number: row["serialized"] for number, row in parts.items()})
     key = delivery_key(supplier, reference)
     async with write_transaction():

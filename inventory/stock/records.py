@@ -17,6 +17,7 @@ class DepotRecord:
     timezone: str
     calendar_region: str = "CN"
     order_cutoff: time = time(17, 0)
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class PartRecord:
     unit_cost: Decimal
     weight_kg: float
     volume_l: float
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,8 @@ class Depot(Table, tablename="depot", db=SCOPED_ENGINE):
     calendar_region = Varchar(length=16, default="CN")
     order_cutoff = Time(default=time(17, 0))
     created_at = Timestamptz()
+    active = Boolean(default=True)
+    """An inactive depot takes no new work (receipts, transfers to it, reservations) and stays readable."""
 
 
 class Part(Table, tablename="part", db=SCOPED_ENGINE):
@@ -50,6 +52,8 @@ class Part(Table, tablename="part", db=SCOPED_ENGINE):
     weight_kg = DoublePrecision()
     volume_l = DoublePrecision()
     created_at = Timestamptz()
+    active = Boolean(default=True)
+    """An inactive part is neither received, sent nor reserved any more, and stays readable."""
 
 
 class StockUnit(Table, tablename="stock_unit", db=SCOPED_ENGINE):

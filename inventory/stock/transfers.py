@@ -8,7 +8,7 @@ from datetime import datetime
 
 from inventory.errors import InsufficientStock, InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import current_store, write_transaction
-from inventory.stock.catalogue import depot_ids, part_rows
+from inventory.stock.catalogue import depot_ids, part_rows, refuse_inactive
 from inventory.stock.model import MovementKind, ShippedLine, UnitStatus, plan_arrival
 from inventory.stock.positions import (
     MovementEntry,
@@ -53,6 +53,7 @@ async def dispatch_transfer(
     parts = await part_rows([part_number])
     if part_number not in parts:
         raise InvalidRequest(f"unknown part {part_number!r}", field="part_number")
+    await refuse_inactive(depots=[("to_depot", to_depot)], parts=[("part_number", part_number)])
     part = parts[part_number]
     count = _requested_count(part["serialized"], quantity, serials)
     async with write_transaction():

@@ -122,7 +122,7 @@ async def depot_zones(codes: Iterable[str]) -> dict[str, str]:
     return {row["code"]: row["timezone"] for row in rows}
 
 
-def _unit_columns() -> tuple:
+def unit_columns() -> tuple:
     return (
         StockUnit.serial,
         StockUnit.part.part_number.as_alias("part_number"),
@@ -144,7 +144,7 @@ async def units_of(
     """
     if box_number is None and batch_number is None:
         raise InvalidRequest("name a box or a batch", field="box_number")
-    query = StockUnit.select(*_unit_columns())
+    query = StockUnit.select(*unit_columns())
     if box_number is not None:
         query = query.where(StockUnit.box_number == box_number)
     if batch_number is not None:
@@ -207,11 +207,12 @@ async def list_transfers(
     else:
         query = query.order_by(Transfer.id, ascending=False)
     rows = await query.limit(limit).offset(offset)
-    landed = await _landed([row["id"] for row in rows])
+    landed = await landed_quantities([row["id"] for row in rows])
     return [TransferRow(**row, received_quantity=landed.get(row["id"], 0)) for row in rows]
 
 
-async def _landed(transfer_ids: Sequence[int]) -> dict[int, int]:
+async def landed_quantities(transfer_ids: Sequence[int]) -> dict[int, int]:
+    """How much of each transfer has landed, in one query."""
     if not transfer_ids:
         return {}
     rows = (
@@ -260,7 +261,7 @@ async def receipt_knowledge(
     serials, boxes, batches = sorted(set(serials)), sorted(set(boxes)), sorted(set(batches))
     by_serial: dict[str, list[KnownUnit]] = defaultdict(list)
     if serials:
-        for row in await StockUnit.select(*_unit_columns()).where(StockUnit.serial.is_in(serials)):
+        for row in await StockUnit.select(*unit_columns()).where(StockUnit.serial.is_in(serials)):
             row.pop("received_at")
             by_serial[row["serial"]].append(KnownUnit(**row))
     in_boxes: dict[str, set[tuple[str, str]]] = defaultdict(set)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from inventory.errors import NotFound
-from inventory.stock.tables import Depot
+from inventory.stock.tables import Depot, Part
 from inventory.tickets.records import ReservationRecord
 from inventory.tickets.tables import Fulfilment, Reservation, ReservationItem, Ticket
 
@@ -64,7 +64,44 @@ async def reservations_of_tickets(
     return grouped
 
 
-async def _records(conditions: list, viewer: str | None) -> list[ReservationRecord]:
+async def list_reservations(
+    *,
+    ticket: int | None = None,
+    depot: str | None = None,
+    part_number: str | None = None,
+    status: str | None = None,
+    viewer: str | None,
+    limit: int,
+    offset: int = 0,
+) -> list[ReservationRecord]:
+    """Reservations, newest first, filtered by ticket, depot, part and status; a customer user sees only
+    those on its own company's tickets. A depot or part that does not exist gives an empty page."""
+    conditions = []
+    if ticket is not None:
+        conditions.append(Reservation.ticket == ticket)
+    if status is not None:
+        conditions.append(Reservation.status == status)
+    if depot is not None:
+        found = await Depot.select(Depot.id).where(Depot.code == depot).first()
+        if found is None:
+            return []
+        conditions.append(Reservation.depot == found["id"])
+    if part_number is not None:
+        part = await Part.select(Part.id).where(Part.part_number == part_number).first()
+        if part is None:
+            return []
+        conditions.append(Reservation.part == part["id"])
+    return await _records(conditions, viewer, newest_first=True, limit=limit, offset=offset)
+
+
+async def _records(
+    conditions: list,
+    viewer: str | None,
+    *,
+    newest_first: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ReservationRecord]:
     query = Reservation.select(
         Reservation.id,
         Reservation.ticket,
@@ -78,11 +115,13 @@ async def _records(conditions: list, viewer: str | None) -> list[ReservationReco
         Reservation.created_by,
         Reservation.closed_at,
         Reservation.preempted_by,
-    ).order_by(Reservation.id)
+    ).order_by(Reservation.id, ascending=not newest_first)
     for condition in conditions:
         query = query.where(condition)
     if viewer is not None:
         query = query.where(Reservation.ticket.customer.code == viewer)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     rows = await query
     serials, batches = await _held([row["id"] for row in rows])
     ways = await _committed_ways([row["id"] for row in rows])

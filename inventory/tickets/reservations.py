@@ -20,6 +20,7 @@ from geo.travel import Point
 from inventory.audit import log as audit
 from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import ReservationItemRow, ReservationRow, current_store, write_transaction
+from inventory.stock.catalogue import inactive_depots, refuse_inactive
 from inventory.stock.model import MovementKind, UnitStatus
 from inventory.stock.positions import (
     MovementEntry,
@@ -107,6 +108,8 @@ async def reserve(
             than is installed in it (`inventory.tickets.fit`).
         NoFeasibleSource: no depot can supply in time; carries the nearest alternatives.
         InsufficientStock: the named depot or serial has no available stock.
+        Inactive: the part, the depot named or the named serial's depot is inactive (inactive depots
+            are never chosen).
     """
     quantity = _quantity(request)
     async with write_transaction():
@@ -114,6 +117,8 @@ async def reserve(
         if ticket["part_id"] is None:
             raise InvalidRequest(f"unknown part {request.part_number!r}", field="part_number")
         part = {"id": ticket["part_id"], "serialized": bool(ticket["part_serialized"])}
+        named = [("depot", request.depot)] if request.depot is not None else []
+        await refuse_inactive(depots=named, parts=[("part_number", request.part_number)])
         if request.serial is not None and not part["serialized"]:
             raise InvalidRequest("only a serialized part can be reserved by serial", field="serial")
         tier, severity = Tier(ticket["tier"]), Severity(ticket["severity"])
@@ -328,7 +333,10 @@ async def _options(
             raise InsufficientStock(f"serial {request.serial} is not available", serials=[request.serial])
         depot = unit["depot"]
     rows = await current_store().depot_stock(part_id, depot)
-    return _supply_options(rows, request, ticket, now)
+    closed = await inactive_depots()
+    if depot is not None and depot in closed:
+        await refuse_inactive(depots=[("serial", depot)])
+    return _supply_options([row for row in rows if row["code"] not in closed], request, ticket, now)
 
 
 def _supply_options(

@@ -23,7 +23,7 @@ from inventory import notifications
 from inventory.audit import log as audit
 from inventory.calendars import calendar_for
 from inventory.customers.tables import Asset, Customer, Site
-from inventory.errors import InvalidRequest, InvalidTransition, NotFound
+from inventory.errors import Inactive, InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import current_store, write_transaction
 from inventory.stock.tables import Depot
 from inventory.tickets.delivery import DeliveryService, delivery_window
@@ -100,6 +100,7 @@ async def open_ticket(
     Raises:
         NotFound: the customer is not the viewer's own.
         InvalidRequest: unknown customer, site or asset, or a report time in the future.
+        Inactive: the customer or the site is inactive.
     """
     customer = customer or viewer
     if customer is None:
@@ -116,6 +117,10 @@ async def open_ticket(
         place = await Site.select().where((Site.customer == company["id"]) & (Site.code == site)).first()
         if place is None:
             raise InvalidRequest(f"customer {customer} has no site {site!r}", field="site")
+        if not company["active"]:
+            raise Inactive(f"customer {customer} is inactive: it opens no new tickets", field="customer")
+        if not place["active"]:
+            raise Inactive(f"site {site} is inactive: it gets no new tickets", field="site")
         asset_id = await _asset_id(asset_serial, company["id"])
         support = SupportHours(company["support_hours"])
         site_calendar = calendar_for(place["calendar_region"], place["timezone"])

@@ -10,7 +10,7 @@ DEPOT = {
     "longitude": 108.94,
     "timezone": "Asia/Shanghai",
 }
-DEPOT_OUT = {**DEPOT, "calendar_region": "CN", "order_cutoff": "17:00:00"}
+DEPOT_OUT = {**DEPOT, "calendar_region": "CN", "order_cutoff": "17:00:00", "active": True}
 PART = {
     "part_number": "NIC-25G-2P",
     "description": "25GbE",
@@ -68,7 +68,7 @@ async def test_create_and_get_part(client, world):
     created = await client.post("/api/v1/parts", json=PART, headers=world.headers["admin"])
     assert created.status_code == 201
     fetched = await client.get("/api/v1/parts/NIC-25G-2P", headers=world.headers["dispatcher"])
-    assert fetched.json() == PART
+    assert fetched.json() == {**PART, "active": True}
     listed = await client.get(
         "/api/v1/parts", params={"category": "network"}, headers=world.headers["dispatcher"]
     )
