@@ -21,6 +21,7 @@ from api.controllers.fleet import EngineerController, InspectionController, Vehi
 from api.controllers.fulfilment import FulfilmentController
 from api.controllers.health import health, readiness
 from api.controllers.notifications import WebhookController
+from api.controllers.planning import PolicyController, ReplenishmentController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
 from api.controllers.secure_media import ComplianceController, RetentionController
 from api.controllers.stock import StockController
@@ -145,6 +146,8 @@ def create_app(
             DepotController,
             PartController,
             StockController,
+            PolicyController,
+            ReplenishmentController,
             CustomerController,
             AssetController,
             TicketController,

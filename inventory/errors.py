@@ -6,7 +6,9 @@ DomainError
 │   ├── AlreadyExists        a unique code, number or serial is taken
 │   │   └── DuplicateDelivery  a supplier's delivery note was booked in before
 │   ├── InsufficientStock    not enough stock in the needed state
-│   └── InvalidTransition    the thing is not in a state that allows this
+│   ├── InvalidTransition    the thing is not in a state that allows this
+│   │   └── SuggestionAccepted  a replenishment suggestion was accepted before
+│   └── SuggestionStale      a replenishment suggestion no longer matches the stock
 ├── InvalidRequest           the request breaks a domain rule (422)
 │   └── IdempotencyKeyReused an Idempotency-Key sent again with a different request
 └── Throttled                too many attempts within a time window; ``retry_after_s`` says when to retry
@@ -64,6 +66,18 @@ class InvalidTransition(Conflict):
     code = "invalid-transition"
 
 
+class SuggestionAccepted(InvalidTransition):
+    """A replenishment suggestion was already accepted."""
+
+    code = "suggestion-accepted"
+
+
+class SuggestionStale(Conflict):
+    """A replenishment suggestion rests on stock, policies or forecasts that have changed since."""
+
+    code = "suggestion-stale"
+
+
 class NotPermitted(DomainError):
     """The caller's role may not make this change (a rule of the domain, not of the route)."""
 
@@ -107,5 +121,7 @@ __all__ = [
     "InvalidTransition",
     "NotFound",
     "NotPermitted",
+    "SuggestionAccepted",
+    "SuggestionStale",
     "Throttled",
 ]
