@@ -305,6 +305,11 @@ TAGS = [
             "Receipts, transfers between depots, corrections, stock levels per depot and part, and every "
             "serial's life in the ledger.",
         ),
+        (
+            "replenishment",
+            "Stock policies per depot and part, the depot hierarchy, and suggested transfers and purchases "
+            "from demand forecasts of intermittent demand, accepted into transfers.",
+        ),
         ("customers", "Customer companies with their tier and entitlements, and their sites."),
         ("assets", "The installed base: each asset's warranty end and coverage phase."),
         (
