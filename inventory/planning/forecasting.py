@@ -44,15 +44,15 @@ def predict(history: Sequence[float], method: Method) -> float:
 def forecast(history: Sequence[float]) -> SeriesForecast | None:
     """Classify ``history`` (periods oldest first, from the first with demand or earlier) and forecast
     its next period with its class's method; None for a history without demand."""
-    pattern = classify(history)
+    values = np.asarray(history, dtype=np.float64)
+    pattern = classify(values.tolist())
     if pattern is None:
         return None
-    first = next(index for index, value in enumerate(history) if value > 0)
-    active = np.asarray(history[first:], dtype=np.float64)
+    active = values[np.flatnonzero(values > 0)[0] :]
     mean = float(active.mean())
     dispersion = float(active.var()) / mean if mean > 0 else 1.0
     return SeriesForecast(
-        per_period=predict(active, pattern.method),
+        per_period=max(float(MODELS[pattern.method].forecast(active, h=1)["mean"][0]), 0.0),
         method=pattern.method,
         pattern=pattern,
         dispersion=dispersion,
