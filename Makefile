@@ -77,6 +77,7 @@ bench: install
 	$(BIN)/python -m bench.stock
 	$(BIN)/python -m bench.reservations
 	$(BIN)/python -m bench.audit
+	$(BIN)/python -m bench.forecasts --skip-scale
 	$(BIN)/python -m bench.routing_nbd
 	$(BIN)/python -m bench.routing_scale
 	$(BIN)/python -m bench.routing_live

@@ -24,6 +24,7 @@ from api.controllers.health import health, readiness
 from api.controllers.labels import LabelController
 from api.controllers.notices import NoticeController
 from api.controllers.notifications import WebhookController
+from api.controllers.planning import ReplenishmentController, StockPolicyController
 from api.controllers.replacements import (
     AssetPartsController,
     ReplacementController,
@@ -32,7 +33,11 @@ from api.controllers.replacements import (
 from api.controllers.returns import ReturnController, VendorReturnController
 from api.controllers.routing import DispatchController, RoutingController, planning_policy
 from api.controllers.scan import ScanController
-from api.controllers.secure_media import ComplianceController, PolicyController, RetentionController
+from api.controllers.secure_media import (
+    ComplianceController,
+    RetentionController,
+    SanitizationPolicyController,
+)
 from api.controllers.stock import StockController
 from api.controllers.stock_lists import StockListController
 from api.controllers.tickets import ReservationController, TicketController
@@ -164,6 +169,8 @@ def create_app(
             StockListController,
             LabelController,
             ScanController,
+            StockPolicyController,
+            ReplenishmentController,
             CustomerController,
             AssetController,
             TicketController,
@@ -174,7 +181,7 @@ def create_app(
             AuditController,
             RetentionController,
             ComplianceController,
-            PolicyController,
+            SanitizationPolicyController,
             VehicleController,
             EngineerController,
             InspectionController,

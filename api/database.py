@@ -20,6 +20,7 @@ PICCOLO_APPS = [
     "routing.piccolo_app",
     "inventory.accounts.piccolo_app",
     "inventory.notifications.piccolo_app",
+    "inventory.planning.piccolo_app",
 ]
 """Piccolo app modules, in dependency order; ``piccolo_conf.APP_REGISTRY`` uses the same list."""
 

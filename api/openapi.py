@@ -341,6 +341,11 @@ TAGS = [
             "Failed units expected back from customers, booked in graded, and returns to vendors under "
             "their RMA numbers.",
         ),
+        (
+            "replenishment",
+            "Stock policies per depot and part, the depot hierarchy, and suggested transfers and purchases "
+            "from demand forecasts of intermittent demand, accepted into transfers.",
+        ),
         ("customers", "Customer companies with their tier and entitlements, and their sites."),
         ("assets", "The installed base: each asset's warranty end and coverage phase."),
         (

@@ -6,7 +6,9 @@ DomainError
 │   ├── AlreadyExists        a unique code, number or serial is taken
 │   │   └── DuplicateDelivery  a supplier's delivery note was booked in before
 │   ├── InsufficientStock    not enough stock in the needed state
-│   └── InvalidTransition    the thing is not in a state that allows this
+│   ├── InvalidTransition    the thing is not in a state that allows this
+│   │   └── SuggestionAccepted  a replenishment suggestion was accepted before
+│   └── SuggestionStale      a replenishment suggestion no longer matches the stock
 ├── NotPermitted             the caller may not make this change
 │   └── SecondPersonRequired an approval by the person who asked for or did the work
 ├── InvalidRequest           the request breaks a domain rule (422)
@@ -73,6 +75,18 @@ class InvalidTransition(Conflict):
     code = "invalid-transition"
 
 
+class SuggestionAccepted(InvalidTransition):
+    """A replenishment suggestion was already accepted."""
+
+    code = "suggestion-accepted"
+
+
+class SuggestionStale(Conflict):
+    """A replenishment suggestion rests on stock, policies or forecasts that have changed since."""
+
+    code = "suggestion-stale"
+
+
 class NotPermitted(DomainError):
     """The caller's role may not make this change (a rule of the domain, not of the route)."""
 
@@ -132,5 +146,7 @@ __all__ = [
     "NotPermitted",
     "SecondPersonRequired",
     "SerialMismatch",
+    "SuggestionAccepted",
+    "SuggestionStale",
     "Throttled",
 ]

@@ -25,6 +25,7 @@ import structlog
 from inventory import accounts
 from inventory.audit import checkpoint_if_due, purge_linked
 from inventory.notifications import DeliveryPolicy, deliver_due
+from inventory.planning import recompute_forecasts
 from inventory.tickets import expire_due, sweep_breaches
 
 log = structlog.get_logger("jobs.periodic")
@@ -104,6 +105,14 @@ async def deliver_notifications(now: datetime, params: PeriodicParams) -> Outcom
     return await deliver_due(now, params.delivery)
 
 
+async def recompute_demand_forecasts(now: datetime, params: PeriodicParams) -> Outcome:
+    """Forecast every part's demand at every depot from the issue history, and the stock levels of the
+    auto policies (`inventory.planning.recompute_forecasts`); never done in a request."""
+    series = await recompute_forecasts(now)
+    log.info("demand_forecasts_recomputed", series=series)
+    return {"forecast_series": series}
+
+
 MINUTE = "* * * * *"
 EVERY_TEN_SECONDS = "* * * * * */10"
 
@@ -114,6 +123,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("notification-delivery", EVERY_TEN_SECONDS, None, deliver_notifications),
     PeriodicJob("idempotency-purge", "7 * * * *", 3_600, purge_idempotency),
     PeriodicJob("login-attempt-purge", "37 * * * *", 3_600, purge_login_attempts),
+    PeriodicJob("demand-forecasts", "23 2 * * *", 86_400, recompute_demand_forecasts),
 )
 """Every periodic job of the service, run by the queue's workers or by the in-process runner. The job
 queue adds its own upkeep to these (`jobs.queue`: stalled job recovery, old job removal)."""

@@ -97,6 +97,7 @@ DOMAIN_PACKAGES = (
     "inventory/audit",
     "inventory/accounts",
     "inventory/notifications",
+    "inventory/planning",
 )
 """Packages that reach the database only through `inventory.persistence`'s named operations and Piccolo's
 query builder: no engine branches, no SQL text, no raw queries, no driver (their tables and migrations

@@ -435,7 +435,7 @@ class ComplianceController(Controller):
         )
 
 
-class PolicyController(Controller):
+class SanitizationPolicyController(Controller):
     path = "/compliance/sanitization-policies"
     tags = ["compliance"]
 

@@ -50,6 +50,8 @@ NAVIGATION: tuple[Link, ...] = (
          "warehouse", WAREHOUSE, ADMIN),
     link("/reservations", N_("Picking"), N_("Parts reserved for tickets, soonest due first"),
          "warehouse", WAREHOUSE, ADMIN),
+    link("/replenishment", N_("Replenishment"), N_("What each depot should order now, and its policies"),
+         "replenishment", WAREHOUSE, ADMIN),
     link("/tickets", N_("Tickets"), N_("Open tickets by time left to their next SLA milestone"),
          "tickets", DISPATCHER, ADMIN, WAREHOUSE, COMPLIANCE),
     link("/dispatch", N_("Dispatch board"), N_("Plan vans and engineers on the map and the timeline"),

@@ -27,6 +27,7 @@ from piccolo.querystring import QueryString
 from inventory.audit_chain import Checkpoint, Entry, UnlinkedEntry
 from inventory.persistence.audit_link import ENTRY_COLUMNS
 from inventory.persistence.piccolo_bridge import OpenTransaction
+from inventory.persistence.planning_data import PlanningData
 from inventory.persistence.rows import (
     LEVEL_COLUMNS,
     MOVEMENT_COLUMNS,
@@ -127,7 +128,7 @@ both engines: the upsert takes the row's lock (PostgreSQL) or runs under the wri
 concurrent attempts count one after the other, and every ``SET`` reads the row as it was."""
 
 
-class Store(WarehouseViews, ABC):
+class Store(WarehouseViews, PlanningData, ABC):
     """The named operations of the service on its database (see the module docstring).
 
     With ``audit_chain`` off, the store writes everything but audit chain entries; only the reservation
