@@ -24,6 +24,7 @@ from api.schemas.returns import (
 )
 from api.security import allow
 from api.settings import Settings
+from inventory import quarantine
 from inventory.accounts import STAFF, Principal, Role
 from inventory.stock import RmaState, vendor_returns
 from inventory.tickets import returns
@@ -145,7 +146,7 @@ class VendorReturnController(Controller):
         now: NamedDependency[datetime],
     ) -> VendorReturnOut:
         """Open a vendor return (RMA) of defective units."""
-        record = await vendor_returns.create_vendor_return(
+        record = await quarantine.create_vendor_return(
             vendor=data.vendor,
             rma_number=data.rma_number,
             depot=data.depot,
@@ -205,7 +206,7 @@ class VendorReturnController(Controller):
     ) -> VendorReturnOut:
         """Ship the units to the vendor."""
         return VendorReturnOut.of(
-            await vendor_returns.ship_vendor_return(return_id, actor=principal.username, now=now)
+            await quarantine.ship_vendor_return(return_id, actor=principal.username, now=now)
         )
 
     @post(

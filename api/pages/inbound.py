@@ -26,7 +26,7 @@ from api.security import allow
 from api.settings import Settings
 from api.web.forms import read_form
 from api.web.render import render_page
-from inventory import stock
+from inventory import quarantine, stock
 from inventory.accounts import Principal, Role
 from inventory.errors import InvalidRequest
 from inventory.stock import counts, notices, vendor_returns
@@ -423,7 +423,7 @@ async def _open_vendor_return(
     request: Request[Any, Any, Any], principal: Principal, now: datetime, data: VendorReturnForm
 ) -> PageAnswer:
     serials = list(dict.fromkeys(serial for serial in data.serials.split() if serial))
-    await vendor_returns.create_vendor_return(
+    await quarantine.create_vendor_return(
         vendor=data.vendor,
         rma_number=data.rma_number,
         depot=data.depot,
@@ -444,7 +444,7 @@ async def vendor_return_ship(
     now: NamedDependency[datetime],
 ) -> PageAnswer:
     """Ship a vendor return: its units leave the depot."""
-    record = await vendor_returns.ship_vendor_return(return_id, actor=principal.username, now=now)
+    record = await quarantine.ship_vendor_return(return_id, actor=principal.username, now=now)
     return PageAnswer(location=f"/vendor-returns?{urlencode({'depot': record.depot})}")
 
 

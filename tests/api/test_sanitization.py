@@ -288,3 +288,32 @@ async def test_a_stored_document_that_changed_is_never_served(client, sworld, se
     )
     assert opened.status_code == 409
     assert opened.json()["type"] == "urn:spareline:problem:document-altered"
+
+
+async def test_a_returned_secure_part_goes_back_to_its_vendor_only_once_sanitized(client, sworld, clock):
+    record = await returned_disk(client, sworld, "RET-V", "V")
+    body = await back_in_quarantine(client, sworld, "RET-V")
+    assert (await status(client, sworld, body, "defective")).status_code == 201
+    rma = {
+        "vendor": "OEM",
+        "rma_number": "RMA-SECURE",
+        "depot": "PEK-C",
+        "units": [{"part_number": sworld.stock.disk, "serial": "RET-V"}],
+    }
+    refused = await client.post("/api/v1/vendor-returns", json=rma, headers=sworld.headers["warehouse"])
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["rule"] == "returned-secure-media-sanitized"
+
+    clock.now = local(2026, 11, 24, 12)
+    assert (await upload(client, sworld, record["id"], PDF)).status_code == 201
+    purge = destruction(method="purge", technique="block_erase", location="PEK-C secure room")
+    purge["certificate_sha256"] = hashlib.sha256(PDF).hexdigest()
+    assert (await event(client, sworld, record["id"], "warehouse", purge)).status_code == 201
+    assert (await event(client, sworld, record["id"], "compliance", {"type": "verification"})).status_code == 201
+    opened = await client.post("/api/v1/vendor-returns", json=rma, headers=sworld.headers["warehouse"])
+    assert opened.status_code == 201, opened.text
+    shipped = await client.post(
+        f"/api/v1/vendor-returns/{opened.json()['id']}/ship", headers=sworld.headers["warehouse"]
+    )
+    assert shipped.status_code == 200, shipped.text
+    assert shipped.json()["status"] == "shipped"
