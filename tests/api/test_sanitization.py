@@ -309,7 +309,8 @@ async def test_a_returned_secure_part_goes_back_to_its_vendor_only_once_sanitize
     purge = destruction(method="purge", technique="block_erase", location="PEK-C secure room")
     purge["certificate_sha256"] = hashlib.sha256(PDF).hexdigest()
     assert (await event(client, sworld, record["id"], "warehouse", purge)).status_code == 201
-    assert (await event(client, sworld, record["id"], "compliance", {"type": "verification"})).status_code == 201
+    verified = await event(client, sworld, record["id"], "compliance", {"type": "verification"})
+    assert verified.status_code == 201
     opened = await client.post("/api/v1/vendor-returns", json=rma, headers=sworld.headers["warehouse"])
     assert opened.status_code == 201, opened.text
     shipped = await client.post(
