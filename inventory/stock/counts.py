@@ -114,8 +114,12 @@ async def add_line(
         if not quantity or quantity <= 0:
             raise InvalidRequest("a bulk line needs a positive quantity", field="quantity")
     async with write_transaction():
-        still_open = await CountSession.exists().where(
-            (CountSession.id == session_id) & (CountSession.status == OPEN)
+        # A conditional update takes the session's row lock: a close that committed first is seen, and
+        # a close that comes later waits for this line.
+        still_open = (
+            await CountSession.update({CountSession.status: OPEN})
+            .where((CountSession.id == session_id) & (CountSession.status == OPEN))
+            .returning(CountSession.id)
         )
         if not still_open:
             raise InvalidTransition(f"count {session_id} is no longer open")
