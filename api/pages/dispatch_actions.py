@@ -17,7 +17,7 @@ happened at a stop of the committed plan.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -259,21 +259,17 @@ async def move_panel(
         and change.late_before_s == change.late_after_s
         and change.start_before != change.start_after
     )
-    return MovePanel(
-        **{
-            **{name: getattr(base, name) for name in MovePanel.__dataclass_fields__},
-            "checked": True,
-            "feasible": result.feasible,
-            "needs_override": bool(result.needs_override) and result.reason is None,
-            "refusal": None if result.reason is None else say.words("move-refusal", result.reason),
-            "needs": _needs(say, result.needs_override, labels, result.overtime_s),
-            "start_before": _moment(
-                say, stop.start_at if moved is None else moved.start_before, details.zone
-            ),
-            "start_after": None if moved is None else _moment(say, moved.start_after, details.zone),
-            "lateness": lateness,
-            "shifted": shifted,
-        }
+    return replace(
+        base,
+        checked=True,
+        feasible=result.feasible,
+        needs_override=bool(result.needs_override) and result.reason is None,
+        refusal=None if result.reason is None else say.words("move-refusal", result.reason),
+        needs=_needs(say, result.needs_override, labels, result.overtime_s),
+        start_before=_moment(say, stop.start_at if moved is None else moved.start_before, details.zone),
+        start_after=None if moved is None else _moment(say, moved.start_after, details.zone),
+        lateness=lateness,
+        shifted=shifted,
     )
 
 
