@@ -1,6 +1,13 @@
 """Delivery routes and engineer dispatch: travel model, solvers, plans and the solves that make them."""
 
-from routing.availability import ENGINEER, VEHICLE, Absence, AvailabilityChange, change_availability
+from routing.availability import (
+    ENGINEER,
+    VEHICLE,
+    Absence,
+    AvailabilityChange,
+    change_availability,
+    remove_absence,
+)
 from routing.errors import (
     InfeasiblePlan,
     InvalidProblem,
@@ -120,6 +127,7 @@ __all__ = [
     "add_vehicle",
     "cancel_lost_stops",
     "change_availability",
+    "remove_absence",
     "commit_plan",
     "get_engineer",
     "get_plan",

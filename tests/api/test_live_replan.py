@@ -4,6 +4,7 @@ and changed shifts and absences honoured."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from httpx import AsyncClient
 
 from api.settings import Settings
 from fixtures.demo import load_demo
+from inventory.audit.tables import AuditEntry
 from geo.travel import Point
 from routing.assembly import estimate_matrix
 from tests.api.test_routing_plans import CHINA, TODAY, TOMORROW, at
@@ -249,6 +251,55 @@ async def test_availability_changes_are_honoured(
     )
     assert off.status_code == 200
     assert off.json()["active"] is False
+
+
+async def test_an_absence_can_be_removed_and_plans_count_it_no_more(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    dispatcher, base = demo["dispatcher"], "/api/v1/dispatch"
+    plan = await committed(client, dispatcher, base, "/plans", TODAY)
+    clock.now = datetime(2026, 11, 24, 13, 0, tzinfo=CHINA)
+    sick = next(route for route in plan["routes"] if len(route["stops"]) >= 2)["vehicle"]
+    absence = {
+        "starts_at": clock.now.isoformat(),
+        "ends_at": (clock.now + timedelta(days=2)).isoformat(),
+        "reason": "entered for the wrong engineer",
+    }
+    changed = await client.patch(
+        f"/api/v1/engineers/{sick}", json={"absences": [absence]}, headers=dispatcher
+    )
+    (kept,) = changed.json()["absences"]
+    path = f"/api/v1/engineers/{sick}/absences/{kept['id']}"
+    assert (await client.delete(path, headers=demo["warehouse"])).status_code == 403
+    assert (
+        await client.delete(f"/api/v1/engineers/NOPE/absences/{kept['id']}", headers=dispatcher)
+    ).status_code == 404
+    vans = (await client.get("/api/v1/vehicles?limit=1", headers=dispatcher)).json()["items"]
+    other = f"/api/v1/vehicles/{vans[0]['code']}/absences/{kept['id']}"
+    assert (await client.delete(other, headers=dispatcher)).status_code == 404  # not the van's absence
+    removed = await client.delete(path, headers=dispatcher)
+    assert removed.status_code == 204, removed.text
+    assert (await client.delete(path, headers=dispatcher)).status_code == 404
+    again = await client.post(
+        f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert again.status_code == 201, again.text
+    released = again.json()["stats"]["pins_released"]
+    sick_keys = {
+        stop["key"] for route in plan["routes"] if route["vehicle"] == sick for stop in route["stops"]
+    }
+    assert not sick_keys & released.keys()
+    entry = await AuditEntry.select(AuditEntry.actor, AuditEntry.subject, AuditEntry.payload).where(
+        AuditEntry.action == "absence.removed"
+    )
+    assert [(row["actor"], row["subject"]) for row in entry] == [("dispatcher", f"engineer:{sick}")]
+    assert json.loads(entry[0]["payload"])["reason"] == "entered for the wrong engineer"
+
+    van = vans[0]["code"]
+    away = await client.patch(f"/api/v1/vehicles/{van}", json={"absences": [absence]}, headers=dispatcher)
+    (van_absence,) = away.json()["absences"]
+    gone = await client.delete(f"/api/v1/vehicles/{van}/absences/{van_absence['id']}", headers=dispatcher)
+    assert gone.status_code == 204
 
 
 async def test_a_delivery_replan_during_the_day_starts_where_the_vans_are(
