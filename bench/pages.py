@@ -1,7 +1,7 @@
 """The web pages' server time at national scale beside the JSON API's, and every page's weight.
 
 ``python -m bench.pages [--engines sqlite,postgresql] [--requests 400] [--clients 4] [--tickets 10000]
-[--depots 300 --parts 50000 --units 2000000]``
+[--depots 300 --parts 50000 --units 2000000] [--page "a ticket" --page "stock, first page"]``
 
 For each engine: the stock of `bench.scale_data` at the product's scale (SQLite: a working copy of the
 cached file; PostgreSQL: a fresh database, dropped at the end), the real server on loopback (one uvicorn
@@ -16,7 +16,8 @@ alternating rounds of the same run; the times are measured at the client on loop
 Last, the weight of every page of `api.pages` (each GET route, signed in as a role it admits): its HTML
 and every static file it references (``<script src>``, ``<link href>``, ``<img src>``, and the files
 their CSS names with ``url()``), each as the server sends it (gzip), summed; the offline basemap is left
-out (the map fetches it, the page does not reference it).
+out (the map fetches it, the page does not reference it). ``--page LABEL`` (repeated) times only the pages
+named by their label in the results and weighs none.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ class Options:
     postgres_url: str
     keep: Path | None = None
     """Where to copy the SQLite database with its working set, for profiling afterwards."""
+    pages: frozenset[str] = frozenset()
+    """The labels of the pages to time (empty: every page, and every page weighed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,9 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients")
     parser.add_argument("--tickets", type=int, default=10_000, help="open tickets with reservations")
     parser.add_argument("--keep-sqlite", type=Path, help="copy the SQLite database here when done")
+    parser.add_argument(
+        "--page", action="append", default=[], help="time only this page, by label (repeatable); no weights"
+    )
     args = parser.parse_args(argv)
     engines = parsed_engines(parser, args.engines)
     if args.requests < 2 * ROUNDS * args.clients or args.warmup < 0 or args.clients < 1 or args.tickets < 1:
@@ -174,6 +180,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         tickets=args.tickets,
         postgres_url=args.postgres_url,
         keep=args.keep_sqlite,
+        pages=frozenset(args.page),
     )
 
 
@@ -214,11 +221,14 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
             clients = _Clients(base_url, sessions, tokens)
             try:
                 floor = runner.run(clients.measure(None, "/health", options.requests, options))
-                pairs = [runner.run(clients.pair(target, options)) for target in targets(working)]
+                chosen = chosen_targets(targets(working), options.pages)
+                pairs = [runner.run(clients.pair(target, options)) for target in chosen]
             finally:
                 clients.close()
-            progress(engine, "weighing every page")
-            weights = page_weights(base_url, sessions, working)
+            weights = []
+            if not options.pages:
+                progress(engine, "weighing every page")
+                weights = page_weights(base_url, sessions, working)
             if options.keep is not None and engine == "sqlite":
                 _copy_sqlite(url, options.keep)
     return EngineResult(generation, working, load, floor, pairs, weights)
@@ -243,6 +253,19 @@ async def _populate(base_url: str, password: str, stock: Stock, options: Options
         return await populate(http, stock, tickets=options.tickets, seed=options.scale.seed)
     finally:
         http.close()
+
+
+def chosen_targets(every: list[Target], labels: frozenset[str]) -> list[Target]:
+    """The targets named by ``labels`` (all when empty).
+
+    Raises:
+        SystemExit: a label names no target.
+    """
+    unknown = labels - {target.label for target in every}
+    if unknown:
+        known = ", ".join(repr(target.label) for target in every)
+        raise SystemExit(f"no page labelled {', '.join(sorted(map(repr, unknown)))}; the pages are {known}")
+    return [target for target in every if not labels or target.label in labels]
 
 
 def targets(working: Working) -> list[Target]:
