@@ -1,7 +1,15 @@
 """Depots, parts, serialized units, bulk stock and the append-only movement ledger."""
 
 from inventory.stock.adjustments import adjust_bulk, change_status
-from inventory.stock.catalogue import create_depot, create_part, get_depot, get_part, list_depots, list_parts
+from inventory.stock.catalogue import (
+    create_depot,
+    create_part,
+    depots_by_code,
+    get_depot,
+    get_part,
+    list_depots,
+    list_parts,
+)
 from inventory.stock.consistency import check_consistency, check_movements_against_chain
 from inventory.stock.model import DepotKind, ReceiptLine, ReceivedUnit, UnitStatus
 from inventory.stock.queries import stock_levels, trace_unit
@@ -59,6 +67,7 @@ __all__ = [
     "create_depot",
     "create_part",
     "depot_zones",
+    "depots_by_code",
     "dispatch_transfer",
     "get_depot",
     "get_part",

@@ -29,6 +29,7 @@ from inventory.tickets.fulfilment import (
     TicketFulfilment,
     arrange_collection,
     attention_list,
+    fulfilment_of,
     resolve_attention,
     ticket_fulfilment,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "covered",
     "depot_pick_list",
     "expire_due",
+    "fulfilment_of",
     "get_covered_asset",
     "get_progress",
     "get_reservation",
