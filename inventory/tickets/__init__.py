@@ -23,6 +23,7 @@ from inventory.tickets.coverage import (
 from inventory.tickets.entitlement import Entitlement, Refusal
 from inventory.tickets.fulfilment import (
     PREEMPTED,
+    STOP_FAILED,
     AttentionItem,
     PartWay,
     SecondWay,
@@ -31,6 +32,7 @@ from inventory.tickets.fulfilment import (
     attention_list,
     fulfilment_of,
     resolve_attention,
+    stop_failed,
     ticket_fulfilment,
 )
 from inventory.tickets.priority import PARTS_PRIORITY_TIERS, Severity, Tier, may_preempt
@@ -75,6 +77,7 @@ __all__ = [
     "DEFAULT_TARGETS",
     "PARTS_PRIORITY_TIERS",
     "PREEMPTED",
+    "STOP_FAILED",
     "AssetWarranty",
     "AttentionItem",
     "Countdown",
@@ -134,6 +137,7 @@ __all__ = [
     "reserve",
     "resolve_attention",
     "sla_queue",
+    "stop_failed",
     "sweep_breaches",
     "sweep_lag",
     "ticket_events",

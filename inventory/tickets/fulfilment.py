@@ -41,6 +41,8 @@ from inventory.tickets.tables import DispatchAttention, Fulfilment, Reservation,
 
 VAN, ENGINEER, COLLECTION, VISIT = "van", "engineer", "collection", "visit"
 PREEMPTED = "preempted"
+STOP_FAILED = "stop_failed"
+"""Why a ticket is on the dispatcher's list: a committed stop for it failed (it is planned again)."""
 ACTIVE = "active"
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -302,6 +304,28 @@ async def withdraw(reservation_id: int, *, reason: str, actor: str, now: datetim
             )
             log.info("dispatch_attention", ticket=row["ticket"], reservation=reservation_id, reason=reason)
         await reassess([row["ticket"]], now=now)
+
+
+async def stop_failed(
+    ticket_id: int, *, reason: str, plan: int, stop: str, actor: str, now: datetime
+) -> None:
+    """Committed stop ``stop`` of plan ``plan`` for the ticket failed (``reason`` as reported), in the
+    caller's transaction: the ticket goes on the dispatcher's list with the reason, and the next re-plan
+    plans the stop again (`routing.live_day`)."""
+    async with write_transaction():
+        await DispatchAttention.insert(
+            DispatchAttention(
+                ticket=ticket_id,
+                reservation=None,
+                reason=STOP_FAILED,
+                note=reason,
+                plan=plan,
+                stop=stop,
+                raised_by=actor,
+                raised_at=now,
+            )
+        )
+    log.info("dispatch_attention", ticket=ticket_id, reason=STOP_FAILED, plan=plan, stop=stop)
 
 
 async def ticket_fulfilment(ticket_id: int, *, viewer: str | None) -> TicketFulfilment:

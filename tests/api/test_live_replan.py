@@ -12,8 +12,8 @@ from httpx import AsyncClient
 
 from api.settings import Settings
 from fixtures.demo import load_demo
-from inventory.audit.tables import AuditEntry
 from geo.travel import Point
+from inventory.audit.tables import AuditEntry
 from routing.assembly import estimate_matrix
 from tests.api.test_routing_plans import CHINA, TODAY, TOMORROW, at
 from tests.conftest import SettableClock, test_settings
@@ -75,6 +75,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
     clock.now = AFTERNOON
     done: dict[str, tuple[str, dict]] = {}
     history: set[str] = set()
+    last_place: dict[str, dict] = {}
     en_route = failed = None
     for route in plan["routes"]:
         for stop in route["stops"]:
@@ -89,6 +90,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
                     ("done", at(stop["departure_at"])),
                 )
                 done[route["vehicle"]] = (route["vehicle"], stop)
+                last_place[route["vehicle"]] = stop
                 history.add(stop["key"])
             elif en_route is None and stop["kind"] == "visit" and route["vehicle"] in done:
                 await report(
@@ -101,7 +103,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
                     client, dispatcher, base, plan, stop, ("failed", AFTERNOON - timedelta(minutes=10))
                 )
                 failed = stop
-                history.add(stop["key"])
+                last_place[route["vehicle"]] = stop
                 break
     assert done
     assert en_route is not None
@@ -112,7 +114,10 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
     assert again.status_code == 201, again.text
     replanned = again.json()
     found = stops_of(replanned)
-    assert not history & found.keys(), "what is done or failed is history, not planned again"
+    assert not history & found.keys(), "what is done is history, not planned again"
+    if failed is not None:
+        assert not found[failed["key"]][1].get("pinned", False), "a failed stop is planned again, freely"
+        assert replanned["stats"]["pins_released"][failed["key"]] == "stop_failed"
     vehicle, stop = en_route
     assert found[stop["key"]][0] == vehicle, found[stop["key"]]
     route = next(r for r in replanned["routes"] if r["vehicle"] == vehicle)
@@ -121,7 +126,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
     assert route["stops"][0]["pinned"]
     for route in replanned["routes"]:
         assert at(route["departure"]) >= AFTERNOON
-    for vehicle, (_vehicle, last) in done.items():
+    for vehicle, last in last_place.items():
         route = next((r for r in replanned["routes"] if r["vehicle"] == vehicle), None)
         if route is None:
             continue
@@ -132,7 +137,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
             ]
         )
         leg = at(route["stops"][0]["eta"]) - at(route["departure"])
-        assert leg == timedelta(seconds=seconds[0][1]), "the engineer sets off from the last stop done"
+        assert leg == timedelta(seconds=seconds[0][1]), "the engineer sets off from the last stop reported"
 
     # The dispatcher lets a committed visit go: it is planned freely again, and named.
     waiting = next(
@@ -162,6 +167,56 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
         f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1, "unpin": [999999]}, headers=dispatcher
     )
     assert unknown.status_code == 422
+
+
+async def test_a_failed_visits_ticket_returns_to_be_planned_and_to_the_dispatchers_list(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    dispatcher, base = demo["dispatcher"], "/api/v1/dispatch"
+    plan = await committed(client, dispatcher, base, "/plans", TODAY)
+    clock.now = AFTERNOON
+    visit = max(
+        (stop for route in plan["routes"] for stop in route["stops"] if stop["kind"] == "visit"),
+        key=lambda stop: at(stop["eta"]),
+    )
+    await report(client, dispatcher, base, plan, visit, ("failed", AFTERNOON - timedelta(minutes=5)))
+
+    listed = (await client.get("/api/v1/dispatch/attention", headers=dispatcher)).json()["items"]
+    (item,) = [item for item in listed if item["ticket"] == visit["ticket"]]
+    assert (item["reason"], item["note"]) == ("stop_failed", "customer not there")
+    assert (item["plan"], item["stop"]) == (plan["id"], visit["key"])
+
+    again = await client.post(
+        f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert again.status_code == 201, again.text
+    replanned = again.json()
+    assert visit["key"] in stops_of(replanned), "the failed visit is planned again"
+    assert replanned["stats"]["pins_released"][visit["key"]] == "stop_failed"
+    vehicle, stop = stops_of(replanned)[visit["key"]]
+    if vehicle is None:
+        return  # too late in the day for it (e.g. its site's hours are over): it is named unassigned
+    assert stop["status"] == "planned"
+    assert not stop["pinned"]
+    commit = await client.post(f"{base}/plans/{replanned['id']}/commit", headers=dispatcher)
+    assert commit.status_code == 200, commit.text
+    assert stops_of(commit.json())[visit["key"]][1]["status"] == "planned"
+    later = await client.post(
+        f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert later.status_code == 201, later.text
+    kept = stops_of(later.json())[visit["key"]]
+    assert kept[0] == vehicle
+    assert kept[1]["pinned"], "committed again, it is pinned like any other stop"
+    assert visit["key"] not in later.json()["stats"]["pins_released"]
+    await report(
+        client,
+        dispatcher,
+        base,
+        commit.json(),
+        stops_of(commit.json())[visit["key"]][1],
+        ("en_route", AFTERNOON),
+    )
 
 
 async def test_pins_that_cannot_hold_are_named_instead_of_failing(
