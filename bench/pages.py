@@ -543,6 +543,8 @@ def print_results(options: Options, results: dict[str, EngineResult]) -> None:
     )
     print_engines(results, _metrics, _verdict)
     for engine, result in results.items():
+        if not result.weights:
+            continue
         print(f"\nPage weight ({engine}): gzip as sent, HTML + referenced static files, basemap excluded")
         rows = [["page", "as", "HTML KB", "files", "static KB", "total KB", f"goal < {GOAL_WEIGHT_KB:g}"]]
         for weight in result.weights:
