@@ -1,10 +1,7 @@
 """The web pages' server time at national scale beside the JSON API's, and every page's weight.
 
 ``python -m bench.pages [--engines sqlite,postgresql] [--requests 400] [--clients 4] [--tickets 10000]
-[--depots 300 --parts 50000 --units 2000000] [--pages /dispatch,/tickets]``
-
-``--pages`` times only the pages whose address starts with one of the given prefixes (every page by
-default).
+[--depots 300 --parts 50000 --units 2000000] [--page "a ticket" --page "stock, first page"]``
 
 For each engine: the stock of `bench.scale_data` at the product's scale (SQLite: a working copy of the
 cached file; PostgreSQL: a fresh database, dropped at the end), the real server on loopback (one uvicorn
@@ -19,7 +16,8 @@ alternating rounds of the same run; the times are measured at the client on loop
 Last, the weight of every page of `api.pages` (each GET route, signed in as a role it admits): its HTML
 and every static file it references (``<script src>``, ``<link href>``, ``<img src>``, and the files
 their CSS names with ``url()``), each as the server sends it (gzip), summed; the offline basemap is left
-out (the map fetches it, the page does not reference it).
+out (the map fetches it, the page does not reference it). ``--page LABEL`` (repeated) times only the pages
+named by their label in the results and weighs none.
 """
 
 from __future__ import annotations
@@ -89,8 +87,8 @@ class Options:
     postgres_url: str
     keep: Path | None = None
     """Where to copy the SQLite database with its working set, for profiling afterwards."""
-    pages: tuple[str, ...] = ()
-    """Time only the pages whose address starts with one of these (none: every page)."""
+    pages: frozenset[str] = frozenset()
+    """The labels of the pages to time (empty: every page, and every page weighed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +165,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--tickets", type=int, default=10_000, help="open tickets with reservations")
     parser.add_argument("--keep-sqlite", type=Path, help="copy the SQLite database here when done")
     parser.add_argument(
-        "--pages",
-        default="",
-        help="time only the pages whose address starts with one of these, comma-separated",
+        "--page", action="append", default=[], help="time only this page, by label (repeatable); no weights"
     )
     args = parser.parse_args(argv)
     engines = parsed_engines(parser, args.engines)
@@ -184,7 +180,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         tickets=args.tickets,
         postgres_url=args.postgres_url,
         keep=args.keep_sqlite,
-        pages=tuple(prefix.strip() for prefix in args.pages.split(",") if prefix.strip()),
+        pages=frozenset(args.page),
     )
 
 
@@ -225,16 +221,14 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
             clients = _Clients(base_url, sessions, tokens)
             try:
                 floor = runner.run(clients.measure(None, "/health", options.requests, options))
-                chosen = [
-                    target
-                    for target in targets(working)
-                    if not options.pages or target.page.startswith(options.pages)
-                ]
+                chosen = chosen_targets(targets(working), options.pages)
                 pairs = [runner.run(clients.pair(target, options)) for target in chosen]
             finally:
                 clients.close()
-            progress(engine, "weighing every page")
-            weights = page_weights(base_url, sessions, working)
+            weights = []
+            if not options.pages:
+                progress(engine, "weighing every page")
+                weights = page_weights(base_url, sessions, working)
             if options.keep is not None and engine == "sqlite":
                 _copy_sqlite(url, options.keep)
     return EngineResult(generation, working, load, floor, pairs, weights)
@@ -259,6 +253,19 @@ async def _populate(base_url: str, password: str, stock: Stock, options: Options
         return await populate(http, stock, tickets=options.tickets, seed=options.scale.seed)
     finally:
         http.close()
+
+
+def chosen_targets(every: list[Target], labels: frozenset[str]) -> list[Target]:
+    """The targets named by ``labels`` (all when empty).
+
+    Raises:
+        SystemExit: a label names no target.
+    """
+    unknown = labels - {target.label for target in every}
+    if unknown:
+        known = ", ".join(repr(target.label) for target in every)
+        raise SystemExit(f"no page labelled {', '.join(sorted(map(repr, unknown)))}; the pages are {known}")
+    return [target for target in every if not labels or target.label in labels]
 
 
 def targets(working: Working) -> list[Target]:
@@ -536,6 +543,8 @@ def print_results(options: Options, results: dict[str, EngineResult]) -> None:
     )
     print_engines(results, _metrics, _verdict)
     for engine, result in results.items():
+        if not result.weights:
+            continue
         print(f"\nPage weight ({engine}): gzip as sent, HTML + referenced static files, basemap excluded")
         rows = [["page", "as", "HTML KB", "files", "static KB", "total KB", f"goal < {GOAL_WEIGHT_KB:g}"]]
         for weight in result.weights:

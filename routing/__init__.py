@@ -1,6 +1,13 @@
 """Delivery routes and engineer dispatch: travel model, solvers, plans and the solves that make them."""
 
-from routing.availability import ENGINEER, VEHICLE, Absence, AvailabilityChange, change_availability
+from routing.availability import (
+    ENGINEER,
+    VEHICLE,
+    Absence,
+    AvailabilityChange,
+    change_availability,
+    remove_absence,
+)
 from routing.errors import (
     InfeasiblePlan,
     InvalidProblem,
@@ -137,6 +144,7 @@ __all__ = [
     "move_stop",
     "record_stop_event",
     "refresh_committed_etas",
+    "remove_absence",
     "report_position",
     "request_solve",
     "run_solve",

@@ -30,6 +30,8 @@ class Absence:
     starts_at: datetime
     ends_at: datetime
     reason: str
+    id: int | None = None
+    """The kept absence's id (None: not kept yet)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,11 @@ async def absences_of(
         return {}
     rows = (
         await FleetAbsence.select(
-            FleetAbsence.code, FleetAbsence.starts_at, FleetAbsence.ends_at, FleetAbsence.reason
+            FleetAbsence.id,
+            FleetAbsence.code,
+            FleetAbsence.starts_at,
+            FleetAbsence.ends_at,
+            FleetAbsence.reason,
         )
         .where(
             (FleetAbsence.kind == kind)
@@ -81,10 +87,13 @@ async def absences_of(
             & (FleetAbsence.ends_at > since)
         )
         .order_by(FleetAbsence.starts_at)
+        .order_by(FleetAbsence.id)
     )
     found: dict[str, list[Absence]] = {}
     for row in rows:
-        found.setdefault(row["code"], []).append(Absence(row["starts_at"], row["ends_at"], row["reason"]))
+        found.setdefault(row["code"], []).append(
+            Absence(row["starts_at"], row["ends_at"], row["reason"], row["id"])
+        )
     return found
 
 
@@ -152,4 +161,42 @@ async def change_availability(
                     for absence in change.absences
                 )
             )
+    return await absences_ahead(kind, code, now=now)
+
+
+async def absences_ahead(kind: str, code: str, *, now: datetime) -> list[Absence]:
+    """The absences of van or engineer ``code`` not yet over at ``now``."""
     return (await absences_of(kind, [code], since=now, until=now + 10 * MAX_ABSENCE)).get(code, [])
+
+
+async def remove_absence(
+    kind: str, code: str, absence_id: int, *, actor: str, now: datetime
+) -> list[Absence]:
+    """Remove absence ``absence_id`` of van or engineer ``code`` (e.g. entered by mistake, or the engineer
+    is back early), with an audit entry naming what it was; later plans count it no more. Answers the
+    absences not yet over.
+
+    Raises:
+        NotFound: no such van or engineer, or no such absence of it.
+    """
+    table = VehicleRow if kind == VEHICLE else Engineer
+    async with write_transaction():
+        if not await table.exists().where(table.code == code):
+            raise NotFound(f"{kind} {code} not found", field="code")
+        removed = (
+            await FleetAbsence.delete()
+            .where(
+                (FleetAbsence.id == absence_id) & (FleetAbsence.kind == kind) & (FleetAbsence.code == code)
+            )
+            .returning(FleetAbsence.starts_at, FleetAbsence.ends_at, FleetAbsence.reason)
+        )
+        if not removed:
+            raise NotFound(f"absence {absence_id} of {kind} {code} not found", field="id")
+        await append(
+            "absence.removed",
+            f"{kind}:{code}",
+            {"absence": absence_id, **removed[0]},
+            actor=actor,
+            at=now,
+        )
+    return await absences_ahead(kind, code, now=now)

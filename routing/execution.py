@@ -6,7 +6,8 @@ and the event is appended to the day's log (`PlanStopEvent`) with an audit entry
 means elsewhere happens in the same transaction, through the services that own it: a delivery done
 issues its reservations (`inventory.issuing.issue`), an engineer's visit done meets the ticket's
 ``engineer_on_site`` milestone at the arrival time (`inventory.tickets.record_event`), an inspection
-done is marked done.
+done is marked done; a stop for a ticket that failed puts the ticket on the dispatcher's list with the
+reason (`inventory.tickets.stop_failed`), and the next re-plan plans it again.
 
 The log is read by stop key across the versions of the day's plan (`routing.stop_log.day_states`): a
 re-plan carries a stop in progress into its new plan under the same key, and the history stays with the
@@ -134,6 +135,10 @@ async def record_stop_event(
         if status is StopStatus.DONE:
             arrived = last["at"] if last is not None and last["status"] == StopStatus.ARRIVED else at
             await _finish(row, arrived_at=arrived, actor=actor, now=now)
+        elif status is StopStatus.FAILED and row["ticket"] is not None:
+            await tickets.stop_failed(
+                row["ticket"], reason=reason, plan=plan_id, stop=row["stop_key"], actor=actor, now=now
+            )
         view = stop_view(await _stop_row(plan_id, stop_id))
         await on_stop_status_changed(
             StopStatusChange(

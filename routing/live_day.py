@@ -2,8 +2,10 @@
 
 A re-plan during the day starts each van or engineer where it is, at the time of the re-plan: at its
 latest known place (its last reported position, the last stop it finished or failed, or the stop it is
-at, whichever it reported last), else at its depot. Stops done, failed or cancelled are history: neither
-pinned nor planned again. Stops en route or arrived stay first on their vehicle, in their order; a stop
+at, whichever it reported last), else at its depot. Stops done or cancelled are history: neither
+pinned nor planned again. A failed stop's ticket returns to be planned: the stop is planned again
+freely (its pin let go, named `STOP_FAILED`), and once a committed plan carries it again it is pinned
+there like any other. Stops en route or arrived stay first on their vehicle, in their order; a stop
 being served keeps only what is left of its service, and its window no longer binds (it is happening).
 Committed stops not yet started stay pinned in their committed order, unless the dispatcher unpins them
 or their vehicle is no longer available (then they are re-planned freely, and named in the plan's
@@ -35,7 +37,9 @@ VEHICLE_UNAVAILABLE = "vehicle_unavailable"
 ABSENT = "absent"
 """Why a pin was let go: its van or engineer is absent for part of what is left of the day."""
 PICKUP_FAILED = "pickup_failed"
-"""Why a stop is left out of the re-plan: its pickup failed or was cancelled (the part is not on board)."""
+"""Why a stop is left out of the re-plan: its pickup was cancelled (the part is not on board)."""
+STOP_FAILED = "stop_failed"
+"""Why a pin was let go: the stop (or its pickup) failed, and it is planned again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +49,23 @@ class LiveDay:
     states: Mapping[str, StopState]
     unpinned: frozenset[str] = frozenset()
     released: dict[str, str] = field(default_factory=dict)
+    replanned: frozenset[str] = frozenset()
+    """Failed stops that a committed plan carries again (not failed there): to do, like any other."""
 
     def keeps(self, key: str) -> bool:
-        """Whether the stop ``key`` is still to be planned (it is not history)."""
+        """Whether the stop ``key`` is still to do where the committed plans have it (it is not history)."""
         state = self.states.get(key)
-        return state is None or not state.final
+        return state is None or not state.final or key in self.replanned
+
+    def returning(self, key: str) -> bool:
+        """Whether the stop ``key`` failed and no committed plan carries it again: it is to be planned
+        again, not pinned."""
+        state = self.states.get(key)
+        return state is not None and state.status is StopStatus.FAILED and key not in self.replanned
+
+    def plans(self, key: str) -> bool:
+        """Whether a re-plan plans the stop ``key``: still to do, or failed and returning."""
+        return self.keeps(key) or self.returning(key)
 
     def finished(self, key: str) -> bool:
         state = self.states.get(key)
@@ -59,7 +75,7 @@ class LiveDay:
         """Whether the pickup for stop ``key`` failed or was cancelled; such a stop is left out of the
         re-plan and named in ``released`` (as `PICKUP_FAILED`)."""
         pickup = f"{key}:pickup"
-        if self.keeps(pickup) or self.finished(pickup):
+        if self.plans(pickup) or self.finished(pickup):
             return False
         self.released[key] = PICKUP_FAILED
         return True
@@ -85,28 +101,44 @@ class LiveDay:
         for plan in plans:
             for route in plan.routes:
                 for stop in route.stops:
-                    if stop.key not in keys or not self.keeps(stop.key):
-                        continue
-                    state = self.states.get(stop.key)
-                    reason = vehicles.get(route.vehicle, VEHICLE_UNAVAILABLE)
-                    if state is not None and state.in_progress and state.vehicle in vehicles:
-                        started[state.vehicle].append(stop.key)
-                    elif stop.key in self.unpinned:
-                        self.released[stop.key] = UNPINNED
-                    elif reason is not None:
-                        self.released[stop.key] = reason
-                    else:
-                        waiting[route.vehicle].append(stop.key)
+                    if stop.key in keys:
+                        self._sort(stop.key, route.vehicle, vehicles, started, waiting)
         pins: dict[str, Pin] = {}
         for vehicle in sorted(started.keys() | waiting.keys()):
             order = self._paired([*started.get(vehicle, []), *waiting.get(vehicle, [])], keys)
-            pins.update(
-                {
-                    key: Pin(vehicle, position, started=key in self.states and self.states[key].in_progress)
-                    for position, key in enumerate(order)
-                }
-            )
+            for position, key in enumerate(order):
+                pins[key] = Pin(vehicle, position, started=self._started(key))
         return pins
+
+    def _sort(
+        self,
+        key: str,
+        vehicle: str,
+        vehicles: Mapping[str, str | None],
+        started: dict[str, list[str]],
+        waiting: dict[str, list[str]],
+    ) -> None:
+        """Put committed stop ``key`` of ``vehicle`` among the started or the waiting stops of its vehicle,
+        or record why its pin is let go (history is neither)."""
+        if self.returning(key) or self.returning(f"{key}:pickup"):
+            self.released[key] = STOP_FAILED
+            return
+        if not self.keeps(key):
+            return
+        state = None if key in self.replanned else self.states.get(key)
+        reason = vehicles.get(vehicle, VEHICLE_UNAVAILABLE)
+        if state is not None and state.in_progress and state.vehicle in vehicles:
+            started[state.vehicle].append(key)
+        elif key in self.unpinned:
+            self.released[key] = UNPINNED
+        elif reason is not None:
+            self.released[key] = reason
+        else:
+            waiting[vehicle].append(key)
+
+    def _started(self, key: str) -> bool:
+        state = self.states.get(key)
+        return state is not None and state.in_progress
 
     def _paired(self, order: list[str], keys: set[str]) -> list[str]:
         """``order`` with each visit's pickup (still to do) right before it, and without the pickups
@@ -196,12 +228,13 @@ async def live_day(kind: str, day: date, plans: Sequence[PlanView], unpin: Itera
     """
     states = await day_states(kind, day)
     routed = {stop.id: stop for plan in plans for route in plan.routes for stop in route.stops}
+    replanned = replanned_of(states, plans)
     asked: set[str] = set()
     for stop_id in unpin:
         stop = routed.get(stop_id)
         if stop is None:
             raise InvalidRequest(f"stop {stop_id} is not a stop of the day's committed plan", field="unpin")
-        if stop.key in states:
+        if stop.key in states and stop.key not in replanned:
             raise InvalidTransition(
                 f"stop {stop_id} is {states[stop.key].status}: it cannot be unpinned", field="unpin"
             )
@@ -212,7 +245,7 @@ async def live_day(kind: str, day: date, plans: Sequence[PlanView], unpin: Itera
             raise InvalidTransition(
                 f"stop {key} is {states[key].status}: it cannot be unpinned", field="unpin"
             )
-    return LiveDay(states, frozenset(keys))
+    return LiveDay(states, frozenset(keys), replanned=replanned)
 
 
 async def starting_places(
@@ -233,8 +266,26 @@ async def starting_places(
     return {code: place for code, (_at, place) in latest.items()}
 
 
+def replanned_of(states: Mapping[str, StopState], plans: Sequence[PlanView]) -> frozenset[str]:
+    """The failed stops that a committed plan of ``plans`` carries again (`LiveDay.replanned`)."""
+    return frozenset(
+        stop.key
+        for plan in plans
+        for route in plan.routes
+        for stop in route.stops
+        if stop.key in states
+        and states[stop.key].status is StopStatus.FAILED
+        and stop.status != StopStatus.FAILED
+    )
+
+
 async def present_fleet(
-    kind: str, members: Sequence[Member], live: LiveDay, *, day: date, now: datetime
+    kind: str,
+    members: Sequence[Member],
+    live: LiveDay,
+    *,
+    day: date,
+    now: datetime,
 ) -> tuple[list[Member], dict[str, str | None]]:
     """The vans or engineers of a re-plan: each starting where it is now (`starting_places`), in the
     longest stretch of its shift left that no absence covers (one absent all of it is left out). Also,

@@ -25,7 +25,7 @@ from inventory.errors import Conflict, InvalidRequest, InvalidTransition, NotFou
 from inventory.persistence import write_transaction
 from routing.assembly import Engineer, Locations, Matrix, Place, PlanClock, Van, van_vehicle
 from routing.availability import ENGINEER, VEHICLE
-from routing.live_day import LiveDay, present_fleet
+from routing.live_day import LiveDay, present_fleet, replanned_of
 from routing.model import (
     RoutePlan,
     RoutingProblem,
@@ -116,7 +116,8 @@ async def move_stop(
     if len(request.override_reason) > 500:
         raise InvalidRequest("the override reason is longer than 500 characters", field="override_reason")
     stop = _stop_to_move(plan, request)
-    live = LiveDay(await day_states(kind, plan.date))
+    states = await day_states(kind, plan.date)
+    live = LiveDay(states, replanned=replanned_of(states, [plan]))
     if not live.keeps(stop.key) or (stop.key in live.states and live.states[stop.key].in_progress):
         raise InvalidTransition(f"stop {stop.id} has started or is over: it cannot be moved", field="stop")
     owner = next((route.vehicle for route in plan.routes if stop in route.stops), None)

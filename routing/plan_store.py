@@ -372,8 +372,9 @@ def stop_view(row: dict) -> StopView:
 async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> PlanView:
     """Make a draft plan the committed one of its kind and date; the one it replaces is superseded.
 
-    Committing the committed plan again changes nothing. For delivery plans, a committed plan is
-    superseded when it shares a depot with the new one. The plan's ways to the sites become the
+    Committing the committed plan again changes nothing. A committed plan of the same kind and day is
+    superseded when it shares a depot with the new one (`overlaps`): committing one depot's plan leaves
+    another depot's committed plan as it is. The plan's ways to the sites become the
     committed ones (`routing.fulfilment.commit_plan_ways`), those of the plans it supersedes end. The
     commit publishes ``plan.committed`` in its transaction.
 
@@ -401,9 +402,7 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
                 & (RoutePlanRecord.plan_date == day)
                 & (RoutePlanRecord.status == COMMITTED)
             )
-            replaced = [
-                row["id"] for row in current if kind == DISPATCH or set(row["depots"].split()) & depots
-            ]
+            replaced = [row["id"] for row in current if overlaps(set(row["depots"].split()), depots)]
             if replaced:
                 await RoutePlanRecord.update({RoutePlanRecord.status: SUPERSEDED}).where(
                     RoutePlanRecord.id.is_in(replaced)
@@ -432,6 +431,11 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
                 now=now,
             )
     return await get_plan(plan_id, kind=kind)
+
+
+def overlaps(depots: set[str], others: set[str]) -> bool:
+    """Whether two plans of a day cover some depot in common (a plan of no depots named covers all)."""
+    return not depots or not others or bool(depots & others)
 
 
 async def committed_plans(kind: str, day: date, depots: Sequence[str] | None = None) -> list[PlanView]:

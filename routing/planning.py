@@ -202,9 +202,9 @@ async def solve_nbd_day(
     """Plan the deliveries due on ``day`` from ``depots`` (all when empty); `keep_plan` keeps it.
 
     Planned during the day, it starts from the present (`routing.live_day`): vans where they are,
-    stops done, failed or cancelled left out, stops in progress first, the committed stops not yet
-    started pinned in their order unless ``unpin`` (stop ids) lets them go; committed stops that can no
-    longer be kept come back unassigned as ``pin_infeasible``.
+    stops done or cancelled left out, failed ones planned again, stops in progress first, the committed
+    stops not yet started pinned in their order unless ``unpin`` (stop ids) lets them go; committed
+    stops that can no longer be kept come back unassigned as ``pin_infeasible``.
 
     Raises:
         InvalidRequest: an unknown depot or stop to unpin. InvalidTransition: a stop to unpin is in
@@ -217,10 +217,10 @@ async def solve_nbd_day(
     carried = [
         item
         for item in await _carried_urgent(committed, {van.code: van.depot for van in data.vans})
-        if live.keeps(item.id) and not live.pickup_failed(item.id)
+        if live.plans(item.id) and not live.pickup_failed(item.id)
     ]
     loaded = {item.id for item in carried if live.finished(f"{item.id}:pickup")}
-    orders = [live.order(order, now) for order in data.orders if live.keeps(order.id)]
+    orders = [live.order(order, now) for order in data.orders if live.plans(order.id)]
     check_limits(
         policy.limits,
         stops=len(orders) + 2 * len(carried),
@@ -304,7 +304,8 @@ async def solve_dispatch_day(
     Visits of the committed dispatch plan of the day stay with their engineers in their order; parts
     that a committed delivery plan brings to the site are not collected. Planned during the day, it
     starts from the present as `solve_nbd_day` does: engineers where they are, within their shift and
-    outside their absences, visits done or failed left out, a part collected no longer to collect.
+    outside their absences, visits done left out, failed ones planned again, a part collected no longer
+    to collect.
 
     Raises:
         InvalidRequest: an unknown depot or stop to unpin. InvalidTransition: a stop to unpin is in
@@ -326,9 +327,9 @@ async def solve_dispatch_day(
     jobs = [
         live.job(job, now)
         for job in data.jobs
-        if live.keeps(job.id) and (job.pickup_depot is None or not live.pickup_failed(job.id))
+        if live.plans(job.id) and (job.pickup_depot is None or not live.pickup_failed(job.id))
     ]
-    inspections = [live.inspection(item, now) for item in data.inspections if live.keeps(item.id)]
+    inspections = [live.inspection(item, now) for item in data.inspections if live.plans(item.id)]
     keys = {job.id for job in jobs} | {item.id for item in inspections}
     keys |= {f"{job.id}:pickup" for job in jobs if job.pickup_depot is not None}
     check_limits(

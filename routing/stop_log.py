@@ -66,8 +66,11 @@ async def day_states(kind: str, day: date) -> dict[str, StopState]:
 
 async def carry_statuses(plan_id: int, kind: str, day: date) -> None:
     """Give the stops of plan ``plan_id`` the statuses their keys have in the day's log (a plan made or
-    committed after some of its stops were started), in the caller's transaction."""
+    committed after some of its stops were started), in the caller's transaction. A stop that failed
+    stays ``planned`` in a later plan: its ticket returned to be planned, and this is its new try."""
     for key, state in (await day_states(kind, day)).items():
+        if state.status is StopStatus.FAILED:
+            continue
         await PlanStop.update({PlanStop.status: state.status.value}).where(
             (PlanStop.plan == plan_id) & (PlanStop.stop_key == key) & PlanStop.route.is_not_null()
         )

@@ -21,7 +21,6 @@ CONSTRAINT_INDEXES = {
     "idempotency_record_one_answer_per_key",
     "audit_checkpoint_one_per_seq",
     "login_attempt_one_counter_per_subject",
-    "route_plan_one_committed_dispatch_per_day",
     "plan_stop_key_once_per_plan",
     "plan_solve_one_per_key",
     "fulfilment_one_visit_per_ticket",

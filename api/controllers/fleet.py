@@ -6,13 +6,14 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 import routing
 from api.idempotency import idempotent
 from api.pagination import Page, PageRequest, page_of
+from api.params import PathId
 from api.query import query_choice
 from api.schemas.fleet import (
     AbsenceOut,
@@ -143,6 +144,27 @@ class VehicleController(Controller):
             {**asdict(record), "absences": [AbsenceOut.model_validate(asdict(a)) for a in absences]}
         )
 
+    @delete(
+        "/{code:str}/absences/{absence_id:int}",
+        operation_id="removeVehicleAbsence",
+        summary="Remove a van's absence",
+        description=(
+            "Removes one absence of the van (its `id` as the van's availability lists it), e.g. one "
+            "entered by mistake or ended early; the removal is recorded in the audit chain and later "
+            "plans no longer count it. Dispatchers and administrators may remove it."
+        ),
+        guards=[allow(*PLANNERS)],
+    )
+    async def remove_absence(
+        self,
+        code: FromPath[str],
+        absence_id: PathId,
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> None:
+        """Remove one absence of the van; later plans no longer count it."""
+        await routing.remove_absence(routing.VEHICLE, code, absence_id, actor=principal.username, now=now)
+
 
 class EngineerController(Controller):
     path = "/engineers"
@@ -230,6 +252,27 @@ class EngineerController(Controller):
         return EngineerAvailabilityOut.model_validate(
             {**asdict(record), "absences": [AbsenceOut.model_validate(asdict(a)) for a in absences]}
         )
+
+    @delete(
+        "/{code:str}/absences/{absence_id:int}",
+        operation_id="removeEngineerAbsence",
+        summary="Remove an engineer's absence",
+        description=(
+            "Removes one absence of the engineer (its `id` as the engineer's availability lists it), "
+            "e.g. one entered by mistake or an engineer back early; the removal is recorded in the "
+            "audit chain and later plans no longer count it. Dispatchers and administrators may remove it."
+        ),
+        guards=[allow(*PLANNERS)],
+    )
+    async def remove_absence(
+        self,
+        code: FromPath[str],
+        absence_id: PathId,
+        principal: NamedDependency[Principal],
+        now: NamedDependency[datetime],
+    ) -> None:
+        """Remove one absence of the engineer; later plans no longer count it."""
+        await routing.remove_absence(routing.ENGINEER, code, absence_id, actor=principal.username, now=now)
 
 
 INSPECTION_STATES = ("planned", "done")

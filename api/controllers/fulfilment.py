@@ -76,8 +76,10 @@ class FulfilmentController(Controller):
         operation_id="listDispatchAttention",
         summary="The dispatcher's attention list",
         description=(
-            "Tickets that lost what was arranged for them, oldest first: e.g. `preempted`, their reserved "
-            "part went to a more urgent ticket (naming the committed plan and stop that carried it). "
+            "Tickets that lost what was arranged for them, oldest first: `preempted`, their reserved "
+            "part went to a more urgent ticket (naming the committed plan and stop that carried it); "
+            "`stop_failed`, a committed stop for them failed (the note gives the reason reported; the "
+            "next re-plan plans it again). "
             "Open items only unless `resolved=true` lists every item. Dispatchers and admins."
         ),
         guards=[allow(*DISPATCHERS)],

@@ -31,6 +31,7 @@ VOCABULARY.define(
     "attention-reason",
     {
         "preempted": N_("Its reserved part went to a more urgent ticket"),
+        "stop_failed": N_("A planned stop for it failed; the next re-plan plans it again"),
     },
 )
 

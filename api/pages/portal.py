@@ -75,6 +75,15 @@ VOCABULARY.define(
     },
 )
 VOCABULARY.define(
+    "portal-way",
+    {
+        "van": N_("Delivered to your site by our courier van"),
+        "engineer": N_("Your engineer brings it to the site"),
+        "collection": N_("You collect it at our depot"),
+        "none": N_("We are arranging how it reaches you"),
+    },
+)
+VOCABULARY.define(
     "portal-ticket-status",
     {"open": N_("Open"), "closed": N_("Closed")},
 )
@@ -505,8 +514,16 @@ async def _ticket_context(
     requests = await tickets.list_requests(
         ticket=ticket_id, state=None, viewer=viewer, limit=REQUESTS_SHOWN, offset=0
     )
+    fulfilment = await tickets.fulfilment_of(
+        ticket_id,
+        at_risk=progress.ticket.at_risk,
+        predicted_late_seconds=progress.ticket.predicted_late_seconds,
+        reservations=[shipment.reservation for shipment in progress.shipments],
+    )
     return {
         "progress": progress,
+        "fulfilment": fulfilment,
+        "ways": {part.reservation: part for part in fulfilment.parts},
         "ticket": progress.ticket,
         "zone": progress.site.timezone,
         "timeline": [entry for entry in timeline.entries if entry.kind != "milestone"],

@@ -54,7 +54,7 @@ from inventory.accounts import STAFF, Principal, Role
 from inventory.calendars import calendar_for
 from inventory.customers import list_customers, list_sites
 from inventory.errors import Conflict, DomainError, InvalidRequest, NotFound
-from inventory.stock import DepotRecord, list_depots
+from inventory.stock import DepotRecord, depots_by_code, list_depots
 from inventory.tickets import (
     DEFAULT_TARGETS,
     PARTS_PRIORITY_TIERS,
@@ -502,9 +502,14 @@ async def _ticket_page(
         for item in items
     ]
     may_act = principal.role in SERVICE_DESK and ticket.status == "open"
-    depots = {depot.code: depot for depot in await list_depots(limit=MAX_CHOICES, offset=0)}
-    reservations = await tickets.ticket_reservations(ticket_id, viewer=None)
-    fulfilment = await tickets.ticket_fulfilment(ticket_id, viewer=None)
+    reservations = (await tickets.reservations_of_tickets([ticket_id], viewer=None))[ticket_id]
+    depots = await depots_by_code(record.depot for record in reservations)
+    fulfilment = await tickets.fulfilment_of(
+        ticket_id,
+        at_risk=ticket.at_risk,
+        predicted_late_seconds=ticket.predicted_late_seconds,
+        reservations=reservations,
+    )
     tier = Tier(file.customer.tier)
     context = {
         "file": file,
@@ -523,7 +528,6 @@ async def _ticket_page(
         "may_preempt": may_preempt(tier, Severity(ticket.severity)),
         "may_act": may_act,
         "events": possible_events(file.clocks, now, support, calendar) if may_act else [],
-        "depots": list(depots.values()),
         "event_form": forms.get("event_form") or FormState(),
         "reserve_form": forms.get("reserve_form") or FormState(values={"quantity": "1"}),
         "done": request.query_params.get("done"),

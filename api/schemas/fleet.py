@@ -133,6 +133,7 @@ class AvailabilityIn(RequestModel):
 
 
 class AbsenceOut(ResponseModel):
+    id: int = Field(description="removes it: `DELETE .../absences/{id}`")
     starts_at: datetime
     ends_at: datetime
     reason: str

@@ -134,7 +134,12 @@ class AttentionOut(ResponseModel):
     id: int
     ticket: int
     reservation: int | None
-    reason: str = Field(description="What happened, e.g. `preempted`: the part went to a more urgent ticket.")
+    reason: str = Field(
+        description=(
+            "What happened: `preempted`, the part went to a more urgent ticket; `stop_failed`, a committed "
+            "stop for the ticket failed (the note says why) and the next re-plan plans it again."
+        )
+    )
     note: str
     plan: int | None = Field(description="The committed plan that lost the part, if one carried it.")
     stop: str | None

@@ -54,10 +54,13 @@ class WarehouseViews:
         limit: int,
         offset: int = 0,
         after: tuple[str, str] | None = None,
+        part_number: str | None = None,
+        category: str | None = None,
     ) -> Sequence[Mapping[str, Any]]:
         """Stock levels of parts at depots, ordered by part number then depot code.
 
-        ``depot`` (a code) keeps one depot (read through the index on ``(depot, part)``); ``search``
+        ``depot`` (a code) keeps one depot (read through the index on ``(depot, part)``); ``part_number``
+        keeps one part and ``category`` the parts of one category (exactly); ``search``
         keeps parts whose number or description contains it, in any case; ``only`` is a key of
         `STOCK_ONLY`; ``after`` (a part number and a depot code) starts after that row, for reading a
         long list page by page without an offset.
@@ -67,6 +70,12 @@ class WarehouseViews:
         if depot is not None:
             conditions.append("l.depot = (SELECT id FROM depot WHERE code = {})")
             args.append(depot)
+        if part_number is not None:
+            conditions.append("p.part_number = {}")
+            args.append(part_number)
+        if category is not None:
+            conditions.append("p.category = {}")
+            args.append(category)
         if search:
             pattern = like_pattern(search)
             conditions.append(

@@ -5,6 +5,7 @@ from inventory.stock.adjustments import adjust_bulk, change_status
 from inventory.stock.catalogue import (
     create_depot,
     create_part,
+    depots_by_code,
     get_depot,
     get_part,
     list_depots,
@@ -102,6 +103,7 @@ __all__ = [
     "create_depot",
     "create_part",
     "depot_zones",
+    "depots_by_code",
     "dispatch_transfer",
     "get_depot",
     "get_part",

@@ -59,6 +59,15 @@ async def list_depots(*, limit: int, offset: int) -> list[DepotRecord]:
     return [_depot(row) for row in rows]
 
 
+async def depots_by_code(codes: Iterable[str]) -> dict[str, DepotRecord]:
+    """The depots named by ``codes`` (those that exist), by code: one statement, whatever their number."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = await Depot.select(*_DEPOT_COLUMNS).where(Depot.code.is_in(wanted))
+    return {row["code"]: DepotRecord(**row) for row in rows}
+
+
 async def get_depot(code: str) -> DepotRecord:
     """One depot by code.
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from inventory.errors import InvalidRequest, NotFound
+from inventory.persistence import current_store
 from inventory.stock.records import LevelRecord, MovementRecord, UnitRecord
-from inventory.stock.tables import Movement, StockLevel, StockUnit
+from inventory.stock.tables import Movement, StockUnit
 
 
 async def stock_levels(
@@ -15,26 +16,30 @@ async def stock_levels(
     limit: int,
     offset: int,
 ) -> list[LevelRecord]:
-    """Stock per depot and part, ordered by part number then depot code."""
-    query = StockLevel.select(
-        StockLevel.depot.code.as_alias("depot"),
-        StockLevel.part.part_number.as_alias("part_number"),
-        StockLevel.on_hand,
-        StockLevel.reserved,
-        StockLevel.in_transit,
-        StockLevel.defective,
-        StockLevel.quarantined,
+    """Stock per depot and part, ordered by part number then depot code: the stock screen's access path
+    (`inventory.persistence.Store.stock_overview`), which walks parts in order and stops at the page's
+    end instead of sorting every level."""
+    rows = await current_store().stock_overview(
+        depot=depot,
+        search=None,
+        only=None,
+        limit=limit,
+        offset=offset,
+        part_number=part_number,
+        category=category,
     )
-    if part_number is not None:
-        query = query.where(StockLevel.part.part_number == part_number)
-    if depot is not None:
-        query = query.where(StockLevel.depot.code == depot)
-    if category is not None:
-        query = query.where(StockLevel.part.category == category)
-    rows = (
-        await query.order_by(StockLevel.part.part_number, StockLevel.depot.code).limit(limit).offset(offset)
-    )
-    return [LevelRecord(**row) for row in rows]
+    return [
+        LevelRecord(
+            depot=row["depot"],
+            part_number=row["part_number"],
+            on_hand=row["on_hand"],
+            reserved=row["reserved"],
+            in_transit=row["in_transit"],
+            defective=row["defective"],
+            quarantined=row["quarantined"],
+        )
+        for row in rows
+    ]
 
 
 async def trace_unit(serial: str, *, part_number: str | None = None) -> UnitRecord:

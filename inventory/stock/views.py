@@ -98,6 +98,8 @@ async def stock_overview(
     limit: int,
     offset: int = 0,
     after: tuple[str, str] | None = None,
+    part_number: str | None = None,
+    category: str | None = None,
 ) -> list[StockRow]:
     """Stock of parts at depots, ordered by part number then depot code (see
     `inventory.persistence.Store.stock_overview` for the filters).
@@ -108,7 +110,14 @@ async def stock_overview(
     if only is not None and only not in STOCK_FILTERS:
         raise InvalidRequest(f"unknown filter {only!r}", field="only", allowed=list(STOCK_FILTERS))
     rows = await current_store().stock_overview(
-        depot=depot, search=search, only=only, limit=limit, offset=offset, after=after
+        depot=depot,
+        search=search,
+        only=only,
+        limit=limit,
+        offset=offset,
+        after=after,
+        part_number=part_number,
+        category=category,
     )
     return [StockRow(**{**row, "serialized": bool(row["serialized"])}) for row in rows]
 

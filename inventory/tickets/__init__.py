@@ -25,13 +25,16 @@ from inventory.tickets.coverage import (
 from inventory.tickets.entitlement import Entitlement, Refusal
 from inventory.tickets.fulfilment import (
     PREEMPTED,
+    STOP_FAILED,
     AttentionItem,
     PartWay,
     SecondWay,
     TicketFulfilment,
     arrange_collection,
     attention_list,
+    fulfilment_of,
     resolve_attention,
+    stop_failed,
     ticket_fulfilment,
 )
 from inventory.tickets.priority import PARTS_PRIORITY_TIERS, Severity, Tier, may_preempt
@@ -99,6 +102,7 @@ __all__ = [
     "DEFAULT_TARGETS",
     "PARTS_PRIORITY_TIERS",
     "PREEMPTED",
+    "STOP_FAILED",
     "AssetParts",
     "AssetWarranty",
     "AttentionItem",
@@ -149,6 +153,7 @@ __all__ = [
     "covered",
     "depot_pick_list",
     "expire_due",
+    "fulfilment_of",
     "get_covered_asset",
     "get_progress",
     "get_request",
@@ -179,6 +184,7 @@ __all__ = [
     "resolve_attention",
     "returns",
     "sla_queue",
+    "stop_failed",
     "sweep_breaches",
     "sweep_lag",
     "ticket_events",

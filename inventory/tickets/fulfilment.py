@@ -34,12 +34,15 @@ from inventory.audit import log as audit
 from inventory.errors import Conflict, InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import write_transaction
 from inventory.tickets.at_risk import Expectation, Outlook, Promise, outlook
+from inventory.tickets.records import ReservationRecord
 from inventory.tickets.reservation_views import check_visible
 from inventory.tickets.sla import ClockState, Milestone
 from inventory.tickets.tables import DispatchAttention, Fulfilment, Reservation, Ticket, TicketMilestone
 
 VAN, ENGINEER, COLLECTION, VISIT = "van", "engineer", "collection", "visit"
 PREEMPTED = "preempted"
+STOP_FAILED = "stop_failed"
+"""Why a ticket is on the dispatcher's list: a committed stop for it failed (it is planned again)."""
 ACTIVE = "active"
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -303,6 +306,28 @@ async def withdraw(reservation_id: int, *, reason: str, actor: str, now: datetim
         await reassess([row["ticket"]], now=now)
 
 
+async def stop_failed(
+    ticket_id: int, *, reason: str, plan: int, stop: str, actor: str, now: datetime
+) -> None:
+    """Committed stop ``stop`` of plan ``plan`` for the ticket failed (``reason`` as reported), in the
+    caller's transaction: the ticket goes on the dispatcher's list with the reason, and the next re-plan
+    plans the stop again (`routing.live_day`)."""
+    async with write_transaction():
+        await DispatchAttention.insert(
+            DispatchAttention(
+                ticket=ticket_id,
+                reservation=None,
+                reason=STOP_FAILED,
+                note=reason,
+                plan=plan,
+                stop=stop,
+                raised_by=actor,
+                raised_at=now,
+            )
+        )
+    log.info("dispatch_attention", ticket=ticket_id, reason=STOP_FAILED, plan=plan, stop=stop)
+
+
 async def ticket_fulfilment(ticket_id: int, *, viewer: str | None) -> TicketFulfilment:
     """How each reserved part of the ticket reaches its site, with the committed ETA.
 
@@ -327,9 +352,44 @@ async def ticket_fulfilment(ticket_id: int, *, viewer: str | None) -> TicketFulf
         .where(Reservation.ticket == ticket_id)
         .order_by(Reservation.id)
     )
-    rows = await Fulfilment.select().where(Fulfilment.ticket == ticket_id)
-    by_reservation = {row["reservation"]: row for row in rows if row["reservation"] is not None}
-    visit = next((row for row in rows if row["way"] == VISIT), None)
+    return _fulfilment(
+        ticket_id,
+        ticket["at_risk"],
+        ticket["predicted_late_seconds"],
+        reservations,
+        await Fulfilment.select().where(Fulfilment.ticket == ticket_id),
+    )
+
+
+async def fulfilment_of(
+    ticket_id: int, *, at_risk: bool, predicted_late_seconds: int, reservations: Sequence[ReservationRecord]
+) -> TicketFulfilment:
+    """`ticket_fulfilment` for a caller that has read the ticket (its at-risk state) and its reservations
+    already: one statement more, the ticket's committed ways."""
+    rows = [
+        {
+            "id": record.id,
+            "part_number": record.part_number,
+            "quantity": record.quantity,
+            "depot": record.depot,
+            "status": record.status,
+            "estimated_arrival": record.estimated_arrival,
+        }
+        for record in reservations
+    ]
+    ways = await Fulfilment.select().where(Fulfilment.ticket == ticket_id)
+    return _fulfilment(ticket_id, at_risk, predicted_late_seconds, rows, ways)
+
+
+def _fulfilment(
+    ticket_id: int,
+    at_risk: bool,
+    predicted_late_seconds: int,
+    reservations: Sequence[dict],
+    ways: Sequence[dict],
+) -> TicketFulfilment:
+    by_reservation = {row["reservation"]: row for row in ways if row["reservation"] is not None}
+    visit = next((row for row in ways if row["way"] == VISIT), None)
     parts = []
     for reservation in reservations:
         way = by_reservation.get(reservation["id"])
@@ -350,8 +410,8 @@ async def ticket_fulfilment(ticket_id: int, *, viewer: str | None) -> TicketFulf
         )
     return TicketFulfilment(
         ticket_id,
-        ticket["at_risk"],
-        ticket["predicted_late_seconds"],
+        at_risk,
+        predicted_late_seconds,
         tuple(parts),
         visit["carrier"] if visit else None,
         visit["plan"] if visit else None,

@@ -126,12 +126,14 @@ async def _records(
     serials, batches = await _held([row["id"] for row in rows])
     ways = await _committed_ways([row["id"] for row in rows])
     takers = [row["preempted_by"] for row in rows if row["preempted_by"] is not None]
-    taker_tickets = {
-        row["id"]: row["ticket"]
-        for row in await Reservation.select(Reservation.id, Reservation.ticket).where(
-            Reservation.id.is_in(takers or [0])
-        )
-    }
+    taker_tickets = {}
+    if takers:
+        taker_tickets = {
+            row["id"]: row["ticket"]
+            for row in await Reservation.select(Reservation.id, Reservation.ticket).where(
+                Reservation.id.is_in(takers)
+            )
+        }
     return [
         ReservationRecord(
             **{**row, "estimated_arrival": ways[row["id"]][1]} if row["id"] in ways else row,
@@ -148,8 +150,10 @@ async def _records(
 async def _committed_ways(reservation_ids: list[int]) -> dict[int, tuple[str, datetime]]:
     """``reservation -> (way, committed ETA)`` for those with a committed way to their site
     (`inventory.tickets.fulfilment`): that ETA, not the sourcing estimate, is the one everyone sees."""
+    if not reservation_ids:
+        return {}
     rows = await Fulfilment.select(Fulfilment.reservation, Fulfilment.way, Fulfilment.eta).where(
-        Fulfilment.reservation.is_in(reservation_ids or [0])
+        Fulfilment.reservation.is_in(reservation_ids)
     )
     return {row["reservation"]: (row["way"], row["eta"]) for row in rows}
 

@@ -52,7 +52,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 log = structlog.get_logger("inventory.tickets")
 
-_TICKET_COLUMNS = (
+TICKET_COLUMNS = (
     Ticket.id,
     Ticket.customer.code.as_alias("customer"),
     Ticket.site.code.as_alias("site"),
@@ -217,13 +217,13 @@ async def get_ticket(ticket_id: int, *, viewer: str | None, now: datetime) -> Ti
     Raises:
         NotFound: no such ticket, or not the viewer's company's.
     """
-    query = Ticket.select(*_TICKET_COLUMNS).where(Ticket.id == ticket_id)
+    query = Ticket.select(*TICKET_COLUMNS).where(Ticket.id == ticket_id)
     if viewer is not None:
         query = query.where(Ticket.customer.code == viewer)
     row = await query.first()
     if row is None:
         raise NotFound(f"ticket {ticket_id} not found")
-    return _record(row, await _clock_rows([ticket_id]), now)
+    return ticket_record(row, await _clock_rows([ticket_id]), now)
 
 
 async def list_tickets(
@@ -245,7 +245,7 @@ async def list_tickets(
     ``asset`` keeps the tickets of the asset with that serial; ``at_risk`` on the stored at-risk state
     (`inventory.tickets.fulfilment.reassess`).
     """
-    query = Ticket.select(*_TICKET_COLUMNS)
+    query = Ticket.select(*TICKET_COLUMNS)
     if viewer is not None:
         query = query.where(Ticket.customer.code == viewer)
     if customer is not None:
@@ -270,7 +270,7 @@ async def list_tickets(
         query = query.order_by(Ticket.reported_at, Ticket.id, ascending=False)
     rows = await query.limit(limit).offset(offset)
     clocks = await _clock_rows([row["id"] for row in rows])
-    return [_record(row, clocks, now) for row in rows]
+    return [ticket_record(row, clocks, now) for row in rows]
 
 
 async def ticket_events(ticket_id: int, *, viewer: str | None) -> list[TicketEventRecord]:
@@ -280,6 +280,11 @@ async def ticket_events(ticket_id: int, *, viewer: str | None) -> list[TicketEve
         NotFound: no such ticket, or not the viewer's company's.
     """
     await check_visible(ticket_id, viewer=viewer)
+    return await _events_of(ticket_id)
+
+
+async def _events_of(ticket_id: int) -> list[TicketEventRecord]:
+    """The ticket's history (for a caller that has read the ticket itself)."""
     rows = (
         await TicketEventLog.select(
             TicketEventLog.event, TicketEventLog.at, TicketEventLog.actor, TicketEventLog.note
@@ -496,7 +501,7 @@ async def _log_event(
     )
 
 
-def _record(row: dict, clock_rows: Mapping[int, list[dict]], now: datetime) -> TicketRecord:
+def ticket_record(row: dict, clock_rows: Mapping[int, list[dict]], now: datetime) -> TicketRecord:
     """The ticket as it stands at ``now``: clocks past due show as breached before the sweep records it."""
     clocks = clocks_at(_as_clocks(clock_rows.get(row["id"], [])), now)
     return TicketRecord(

@@ -4,6 +4,7 @@ and changed shifts and absences honoured."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from httpx import AsyncClient
 from api.settings import Settings
 from fixtures.demo import load_demo
 from geo.travel import Point
+from inventory.audit.tables import AuditEntry
 from routing.assembly import estimate_matrix
 from tests.api.test_routing_plans import CHINA, TODAY, TOMORROW, at
 from tests.conftest import SettableClock, test_settings
@@ -73,6 +75,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
     clock.now = AFTERNOON
     done: dict[str, tuple[str, dict]] = {}
     history: set[str] = set()
+    last_place: dict[str, dict] = {}
     en_route = failed = None
     for route in plan["routes"]:
         for stop in route["stops"]:
@@ -87,6 +90,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
                     ("done", at(stop["departure_at"])),
                 )
                 done[route["vehicle"]] = (route["vehicle"], stop)
+                last_place[route["vehicle"]] = stop
                 history.add(stop["key"])
             elif en_route is None and stop["kind"] == "visit" and route["vehicle"] in done:
                 await report(
@@ -99,7 +103,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
                     client, dispatcher, base, plan, stop, ("failed", AFTERNOON - timedelta(minutes=10))
                 )
                 failed = stop
-                history.add(stop["key"])
+                last_place[route["vehicle"]] = stop
                 break
     assert done
     assert en_route is not None
@@ -110,7 +114,10 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
     assert again.status_code == 201, again.text
     replanned = again.json()
     found = stops_of(replanned)
-    assert not history & found.keys(), "what is done or failed is history, not planned again"
+    assert not history & found.keys(), "what is done is history, not planned again"
+    if failed is not None:
+        assert not found[failed["key"]][1].get("pinned", False), "a failed stop is planned again, freely"
+        assert replanned["stats"]["pins_released"][failed["key"]] == "stop_failed"
     vehicle, stop = en_route
     assert found[stop["key"]][0] == vehicle, found[stop["key"]]
     route = next(r for r in replanned["routes"] if r["vehicle"] == vehicle)
@@ -119,7 +126,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
     assert route["stops"][0]["pinned"]
     for route in replanned["routes"]:
         assert at(route["departure"]) >= AFTERNOON
-    for vehicle, (_vehicle, last) in done.items():
+    for vehicle, last in last_place.items():
         route = next((r for r in replanned["routes"] if r["vehicle"] == vehicle), None)
         if route is None:
             continue
@@ -130,7 +137,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
             ]
         )
         leg = at(route["stops"][0]["eta"]) - at(route["departure"])
-        assert leg == timedelta(seconds=seconds[0][1]), "the engineer sets off from the last stop done"
+        assert leg == timedelta(seconds=seconds[0][1]), "the engineer sets off from the last stop reported"
 
     # The dispatcher lets a committed visit go: it is planned freely again, and named.
     waiting = next(
@@ -160,6 +167,56 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
         f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1, "unpin": [999999]}, headers=dispatcher
     )
     assert unknown.status_code == 422
+
+
+async def test_a_failed_visits_ticket_returns_to_be_planned_and_to_the_dispatchers_list(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    dispatcher, base = demo["dispatcher"], "/api/v1/dispatch"
+    plan = await committed(client, dispatcher, base, "/plans", TODAY)
+    clock.now = AFTERNOON
+    visit = max(
+        (stop for route in plan["routes"] for stop in route["stops"] if stop["kind"] == "visit"),
+        key=lambda stop: at(stop["eta"]),
+    )
+    await report(client, dispatcher, base, plan, visit, ("failed", AFTERNOON - timedelta(minutes=5)))
+
+    listed = (await client.get("/api/v1/dispatch/attention", headers=dispatcher)).json()["items"]
+    (item,) = [item for item in listed if item["ticket"] == visit["ticket"]]
+    assert (item["reason"], item["note"]) == ("stop_failed", "customer not there")
+    assert (item["plan"], item["stop"]) == (plan["id"], visit["key"])
+
+    again = await client.post(
+        f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert again.status_code == 201, again.text
+    replanned = again.json()
+    assert visit["key"] in stops_of(replanned), "the failed visit is planned again"
+    assert replanned["stats"]["pins_released"][visit["key"]] == "stop_failed"
+    vehicle, stop = stops_of(replanned)[visit["key"]]
+    if vehicle is None:
+        return  # too late in the day for it (e.g. its site's hours are over): it is named unassigned
+    assert stop["status"] == "planned"
+    assert not stop["pinned"]
+    commit = await client.post(f"{base}/plans/{replanned['id']}/commit", headers=dispatcher)
+    assert commit.status_code == 200, commit.text
+    assert stops_of(commit.json())[visit["key"]][1]["status"] == "planned"
+    later = await client.post(
+        f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert later.status_code == 201, later.text
+    kept = stops_of(later.json())[visit["key"]]
+    assert kept[0] == vehicle
+    assert kept[1]["pinned"], "committed again, it is pinned like any other stop"
+    assert visit["key"] not in later.json()["stats"]["pins_released"]
+    await report(
+        client,
+        dispatcher,
+        base,
+        commit.json(),
+        stops_of(commit.json())[visit["key"]][1],
+        ("en_route", AFTERNOON),
+    )
 
 
 async def test_pins_that_cannot_hold_are_named_instead_of_failing(
@@ -249,6 +306,55 @@ async def test_availability_changes_are_honoured(
     )
     assert off.status_code == 200
     assert off.json()["active"] is False
+
+
+async def test_an_absence_can_be_removed_and_plans_count_it_no_more(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    dispatcher, base = demo["dispatcher"], "/api/v1/dispatch"
+    plan = await committed(client, dispatcher, base, "/plans", TODAY)
+    clock.now = datetime(2026, 11, 24, 13, 0, tzinfo=CHINA)
+    sick = next(route for route in plan["routes"] if len(route["stops"]) >= 2)["vehicle"]
+    absence = {
+        "starts_at": clock.now.isoformat(),
+        "ends_at": (clock.now + timedelta(days=2)).isoformat(),
+        "reason": "entered for the wrong engineer",
+    }
+    changed = await client.patch(
+        f"/api/v1/engineers/{sick}", json={"absences": [absence]}, headers=dispatcher
+    )
+    (kept,) = changed.json()["absences"]
+    path = f"/api/v1/engineers/{sick}/absences/{kept['id']}"
+    assert (await client.delete(path, headers=demo["warehouse"])).status_code == 403
+    assert (
+        await client.delete(f"/api/v1/engineers/NOPE/absences/{kept['id']}", headers=dispatcher)
+    ).status_code == 404
+    vans = (await client.get("/api/v1/vehicles?limit=1", headers=dispatcher)).json()["items"]
+    other = f"/api/v1/vehicles/{vans[0]['code']}/absences/{kept['id']}"
+    assert (await client.delete(other, headers=dispatcher)).status_code == 404  # not the van's absence
+    removed = await client.delete(path, headers=dispatcher)
+    assert removed.status_code == 204, removed.text
+    assert (await client.delete(path, headers=dispatcher)).status_code == 404
+    again = await client.post(
+        f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert again.status_code == 201, again.text
+    released = again.json()["stats"]["pins_released"]
+    sick_keys = {
+        stop["key"] for route in plan["routes"] if route["vehicle"] == sick for stop in route["stops"]
+    }
+    assert not sick_keys & released.keys()
+    entry = await AuditEntry.select(AuditEntry.actor, AuditEntry.subject, AuditEntry.payload).where(
+        AuditEntry.action == "absence.removed"
+    )
+    assert [(row["actor"], row["subject"]) for row in entry] == [("dispatcher", f"engineer:{sick}")]
+    assert json.loads(entry[0]["payload"])["reason"] == "entered for the wrong engineer"
+
+    van = vans[0]["code"]
+    away = await client.patch(f"/api/v1/vehicles/{van}", json={"absences": [absence]}, headers=dispatcher)
+    (van_absence,) = away.json()["absences"]
+    gone = await client.delete(f"/api/v1/vehicles/{van}/absences/{van_absence['id']}", headers=dispatcher)
+    assert gone.status_code == 204
 
 
 async def test_a_delivery_replan_during_the_day_starts_where_the_vans_are(

@@ -579,3 +579,40 @@ async def test_on_a_sunday_only_weekend_engineers_go_out_and_never_to_a_business
                 ends = begins + timedelta(seconds=stop["service_seconds"])
                 assert begins.time() >= time(9), stop
                 assert (ends.date(), ends.time()) <= (TODAY, time(18)), stop
+
+
+async def test_committing_a_dispatch_plan_supersedes_only_the_plans_it_overlaps(
+    client: AsyncClient, demo: dict[str, dict[str, str]]
+) -> None:
+    """Two depots' dispatch plans of one day are both kept; a new plan of one depot supersedes only that
+    depot's, and a plan of every depot supersedes both."""
+    dispatcher = demo["dispatcher"]
+    engineers = await fleet(client, dispatcher, "engineers")
+    beijing, other = "PEK-C", next(e["home_depot"] for e in engineers.values() if e["home_depot"] != "PEK-C")
+
+    async def committed(depots: list[str]) -> int:
+        body = {"date": str(TODAY), "depots": depots, "time_limit_s": LIMIT}
+        made = await client.post("/api/v1/dispatch/plans", json=body, headers=dispatcher)
+        assert made.status_code == 201, made.text
+        answer = await client.post(f"/api/v1/dispatch/plans/{made.json()['id']}/commit", headers=dispatcher)
+        assert answer.status_code == 200, answer.text
+        return made.json()["id"]
+
+    async def status(plan_id: int) -> str:
+        return (await client.get(f"/api/v1/dispatch/plans/{plan_id}", headers=dispatcher)).json()["status"]
+
+    first_beijing = await committed([beijing])
+    elsewhere = await committed([other])
+    assert [await status(first_beijing), await status(elsewhere)] == ["committed", "committed"]
+    second_beijing = await committed([beijing])
+    assert [await status(first_beijing), await status(elsewhere), await status(second_beijing)] == [
+        "superseded",
+        "committed",
+        "committed",
+    ]
+    everywhere = await committed([])
+    assert [await status(elsewhere), await status(second_beijing), await status(everywhere)] == [
+        "superseded",
+        "superseded",
+        "committed",
+    ]

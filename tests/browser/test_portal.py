@@ -5,6 +5,7 @@ classified customer downloads a certificate; staff may not open the portal. Ever
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,48 @@ def test_staff_may_not_open_the_portal(page: Any) -> None:
     assert answer.status == 403
     assert "您无权打开此页面" in page.locator("[role=alert]").inner_text()
     check_accessibility(page)
+
+
+def test_the_customer_follows_how_the_part_comes_at_the_dispatchers_eta(page: Any, live_server: str) -> None:
+    """A dispatcher arranges for Zhonghe Bank to collect a part; its ticket page then says so to the
+    customer, at the same time (in the site's local time) as the dispatcher's ticket page."""
+    token = httpx.post(
+        f"{live_server}/api/v1/auth/token", json={"username": "dispatcher", "password": DEMO_PASSWORD}
+    ).json()["access_token"]
+    staff = {"Authorization": f"Bearer {token}"}
+    tickets = httpx.get(
+        f"{live_server}/api/v1/tickets?status=open&customer=ZHB&limit=100", headers=staff
+    ).json()["items"]
+    for ticket in tickets:
+        parts = httpx.get(f"{live_server}/api/v1/tickets/{ticket['id']}/fulfilment", headers=staff).json()
+        waiting = [part for part in parts["parts"] if part["status"] == "active" and part["way"] is None]
+        if waiting:
+            break
+    else:
+        raise AssertionError("the demo has no ZHB ticket with a part not yet arranged")
+    at = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    arranged = httpx.post(
+        f"{live_server}/api/v1/reservations/{waiting[0]['reservation']}/collection",
+        json={"at": at.isoformat()},
+        headers=staff,
+    )
+    assert arranged.status_code == 200, arranged.text
+
+    sign_in(page, "zhb")
+    page.goto(f"/portal/tickets/{ticket['id']}")
+    card = page.locator(".portal-shipment").filter(has_text=waiting[0]["part_number"]).first
+    assert "您到我们的仓库自提" in card.inner_text()  # you collect it at our depot
+    assert "按配送计划" in card.inner_text()  # as planned, not the first estimate
+    shown = card.locator("time").first
+    assert datetime.fromisoformat(shown.get_attribute("datetime")) == at
+    customer_sees = shown.inner_text()
+    assert "北京时间" in customer_sees
+    check_accessibility(page)
+    screenshot(page, "portal-ticket-fulfilment")
+
+    page.context.clear_cookies()
+    sign_in(page, "dispatcher")
+    page.goto(f"/tickets/{ticket['id']}")
+    dispatcher_sees = page.locator(f"#reservation-{waiting[0]['reservation']} time").first
+    assert datetime.fromisoformat(dispatcher_sees.get_attribute("datetime")) == at
+    assert dispatcher_sees.inner_text() == customer_sees

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from inventory.issuing import issue
 from inventory.secure_media.tables import RetentionRecord
-from inventory.tickets import add_note, ticket_reservations
-from inventory.tickets.tables import Ticket
+from inventory.tickets import add_note, get_ticket, ticket_reservations
+from inventory.tickets.tables import Reservation, Ticket
 from tests.pages.conftest import SQLITE_ONLY, STAFF, Browser, Page
 
 SignedIn = Callable[[str], Awaitable[Browser]]
@@ -405,3 +406,42 @@ async def test_a_form_without_its_csrf_token_is_refused(signed_in: SignedIn) -> 
     refused = await zhb.submit("/portal/tickets", fields, csrf=False, headers=ENGLISH)
     assert refused.status == 403
     assert "The form has expired" in refused.text("[role=alert]")
+
+
+@SQLITE_ONLY
+async def test_the_customer_sees_how_each_part_comes_with_the_dispatchers_eta(signed_in: SignedIn) -> None:
+    """The ticket's fulfilment as its customer sees it: how the part comes, the one committed ETA (the
+    dispatcher's, in the site's local time) and, when the plan arrives after the promise, at risk in
+    words."""
+    from inventory.tickets.fulfilment import VAN, Way, commit_ways
+
+    held = await Reservation.select(Reservation.id, Reservation.ticket).where(
+        (Reservation.ticket.customer.code == "ZHB")
+        & (Reservation.status == "active")
+        & (Reservation.ticket.status == "open")
+    )
+    ticket, reservation = held[0]["ticket"], held[0]["id"]
+    zhb = await signed_in("zhb")
+    before = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    assert "We are arranging how it reaches you" in before.text("#delivery")
+    assert "first estimate" in before.text("#delivery")
+    assert not before.css("#at-risk")
+
+    record = await get_ticket(ticket, viewer=None, now=datetime.now(UTC))
+    late = record.delivery.due_by + timedelta(minutes=40)
+    await commit_ways(
+        7, [Way(ticket, reservation, VAN, f"T{ticket}", "PEK-V1", late)], replacing=[], actor="d", now=late
+    )
+    after = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    delivery = after.text("#delivery")
+    assert "Delivered to your site by our courier van" in delivery
+    assert "as planned for the delivery" in delivery
+    assert "PEK-V1" not in delivery  # the van's code is the dispatcher's business
+    assert "40 min after the time we promised" in after.text("#at-risk")
+    shown = {node.attributes["datetime"] for node in after.css("#delivery .portal-shipment time")}
+    assert shown == {late.isoformat()}
+
+    dispatcher = await (await signed_in("dispatcher")).page(f"/tickets/{ticket}", headers=ENGLISH)
+    (row,) = dispatcher.css(f"#reservation-{reservation}")
+    assert {node.attributes["datetime"] for node in row.css("time")} == shown
+    assert after.first("#delivery .portal-shipment time").text() in row.text()

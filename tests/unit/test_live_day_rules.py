@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from geo.travel import Point
 from routing.assembly import Job, Place
@@ -114,7 +115,7 @@ def test_what_the_day_so_far_means_for_a_visit() -> None:
     at = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
     live = LiveDay(
         {
-            "T1:pickup": _state("T1:pickup", "failed", at),
+            "T1:pickup": _state("T1:pickup", "cancelled", at),
             "T2:pickup": _state("T2:pickup", "done", at),
             "T2": _state("T2", "arrived", at),
             "T3": _state("T3", "done", at),
@@ -142,3 +143,50 @@ def test_what_the_day_so_far_means_for_a_visit() -> None:
     assert seen.service == timedelta(minutes=40), "what is left of the visit"
     assert not seen.hard
     assert seen.deadline == now
+
+
+def _plan(*routes: tuple[str, list[tuple[str, str]]]) -> SimpleNamespace:
+    """A committed plan as `LiveDay.pins` reads it: routes of (vehicle, [(stop key, stop status)])."""
+    return SimpleNamespace(
+        routes=[
+            SimpleNamespace(vehicle=vehicle, stops=[SimpleNamespace(key=k, status=st) for k, st in stops])
+            for vehicle, stops in routes
+        ]
+    )
+
+
+def test_a_failed_stop_returns_to_be_planned_and_is_pinned_once_committed_again() -> None:
+    at = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+    states = {
+        "T1": _state("T1", "failed", at),
+        "T2:pickup": _state("T2:pickup", "failed", at),
+        "T3": _state("T3", "done", at),
+        "T4": _state("T4", "cancelled", at),
+    }
+    live = LiveDay(states)
+    assert live.returning("T1")
+    assert live.plans("T1")
+    assert not live.keeps("T1")
+    assert not live.pickup_failed("T2"), "a failed pickup is tried again with its visit"
+    assert not live.plans("T3"), "a stop done is history"
+    assert not live.plans("T4"), "a stop cancelled is history"
+    committed = _plan(
+        (
+            "e1",
+            [("T3", "done"), ("T1", "failed"), ("T2:pickup", "failed"), ("T2", "planned"), ("T5", "planned")],
+        )
+    )
+    keys = {"T1", "T2:pickup", "T2", "T5"}
+    pins = live.pins([committed], keys, {"e1": None})
+    assert set(pins) == {"T5"}, "the failed stops and the visit of the failed pickup are planned freely"
+    assert live.released == {"T1": "stop_failed", "T2": "stop_failed", "T2:pickup": "stop_failed"}
+
+    # A later plan carries T1 again and is committed: T1 is to do there, pinned like any other stop.
+    again = LiveDay(states, replanned=frozenset({"T1"}))
+    assert again.keeps("T1")
+    assert not again.returning("T1")
+    pins = again.pins([_plan(("e2", [("T1", "planned"), ("T5", "planned")]))], {"T1", "T5"}, {"e2": None})
+    assert [(key, pin.vehicle, pin.position, pin.started) for key, pin in sorted(pins.items())] == [
+        ("T1", "e2", 0, False),
+        ("T5", "e2", 1, False),
+    ]
