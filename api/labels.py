@@ -87,6 +87,9 @@ def label_sheet(sheet: Sequence[Label], *, title: str) -> Template:
 
 
 MAX_QUERY_CODES = labels.MAX_LABELS
+MAX_CODES_TEXT = 1_500
+"""Longest list of serials or bins in a query (about 100 serials): a request line stays well inside what
+the server reads; larger sheets are printed by box or batch, or in parts."""
 
 
 def codes_of(text: str, field: str) -> list[str]:

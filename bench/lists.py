@@ -98,8 +98,8 @@ DEPOT_ID = "(SELECT id FROM depot WHERE code = ?)"
 PART_ID = "(SELECT id FROM part WHERE part_number = ?)"
 MOVEMENTS_AT_DEPOT = (
     "m.id IN (SELECT id FROM (SELECT id FROM movement WHERE to_depot = (SELECT id FROM depot WHERE code = ?) "
-    "ORDER BY id DESC LIMIT 51) UNION SELECT id FROM (SELECT id FROM movement WHERE from_depot = "
-    "(SELECT id FROM depot WHERE code = ?) ORDER BY id DESC LIMIT 51))"
+    "ORDER BY id DESC LIMIT 51) AS inbound UNION SELECT id FROM (SELECT id FROM movement WHERE from_depot = "
+    "(SELECT id FROM depot WHERE code = ?) ORDER BY id DESC LIMIT 51) AS outbound)"
 )
 """The service's query: the newest page of each side from its index, merged."""
 SCAN = (
@@ -153,8 +153,12 @@ class EngineResult:
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     engines = reachable_engines(options.engines, options.postgres_url)
-    results = {engine: bench_engine(engine, options) for engine in engines}
-    print_results(options, results)
+    results = {}
+    for engine in engines:
+        results[engine] = bench_engine(engine, options)
+        print_results(options, {engine: results[engine]})
+    if len(results) > 1:
+        print_results(options, results)
     return 0
 
 

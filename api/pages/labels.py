@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import get
 from litestar.params import QueryParameter
 
-from api.labels import label_sheet, labels_for
+from api.labels import MAX_CODES_TEXT, label_sheet, labels_for
 from api.security import allow
 from inventory.accounts import Role
 
@@ -17,10 +17,10 @@ PRINTERS = (Role.WAREHOUSE, Role.ADMIN)
 
 @get("/labels", name="labels", guards=[allow(*PRINTERS)])
 async def labels_page(
-    serials: Annotated[str | None, QueryParameter(max_length=20_000)] = None,
+    serials: Annotated[str | None, QueryParameter(max_length=MAX_CODES_TEXT)] = None,
     box_number: Annotated[str | None, QueryParameter(max_length=200)] = None,
     batch_number: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    bins: Annotated[str | None, QueryParameter(max_length=20_000)] = None,
+    bins: Annotated[str | None, QueryParameter(max_length=MAX_CODES_TEXT)] = None,
 ) -> Any:
     """A printable sheet of labels: of units, a box and its units, a batch, or storage bins."""
     found, title = await labels_for(

@@ -24,6 +24,7 @@ INDEXES = {
     "movement_from_depot_id": "movement (from_depot, id)",
     "movement_kind_id": "movement (kind, id)",
     "movement_actor_id": "movement (actor, id)",
+    "movement_reference_id": "movement (reference, id)",
     "movement_at": "movement (at)",
 }
 FORWARDS = tuple(f"CREATE INDEX {name} ON {target}" for name, target in INDEXES.items())
