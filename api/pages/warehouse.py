@@ -1,7 +1,7 @@
 """The warehouse's screens: the scan box (``/scan``), stock by part and depot (``/stock``, with CSV), a
-unit's whole life (``/stock/units/{serial}``), the units of a box or batch (``/stock/units``), receiving a
-delivery by scanning (``/receipts/new``), transfers between depots (``/transfers``) and the pick list
-of reservations (``/reservations``).
+unit's whole life (``/stock/units/{serial}``), receiving a delivery by scanning (``/receipts/new``),
+transfers between depots (``/transfers``) and the pick list of reservations (``/reservations``). The
+searchable lists (units, batches, movements, receipts) are `api.pages.stock_lists`.
 
 Handlers are thin: they read the form or the query, call the same services as the JSON API
 (`inventory.stock`, `inventory.tickets`, `inventory.issuing`, `inventory.traceability`) and render. The
@@ -341,22 +341,6 @@ def _csv_row(row: stock.StockRow, now: datetime) -> list[object]:
         row.quarantined,
         now.astimezone(ZoneInfo(row.timezone)).isoformat(timespec="seconds"),
     ]
-
-
-@get("/stock/units", name="units", guards=[allow(*WAREHOUSE)])
-async def units_page(
-    request: Request[Any, Any, Any],
-    page: NamedDependency[PageRequest],
-    box: Annotated[str | None, QueryParameter(max_length=100)] = None,
-    batch: Annotated[str | None, QueryParameter(max_length=100)] = None,
-) -> Any:
-    """The units of a box, or of a factory batch with its bulk stock (a recall), wherever they are now."""
-    units = await stock.units_of(box_number=box or None, batch_number=batch or None, limit=page.fetch,
-                                 offset=page.offset)  # fmt: skip
-    bulk = await stock.batch_stock(batch, limit=100) if batch else []
-    zones = await stock.depot_zones(unit.depot for unit in units if unit.depot)
-    context = {"box": box, "batch": batch, "units": page_of(units, page), "bulk": bulk, "zones": zones}
-    return render_page(request, "pages/warehouse/units.html", context)
 
 
 @get("/stock/units/{serial:str}", name="unit", guards=[allow(*WAREHOUSE)])
@@ -787,7 +771,6 @@ ROUTES = [
     scan,
     stock_page,
     stock_csv,
-    units_page,
     unit_page,
     receipt_form,
     receipt_scan,
