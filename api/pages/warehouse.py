@@ -504,28 +504,56 @@ async def _render_receipt(
 # --- transfers ---------------------------------------------------------------------------------------
 
 
+TRANSFER_STATUSES = ("in_transit", "partially_received", "received")
+
+
 @get("/transfers", name="transfers", guards=[allow(*WAREHOUSE)])
 async def transfers_page(
     request: Request[Any, Any, Any],
     page: NamedDependency[PageRequest],
     depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
     view: Annotated[str, QueryParameter(max_length=10)] = "inbound",
+    part_number: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    status: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Any:
-    """A depot's transfers: inbound and outbound still in transit (oldest first), or those received."""
+    """A depot's transfers: inbound and outbound still in transit (oldest first), or those received;
+    with a part number or a status, every transfer of that direction matching them (newest first)."""
     if view not in ("inbound", "outbound", "done"):
         raise InvalidRequest(f"unknown view {view!r}", field="view")
+    part_number, status = (part_number or "").strip() or None, status or None
+    if status is not None and status not in TRANSFER_STATUSES:
+        raise InvalidRequest(f"unknown status {status!r}", field="status")
     depots = await _depots()
     chosen = _chosen(depot, depots)
-    rows = await stock.list_transfers(
-        chosen.code,
-        direction="outbound" if view == "outbound" else "inbound",
-        open_only=view != "done",
-        limit=page.fetch,
-        offset=page.offset,
-    )
-    zones = {d.code: d.timezone for d in depots}
-    context = {"depots": depots, "depot": chosen, "view": view, "rows": page_of(rows, page), "zones": zones}
-    return render_page(request, "pages/warehouse/transfers.html", context, block="results")
+    outbound = view == "outbound"
+    if part_number or status:
+        rows = await stock.search_transfers(
+            status=status or ("received" if view == "done" else None),
+            from_depot=chosen.code if outbound else None,
+            to_depot=None if outbound else chosen.code,
+            part_number=part_number,
+            limit=page.fetch,
+            offset=page.offset,
+        )
+    else:
+        rows = await stock.list_transfers(
+            chosen.code,
+            direction="outbound" if outbound else "inbound",
+            open_only=view != "done",
+            limit=page.fetch,
+            offset=page.offset,
+        )
+    context = {
+        "depots": depots,
+        "depot": chosen,
+        "view": view,
+        "filters": {"part_number": part_number or "", "status": status or ""},
+        "statuses": TRANSFER_STATUSES,
+        "rows": page_of(rows, page),
+        "zones": {d.code: d.timezone for d in depots},
+    }
+    push = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return render_page(request, "pages/warehouse/transfers.html", context, block="results", push_url=push)
 
 
 @get("/transfers/new", name="transfer-form", guards=[allow(*WAREHOUSE)])

@@ -5,12 +5,14 @@ and the administrator only."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from inventory.stock.tables import BulkStock, Movement, Receipt, StockUnit
+from inventory import stock
+from inventory.stock.tables import BulkStock, Depot, Movement, Receipt, StockUnit
 from tests.pages.conftest import SQLITE_ONLY, Browser
 
 SignedIn = Callable[[str], Awaitable[Browser]]
@@ -146,3 +148,45 @@ async def test_goods_receipts_by_supplier_linked_to_their_movements(signed_in: S
     ledger = await _rows(warehouse, link)
     assert ledger
     assert {row[1] for row in ledger} == {"Received from a supplier"}
+
+
+async def _send_one_of_each_of_two_parts() -> tuple[str, str]:
+    """Two transfers from one depot to another, one unit of a different part each: (destination, the
+    first part)."""
+    units = (
+        await StockUnit.select(
+            StockUnit.serial,
+            StockUnit.part.part_number.as_alias("part_number"),
+            StockUnit.depot.code.as_alias("depot"),
+        )
+        .where(StockUnit.status == "available")
+        .order_by(StockUnit.id)
+    )
+    source = units[0]["depot"]
+    chosen: dict[str, str] = {}
+    for unit in units:
+        if unit["depot"] == source and unit["part_number"] not in chosen:
+            chosen[unit["part_number"]] = unit["serial"]
+        if len(chosen) == 2:
+            break
+    destination = (await Depot.select(Depot.code).where(Depot.code != source).first())["code"]
+    for part, serial in chosen.items():
+        await stock.dispatch_transfer(
+            part_number=part, from_depot=source, to_depot=destination, quantity=None, serials=[serial],
+            reason="list test", actor="warehouse", now=datetime.now(UTC),
+        )  # fmt: skip
+    return destination, next(iter(chosen))
+
+
+@SQLITE_ONLY
+async def test_transfers_filtered_by_part_and_status(signed_in: SignedIn) -> None:
+    warehouse = await signed_in("warehouse")
+    depot, part = await _send_one_of_each_of_two_parts()
+    everything = await _rows(warehouse, f"/transfers?depot={depot}")
+    assert len(everything) == 2
+    rows = await _rows(warehouse, f"/transfers?depot={depot}&part_number={part}", htmx=True)
+    assert [(row[1], row[3]) for row in rows] == [(part, depot)]
+    assert await _rows(warehouse, f"/transfers?depot={depot}&part_number={part}&status=in_transit") == rows
+    received = await _rows(warehouse, f"/transfers?depot={depot}&part_number={part}&status=received")
+    assert received == [["No transfers."]]
+    assert (await warehouse.page(f"/transfers?depot={depot}&status=lost", headers=EN)).status == 422
