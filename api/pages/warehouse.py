@@ -732,19 +732,27 @@ async def reservations_page(
     now: NamedDependency[datetime],
     depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
     ticket: Annotated[int | None, QueryParameter(ge=1, le=2_000_000_000)] = None,
+    part_number: Annotated[str | None, QueryParameter(max_length=100)] = None,
     highlight: Annotated[int | None, QueryParameter(ge=1, le=2_000_000_000)] = None,
     done: Annotated[str | None, QueryParameter(max_length=10)] = None,
 ) -> Any:
-    """What to pick for which ticket at a depot, the soonest delivery due first; issue or release."""
+    """What to pick for which ticket at a depot (of one part, if named), the soonest delivery due first;
+    issue or release."""
     depots = await _depots()
     chosen = None if ticket is not None and not depot else _chosen(depot, depots)
+    part_number = (part_number or "").strip() or None
     rows = await tickets.depot_pick_list(
-        chosen.code if chosen else None, ticket=ticket, limit=page.fetch, offset=page.offset
+        chosen.code if chosen else None,
+        ticket=ticket,
+        part_number=part_number,
+        limit=page.fetch,
+        offset=page.offset,
     )
     context = {
         "depots": depots,
         "depot": chosen,
         "ticket": ticket,
+        "part_number": part_number or "",
         "rows": page_of(rows, page),
         "highlight": highlight,
         "done": done if done in ("issued", "released") else None,

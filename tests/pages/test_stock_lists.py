@@ -13,6 +13,7 @@ import pytest
 
 from inventory import stock
 from inventory.stock.tables import BulkStock, Depot, Movement, Receipt, StockUnit
+from inventory.tickets.tables import Reservation
 from tests.pages.conftest import SQLITE_ONLY, Browser
 
 SignedIn = Callable[[str], Awaitable[Browser]]
@@ -190,3 +191,26 @@ async def test_transfers_filtered_by_part_and_status(signed_in: SignedIn) -> Non
     received = await _rows(warehouse, f"/transfers?depot={depot}&part_number={part}&status=received")
     assert received == [["No transfers."]]
     assert (await warehouse.page(f"/transfers?depot={depot}&status=lost", headers=EN)).status == 422
+
+
+@SQLITE_ONLY
+async def test_the_pick_list_of_one_part(signed_in: SignedIn) -> None:
+    warehouse = await signed_in("warehouse")
+    held = (
+        await Reservation.select(
+            Reservation.depot.code.as_alias("depot"), Reservation.part.part_number.as_alias("part_number")
+        )
+        .where(Reservation.status == "active")
+        .first()
+    )
+    assert held is not None
+    depot, part = held["depot"], held["part_number"]
+    count = await Reservation.count().where(
+        Reservation.status == "active", Reservation.depot.code == depot, Reservation.part.part_number == part
+    )
+    rows = await _rows(warehouse, f"/reservations?depot={depot}&part_number={part}&limit=500", htmx=True)
+    assert len(rows) == count
+    assert all(row[2].startswith(f"{part} ×") for row in rows)
+    assert await _rows(warehouse, f"/reservations?depot={depot}&part_number=NO-SUCH-PART") == [
+        ["Nothing to pick."]
+    ]
