@@ -1,7 +1,7 @@
 """The warehouse's screens: the scan box (``/scan``), stock by part and depot (``/stock``, with CSV), a
-unit's whole life (``/stock/units/{serial}``), the units of a box or batch (``/stock/units``), receiving a
-delivery by scanning (``/receipts/new``), transfers between depots (``/transfers``) and the pick list
-of reservations (``/reservations``).
+unit's whole life (``/stock/units/{serial}``), receiving a delivery by scanning (``/receipts/new``),
+transfers between depots (``/transfers``) and the pick list of reservations (``/reservations``). The
+searchable lists (units, batches, movements, receipts) are `api.pages.stock_lists`.
 
 Handlers are thin: they read the form or the query, call the same services as the JSON API
 (`inventory.stock`, `inventory.tickets`, `inventory.issuing`, `inventory.traceability`) and render. The
@@ -343,22 +343,6 @@ def _csv_row(row: stock.StockRow, now: datetime) -> list[object]:
     ]
 
 
-@get("/stock/units", name="units", guards=[allow(*WAREHOUSE)])
-async def units_page(
-    request: Request[Any, Any, Any],
-    page: NamedDependency[PageRequest],
-    box: Annotated[str | None, QueryParameter(max_length=100)] = None,
-    batch: Annotated[str | None, QueryParameter(max_length=100)] = None,
-) -> Any:
-    """The units of a box, or of a factory batch with its bulk stock (a recall), wherever they are now."""
-    units = await stock.units_of(box_number=box or None, batch_number=batch or None, limit=page.fetch,
-                                 offset=page.offset)  # fmt: skip
-    bulk = await stock.batch_stock(batch, limit=100) if batch else []
-    zones = await stock.depot_zones(unit.depot for unit in units if unit.depot)
-    context = {"box": box, "batch": batch, "units": page_of(units, page), "bulk": bulk, "zones": zones}
-    return render_page(request, "pages/warehouse/units.html", context)
-
-
 @get("/stock/units/{serial:str}", name="unit", guards=[allow(*WAREHOUSE)])
 async def unit_page(
     request: Request[Any, Any, Any],
@@ -520,28 +504,56 @@ async def _render_receipt(
 # --- transfers ---------------------------------------------------------------------------------------
 
 
+TRANSFER_STATUSES = ("in_transit", "partially_received", "received")
+
+
 @get("/transfers", name="transfers", guards=[allow(*WAREHOUSE)])
 async def transfers_page(
     request: Request[Any, Any, Any],
     page: NamedDependency[PageRequest],
     depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
     view: Annotated[str, QueryParameter(max_length=10)] = "inbound",
+    part_number: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    status: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> Any:
-    """A depot's transfers: inbound and outbound still in transit (oldest first), or those received."""
+    """A depot's transfers: inbound and outbound still in transit (oldest first), or those received;
+    with a part number or a status, every transfer of that direction matching them (newest first)."""
     if view not in ("inbound", "outbound", "done"):
         raise InvalidRequest(f"unknown view {view!r}", field="view")
+    part_number, status = (part_number or "").strip() or None, status or None
+    if status is not None and status not in TRANSFER_STATUSES:
+        raise InvalidRequest(f"unknown status {status!r}", field="status")
     depots = await _depots()
     chosen = _chosen(depot, depots)
-    rows = await stock.list_transfers(
-        chosen.code,
-        direction="outbound" if view == "outbound" else "inbound",
-        open_only=view != "done",
-        limit=page.fetch,
-        offset=page.offset,
-    )
-    zones = {d.code: d.timezone for d in depots}
-    context = {"depots": depots, "depot": chosen, "view": view, "rows": page_of(rows, page), "zones": zones}
-    return render_page(request, "pages/warehouse/transfers.html", context, block="results")
+    outbound = view == "outbound"
+    if part_number or status:
+        rows = await stock.search_transfers(
+            status=status or ("received" if view == "done" else None),
+            from_depot=chosen.code if outbound else None,
+            to_depot=None if outbound else chosen.code,
+            part_number=part_number,
+            limit=page.fetch,
+            offset=page.offset,
+        )
+    else:
+        rows = await stock.list_transfers(
+            chosen.code,
+            direction="outbound" if outbound else "inbound",
+            open_only=view != "done",
+            limit=page.fetch,
+            offset=page.offset,
+        )
+    context = {
+        "depots": depots,
+        "depot": chosen,
+        "view": view,
+        "filters": {"part_number": part_number or "", "status": status or ""},
+        "statuses": TRANSFER_STATUSES,
+        "rows": page_of(rows, page),
+        "zones": {d.code: d.timezone for d in depots},
+    }
+    push = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return render_page(request, "pages/warehouse/transfers.html", context, block="results", push_url=push)
 
 
 @get("/transfers/new", name="transfer-form", guards=[allow(*WAREHOUSE)])
@@ -720,19 +732,27 @@ async def reservations_page(
     now: NamedDependency[datetime],
     depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
     ticket: Annotated[int | None, QueryParameter(ge=1, le=2_000_000_000)] = None,
+    part_number: Annotated[str | None, QueryParameter(max_length=100)] = None,
     highlight: Annotated[int | None, QueryParameter(ge=1, le=2_000_000_000)] = None,
     done: Annotated[str | None, QueryParameter(max_length=10)] = None,
 ) -> Any:
-    """What to pick for which ticket at a depot, the soonest delivery due first; issue or release."""
+    """What to pick for which ticket at a depot (of one part, if named), the soonest delivery due first;
+    issue or release."""
     depots = await _depots()
     chosen = None if ticket is not None and not depot else _chosen(depot, depots)
+    part_number = (part_number or "").strip() or None
     rows = await tickets.depot_pick_list(
-        chosen.code if chosen else None, ticket=ticket, limit=page.fetch, offset=page.offset
+        chosen.code if chosen else None,
+        ticket=ticket,
+        part_number=part_number,
+        limit=page.fetch,
+        offset=page.offset,
     )
     context = {
         "depots": depots,
         "depot": chosen,
         "ticket": ticket,
+        "part_number": part_number or "",
         "rows": page_of(rows, page),
         "highlight": highlight,
         "done": done if done in ("issued", "released") else None,
@@ -787,7 +807,6 @@ ROUTES = [
     scan,
     stock_page,
     stock_csv,
-    units_page,
     unit_page,
     receipt_form,
     receipt_scan,

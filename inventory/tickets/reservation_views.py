@@ -184,11 +184,16 @@ class PickRow:
 
 
 async def depot_pick_list(
-    depot: str | None, *, ticket: int | None = None, limit: int, offset: int = 0
+    depot: str | None,
+    *,
+    ticket: int | None = None,
+    part_number: str | None = None,
+    limit: int,
+    offset: int = 0,
 ) -> list[PickRow]:
     """The active reservations held at a depot (or, for ``ticket``, held for that ticket anywhere), the
     soonest delivery due first (then the oldest): what the warehouse picks next, for which ticket and
-    site.
+    site; of one part only with ``part_number`` (none when no part has that number).
 
     Raises:
         NotFound: no such depot.
@@ -201,6 +206,11 @@ async def depot_pick_list(
         condition &= Reservation.depot == found["id"]
     if ticket is not None:
         condition &= Reservation.ticket == ticket
+    if part_number is not None:
+        part = await Part.select(Part.id).where(Part.part_number == part_number).first()
+        if part is None:
+            return []
+        condition &= Reservation.part == part["id"]
     rows = (
         await Reservation.select(
             Reservation.id,

@@ -224,18 +224,6 @@ async def test_a_unit_s_life_as_a_timeline(signed_in: SignedIn) -> None:
     assert missing.status == 404
 
 
-@SQLITE_ONLY
-async def test_the_units_of_a_box_and_of_a_batch(signed_in: SignedIn) -> None:
-    warehouse = await signed_in("warehouse")
-    unit = await a_unit()
-    box = await warehouse.page(f"/stock/units?box={unit['box_number']}", headers=EN)
-    assert unit["serial"] in box.text(".data-table tbody")
-    batch = await warehouse.page(f"/stock/units?batch={unit['batch_number']}", headers=EN)
-    assert unit["serial"] in batch.text(".data-table tbody")
-    neither = await warehouse.page("/stock/units", headers=EN)
-    assert neither.status == 422
-
-
 # --- receiving a delivery -----------------------------------------------------------------------------
 
 
