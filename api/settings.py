@@ -109,6 +109,7 @@ class Settings(BaseSettings):
             checkpoint_every_entries=self.audit_checkpoint_every_entries,
             checkpoint_every_seconds=self.audit_checkpoint_every_seconds,
             delivery=self.delivery_policy(),
+            notification_retention=timedelta(days=self.notification_retention_days),
         )
 
     def audit_keys(self) -> AuditKeys:
@@ -253,6 +254,7 @@ class Settings(BaseSettings):
     webhook_retry_base_s: float = Field(default=30, gt=0, le=3_600)
     webhook_retry_cap_s: float = Field(default=6 * 3_600, gt=0, le=7 * 86_400)
     webhook_disable_after_failures: int = Field(default=30, ge=1, le=10_000)
+    notification_retention_days: int = Field(default=30, ge=7, le=3_650)
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65_535)
     smtp_from: str = "spareline@localhost"

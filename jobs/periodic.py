@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 
 from inventory import accounts
 from inventory.audit import checkpoint_if_due, purge_linked
-from inventory.notifications import DeliveryPolicy, deliver_due
+from inventory.notifications import DeliveryPolicy, deliver_due, purge_notifications
 from inventory.planning import recompute_forecasts
 from inventory.tickets import expire_due, sweep_breaches
 
@@ -36,12 +36,14 @@ Outcome = Mapping[str, int | None]
 
 @dataclass(frozen=True, slots=True)
 class PeriodicParams:
-    """The settings the periodic jobs read (AUDIT_CHECKPOINT_EVERY_ENTRIES and _SECONDS, and how
-    notifications are delivered: WEBHOOK_* and SMTP_*)."""
+    """The settings the periodic jobs read (AUDIT_CHECKPOINT_EVERY_ENTRIES and _SECONDS, how
+    notifications are delivered: WEBHOOK_* and SMTP_*, and how long they are kept:
+    NOTIFICATION_RETENTION_DAYS)."""
 
     checkpoint_every_entries: int = 1_000
     checkpoint_every_seconds: float = 3_600
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    notification_retention: timedelta = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,15 @@ async def deliver_notifications(now: datetime, params: PeriodicParams) -> Outcom
     return await deliver_due(now, params.delivery)
 
 
+async def purge_old_notifications(now: datetime, params: PeriodicParams) -> Outcome:
+    """Delete the notification events, deliveries and attempts past their retention, never one still
+    due (`inventory.notifications.purge_notifications`)."""
+    purged = await purge_notifications(now, params.notification_retention)
+    if any(purged.values()):
+        log.info("notifications_purged", **purged)
+    return purged
+
+
 async def recompute_demand_forecasts(now: datetime, params: PeriodicParams) -> Outcome:
     """Forecast every part's demand at every depot from the issue history, and the stock levels of the
     auto policies (`inventory.planning.recompute_forecasts`); never done in a request."""
@@ -123,6 +134,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("notification-delivery", EVERY_TEN_SECONDS, None, deliver_notifications),
     PeriodicJob("idempotency-purge", "7 * * * *", 3_600, purge_idempotency),
     PeriodicJob("login-attempt-purge", "37 * * * *", 3_600, purge_login_attempts),
+    PeriodicJob("notification-purge", "47 * * * *", 3_600, purge_old_notifications),
     PeriodicJob("demand-forecasts", "23 2 * * *", 86_400, recompute_demand_forecasts),
 )
 """Every periodic job of the service, run by the queue's workers or by the in-process runner. The job

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from geo.travel import Point
 from inventory import notifications
 from inventory.errors import InvalidTransition, NotFound
-from inventory.persistence import write_transaction
+from inventory.persistence import current_store, write_transaction
 from inventory.stock.tables import Depot
 from routing.assembly import Pin, Place, PlanClock
 from routing.fulfilment import commit_plan_ways
@@ -376,7 +376,9 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
     superseded when it shares a depot with the new one (`overlaps`): committing one depot's plan leaves
     another depot's committed plan as it is. The plan's ways to the sites become the
     committed ones (`routing.fulfilment.commit_plan_ways`), those of the plans it supersedes end. The
-    commit publishes ``plan.committed`` in its transaction.
+    commit publishes ``plan.committed`` in its transaction. Commits of one day run one after the other
+    (`inventory.persistence.Store.lock_plan_day`, taken before any row of the day's plans), so of two
+    overlapping plans committed at the same moment the later supersedes the earlier.
 
     Raises:
         NotFound: no plan of that kind.
@@ -385,6 +387,12 @@ async def commit_plan(plan_id: int, *, kind: str, actor: str, now: datetime) -> 
             (a plan not superseded by this one, or a collection).
     """
     async with write_transaction():
+        found = await RoutePlanRecord.select(RoutePlanRecord.plan_date).where(
+            (RoutePlanRecord.id == plan_id) & (RoutePlanRecord.kind == kind)
+        )
+        if not found:
+            raise NotFound(f"plan {plan_id} not found", field="id")
+        await current_store().lock_plan_day(found[0]["plan_date"])
         rows = await RoutePlanRecord.raw(
             "UPDATE route_plan SET status = status WHERE id = {} AND kind = {}"
             " RETURNING status, plan_date, depots",

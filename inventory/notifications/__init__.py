@@ -5,10 +5,12 @@ Webhooks) and e-mail.
 * `outbox` - `publish`: an event announced in the transaction of the change it announces;
 * `subscriptions` - subscribe, list, read, delete, the delivery log;
 * `targets` - a webhook's URL resolved and checked against server-side request forgery;
-* `sending` - `deliver_due`: the background delivery, with its attempts logged.
+* `sending` - `deliver_due`: the background delivery, with its attempts logged;
+* `purge` - `purge_notifications`: events, deliveries and attempts past the retention.
 """
 
 from inventory.notifications.outbox import publish
+from inventory.notifications.purge import purge_notifications
 from inventory.notifications.rules import (
     CUSTOMER_EVENTS,
     EVENT_TYPES,
@@ -50,6 +52,7 @@ __all__ = [
     "get_subscription",
     "list_subscriptions",
     "publish",
+    "purge_notifications",
     "subscribe",
     "unsubscribe",
 ]

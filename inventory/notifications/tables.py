@@ -46,7 +46,7 @@ class NotificationEvent(Table, tablename="notification_event", db=SCOPED_ENGINE)
     event_type = Varchar(length=64)
     payload = Text()
     customer = ForeignKey(references=Customer, null=True, default=None, on_delete=OnDelete.restrict)
-    occurred_at = Timestamptz()
+    occurred_at = Timestamptz(index=True)
 
 
 class Delivery(Table, tablename="notification_delivery", db=SCOPED_ENGINE):
@@ -57,7 +57,7 @@ class Delivery(Table, tablename="notification_delivery", db=SCOPED_ENGINE):
     ``next_attempt_at`` past the attempt's time, so that two never send it at once.
     """
 
-    event = ForeignKey(references=NotificationEvent, null=False, on_delete=OnDelete.restrict)
+    event = ForeignKey(references=NotificationEvent, null=False, on_delete=OnDelete.restrict, index=True)
     subscription = ForeignKey(references=Subscription, null=False, on_delete=OnDelete.restrict, index=True)
     channel = Varchar(length=16)
     status = Varchar(length=16, default="pending")

@@ -26,7 +26,9 @@ Concurrency rules of every write path:
   queued together share one COMMIT.
 * PostgreSQL runs at READ COMMITTED. Invariants such as "never negative stock" are enforced with
   conditional ``UPDATE ... WHERE <rule> RETURNING`` statements; a second writer waits for the first to
-  commit and then re-checks the rule against the new row.
+  commit and then re-checks the rule against the new row. Where the rule spans rows that do not exist
+  yet (two plans of a day committed at once), a transaction-level advisory lock orders the writers
+  (`Store.lock_plan_day`).
 * Either engine answers a write only once it is durable.
 """
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from inventory.audit_chain import UnlinkedEntry
@@ -75,6 +75,11 @@ _READ_TICKET = {
 """The ticket for a reservation, under its row lock (a no-op update), which orders the reservations for
 it."""
 
+PLAN_DAY_LOCK_CLASS = 0x506C616E
+"""The first key of the plan commits' advisory locks (the ASCII bytes of ``Plan``); the second is the
+plan day's proleptic ordinal (`date.toordinal`). The release lock uses the one-key form, whose keys
+never meet two-key locks."""
+
 
 class PostgresStore(Store):
     """`Store` on PostgreSQL."""
@@ -95,6 +100,12 @@ class PostgresStore(Store):
             transaction.flush_owed = True
             return
         await self.engine.group_flush().wait()
+
+    async def lock_plan_day(self, day: date) -> None:
+        """``pg_advisory_xact_lock(PLAN_DAY_LOCK_CLASS, <day's ordinal>)``: held until the transaction
+        ends (so the pool's connections keep no lock between transactions). A concurrent commit of the
+        day waits for it, and its next statement, at READ COMMITTED, sees the plans the first committed."""
+        await self._execute("SELECT pg_advisory_xact_lock({}, {})", PLAN_DAY_LOCK_CLASS, day.toordinal())
 
     async def has_table(self, name: str) -> bool:
         """Looked up as the service's statements look up a table name: along the search path."""

@@ -12,9 +12,9 @@ keeps it out of the pool. Piccolo queries inside one run on its connection
 **Releasing connections.** asyncpg's pool resets every connection it gets back (``RESET ALL``, ``CLOSE
 ALL``, ``UNLISTEN *``, advisory locks released), one more round trip per transaction. The service keeps
 no session state to reset: the settings it changes are transaction-local (``set_config(..., true)``,
-``SET CONSTRAINTS``), it takes no advisory locks, listens to nothing and opens no cursors outside a
-transaction. So its pool skips that query (`keep_session`); asyncpg itself still rolls back a transaction
-left open on a released connection.
+``SET CONSTRAINTS``), so are its advisory locks (``pg_advisory_xact_lock``), it listens to nothing and
+opens no cursors outside a transaction. So its pool skips that query (`keep_session`); asyncpg itself
+still rolls back a transaction left open on a released connection.
 
 **Generic plans.** The service sends every statement prepared (asyncpg), with its values as parameters.
 PostgreSQL's default plan cache mode plans such a statement afresh for each execution whenever the

@@ -9,7 +9,7 @@ append (`inventory.persistence.audit_link`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from inventory.audit_chain import UnlinkedEntry
@@ -53,6 +53,10 @@ class SqliteStore(Store):
         """Nothing to wait for: another connection sees a commit only once it is on disk (the WAL is
         synced, ``synchronous = FULL``, before the commit is published in the WAL index), and a unit of
         work that reads an earlier unit of its own group is answered after the group's COMMIT."""
+
+    async def lock_plan_day(self, day: date) -> None:
+        """Nothing to take: ``BEGIN IMMEDIATE`` already admits one writer, so a commit's reads of the
+        day's committed plans see every earlier commit."""
 
     async def has_table(self, name: str) -> bool:
         rows = await self._execute(

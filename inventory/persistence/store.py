@@ -19,7 +19,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from piccolo.querystring import QueryString
@@ -475,6 +475,14 @@ class Store(WarehouseViews, PlanningData, ABC):
             quantity,
         )
         return (True, rows[0]["unit"]) if rows else (False, None)
+
+    # --- kept plans ---------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def lock_plan_day(self, day: date) -> None:
+        """Serialise the plan commits of ``day`` until the open write transaction ends: a commit that
+        supersedes the committed plans sharing a depot reads them only once every earlier commit of the
+        day is visible, so two overlapping plans committed together never both stay committed."""
 
     # --- secure media --------------------------------------------------------------------------------
 

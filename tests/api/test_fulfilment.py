@@ -330,3 +330,29 @@ async def test_concurrent_commits_give_a_part_one_way(
     (part,) = (await fulfilment(client, ticket["id"], dispatcher))["parts"]
     winner = deliveries if answers[0].status_code == 200 else visits
     assert (part["reservation"], part["plan"]) == (held["id"], winner["id"])
+
+
+@pytest.mark.parametrize(
+    ("plans", "commit"), [("routing/nbd-plans", "routing/plans"), ("dispatch/plans", "dispatch/plans")]
+)
+async def test_overlapping_plans_committed_together_leave_one_committed(
+    client: AsyncClient, sworld: ServiceWorld, clock: SettableClock, plans: str, commit: str
+):
+    """Plans of one depot and day that share no ticket, committed at the same moment, round after round:
+    each commit answers, and only the last of each round stays committed."""
+    dispatcher = sworld.headers["dispatcher"]
+    made: list[int] = []
+    for _ in range(3):
+        pair = [(await plan(client, dispatcher, f"/api/v1/{plans}"))["id"] for _ in range(2)]
+        clock.now += timedelta(minutes=1)
+        answers = await asyncio.gather(
+            *(client.post(f"/api/v1/{commit}/{plan_id}/commit", headers=dispatcher) for plan_id in pair)
+        )
+        assert [answer.status_code for answer in answers] == [200, 200], [a.text for a in answers]
+        made += pair
+        statuses = [
+            (await client.get(f"/api/v1/{commit}/{plan_id}", headers=dispatcher)).json()["status"]
+            for plan_id in made
+        ]
+        assert statuses.count("committed") == 1, statuses
+        assert statuses.count("superseded") == len(made) - 1, statuses

@@ -22,7 +22,7 @@ from inventory.accounts import Role, create_user
 from inventory.customers.tables import Customer
 from inventory.errors import InvalidRequest
 from inventory.notifications.rules import webhook_host
-from inventory.notifications.tables import Delivery, Subscription
+from inventory.notifications.tables import Delivery, DeliveryAttempt, NotificationEvent, Subscription
 from jobs import PERIODIC_JOBS
 from routing.tables import RoutePlanRecord
 from tests.api.conftest import PASSWORD, login
@@ -419,3 +419,69 @@ async def test_a_subscription_sent_again_with_its_idempotency_key_is_made_once(c
     assert answers[0].json() == answers[1].json()
     assert answers[1].headers["Idempotency-Replayed"] == "true"
     assert await Subscription.count() == 1
+
+
+async def purge(settings: Settings, now: datetime) -> dict:
+    """One run of the periodic job that purges old notifications."""
+    job = next(job for job in PERIODIC_JOBS if job.name == "notification-purge")
+    return await job.run(now, settings.periodic_params())
+
+
+@pytest.mark.parametrize("overrides", [{"notification_retention_days": 30}])
+async def test_old_finished_notifications_are_purged_and_those_still_due_kept(client, headers, settings):
+    now = datetime.now(UTC)
+    old = now - timedelta(days=31)
+    with webhook_receiver() as working, webhook_receiver() as failing:
+        failing.answer(*[500] * 5)
+        await subscribe(client, headers["dispatcher"], url=working.url, events=["plan.committed"])
+        await subscribe(client, headers["dispatcher"], url=failing.url, events=["stop.status_changed"])
+        delivered_long_ago = await publish(notifications.PLAN_COMMITTED, old)
+        retrying_since_long_ago = await publish(notifications.STOP_STATUS_CHANGED, old)
+        assert await deliver(settings, old) == {"delivered": 1, "retrying": 1, "failed": 0}
+        recent = await publish(notifications.PLAN_COMMITTED, now)
+        assert await deliver(settings, now) == {"delivered": 1, "retrying": 1, "failed": 0}
+
+    before = await attempts_by_event()
+    assert before == {delivered_long_ago: 1, retrying_since_long_ago: 2, recent: 1}
+    assert await purge(settings, now) == {
+        "notification_events_purged": 1,
+        "notification_deliveries_purged": 1,
+        "notification_attempts_purged": 1,
+    }
+    assert await attempts_by_event() == {retrying_since_long_ago: 2, recent: 1}
+    assert {row["id"] for row in await NotificationEvent.select(NotificationEvent.id)} == {
+        retrying_since_long_ago,
+        recent,
+    }
+    assert await purge(settings, now) == dict.fromkeys(
+        ("notification_events_purged", "notification_deliveries_purged", "notification_attempts_purged"), 0
+    ), "nothing twice"
+    assert await purge(settings, now + timedelta(days=31)) == {
+        "notification_events_purged": 1,
+        "notification_deliveries_purged": 1,
+        "notification_attempts_purged": 1,
+    }, "the recent event once it is old too; the one still retrying never"
+    assert set(await attempts_by_event()) == {retrying_since_long_ago}
+
+
+@pytest.mark.parametrize("days", [6, 3_651])
+def test_the_notification_retention_is_bounded(database_url: str, days: int):
+    with pytest.raises(ValueError, match="notification_retention_days"):
+        test_settings(database_url, notification_retention_days=days)
+
+
+async def publish(event_type: str, at: datetime) -> int:
+    """Announce ``event_type`` at ``at``; the event's id."""
+    assert await notifications.publish(event_type, {"at": at}, company=None, now=at) == 1
+    rows = await NotificationEvent.select(NotificationEvent.id).order_by(
+        NotificationEvent.id, ascending=False
+    )
+    return rows[0]["id"]
+
+
+async def attempts_by_event() -> dict[int, int]:
+    """How many delivery attempts each event has in the log."""
+    counts: dict[int, int] = {}
+    for attempt in await DeliveryAttempt.select(DeliveryAttempt.delivery.event.as_alias("event")):
+        counts[attempt["event"]] = counts.get(attempt["event"], 0) + 1
+    return counts
