@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
-from statsforecast.models import TSB, CrostonClassic, CrostonSBA
 
 from inventory.planning.demand_class import Method, Pattern, classify
 
@@ -17,11 +18,16 @@ TSB_ALPHA_PROBABILITY = 0.1
 """TSB's smoothing constants of demand size and of the probability of demand (Croston's and SBA's are
 statsforecast's fixed 0.1)."""
 
-MODELS = {
-    Method.CROSTON: CrostonClassic(),
-    Method.SBA: CrostonSBA(),
-    Method.TSB: TSB(alpha_d=TSB_ALPHA_DEMAND, alpha_p=TSB_ALPHA_PROBABILITY),
-}
+
+@cache
+def _model(method: Method) -> Any:
+    """statsforecast's model of ``method``, imported on first use: statsforecast takes seconds to import,
+    and every process of the service (web, worker, commands) would pay that at start-up otherwise."""
+    from statsforecast.models import TSB, CrostonClassic, CrostonSBA
+
+    if method is Method.TSB:
+        return TSB(alpha_d=TSB_ALPHA_DEMAND, alpha_p=TSB_ALPHA_PROBABILITY)
+    return CrostonSBA() if method is Method.SBA else CrostonClassic()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +44,7 @@ class SeriesForecast:
 def predict(history: Sequence[float], method: Method) -> float:
     """The next period's mean demand of ``history`` (oldest first) by ``method``."""
     values = np.asarray(history, dtype=np.float64)
-    return max(float(MODELS[method].forecast(values, h=1)["mean"][0]), 0.0)
+    return max(float(_model(method).forecast(values, h=1)["mean"][0]), 0.0)
 
 
 def forecast(history: Sequence[float]) -> SeriesForecast | None:
@@ -52,7 +58,7 @@ def forecast(history: Sequence[float]) -> SeriesForecast | None:
     mean = float(active.mean())
     dispersion = float(active.var()) / mean if mean > 0 else 1.0
     return SeriesForecast(
-        per_period=max(float(MODELS[pattern.method].forecast(active, h=1)["mean"][0]), 0.0),
+        per_period=max(float(_model(pattern.method).forecast(active, h=1)["mean"][0]), 0.0),
         method=pattern.method,
         pattern=pattern,
         dispersion=dispersion,
