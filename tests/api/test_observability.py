@@ -108,14 +108,14 @@ async def test_openapi_document_is_served(client):
 async def test_oversized_body_is_413(database_url):
     import httpx
 
-    app = create_app(test_settings(database_url, max_body_bytes=2048))
+    app = create_app(test_settings(database_url, max_body_bytes=70_000, document_max_bytes=2_048))
     async with (
         app.lifespan(),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
     ):
         response = await client.post(
             "/api/v1/auth/token",
-            content=b"{" + b" " * 4096 + b"}",
+            content=b"{" + b" " * 80_000 + b"}",
             headers={"content-type": "application/json"},
         )
     assert response.status_code == 413

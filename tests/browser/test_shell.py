@@ -60,7 +60,13 @@ def test_the_language_switch(page: Any) -> None:
     page.wait_for_load_state("load")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text().startswith("Welcome")
-    assert page.locator(".app-nav a").all_inner_texts() == ["Tickets", "Dispatch board", "Needs attention"]
+    assert page.locator(".app-nav a").all_inner_texts() == [
+        "Tickets",
+        "Dispatch board",
+        "Needs attention",
+        "Replacement requests",
+        "Sanitization policies",
+    ]
     check_accessibility(page)
     screenshot(page, "home-dispatcher-en")
     page.locator("form[action='/language'] button").click()
@@ -111,5 +117,7 @@ def test_the_api_documentation_renders_from_the_server_alone(page: Any) -> None:
     page.goto("/schema")
     page.locator(".swagger-ui .info .title").wait_for()
     assert "Spareline" in page.locator(".swagger-ui .info .title").inner_text()
-    assert page.locator(".opblock-tag-section").count() > 5
+    page.locator(".opblock").first.wait_for()  # the operations, grouped by tag (rendered as they scroll in)
+    assert page.locator(".opblock-tag").count() >= 2
+    assert "/api/v1/auth/token" in page.locator(".swagger-ui").inner_text()
     screenshot(page, "api-documentation")
