@@ -30,7 +30,13 @@ def json_logs(database_url, capsys):
 
     def make_app():
         return create_app(
-            test_settings(database_url, log_format="json", log_level="INFO", max_body_bytes=2048)
+            test_settings(
+                database_url,
+                log_format="json",
+                log_level="INFO",
+                max_body_bytes=70_000,
+                document_max_bytes=2_048,
+            )
         )
 
     def lines() -> list[dict]:
@@ -63,7 +69,7 @@ async def test_every_kind_of_answer_carries_the_request_id(json_logs, monkeypatc
             "domain error": await client.get("/api/v1/depots/NOPE", headers=token),
             "body too large": await client.post(
                 "/api/v1/depots",
-                content=b"{" + b" " * 4096 + b"}",
+                content=b"{" + b" " * 80_000 + b"}",
                 headers={**token, "content-type": "application/json"},
             ),
             "unexpected error": await client.get("/api/v1/parts", headers=token),

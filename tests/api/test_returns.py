@@ -49,6 +49,24 @@ async def receive_return(client, sworld, return_id: int, serial: str, grade: str
     )
 
 
+async def sanitized(client, sworld, clock, failed_serial: str) -> None:
+    """The returned secure disk sanitized at the depot and verified, so that it may go to its vendor."""
+    from tests.api.test_sanitization import destruction, event
+
+    listed = await client.get(
+        "/api/v1/secure-media/retentions", params={"custody": "depot"}, headers=sworld.headers["compliance"]
+    )
+    record = next(r for r in listed.json()["items"] if r["failed_serial"] == failed_serial)
+    assert (
+        await event(
+            client, sworld, record["id"], "warehouse", destruction(performed_at=clock.now.isoformat())
+        )
+    ).status_code == 201
+    assert (
+        await event(client, sworld, record["id"], "compliance", {"type": "verification"})
+    ).status_code == 201
+
+
 async def test_expected_returns_are_listed_and_chased_when_overdue(client, sworld, clock):
     await stock_disks(client, sworld.stock, "SHA-C", 2)
     ticket = await issue_with_failed(client, sworld, "PREM", "SHA-C", "D0000", "OLD-777")
@@ -110,13 +128,14 @@ async def test_a_unit_we_issued_comes_back_and_scrap_is_written_off(client, swor
     assert await check_consistency() == []
 
 
-async def test_a_vendor_return_ships_and_is_replaced(client, sworld):
+async def test_a_vendor_return_ships_and_is_replaced(client, sworld, clock):
     await stock_disks(client, sworld.stock, "SHA-C", 2)
     await issue_with_failed(client, sworld, "PREM", "SHA-C", "D0000", "OLD-777")
     (expected,) = await returns(client, sworld)
     assert (
         await receive_return(client, sworld, expected["id"], "OLD-777", "vendor_return")
     ).status_code == 200
+    await sanitized(client, sworld, clock, "OLD-777")
     body = {
         "vendor": "OEM",
         "rma_number": "RMA-1",
@@ -175,11 +194,12 @@ async def test_a_vendor_return_ships_and_is_replaced(client, sworld):
     assert await check_consistency() == []
 
 
-async def test_a_vendor_return_may_be_credited(client, sworld):
+async def test_a_vendor_return_may_be_credited(client, sworld, clock):
     await stock_disks(client, sworld.stock, "SHA-C", 1)
     await issue_with_failed(client, sworld, "PREM", "SHA-C", "D0000", "OLD-9")
     (expected,) = await returns(client, sworld)
     await receive_return(client, sworld, expected["id"], "OLD-9", "vendor_return")
+    await sanitized(client, sworld, clock, "OLD-9")
     headers = sworld.headers["warehouse"]
     rma = (
         await client.post(
