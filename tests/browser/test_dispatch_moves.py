@@ -15,6 +15,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 SOLVE_WAIT_MS = 120_000
+DEPOT = "SHA-C"  # two vans; a depot whose day no other browser test commits
 
 
 def drag(page: Any, source: Any, target: Any) -> None:
@@ -37,13 +38,13 @@ def row_of(page: Any, key: str) -> str:
 
 def test_drag_a_stop_see_the_dry_run_cancel_then_apply(page: Any) -> None:
     sign_in(page, "dispatcher")
-    page.goto("/dispatch?depot=PEK-C")
+    page.goto(f"/dispatch?depot={DEPOT}")
     page.click("#plan-button")
-    page.wait_for_selector(".board-stops tbody tr[data-stop-key]", timeout=SOLVE_WAIT_MS)
-    expect(page.locator("#commit-button")).to_be_visible()
+    page.wait_for_selector("#commit-button", timeout=SOLVE_WAIT_MS)  # the draft, once solved
+    page.wait_for_selector(".board-stops tbody tr[data-stop-key]")
     heading = page.text_content("#plan-heading")
     vans = page.eval_on_selector_all(".tl-track[data-vehicle]", "nodes => nodes.map(n => n.dataset.vehicle)")
-    assert len(vans) == 2  # PEK-C's two vans
+    assert len(vans) == 2  # the depot's two vans
     movable = page.locator(".tl-stop:not(.is-fixed)")
     assert movable.count() > 0
     stop = movable.last

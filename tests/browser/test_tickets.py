@@ -182,7 +182,8 @@ def test_the_countdown_script_counts_business_time_only_and_announces_crossings(
         ]
     }
     business = "CN|Asia/Shanghai"
-    page.clock.install(time=friday)
+    page.clock.install(time=friday - timedelta(minutes=1))
+    page.clock.pause_at(friday)  # time stands still between the steps below
     page.goto(f"{live_server}/login")  # any page of the server, then the countdowns alone
     page.set_content(
         f"<main data-countdowns data-now='{ms(friday)}' data-calendars='{json.dumps(calendars)}' "
