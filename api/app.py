@@ -53,7 +53,7 @@ from api.pagination import provide_page
 from api.plain_text import RefuseControlCharacters
 from api.query import DropEmptyQueryParameters
 from api.requests import ServiceRequest
-from api.security import PrincipalCache, TokenIssuer, build_jwt_auth
+from api.security import PRINCIPALS_KEY, PrincipalCache, TokenIssuer, build_jwt_auth
 from api.settings import Settings
 from api.single_process import single_web_process_lifespan
 from api.solves import (
@@ -138,7 +138,7 @@ def create_app(
     passwords = settings.passwords()
     tokens = TokenIssuer(jwt_auth, settings.token_ttl_seconds)
     policy = policy or planning_policy(settings)
-    state: dict[str, Any] = {STATE_KEY: domain, PLANNING_KEY: policy, **web.state}
+    state: dict[str, Any] = {STATE_KEY: domain, PLANNING_KEY: policy, PRINCIPALS_KEY: principals, **web.state}
     if settings.background_mode == "in-process":
         state[SOLVE_QUEUE_KEY] = InProcessSolves(domain, policy, clock)
     time_bounds = settings.time_bounds()

@@ -67,6 +67,9 @@ session middleware checks them), and their errors are answered as pages (`api.we
 
 
 MAX_CACHED_PRINCIPALS = 10_000
+"""Users one `PrincipalCache` keeps at most."""
+PRINCIPALS_KEY = "principals"
+"""Where an application keeps its `PrincipalCache` (``app.state``)."""
 
 
 class PrincipalCache:
@@ -108,6 +111,10 @@ class PrincipalCache:
                 self._entries.clear()
             self._entries[username] = (started + self._ttl, principal)
         return principal
+
+    def clear(self) -> None:
+        """Forget every user: the next request of each looks its user up again."""
+        self._entries.clear()
 
     def _looked_up(self, username: str, lookup: asyncio.Task[Principal | None]) -> None:
         if self._lookups.get(username) is lookup:
