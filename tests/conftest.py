@@ -1,13 +1,20 @@
 """Shared fixtures: migrated databases on both engines, the app, a client and role tokens.
 
-SQLite: the migrations run once per session into a template file that each test copies.
-PostgreSQL: one database per run (unique name, dropped at the end), migrated once and truncated per test.
-Without a PostgreSQL server those tests skip, unless REQUIRE_POSTGRES=1 makes them fail.
+SQLite: the migrations run once per session into a template file, copied into each worker's database
+file before each test. PostgreSQL: one database per run (unique name, dropped at the end), migrated once
+and emptied before each test. Without a PostgreSQL server those tests skip, unless REQUIRE_POSTGRES=1
+makes them fail.
+
+The application of the default test settings is built once per database and worker, and reused by the
+tests after emptying what it remembers (its signed-in users, its clock's time): building one registers
+some 450 routes, most of a short test's time. A test that changes its application (registers routes,
+alters its state) asks for one of its own with ``@pytest.mark.own_app``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -28,8 +35,11 @@ from litestar import Litestar
 from api.app import create_app
 from api.database import all_tables
 from api.domain_context import DomainContext, domain_context
+from api.security import PRINCIPALS_KEY
 from api.settings import Settings
+from api.solves import SOLVE_QUEUE_KEY, InProcessSolves
 from inventory.audit_chain import GENESIS
+from inventory.persistence.sqlite_writer import WriterSQLiteEngine
 from inventory.secure_media.piccolo_migrations import (
     secure_media_2026_12_27t10_00_01_000000 as default_policies,
 )
@@ -187,20 +197,29 @@ def postgres_database() -> Iterator[str]:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _truncate_postgres(url: str) -> None:
+RESTART_SEQUENCES = (
+    "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+    "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+)
+
+
+def _empty_postgres(url: str) -> None:
     # audit_pending: the PostgreSQL queue of the audit chain, outside the models (see the audit migrations);
     # the job queue's tables (Procrastinate's schema, applied by the migrate command).
-    tables = ", ".join(
-        [*(f'"{table._meta.tablename}"' for table in all_tables()), "audit_pending", *QUEUE_TABLES]
-    )
+    # DELETE rather than TRUNCATE: a test leaves a few rows in a few tables, and TRUNCATE gives each of the
+    # tables and indexes a new file (half a second a test); the sequences start again at 1 as they would.
+    tables = [*(f'"{table._meta.tablename}"' for table in all_tables()), "audit_pending", *QUEUE_TABLES]
+    emptying = "; ".join(f"DELETE FROM {table}" for table in tables)
 
     async def run() -> None:
         connection = await asyncpg.connect(url)
         try:
-            # The audit tables refuse TRUNCATE through triggers; a superuser session may skip them.
+            # The audit tables refuse deletes through triggers, and foreign keys are triggers too; a
+            # superuser session may skip them all while it empties every table.
             async with connection.transaction():
                 await connection.execute("SET LOCAL session_replication_role = replica")
-                await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                await connection.execute(emptying)
+                await connection.execute(RESTART_SEQUENCES)
                 await connection.execute(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS}')")
                 for statement in default_policies.policy_rows():  # data the migrations seed
                     await connection.execute(statement)
@@ -210,15 +229,39 @@ def _truncate_postgres(url: str) -> None:
     asyncio.run(run())
 
 
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """This worker's SQLite database file (its contents restored from the template before each test)."""
+    path = tmp_path_factory.mktemp("database") / "spareline.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return path
+
+
+def _restore_sqlite(template: Path, path: Path) -> None:
+    """Make ``path`` a copy of ``template`` in place, with SQLite's backup, so that connections still
+    open on it see the copy; a file a test removed or broke is copied anew."""
+    try:
+        with (
+            contextlib.closing(sqlite3.connect(template)) as source,
+            contextlib.closing(sqlite3.connect(path)) as target,
+        ):
+            source.backup(target)
+    except sqlite3.Error:
+        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(template, path)
+        _SHARED_APPS.pop(f"sqlite:///{path}", None)
+
+
 @pytest.fixture(params=ENGINES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+def database_url(request: pytest.FixtureRequest, sqlite_template: Path) -> str:
     """A fresh, migrated, empty database on each engine."""
     if request.param == "sqlite":
-        path = tmp_path / "spareline.sqlite3"
-        shutil.copyfile(sqlite_template, path)
+        path = request.getfixturevalue("sqlite_database")
+        _restore_sqlite(sqlite_template, path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_database")
-    _truncate_postgres(url)
+    _empty_postgres(url)
     return url
 
 
@@ -247,7 +290,7 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 @pytest.fixture
 def postgres_url(postgres_database: str) -> str:
     """The run's PostgreSQL database, emptied (for tests that need only PostgreSQL)."""
-    _truncate_postgres(postgres_database)
+    _empty_postgres(postgres_database)
     return postgres_database
 
 
@@ -266,18 +309,47 @@ class SettableClock:
         return self.now or datetime.now(UTC)
 
 
+_CLOCK = SettableClock()
+"""The clock of every test (real time again at the start of each): the shared applications' clock."""
+_SHARED_APPS: dict[str, Litestar] = {}
+"""The application of the default test settings, per database URL (see the module)."""
+
+
 @pytest.fixture
 def clock() -> SettableClock:
-    return SettableClock()
+    _CLOCK.now = None
+    return _CLOCK
+
+
+def _shared_app(settings: Settings, clock: SettableClock) -> Litestar:
+    """The worker's application for ``settings``, its signed-in users forgotten; built anew when a test
+    left solves running in it."""
+    app = _SHARED_APPS.get(settings.database_url)
+    solves = None if app is None else app.state.get(SOLVE_QUEUE_KEY)
+    if app is None or (isinstance(solves, InProcessSolves) and solves.running):
+        app = _SHARED_APPS[settings.database_url] = create_app(settings, clock=clock)
+    app.state[PRINCIPALS_KEY].clear()
+    return app
 
 
 @pytest.fixture
-def app(settings: Settings, clock: SettableClock) -> Iterator[Litestar]:
+async def app(
+    request: pytest.FixtureRequest, settings: Settings, clock: SettableClock
+) -> AsyncIterator[Litestar]:
     """The application; its domain context is in use for the test, so that the test and its fixtures
-    may call services and tables directly."""
-    app = create_app(settings, clock=clock)
+    may call services and tables directly. At the end, its SQLite connections of this test's event loop
+    are closed."""
+    own = request.node.get_closest_marker("own_app") is not None
+    if own or settings != test_settings(settings.database_url):
+        app = create_app(settings, clock=clock)
+    else:
+        app = _shared_app(settings, clock)
     with domain_context(app).entered():
         yield app
+    engine = domain_context(app).store.engine
+    if isinstance(engine, WriterSQLiteEngine):
+        engine.close_writer()
+        engine.close_readers()
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 
 from api.app import create_app
 from api.database import code_migrations
@@ -163,6 +164,7 @@ def assert_not_ready(response: httpx.Response) -> dict[str, Any]:
     return problem
 
 
+@pytest.mark.own_app  # it remembers that the migrations were current
 async def test_readiness_is_503_while_a_migration_is_pending_and_then_stays_ready(client, database_url):
     newest = max(code_migrations(), key=lambda migration: migration[1])
     async with forgotten(database_url, newest):

@@ -66,7 +66,7 @@ def test_pages(app: Litestar) -> None:
     app.register(app.state[WEB_SHELL_KEY].router_of([missing, short, add_note, count]))
 
 
-pytestmark = pytest.mark.usefixtures("test_pages")
+pytestmark = [pytest.mark.usefixtures("test_pages"), pytest.mark.own_app]
 
 
 async def test_a_missing_object_is_a_404_page_in_words(signed_in: SignedIn) -> None:

@@ -274,6 +274,7 @@ async def test_static_files_are_open_and_missing_ones_are_404(anonymous: Browser
 
 
 @SQLITE_ONLY
+@pytest.mark.own_app  # it registers a page
 async def test_a_page_a_role_may_not_see_is_403_in_words(app: Litestar, signed_in: SignedIn) -> None:
     from litestar import get
 
