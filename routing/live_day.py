@@ -80,6 +80,18 @@ class LiveDay:
         self.released[key] = PICKUP_FAILED
         return True
 
+    def worked(self, vehicle: str, now: datetime) -> timedelta:
+        """How long ``vehicle`` has been at work today by ``now``: since its earliest stop event (an
+        engineer reports ``en_route`` as they set out); nothing before its first event."""
+        began = [
+            moment
+            for state in self.states.values()
+            if state.vehicle == vehicle
+            for moment in (state.at, state.arrived_at)
+            if moment is not None and moment <= now
+        ]
+        return max(now - min(began), timedelta(0)) if began else timedelta(0)
+
     def arrived(self, key: str) -> datetime | None:
         """When the vehicle arrived at stop ``key``, if it is there now."""
         state = self.states.get(key)
@@ -288,7 +300,9 @@ async def present_fleet(
     now: datetime,
 ) -> tuple[list[Member], dict[str, str | None]]:
     """The vans or engineers of a re-plan: each starting where it is now (`starting_places`), in the
-    longest stretch of its shift left that no absence covers (one absent all of it is left out). Also,
+    longest stretch of its shift left that no absence covers (one absent all of it is left out); an
+    engineer with the working time left of the day's limit once the time already worked is counted
+    (`LiveDay.worked`; what is in progress still finishes, `routing.work.reachable_shifts`). Also,
     for `LiveDay.pins`, each one planned mapped to ``None``, or to `ABSENT` when an absence cut its shift.
     """
     if not members:
@@ -313,6 +327,9 @@ async def present_fleet(
         present.append(
             replace(member, shift_start=shift[0], shift_end=shift[1], start=starts.get(member.code))
         )
+        if isinstance(member, Engineer):
+            left = max(member.max_working - live.worked(member.code, now), timedelta(0))
+            present[-1] = replace(present[-1], max_working=left)
         reasons[member.code] = ABSENT if absences else None
     return present, reasons
 

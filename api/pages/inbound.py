@@ -5,11 +5,14 @@
 * ``GET, POST /counts``, ``GET /counts/{id}``, ``POST /counts/{id}/lines``, ``.../close``, ``.../approve``:
   stock counts, one line per scan, the variances, a second person's approval;
 * ``GET /returns``, ``POST /returns/{id}/receive``: failed units expected back, booked in graded;
-* ``GET, POST /vendor-returns``, ``POST /vendor-returns/{id}/ship``, ``.../credit``: returns to vendors.
+* ``GET, POST /vendor-returns``, ``POST /vendor-returns/{id}/ship``, ``.../credit``, ``.../replacements``:
+  returns to vendors, closed credited or with the vendor's replacement units received (scanned one per
+  line as ``serial box batch``).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -17,18 +20,21 @@ from urllib.parse import urlencode
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from pydantic import BaseModel, Field
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.idempotency import PageAnswer, idempotent_page
 from api.pagination import PageRequest, page_of
 from api.params import PathId
 from api.security import allow
 from api.settings import Settings
+from api.web.errors import refusal
 from api.web.forms import read_form
+from api.web.locale import presenter_of
 from api.web.render import render_page
 from inventory import quarantine, stock
 from inventory.accounts import Principal, Role
-from inventory.errors import InvalidRequest
+from inventory.errors import AlreadyExists, DomainError, InvalidRequest, InvalidTransition
 from inventory.stock import counts, notices, vendor_returns
 from inventory.tickets import ReturnGrade as Grade
 from inventory.tickets import returns
@@ -37,6 +43,8 @@ from presentation import N_, VOCABULARY
 WAREHOUSE = (Role.WAREHOUSE, Role.ADMIN)
 MAX_PARTS_FIELD = 2_000
 RETURN_VIEWS = ("expected", "overdue", "received")
+SCANNED_SEPARATORS = re.compile(r"[\s,;]+")
+"""What separates serial, box and batch on a scanned line: spaces, tabs, commas or semicolons."""
 
 VOCABULARY.define("stock-state", {"scrapped": N_("Scrapped"), "lost": N_("Lost")})
 VOCABULARY.define(
@@ -391,6 +399,27 @@ class CreditForm(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
+class ReplacementsForm(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    part_number: str = Field(min_length=1, max_length=64)
+    units: str = Field(min_length=1, max_length=20_000)
+
+
+def scanned_units(text: str) -> tuple[list[stock.ReceivedUnit], int | None]:
+    """The units of a field scanned one per line as ``serial box batch`` (blank lines skipped), and the
+    number of the first line that is not three codes (None when all are)."""
+    units: list[stock.ReceivedUnit] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        codes = [code for code in SCANNED_SEPARATORS.split(line) if code]
+        if not codes:
+            continue
+        if len(codes) != 3:
+            return units, number
+        units.append(stock.ReceivedUnit(*codes))
+    return units, None
+
+
 @get("/vendor-returns", name="vendor-returns", guards=[allow(*WAREHOUSE)])
 async def vendor_returns_page(
     request: Request[Any, Any, Any],
@@ -398,13 +427,25 @@ async def vendor_returns_page(
     depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
 ) -> Any:
     """A depot's returns to vendors, newest first, and a form to open one."""
+    context = await _vendor_returns_context(depot, page)
+    return render_page(request, "pages/inbound/vendor_returns.html", context, block="results")
+
+
+async def _vendor_returns_context(
+    depot: str | None, page: PageRequest, replacing: dict[str, Any] | None = None
+) -> dict[str, Any]:
     depots = await _depots()
     chosen = _chosen(depot, depots)
     rows = await vendor_returns.list_vendor_returns(
         status=None, depot=chosen, vendor=None, limit=page.fetch, offset=page.offset
     )
-    context = {"depots": depots, "depot": chosen, "rows": page_of(rows, page), "zones": _zones(depots)}
-    return render_page(request, "pages/inbound/vendor_returns.html", context, block="results")
+    return {
+        "depots": depots,
+        "depot": chosen,
+        "rows": page_of(rows, page),
+        "zones": _zones(depots),
+        "replacing": replacing or {},
+    }
 
 
 @post("/vendor-returns", name="vendor-return-open", guards=[allow(*WAREHOUSE)])
@@ -472,6 +513,100 @@ async def _credit(
     return PageAnswer(location=f"/vendor-returns?{urlencode({'depot': record.depot})}")
 
 
+REPLACEMENT_WORDS = {
+    "part": N_("Unknown part number"),
+    "bulk": N_("This part is not serialized: replacements are units with a serial"),
+    "serials": N_("Serials already known, or scanned twice: %(serials)s"),
+    "box": N_("A box holds one batch: box %(box)s has several"),
+}
+"""What a refusal of the replacements form says beside the field it is about."""
+
+
+@post(
+    "/vendor-returns/{return_id:int}/replacements",
+    name="vendor-return-replacements",
+    guards=[allow(*WAREHOUSE)],
+)
+async def vendor_return_replacements(
+    request: Request[Any, Any, Any],
+    return_id: PathId,
+    page: NamedDependency[PageRequest],
+    principal: NamedDependency[Principal],
+    now: NamedDependency[datetime],
+) -> Any:
+    """Receive the vendor's replacement units against a shipped return (the part, then the units
+    scanned one per line as ``serial box batch``); a form that is refused comes back as typed, with its
+    errors in words."""
+    form = await read_form(request, ReplacementsForm)
+    units, bad_line = scanned_units(form.data.units if form.data else "")
+    errors = dict(form.errors)
+    if form.data is not None and (bad_line is not None or not units):
+        errors["units"] = presenter_of(request).gettext(
+            N_("Line %(line)s: scan the serial, the box and the batch"), line=bad_line or 1
+        )
+    if errors or form.data is None:
+        replacing = {"id": return_id, "values": form.values, "errors": errors}
+        return await _replacements_again(request, return_id, page, replacing, HTTP_422_UNPROCESSABLE_ENTITY)
+    try:
+        return await _replaced(
+            request=request,
+            principal=principal,
+            now=now,
+            return_id=return_id,
+            line=stock.ReceiptLine(form.data.part_number, len(units), None, tuple(units)),
+            idempotency_key=None,
+        )
+    except (InvalidRequest, AlreadyExists, InvalidTransition) as exc:
+        status, refused = refusal(exc)
+        replacing = {
+            "id": return_id,
+            "values": form.values,
+            "errors": _replacement_errors(request, exc),
+            "refused": refused,
+        }
+        return await _replacements_again(request, return_id, page, replacing, status)
+
+
+async def _replacements_again(
+    request: Request[Any, Any, Any], return_id: int, page: PageRequest, replacing: dict[str, Any], status: int
+) -> Any:
+    record = await vendor_returns.get_vendor_return(return_id)
+    context = await _vendor_returns_context(record.depot, page, replacing)
+    return render_page(request, "pages/inbound/vendor_returns.html", context, status_code=status)
+
+
+def _replacement_errors(request: Request[Any, Any, Any], exc: DomainError) -> dict[str, str]:
+    """The refusal's words beside the field it is about (none for a return in the wrong state)."""
+    where = str(exc.details.get("field") or "")
+    if isinstance(exc, InvalidTransition):
+        return {}
+    if isinstance(exc, AlreadyExists):
+        name, words = "units", REPLACEMENT_WORDS["serials"]
+    elif where.endswith("part_number"):
+        name, words = "part_number", REPLACEMENT_WORDS["part"]
+    elif where.endswith("box_number"):
+        name, words = "units", REPLACEMENT_WORDS["box"]
+    else:
+        name, words = "part_number", REPLACEMENT_WORDS["bulk"]
+    serials = ", ".join(exc.details.get("serials") or [])
+    values = {"serials": serials, "box": exc.details.get("box_number", "")}
+    return {name: presenter_of(request).gettext(words) % values}
+
+
+@idempotent_page
+async def _replaced(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    now: datetime,
+    return_id: int,
+    line: stock.ReceiptLine,
+) -> PageAnswer:
+    record = await vendor_returns.receive_replacements(
+        return_id, lines=[line], actor=principal.username, now=now
+    )
+    return PageAnswer(location=f"/vendor-returns?{urlencode({'depot': record.depot})}")
+
+
 ROUTES = [
     notices_page,
     notice_page,
@@ -487,4 +622,5 @@ ROUTES = [
     vendor_return_open,
     vendor_return_ship,
     vendor_return_credit,
+    vendor_return_replacements,
 ]

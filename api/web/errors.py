@@ -29,10 +29,11 @@ from litestar.plugins import InitPluginProtocol
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_303_SEE_OTHER
 
-from api.errors import PROBLEM_TYPE
+from api.errors import PROBLEM_TYPE, problem_document
 from api.security import PAGE_OPT
 from api.web.render import is_htmx, render_page
 from api.web.sessions import local_path
+from inventory.errors import DomainError
 from presentation import N_, VOCABULARY
 
 PROBLEM_TEMPLATE = "pages/problem.html"
@@ -127,6 +128,21 @@ def problem_code(status: int, problem: dict[str, Any], exc: Exception) -> str:
     if VOCABULARY.message("problem", code) is not None:
         return code
     return STATUS_CODES.get(status, "internal-error" if status >= 500 else "bad-request")
+
+
+def refusal(exc: DomainError) -> tuple[int, dict[str, Any]]:
+    """A service's refusal of a form, as the form shows it beside what was typed: the status the API
+    would answer, the code whose words say it (``code|words("problem")``), the service's own sentence
+    (``detail``), the field it names and the error's other details."""
+    document = problem_document(exc)
+    status = int(document["status"])
+    problem = {
+        "code": problem_code(status, document, exc),
+        "detail": exc.message,
+        "field": exc.details.get("field"),
+        "details": exc.details,
+    }
+    return status, problem
 
 
 def problem_page(request: Request[Any, Any, Any], answer: Response[Any], exc: Exception) -> Response[Any]:

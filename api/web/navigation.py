@@ -44,6 +44,8 @@ NAVIGATION: tuple[Link, ...] = (
          N_("Deliveries announced unit by unit: receive them by scanning"), "inbound", WAREHOUSE, ADMIN),
     link("/counts", N_("Counts"), N_("Count a depot's shelves; a second person approves the corrections"),
          "inbound", WAREHOUSE, ADMIN),
+    link("/write-offs", N_("Write-offs"), N_("Units scrapped or lost: one person asks, a second approves"),
+         "write_offs", WAREHOUSE, ADMIN),
     link("/returns", N_("Returns"), N_("Failed units expected back from customers, and returns to vendors"),
          "inbound", WAREHOUSE, ADMIN),
     link("/transfers", N_("Transfers"), N_("Parts moving between depots: dispatch and receive"),

@@ -15,6 +15,7 @@ from fixtures.demo import load_demo
 from geo.travel import Point
 from inventory.audit.tables import AuditEntry
 from routing.assembly import estimate_matrix
+from routing.tables import Engineer
 from tests.api.test_routing_plans import CHINA, TODAY, TOMORROW, at
 from tests.conftest import SettableClock, test_settings
 
@@ -71,6 +72,9 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
     client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
 ) -> None:
     dispatcher, base = demo["dispatcher"], "/api/v1/dispatch"
+    # Working days as long as the shifts, so that the engineers who worked all day may still be given the
+    # rest of it (the 8-hour limit, counted from the morning, is the next test's).
+    await Engineer.update({Engineer.max_working_minutes: 600}, force=True)
     plan = await committed(client, dispatcher, base, "/plans", TODAY)
     clock.now = AFTERNOON
     done: dict[str, tuple[str, dict]] = {}
@@ -167,6 +171,35 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
         f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1, "unpin": [999999]}, headers=dispatcher
     )
     assert unknown.status_code == 422
+
+
+async def test_an_engineers_working_time_counts_the_hours_already_worked(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    dispatcher, base = demo["dispatcher"], "/api/v1/dispatch"
+    plan = await committed(client, dispatcher, base, "/plans", TODAY)
+    clock.now = AFTERNOON
+    set_out: dict[str, datetime] = {}
+    for route in plan["routes"]:
+        first = route["stops"][0]
+        if at(first["departure_at"]) <= AFTERNOON - timedelta(minutes=30):
+            events = [("en_route", at(route["departure"])), ("arrived", at(first["eta"]))]
+            await report(client, dispatcher, base, plan, first, *events, ("done", at(first["departure_at"])))
+            set_out[route["vehicle"]] = at(route["departure"])
+    assert set_out
+    again = await client.post(
+        f"{base}/plans", json={"date": str(TODAY), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert again.status_code == 201, again.text
+    limit = timedelta(minutes=480)  # the demo engineers' working time a day
+    worked_late = [
+        route["vehicle"]
+        for route in again.json()["routes"]
+        if route["vehicle"] in set_out and at(route["arrival"]) - set_out[route["vehicle"]] > limit
+    ]
+    assert worked_late == [], "no engineer is planned past the day's working time, counted from setting out"
+    fresh = [route for route in again.json()["routes"] if route["vehicle"] not in set_out]
+    assert all(at(route["arrival"]) - at(route["departure"]) <= limit for route in fresh)
 
 
 async def test_a_failed_visits_ticket_returns_to_be_planned_and_to_the_dispatchers_list(

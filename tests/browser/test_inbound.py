@@ -1,6 +1,7 @@
 """The inbound screens in a real browser: a delivery received against its shipping notice by keyboard
 scanning (a serial not on the notice is shown as going to quarantine before anything is booked); a count
-scanned, closed and approved by a second person; axe on every new screen."""
+scanned, closed and approved by a second person; a write-off asked for by scanning and approved by a
+second person; axe on every new screen."""
 
 from __future__ import annotations
 
@@ -115,3 +116,56 @@ def test_the_returns_screens_are_accessible(page: Any) -> None:
         page.goto(path)
         check_accessibility(page)
         screenshot(page, name)
+
+
+def test_a_write_off_asked_for_by_scanning_and_approved_by_a_second_person(page: Any) -> None:
+    tag = uuid.uuid4().hex[:6].upper()
+    serial = f"HDDWO{tag}"
+    token = page.request.post("/api/v1/auth/token", data={"username": "warehouse", "password": "demo"}).json()
+    unit = {"serial": serial, "box_number": f"BX-WO-{tag}", "batch_number": f"B-WO-{tag}"}
+    received = page.request.post(
+        "/api/v1/stock/receipts",
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        data={
+            "depot": "CTU-R",
+            "supplier": "Browser OEM",
+            "reference": f"DN-WO-{tag}",
+            "lines": [{"part_number": PART, "units": [unit]}],
+        },
+    )
+    assert received.status == 201, received.text()
+    sign_in(page, "warehouse")
+    page.goto("/write-offs?depot=CTU-R")
+    wait_for_focus(page, "field-part_number")
+    check_accessibility(page)
+    # A keyboard-wedge scanner types into the focused field and sends Enter: the browser then moves to
+    # the next field still empty, and sends the form once all are filled.
+    page.keyboard.type(PART)
+    page.keyboard.press("Enter")
+    wait_for_focus(page, "field-serial")
+    page.keyboard.type(serial)
+    page.keyboard.press("Enter")
+    wait_for_focus(page, "field-reason")
+    page.select_option("#field-outcome", "lost")
+    page.fill("#field-reason", "Not on its shelf after two searches")
+    page.press("#field-reason", "Enter")
+    page.wait_for_url("**/write-offs?depot=CTU-R&asked=*")
+    row = page.locator("tr[data-write-off]", has_text=serial)
+    assert "等待第二人批准" in row.inner_text()
+    check_accessibility(page)
+    screenshot(page, "write-offs")
+    row.locator("form[action$='/approve'] button").click()
+    page.wait_for_load_state("load")
+    assert "须由第二人批准" in page.locator("main [role=alert]").inner_text()
+    check_accessibility(page)
+    page.context.clear_cookies()
+    sign_in(page, "admin")
+    page.goto("/write-offs?depot=CTU-R")
+    row = page.locator("tr[data-write-off]", has_text=serial)
+    row.locator("form[action$='/approve'] button").click()
+    page.wait_for_url("**/write-offs?depot=CTU-R")
+    row = page.locator("tr[data-write-off]", has_text=serial)
+    assert "已批准，已出账" in row.inner_text()
+    assert "admin" in row.inner_text()
+    assert row.locator("form").count() == 0
+    check_accessibility(page)

@@ -190,3 +190,19 @@ def test_a_failed_stop_returns_to_be_planned_and_is_pinned_once_committed_again(
         ("T1", "e2", 0, False),
         ("T5", "e2", 1, False),
     ]
+
+
+def test_the_time_worked_today_counts_from_the_first_event() -> None:
+    set_out = datetime(2026, 12, 8, 8, 10, tzinfo=UTC)
+    live = LiveDay(
+        {
+            "T1": _state("T1", "en_route", set_out),
+            "T2": _state("T2", "done", set_out + timedelta(hours=2)),
+            "T9": StopState("T9", "e2", StopStatus.DONE, set_out - timedelta(hours=1), None, PLACE),
+        }
+    )
+    now = datetime(2026, 12, 8, 14, 0, tzinfo=UTC)
+    assert live.worked("e1", now) == timedelta(hours=5, minutes=50)
+    assert live.worked("e2", now) == timedelta(hours=6, minutes=50)
+    assert live.worked("e3", now) == timedelta(0), "not at work yet"
+    assert live.worked("e1", set_out - timedelta(minutes=5)) == timedelta(0), "events after now do not count"
