@@ -198,9 +198,12 @@ def postgres_database() -> Iterator[str]:
 
 
 RESTART_SEQUENCES = (
-    "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
-    "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+    "SELECT setval(s.oid::regclass, 1, false) FROM pg_class s "
+    "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+    "JOIN pg_class t ON t.oid = d.refobjid "
+    "WHERE s.relkind = 'S' AND t.relnamespace = 'public'::regnamespace AND t.relname = ANY($1::text[])"
 )
+"""The sequences of the tables' ids (those the tables own), as ``TRUNCATE ... RESTART IDENTITY`` does."""
 
 
 def _empty_postgres(url: str) -> None:
@@ -208,8 +211,8 @@ def _empty_postgres(url: str) -> None:
     # the job queue's tables (Procrastinate's schema, applied by the migrate command).
     # DELETE rather than TRUNCATE: a test leaves a few rows in a few tables, and TRUNCATE gives each of the
     # tables and indexes a new file (half a second a test); the sequences start again at 1 as they would.
-    tables = [*(f'"{table._meta.tablename}"' for table in all_tables()), "audit_pending", *QUEUE_TABLES]
-    emptying = "; ".join(f"DELETE FROM {table}" for table in tables)
+    tables = [*(table._meta.tablename for table in all_tables()), "audit_pending", *QUEUE_TABLES]
+    emptying = "; ".join(f'DELETE FROM "{table}"' for table in tables)
 
     async def run() -> None:
         connection = await asyncpg.connect(url)
@@ -219,7 +222,7 @@ def _empty_postgres(url: str) -> None:
             async with connection.transaction():
                 await connection.execute("SET LOCAL session_replication_role = replica")
                 await connection.execute(emptying)
-                await connection.execute(RESTART_SEQUENCES)
+                await connection.execute(RESTART_SEQUENCES, tables)
                 await connection.execute(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS}')")
                 for statement in default_policies.policy_rows():  # data the migrations seed
                     await connection.execute(statement)
@@ -237,7 +240,7 @@ def sqlite_database(tmp_path_factory: pytest.TempPathFactory, sqlite_template: P
     return path
 
 
-def _restore_sqlite(template: Path, path: Path) -> None:
+def restore_sqlite(template: Path, path: Path) -> None:
     """Make ``path`` a copy of ``template`` in place, with SQLite's backup, so that connections still
     open on it see the copy; a file a test removed or broke is copied anew."""
     try:
@@ -258,7 +261,7 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path) -> str:
     """A fresh, migrated, empty database on each engine."""
     if request.param == "sqlite":
         path = request.getfixturevalue("sqlite_database")
-        _restore_sqlite(sqlite_template, path)
+        restore_sqlite(sqlite_template, path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_database")
     _empty_postgres(url)
@@ -311,6 +314,8 @@ class SettableClock:
 
 _CLOCK = SettableClock()
 """The clock of every test (real time again at the start of each): the shared applications' clock."""
+MAX_SHARED_APPS = 4
+"""Applications kept at most (the oldest is let go): a worker's databases are a handful."""
 _SHARED_APPS: dict[str, Litestar] = {}
 """The application of the default test settings, per database URL (see the module)."""
 
@@ -327,6 +332,8 @@ def _shared_app(settings: Settings, clock: SettableClock) -> Litestar:
     app = _SHARED_APPS.get(settings.database_url)
     solves = None if app is None else app.state.get(SOLVE_QUEUE_KEY)
     if app is None or (isinstance(solves, InProcessSolves) and solves.running):
+        if len(_SHARED_APPS) >= MAX_SHARED_APPS:
+            _SHARED_APPS.pop(next(iter(_SHARED_APPS)))
         app = _SHARED_APPS[settings.database_url] = create_app(settings, clock=clock)
     app.state[PRINCIPALS_KEY].clear()
     return app

@@ -214,5 +214,6 @@ async def test_the_oldest_units_are_read_in_order_from_the_index(app, database_u
         )
     finally:
         await connection.close()
-    assert "stock_unit_part_depot_status_id" in plan
+    # An index that ends in id reads them in order (with one part at one depot, any of them is as good).
+    assert "Index Scan using stock_unit_" in plan
     assert "Sort" not in plan

@@ -39,7 +39,9 @@ async def test_every_stock_change_is_in_the_chain(client, world, headers):
     )
     actions = [row["action"] for row in await AuditEntry.select(AuditEntry.action).order_by(AuditEntry.seq)]
     assert actions == ["stock.receipt", "stock.transfer_out", "stock.transfer_in"]
-    receipt = json.loads((await AuditEntry.select(AuditEntry.payload).first())["payload"])
+    receipt = json.loads(
+        (await AuditEntry.select(AuditEntry.payload).order_by(AuditEntry.seq).first())["payload"]
+    )
     assert len(receipt["movements"]) == 2
 
 

@@ -17,7 +17,6 @@ read with CSS selectors.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
 from api.web import CSRF_COOKIE
-from tests.conftest import POSTGRES_ADMIN_URL, _admin, _create_postgres_database
+from tests.conftest import POSTGRES_ADMIN_URL, _admin, _create_postgres_database, restore_sqlite
 from tests.demo import CUSTOMERS, DEMO_PASSWORD, STAFF, load_demo
 
 
@@ -67,21 +66,36 @@ def _clone_postgres(template: str, name: str) -> None:
     asyncio.run(run())
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database with the demo loaded, on each engine."""
-    if request.param == "sqlite":
-        path = tmp_path / "spareline.sqlite3"
-        shutil.copyfile(request.getfixturevalue("demo_sqlite"), path)
-        yield f"sqlite:///{path}"
-        return
-    template = request.getfixturevalue("demo_postgres")
+@pytest.fixture(scope="session")
+def demo_sqlite_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This worker's SQLite database for page tests (the demo restored in it before each test)."""
+    return tmp_path_factory.mktemp("pages") / "spareline.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def demo_postgres_copy() -> Iterator[str]:
+    """The name of this worker's PostgreSQL database for page tests (made anew from the demo's before
+    each test), dropped at the end."""
     name = f"spareline_pages_{uuid.uuid4().hex[:12]}"
-    _clone_postgres(template, name)
     try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield name
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A fresh database with the demo loaded, on each engine: the same address for every test of a
+    worker, so that they share one application (`tests.conftest`)."""
+    if request.param == "sqlite":
+        path = request.getfixturevalue("demo_sqlite_copy")
+        restore_sqlite(request.getfixturevalue("demo_sqlite"), path)
+        return f"sqlite:///{path}"
+    template = request.getfixturevalue("demo_postgres")
+    name = request.getfixturevalue("demo_postgres_copy")
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _clone_postgres(template, name)
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
