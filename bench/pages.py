@@ -101,6 +101,8 @@ class Target:
     api: str | None
     goal: bool
     """Held to `GOAL_P95_MS`."""
+    htmx: bool = False
+    """Asked as htmx asks a fragment (``HX-Request``), as the page's script does once it is shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +310,14 @@ def targets(working: Working) -> list[Target]:
             f"/api/v1/routing/plans/{working.plan_id}",
             goal=True,
         ),
+        Target(
+            f"dispatch board's stops, {BOARD_DEPOT}",
+            "dispatcher",
+            f"/dispatch/stops?{board}",
+            f"/api/v1/routing/plans/{working.plan_id}",
+            goal=True,
+            htmx=True,
+        ),
     ]
 
 
@@ -349,16 +359,17 @@ class _Clients:
 
     def __init__(self, base_url: str, sessions: dict[str, dict[str, str]], tokens: dict[str, str]) -> None:
         self._base_url, self._sessions, self._tokens = base_url, sessions, tokens
-        self._open: dict[tuple[str, bool], HttpClient] = {}
+        self._open: dict[tuple[str, bool, bool], HttpClient] = {}
 
-    def http(self, role: str, *, page: bool) -> HttpClient:
-        key = (role, page)
+    def http(self, role: str, *, page: bool, htmx: bool = False) -> HttpClient:
+        key = (role, page, htmx)
         if key not in self._open:
             if not role:
                 self._open[key] = HttpClient(self._base_url, headers=ACCEPT)
             elif page:
                 cookie = {"Cookie": _cookie_header(self._sessions[role])}
-                self._open[key] = HttpClient(self._base_url, headers={**ACCEPT, **cookie})
+                fragment = {"HX-Request": "true"} if htmx else {}
+                self._open[key] = HttpClient(self._base_url, headers={**ACCEPT, **cookie, **fragment})
             else:
                 self._open[key] = HttpClient(self._base_url, self._tokens[role], headers=ACCEPT)
         return self._open[key]
@@ -367,14 +378,16 @@ class _Clients:
         """The page and its baseline in alternating rounds, after a warm-up of each."""
         sides = [(target.page, True)] + ([(target.api, False)] if target.api else [])
         for path, page in sides:
-            await self._run(self.http(target.role, page=page), path, options.warmup, options.clients)
+            await self._run(
+                self.http(target.role, page=page, htmx=target.htmx), path, options.warmup, options.clients
+            )
         per_round = max(options.clients, options.requests // (2 * ROUNDS))
         seconds: dict[bool, list[float]] = {True: [], False: []}
         statuses: dict[bool, Counter[int]] = {True: Counter(), False: Counter()}
         for number in range(2 * ROUNDS):
             for path, page in sides if number % 2 == 0 else sides[::-1]:
                 times, answers = await self._run(
-                    self.http(target.role, page=page), path, per_round, options.clients
+                    self.http(target.role, page=page, htmx=target.htmx), path, per_round, options.clients
                 )
                 seconds[page] += times
                 statuses[page].update(answers)
