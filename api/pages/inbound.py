@@ -24,6 +24,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.idempotency import PageAnswer, idempotent_page
+from api.pages.depot_choice import all_depots, chosen_code, zones
 from api.pagination import PageRequest, page_of
 from api.params import PathId
 from api.security import allow
@@ -101,23 +102,6 @@ VOCABULARY.define(
 )
 
 
-async def _depots() -> list[stock.DepotRecord]:
-    return await stock.list_depots(limit=1_000, offset=0)
-
-
-def _chosen(code: str | None, depots: list[stock.DepotRecord]) -> str:
-    codes = [depot.code for depot in depots]
-    if code in codes:
-        return code
-    if code:
-        raise InvalidRequest(f"unknown depot {code!r}", field="depot")
-    return codes[0] if codes else ""
-
-
-def _zones(depots: list[stock.DepotRecord]) -> dict[str, str]:
-    return {depot.code: depot.timezone for depot in depots}
-
-
 # --- notices -----------------------------------------------------------------------------------------
 
 
@@ -129,8 +113,8 @@ async def notices_page(
     received: Annotated[bool, QueryParameter()] = False,
 ) -> Any:
     """A depot's advance shipping notices: those expected, or those received."""
-    depots = await _depots()
-    chosen = _chosen(depot, depots)
+    depots = await all_depots()
+    chosen = chosen_code(depot, depots)
     rows = await notices.list_notices(
         depot=chosen,
         status=notices.RECEIVED if received else notices.OPEN,
@@ -143,7 +127,7 @@ async def notices_page(
         "depot": chosen,
         "received": received,
         "rows": page_of(rows, page),
-        "zones": _zones(depots),
+        "zones": zones(depots),
     }
     return render_page(request, "pages/inbound/notices.html", context, block="results")
 
@@ -152,7 +136,7 @@ async def notices_page(
 async def notice_page(request: Request[Any, Any, Any], notice_id: PathId) -> Any:
     """One notice: its manifest, what arrived as announced, and what was found."""
     record = await notices.get_notice(notice_id)
-    context = {"notice": record, "zones": _zones(await _depots())}
+    context = {"notice": record, "zones": zones(await all_depots())}
     return render_page(request, "pages/inbound/notice.html", context)
 
 
@@ -190,10 +174,10 @@ async def counts_page(
     depot: Annotated[str | None, QueryParameter(max_length=32)] = None,
 ) -> Any:
     """A depot's counts, newest first, and a form to open one."""
-    depots = await _depots()
-    chosen = _chosen(depot, depots)
+    depots = await all_depots()
+    chosen = chosen_code(depot, depots)
     rows = await counts.list_counts(depot=chosen, status=None, limit=page.fetch, offset=page.offset)
-    context = {"depots": depots, "depot": chosen, "rows": page_of(rows, page), "zones": _zones(depots)}
+    context = {"depots": depots, "depot": chosen, "rows": page_of(rows, page), "zones": zones(depots)}
     return render_page(request, "pages/inbound/counts.html", context, block="results")
 
 
@@ -226,11 +210,11 @@ async def count_page(
 ) -> Any:
     """A count: the scan form while open, its latest lines, its variances once closed."""
     record = await counts.get_count(count_id)
-    depots = await _depots()
+    depots = await all_depots()
     involved = {record.opened_by, record.closed_by, *(line.counted_by for line in record.lines)}
     context = {
         "count": record,
-        "zone": _zones(depots).get(record.depot, "UTC"),
+        "zone": zones(depots).get(record.depot, "UTC"),
         "part": part or (record.parts[0] if len(record.parts) == 1 else ""),
         "batch": batch or "",
         "may_approve": principal.username not in involved,
@@ -316,8 +300,8 @@ async def returns_page(
     """Failed units expected back at a depot (or overdue, or received), each with a form to book it in."""
     if view not in RETURN_VIEWS:
         raise InvalidRequest(f"unknown view {view!r}", field="view")
-    depots = await _depots()
-    chosen = _chosen(depot, depots)
+    depots = await all_depots()
+    chosen = chosen_code(depot, depots)
     rows = await returns.list_returns(
         status="received" if view == "received" else "expected",
         depot=chosen,
@@ -333,7 +317,7 @@ async def returns_page(
         "depot": chosen,
         "view": view,
         "rows": page_of(rows, page),
-        "zones": _zones(depots),
+        "zones": zones(depots),
         "grades": list(Grade),
         "done": request.query_params.get("done"),
     }
@@ -434,8 +418,8 @@ async def vendor_returns_page(
 async def _vendor_returns_context(
     depot: str | None, page: PageRequest, replacing: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    depots = await _depots()
-    chosen = _chosen(depot, depots)
+    depots = await all_depots()
+    chosen = chosen_code(depot, depots)
     rows = await vendor_returns.list_vendor_returns(
         status=None, depot=chosen, vendor=None, limit=page.fetch, offset=page.offset
     )
@@ -443,7 +427,7 @@ async def _vendor_returns_context(
         "depots": depots,
         "depot": chosen,
         "rows": page_of(rows, page),
-        "zones": _zones(depots),
+        "zones": zones(depots),
         "replacing": replacing or {},
     }
 

@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.idempotency import PageAnswer, idempotent_page
+from api.pages.depot_choice import all_depots, chosen_code, zones
 from api.pagination import PageRequest, page_of
 from api.params import PathId
 from api.security import allow
@@ -28,7 +29,6 @@ from api.web.errors import refusal
 from api.web.forms import read_form
 from api.web.locale import presenter_of
 from api.web.render import render_page
-from inventory import stock
 from inventory.accounts import Principal, Role
 from inventory.errors import AlreadyExists, DomainError, InvalidRequest
 from inventory.stock import UnitStatus, write_offs
@@ -67,19 +67,6 @@ class WriteOffForm(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-async def _depots() -> list[stock.DepotRecord]:
-    return await stock.list_depots(limit=1_000, offset=0)
-
-
-def _chosen(code: str | None, depots: list[stock.DepotRecord]) -> str:
-    codes = [depot.code for depot in depots]
-    if code in codes:
-        return code
-    if code:
-        raise InvalidRequest(f"unknown depot {code!r}", field="depot")
-    return codes[0] if codes else ""
-
-
 async def _context(
     request: Request[Any, Any, Any],
     depot: str | None,
@@ -89,15 +76,15 @@ async def _context(
     errors: dict[str, str] | None = None,
     refused: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    depots = await _depots()
-    chosen = _chosen(depot, depots)
+    depots = await all_depots()
+    chosen = chosen_code(depot, depots)
     rows = await write_offs.list_write_offs(depot=chosen, status=None, limit=page.fetch, offset=page.offset)
     asked = request.query_params.get("asked")
     return {
         "depots": depots,
         "depot": chosen,
         "rows": page_of(rows, page),
-        "zones": {record.code: record.timezone for record in depots},
+        "zones": zones(depots),
         "outcomes": OUTCOMES,
         "values": values or {"outcome": "scrapped"},
         "errors": errors or {},
