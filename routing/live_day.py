@@ -324,12 +324,14 @@ async def present_fleet(
         shift = free_shift(member.shift_start, member.shift_end, absences)
         if shift is None:
             continue
-        present.append(
-            replace(member, shift_start=shift[0], shift_end=shift[1], start=starts.get(member.code))
-        )
+        changes: dict[str, object] = {
+            "shift_start": shift[0],
+            "shift_end": shift[1],
+            "start": starts.get(member.code),
+        }
         if isinstance(member, Engineer):
-            left = max(member.max_working - live.worked(member.code, now), timedelta(0))
-            present[-1] = replace(present[-1], max_working=left)
+            changes["max_working"] = max(member.max_working - live.worked(member.code, now), timedelta(0))
+        present.append(replace(member, **changes))
         reasons[member.code] = ABSENT if absences else None
     return present, reasons
 
