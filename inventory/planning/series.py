@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from inventory.planning.forecasting import forecast
-from inventory.planning.targets import order_up_to, service_level
+from inventory.planning.allocation import SeriesDemand, allocate
+from inventory.planning.forecasting import SeriesForecast, forecast
+from inventory.planning.targets import service_level
 
 HISTORY_WEEKS = 104
 """How far back the issue history reaches: two years of weekly demand."""
@@ -75,16 +76,26 @@ def forecast_rows(
     tiers: Mapping[tuple[int, int], set[str]],
     lead_times: Mapping[int, int],
 ) -> list[ForecastRow]:
-    """One forecast row per series: its class, method and weekly rate, and the levels that meet its
-    service level over its depot's lead time."""
-    rows = []
+    """One forecast row per series: its class, method and weekly rate, and its levels. The service
+    level applies to the demand of a depot's series of that level together: their levels are allocated
+    as a group (`inventory.planning.allocation.allocate`) over the depot's lead time."""
+    fitted: list[tuple[int, int, int, SeriesForecast, float]] = []
+    groups: dict[tuple[int, float], list[int]] = defaultdict(list)
     for (depot, part), history in series.items():
         predicted = forecast(history)
         if predicted is None:
             continue
         level = service_level(tiers.get((depot, part), ()))
+        groups[(depot, level)].append(len(fitted))
+        fitted.append((depot, part, len(history), predicted, level))
+    stock = [0] * len(fitted)
+    for (depot, level), members in groups.items():
         lead_time = lead_times.get(depot, DEFAULT_LEAD_TIME_DAYS)
-        target = order_up_to(predicted.per_period, predicted.dispersion, lead_time, level)
+        demands = [SeriesDemand(fitted[i][3].per_period, fitted[i][3].dispersion, lead_time) for i in members]
+        for i, allocated in zip(members, allocate(demands, level), strict=True):
+            stock[i] = allocated
+    rows = []
+    for (depot, part, weeks, predicted, level), allocated in zip(fitted, stock, strict=True):
         pattern = predicted.pattern
         rows.append(
             ForecastRow(
@@ -96,11 +107,11 @@ def forecast_rows(
                 adi=pattern.adi,
                 cv2=pattern.cv2,
                 demand_weeks=pattern.demand_periods,
-                history_weeks=len(history),
+                history_weeks=weeks,
                 service_level=level,
-                lead_time_days=lead_time,
-                reorder_level=target.reorder_level,
-                target_level=target.target_level,
+                lead_time_days=lead_times.get(depot, DEFAULT_LEAD_TIME_DAYS),
+                reorder_level=allocated,
+                target_level=allocated,
             )
         )
     return rows

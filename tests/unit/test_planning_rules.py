@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from inventory.errors import InvalidRequest
+from inventory.planning.allocation import SeriesDemand, allocate
 from inventory.planning.demand_class import DemandClass, Method, classify
 from inventory.planning.forecasting import forecast, predict
 from inventory.planning.hierarchy import check_route
@@ -194,3 +195,28 @@ def test_weekly_series_skip_the_depots_and_parts_without_demand():
     [row] = forecast_rows(series, tiers, {1: 3})
     assert (row.service_level, row.lead_time_days, row.demand_weeks) == (0.99, 3, 2)
     assert row.target_level >= 1
+
+
+def test_forecast_rows_allocate_a_depots_series_of_one_service_level_together():
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    rng = random.Random(3)
+    issues = [
+        Issue(depot, part, now - timedelta(days=rng.uniform(0, 700)), rng.randint(1, 3), tier)
+        for depot in (1, 2)
+        for part, tier, count in ((10, "standard", 150), (11, "standard", 8), (12, "platinum", 40))
+        for _ in range(count)
+    ]
+    series, tiers = weekly_series(issues, now)
+    rows = {(row.depot, row.part): row for row in forecast_rows(series, tiers, {1: 3, 2: 14})}
+    assert len(rows) == 6
+    for depot, lead_time in ((1, 3), (2, 14)):
+        standard = [rows[(depot, 10)], rows[(depot, 11)]]
+        demands = [
+            SeriesDemand(row.per_week, forecast(series[(depot, row.part)]).dispersion, lead_time)
+            for row in standard
+        ]
+        assert [row.target_level for row in standard] == allocate(demands, 0.95)
+        platinum = rows[(depot, 12)]
+        assert platinum.service_level == 0.99
+        assert platinum.lead_time_days == lead_time
+    assert rows[(2, 10)].target_level > rows[(1, 10)].target_level
