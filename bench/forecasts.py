@@ -11,11 +11,14 @@
    mean absolute error of the naive forecast over the first year.
 2. **Stock.** The same second year as an inventory simulation: each series has a lead time (1-14 days) and
    a service level (95 %, or 99 % for a platinum-served third); stock is reviewed weekly and ordered up
-   to the level `inventory.planning.targets.order_up_to` sets from that week's forecast (as the periodic
-   job would), demand not met from the shelf is lost to the depot. The fill rate reached is set against
-   its target; the baseline is a fixed min/max rule of thumb (minimum k x the first year's mean demand
-   over the lead time and a week, maximum one week's demand above it), with k tuned by bisection so that
-   it reaches the same fill rate, and the average stock on hand of both is compared.
+   to the levels the service sets: each week the series of one service level are a group, as a depot's
+   series of one level are in the periodic job, and `inventory.planning.allocation.allocate` spreads the
+   group's stock from that week's forecasts so that the group's expected fill rate meets the target
+   with the least stock, every series meeting the floor. Demand not met from the shelf is lost to the
+   depot. The fill rate reached is set against its target, overall and per demand process; the baseline
+   is a fixed min/max rule of thumb (minimum k x the first year's mean demand over the lead time and a
+   week, maximum one week's demand above it), with one k for all series tuned by bisection so that it
+   reaches the same fill rate, and the average stock on hand of both is compared.
 3. **Scale.** `bench.scale_data`'s depots and parts, customers of every tier, and ``--scale-issues``
    issued reservations over the last two years spread over depots and (skewed) parts; then the periodic
    job itself (`jobs.periodic.recompute_demand_forecasts` in a domain context) is timed once per engine.
@@ -41,9 +44,9 @@ import numpy as np
 
 from bench.scale_data import Scale, generate, sqlite_stamp
 from inventory import persistence
+from inventory.planning.allocation import SeriesDemand, allocate
 from inventory.planning.demand_class import DemandClass, Method, classify
 from inventory.planning.forecasting import forecast, predict
-from inventory.planning.targets import order_up_to
 from jobs.periodic import PeriodicParams, recompute_demand_forecasts
 
 DAYS, WEEKS = 730, 104
@@ -170,14 +173,24 @@ def run_inventory(series: Series, targets: Callable[[int], int]) -> tuple[float,
     return demanded, met, stock / (WEEKS * 7 - start)
 
 
-def forecast_policy(series: Series, rolling: Rolling) -> Callable[[int], int]:
-    levels = [
-        order_up_to(
-            rolling.chosen[week], rolling.dispersion[week], series.lead_time_days, series.fill_rate
-        ).target_level
+def forecast_policies(
+    group: Sequence[Series], rolling: Sequence[Rolling], fill_rate: float, floor: float | None = None
+) -> list[Callable[[int], int]]:
+    """Each week's order-up-to levels of a group of series that share ``fill_rate``, allocated together
+    from that week's forecasts as the periodic job allocates a depot's series of one service level
+    (`inventory.planning.allocation.allocate`; ``floor`` as it takes it)."""
+    weekly = [
+        allocate(
+            [
+                SeriesDemand(float(r.chosen[week]), float(r.dispersion[week]), s.lead_time_days)
+                for s, r in zip(group, rolling, strict=True)
+            ],
+            fill_rate,
+            floor,
+        )
         for week in range(WEEKS - YEAR_WEEKS)
     ]
-    return lambda week: levels[week]
+    return [lambda week, index=index: weekly[week][index] for index in range(len(group))]
 
 
 def min_max_policy(series: Series, k: float) -> Callable[[int], int]:
@@ -265,9 +278,9 @@ def accuracy_and_stock(count: int, seed: int) -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for level in (0.95, 0.99):
         chosen = [s for s in series if s.fill_rate == level]
-        policies = [
-            forecast_policy(s, r) for s, r in zip(series, rolling, strict=True) if s.fill_rate == level
-        ]
+        policies = forecast_policies(
+            chosen, [r for s, r in zip(series, rolling, strict=True) if s.fill_rate == level], level
+        )
         fill, stock, by_class = fill_by_class(chosen, policies)
         k, mm_fill, mm_stock = tuned_min_max(chosen, fill)
         _, _, mm_by_class = fill_by_class(chosen, [min_max_policy(series, k) for series in chosen])
