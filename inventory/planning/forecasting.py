@@ -13,10 +13,12 @@ import numpy as np
 
 from inventory.planning.demand_class import Method, Pattern, classify
 
-TSB_ALPHA_DEMAND = 0.1
-TSB_ALPHA_PROBABILITY = 0.1
-"""TSB's smoothing constants of demand size and of the probability of demand (Croston's and SBA's are
-statsforecast's fixed 0.1)."""
+SMOOTHING = 0.1
+"""The smoothing constant of every method's estimates (statsforecast fixes Croston's and SBA's at 0.1)."""
+
+TSB_ALPHA_DEMAND = SMOOTHING
+TSB_ALPHA_PROBABILITY = SMOOTHING
+"""TSB's smoothing constants of demand size and of the probability of demand."""
 
 
 @cache

@@ -5,10 +5,15 @@ history's index of dispersion (variance over mean; Poisson when it is not above 
 intermittent spare parts demand. Stock is reviewed every ``review_days`` and ordered up to a level S
 whenever the inventory position is below it; the demand short per review cycle is
 ``B(S) = E[(D(L+R) - S)+] - E[(D(L) - S)+]`` and the fill rate one minus ``B(S)`` over the demand per
-cycle ``E[D(R)]`` (Silver, Pyke and Thomas). That is the backorder model; a depot that cannot fill a
-demand sends it elsewhere, so the demand is lost to the depot, and a lost unit is never replenished: the
-depot fills at least the model's rate at the same level (the model errs on the safe side, most with long
-lead times).
+cycle ``E[D(R)]`` (Silver, Pyke and Thomas). The forecast is itself uncertain: the stock must cover
+the forecast's error over the span, not only the demand's spread (Silver, Pyke and Thomas size safety
+stock by the forecast errors). A forecast exponentially smoothed with constant a varies with a variance of
+``a / (2 - a)`` times one period's demand variance (Brown), so over a span of T periods the error's
+variance is the demand's ``T d m`` plus ``T^2 a / (2 - a) d m`` (d the dispersion, m the forecast): the
+span's index of dispersion is ``d (1 + T a / (2 - a))``. That is the backorder model; a depot that cannot
+fill a demand sends it elsewhere, so the demand is lost to the depot, and a lost unit is never replenished:
+the depot fills at least the model's rate at the same level (the model errs on the safe side, most with
+long lead times).
 
 `shortage_curve` gives ``B`` at every level, `order_up_to` the smallest level that meets one series'
 fill rate. The periodic job does not set levels series by series: the target applies to the demand of a
@@ -23,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inventory.planning.forecasting import SMOOTHING
+
 SERVICE_LEVEL_BY_TIER: dict[str, float] = {"standard": 0.95, "premium": 0.97, "platinum": 0.99}
 """The fill rate each customer tier is promised; a depot serving several tiers meets the highest."""
 
@@ -30,6 +37,9 @@ REVIEW_DAYS = 7
 """How often a depot's replenishment is reviewed (the forecasts' period)."""
 
 _TAIL = 1e-12
+
+_FORECAST_VARIANCE = SMOOTHING / (2 - SMOOTHING)
+"""The variance of a forecast smoothed with ``SMOOTHING``, over a period's demand variance."""
 
 
 def service_level(tiers: Iterable[str]) -> float:
@@ -86,6 +96,11 @@ def _expected_excess(mean: np.ndarray, dispersion: np.ndarray, levels: int) -> n
     return np.where(positive[:, None], np.maximum(excess, 0.0), 0.0)
 
 
+def _with_forecast_error(dispersion: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """The index of dispersion of the forecast's error over ``days``, from the demand's per week."""
+    return dispersion * (1.0 + days / 7 * _FORECAST_VARIANCE)
+
+
 def shortage_curves(
     demands: Sequence[tuple[float, float, int]], review_days: int = REVIEW_DAYS
 ) -> list[ShortageCurve]:
@@ -96,18 +111,24 @@ def shortage_curves(
     wanted: dict[int, int] = {}
     for index, (per_week, dispersion, lead_time_days) in enumerate(demands):
         if per_week > 0:
-            protected = per_week / 7 * (lead_time_days + review_days)
-            wanted[index] = int(protected + 12 * math.sqrt(max(dispersion, 1.0) * protected) + 12)
+            days = lead_time_days + review_days
+            protected = per_week / 7 * days
+            spread = math.sqrt(max(dispersion * (1 + days / 7 * _FORECAST_VARIANCE), 1.0) * protected)
+            wanted[index] = int(protected + 12 * spread + 12)
             by_size.setdefault(1 << (wanted[index] - 1).bit_length(), []).append(index)
     for levels, members in by_size.items():
         per_day = np.array([demands[i][0] for i in members]) / 7
         dispersion = np.array([demands[i][1] for i in members], dtype=np.float64)
         lead_time = np.array([demands[i][2] for i in members], dtype=np.float64)
         cycle = per_day * review_days
-        over_protection = _expected_excess(per_day * (lead_time + review_days), dispersion, levels)
-        backordered = np.maximum(
-            over_protection - _expected_excess(per_day * lead_time, dispersion, levels), 0.0
+        protected = lead_time + review_days
+        over_protection = _expected_excess(
+            per_day * protected, _with_forecast_error(dispersion, protected), levels
         )
+        over_lead_time = _expected_excess(
+            per_day * lead_time, _with_forecast_error(dispersion, lead_time), levels
+        )
+        backordered = np.maximum(over_protection - over_lead_time, 0.0)
         vanished = over_protection < _TAIL
         backordered[vanished] = 0.0
         short = np.minimum.accumulate(backordered, axis=1)
