@@ -8,9 +8,9 @@ demand: starting from each series' floor level, it raises the level of the serie
 fills the most demand per unit of stock, until the group's expected fill rate meets the target.
 A series' gain per level is not always decreasing (with a lead time, the first units mostly cover
 demand before the next arrival), so a step runs to the vertex of the lower convex hull of its curve
-that gains the most per unit; over convex curves the greedy is optimal at every amount of stock (Fox
-1966), so it finds the least stock that meets the group's rate, and over the others it is optimal at
-the hull's vertices and the last step stops at the first level that meets the rate.
+that gains the most per unit, and the last step stops at the first level that meets the rate. Over
+convex curves the greedy is optimal at every amount of stock (Fox 1966), so it finds the least stock
+that meets the group's rate; over the others it is exact at the hulls' vertices, within one step.
 
 **The floor.** Left alone, the least-stock allocation starves the series that fill little demand per
 unit of stock (slow, lumpy parts) and lets the fast movers carry the rate. Every series first gets the
