@@ -7,11 +7,12 @@ For each engine: the stock of `bench.scale_data` at the product's scale (SQLite:
 cached file; PostgreSQL: a fresh database, dropped at the end), the real server on loopback (one uvicorn
 process, ``ENVIRONMENT=production``), and the service desk's working set written through its JSON API
 (`bench.page_data`: 10,000 open tickets with reservations across 100 customers and 660 sites, and a
-committed 300-stop delivery plan for one depot's day). Every role signs in through ``POST /login`` with
-the form's CSRF token, as a browser does. Then each page and its JSON API equivalent (the baseline) are
-asked ``--requests`` times each by ``--clients`` concurrent keep-alive clients, after a warm-up, in
-alternating rounds of the same run; the times are measured at the client on loopback (the app sends no
-``Server-Timing``), with ``Accept-Encoding: gzip`` as a browser sends it.
+committed 300-stop delivery plan for one depot's day), after which PostgreSQL's statistics are brought up
+to date as its autovacuum would (`bench.stock.settle_statistics`). Every role signs in through
+``POST /login`` with the form's CSRF token, as a browser does. Then each page and its JSON API equivalent
+(the baseline) are asked ``--requests`` times each by ``--clients`` concurrent keep-alive clients, after
+a warm-up, in alternating rounds of the same run; the times are measured at the client on loopback (the
+app sends no ``Server-Timing``), with ``Accept-Encoding: gzip`` as a browser sends it.
 
 Last, the weight of every page of `api.pages` (each GET route, signed in as a role it admits): its HTML
 and every static file it references (``<script src>``, ``<link href>``, ``<img src>``, and the files
@@ -62,6 +63,7 @@ from bench.stock import (
     running_server,
     scale_database,
     server_environment,
+    settle_statistics,
 )
 
 ROLES = ("warehouse", "dispatcher", "compliance", "customer", "admin")
@@ -208,6 +210,7 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
         ):
             progress(engine, f"server up at {base_url}; writing {options.tickets:,} tickets through the API")
             working = runner.run(_populate(base_url, password, stock, options))
+            settle_statistics(url)
             progress(
                 engine,
                 f"working set in {working.seconds:.0f} s: {working.tickets:,} tickets, "

@@ -349,6 +349,14 @@ def postgres_database(scale: Scale, admin_url: str) -> Iterator[tuple[str, str]]
         progress("postgresql", f"dropped {name}")
 
 
+def settle_statistics(url: str) -> None:
+    """Bring PostgreSQL's planner statistics up to date after the working set is written, as a running
+    database's autovacuum would (a machine may run PostgreSQL with autovacuum off, and a plan made while
+    a table was empty scans it whole). SQLite keeps no statistics unless asked, in the service as here."""
+    if not url.startswith("sqlite"):
+        asyncio.run(_postgres_admin(url, "ANALYZE"))
+
+
 async def _postgres_admin(url: str, statement: str) -> None:
     connection = await asyncpg.connect(url, timeout=10)
     try:
