@@ -53,6 +53,7 @@ from bench.stock import (
     Timings,
     add_database_arguments,
     bearer_token,
+    copy_postgres,
     create_user,
     parsed_engines,
     parsed_scale,
@@ -89,6 +90,8 @@ class Options:
     postgres_url: str
     keep: Path | None = None
     """Where to copy the SQLite database with its working set, for profiling afterwards."""
+    keep_postgres: str | None = None
+    """The name of a copy of the PostgreSQL database with its working set, for profiling afterwards."""
     pages: frozenset[str] = frozenset()
     """The labels of the pages to time (empty: every page, and every page weighed)."""
 
@@ -169,6 +172,9 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--tickets", type=int, default=10_000, help="open tickets with reservations")
     parser.add_argument("--keep-sqlite", type=Path, help="copy the SQLite database here when done")
     parser.add_argument(
+        "--keep-postgres", metavar="NAME", help="copy the PostgreSQL database as NAME when done (kept)"
+    )
+    parser.add_argument(
         "--page", action="append", default=[], help="time only this page, by label (repeatable); no weights"
     )
     args = parser.parse_args(argv)
@@ -184,6 +190,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         tickets=args.tickets,
         postgres_url=args.postgres_url,
         keep=args.keep_sqlite,
+        keep_postgres=args.keep_postgres,
         pages=frozenset(args.page),
     )
 
@@ -236,6 +243,8 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
                 weights = page_weights(base_url, sessions, working)
             if options.keep is not None and engine == "sqlite":
                 _copy_sqlite(url, options.keep)
+        if options.keep_postgres is not None and engine == "postgresql":
+            copy_postgres(url, options.postgres_url, options.keep_postgres)
     return EngineResult(generation, working, load, floor, pairs, weights)
 
 

@@ -357,6 +357,13 @@ def settle_statistics(url: str) -> None:
         asyncio.run(_postgres_admin(url, "ANALYZE"))
 
 
+def copy_postgres(url: str, admin_url: str, name: str) -> None:
+    """Copy the database of ``url`` (no one connected to it) as ``name``, which is kept."""
+    source = urlsplit(url).path.lstrip("/")
+    asyncio.run(_postgres_admin(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+    progress("postgresql", f"kept the database as {name}")
+
+
 async def _postgres_admin(url: str, statement: str) -> None:
     connection = await asyncpg.connect(url, timeout=10)
     try:
