@@ -7,11 +7,13 @@ For each engine: the stock of `bench.scale_data` at the product's scale (SQLite:
 cached file; PostgreSQL: a fresh database, dropped at the end), the real server on loopback (one uvicorn
 process, ``ENVIRONMENT=production``), and the service desk's working set written through its JSON API
 (`bench.page_data`: 10,000 open tickets with reservations across 100 customers and 660 sites, and a
-committed 300-stop delivery plan for one depot's day). Every role signs in through ``POST /login`` with
-the form's CSRF token, as a browser does. Then each page and its JSON API equivalent (the baseline) are
-asked ``--requests`` times each by ``--clients`` concurrent keep-alive clients, after a warm-up, in
-alternating rounds of the same run; the times are measured at the client on loopback (the app sends no
-``Server-Timing``), with ``Accept-Encoding: gzip`` as a browser sends it.
+committed 300-stop delivery plan for one depot's day), after which PostgreSQL's statistics are brought up
+to date as its autovacuum would (`bench.stock.settle_statistics`). Every role signs in through
+``POST /login`` with the form's CSRF token, as a browser does. Then each page and its JSON API equivalent
+(the baseline) are asked ``--requests`` times each by ``--clients`` concurrent keep-alive clients, after
+a warm-up, in alternating rounds of the same run; the times are measured at the client on loopback (the
+app sends no ``Server-Timing``), with ``Accept-Encoding: gzip`` as a browser sends it; beside them, the
+server process's CPU time per request (Linux's ``/proc``), which the clients' concurrency does not inflate.
 
 Last, the weight of every page of `api.pages` (each GET route, signed in as a role it admits): its HTML
 and every static file it references (``<script src>``, ``<link href>``, ``<img src>``, and the files
@@ -32,7 +34,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -52,6 +54,7 @@ from bench.stock import (
     Timings,
     add_database_arguments,
     bearer_token,
+    copy_postgres,
     create_user,
     parsed_engines,
     parsed_scale,
@@ -61,7 +64,9 @@ from bench.stock import (
     reachable_engines,
     running_server,
     scale_database,
+    server_cpu,
     server_environment,
+    settle_statistics,
 )
 
 ROLES = ("warehouse", "dispatcher", "compliance", "customer", "admin")
@@ -87,6 +92,8 @@ class Options:
     postgres_url: str
     keep: Path | None = None
     """Where to copy the SQLite database with its working set, for profiling afterwards."""
+    keep_postgres: str | None = None
+    """The name of a copy of the PostgreSQL database with its working set, for profiling afterwards."""
     pages: frozenset[str] = frozenset()
     """The labels of the pages to time (empty: every page, and every page weighed)."""
 
@@ -111,6 +118,9 @@ class Measured:
 
     timings: Timings | None
     statuses: Counter[int]
+    cpu_ms: float | None = None
+    """The server process's CPU time per request (user and system), whatever the clients' concurrency:
+    the work one answer costs; None where it cannot be read."""
 
     @property
     def failed(self) -> int:
@@ -167,6 +177,9 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     parser.add_argument("--tickets", type=int, default=10_000, help="open tickets with reservations")
     parser.add_argument("--keep-sqlite", type=Path, help="copy the SQLite database here when done")
     parser.add_argument(
+        "--keep-postgres", metavar="NAME", help="copy the PostgreSQL database as NAME when done (kept)"
+    )
+    parser.add_argument(
         "--page", action="append", default=[], help="time only this page, by label (repeatable); no weights"
     )
     args = parser.parse_args(argv)
@@ -182,6 +195,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         tickets=args.tickets,
         postgres_url=args.postgres_url,
         keep=args.keep_sqlite,
+        keep_postgres=args.keep_postgres,
         pages=frozenset(args.page),
     )
 
@@ -208,6 +222,7 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
         ):
             progress(engine, f"server up at {base_url}; writing {options.tickets:,} tickets through the API")
             working = runner.run(_populate(base_url, password, stock, options))
+            settle_statistics(url)
             progress(
                 engine,
                 f"working set in {working.seconds:.0f} s: {working.tickets:,} tickets, "
@@ -220,7 +235,7 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
             with httpx.Client(base_url=base_url, timeout=30.0) as client:
                 tokens = {role: bearer_token(client, password, USERS[role]) for role in ROLES}
             load = os.getloadavg()[0]
-            clients = _Clients(base_url, sessions, tokens)
+            clients = _Clients(base_url, sessions, tokens, server_cpu(base_url))
             try:
                 floor = runner.run(clients.measure(None, "/health", options.requests, options))
                 chosen = chosen_targets(targets(working), options.pages)
@@ -233,6 +248,8 @@ def bench_engine(engine: str, options: Options) -> EngineResult:
                 weights = page_weights(base_url, sessions, working)
             if options.keep is not None and engine == "sqlite":
                 _copy_sqlite(url, options.keep)
+        if options.keep_postgres is not None and engine == "postgresql":
+            copy_postgres(url, options.postgres_url, options.keep_postgres)
     return EngineResult(generation, working, load, floor, pairs, weights)
 
 
@@ -357,8 +374,15 @@ def _cookie_header(cookies: dict[str, str]) -> str:
 class _Clients:
     """Keep-alive clients per identity: a role's session cookie (pages), bearer token (API), or none."""
 
-    def __init__(self, base_url: str, sessions: dict[str, dict[str, str]], tokens: dict[str, str]) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        sessions: dict[str, dict[str, str]],
+        tokens: dict[str, str],
+        cpu: Callable[[], float] | None = None,
+    ) -> None:
         self._base_url, self._sessions, self._tokens = base_url, sessions, tokens
+        self._cpu = cpu
         self._open: dict[tuple[str, bool, bool], HttpClient] = {}
 
     def http(self, role: str, *, page: bool, htmx: bool = False) -> HttpClient:
@@ -384,14 +408,24 @@ class _Clients:
         per_round = max(options.clients, options.requests // (2 * ROUNDS))
         seconds: dict[bool, list[float]] = {True: [], False: []}
         statuses: dict[bool, Counter[int]] = {True: Counter(), False: Counter()}
+        cpu: dict[bool, float] = {True: 0.0, False: 0.0}
         for number in range(2 * ROUNDS):
             for path, page in sides if number % 2 == 0 else sides[::-1]:
+                before = self._cpu() if self._cpu else 0.0
                 times, answers = await self._run(
                     self.http(target.role, page=page, htmx=target.htmx), path, per_round, options.clients
                 )
+                cpu[page] += (self._cpu() if self._cpu else 0.0) - before
                 seconds[page] += times
                 statuses[page].update(answers)
-        measured = {page: _measured(seconds[page], statuses[page]) for page in (True, False)}
+        measured = {
+            page: _measured(
+                seconds[page],
+                statuses[page],
+                cpu[page] * 1000 / max(statuses[page].total(), 1) if self._cpu else None,
+            )
+            for page in (True, False)
+        }
         return Pair(target, measured[True], measured[False] if target.api else None)
 
     async def measure(self, role: str | None, path: str, requests: int, options: Options) -> Measured:
@@ -431,8 +465,8 @@ class _Clients:
             http.close()
 
 
-def _measured(seconds: list[float], statuses: Counter[int]) -> Measured:
-    return Measured(Timings(tuple(seconds)) if len(seconds) >= 2 else None, statuses)
+def _measured(seconds: list[float], statuses: Counter[int], cpu_ms: float | None = None) -> Measured:
+    return Measured(Timings(tuple(seconds)) if len(seconds) >= 2 else None, statuses, cpu_ms)
 
 
 # --- page weight ---------------------------------------------------------------------------------------
@@ -607,6 +641,12 @@ def _metrics(r: EngineResult) -> list[tuple[str, str, str]]:
         if pair.api is not None:
             rows.append((f"  baseline {target.api}, p50 / p95 / p99 (ms)", _percentiles(pair.api), ""))
             rows.append(("  page / baseline p95", _ratio(pair), ""))
+        if pair.page.cpu_ms is not None:
+            baseline = "" if pair.api is None or pair.api.cpu_ms is None else f" / {pair.api.cpu_ms:.1f}"
+            rows.append(
+                ("  server CPU per request, page" + (" / baseline" if baseline else "") + " (ms)",
+                 f"{pair.page.cpu_ms:.1f}{baseline}", "")
+            )  # fmt: skip
     return rows
 
 

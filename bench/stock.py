@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -349,6 +350,21 @@ def postgres_database(scale: Scale, admin_url: str) -> Iterator[tuple[str, str]]
         progress("postgresql", f"dropped {name}")
 
 
+def settle_statistics(url: str) -> None:
+    """Bring PostgreSQL's planner statistics up to date after the working set is written, as a running
+    database's autovacuum would (a machine may run PostgreSQL with autovacuum off, and a plan made while
+    a table was empty scans it whole). SQLite keeps no statistics unless asked, in the service as here."""
+    if not url.startswith("sqlite"):
+        asyncio.run(_postgres_admin(url, "ANALYZE"))
+
+
+def copy_postgres(url: str, admin_url: str, name: str) -> None:
+    """Copy the database of ``url`` (no one connected to it) as ``name``, which is kept."""
+    source = urlsplit(url).path.lstrip("/")
+    asyncio.run(_postgres_admin(admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+    progress("postgresql", f"kept the database as {name}")
+
+
 async def _postgres_admin(url: str, statement: str) -> None:
     connection = await asyncpg.connect(url, timeout=10)
     try:
@@ -439,6 +455,25 @@ def running_server(
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+def server_cpu(base_url: str) -> Callable[[], float] | None:
+    """A reader of the CPU seconds (user and system) spent so far by the server process listening at
+    ``base_url`` (Linux's ``/proc``); None where there is no ``/proc`` or no such process."""
+    flag = f"--port\0{base_url.rsplit(':', 1)[1]}\0"
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (folder / "cmdline").read_text()
+        except OSError:
+            continue
+        if "uvicorn" in command and flag in command:
+            return partial(_cpu_seconds, folder / "stat", os.sysconf("SC_CLK_TCK"))
+    return None
+
+
+def _cpu_seconds(stat: Path, tick: int) -> float:
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
 
 
 def free_port() -> int:

@@ -173,13 +173,15 @@ class CodeMatch:
     """Something a scanned code names: ``kind`` (``unit``, ``box``, ``batch``, ``depot``, ``bin``,
     ``ticket``, ``reservation``), its ``key`` (serial, box or batch number, depot code, bin, id), and
     what tells it apart (the part number of a unit, a count of units, a depot's name, a bin's or a
-    reservation's depot)."""
+    reservation's depot). A batch's ``count`` is its units and its rows of bulk stock (one per depot),
+    ``bulk`` the latter alone: a batch of a counted part has no units to list."""
 
     kind: str
     key: str
     part_number: str | None = None
     count: int = 0
     detail: str = ""
+    bulk: int = 0
 
 
 TICKET_CODE = re.compile(r"^(?:T-?)?(\d{1,9})$", re.IGNORECASE)
@@ -207,7 +209,7 @@ async def resolve_code(code: str) -> list[CodeMatch]:
     in_batch = await StockUnit.count().where(StockUnit.batch_number == code)
     bulk = await BulkStock.count().where(BulkStock.batch_number == code)
     if in_batch or bulk:
-        matches.append(CodeMatch("batch", code, count=in_batch + bulk))
+        matches.append(CodeMatch("batch", code, count=in_batch + bulk, bulk=bulk))
     depot = await Depot.select(Depot.code, Depot.name).where(Depot.code == code.upper()).first()
     if depot is not None:
         matches.append(CodeMatch("depot", depot["code"], detail=depot["name"]))

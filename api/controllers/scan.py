@@ -26,7 +26,8 @@ def api_address(match: traceability.CodeMatch) -> str:
     if match.kind == "box":
         return f"{API}/stock/units?{urlencode({'box_number': match.key})}"
     if match.kind == "batch":
-        return f"{API}/stock/units?{urlencode({'batch_number': match.key})}"
+        listing = "batches" if match.count == match.bulk else "units"  # bulk stock has no units to list
+        return f"{API}/stock/{listing}?{urlencode({'batch_number': match.key})}"
     if match.kind == "depot":
         return f"{API}/depots/{key}"
     if match.kind == "bin":

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 
 import routing
@@ -204,10 +204,15 @@ def stops_url(day: date, depot: str, kind: str, **extra: object) -> str:
 
 
 class Moment(NamedTuple):
-    """A time as the board shows it: the instant (``<time datetime>``) and the local time."""
+    """A time as the board shows it: the instant and the local time."""
 
-    iso: str
+    at: datetime
     text: str
+
+    @property
+    def iso(self) -> str:
+        """The instant for ``<time datetime>`` (written only where a table shows it)."""
+        return self.at.isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,27 +279,20 @@ class Bar:
 
     @property
     def markup(self) -> Markup:
-        """The bar as HTML (escaped), one piece of a row written hundreds of times a board: a stop links
-        to its row of the table of every stop."""
-        if self.kind == "stop":
-            return _STOP_BAR.format(
-                self.classes,
-                self.anchor,
-                self.key,
-                self.stop_id,
-                self.style,
-                self.text,
-                self.detail,
-                self.text,
+        """The bar as HTML, one piece of a row written hundreds of times a board: an f-string of escaped
+        parts (several times faster than `Markup.format`). A stop links to its row of the table of every
+        stop."""
+        style, detail = self.style, escape(self.detail)
+        if self.kind != "stop":
+            return Markup(  # noqa: S704 (every text escaped)
+                f'<span class="tl-bar tl-{escape(self.kind)}" style="{style}" title="{detail}"></span>'
             )
-        return _BAR.format(self.kind, self.style, self.detail)
-
-
-_STOP_BAR = Markup(
-    '<a class="tl-bar tl-stop {}" href="#{}" data-stop-key="{}" data-stop-id="{}" style="{}"'
-    ' title="{} · {}">{}</a>'
-)
-_BAR = Markup('<span class="tl-bar tl-{}" style="{}" title="{}"></span>')
+        text = escape(self.text)
+        return Markup(  # noqa: S704 (every text escaped)
+            f'<a class="tl-bar tl-stop {escape(self.classes)}" href="#{escape(self.anchor)}"'
+            f' data-stop-key="{escape(self.key)}" data-stop-id="{self.stop_id:d}" style="{style}"'
+            f' title="{text} · {detail}">{text}</a>'
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +310,11 @@ class Row:
     route: Bar | None = None
     """The route from the depot and back: a line under the stops (travel), None without a route."""
 
+    @property
+    def track(self) -> Markup:
+        """The row's bars as HTML, in one piece."""
+        return Markup("").join(bar.markup for bar in self.bars)
+
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
@@ -327,7 +330,7 @@ def _moment(say: Presenter, moment: datetime | None, zone: str, day: date | None
         return None
     local = moment.astimezone(ZoneInfo(zone))
     text = say.time(local, zone) if local.date() == day else say.datetime(local, zone, with_zone=False)
-    return Moment(moment.isoformat(), text)
+    return Moment(moment, text)
 
 
 def _anchor(key: str) -> str:
@@ -363,10 +366,10 @@ class BoardBuilder:
         self.new = new
         self.details = data.details if data else {}
         self.committed = data is not None and data.plan.status == COMMITTED
+        self._fallback = StopDetails(None, depot.timezone, None, None)
 
     def _details(self, stop: StopView) -> StopDetails:
-        fallback = StopDetails(None, self.depot.timezone, None, None)
-        return self.details.get(stop.key, fallback)
+        return self.details.get(stop.key) or self._fallback
 
     def _site(self, stop: StopView) -> str:
         details = self._details(stop)
@@ -488,9 +491,10 @@ class BoardBuilder:
         if last.minute or last.second or last.microsecond:
             last = last.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         span = max((last - first).total_seconds(), 3600.0)
+        origin = first.astimezone(UTC)  # the plan's times are UTC: subtracting in one zone is cheap
 
         def position(moment: datetime) -> float:
-            return max(0.0, min(100.0, (moment - first).total_seconds() / span * 100))
+            return max(0.0, min(100.0, (moment - origin).total_seconds() / span * 100))
 
         def at(moment: datetime) -> float:
             return round(position(moment), 3)

@@ -176,7 +176,7 @@ def _lateness(say: Presenter, seconds: int) -> str:
 def _moment(say: Presenter, moment: datetime | None, zone: str) -> Moment | None:
     if moment is None:
         return None
-    return Moment(moment.isoformat(), say.time(moment, zone))
+    return Moment(moment, say.time(moment, zone))
 
 
 def _needs(

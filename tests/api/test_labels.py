@@ -141,3 +141,18 @@ async def test_a_sheet_names_one_kind_of_thing_that_exists(client, world):
     assert (
         await client.get("/api/v1/labels", params={"serials": "LBL0000"}, headers=world.headers["customer"])
     ).status_code == 403
+
+
+async def test_a_scanned_batch_leads_to_its_units_or_to_its_bulk_stock(client, world):
+    await _stock(client, world)
+    staff = world.headers["warehouse"]
+    for code, listing, kept in (
+        ("B-LBL-7", "/api/v1/stock/units?batch_number=B-LBL-7", ["LBL0000", "LBL0001", "LBL0002"]),
+        ("B-CBL-LBL", "/api/v1/stock/batches?batch_number=B-CBL-LBL", [12]),
+    ):
+        scanned = await client.get(f"/api/v1/scan/{code}", headers=staff)
+        [match] = scanned.json()["matches"]
+        assert (match["kind"], match["href"]) == ("batch", listing)
+        shown = await client.get(match["href"], headers=staff)
+        assert shown.status_code == 200, shown.text
+        assert [item.get("serial", item.get("available")) for item in shown.json()["items"]] == kept

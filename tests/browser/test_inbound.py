@@ -1,14 +1,18 @@
 """The inbound screens in a real browser: a delivery received against its shipping notice by keyboard
 scanning (a serial not on the notice is shown as going to quarantine before anything is booked); a count
 scanned, closed and approved by a second person; a write-off asked for by scanning and approved by a
-second person; axe on every new screen."""
+second person; a vendor's replacement units received against a shipped return to vendor by keyboard
+scanning; axe on every new screen."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+import httpx
+
 from tests.browser.conftest import check_accessibility, screenshot, sign_in
+from tests.browser.test_compliance import _token
 from tests.browser.test_warehouse import PART, scan, wait_for_focus
 
 
@@ -168,4 +172,80 @@ def test_a_write_off_asked_for_by_scanning_and_approved_by_a_second_person(page:
     assert "已批准，已出账" in row.inner_text()
     assert "admin" in row.inner_text()
     assert row.locator("form").count() == 0
+    check_accessibility(page)
+
+
+POWER_SUPPLY = "PSU-800W-PLATINUM"
+
+
+def a_shipped_return_to_vendor(live_server: str, tag: str) -> tuple[int, str]:
+    """A failed power supply taken out of a customer's server, received back at its depot for the vendor
+    and shipped to the vendor on an RMA, through the JSON API: the return's id and depot."""
+    failed = f"PSU-FAILED-{tag}"
+    with httpx.Client(base_url=live_server, timeout=30) as api:
+        dispatcher, warehouse = _token(api, "dispatcher"), _token(api, "warehouse")
+        ticket = api.post(
+            "/api/v1/tickets",
+            json={"customer": "XTC", "site": "SZ-IDC", "asset_serial": "XTC-GPU-0042", "severity": "major",
+                  "summary": "Power supply 1 failed"},
+            headers=dispatcher,
+        )  # fmt: skip
+        assert ticket.status_code == 201, ticket.text
+        reserved = api.post(
+            f"/api/v1/tickets/{ticket.json()['id']}/reservations",
+            json={"part_number": POWER_SUPPLY, "quantity": 1},
+            headers=dispatcher,
+        )
+        assert reserved.status_code == 201, reserved.text
+        issued = api.post(
+            f"/api/v1/reservations/{reserved.json()['id']}/issue",
+            json={"failed_serial": failed},
+            headers=dispatcher,
+        )
+        assert issued.status_code == 200, issued.text
+        [expected] = api.get(
+            "/api/v1/returns", params={"ticket": ticket.json()["id"]}, headers=warehouse
+        ).json()["items"]
+        depot = expected["depot"]
+        received = api.post(
+            f"/api/v1/returns/{expected['id']}/receive",
+            json={"depot": depot, "serial": failed, "grade": "vendor_return"},
+            headers=warehouse,
+        )
+        assert received.status_code == 200, received.text
+        opened = api.post(
+            "/api/v1/vendor-returns",
+            json={"vendor": "OEM spare parts logistics", "rma_number": f"RMA-BR-{tag}", "depot": depot,
+                  "units": [{"part_number": POWER_SUPPLY, "serial": failed}]},
+            headers=warehouse,
+        )  # fmt: skip
+        assert opened.status_code == 201, opened.text
+        shipped = api.post(f"/api/v1/vendor-returns/{opened.json()['id']}/ship", headers=warehouse)
+        assert shipped.status_code == 200, shipped.text
+    return opened.json()["id"], depot
+
+
+def test_a_vendor_s_replacements_are_received_by_scanning(page: Any, live_server: str) -> None:
+    tag = uuid.uuid4().hex[:6].upper()
+    rma, depot = a_shipped_return_to_vendor(live_server, tag)
+    sign_in(page, "warehouse")
+    page.goto(f"/vendor-returns?depot={depot}")
+    row = page.locator(f"[data-rma='{rma}']")
+    row.locator("details.replacements summary").click()
+    page.focus(f"#replacement-part-{rma}")
+    page.keyboard.type(POWER_SUPPLY)
+    page.focus(f"#replacement-units-{rma}")
+    # A keyboard-wedge scanner set to end each label with a space types a unit's three labels, and the
+    # person presses Enter for the next unit.
+    for serial in (f"PSUNEW{tag}1", f"PSUNEW{tag}2"):
+        page.keyboard.type(f"{serial} BX-RMA-{tag} B-RMA-{tag} ")
+        page.keyboard.press("Enter")
+    check_accessibility(page)
+    screenshot(page, "inbound-vendor-replacements")
+    page.click(f"#replacements-{rma} button[type=submit]")
+    page.wait_for_url(f"**/vendor-returns?depot={depot}")
+    shown = page.locator(f"[data-rma='{rma}']").inner_text()
+    for serial in (f"PSUNEW{tag}1", f"PSUNEW{tag}2"):
+        assert serial in shown
+    assert page.locator(f"[data-rma='{rma}'] form").count() == 0
     check_accessibility(page)
