@@ -73,7 +73,10 @@ class ForecastOut(ResponseModel):
     cv2: float | None
     demand_weeks: int
     history_weeks: int
-    service_level: float
+    service_level: float = Field(
+        description="The fill rate the depot's series of this service level reach together: their levels "
+        "are allocated as a group, each series filling at least half its demand."
+    )
     lead_time_days: int
     computed_at: datetime
 
