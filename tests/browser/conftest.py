@@ -186,3 +186,31 @@ def screenshot(page: Any, name: str) -> list[Path]:
         saved.append(path)
     page.set_viewport_size(DESKTOP)
     return saved
+
+
+def issued_to_xtc(
+    api: httpx.Client, dispatcher: dict[str, str], part_number: str, failed: str, summary: str
+) -> int:
+    """A ticket of Xintian Cloud Services on its GPU server, with one ``part_number`` reserved and issued
+    in place of the failed unit ``failed``, through the JSON API as ``dispatcher`` (its headers): the
+    ticket's id."""
+    ticket = api.post(
+        "/api/v1/tickets",
+        json={"customer": "XTC", "site": "SZ-IDC", "asset_serial": "XTC-GPU-0042", "severity": "major",
+              "summary": summary},
+        headers=dispatcher,
+    )  # fmt: skip
+    assert ticket.status_code == 201, ticket.text
+    reservation = api.post(
+        f"/api/v1/tickets/{ticket.json()['id']}/reservations",
+        json={"part_number": part_number, "quantity": 1},
+        headers=dispatcher,
+    )
+    assert reservation.status_code == 201, reservation.text
+    issued = api.post(
+        f"/api/v1/reservations/{reservation.json()['id']}/issue",
+        json={"failed_serial": failed},
+        headers=dispatcher,
+    )
+    assert issued.status_code == 200, issued.text
+    return ticket.json()["id"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.browser.conftest import check_accessibility, screenshot, sign_in
+from tests.browser.conftest import check_accessibility, issued_to_xtc, screenshot, sign_in
 from tests.browser.test_compliance import _token
 from tests.browser.test_warehouse import PART, scan, wait_for_focus
 
@@ -184,28 +184,8 @@ def a_shipped_return_to_vendor(live_server: str, tag: str) -> tuple[int, str]:
     failed = f"PSU-FAILED-{tag}"
     with httpx.Client(base_url=live_server, timeout=30) as api:
         dispatcher, warehouse = _token(api, "dispatcher"), _token(api, "warehouse")
-        ticket = api.post(
-            "/api/v1/tickets",
-            json={"customer": "XTC", "site": "SZ-IDC", "asset_serial": "XTC-GPU-0042", "severity": "major",
-                  "summary": "Power supply 1 failed"},
-            headers=dispatcher,
-        )  # fmt: skip
-        assert ticket.status_code == 201, ticket.text
-        reserved = api.post(
-            f"/api/v1/tickets/{ticket.json()['id']}/reservations",
-            json={"part_number": POWER_SUPPLY, "quantity": 1},
-            headers=dispatcher,
-        )
-        assert reserved.status_code == 201, reserved.text
-        issued = api.post(
-            f"/api/v1/reservations/{reserved.json()['id']}/issue",
-            json={"failed_serial": failed},
-            headers=dispatcher,
-        )
-        assert issued.status_code == 200, issued.text
-        [expected] = api.get(
-            "/api/v1/returns", params={"ticket": ticket.json()["id"]}, headers=warehouse
-        ).json()["items"]
+        ticket = issued_to_xtc(api, dispatcher, POWER_SUPPLY, failed, "Power supply 1 failed")
+        [expected] = api.get("/api/v1/returns", params={"ticket": ticket}, headers=warehouse).json()["items"]
         depot = expected["depot"]
         received = api.post(
             f"/api/v1/returns/{expected['id']}/receive",

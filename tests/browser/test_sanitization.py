@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.browser.conftest import check_accessibility, screenshot, sign_in
+from tests.browser.conftest import check_accessibility, issued_to_xtc, screenshot, sign_in
 from tests.browser.test_compliance import _token
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -25,25 +25,7 @@ def a_returned_disk(live_server: str) -> tuple[int, str]:
     failed = f"WX-RETURN-{uuid.uuid4().hex[:8].upper()}"
     with httpx.Client(base_url=live_server, timeout=30) as api:
         dispatcher = _token(api, "dispatcher")
-        ticket = api.post(
-            "/api/v1/tickets",
-            json={"customer": "XTC", "site": "SZ-IDC", "asset_serial": "XTC-GPU-0042", "severity": "major",
-                  "summary": "Disk reported predictive failure"},
-            headers=dispatcher,
-        )  # fmt: skip
-        assert ticket.status_code == 201, ticket.text
-        reservation = api.post(
-            f"/api/v1/tickets/{ticket.json()['id']}/reservations",
-            json={"part_number": "HDD-SAS-1T2-10K", "quantity": 1},
-            headers=dispatcher,
-        )
-        assert reservation.status_code == 201, reservation.text
-        issued = api.post(
-            f"/api/v1/reservations/{reservation.json()['id']}/issue",
-            json={"failed_serial": failed},
-            headers=dispatcher,
-        )
-        assert issued.status_code == 200, issued.text
+        issued_to_xtc(api, dispatcher, "HDD-SAS-1T2-10K", failed, "Disk reported predictive failure")
         listed = api.get(
             "/api/v1/secure-media/retentions", params={"custody": "depot", "limit": 500}, headers=dispatcher
         ).json()["items"]
