@@ -14,7 +14,7 @@ from api.pagination import Page, PageRequest, page_of
 from api.schemas.lists import BatchRowOut, ReceiptRowOut, TransferRowOut, UnitRowOut
 from api.schemas.stock import MovementOut
 from api.security import allow
-from inventory import stock
+from inventory import stock, traceability
 from inventory.accounts import STAFF
 from inventory.errors import InvalidRequest
 from inventory.stock import MovementKind, UnitStatus
@@ -155,7 +155,8 @@ class StockListController(Controller):
         description=(
             "Serialized units where they are now, oldest first. Filter by `part_number`, `depot`, "
             "`status`, `box_number` and `batch_number`: `batch_number` alone is a batch recall, every "
-            "unit of the batch wherever it is, issued ones included."
+            "unit of the batch wherever it is, issued ones included, each with the ticket, customer, "
+            "site and asset it was fitted for."
         ),
     )
     async def list_units(
@@ -177,7 +178,10 @@ class StockListController(Controller):
             limit=page.fetch,
             offset=page.offset,
         )
-        return page_of([UnitRowOut.model_validate(row) for row in rows], page)
+        fitted = await traceability.fitted_units(
+            (row.serial, row.part_number) for row in rows if row.status == UnitStatus.ISSUED
+        )
+        return page_of([UnitRowOut.of(row, fitted.get((row.serial, row.part_number))) for row in rows], page)
 
     @get(
         "/batches",

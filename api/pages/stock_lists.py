@@ -20,7 +20,7 @@ from litestar.params import QueryParameter
 from api.pagination import PageRequest, page_of
 from api.security import allow
 from api.web.render import render_page
-from inventory import stock
+from inventory import stock, traceability
 from inventory.accounts import Role
 from inventory.errors import InvalidRequest
 from inventory.stock import MovementKind, UnitStatus
@@ -119,10 +119,14 @@ async def units_page(
         if filters["batch_number"]
         else []
     )
+    fitted = await traceability.fitted_units(
+        (unit.serial, unit.part_number) for unit in units if unit.status == UnitStatus.ISSUED
+    )
     depots = await _depots()
     context = {
         "filters": filters,
         "units": page_of(units, page),
+        "fitted": fitted,
         "bulk": bulk,
         "depots": depots,
         "zones": {d.code: d.timezone for d in depots},

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import Field
 
 from api.schemas.base import ResponseModel
+from inventory.stock import UnitRow
+from inventory.traceability import FittedAt
 
 
 class TransferRowOut(ResponseModel):
@@ -43,6 +46,16 @@ class UnitRowOut(ResponseModel):
     depot: str | None = Field(description="Where it is now; null once it has left the depots (issued...).")
     status: str
     received_at: datetime
+    ticket: int | None = Field(default=None, description="An issued unit: the ticket it was issued to.")
+    customer: str | None = Field(default=None, description="An issued unit: that ticket's customer.")
+    site: str | None = Field(default=None, description="An issued unit: that ticket's site.")
+    asset: str | None = Field(default=None, description="An issued unit: the asset it was fitted into.")
+
+    @classmethod
+    def of(cls, row: UnitRow, fitted: FittedAt | None) -> UnitRowOut:
+        """A unit where it is now, and where it was fitted if it was issued."""
+        where = {} if fitted is None else asdict(fitted)
+        return cls.model_validate({**asdict(row), **where})
 
 
 class BatchRowOut(ResponseModel):

@@ -364,7 +364,7 @@ async def test_a_warehouse_day(client, world, clock):
 
     # 16:15 The vendor recalls batch B-24. The recall lists every unit of the batch, where it is now:
     # on PEK-C's shelf, at SHA-C, still on the van, issued to the customer, written off as lost. The
-    # issued one is followed to its ticket by its trace.
+    # issued one names its ticket, customer, site and asset, and its trace leads to the same ticket.
     clock.now = local(2026, 11, 24, 16, 15)
     recall = await _get(client, clerk, "/api/v1/stock/units", batch_number=BATCH)
     assert [(u["serial"], u["depot"], u["status"]) for u in recall["items"]] == [
@@ -377,6 +377,14 @@ async def test_a_warehouse_day(client, world, clock):
         ("D0007", None, "lost"),
     ]
     assert recall["next_offset"] is None
+    at_customer = recall["items"][0]
+    assert (at_customer["ticket"], at_customer["customer"], at_customer["site"], at_customer["asset"]) == (
+        ticket["id"],
+        ticket["customer"],
+        ticket["site"],
+        ticket["asset_serial"],
+    )
+    assert all(unit["ticket"] is None for unit in recall["items"][1:])
     issued_unit = await _get(client, clerk, "/api/v1/stock/units/D0000")
     assert issued_unit["history"][-1]["reference"] == f"ticket:{ticket['id']}"
 

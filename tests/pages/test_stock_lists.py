@@ -13,7 +13,7 @@ import pytest
 
 from inventory import stock
 from inventory.stock.tables import BulkStock, Depot, Movement, Receipt, StockUnit
-from inventory.tickets.tables import Reservation
+from inventory.tickets.tables import InstalledPart, Reservation
 from tests.pages.conftest import SQLITE_ONLY, Browser
 
 SignedIn = Callable[[str], Awaitable[Browser]]
@@ -49,7 +49,11 @@ async def _rows(browser: Browser, path: str, *, htmx: bool = False) -> list[list
 @SQLITE_ONLY
 async def test_a_batch_recall_lists_every_unit_of_the_batch_wherever_it_is(signed_in: SignedIn) -> None:
     warehouse = await signed_in("warehouse")
-    issued = await StockUnit.select(StockUnit.batch_number).where(StockUnit.status == "issued").first()
+    issued = (
+        await StockUnit.select(StockUnit.serial, StockUnit.batch_number)
+        .where(StockUnit.status == "issued")
+        .first()
+    )
     assert issued is not None
     batch = issued["batch_number"]
     expected = await StockUnit.select(StockUnit.serial, StockUnit.status).where(
@@ -59,7 +63,20 @@ async def test_a_batch_recall_lists_every_unit_of_the_batch_wherever_it_is(signe
     assert sorted(row[0] for row in rows) == sorted(unit["serial"] for unit in expected)
     assert {row[3] for row in rows} == {batch}
     assert "Issued to a customer" in {row[4] for row in rows}
+    fitted = (
+        await InstalledPart.select(
+            InstalledPart.ticket, InstalledPart.ticket.customer.code.as_alias("customer")
+        )
+        .where(InstalledPart.unit.serial == issued["serial"])
+        .order_by(InstalledPart.id, ascending=False)
+        .first()
+    )
+    assert fitted is not None
+    [at_customer] = [row for row in rows if row[0] == issued["serial"]]
+    assert f"{fitted['customer']}, site" in at_customer[5]
+    assert f"ticket {fitted['ticket']}" in at_customer[5]
     page = await warehouse.page(f"/stock/units?batch={batch}", headers=EN)
+    assert page.css(f".data-table tbody tr td a[href='/tickets/{fitted['ticket']}']")
     assert page.first(".data-table tbody tr td a").attributes["href"].startswith("/stock/units/")
     assert f"/labels?batch_number={batch}" in page.response.text
 
