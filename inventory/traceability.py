@@ -273,10 +273,12 @@ async def resolve_code(code: str) -> list[CodeMatch]:
 
 __all__ = [
     "CodeMatch",
+    "FittedAt",
     "Installation",
     "LifeStep",
     "UnitLife",
     "UnitReservation",
+    "fitted_units",
     "resolve_code",
     "unit_life",
 ]
