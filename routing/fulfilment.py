@@ -20,6 +20,7 @@ from routing.tables import PlanStop, RoutePlanRecord
 
 ACTIVE = "active"
 COMMITTED = "committed"
+DONE = "done"
 PICKUP_SUFFIX = ":pickup"
 
 
@@ -49,12 +50,37 @@ async def plan_ways(plan_id: int) -> list[Way]:
 
 async def commit_plan_ways(plan_id: int, *, replacing: Sequence[int], actor: str, now: datetime) -> None:
     """The plan is being committed (in the caller's transaction), replacing ``replacing``: its ways
-    become the committed ones.
+    become the committed ones; the ways of the replaced plans' stops already done stay (a re-plan leaves
+    what is done out, and a part brought or a visit made keeps the way and time it came by).
 
     Raises:
         inventory.tickets.fulfilment.SecondWay: a part already has another way (409, naming it).
     """
-    await commit_ways(plan_id, await plan_ways(plan_id), replacing=replacing, actor=actor, now=now)
+    finished = (
+        await PlanStop.select(PlanStop.plan, PlanStop.stop_key).where(
+            PlanStop.plan.is_in(list(replacing)) & (PlanStop.status == DONE) & PlanStop.route.is_not_null()
+        )
+        if replacing
+        else []
+    )
+    await commit_ways(
+        plan_id,
+        await plan_ways(plan_id),
+        replacing=replacing,
+        actor=actor,
+        now=now,
+        finished=_finished_ways({(row["plan"], row["stop_key"]) for row in finished}),
+    )
+
+
+def _finished_ways(done: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Of the stops done, those whose ways are over: visits made, and pickups whose visit was made (a
+    part picked up whose visit is still to come arrives when the new plan's visit does)."""
+    return {
+        (plan, key)
+        for plan, key in done
+        if not key.endswith(PICKUP_SUFFIX) or (plan, key.removesuffix(PICKUP_SUFFIX)) in done
+    }
 
 
 async def refresh_committed_etas(plan_id: int, *, now: datetime) -> None:

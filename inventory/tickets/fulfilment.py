@@ -23,7 +23,7 @@ notification).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -125,10 +125,17 @@ class AttentionItem:
 
 
 async def commit_ways(
-    plan_id: int, ways: Sequence[Way], *, replacing: Sequence[int], actor: str, now: datetime
+    plan_id: int,
+    ways: Sequence[Way],
+    *,
+    replacing: Sequence[int],
+    actor: str,
+    now: datetime,
+    finished: Collection[tuple[int, str]] = (),
 ) -> None:
     """Make ``ways`` the committed ways of plan ``plan_id``, in the caller's transaction; the ways of the
-    plans it replaces (``replacing``) end.
+    plans it replaces (``replacing``) end, but those of their stops already ``finished`` (``(plan, stop
+    key)``: a part picked up and brought, a visit made), which are history the new plan leaves out.
 
     Raises:
         SecondWay: a reservation already has a way from another committed plan, or a collection.
@@ -146,8 +153,15 @@ async def commit_ways(
                 Reservation.select(Reservation.id).where(Reservation.status == ACTIVE)
             )
         )
-        ended = await Fulfilment.select(Fulfilment.ticket).where(ending)
-        await Fulfilment.delete().where(ending)
+        ended = [
+            row
+            for row in await Fulfilment.select(
+                Fulfilment.id, Fulfilment.ticket, Fulfilment.plan, Fulfilment.stop
+            ).where(ending)
+            if (row["plan"], row["stop"]) not in finished
+        ]
+        if ended:
+            await Fulfilment.delete().where(Fulfilment.id.is_in([row["id"] for row in ended]))
         visits = sorted({way.ticket for way in ways if way.way == VISIT})
         if visits:
             await Fulfilment.delete().where((Fulfilment.way == VISIT) & Fulfilment.ticket.is_in(visits))

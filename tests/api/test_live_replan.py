@@ -427,3 +427,40 @@ async def test_a_delivery_replan_during_the_day_starts_where_the_vans_are(
     _metres, seconds = estimate_matrix([here, Point(first["latitude"], first["longitude"])])
     assert at(first["eta"]) - at(route["departure"]) == timedelta(seconds=seconds[0][1])
     assert at(route["departure"]) >= afternoon
+
+
+async def test_a_visit_made_keeps_its_time_and_its_parts_way_when_the_day_is_replanned(
+    client: AsyncClient, demo: dict[str, dict[str, str]], clock: SettableClock
+) -> None:
+    """A re-plan leaves what is done out; committing it must not take away the way the part came by nor
+    the time the engineer was there (the customer would see the part "not arranged yet")."""
+    dispatcher, base = demo["dispatcher"], "/api/v1/dispatch"
+    plan = await committed(client, dispatcher, base, "/plans", TODAY)
+    route, visit = next(
+        (route, stop)
+        for route in plan["routes"]
+        for stop in route["stops"]
+        if stop["kind"] == "visit" and f"{stop['key']}:pickup" in {s["key"] for s in route["stops"]}
+    )
+    pickup = next(stop for stop in route["stops"] if stop["key"] == f"{visit['key']}:pickup")
+    clock.now = at(visit["departure_at"]) + timedelta(minutes=10)
+    for stop in (pickup, visit):
+        await report(
+            client,
+            dispatcher,
+            base,
+            plan,
+            stop,
+            ("arrived", at(stop["eta"])),
+            ("done", at(stop["departure_at"])),
+        )
+    again = await committed(client, dispatcher, base, "/plans", TODAY)
+    assert visit["key"] not in stops_of(again)
+    ways = (await client.get(f"/api/v1/tickets/{visit['ticket']}/fulfilment", headers=dispatcher)).json()
+    assert at(ways["visit"]["eta"]) == at(visit["eta"])
+    assert ways["parts"]
+    for part in ways["parts"]:
+        assert (part["way"], part["plan"], part["stop"]) == ("engineer", plan["id"], pickup["key"])
+        assert at(part["eta"]) == at(visit["eta"])
+    shown = (await client.get(f"/api/v1/tickets/{visit['ticket']}", headers=dispatcher)).json()
+    assert at(shown["visit_eta"]) == at(visit["eta"])
