@@ -188,21 +188,20 @@ def screenshot(page: Any, name: str) -> list[Path]:
     return saved
 
 
-def issued_to_xtc(
-    api: httpx.Client, dispatcher: dict[str, str], part_number: str, failed: str, summary: str
+XTC_GPU_SERVER = {"customer": "XTC", "site": "SZ-IDC", "asset_serial": "XTC-GPU-0042", "severity": "major"}
+"""Xintian Cloud Services' GPU server, a ticket's customer, site and asset."""
+
+
+def issued_on_a_ticket(
+    api: httpx.Client, dispatcher: dict[str, str], ticket: dict[str, str], part_number: str, failed: str
 ) -> int:
-    """A ticket of Xintian Cloud Services on its GPU server, with one ``part_number`` reserved and issued
-    in place of the failed unit ``failed``, through the JSON API as ``dispatcher`` (its headers): the
-    ticket's id."""
-    ticket = api.post(
-        "/api/v1/tickets",
-        json={"customer": "XTC", "site": "SZ-IDC", "asset_serial": "XTC-GPU-0042", "severity": "major",
-              "summary": summary},
-        headers=dispatcher,
-    )  # fmt: skip
-    assert ticket.status_code == 201, ticket.text
+    """A ticket (``ticket``: its customer, site, asset, severity and summary) with one ``part_number``
+    reserved and issued in place of the failed unit ``failed``, through the JSON API as ``dispatcher``
+    (its headers): the ticket's id."""
+    opened = api.post("/api/v1/tickets", json=ticket, headers=dispatcher)
+    assert opened.status_code == 201, opened.text
     reservation = api.post(
-        f"/api/v1/tickets/{ticket.json()['id']}/reservations",
+        f"/api/v1/tickets/{opened.json()['id']}/reservations",
         json={"part_number": part_number, "quantity": 1},
         headers=dispatcher,
     )
@@ -213,4 +212,4 @@ def issued_to_xtc(
         headers=dispatcher,
     )
     assert issued.status_code == 200, issued.text
-    return ticket.json()["id"]
+    return opened.json()["id"]

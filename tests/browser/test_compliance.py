@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.browser.conftest import check_accessibility, screenshot, sign_in
+from tests.browser.conftest import check_accessibility, issued_on_a_ticket, screenshot, sign_in
 from tests.demo import DEMO_PASSWORD
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -35,30 +35,9 @@ def a_retained_disk(live_server: str) -> tuple[int, str, datetime]:
     failed = f"WX-BROWSER-{uuid.uuid4().hex[:8].upper()}"
     with httpx.Client(base_url=live_server, timeout=30) as api:
         dispatcher = _token(api, "dispatcher")
-        ticket = api.post(
-            "/api/v1/tickets",
-            json={
-                "customer": "ZHB",
-                "site": "BJ-DC1",
-                "asset_serial": "ZHB-ARR-0001",
-                "severity": "major",
-                "summary": "Disk reported predictive failure",
-            },
-            headers=dispatcher,
-        )
-        assert ticket.status_code == 201, ticket.text
-        reservation = api.post(
-            f"/api/v1/tickets/{ticket.json()['id']}/reservations",
-            json={"part_number": "HDD-SAS-1T2-10K", "quantity": 1},
-            headers=dispatcher,
-        )
-        assert reservation.status_code == 201, reservation.text
-        issued = api.post(
-            f"/api/v1/reservations/{reservation.json()['id']}/issue",
-            json={"failed_serial": failed},
-            headers=dispatcher,
-        )
-        assert issued.status_code == 200, issued.text
+        array = {"customer": "ZHB", "site": "BJ-DC1", "asset_serial": "ZHB-ARR-0001", "severity": "major"}
+        summary = {"summary": "Disk reported predictive failure"}
+        issued_on_a_ticket(api, dispatcher, array | summary, "HDD-SAS-1T2-10K", failed)
         listed = api.get(
             "/api/v1/secure-media/retentions",
             params={"customer": "ZHB", "state": "retained", "limit": 500},

@@ -11,7 +11,13 @@ from typing import Any
 
 import httpx
 
-from tests.browser.conftest import check_accessibility, issued_to_xtc, screenshot, sign_in
+from tests.browser.conftest import (
+    XTC_GPU_SERVER,
+    check_accessibility,
+    issued_on_a_ticket,
+    screenshot,
+    sign_in,
+)
 from tests.browser.test_compliance import _token
 from tests.browser.test_warehouse import PART, scan, wait_for_focus
 
@@ -184,7 +190,8 @@ def a_shipped_return_to_vendor(live_server: str, tag: str) -> tuple[int, str]:
     failed = f"PSU-FAILED-{tag}"
     with httpx.Client(base_url=live_server, timeout=30) as api:
         dispatcher, warehouse = _token(api, "dispatcher"), _token(api, "warehouse")
-        ticket = issued_to_xtc(api, dispatcher, POWER_SUPPLY, failed, "Power supply 1 failed")
+        summary = {"summary": "Power supply 1 failed"}
+        ticket = issued_on_a_ticket(api, dispatcher, XTC_GPU_SERVER | summary, POWER_SUPPLY, failed)
         [expected] = api.get("/api/v1/returns", params={"ticket": ticket}, headers=warehouse).json()["items"]
         depot = expected["depot"]
         received = api.post(

@@ -14,7 +14,13 @@ from typing import Any
 
 import httpx
 
-from tests.browser.conftest import check_accessibility, issued_to_xtc, screenshot, sign_in
+from tests.browser.conftest import (
+    XTC_GPU_SERVER,
+    check_accessibility,
+    issued_on_a_ticket,
+    screenshot,
+    sign_in,
+)
 from tests.browser.test_compliance import _token
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -25,7 +31,8 @@ def a_returned_disk(live_server: str) -> tuple[int, str]:
     failed = f"WX-RETURN-{uuid.uuid4().hex[:8].upper()}"
     with httpx.Client(base_url=live_server, timeout=30) as api:
         dispatcher = _token(api, "dispatcher")
-        issued_to_xtc(api, dispatcher, "HDD-SAS-1T2-10K", failed, "Disk reported predictive failure")
+        summary = "Disk reported predictive failure"
+        issued_on_a_ticket(api, dispatcher, XTC_GPU_SERVER | {"summary": summary}, "HDD-SAS-1T2-10K", failed)
         listed = api.get(
             "/api/v1/secure-media/retentions", params={"custody": "depot", "limit": 500}, headers=dispatcher
         ).json()["items"]
