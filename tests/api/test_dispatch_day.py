@@ -24,7 +24,7 @@ from standardwebhooks.webhooks import Webhook
 from api.settings import Settings
 from fixtures.demo import load_demo
 from routing.tables import Engineer
-from tests.api.test_live_replan import report, stops_of
+from tests.api.test_live_replan import as_planned, report, stops_of
 from tests.api.test_routing_plans import CHINA, TODAY, at
 from tests.api.test_webhooks import deliver, subscribe
 from tests.conftest import SettableClock, test_settings
@@ -118,6 +118,16 @@ async def one_eta(client: AsyncClient, staff: dict[str, str], customer: dict[str
     return visit_eta, ways
 
 
+async def bank_fault(client: AsyncClient, bank: dict[str, str], asset: str, summary: str) -> dict:
+    """A critical ticket the bank's own user opens on one of its assets at its Beijing data centre."""
+    where = {"customer": "ZHB", "site": "BJ-DC1", "asset_serial": asset}
+    opened = await client.post(
+        "/api/v1/tickets", json=where | {"severity": "critical", "summary": summary}, headers=bank
+    )
+    assert opened.status_code == 201, opened.text
+    return opened.json()
+
+
 async def report_until(
     client: AsyncClient,
     headers: dict[str, str],
@@ -135,8 +145,7 @@ async def report_until(
             continue
         for stop in route["stops"]:
             if stop["key"] not in done and at(stop["departure_at"]) <= until:
-                events = [("arrived", at(stop["eta"])), ("done", at(stop["departure_at"]))]
-                await report(client, headers, "/api/v1/dispatch", plan, stop, *events)
+                await report(client, headers, "/api/v1/dispatch", plan, stop, *as_planned(stop))
                 reported.add(stop["key"])
     return reported
 
@@ -237,19 +246,8 @@ async def test_a_dispatchers_live_day(client: AsyncClient, settings: Settings, c
         done |= await report_until(
             client, dispatcher, evening, clock.now - timedelta(minutes=30), skip=held_up, done=frozenset(done)
         )
-        opened = await client.post(
-            "/api/v1/tickets",
-            json={
-                "customer": "ZHB",
-                "site": "BJ-DC1",
-                "asset_serial": "ZHB-ARR-0001",
-                "severity": "critical",
-                "summary": "Two more SAS disks failed in RAID group 3",
-            },
-            headers=zhb,
-        )
-        assert opened.status_code == 201, opened.text
-        late_fault = opened.json()
+        raid = "Two more SAS disks failed in RAID group 3"
+        late_fault = await bank_fault(client, zhb, "ZHB-ARR-0001", raid)
         assert (
             late_fault["priority"] > (await _get(client, dispatcher, f"/api/v1/tickets/{LOWER}"))["priority"]
         )
@@ -404,19 +402,7 @@ async def test_a_dispatchers_live_day(client: AsyncClient, settings: Settings, c
         # fetched it), not the bank's own holds. That ticket loses its way and is on the dispatcher's
         # list; the bank's other tickets keep theirs.
         clock.now = datetime(2026, 11, 24, 18, 30, tzinfo=CHINA)
-        opened = await client.post(
-            "/api/v1/tickets",
-            json={
-                "customer": "ZHB",
-                "site": "BJ-DC1",
-                "asset_serial": "ZHB-SRV-0101",
-                "severity": "critical",
-                "summary": "Boot disk failed",
-            },
-            headers=zhb,
-        )
-        assert opened.status_code == 201, opened.text
-        server = opened.json()
+        server = await bank_fault(client, zhb, "ZHB-SRV-0101", "Boot disk failed")
         lower_ways = await _get(client, dispatcher, f"/api/v1/tickets/{LOWER}/fulfilment")
         (lower_part,) = [p for p in lower_ways["parts"] if p["part_number"] == DISK]
         assert (lower_part["depot"], lower_part["status"]) == ("PEK-C", "active")

@@ -63,6 +63,11 @@ async def report(
         assert answer.status_code == 200, answer.text
 
 
+def as_planned(stop: dict) -> tuple[tuple[str, datetime], ...]:
+    """The events of a stop made as planned: arrived at its ETA, done at its departure."""
+    return (("arrived", at(stop["eta"])), ("done", at(stop["departure_at"])))
+
+
 def stops_of(plan: dict) -> dict[str, tuple[str | None, dict]]:
     routed = {stop["key"]: (route["vehicle"], stop) for route in plan["routes"] for stop in route["stops"]}
     return routed | {stop["key"]: (None, stop) for stop in plan["unassigned"]}
@@ -84,15 +89,7 @@ async def test_the_afternoon_dispatch_replan_starts_from_the_present(
     for route in plan["routes"]:
         for stop in route["stops"]:
             if at(stop["departure_at"]) <= AFTERNOON - timedelta(minutes=30):
-                await report(
-                    client,
-                    dispatcher,
-                    base,
-                    plan,
-                    stop,
-                    ("arrived", at(stop["eta"])),
-                    ("done", at(stop["departure_at"])),
-                )
+                await report(client, dispatcher, base, plan, stop, *as_planned(stop))
                 done[route["vehicle"]] = (route["vehicle"], stop)
                 last_place[route["vehicle"]] = stop
                 history.add(stop["key"])
@@ -402,8 +399,7 @@ async def test_a_delivery_replan_during_the_day_starts_where_the_vans_are(
     for route in plan["routes"]:
         for stop in route["stops"]:
             if at(stop["departure_at"]) <= afternoon - timedelta(hours=1):
-                events = (("arrived", at(stop["eta"])), ("done", at(stop["departure_at"])))
-                await report(client, demo["warehouse"], base, plan, stop, *events)
+                await report(client, demo["warehouse"], base, plan, stop, *as_planned(stop))
                 done.add(stop["key"])
     assert done
     moving = next(r for r in plan["routes"] if any(s["key"] not in done for s in r["stops"]))
@@ -445,15 +441,7 @@ async def test_a_visit_made_keeps_its_time_and_its_parts_way_when_the_day_is_rep
     pickup = next(stop for stop in route["stops"] if stop["key"] == f"{visit['key']}:pickup")
     clock.now = at(visit["departure_at"]) + timedelta(minutes=10)
     for stop in (pickup, visit):
-        await report(
-            client,
-            dispatcher,
-            base,
-            plan,
-            stop,
-            ("arrived", at(stop["eta"])),
-            ("done", at(stop["departure_at"])),
-        )
+        await report(client, dispatcher, base, plan, stop, *as_planned(stop))
     again = await committed(client, dispatcher, base, "/plans", TODAY)
     assert visit["key"] not in stops_of(again)
     ways = (await client.get(f"/api/v1/tickets/{visit['ticket']}/fulfilment", headers=dispatcher)).json()
