@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.query import OrderByRaw, Select
 
 from inventory.customers.records import CustomerRecord, SiteRecord
@@ -31,6 +32,10 @@ from inventory.tickets.tables import Reservation, Ticket
 
 QUEUE_ORDER = "ticket.next_due_at IS NULL, ticket.next_due_at, ticket.id"
 """The queue's order: the index expression of the "SLA queue indexes" migration, written the same way."""
+OPEN_TICKETS = "ticket.status = 'open'"
+"""The queue's tickets, written into the statement rather than sent as a value: the queue's indexes are
+partial (open tickets only), and PostgreSQL's generic plan of a statement, the one the service's
+connections use (`inventory.persistence.postgres_engine`), may use them only for a condition it can see."""
 HOLDING = ("active", "issued")
 """Reservation states that tie a ticket to a depot: parts held there for it, or issued from there."""
 
@@ -156,7 +161,7 @@ async def sla_queue(filters: QueueFilters, *, limit: int, offset: int) -> list[Q
 async def queue_query(filters: QueueFilters) -> Select | None:
     """The query of the queue's rows in their order (without its page), or None when a code in
     ``filters`` names nothing."""
-    query = Ticket.select(*_QUEUE_COLUMNS).where(Ticket.status == "open")
+    query = Ticket.select(*_QUEUE_COLUMNS).where(WhereRaw(OPEN_TICKETS))
     if filters.customer is not None:
         customer = await Customer.select(Customer.id).where(Customer.code == filters.customer).first()
         if customer is None:
