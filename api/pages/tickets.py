@@ -35,6 +35,7 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 
 import routing
@@ -207,6 +208,8 @@ class ClockView:
     calendar: str
     text: str
     paused: str
+    state_text: str
+    """The state in words."""
 
     @property
     def state(self) -> str:
@@ -227,6 +230,42 @@ class ClockView:
     @property
     def due_ms(self) -> int:
         return epoch_ms(self.item.due_at)
+
+    def html(self, due_at: datetime | None = None) -> Markup:
+        """The countdown as HTML (the ``countdown`` macro of ``pages/tickets/_macros.html``): its state in
+        words with its icon, the time left (late by, or spare; a ``<time>`` of ``due_at`` when given) and,
+        outside business hours, until when it is paused. A clock still counting carries what
+        ``js/countdown.js`` needs: its time left at the server's moment (``data-left-ms``, signed), its
+        due time (``data-due-ms``: past it, the clock is breached even while business time stands still)
+        and its calendar's key. An f-string of escaped parts: a queue page writes fifty."""
+        state, live = escape(self.state), self.live
+        script = (
+            f' data-countdown data-key="{escape(self.key)}" data-label="{escape(self.label)}"'
+            f' data-left-ms="{self.left_ms:d}" data-due-ms="{self.due_ms:d}"'
+            f' data-calendar="{escape(self.calendar)}"'
+            if live
+            else ""
+        )
+        text = escape(self.text)
+        left = (
+            f'<time class="countdown__left" datetime="{escape(due_at.isoformat())}" data-countdown-left>'
+            f"{text}</time>"
+            if due_at
+            else f'<span class="countdown__left" data-countdown-left>{text}</span>'
+        )
+        paused = (
+            f'\n  <small class="countdown__paused" data-countdown-paused>{escape(self.paused)}</small>'
+            if live
+            else ""
+        )
+        return Markup(  # noqa: S704 (every text escaped)
+            f'<span class="countdown" data-state="{state}"{script}>\n'
+            f'  <span class="badge badge--{escape(self.tone)}" data-countdown-badge>'
+            f'<svg class="icon" aria-hidden="true" focusable="false" width="16" height="16">'
+            f'<use href="#icon-{state}" data-countdown-icon></use></svg>'
+            f" <span data-countdown-state>{escape(self.state_text)}</span></span>\n"
+            f"  {left}{paused}\n</span>"
+        )
 
 
 class ClockBoard:
@@ -266,7 +305,8 @@ class ClockBoard:
         label = say.gettext(
             CLOCK_LABEL, ticket=ticket_id, milestone=say.words("tickets-milestone", item.milestone)
         )
-        return ClockView(f"{ticket_id}-{item.milestone.value}", label, item, key, text, paused)
+        state_text = say.words("tickets-countdown", item.state.value)
+        return ClockView(f"{ticket_id}-{item.milestone.value}", label, item, key, text, paused, state_text)
 
     def opening(self, moment: datetime, zone: str) -> str:
         """When a paused business clock starts again, as people say it: ``Mon 09:00 (Beijing time)``
@@ -308,14 +348,25 @@ class ClockBoard:
 # --- the SLA queue ------------------------------------------------------------------------------------
 
 
+EVERY_MILESTONE_MET = N_("Every milestone met")
+AT_RISK = N_("At risk: %(late)s late")
+DUE = N_("due")
+MET_LATE_LIST = N_("Met late:")
+NONE_RESERVED = N_("None reserved")
+TICKET = N_("Ticket %(id)s")
+SUMMARY_LENGTH = 60
+"""A summary longer than this (and a little leeway) is cut at a word, as Jinja's ``truncate`` does."""
+
+
 @dataclass(frozen=True, slots=True)
 class QueueRow:
-    """A ticket of the queue with its next milestone's countdown (None when every clock is met) and the
-    milestones it already met late."""
+    """A ticket of the queue with its next milestone's countdown (None when every clock is met), the
+    milestones it already met late, and the row as HTML."""
 
     ticket: QueueTicket
     clock: ClockView | None
     met_late: list[str] = field(default_factory=list)
+    html: Markup = field(default_factory=Markup)
 
 
 def queue_row(board: ClockBoard, ticket: QueueTicket, now: datetime) -> QueueRow:
@@ -327,7 +378,62 @@ def queue_row(board: ClockBoard, ticket: QueueTicket, now: datetime) -> QueueRow
         calendar = calendar_for(ticket.calendar_region, ticket.timezone)
         item = read_clock(upcoming, SupportHours(ticket.support_hours), calendar, now)
         clock = board.view(ticket.id, item, ticket.calendar_region, ticket.timezone)
-    return QueueRow(ticket, clock, [milestone.value for milestone in met_late(ticket.clocks)])
+    late = [milestone.value for milestone in met_late(ticket.clocks)]
+    return QueueRow(ticket, clock, late, _row_html(board.say, ticket, clock, late))
+
+
+def _row_html(say: Presenter, t: QueueTicket, clock: ClockView | None, late: list[str]) -> Markup:
+    """A row of the queue's table as HTML: an f-string of escaped parts, since a page writes fifty rows
+    and a template spends several times longer on their dozen calls each."""
+    if clock is None:
+        countdown, milestone = escape(say.gettext(EVERY_MILESTONE_MET)), ""
+    else:
+        due = clock.item.due_at
+        countdown = clock.html(due)
+        milestone = (
+            f"\n      {escape(say.words('tickets-milestone', clock.item.milestone.value))}<br>\n"
+            f'      <small>{escape(say.gettext(DUE))} <time datetime="{escape(due.isoformat())}">'
+            f"{escape(say.datetime(due, t.timezone))}</time></small>"
+        )
+    if t.at_risk:
+        seconds = t.predicted_late_seconds
+        late_by = "" if seconds is None else say.duration(timedelta(seconds=seconds))
+        risk = escape(say.gettext(AT_RISK, late=late_by))
+        countdown += Markup(f'\n        <br><span class="badge badge--warn">{risk}</span>')  # noqa: S704
+    if late:
+        names = ", ".join(say.words("tickets-milestone", code) for code in late)
+        milestone += f"\n      <br><small>{escape(say.gettext(MET_LATE_LIST))} {escape(names)}</small>"
+    if t.parts:
+        parts = "<br>".join(
+            f'<span class="nowrap">{escape(say.words("tickets-reservation", hold.status))}: '
+            f"{escape(hold.depot)}</span>"
+            for hold in t.parts
+        )
+    else:
+        parts = f"<small>{escape(say.gettext(NONE_RESERVED))}</small>"
+    tone = SEVERITY_TONES.get(t.severity, "neutral")
+    severity = escape(say.words("tickets-severity", t.severity))
+    return Markup(  # noqa: S704 (every text escaped)
+        f'<tr class="queue-row" data-countdown-host data-state="{escape(clock.state if clock else "met")}">\n'
+        f'    <th scope="row"><a href="/tickets/{t.id:d}">{escape(say.gettext(TICKET, id=t.id))}</a><br>'
+        f"<small>{escape(_shortened(t.summary))}</small></th>\n"
+        f"    <td>{countdown}</td>\n"
+        f"    <td>{milestone}\n    </td>\n"
+        f"    <td>{escape(t.customer_name)}<br><small>{escape(say.words('tickets-tier', t.tier))} · "
+        f"{escape(say.words('tickets-support-hours', t.support_hours))}</small></td>\n"
+        f"    <td>{escape(t.site_name)}<br><small>{escape(say.zone_name(t.timezone))}</small></td>\n"
+        f'    <td><span class="badge badge--{tone}">{severity}</span></td>\n'
+        f"    <td>{parts}</td>\n"
+        f"  </tr>"
+    )
+
+
+def _shortened(text: str, length: int = SUMMARY_LENGTH, leeway: int = 5) -> str:
+    """``text`` cut at a word before ``length`` with an ellipsis, unless it is at most ``leeway``
+    longer (Jinja's ``truncate`` with its default policy)."""
+    if len(text) <= length + leeway:
+        return text
+    return text[: length - 3].rsplit(" ", 1)[0] + "..."
 
 
 TierChoice = Annotated[Literal["", "standard", "premium", "platinum"] | None, QueryParameter()]

@@ -10,7 +10,8 @@ Templates use, besides Litestar's ``csrf_token()`` and ``csrf_input``:
 * globals: ``static_url(name)`` (a static file's versioned address), ``nav_links()`` (the signed-in
   role's screens), ``principal()`` (the signed-in user, or None), ``page_locale()``, ``html_lang()``,
   ``new_idempotency_key()``, ``presenter()``, ``url_with(offset=50)`` (this page's address with query
-  parameters changed).
+  parameters changed), ``options(choices, selected)`` (a chooser's ``<option>`` elements in one piece:
+  `choice_options`).
 
 Macros: every macro of ``api/templates/macros/*.html`` is a global, called without an import (a name
 used twice stops the application at start): ``forms.html`` (``form_keys``, ``field``, ``form_errors``),
@@ -25,6 +26,7 @@ has a CSRF token at all.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +39,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 from litestar.utils.empty import Empty
 from litestar.utils.scope.state import ScopeState
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from api.web.locale import RENDERING, locale_of, presenter_of
 from api.web.navigation import Link, links_for
@@ -165,6 +167,21 @@ def _csrf_field(context: Context) -> Markup:
     return Markup('<input type="hidden" name="_csrf_token" value="{}">').format(value)
 
 
+def choice_options(
+    choices: Iterable[Any], selected: str | None = None, *, label: str = "{code} · {name}"
+) -> Markup:
+    """The ``<option>`` elements of a chooser of records with a ``code`` and a ``name`` (depots,
+    customers, sites), the ``selected`` code marked, each labelled by ``label``. One f-string per choice:
+    a chooser of the 300 depots written by a template loop costs a page several milliseconds."""
+    parts = []
+    for choice in choices:
+        code = escape(choice.code)
+        text = escape(label.format(code=choice.code, name=choice.name))
+        mark = " selected" if choice.code == selected else ""
+        parts.append(f'<option value="{code}"{mark}>{text}</option>')
+    return Markup("".join(parts))  # noqa: S704 (every text escaped)
+
+
 def new_idempotency_key() -> str:
     """A fresh ``Idempotency-Key`` for one rendering of a form: submitting it twice changes things once."""
     return uuid.uuid4().hex
@@ -201,6 +218,7 @@ def environment(static: StaticFiles, directory: Path = TEMPLATES_DIR) -> Environ
         url_with=_url_with,
         csrf_field=_csrf_field,
         forms_possible=_forms_possible,
+        options=choice_options,
     )
     # Data islands (``|tojson``) in UTF-8 as the page is, not \u-escaped: a third of the bytes of Chinese
     # text; the keys in the order written (HTML-unsafe characters are still escaped by the filter).
