@@ -121,7 +121,7 @@ def test_the_timeline_places_travel_waits_and_stops_on_the_days_hours() -> None:
     assert "09:30\N{EN DASH}09:40 (Beijing time)" in first.detail
     assert first.detail.endswith("· Travel 1 h")
     assert late.detail.endswith("· Travel 40 min")
-    html = str(first.markup)
+    html = first.html
     assert 'data-stop-key="T1@PEK-C"' in html
     assert 'style="left:15.0%;width:1.667%"' in html
 
