@@ -230,8 +230,8 @@ class PolicyViolated(InvalidRequest):
 
 
 RELEASE_RULE = "returned-secure-media-sanitized"
-"""The rule's name, as refusals give it: a returned secure unit cannot leave quarantine for reuse or vendor
-return without a verified sanitization record."""
+"""The rule's name, as refusals give it: a returned secure unit cannot leave quarantine for reuse, vendor
+return or scrap without a verified sanitization record."""
 QUARANTINE = frozenset({UnitStatus.QUARANTINED, UnitStatus.DEFECTIVE})
 """Where a returned unit waits for its sanitization."""
 SANITIZED = frozenset({RetentionState.VERIFIED, RetentionState.CLOSED})

@@ -91,7 +91,7 @@ async def track_returned_unit(
 ) -> int:
     """Open a depot-custody record for a failed secure unit that goes back to the depot ``depot_id``
     (a customer who does not keep such parts); call inside the issue's transaction. From then on the unit
-    cannot leave quarantine for reuse or a vendor return before its sanitization is verified
+    cannot leave quarantine for reuse, a vendor return or scrap before its sanitization is verified
     (`ensure_sanitized`)."""
     return await _open_record(
         Custody.DEPOT,

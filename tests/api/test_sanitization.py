@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 
 from inventory.secure_media.tables import RetentionDocument
-from tests.api import test_secure_media
+from tests.api import test_counts, test_secure_media
 from tests.api.conftest import receive
 from tests.api.service_world import local, open_ticket, stock_disks
 from tests.api.test_secure_media import destruction, event, retained_disk
 
 sworld = test_secure_media.sworld  # the fixture
+second = test_counts.second  # the fixture
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 
@@ -318,3 +319,53 @@ async def test_a_returned_secure_part_goes_back_to_its_vendor_only_once_sanitize
     )
     assert shipped.status_code == 200, shipped.text
     assert shipped.json()["status"] == "shipped"
+
+
+async def test_a_returned_secure_part_booked_in_at_the_returns_desk_is_scrapped_only_once_sanitized(
+    client, sworld, clock, second
+):
+    record = await returned_disk(client, sworld, "RET-S", "S")
+    rid = record["id"]
+    warehouse = sworld.headers["warehouse"]
+    expected = await client.get("/api/v1/returns", params={"ticket": record["ticket"]}, headers=warehouse)
+    (the_return,) = expected.json()["items"]
+    receive = f"/api/v1/returns/{the_return['id']}/receive"
+    scrap = await client.post(
+        receive, json={"depot": "PEK-C", "serial": "RET-S", "grade": "scrap"}, headers=warehouse
+    )
+    assert scrap.status_code == 409, scrap.text
+    assert scrap.json()["rule"] == "returned-secure-media-sanitized"
+    assert scrap.json()["records"] == [rid]
+    still = await client.get(f"/api/v1/returns/{the_return['id']}", headers=warehouse)
+    assert still.json()["status"] == "expected"  # nothing was booked
+
+    booked = await client.post(
+        receive, json={"depot": "PEK-C", "serial": "RET-S", "grade": "repairable"}, headers=warehouse
+    )
+    assert booked.status_code == 200, booked.text
+    body = {"part_number": sworld.stock.disk, "depot": "PEK-C", "serial": "RET-S", "reason": "repaired"}
+    assert (await status(client, sworld, body, "quarantined")).status_code == 201
+    assert (await status(client, sworld, body, "available")).status_code == 409
+    asked = await client.post(
+        "/api/v1/stock/write-offs", json={**body, "outcome": "scrapped", "reason": "beyond repair"},
+        headers=warehouse,
+    )  # fmt: skip
+    assert asked.status_code == 201, asked.text
+    approve = f"/api/v1/stock/write-offs/{asked.json()['id']}/approve"
+    refused = await client.post(approve, headers=second)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["rule"] == "returned-secure-media-sanitized"
+    unit = await client.get("/api/v1/stock/units/RET-S", headers=warehouse)
+    assert unit.json()["status"] == "quarantined"
+
+    clock.now = local(2026, 11, 24, 12)
+    assert (await upload(client, sworld, rid, PDF)).status_code == 201
+    purge = destruction(method="purge", technique="block_erase", location="PEK-C secure room")
+    purge.pop("certificate_sha256")
+    assert (await event(client, sworld, rid, "warehouse", purge)).status_code == 201
+    assert (await client.post(approve, headers=second)).status_code == 409  # recorded, not yet verified
+    assert (await event(client, sworld, rid, "compliance", {"type": "verification"})).status_code == 201
+    approved = await client.post(approve, headers=second)
+    assert approved.status_code == 200, approved.text
+    unit = await client.get("/api/v1/stock/units/RET-S", headers=warehouse)
+    assert unit.json()["status"] == "scrapped"
