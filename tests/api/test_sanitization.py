@@ -145,14 +145,17 @@ async def test_a_destroyed_returned_part_never_goes_back_to_stock(client, sworld
 
 
 async def test_the_register_shows_both_custody_kinds_with_their_ages(client, sworld, clock):
+    clock.now = local(2026, 11, 10, 10)
     await retained_disk(client, sworld, failed_serial="KEPT-1", prefix="K")
+    clock.now = local(2026, 11, 20, 10)
     await returned_disk(client, sworld, "RET-3", "G")
+    clock.now = local(2026, 11, 24, 12)
     compliance = sworld.headers["compliance"]
     listed = (await client.get("/api/v1/secure-media/retentions", headers=compliance)).json()["items"]
-    assert {(r["failed_serial"], r["custody"], r["age_days"]) for r in listed} == {
-        ("KEPT-1", "customer", 0),
-        ("RET-3", "depot", 0),
-    }
+    assert [(r["failed_serial"], r["custody"], r["age_days"]) for r in listed] == [
+        ("KEPT-1", "customer", 14),
+        ("RET-3", "depot", 4),
+    ]
     kept = await client.get(
         "/api/v1/secure-media/retentions", params={"custody": "customer"}, headers=compliance
     )
