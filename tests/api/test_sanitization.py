@@ -6,7 +6,9 @@ hashed by the service, chained and opened again."""
 from __future__ import annotations
 
 import hashlib
+import json
 
+from inventory.audit.tables import AuditEntry
 from inventory.secure_media.tables import RetentionDocument
 from tests.api import test_counts, test_secure_media
 from tests.api.conftest import receive
@@ -248,6 +250,10 @@ async def test_an_uploaded_certificate_opens_and_its_hash_is_in_the_chain(client
     document_event = next(e for e in detail["events"] if e["event"] == "document")
     assert document_event["details"]["document"]["sha256"] == document["sha256"]
     assert detail["audit"][-1]["action"] == "retention.document"
+    chained = await AuditEntry.select(AuditEntry.payload).where(AuditEntry.seq == detail["audit"][-1]["seq"])
+    assert (
+        json.loads(chained[0]["payload"])["details"]["document"]["sha256"] == hashlib.sha256(PNG).hexdigest()
+    )
     chain = await client.get("/api/v1/audit/verify", headers=sworld.headers["compliance"])
     assert chain.json()["valid"] is True
 
@@ -372,3 +378,24 @@ async def test_a_returned_secure_part_booked_in_at_the_returns_desk_is_scrapped_
     assert approved.status_code == 200, approved.text
     unit = await client.get("/api/v1/stock/units/RET-S", headers=warehouse)
     assert unit.json()["status"] == "scrapped"
+
+
+async def test_a_secret_ssd_is_destroyed_only(client, sworld, clock):
+    changed = await client.patch(
+        f"/api/v1/parts/{sworld.stock.disk}", json={"category": "ssd"}, headers=sworld.headers["admin"]
+    )
+    assert changed.status_code == 200, changed.text
+    record = await retained_disk(client, sworld, failed_serial="SSD-1")
+    assert (record["classification_level"], record["media_type"]) == ("secret", "ssd")
+    clock.now = local(2026, 11, 24, 12)
+    for method, technique in (("purge", "crypto_erase"), ("purge", "block_erase"), ("clear", "overwrite")):
+        refused = await event(
+            client, sworld, record["id"], "warehouse", destruction(method=method, technique=technique)
+        )
+        assert refused.status_code == 422, (method, refused.text)
+        assert refused.json()["type"] == "urn:spareline:problem:sanitization-policy-violated"
+        assert refused.json()["policy"] == "secret/*"
+        assert "secret/*" in refused.json()["detail"]
+    destroyed = await event(client, sworld, record["id"], "warehouse", destruction(technique="pulverize"))
+    assert destroyed.status_code == 201, destroyed.text
+    assert destroyed.json()["events"][-1]["details"]["policy"]["methods"] == ["destroy"]
