@@ -2,20 +2,22 @@
 quarantine (or defective stock) for reuse, a vendor return or the scrap bin before its sanitization record
 is verified (`inventory.secure_media.ensure_sanitized`). Above the stock, tickets and secure-media packages:
 status changes, vendor returns (opened and shipped), returns booked in as scrap and write-offs as scrapped
-check the rule in the transaction of the change."""
+check the rule in the transaction of the change; and such a unit is not booked in as a supplier's delivery
+(stock to reuse) until it is sanitized: it comes back through the returns desk."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
+from inventory import stock
 from inventory.persistence import write_transaction
-from inventory.secure_media.service import ensure_sanitized
+from inventory.secure_media.service import ensure_not_delivered, ensure_sanitized
 from inventory.stock import change_status as change_stock_status
-from inventory.stock import vendor_returns, write_offs
-from inventory.stock.model import UnitStatus
-from inventory.stock.records import VendorReturnRecord, WriteOffRecord
-from inventory.stock.tables import StockUnit
+from inventory.stock import notices, vendor_returns, write_offs
+from inventory.stock.model import ReceiptLine, UnitStatus
+from inventory.stock.records import NoticeRecord, ReceiptRecord, VendorReturnRecord, WriteOffRecord
+from inventory.stock.tables import Part, StockUnit
 from inventory.stock.write_offs import PENDING
 from inventory.tickets import returns
 from inventory.tickets.return_rules import Grade
@@ -103,6 +105,60 @@ async def ship_vendor_return(return_id: int, *, actor: str, now: datetime) -> Ve
         return await vendor_returns.ship_vendor_return(return_id, actor=actor, now=now)
 
 
+async def receive_stock(
+    *,
+    depot: str,
+    supplier: str,
+    reference: str,
+    lines: Sequence[ReceiptLine],
+    actor: str,
+    now: datetime,
+) -> ReceiptRecord:
+    """`inventory.stock.receive_stock`, refused first if a unit on it is returned secure media not yet
+    sanitized (or destroyed): such a unit is booked in at the returns desk, into defective stock, never
+    as a delivery of stock to reuse.
+
+    Raises:
+        SanitizationRequired: a unit is such a unit (409, naming the rule).
+        (and whatever `inventory.stock.receive_stock` raises)
+    """
+    async with write_transaction():
+        await _refuse_returned_units(lines)
+        return await stock.receive_stock(
+            depot=depot, supplier=supplier, reference=reference, lines=lines, actor=actor, now=now
+        )
+
+
+async def receive_against_notice(
+    notice_id: int, *, lines: Sequence[ReceiptLine], actor: str, now: datetime
+) -> NoticeRecord:
+    """`inventory.stock.notices.receive_against_notice`, refused first as `receive_stock` is.
+
+    Raises:
+        SanitizationRequired: a unit is returned secure media not yet sanitized (409, naming the rule).
+        (and whatever `receive_against_notice` raises)
+    """
+    async with write_transaction():
+        await _refuse_returned_units(lines)
+        return await notices.receive_against_notice(notice_id, lines=lines, actor=actor, now=now)
+
+
+async def _refuse_returned_units(lines: Sequence[ReceiptLine]) -> None:
+    """`ensure_not_delivered` for every serialized unit of a delivery's ``lines``."""
+    numbers = sorted({line.part_number for line in lines if line.units})
+    if not numbers:
+        return
+    parts = {
+        row["part_number"]: row["id"]
+        for row in await Part.select(Part.id, Part.part_number).where(Part.part_number.is_in(numbers))
+    }
+    for line in lines:
+        part_id = parts.get(line.part_number)
+        if part_id is not None:
+            for unit in line.units:
+                await ensure_not_delivered(part_id, unit.serial)
+
+
 async def receive_return(
     return_id: int,
     *,
@@ -186,6 +242,8 @@ __all__ = [
     "change_status",
     "create_vendor_return",
     "decide_write_off",
+    "receive_against_notice",
     "receive_return",
+    "receive_stock",
     "ship_vendor_return",
 ]

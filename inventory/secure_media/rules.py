@@ -274,6 +274,23 @@ def ensure_may_leave_quarantine(
         )
 
 
+def ensure_may_arrive_as_stock(serial: str, records: Sequence[Sanitization]) -> None:
+    """Raise `SanitizationRequired` if the unit ``serial``, returned under the depot-custody ``records``,
+    is booked in as a supplier's delivery (stock to reuse) while a record of it is not verified, or
+    although it was destroyed: it is booked in at the returns desk, where it waits in defective stock.
+    """
+    pending = [record.record_id for record in records if record.state not in SANITIZED]
+    destroyed = [record.record_id for record in records if record.method is SanitizationMethod.DESTROY]
+    if pending or destroyed:
+        raise SanitizationRequired(
+            f"unit {serial} is returned secure media: book it in at the returns desk, not as a delivery, "
+            f"until its sanitization record is verified; a destroyed unit never comes back to stock "
+            f"(rule {RELEASE_RULE})",
+            rule=RELEASE_RULE,
+            records=pending or destroyed,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """Which methods and techniques sanitize media of one classification level and media type."""

@@ -44,19 +44,17 @@ async def returned_disk(client, sworld, failed_serial: str, prefix: str) -> dict
 
 
 async def back_in_quarantine(client, sworld, serial: str) -> dict:
-    """The failed unit arrives at the depot and is quarantined (as the returns desk does)."""
-    arrived = await receive(
-        client,
-        sworld.stock,
-        "PEK-C",
-        [
-            {
-                "part_number": sworld.stock.disk,
-                "units": [{"serial": serial, "box_number": "RETURNS", "batch_number": "R"}],
-            }
-        ],
+    """The failed unit is booked in at the depot's returns desk (defective), then quarantined."""
+    expected = await client.get(
+        "/api/v1/returns", params={"status": "expected"}, headers=sworld.headers["warehouse"]
     )
-    assert arrived.status_code == 201, arrived.text
+    the_return = next(item for item in expected.json()["items"] if item["failed_serial"] == serial)
+    arrived = await client.post(
+        f"/api/v1/returns/{the_return['id']}/receive",
+        json={"depot": "PEK-C", "serial": serial, "grade": "repairable"},
+        headers=sworld.headers["warehouse"],
+    )
+    assert arrived.status_code == 200, arrived.text
     body = {"part_number": sworld.stock.disk, "depot": "PEK-C", "serial": serial, "reason": "returned"}
     moved = await status(client, sworld, body, "quarantined")
     assert moved.status_code == 201, moved.text
@@ -399,3 +397,27 @@ async def test_a_secret_ssd_is_destroyed_only(client, sworld, clock):
     destroyed = await event(client, sworld, record["id"], "warehouse", destruction(technique="pulverize"))
     assert destroyed.status_code == 201, destroyed.text
     assert destroyed.json()["events"][-1]["details"]["policy"]["methods"] == ["destroy"]
+
+
+async def test_a_returned_secure_part_is_not_booked_in_as_a_delivery_before_its_sanitization(
+    client, sworld, clock
+):
+    rid = (await returned_disk(client, sworld, "RET-D", "H"))["id"]
+
+    async def delivered(reference: str):
+        unit = {"serial": "RET-D", "box_number": "B", "batch_number": "R"}
+        line = {"part_number": sworld.stock.disk, "units": [unit]}
+        return await receive(client, sworld.stock, "PEK-C", [line], reference=reference)
+
+    refused = await delivered("RETURNED-1")
+    assert refused.status_code == 409, refused.text
+    assert (refused.json()["rule"], refused.json()["records"]) == ("returned-secure-media-sanitized", [rid])
+    assert "returns desk" in refused.json()["detail"]
+    unit = await client.get("/api/v1/stock/units/RET-D", headers=sworld.headers["warehouse"])
+    assert unit.status_code == 404  # nothing was booked
+
+    clock.now = local(2026, 11, 24, 12)
+    assert (await event(client, sworld, rid, "warehouse", destruction())).status_code == 201
+    assert (await event(client, sworld, rid, "compliance", {"type": "verification"})).status_code == 201
+    destroyed = await delivered("RETURNED-2")
+    assert (destroyed.status_code, destroyed.json()["records"]) == (409, [rid])  # never back as stock
