@@ -101,6 +101,13 @@ async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(
     client, sworld, clock, tmp_path, settings
 ):
     kept, returned = await two_records(client, sworld, clock)
+    period = {"from": "2026-11-01T00:00:00+08:00", "to": "2026-12-01T00:00:00+08:00"}
+    early = await client.get(
+        "/api/v1/compliance/evidence-packs", params=period, headers=sworld.headers["compliance"]
+    )
+    (tmp_path / "early.zip").write_bytes(early.content)
+    assert evidence_verifier.verify(tmp_path / "early.zip") == []
+    assert "no signed checkpoint covers" in evidence_verifier.coverage_note(tmp_path / "early.zip")
     assert (
         await client.post("/api/v1/audit/checkpoints", headers=sworld.headers["compliance"])
     ).status_code == 201
@@ -109,7 +116,7 @@ async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(
     ]
     answer = await client.get(
         "/api/v1/compliance/evidence-packs",
-        params={"from": "2026-11-01T00:00:00+08:00", "to": "2026-12-01T00:00:00+08:00"},
+        params=period,
         headers={**sworld.headers["compliance"], "accept-language": "en"},
     )
     assert answer.status_code == 200, answer.text
@@ -128,6 +135,7 @@ async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(
     document = next(name for name in names if "/documents/" in name)
     manifest = json.loads(zipfile.ZipFile(pack).read("manifest.json"))
     assert manifest["chain"]["covered"] is True
+    assert evidence_verifier.coverage_note(pack) is None
     checkpoints = json.loads(zipfile.ZipFile(pack).read("chain/checkpoints.json"))
     assert manifest["chain"]["checkpoint_seq"] in {checkpoint["seq"] for checkpoint in checkpoints}
     assert "Certificate of media sanitization" in certificate
