@@ -115,6 +115,8 @@ async def test_a_returned_secure_part_is_sanitized_at_the_depot_before_it_leaves
     assert no_document.json()["field"] == "certificate_sha256"
     uploaded = await upload(client, sworld, rid, PDF)
     assert uploaded.status_code == 201, uploaded.text
+    alone = await event(client, sworld, rid, "warehouse", {**purge, "validated_by": purge["performed_by"]})
+    assert (alone.status_code, alone.json()["field"]) == (422, "validated_by")  # a second person validates
     recorded = await event(client, sworld, rid, "warehouse", purge)
     assert recorded.status_code == 201, recorded.text
     details = recorded.json()["events"][-1]["details"]

@@ -51,6 +51,7 @@ async def test_the_register_shows_both_custody_kinds(signed_in: SignedIn) -> Non
     assert len(rows) == 1
     assert "Returned to the depot" in rows[0].text()
     assert "WX-RETURN-0001" in rows[0].text()
+    assert "0 days" in rows[0].text()  # its age
     kept = await compliance.page("/compliance/retentions?custody=customer", headers=EN)
     assert "7 records match" in kept.text(".register-count")
     assert "Kept by the customer" in kept.text(".register-table tbody tr")
