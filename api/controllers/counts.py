@@ -17,6 +17,7 @@ from api.params import PathId
 from api.query import query_choice
 from api.schemas.counts import CountIn, CountLineIn, CountLineOut, CountOut, WriteOffIn, WriteOffOut
 from api.security import allow
+from inventory import quarantine
 from inventory.accounts import STAFF, Principal, Role
 from inventory.stock import UnitStatus, counts, write_offs
 
@@ -228,7 +229,9 @@ class WriteOffController(Controller):
         description=(
             "A second person (not who asked) approves: the unit leaves the depot as scrapped or lost, a "
             "movement with the write-off as its reference. 403 `second-person-required`; 409 if it is not "
-            "pending or the unit moved."
+            "pending or the unit moved; 409 `sanitization-required` (naming the rule "
+            "`returned-secure-media-sanitized`) for a returned secure unit scrapped before its "
+            "sanitization is verified."
         ),
         guards=[allow(*MOVERS)],
         status_code=HTTP_200_OK,
@@ -239,7 +242,7 @@ class WriteOffController(Controller):
     ) -> WriteOffOut:
         """Approve a write-off and book it."""
         return _write_off(
-            await write_offs.decide_write_off(write_off_id, approve=True, actor=principal.username, now=now)
+            await quarantine.decide_write_off(write_off_id, approve=True, actor=principal.username, now=now)
         )
 
     @post(
@@ -256,5 +259,5 @@ class WriteOffController(Controller):
     ) -> WriteOffOut:
         """Reject a write-off."""
         return _write_off(
-            await write_offs.decide_write_off(write_off_id, approve=False, actor=principal.username, now=now)
+            await quarantine.decide_write_off(write_off_id, approve=False, actor=principal.username, now=now)
         )

@@ -16,6 +16,7 @@ from api.params import PathId
 from api.query import query_choice
 from api.schemas.notices import NoticeIn, NoticeOut, NoticeReceiptIn
 from api.security import allow
+from inventory import quarantine
 from inventory.accounts import STAFF, Principal, Role
 from inventory.stock import notices
 
@@ -92,7 +93,9 @@ class NoticeController(Controller):
             "batches as announced become available; unexpected units, units whose batch or box differs "
             "from the manifest, and bulk beyond it are booked to `quarantined` with the reason; what did "
             "not arrive is reported `missing`. The answer is the notice with its findings. 409 if the "
-            "notice or its delivery note was already received, or a serial is already known."
+            "notice or its delivery note was already received, or a serial is already known; 409 "
+            "`sanitization-required` for a returned secure unit not yet sanitized (it is booked in at the "
+            "returns desk)."
         ),
         guards=[allow(*MOVERS)],
         status_code=HTTP_200_OK,
@@ -106,7 +109,7 @@ class NoticeController(Controller):
         now: NamedDependency[datetime],
     ) -> NoticeOut:
         """Receive against a notice: matches booked, differences quarantined, missing reported."""
-        record = await notices.receive_against_notice(
+        record = await quarantine.receive_against_notice(
             notice_id, lines=[line.to_line() for line in data.lines], actor=principal.username, now=now
         )
         return NoticeOut.of(record)

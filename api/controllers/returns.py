@@ -94,7 +94,10 @@ class ReturnController(Controller):
             "Books the failed unit of a ticket in at a depot as defective stock, graded `repairable`, "
             "`vendor_return` or `scrap` (written off at once); a movement in the ledger. 422 "
             "`serial-mismatch` naming both serials if the unit handed in is not the failed serial "
-            "recorded; 409 if the return was already received."
+            "recorded; 409 if the return was already received. A returned secure unit is not scrapped "
+            "before its sanitization is verified: graded `scrap`, it is a 409 `sanitization-required` "
+            "naming the rule `returned-secure-media-sanitized` (grade it otherwise, sanitize it, then "
+            "write it off)."
         ),
         guards=[allow(*MOVERS)],
         status_code=HTTP_200_OK,
@@ -109,7 +112,7 @@ class ReturnController(Controller):
         settings: NamedDependency[Settings],
     ) -> ReturnOut:
         """Book a failed unit in at a depot, graded."""
-        record = await returns.receive_return(
+        record = await quarantine.receive_return(
             return_id,
             depot=data.depot,
             serial=data.serial,

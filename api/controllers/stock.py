@@ -114,7 +114,9 @@ class StockController(Controller):
             "bulk parts by batch and quantity. All lines or nothing; every unit gets its receipt "
             "movement in the ledger. 409 for a known or repeated serial, or a delivery note (supplier "
             "and reference) booked before; 422 for a box that mixes batches, a quantity that does not "
-            "match the units, or a serialized part without units."
+            "match the units, or a serialized part without units. A returned secure unit not yet "
+            "sanitized is booked in at the returns desk, not here: 409 `sanitization-required` naming the "
+            "rule `returned-secure-media-sanitized`."
         ),
         guards=[allow(*MOVERS)],
     )
@@ -128,7 +130,7 @@ class StockController(Controller):
         422 for a box that mixes batches, a quantity that does not match the units, or a serialized part
         without units.
         """
-        record = await stock.receive_stock(
+        record = await quarantine.receive_stock(
             depot=data.depot,
             supplier=data.supplier,
             reference=data.reference,

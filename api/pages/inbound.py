@@ -354,7 +354,7 @@ async def _receive_return(
     return_id: int,
     data: ReturnForm,
 ) -> PageAnswer:
-    await returns.receive_return(
+    await quarantine.receive_return(
         return_id,
         depot=data.depot,
         serial=data.serial,

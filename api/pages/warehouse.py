@@ -32,7 +32,7 @@ from api.settings import Settings
 from api.web.downloads import csv_download
 from api.web.navigation import NAVIGATION
 from api.web.render import render_page
-from inventory import stock, tickets, traceability
+from inventory import quarantine, stock, tickets, traceability
 from inventory.accounts import Principal, Role
 from inventory.errors import InvalidRequest, NotFound
 from inventory.issuing import issue
@@ -446,11 +446,11 @@ async def _book_receipt(
     if problem is not None:
         raise _Refused(problem, checked)
     if state.notice is not None:
-        await stock.notices.receive_against_notice(
+        await quarantine.receive_against_notice(
             state.notice, lines=state.lines(), actor=principal.username, now=now
         )
         return PageAnswer(location=f"/notices/{state.notice}")
-    record = await stock.receive_stock(
+    record = await quarantine.receive_stock(
         depot=state.depot,
         supplier=state.supplier,
         reference=state.reference,

@@ -1,4 +1,6 @@
-"""The warehouse's write-offs screen, on the same services as the API (`inventory.stock.write_offs`):
+"""The warehouse's write-offs screen, on the same services as the API (`inventory.stock.write_offs`, decided
+through `inventory.quarantine`, which refuses to scrap returned secure media before its sanitization is
+verified):
 
 * ``GET /write-offs?depot=``: a depot's write-offs, newest first, and the form that asks for one (part
   number and serial typed or scanned, scrapped or lost, and why);
@@ -29,6 +31,7 @@ from api.web.errors import refusal
 from api.web.forms import read_form
 from api.web.locale import presenter_of
 from api.web.render import render_page
+from inventory import quarantine
 from inventory.accounts import Principal, Role
 from inventory.errors import AlreadyExists, DomainError, InvalidRequest
 from inventory.stock import UnitStatus, write_offs
@@ -160,7 +163,7 @@ async def write_off_approve(
     now: NamedDependency[datetime],
 ) -> PageAnswer:
     """A second person approves: the unit leaves the depot as scrapped or lost."""
-    record = await write_offs.decide_write_off(write_off_id, approve=True, actor=principal.username, now=now)
+    record = await quarantine.decide_write_off(write_off_id, approve=True, actor=principal.username, now=now)
     return PageAnswer(location=f"/write-offs?{urlencode({'depot': record.depot})}")
 
 
@@ -173,7 +176,7 @@ async def write_off_reject(
     now: NamedDependency[datetime],
 ) -> PageAnswer:
     """Reject (or, for who asked, withdraw) a write-off: nothing is booked."""
-    record = await write_offs.decide_write_off(write_off_id, approve=False, actor=principal.username, now=now)
+    record = await quarantine.decide_write_off(write_off_id, approve=False, actor=principal.username, now=now)
     return PageAnswer(location=f"/write-offs?{urlencode({'depot': record.depot})}")
 
 

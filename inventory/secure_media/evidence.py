@@ -51,7 +51,9 @@ to check the entries' keyed MACs when you hold the chain's MAC key.
 The verifier checks the signature of manifest.json (manifest.sig), the SHA-256 of every file, that
 chain/entries.jsonl is an unbroken piece of the audit chain, that the signed checkpoints in
 chain/checkpoints.json cover it, and that each records/<id>/record.json and each uploaded document are what
-the chain recorded. It names every file that fails, and exits 0 only when everything verifies.
+the chain recorded. It names every file that fails, and exits 0 only when everything verifies. A pack
+made before a checkpoint covering its records was signed verifies on the manifest's signature alone: the
+verifier says so in a note.
 
 Contents: register.csv (the register); records/<id>/record.json, certificate.html, certificate.pdf and
 documents/; chain/entries.jsonl and chain/checkpoints.json; public_key.pem; manifest.json and manifest.sig.

@@ -20,7 +20,9 @@ fails:
    details, and every document, whose file has the SHA-256 the chain recorded.
 
 Exit status 0 when everything verifies, 1 when something does not (each problem on its own line), 2 when
-the pack cannot be read at all.
+the pack cannot be read at all. A pack made before any checkpoint was signed after its records' last entry
+verifies on the manifest's signature alone, and the verifier says so in a note: ask for a pack again once
+a checkpoint covers them.
 """
 
 from __future__ import annotations
@@ -98,6 +100,18 @@ def verify(pack: Path, *, trusted_key: str | None = None, mac_key: bytes | None 
     for record in manifest.get("records", []):
         _record(files, record, entries, problems)
     return problems
+
+
+def coverage_note(pack: Path) -> str | None:
+    """A note when no signed checkpoint in the pack covers its chain entries (None when one does)."""
+    with zipfile.ZipFile(pack) as archive:
+        chain = json.loads(archive.read(MANIFEST)).get("chain") or {}
+    if chain.get("covered") or chain.get("last_seq") is None:
+        return None
+    return (
+        f"note: no signed checkpoint covers the chain entries up to {chain['last_seq']} yet; they are "
+        "proven by the manifest's signature alone. Ask for the pack again after a checkpoint is signed."
+    )
 
 
 def _audit_key(files: dict[str, bytes], trusted: str | None, problems: list[str]) -> Ed25519PublicKey | None:
@@ -263,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"{problem}\n")
     if not problems:
         sys.stdout.write(f"{args.pack.name}: verified\n")
+        if note := coverage_note(args.pack):
+            sys.stdout.write(f"{note}\n")
     return 1 if problems else 0
 
 

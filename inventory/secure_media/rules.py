@@ -230,8 +230,8 @@ class PolicyViolated(InvalidRequest):
 
 
 RELEASE_RULE = "returned-secure-media-sanitized"
-"""The rule's name, as refusals give it: a returned secure unit cannot leave quarantine for reuse or vendor
-return without a verified sanitization record."""
+"""The rule's name, as refusals give it: a returned secure unit cannot leave quarantine for reuse, vendor
+return or scrap without a verified sanitization record."""
 QUARANTINE = frozenset({UnitStatus.QUARANTINED, UnitStatus.DEFECTIVE})
 """Where a returned unit waits for its sanitization."""
 SANITIZED = frozenset({RetentionState.VERIFIED, RetentionState.CLOSED})
@@ -271,6 +271,23 @@ def ensure_may_leave_quarantine(
             f"unit {serial} was destroyed under record: it cannot go back to stock (rule {RELEASE_RULE})",
             rule=RELEASE_RULE,
             records=destroyed,
+        )
+
+
+def ensure_may_arrive_as_stock(serial: str, records: Sequence[Sanitization]) -> None:
+    """Raise `SanitizationRequired` if the unit ``serial``, returned under the depot-custody ``records``,
+    is booked in as a supplier's delivery (stock to reuse) while a record of it is not verified, or
+    although it was destroyed: it is booked in at the returns desk, where it waits in defective stock.
+    """
+    pending = [record.record_id for record in records if record.state not in SANITIZED]
+    destroyed = [record.record_id for record in records if record.method is SanitizationMethod.DESTROY]
+    if pending or destroyed:
+        raise SanitizationRequired(
+            f"unit {serial} is returned secure media: book it in at the returns desk, not as a delivery, "
+            f"until its sanitization record is verified; a destroyed unit never comes back to stock "
+            f"(rule {RELEASE_RULE})",
+            rule=RELEASE_RULE,
+            records=pending or destroyed,
         )
 
 

@@ -42,6 +42,7 @@ from inventory.secure_media.rules import (
     age_bucket,
     check_destruction,
     check_policy,
+    ensure_may_arrive_as_stock,
     ensure_may_leave_quarantine,
     is_overdue,
     next_state,
@@ -91,7 +92,7 @@ async def track_returned_unit(
 ) -> int:
     """Open a depot-custody record for a failed secure unit that goes back to the depot ``depot_id``
     (a customer who does not keep such parts); call inside the issue's transaction. From then on the unit
-    cannot leave quarantine for reuse or a vendor return before its sanitization is verified
+    cannot leave quarantine for reuse, a vendor return or scrap before its sanitization is verified
     (`ensure_sanitized`)."""
     return await _open_record(
         Custody.DEPOT,
@@ -195,6 +196,20 @@ async def ensure_sanitized(part_id: int, serial: str, *, current: UnitStatus, ta
     ``current`` to ``target`` if it is returned secure media leaving quarantine before its sanitization
     record is verified (`rules.ensure_may_leave_quarantine`). Call it in the transaction of the change,
     from every path that takes a unit out of quarantine or defective stock."""
+    if records := await _sanitizations(part_id, serial):
+        ensure_may_leave_quarantine(serial, current, target, records)
+
+
+async def ensure_not_delivered(part_id: int, serial: str) -> None:
+    """Refuse (`SanitizationRequired`, 409) to book the unit ``serial`` of part ``part_id`` in as a
+    supplier's delivery if it is returned secure media not yet sanitized, or destroyed
+    (`rules.ensure_may_arrive_as_stock`). Call it in the transaction of the receipt."""
+    if records := await _sanitizations(part_id, serial):
+        ensure_may_arrive_as_stock(serial, records)
+
+
+async def _sanitizations(part_id: int, serial: str) -> list[Sanitization]:
+    """The depot-custody records of the unit ``serial`` of part ``part_id``: state and latest method."""
     rows = (
         await RetentionRecord.select(RetentionRecord.id, RetentionRecord.state)
         .where(
@@ -205,7 +220,7 @@ async def ensure_sanitized(part_id: int, serial: str, *, current: UnitStatus, ta
         .order_by(RetentionRecord.id)
     )
     if not rows:
-        return
+        return []
     events = await _events_of([row["id"] for row in rows])
     records = []
     for row in rows:
@@ -214,7 +229,7 @@ async def ensure_sanitized(part_id: int, serial: str, *, current: UnitStatus, ta
         )
         method = None if destruction is None else SanitizationMethod(destruction.details["method"])
         records.append(Sanitization(row["id"], RetentionState(row["state"]), method))
-    ensure_may_leave_quarantine(serial, current, target, records)
+    return records
 
 
 async def record_event(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 import zipfile
@@ -96,8 +97,17 @@ async def test_the_json_report_carries_the_events_and_chain_entries_it_claims(cl
     assert item["documents"][0]["sha256"] == item["events"][0]["details"]["document"]["sha256"]
 
 
-async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(client, sworld, clock, tmp_path):
+async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(
+    client, sworld, clock, tmp_path, settings
+):
     kept, returned = await two_records(client, sworld, clock)
+    period = {"from": "2026-11-01T00:00:00+08:00", "to": "2026-12-01T00:00:00+08:00"}
+    early = await client.get(
+        "/api/v1/compliance/evidence-packs", params=period, headers=sworld.headers["compliance"]
+    )
+    (tmp_path / "early.zip").write_bytes(early.content)
+    assert evidence_verifier.verify(tmp_path / "early.zip") == []
+    assert "no signed checkpoint covers" in evidence_verifier.coverage_note(tmp_path / "early.zip")
     assert (
         await client.post("/api/v1/audit/checkpoints", headers=sworld.headers["compliance"])
     ).status_code == 201
@@ -106,7 +116,7 @@ async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(cli
     ]
     answer = await client.get(
         "/api/v1/compliance/evidence-packs",
-        params={"from": "2026-11-01T00:00:00+08:00", "to": "2026-12-01T00:00:00+08:00"},
+        params=period,
         headers={**sworld.headers["compliance"], "accept-language": "en"},
     )
     assert answer.status_code == 200, answer.text
@@ -123,12 +133,23 @@ async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(cli
         f"records/{kept['id']}/record.json", f"records/{returned['id']}/record.json",
     } <= names  # fmt: skip
     document = next(name for name in names if "/documents/" in name)
+    manifest = json.loads(zipfile.ZipFile(pack).read("manifest.json"))
+    assert manifest["chain"]["covered"] is True
+    assert evidence_verifier.coverage_note(pack) is None
+    checkpoints = json.loads(zipfile.ZipFile(pack).read("chain/checkpoints.json"))
+    assert manifest["chain"]["checkpoint_seq"] in {checkpoint["seq"] for checkpoint in checkpoints}
     assert "Certificate of media sanitization" in certificate
     assert pdf.startswith(b"%PDF-")
 
     assert evidence_verifier.verify(pack, trusted_key=key) == []
+    mac_key = settings.audit_keys().mac_key
+    assert evidence_verifier.verify(pack, trusted_key=key, mac_key=mac_key) == []
+    wrong_mac = evidence_verifier.verify(pack, trusted_key=key, mac_key=bytes(32))
+    assert wrong_mac
+    assert all(problem.startswith("chain/entries.jsonl: entry ") for problem in wrong_mac)
+    assert all("MAC is wrong" in problem for problem in wrong_mac)
     verified = subprocess.run(  # noqa: ASYNC221 (the auditor's command line, once)
-        [sys.executable, "-c", _RUN, str(pack), "--public-key", key],
+        [sys.executable, "-c", _RUN, str(pack), "--public-key", key, "--mac-key", mac_key.hex()],
         capture_output=True,
         text=True,
         check=False,
@@ -138,7 +159,7 @@ async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(cli
     kinds = [
         "register.csv", f"records/{kept['id']}/record.json", f"records/{kept['id']}/certificate.html",
         f"records/{kept['id']}/certificate.pdf", document, "chain/entries.jsonl", "chain/checkpoints.json",
-        "public_key.pem", "manifest.json", "manifest.sig", "README.txt",
+        "public_key.pem", "manifest.json", "manifest.sig", "README.txt", "verify_pack.py",
     ]  # fmt: skip
     for name in kinds:
         altered = tmp_path / f"altered-{name.replace('/', '-')}.zip"
@@ -146,6 +167,14 @@ async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(cli
         problems = evidence_verifier.verify(altered, trusted_key=key)
         assert problems, name
         assert any(name in problem.split(": ")[0] for problem in problems), (name, problems)
+    theirs = await client.get(
+        "/api/v1/compliance/evidence-packs",
+        params={"customer": "STD", "from": "2026-11-01T00:00:00+08:00"},
+        headers=sworld.headers["compliance"],
+    )
+    with zipfile.ZipFile(io.BytesIO(theirs.content)) as archive:
+        folders = {name.split("/")[1] for name in archive.namelist() if name.startswith("records/")}
+    assert folders == {str(returned["id"])}
     other = evidence_verifier.verify(pack, trusted_key="ab" * 32)
     assert any(problem.startswith("public_key.pem: not the audit key you trust") for problem in other)
 

@@ -50,7 +50,8 @@ async def receive_return(client, sworld, return_id: int, serial: str, grade: str
 
 
 async def sanitized(client, sworld, clock, failed_serial: str) -> None:
-    """The returned secure disk sanitized at the depot and verified, so that it may go to its vendor."""
+    """The returned secure disk sanitized at the depot and verified, so that it may go to its vendor or be
+    scrapped."""
     from tests.api.test_sanitization import destruction, event
 
     listed = await client.get(
@@ -113,11 +114,15 @@ async def test_a_return_is_booked_in_only_with_the_failed_serial(client, sworld)
     assert await check_consistency() == []
 
 
-async def test_a_unit_we_issued_comes_back_and_scrap_is_written_off(client, sworld):
+async def test_a_unit_we_issued_comes_back_and_scrap_is_written_off(client, sworld, clock):
     await stock_disks(client, sworld.stock, "SHA-C", 2)
     await issue_with_failed(client, sworld, "PREM", "SHA-C", "D0000", "OLD-1")
     await issue_with_failed(client, sworld, "PREM", "SHA-C", "D0001", "D0000")
     ours = next(item for item in await returns(client, sworld) if item["failed_serial"] == "D0000")
+    unsanitized = await receive_return(client, sworld, ours["id"], "d0000", "scrap")
+    assert unsanitized.status_code == 409  # a secure disk: scrapped only once sanitized
+    assert unsanitized.json()["rule"] == "returned-secure-media-sanitized"
+    await sanitized(client, sworld, clock, "D0000")
     booked = await receive_return(client, sworld, ours["id"], "d0000", "scrap")
     assert booked.status_code == 200, booked.text
     trace = (await client.get("/api/v1/stock/units/D0000", headers=sworld.headers["warehouse"])).json()

@@ -6,14 +6,17 @@ hashed by the service, chained and opened again."""
 from __future__ import annotations
 
 import hashlib
+import json
 
+from inventory.audit.tables import AuditEntry
 from inventory.secure_media.tables import RetentionDocument
-from tests.api import test_secure_media
+from tests.api import test_counts, test_secure_media
 from tests.api.conftest import receive
 from tests.api.service_world import local, open_ticket, stock_disks
 from tests.api.test_secure_media import destruction, event, retained_disk
 
 sworld = test_secure_media.sworld  # the fixture
+second = test_counts.second  # the fixture
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 
@@ -41,19 +44,17 @@ async def returned_disk(client, sworld, failed_serial: str, prefix: str) -> dict
 
 
 async def back_in_quarantine(client, sworld, serial: str) -> dict:
-    """The failed unit arrives at the depot and is quarantined (as the returns desk does)."""
-    arrived = await receive(
-        client,
-        sworld.stock,
-        "PEK-C",
-        [
-            {
-                "part_number": sworld.stock.disk,
-                "units": [{"serial": serial, "box_number": "RETURNS", "batch_number": "R"}],
-            }
-        ],
+    """The failed unit is booked in at the depot's returns desk (defective), then quarantined."""
+    expected = await client.get(
+        "/api/v1/returns", params={"status": "expected"}, headers=sworld.headers["warehouse"]
     )
-    assert arrived.status_code == 201, arrived.text
+    the_return = next(item for item in expected.json()["items"] if item["failed_serial"] == serial)
+    arrived = await client.post(
+        f"/api/v1/returns/{the_return['id']}/receive",
+        json={"depot": "PEK-C", "serial": serial, "grade": "repairable"},
+        headers=sworld.headers["warehouse"],
+    )
+    assert arrived.status_code == 200, arrived.text
     body = {"part_number": sworld.stock.disk, "depot": "PEK-C", "serial": serial, "reason": "returned"}
     moved = await status(client, sworld, body, "quarantined")
     assert moved.status_code == 201, moved.text
@@ -114,6 +115,8 @@ async def test_a_returned_secure_part_is_sanitized_at_the_depot_before_it_leaves
     assert no_document.json()["field"] == "certificate_sha256"
     uploaded = await upload(client, sworld, rid, PDF)
     assert uploaded.status_code == 201, uploaded.text
+    alone = await event(client, sworld, rid, "warehouse", {**purge, "validated_by": purge["performed_by"]})
+    assert (alone.status_code, alone.json()["field"]) == (422, "validated_by")  # a second person validates
     recorded = await event(client, sworld, rid, "warehouse", purge)
     assert recorded.status_code == 201, recorded.text
     details = recorded.json()["events"][-1]["details"]
@@ -144,14 +147,17 @@ async def test_a_destroyed_returned_part_never_goes_back_to_stock(client, sworld
 
 
 async def test_the_register_shows_both_custody_kinds_with_their_ages(client, sworld, clock):
+    clock.now = local(2026, 11, 10, 10)
     await retained_disk(client, sworld, failed_serial="KEPT-1", prefix="K")
+    clock.now = local(2026, 11, 20, 10)
     await returned_disk(client, sworld, "RET-3", "G")
+    clock.now = local(2026, 11, 24, 12)
     compliance = sworld.headers["compliance"]
     listed = (await client.get("/api/v1/secure-media/retentions", headers=compliance)).json()["items"]
-    assert {(r["failed_serial"], r["custody"], r["age_days"]) for r in listed} == {
-        ("KEPT-1", "customer", 0),
-        ("RET-3", "depot", 0),
-    }
+    assert [(r["failed_serial"], r["custody"], r["age_days"]) for r in listed] == [
+        ("KEPT-1", "customer", 14),
+        ("RET-3", "depot", 4),
+    ]
     kept = await client.get(
         "/api/v1/secure-media/retentions", params={"custody": "customer"}, headers=compliance
     )
@@ -244,6 +250,10 @@ async def test_an_uploaded_certificate_opens_and_its_hash_is_in_the_chain(client
     document_event = next(e for e in detail["events"] if e["event"] == "document")
     assert document_event["details"]["document"]["sha256"] == document["sha256"]
     assert detail["audit"][-1]["action"] == "retention.document"
+    chained = await AuditEntry.select(AuditEntry.payload).where(AuditEntry.seq == detail["audit"][-1]["seq"])
+    assert (
+        json.loads(chained[0]["payload"])["details"]["document"]["sha256"] == hashlib.sha256(PNG).hexdigest()
+    )
     chain = await client.get("/api/v1/audit/verify", headers=sworld.headers["compliance"])
     assert chain.json()["valid"] is True
 
@@ -318,3 +328,98 @@ async def test_a_returned_secure_part_goes_back_to_its_vendor_only_once_sanitize
     )
     assert shipped.status_code == 200, shipped.text
     assert shipped.json()["status"] == "shipped"
+
+
+async def test_a_returned_secure_part_booked_in_at_the_returns_desk_is_scrapped_only_once_sanitized(
+    client, sworld, clock, second
+):
+    record = await returned_disk(client, sworld, "RET-S", "S")
+    rid = record["id"]
+    warehouse = sworld.headers["warehouse"]
+    expected = await client.get("/api/v1/returns", params={"ticket": record["ticket"]}, headers=warehouse)
+    (the_return,) = expected.json()["items"]
+    receive = f"/api/v1/returns/{the_return['id']}/receive"
+    scrap = await client.post(
+        receive, json={"depot": "PEK-C", "serial": "RET-S", "grade": "scrap"}, headers=warehouse
+    )
+    assert scrap.status_code == 409, scrap.text
+    assert scrap.json()["rule"] == "returned-secure-media-sanitized"
+    assert scrap.json()["records"] == [rid]
+    still = await client.get(f"/api/v1/returns/{the_return['id']}", headers=warehouse)
+    assert still.json()["status"] == "expected"  # nothing was booked
+
+    booked = await client.post(
+        receive, json={"depot": "PEK-C", "serial": "RET-S", "grade": "repairable"}, headers=warehouse
+    )
+    assert booked.status_code == 200, booked.text
+    body = {"part_number": sworld.stock.disk, "depot": "PEK-C", "serial": "RET-S", "reason": "repaired"}
+    assert (await status(client, sworld, body, "quarantined")).status_code == 201
+    assert (await status(client, sworld, body, "available")).status_code == 409
+    asked = await client.post(
+        "/api/v1/stock/write-offs", json={**body, "outcome": "scrapped", "reason": "beyond repair"},
+        headers=warehouse,
+    )  # fmt: skip
+    assert asked.status_code == 201, asked.text
+    approve = f"/api/v1/stock/write-offs/{asked.json()['id']}/approve"
+    refused = await client.post(approve, headers=second)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["rule"] == "returned-secure-media-sanitized"
+    unit = await client.get("/api/v1/stock/units/RET-S", headers=warehouse)
+    assert unit.json()["status"] == "quarantined"
+
+    clock.now = local(2026, 11, 24, 12)
+    assert (await upload(client, sworld, rid, PDF)).status_code == 201
+    purge = destruction(method="purge", technique="block_erase", location="PEK-C secure room")
+    purge.pop("certificate_sha256")
+    assert (await event(client, sworld, rid, "warehouse", purge)).status_code == 201
+    assert (await client.post(approve, headers=second)).status_code == 409  # recorded, not yet verified
+    assert (await event(client, sworld, rid, "compliance", {"type": "verification"})).status_code == 201
+    approved = await client.post(approve, headers=second)
+    assert approved.status_code == 200, approved.text
+    unit = await client.get("/api/v1/stock/units/RET-S", headers=warehouse)
+    assert unit.json()["status"] == "scrapped"
+
+
+async def test_a_secret_ssd_is_destroyed_only(client, sworld, clock):
+    changed = await client.patch(
+        f"/api/v1/parts/{sworld.stock.disk}", json={"category": "ssd"}, headers=sworld.headers["admin"]
+    )
+    assert changed.status_code == 200, changed.text
+    record = await retained_disk(client, sworld, failed_serial="SSD-1")
+    assert (record["classification_level"], record["media_type"]) == ("secret", "ssd")
+    clock.now = local(2026, 11, 24, 12)
+    for method, technique in (("purge", "crypto_erase"), ("purge", "block_erase"), ("clear", "overwrite")):
+        refused = await event(
+            client, sworld, record["id"], "warehouse", destruction(method=method, technique=technique)
+        )
+        assert refused.status_code == 422, (method, refused.text)
+        assert refused.json()["type"] == "urn:spareline:problem:sanitization-policy-violated"
+        assert refused.json()["policy"] == "secret/*"
+        assert "secret/*" in refused.json()["detail"]
+    destroyed = await event(client, sworld, record["id"], "warehouse", destruction(technique="pulverize"))
+    assert destroyed.status_code == 201, destroyed.text
+    assert destroyed.json()["events"][-1]["details"]["policy"]["methods"] == ["destroy"]
+
+
+async def test_a_returned_secure_part_is_not_booked_in_as_a_delivery_before_its_sanitization(
+    client, sworld, clock
+):
+    rid = (await returned_disk(client, sworld, "RET-D", "H"))["id"]
+
+    async def delivered(reference: str):
+        unit = {"serial": "RET-D", "box_number": "B", "batch_number": "R"}
+        line = {"part_number": sworld.stock.disk, "units": [unit]}
+        return await receive(client, sworld.stock, "PEK-C", [line], reference=reference)
+
+    refused = await delivered("RETURNED-1")
+    assert refused.status_code == 409, refused.text
+    assert (refused.json()["rule"], refused.json()["records"]) == ("returned-secure-media-sanitized", [rid])
+    assert "returns desk" in refused.json()["detail"]
+    unit = await client.get("/api/v1/stock/units/RET-D", headers=sworld.headers["warehouse"])
+    assert unit.status_code == 404  # nothing was booked
+
+    clock.now = local(2026, 11, 24, 12)
+    assert (await event(client, sworld, rid, "warehouse", destruction())).status_code == 201
+    assert (await event(client, sworld, rid, "compliance", {"type": "verification"})).status_code == 201
+    destroyed = await delivered("RETURNED-2")
+    assert (destroyed.status_code, destroyed.json()["records"]) == (409, [rid])  # never back as stock

@@ -1,6 +1,7 @@
 """Sanitization in the browser: a secure disk returned by a customer who keeps none shows on the
-register as the depot's; warehouse staff upload its signed certificate on the record's page and open it;
-the compliance officer sets a sanitization policy and downloads the evidence pack of a customer.
+register as the depot's; warehouse staff upload its signed certificate on the record's page and open it,
+and so does the compliance officer, who also sets a sanitization policy and downloads the evidence pack of
+a customer.
 
 The returned disk is the test's own (the live server is shared by the whole run): a dispatcher issues a
 replacement disk to Xintian Cloud Services through the JSON API, which opens the depot-custody record.
@@ -66,6 +67,10 @@ def test_a_returned_disk_s_certificate_is_uploaded_and_opened(page: Any, live_se
     assert "退回库房" in rows.inner_text()
     check_accessibility(page)
     screenshot(page, "sanitization-register-depot")
+    page.goto(f"/compliance/retentions/{record_id}")
+    link = page.locator("#documents a", has_text="signed-certificate.pdf")
+    opened = page.request.get(link.get_attribute("href"))  # the officer opens it too
+    assert (opened.status, opened.body(), opened.headers["content-type"]) == (200, PDF, "application/pdf")
 
 
 def test_the_officer_sets_a_policy_and_downloads_an_evidence_pack(

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 
 from inventory.persistence import write_transaction
 from inventory.secure_media.service import track_returned_unit
-from inventory.stock.tables import Depot, Part
-from inventory.tickets.tables import Ticket
+from inventory.secure_media.tables import RetentionRecord
+from inventory.stock.tables import Depot, Part, StockUnit
+from inventory.tickets.tables import DefectiveReturn, Ticket
 from tests.pages.conftest import SQLITE_ONLY, Browser
 
 SignedIn = Callable[[str], Awaitable[Browser]]
@@ -50,6 +51,7 @@ async def test_the_register_shows_both_custody_kinds(signed_in: SignedIn) -> Non
     assert len(rows) == 1
     assert "Returned to the depot" in rows[0].text()
     assert "WX-RETURN-0001" in rows[0].text()
+    assert "0 days" in rows[0].text()  # its age
     kept = await compliance.page("/compliance/retentions?custody=customer", headers=EN)
     assert "7 records match" in kept.text(".register-count")
     assert "Kept by the customer" in kept.text(".register-table tbody tr")
@@ -167,3 +169,48 @@ async def test_the_officer_downloads_the_evidence_pack(signed_in: SignedIn) -> N
         assert "verify_pack.py" in names
         assert {name.split("/")[1] for name in names if name.startswith("records/")} == {"1", "2", "3", "6"}
     assert (await (await signed_in("warehouse")).get(address)).status_code == 403
+
+
+async def test_a_returned_disk_is_not_scrapped_on_the_screens_before_its_sanitization(
+    signed_in: SignedIn,
+) -> None:
+    record_id = await a_returned_disk()
+    record = (
+        await RetentionRecord.select(RetentionRecord.ticket, RetentionRecord.part, RetentionRecord.depot)
+        .where(RetentionRecord.id == record_id)
+        .first()
+    )
+    depot = (await Depot.select(Depot.code).where(Depot.id == record["depot"]).first())["code"]
+    now = datetime.now(UTC)
+    [expected] = await DefectiveReturn.insert(
+        DefectiveReturn(
+            ticket=record["ticket"],
+            part=record["part"],
+            failed_serial="WX-RETURN-0001",
+            depot=record["depot"],
+            status="expected",
+            expected_by=now,
+            created_at=now,
+        )
+    ).returning(DefectiveReturn.id)
+    warehouse = await signed_in("warehouse")
+    receive = f"/returns/{expected['id']}/receive"
+    scrap = {"depot": depot, "serial": "WX-RETURN-0001", "grade": "scrap", "idempotency_key": "ret-scrap"}
+    refused = await warehouse.submit(receive, scrap, headers=EN)
+    assert refused.status == 409
+    assert "cannot leave quarantine before its sanitization is verified" in refused.text("main")
+    kept = {**scrap, "grade": "repairable", "idempotency_key": "ret-keep"}
+    assert (await warehouse.submit(receive, kept)).status == 303
+    asked = await warehouse.submit(
+        "/write-offs",
+        {"depot": depot, "part_number": "HDD-SAS-1T2-10K", "serial": "WX-RETURN-0001", "outcome": "scrapped",
+         "reason": "Beyond repair", "idempotency_key": "wo-secure"},
+    )  # fmt: skip
+    assert asked.status == 303, asked.response.text[:2000]
+    write_off = asked.response.headers["location"].rsplit("=", 1)[1]
+    admin = await signed_in("admin")
+    approve = await admin.submit(f"/write-offs/{write_off}/approve", {"idempotency_key": "wo-ok"}, headers=EN)
+    assert approve.status == 409
+    assert "cannot leave quarantine before its sanitization is verified" in approve.text("main")
+    unit = await StockUnit.select(StockUnit.status).where(StockUnit.serial == "WX-RETURN-0001").first()
+    assert unit["status"] == "defective"

@@ -23,6 +23,7 @@ from inventory.secure_media.rules import (
     Technique,
     check_policy,
     check_policy_definition,
+    ensure_may_arrive_as_stock,
     ensure_may_leave_quarantine,
     policy_for,
 )
@@ -49,6 +50,8 @@ RECORDED = Sanitization(4, RetentionState.DESTRUCTION_RECORDED, SanitizationMeth
         (UnitStatus.QUARANTINED, UnitStatus.AVAILABLE, [], False),  # not returned secure media
         (UnitStatus.AVAILABLE, UnitStatus.QUARANTINED, [RETAINED], False),
         (UnitStatus.QUARANTINED, UnitStatus.AVAILABLE, [PURGED, RETAINED], True),  # returned twice
+        (UnitStatus.DEFECTIVE, UnitStatus.SCRAPPED, [RECORDED], True),
+        (UnitStatus.QUARANTINED, UnitStatus.SCRAPPED, [PURGED], False),
     ],
 )
 def test_a_returned_unit_leaves_quarantine_only_once_sanitized(current, target, records, refused):
@@ -59,6 +62,20 @@ def test_a_returned_unit_leaves_quarantine_only_once_sanitized(current, target, 
         assert "returned-secure-media-sanitized" in raised.value.message
     else:
         ensure_may_leave_quarantine("S1", current, target, records)
+
+
+@pytest.mark.parametrize(
+    ("records", "refused"),
+    [([RETAINED], True), ([RECORDED], True), ([DESTROYED], True), ([PURGED], False), ([], False)],
+)
+def test_a_returned_unit_arrives_as_stock_only_once_sanitized_and_not_destroyed(records, refused):
+    if refused:
+        with pytest.raises(SanitizationRequired) as raised:
+            ensure_may_arrive_as_stock("S1", records)
+        assert raised.value.details["rule"] == "returned-secure-media-sanitized"
+        assert "returns desk" in raised.value.message
+    else:
+        ensure_may_arrive_as_stock("S1", records)
 
 
 SECRET = Policy(
