@@ -164,8 +164,10 @@ class TimelineEntryOut(ResponseModel):
     kind: str = Field(description="`milestone`, `event`, `request`, `part`, `visit` or `note`.")
     code: str = Field(
         description="milestone: `met`, `met_late`, `running`, `overdue`, `paused`; request: its state or "
-        "`charge_accepted`; part: `reserved`, `way_van`, `way_engineer`, `way_collection` (on its way, "
-        "committed ETA), `delivered`, `released`, `expired`, `preempted`; visit: `planned`; note: "
+        "`charge_accepted`; part: `reserved`, `way_van`, `way_engineer`, `way_collection` (its way "
+        "committed, with the committed ETA), `picked` (picked up at the depot by the engineer, or by "
+        "the van of an urgent delivery), `on_the_van` (the van set out to the site with it), "
+        "`delivered`, `released`, `expired`, `preempted`; visit: `planned`; note: "
         "`customer_visible` or `internal`."
     )
     subject: str

@@ -14,11 +14,17 @@ from httpx import AsyncClient
 from api.settings import Settings
 from fixtures.demo import load_demo
 from inventory.audit.tables import AuditEntry
-from tests.api.test_routing_plans import CHINA
-from tests.conftest import SettableClock
+from tests.api.test_routing_plans import CHINA, TODAY
+from tests.conftest import SettableClock, test_settings
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=CHINA)
 USERS = ("dispatcher", "warehouse", "admin", "zhb", "hsg", "ljl")
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    # The engineers' day is planned by the solve worker.
+    return test_settings(database_url, worker_in_web=True, worker_queues=["solves"])
 
 
 @pytest.fixture
@@ -329,3 +335,107 @@ async def test_a_request_without_an_asset_is_kept_refused_with_the_rule(client: 
     assert (answer.json()["state"], answer.json()["refusal"]) == ("refused", "no_asset")
     withdrawn = await client.post(f"/api/v1/replacement-requests/{answer.json()['id']}/withdraw", headers=zhb)
     assert withdrawn.status_code == 409
+
+
+async def _steps(client, ticket: int, headers) -> list[dict]:
+    answer = await client.get(f"/api/v1/tickets/{ticket}/timeline", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return [entry for entry in answer.json()["entries"] if entry["kind"] in ("part", "visit")]
+
+
+async def test_the_timeline_follows_the_part_on_the_van_to_its_delivery(
+    client: AsyncClient, demo, clock: SettableClock
+) -> None:
+    zhb, dispatcher = demo["zhb"], demo["dispatcher"]
+    ticket = await _ticket(client, zhb, "BJ-DC1", "ZHB-SRV-0101")
+    request = (
+        await client.post(
+            f"/api/v1/tickets/{ticket}/replacement-requests",
+            json={"part_number": "PSU-800W-PLATINUM", "quantity": 1},
+            headers=zhb,
+        )
+    ).json()
+    assert request["state"] == "approved", request
+    urgent = await client.post(
+        "/api/v1/routing/urgent", json={"reservation_id": request["reservation"]}, headers=dispatcher
+    )
+    assert urgent.status_code == 200, urgent.text
+    assert urgent.json()["feasible"], urgent.json()
+    plan_id = urgent.json()["plan_id"]
+    committed = await client.post(f"/api/v1/routing/plans/{plan_id}/commit", headers=dispatcher)
+    assert committed.status_code == 200, committed.text
+    stops = {
+        stop["kind"]: stop
+        for route in committed.json()["routes"]
+        for stop in route["stops"]
+        if stop["reservation"] == request["reservation"]
+    }
+    pickup, delivery = stops["pickup"], stops["delivery"]
+    eta = datetime.fromisoformat(delivery["eta"])
+    assert [step["code"] for step in await _steps(client, ticket, zhb)] == ["reserved", "way_van"]
+
+    async def report(stop: dict, *kinds: str) -> None:
+        for kind in kinds:
+            answer = await client.post(
+                f"/api/v1/routing/plans/{plan_id}/stops/{stop['id']}/events",
+                json={"type": kind},
+                headers=dispatcher,
+            )
+            assert answer.status_code == 200, answer.text
+
+    clock.now = NOW + timedelta(minutes=20)
+    await report(pickup, "arrived", "done")
+    picked_at = clock.now
+    clock.now = NOW + timedelta(minutes=30)
+    await report(delivery, "en_route")
+    steps = await _steps(client, ticket, zhb)
+    assert [step["code"] for step in steps] == ["reserved", "way_van", "picked", "on_the_van"]
+    assert [datetime.fromisoformat(step["at"]) for step in steps[-2:]] == [picked_at, clock.now]
+    assert all(datetime.fromisoformat(step["eta"]) == eta and step["eta_committed"] for step in steps[1:])
+
+    clock.now = max(eta, clock.now + timedelta(minutes=1))
+    await report(delivery, "arrived", "done")
+    steps = await _steps(client, ticket, zhb)
+    assert [step["code"] for step in steps] == ["reserved", "way_van", "picked", "on_the_van", "delivered"]
+    assert (await client.get(f"/api/v1/replacement-requests/{request['id']}", headers=zhb)).json()[
+        "state"
+    ] == "fulfilled"
+    assert (await client.get(f"/api/v1/tickets/{ticket}/timeline", headers=demo["hsg"])).status_code == 404
+
+
+async def test_the_timeline_shows_the_part_picked_up_by_the_engineer_and_the_visit(
+    client: AsyncClient, demo, clock: SettableClock
+) -> None:
+    dispatcher = demo["dispatcher"]
+    made = await client.post(
+        "/api/v1/dispatch/plans", json={"date": str(TODAY), "time_limit_s": 1}, headers=dispatcher
+    )
+    assert made.status_code == 201, made.text
+    plan = made.json()
+    committed = await client.post(f"/api/v1/dispatch/plans/{plan['id']}/commit", headers=dispatcher)
+    assert committed.status_code == 200, committed.text
+    route = next(r for r in committed.json()["routes"] if r["stops"][0]["kind"] == "pickup")
+    pickup = route["stops"][0]
+    visit = next(s for s in route["stops"] if s["key"] == pickup["key"].removesuffix(":pickup"))
+    ticket = pickup["ticket"]
+    customer = (await client.get(f"/api/v1/tickets/{ticket}", headers=dispatcher)).json()["customer"]
+    login = await client.post("/api/v1/auth/token", json={"username": customer.lower(), "password": "demo"})
+    mine = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    steps = await _steps(client, ticket, mine)
+    assert ("visit", "planned") in {(step["kind"], step["code"]) for step in steps}
+    assert datetime.fromisoformat(next(s for s in steps if s["kind"] == "visit")["eta"]) == (
+        datetime.fromisoformat(visit["eta"])
+    )
+    assert "way_engineer" in [step["code"] for step in steps]
+    assert "picked" not in [step["code"] for step in steps]
+
+    events = f"/api/v1/dispatch/plans/{plan['id']}/stops/{pickup['id']}/events"
+    clock.now = NOW + timedelta(minutes=20)
+    for kind in ("arrived", "done"):
+        answer = await client.post(events, json={"type": kind}, headers=dispatcher)
+        assert answer.status_code == 200, answer.text
+    picked = [step for step in await _steps(client, ticket, mine) if step["code"] == "picked"]
+    assert picked, "the engineer picked the part up at the depot"
+    assert all(datetime.fromisoformat(step["at"]) == clock.now for step in picked)
+    assert all(datetime.fromisoformat(step["eta"]) == datetime.fromisoformat(visit["eta"]) for step in picked)

@@ -445,3 +445,43 @@ async def test_the_customer_sees_how_each_part_comes_with_the_dispatchers_eta(si
     (row,) = dispatcher.css(f"#reservation-{reservation}")
     assert {node.attributes["datetime"] for node in row.css("time")} == shown
     assert after.first("#delivery .portal-shipment time").text() in row.text()
+
+
+@SQLITE_ONLY
+async def test_the_history_follows_the_part_picked_up_and_on_the_van(signed_in: SignedIn) -> None:
+    from inventory.tickets import ON_THE_VAN, PICKED, part_moved
+    from inventory.tickets.fulfilment import VAN, Way, commit_ways
+
+    held = await Reservation.select(Reservation.id, Reservation.ticket).where(
+        (Reservation.ticket.customer.code == "ZHB")
+        & (Reservation.status == "active")
+        & (Reservation.ticket.status == "open")
+    )
+    ticket, reservation = held[0]["ticket"], held[0]["id"]
+    now = datetime.now(UTC)
+    eta = now + timedelta(hours=2)
+    await commit_ways(
+        7, [Way(ticket, reservation, VAN, f"U{reservation}", "PEK-V1", eta)], replacing=[], actor="d", now=now
+    )
+    zhb = await signed_in("zhb")
+    planned = (await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)).texts("#history li")
+    assert any("Delivery by van planned" in line for line in planned)
+    assert not any("On the van to your site" in line for line in planned)
+
+    assert await part_moved(7, {f"U{reservation}:pickup", f"U{reservation}"}, PICKED, at=now, now=now) == [
+        reservation
+    ]
+    assert await part_moved(7, {f"U{reservation}"}, ON_THE_VAN, at=now + timedelta(minutes=5), now=now) == [
+        reservation
+    ]
+    history = (await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)).texts("#history li")
+    picked = next(line for line in history if "Picked up at the depot" in line)
+    on_the_van = next(line for line in history if "On the van to your site" in line)
+    assert history.index(picked) < history.index(on_the_van)
+    assert "arrival committed for" in on_the_van
+    assert "PEK-V1" not in " ".join(history)
+    chinese = (await zhb.page(f"/portal/tickets/{ticket}", headers={"accept-language": "zh-CN"})).texts(
+        "#history li"
+    )
+    assert any("已从仓库取件" in line for line in chinese)
+    assert any("已装车，正送往您的站点" in line for line in chinese)
