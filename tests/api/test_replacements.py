@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from httpx import AsyncClient
@@ -226,15 +227,25 @@ async def test_an_infeasible_four_hour_request_waits_for_the_dispatcher_with_alt
 async def test_post_warranty_requests_show_the_charge_and_wait_for_acceptance(
     client: AsyncClient, demo
 ) -> None:
-    # Huashan (premium) and Lijiang (standard): servers past their warranty, parts at cost.
-    for user, site, asset, tier in (
-        ("hsg", "WH-CC", "HSG-SRV-0007", "premium"),
-        ("ljl", "CD-HUB", "LJL-SRV-0001", "standard"),
+    # Huashan (premium) and Lijiang (standard): servers past their warranty, parts at cost: Huashan's in
+    # years 1 to 3 after it (repair labour free), Lijiang's in years 4 to 10 (travel and lodging too).
+    for user, site, asset, tier, phase in (
+        ("hsg", "WH-CC", "HSG-SRV-0007", "premium", "post_warranty_parts_only"),
+        ("ljl", "CD-HUB", "LJL-SRV-0001", "standard", "post_warranty_costs_only"),
     ):
         headers = demo[user]
         parts = await client.get(f"/api/v1/assets/{asset}/parts", headers=headers)
         _no_figures(parts.json())
         ticket = await _ticket(client, headers, site, asset)
+        # A part at cost is not held behind the customer's back: only a request shows the charge.
+        direct = await client.post(
+            f"/api/v1/tickets/{ticket}/reservations",
+            json={"part_number": "FAN-1U-STD", "quantity": 1},
+            headers=headers,
+        )
+        assert direct.status_code == 422, direct.text
+        assert direct.json()["type"].endswith("not-entitled")
+        assert "replacement request" in direct.json()["detail"]
         path = f"/api/v1/tickets/{ticket}/replacement-requests"
         wrong = await client.post(path, json={"part_number": "GPU-H100-80G", "quantity": 1}, headers=headers)
         assert wrong.status_code == 422
@@ -244,14 +255,18 @@ async def test_post_warranty_requests_show_the_charge_and_wait_for_acceptance(
         request = answer.json()
         assert request["tier"] == tier
         assert request["parts_priority"] is (tier != "standard")
-        assert request["coverage_phase"].startswith("post_warranty")
+        assert request["coverage_phase"] == phase
         assert (request["state"], request["charge"], request["awaiting_acceptance"]) == (
             "requested",
             "at_cost",
             True,
         )
-        assert float(request["unit_cost"]) > 0
+        fan = (await client.get("/api/v1/parts/FAN-1U-STD", headers=demo["admin"])).json()
+        assert Decimal(request["unit_cost"]) == Decimal(str(fan["unit_cost"])) > 0
+        assert Decimal(request["total_cost"]) == Decimal(request["unit_cost"])
         assert request["reservation"] is None
+        unaccepted = await client.get(f"/api/v1/replacement-requests/{request['id']}", headers=headers)
+        assert (unaccepted.json()["state"], unaccepted.json()["awaiting_acceptance"]) == ("requested", True)
         accepted = await client.post(
             f"/api/v1/replacement-requests/{request['id']}/accept-charge", headers=headers
         )
