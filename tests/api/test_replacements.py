@@ -154,7 +154,13 @@ async def test_an_infeasible_four_hour_request_waits_for_the_dispatcher_with_alt
     request = answer.json()
     assert request["state"] == "pending_dispatcher"
     assert request["replacement_right"]
-    assert request["replacement_due_at"]
+    sla = (await client.get(f"/api/v1/tickets/{ticket}", headers=zhb)).json()["sla"]
+    due = datetime.fromisoformat(request["replacement_due_at"])
+    assert (
+        due
+        == datetime.fromisoformat(sla["replacement"]["due_at"])
+        == NOW - timedelta(hours=10) + timedelta(hours=48)
+    )
     assert request["alternatives"] == []  # the customer sees no depots' stock
     _no_figures(request)
 
@@ -308,6 +314,11 @@ async def test_the_warranty_in_words_and_whom_to_call(client: AsyncClient, demo)
     assert warranty["base_end"] == "2029-03-18"
     assert warranty["extensions"]
     assert all(item["ticket"] for item in warranty["extensions"])
+    restored = [item for item in warranty["extensions"] if item["restored_at"] is not None]
+    assert restored
+    for item in restored:
+        length = datetime.fromisoformat(item["restored_at"]) - datetime.fromisoformat(item["started_at"])
+        assert item["length_seconds"] == int(length.total_seconds()) > 0
     assert warranty["end"] == asset["warranty_end"]
     assert (
         warranty["extension_days"]
@@ -454,3 +465,38 @@ async def test_the_timeline_shows_the_part_picked_up_by_the_engineer_and_the_vis
     assert picked, "the engineer picked the part up at the depot"
     assert all(datetime.fromisoformat(step["at"]) == clock.now for step in picked)
     assert all(datetime.fromisoformat(step["eta"]) == datetime.fromisoformat(visit["eta"]) for step in picked)
+
+
+async def test_a_request_on_an_asset_whose_coverage_has_ended_is_kept_refused_with_the_rule(
+    client: AsyncClient, demo
+) -> None:
+    # Accepted in 2010 with 3 years: the warranty ended in 2013, the 10 years after it in 2023.
+    old = {
+        "serial": "LJL-SRV-0009",
+        "model": "1U rack server gen 3",
+        "customer": "LJL",
+        "site": "CD-HUB",
+        "accepted_on": "2010-04-01",
+        "warranty_years": 3,
+    }
+    assert (await client.post("/api/v1/assets", json=old, headers=demo["admin"])).status_code == 201
+    ljl = demo["ljl"]
+    ticket = await _ticket(client, ljl, "CD-HUB", "LJL-SRV-0009")
+    answer = await client.post(
+        f"/api/v1/tickets/{ticket}/replacement-requests",
+        json={"part_number": "FAN-1U-STD", "quantity": 1},
+        headers=ljl,
+    )
+    assert answer.status_code == 201, answer.text
+    request = answer.json()
+    assert (request["state"], request["refusal"], request["coverage_phase"]) == (
+        "refused",
+        "coverage_ended",
+        "expired",
+    )
+    assert (request["charge"], request["reservation"], request["awaiting_acceptance"]) == (None, None, False)
+    assert (
+        await client.post(f"/api/v1/replacement-requests/{request['id']}/accept-charge", headers=ljl)
+    ).status_code == 409
+    listed = await client.get(f"/api/v1/tickets/{ticket}/replacement-requests", headers=ljl)
+    assert [(item["id"], item["state"]) for item in listed.json()["items"]] == [(request["id"], "refused")]
