@@ -87,6 +87,12 @@ async def test_zhb_asks_for_fitting_parts_gets_them_free_and_withdraws(client: A
         "not_available",
     }
     assert listed["DIMM-DDR5-32G-4800"]["availability"] == "four_hours"  # every depot stocks it
+    assert listed["DIMM-DDR5-32G-4800"]["availability_text"] == "available for 4-hour delivery"
+    assert {part["availability_text"] for part in listed.values()} <= {
+        "available for 4-hour delivery",
+        "next business day",
+        "not available",
+    }
     assert "KIT-RAIL-4U" not in listed
 
     ticket = await _ticket(client, zhb, "BJ-DC1", "ZHB-SRV-0101")
@@ -118,6 +124,8 @@ async def test_zhb_asks_for_fitting_parts_gets_them_free_and_withdraws(client: A
     assert (request["state"], request["charge"], request["tier"]) == ("approved", "free", "platinum")
     assert request["parts_priority"]
     assert request["coverage_phase"] == "in_warranty"
+    assert request["why"].startswith("platinum tier, with parts priority; in warranty until ")
+    assert "the part is free" in request["why"]
     assert request["reservation"] is not None
     assert request["alternatives"] == []
     # The two held count against the 16 installed: 15 more are too many now.
@@ -154,6 +162,8 @@ async def test_an_infeasible_four_hour_request_waits_for_the_dispatcher_with_alt
     request = answer.json()
     assert request["state"] == "pending_dispatcher"
     assert request["replacement_right"]
+    assert "the restore milestone was breached: a replacement is due by" in request["why"]
+    assert request["why"].endswith("no depot can keep the delivery promise: a dispatcher decides.")
     sla = (await client.get(f"/api/v1/tickets/{ticket}", headers=zhb)).json()["sla"]
     due = datetime.fromisoformat(request["replacement_due_at"])
     assert (
@@ -262,6 +272,10 @@ async def test_post_warranty_requests_show_the_charge_and_wait_for_acceptance(
         assert request["tier"] == tier
         assert request["parts_priority"] is (tier != "standard")
         assert request["coverage_phase"] == phase
+        assert f"{tier} tier, with{'out' if tier == 'standard' else ''} parts priority" in request["why"]
+        assert f"charge: 1 x {request['unit_cost']} (unit cost)" in request["why"]
+        assert request["why"].endswith("it waits for your acceptance.")
+        assert ("travel and lodging" in request["why"]) is (phase == "post_warranty_costs_only")
         assert (request["state"], request["charge"], request["awaiting_acceptance"]) == (
             "requested",
             "at_cost",
@@ -495,6 +509,7 @@ async def test_a_request_on_an_asset_whose_coverage_has_ended_is_kept_refused_wi
         "expired",
     )
     assert (request["charge"], request["reservation"], request["awaiting_acceptance"]) == (None, None, False)
+    assert "refused: the asset's coverage has ended" in request["why"]
     assert (
         await client.post(f"/api/v1/replacement-requests/{request['id']}/accept-charge", headers=ljl)
     ).status_code == 409
