@@ -37,7 +37,7 @@ from inventory.tickets.replacement_rules import (
 )
 from inventory.tickets.reservations import NoFeasibleSource, ReservationRequest, release, reserve
 from inventory.tickets.sla import ClockState, Milestone
-from inventory.tickets.tables import ReplacementRequest, Reservation, TicketMilestone
+from inventory.tickets.tables import PartStep, ReplacementRequest, Reservation, TicketMilestone
 
 log = structlog.get_logger("inventory.replacements")
 
@@ -349,8 +349,8 @@ async def refuse(request_id: int, *, note: str, actor: str, now: datetime) -> Re
 
 
 async def withdraw(request_id: int, *, actor: str, viewer: str | None, now: datetime) -> ReplacementRecord:
-    """Withdraw a request until its part has left the depot; a reservation it holds is released (the
-    stock is available again) in the same transaction.
+    """Withdraw a request until its part has left the depot (handed out, picked up by its carrier or on
+    the van); a reservation it holds is released (the stock is available again) in the same transaction.
 
     Raises:
         NotFound: no such request, or not the viewer's.
@@ -358,7 +358,7 @@ async def withdraw(request_id: int, *, actor: str, viewer: str | None, now: date
     """
     async with write_transaction():
         record = await get_request(request_id, viewer=viewer)
-        reservation_status = None
+        reservation_status, carried = None, False
         if record.reservation is not None:
             row = (
                 await Reservation.select(Reservation.status)
@@ -366,7 +366,11 @@ async def withdraw(request_id: int, *, actor: str, viewer: str | None, now: date
                 .first()
             )
             reservation_status = row["status"]
-        check_withdrawal(RequestState(record.state), part_left_depot=reservation_status == "issued")
+            # Picked up at the depot or on the van: shipped, though not yet handed out.
+            carried = await PartStep.exists().where(PartStep.reservation == record.reservation)
+        check_withdrawal(
+            RequestState(record.state), part_left_depot=reservation_status == "issued" or carried
+        )
         await _move(
             request_id,
             RequestState(record.state),

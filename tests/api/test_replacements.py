@@ -426,6 +426,10 @@ async def test_the_timeline_follows_the_part_on_the_van_to_its_delivery(
     clock.now = NOW + timedelta(minutes=20)
     await report(pickup, "arrived", "done")
     picked_at = clock.now
+    # Picked up by the van: shipped, so no longer withdrawn by the customer.
+    late = await client.post(f"/api/v1/replacement-requests/{request['id']}/withdraw", headers=zhb)
+    assert late.status_code == 409, late.text
+    assert "left the depot" in late.json()["detail"]
     clock.now = NOW + timedelta(minutes=30)
     await report(delivery, "en_route")
     steps = await _steps(client, ticket, zhb)
