@@ -326,6 +326,20 @@ async def test_a_post_warranty_request_shows_its_charge_and_waits_for_acceptance
     assert any("You accepted the charge" in line for line in after.texts("#history li"))
 
 
+async def test_the_charge_and_its_acceptance_in_chinese(signed_in: SignedIn) -> None:
+    hsg = await signed_in("hsg")
+    ticket = await ticket_id(HSG_OPEN_TICKET)
+    chinese = {"accept-language": "zh-CN"}
+    page = await hsg.page(f"/portal/tickets/{ticket}", headers=chinese)
+    fields = {"part_number": "FAN-1U-STD", "quantity": "1"} | form_key(page, "#replacement-form")
+    sent = await hsg.submit(f"/portal/tickets/{ticket}/replacement-requests", fields)
+    assert sent.status == 303
+    shown = await hsg.page(sent.response.headers["location"].split("#")[0], headers=chinese)
+    assert "按成本收费" in shown.first("[id^=request-] .request-charge").text()
+    assert "接受费用" in shown.first("form[action$='/accept']").text()
+    assert shown.first("html").attributes["lang"].startswith("zh")
+
+
 async def test_a_customer_adds_a_note_and_reads_only_visible_ones(signed_in: SignedIn, clock) -> None:
     ticket = await ticket_id(ZHB_OPEN_TICKET)
     await add_note(
