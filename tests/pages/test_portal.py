@@ -13,7 +13,7 @@ import pytest
 from inventory.issuing import issue
 from inventory.secure_media.tables import RetentionRecord
 from inventory.tickets import add_note, get_ticket, ticket_reservations
-from inventory.tickets.tables import Reservation, Ticket
+from inventory.tickets.tables import ReplacementRequest, Reservation, Ticket
 from tests.pages.conftest import SQLITE_ONLY, STAFF, Browser, Page
 
 SignedIn = Callable[[str], Awaitable[Browser]]
@@ -303,6 +303,52 @@ async def test_a_customer_requests_a_replacement_part(signed_in: SignedIn) -> No
     after = await zhb.page(withdrawn.response.headers["location"].split("#")[0], headers=ENGLISH)
     assert "Withdrawn" in after.text(f"#request-{found.group(1)} .request-state")
     assert any("Reservation released" in line for line in after.texts("#history li"))
+
+
+async def test_a_request_whose_part_left_the_depot_is_no_longer_offered_for_withdrawal(
+    signed_in: SignedIn,
+) -> None:
+    """Once its carrier has picked the part up, the request says in words that the part is on its way and
+    can no longer be withdrawn, instead of offering a withdrawal that would be refused."""
+    from inventory.tickets import PICKED, part_moved
+    from inventory.tickets.fulfilment import VAN, Way, commit_ways
+
+    zhb = await signed_in("zhb")
+    ticket = await ticket_id(ZHB_OPEN_TICKET)
+    page = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    fields = {"part_number": "HDD-SAS-1T2-10K", "quantity": "1"} | form_key(page, "#replacement-form")
+    sent = await zhb.submit(f"/portal/tickets/{ticket}/replacement-requests", fields)
+    assert sent.status == 303
+    request_id = int(re.search(r"request=(\d+)", sent.response.headers["location"]).group(1))
+    card = f"#request-{request_id}"
+    before = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    assert before.first(f"{card} form[action$='/withdraw']")
+    assert "on its way" not in before.text(card)
+
+    row = (
+        await ReplacementRequest.select(ReplacementRequest.reservation)
+        .where(ReplacementRequest.id == request_id)
+        .first()
+    )
+    reservation, now = row["reservation"], datetime.now(UTC)
+    await commit_ways(
+        7,
+        [Way(ticket, reservation, VAN, f"W{reservation}", "PEK-V1", now + timedelta(hours=2))],
+        replacing=[],
+        actor="d",
+        now=now,
+    )
+    assert await part_moved(7, {f"W{reservation}"}, PICKED, at=now, now=now) == [reservation]
+
+    after = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    assert "Approved: the part is reserved for you" in after.text(card)
+    assert not after.css(f"{card} form[action$='/withdraw']")
+    assert "The part has left the depot and is on its way: the request can no longer be withdrawn." in (
+        after.text(f"{card} .request-shipped")
+    )
+    chinese = await zhb.page(f"/portal/tickets/{ticket}", headers={"accept-language": "zh-CN"})
+    assert not chinese.css(f"{card} form[action$='/withdraw']")
+    assert "备件已出库，正在送达途中：此申请已无法撤回。" in chinese.text(f"{card} .request-shipped")
 
 
 async def test_a_post_warranty_request_shows_its_charge_and_waits_for_acceptance(signed_in: SignedIn) -> None:
