@@ -364,6 +364,18 @@ async def test_concurrent_requests_never_pass_the_installed_quantity_and_a_withd
     assert await _available(client, demo["dispatcher"], "PSU-800W-PLATINUM", depot) == held + 1
 
 
+async def test_a_bad_state_filter_is_named_as_the_client_sent_it(client: AsyncClient, demo) -> None:
+    for user in ("dispatcher", "zhb"):
+        answer = await client.get("/api/v1/replacement-requests?state=bogus", headers=demo[user])
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["type"] == "urn:spareline:problem:validation-error"
+        assert [error["field"] for error in answer.json()["errors"]] == ["state"]
+    queue = await client.get(
+        "/api/v1/replacement-requests?state=pending_dispatcher", headers=demo["dispatcher"]
+    )
+    assert queue.status_code == 200, queue.text
+
+
 async def test_a_request_without_an_asset_is_kept_refused_with_the_rule(client: AsyncClient, demo) -> None:
     zhb = demo["zhb"]
     body = {"site": "BJ-DC1", "severity": "minor", "summary": "Something beeps"}
