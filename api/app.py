@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.pydantic import PydanticPlugin
 from opentelemetry.trace import TracerProvider
@@ -43,7 +44,7 @@ from api.controllers.stock_lists import StockListController
 from api.controllers.tickets import ReservationController, TicketController
 from api.database import MigrationCheck
 from api.domain_context import STATE_KEY, DomainContext, EnterDomainContext, database_lifespan
-from api.errors import problem_details_plugin, routing_problem, unexpected_problem
+from api.errors import problem_details_plugin, routing_problem, unexpected_problem, validation_answer
 from api.heap import frozen_heap_lifespan
 from api.idempotency import Call
 from api.logging import RequestIds, configure_logging
@@ -220,7 +221,11 @@ def create_app(
             *tracing_plugins(tracer_provider),
             *web.plugins(),
         ],
-        exception_handlers={RoutingError: routing_problem, Exception: unexpected_problem},
+        exception_handlers={
+            RoutingError: routing_problem,
+            ValidationException: validation_answer,
+            Exception: unexpected_problem,
+        },
         middleware=[DropEmptyQueryParameters(), RefuseControlCharacters()],
         request_class=ServiceRequest,
         csrf_config=web.csrf_config,

@@ -2,13 +2,15 @@
 
 Domain errors map by class (the lookup walks the MRO, so subclasses inherit their base's status; a
 `Throttled` error is a 429 with ``Retry-After``);
-validation errors become 422 naming each bad field; a database that is away (gone, refusing, locked or too
-slow) becomes 503 with ``Retry-After``; anything unexpected is logged and becomes a bare 500.
+validation errors become 422 naming each bad field as the client sent it; a database that is away (gone,
+refusing, locked or too slow) becomes 503 with ``Retry-After``; anything unexpected is logged and becomes a
+bare 500.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -16,6 +18,7 @@ import asyncpg
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import ParameterKwarg
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
@@ -131,15 +134,19 @@ def problem_document(exc: DomainError | RoutingError) -> dict[str, Any]:
     return document
 
 
-def validation_problem(exc: ValidationException) -> ProblemDetailsException:
-    """422 with one entry per bad field: ``{"field": "lines[0].quantity", "message": ...}``."""
+def validation_problem(
+    exc: ValidationException, names: Mapping[str, str] | None = None
+) -> ProblemDetailsException:
+    """422 with one entry per bad field: ``{"field": "lines[0].quantity", "message": ...}``. A parameter is
+    named as the client sends it (``names``: the handler's name for it to that one)."""
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             message = item.get("message")
+            key = item.get("key")
             errors.append(
                 {
-                    "field": item.get("key") or item.get("source") or "body",
+                    "field": (names or {}).get(key, key) if key else item.get("source") or "body",
                     # Pydantic prefixes the service's own messages; the client needs only the message.
                     "message": message.removeprefix("Value error, ") if isinstance(message, str) else message,
                 }
@@ -151,6 +158,31 @@ def validation_problem(exc: ValidationException) -> ProblemDetailsException:
         detail=exc.detail,
         extra={"errors": errors},
     )
+
+
+def validation_answer(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """A validation error's problem, naming each bad parameter as the request did: a handler takes a
+    query parameter ``state`` as ``request_state`` (``state`` is the framework's own argument), and the
+    client reads ``state``."""
+    return validation_problem(exc, parameter_names(request)).to_response(request)
+
+
+def parameter_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The names by which the request's handler and its dependencies take a parameter under another
+    name (``QueryParameter(name=...)``) to the names the client sends."""
+    handler = request.scope.get("route_handler")
+    if handler is None:
+        return {}
+    signatures = [
+        handler.parsed_fn_signature,
+        *(provider.parsed_fn_signature for provider in handler.resolve_dependencies().values()),
+    ]
+    return {
+        name: field.kwarg_definition.name
+        for signature in signatures
+        for name, field in signature.parameters.items()
+        if isinstance(field.kwarg_definition, ParameterKwarg) and field.kwarg_definition.name
+    }
 
 
 def http_problem(exc: HTTPException) -> ProblemDetailsException:
@@ -231,12 +263,12 @@ def status_for(exc: Exception) -> int:
 
 
 def problem_details_plugin() -> ProblemDetailsPlugin:
-    """The plugin wiring every mapping above into the app."""
+    """The plugin wiring the mappings above into the app; `routing_problem` and `validation_answer`,
+    which read the request, are the app's own exception handlers."""
     return ProblemDetailsPlugin(
         ProblemDetailsConfig(
             exception_to_problem_detail_map={
                 DomainError: domain_problem,
-                ValidationException: validation_problem,
                 HTTPException: http_problem,
                 sqlite3.IntegrityError: database_problem,
                 sqlite3.DatabaseError: unavailable_problem,

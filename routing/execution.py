@@ -4,10 +4,12 @@ A stop event moves a stop of the committed plan along `routing.stop_status` in o
 stop's status is updated only if it is still what the event was checked against (a conditional update),
 and the event is appended to the day's log (`PlanStopEvent`) with an audit entry. What a finished stop
 means elsewhere happens in the same transaction, through the services that own it: a delivery done
-issues its reservations (`inventory.issuing.issue`), an engineer's visit done meets the ticket's
-``engineer_on_site`` milestone at the arrival time (`inventory.tickets.record_event`), an inspection
-done is marked done; a stop for a ticket that failed puts the ticket on the dispatcher's list with the
-reason (`inventory.tickets.stop_failed`), and the next re-plan plans it again.
+issues its reservations (`inventory.issuing.issue`), a van setting out to a delivery stop or a pickup done
+records the step of each part it carries (`inventory.tickets.part_moved`, for the ticket's
+timeline), an engineer's visit done meets the ticket's ``engineer_on_site`` milestone at the arrival time
+(`inventory.tickets.record_event`), an inspection done is marked done; a stop for a ticket that failed
+puts the ticket on the dispatcher's list with the reason (`inventory.tickets.stop_failed`), and the next
+re-plan plans it again.
 
 The log is read by stop key across the versions of the day's plan (`routing.stop_log.day_states`): a
 re-plan carries a stop in progress into its new plan under the same key, and the history stays with the
@@ -30,7 +32,7 @@ from inventory.issuing import issue
 from inventory.persistence import write_transaction
 from inventory.tickets.tables import Fulfilment, Reservation, TicketMilestone
 from routing.availability import VEHICLE
-from routing.fulfilment import refresh_committed_etas
+from routing.fulfilment import PICKUP_SUFFIX, refresh_committed_etas
 from routing.plan_store import COMMITTED, StopView, stop_view
 from routing.stop_status import StopStatus, next_status
 from routing.tables import Engineer, FleetPosition, Inspection, PlanStop, PlanStopEvent, RoutePlanRecord
@@ -132,6 +134,11 @@ async def record_stop_event(
             actor=actor,
             at=now,
         )
+        step = _part_step(row["kind"], previous, status)
+        if step is not None:
+            # A pickup is the way of the parts its visit (engineer) or delivery (urgent van) brings.
+            keys = {row["stop_key"], row["stop_key"].removesuffix(PICKUP_SUFFIX)}
+            await tickets.part_moved(plan_id, keys, step, at=at, now=now)
         if status is StopStatus.DONE:
             arrived = last["at"] if last is not None and last["status"] == StopStatus.ARRIVED else at
             await _finish(row, arrived_at=arrived, actor=actor, now=now)
@@ -245,6 +252,25 @@ async def _last_event(kind: str, day: date, key: str) -> dict | None:
         .order_by(PlanStopEvent.id, ascending=False)
         .first()
     )
+
+
+def _part_step(kind: str, previous: StopStatus, status: StopStatus) -> str | None:
+    """The step of the parts' way a stop event reports: a van setting out to (or reaching) its delivery
+    stop has them on board; a pickup done (an engineer's, or an urgent delivery's van) has picked them up
+    at the depot."""
+    if (
+        kind == "delivery"
+        and previous is StopStatus.PLANNED
+        and status
+        in (
+            StopStatus.EN_ROUTE,
+            StopStatus.ARRIVED,
+        )
+    ):
+        return tickets.ON_THE_VAN
+    if kind == "pickup" and status is StopStatus.DONE:
+        return tickets.PICKED
+    return None
 
 
 async def _finish(row: dict, *, arrived_at: datetime, actor: str, now: datetime) -> None:

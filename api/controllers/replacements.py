@@ -233,7 +233,8 @@ class ReplacementController(Controller):
         operation_id="withdrawReplacementRequest",
         summary="Withdraw a replacement request",
         description=(
-            "Withdraws the request until its part is handed out; a reservation it holds is released and "
+            "Withdraws the request until its part has left the depot (picked up by its carrier, on the van "
+            "or handed out); a reservation it holds is released and "
             "its stock is available again. 409 once the part has left the depot or the request is closed."
         ),
         guards=[allow(*REQUESTERS)],

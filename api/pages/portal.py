@@ -179,9 +179,11 @@ VOCABULARY.define(
     "portal-part-step",
     {
         "reserved": N_("Reserved for you at the depot"),
-        "way_van": N_("On the van to your site"),
-        "way_engineer": N_("With the engineer on the way to your site"),
+        "way_van": N_("Delivery by van planned"),
+        "way_engineer": N_("The engineer will bring it"),
         "way_collection": N_("Ready for you to collect"),
+        "picked": N_("Picked up at the depot"),
+        "on_the_van": N_("On the van to your site"),
         "delivered": N_("Handed out for your ticket"),
         "released": N_("Reservation released"),
         "expired": N_("Reservation expired"),

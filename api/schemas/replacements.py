@@ -13,6 +13,59 @@ from inventory.tickets import AssetParts, NoteRecord, ReplacementRecord, Timelin
 
 Reason = Annotated[str, StringConstraints(max_length=500)]
 
+AVAILABILITY = {
+    "four_hours": "available for 4-hour delivery",
+    "next_business_day": "next business day",
+    "not_available": "not available",
+}
+"""A part's availability for the asset's site in words."""
+PHASE = {
+    "in_warranty": "in warranty until {end}: the part is free",
+    "post_warranty_parts_only": (
+        "the warranty ended on {end}; in years 1 to 3 after it parts are charged at cost and repair labour "
+        "is free"
+    ),
+    "post_warranty_costs_only": (
+        "the warranty ended on {end}; in years 4 to 10 after it parts, travel and lodging are charged at "
+        "cost, with no repair fee"
+    ),
+    "expired": "the coverage has ended (10 years after the warranty, which ended on {end})",
+}
+"""Each coverage phase in words."""
+REFUSAL = {
+    "ticket_closed": "refused: the ticket is closed",
+    "no_asset": "refused: the ticket names no asset, and parts are given for an asset under coverage",
+    "coverage_ended": "refused: the asset's coverage has ended",
+    "dispatcher": "refused by the dispatcher",
+}
+"""Each refusal's rule in words."""
+
+
+def why(record: ReplacementRecord) -> str:
+    """The entitlement check's decision on a request in words: tier and parts priority, coverage phase,
+    refusal or charge, the replacement right, and what happens next."""
+    said = [f"{record.tier} tier, " + ("with" if record.parts_priority else "without") + " parts priority"]
+    if record.coverage_phase is not None:
+        said.append(PHASE[record.coverage_phase].format(end=record.warranty_end))
+    if record.refusal:
+        refused = REFUSAL.get(record.refusal, f"refused: {record.refusal}")
+        said.append(
+            f"{refused} ({record.note})" if record.refusal == "dispatcher" and record.note else refused
+        )
+    if record.charge == "at_cost" and record.unit_cost is not None:
+        said.append(
+            f"charge: {record.quantity} x {record.unit_cost} (unit cost) = {record.total_cost}"
+            + ("; it waits for your acceptance" if record.awaiting_acceptance else "")
+        )
+    if record.replacement_right and record.replacement_due_at is not None:
+        said.append(
+            "the restore milestone was breached: a replacement is due by "
+            f"{record.replacement_due_at.isoformat()}"
+        )
+    if record.state == "pending_dispatcher":
+        said.append("no depot can keep the delivery promise: a dispatcher decides")
+    return "; ".join(said) + "."
+
 
 class FittingPartOut(ResponseModel):
     part_number: str
@@ -25,6 +78,7 @@ class FittingPartOut(ResponseModel):
         description="`four_hours` (a depot can reach the site within 4 hours), `next_business_day` or "
         "`not_available`; never stock figures."
     )
+    availability_text: str = Field(description="The availability in words.")
 
 
 class AssetPartsOut(ResponseModel):
@@ -37,7 +91,17 @@ class AssetPartsOut(ResponseModel):
         return cls(
             serial=listed.asset.serial,
             model=listed.asset.model,
-            parts=[FittingPartOut.model_validate(part, from_attributes=True) for part in listed.parts],
+            parts=[
+                FittingPartOut(
+                    part_number=part.part_number,
+                    description=part.description,
+                    installed=part.installed,
+                    supersedes=part.supersedes,
+                    availability=part.availability.value,
+                    availability_text=AVAILABILITY[part.availability.value],
+                )
+                for part in listed.parts
+            ],
         )
 
 
@@ -114,6 +178,10 @@ class ReplacementOut(ResponseModel):
         description="The rule that refused it: `ticket_closed`, `no_asset`, `coverage_ended`, or "
         "`dispatcher` (with the dispatcher's note)."
     )
+    why: str = Field(
+        description="The entitlement check's decision in words: tier and parts priority, coverage phase, "
+        "refusal or charge (quantity x unit cost), the replacement right, what happens next."
+    )
     note: str
     override_reason: str
     reservation: int | None
@@ -132,8 +200,9 @@ class ReplacementOut(ResponseModel):
     @classmethod
     def of(cls, record: ReplacementRecord, *, staff: bool) -> ReplacementOut:
         values: dict[str, Any] = {
-            name: getattr(record, name) for name in cls.model_fields if name not in ("alternatives",)
+            name: getattr(record, name) for name in cls.model_fields if name not in ("alternatives", "why")
         }
+        values["why"] = why(record)
         values["alternatives"] = record.alternatives if staff else []
         return cls.model_validate(values)
 
@@ -164,8 +233,10 @@ class TimelineEntryOut(ResponseModel):
     kind: str = Field(description="`milestone`, `event`, `request`, `part`, `visit` or `note`.")
     code: str = Field(
         description="milestone: `met`, `met_late`, `running`, `overdue`, `paused`; request: its state or "
-        "`charge_accepted`; part: `reserved`, `way_van`, `way_engineer`, `way_collection` (on its way, "
-        "committed ETA), `delivered`, `released`, `expired`, `preempted`; visit: `planned`; note: "
+        "`charge_accepted`; part: `reserved`, `way_van`, `way_engineer`, `way_collection` (its way "
+        "committed, with the committed ETA), `picked` (picked up at the depot by the engineer, or by "
+        "the van of an urgent delivery), `on_the_van` (the van set out to the site with it), "
+        "`delivered`, `released`, `expired`, `preempted`; visit: `planned`; note: "
         "`customer_visible` or `internal`."
     )
     subject: str

@@ -24,6 +24,8 @@ from inventory.tickets.coverage import (
 )
 from inventory.tickets.entitlement import Entitlement, Refusal
 from inventory.tickets.fulfilment import (
+    ON_THE_VAN,
+    PICKED,
     PREEMPTED,
     STOP_FAILED,
     AttentionItem,
@@ -33,6 +35,7 @@ from inventory.tickets.fulfilment import (
     arrange_collection,
     attention_list,
     fulfilment_of,
+    part_moved,
     resolve_attention,
     stop_failed,
     ticket_fulfilment,
@@ -100,7 +103,9 @@ from inventory.tickets.timeline import (
 
 __all__ = [
     "DEFAULT_TARGETS",
+    "ON_THE_VAN",
     "PARTS_PRIORITY_TIERS",
+    "PICKED",
     "PREEMPTED",
     "STOP_FAILED",
     "AssetParts",
@@ -170,6 +175,7 @@ __all__ = [
     "met_late",
     "next_clock",
     "open_ticket",
+    "part_moved",
     "pause_history",
     "possible_events",
     "read_clock",

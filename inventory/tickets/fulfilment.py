@@ -37,9 +37,19 @@ from inventory.tickets.at_risk import Expectation, Outlook, Promise, outlook
 from inventory.tickets.records import ReservationRecord
 from inventory.tickets.reservation_views import check_visible
 from inventory.tickets.sla import ClockState, Milestone
-from inventory.tickets.tables import DispatchAttention, Fulfilment, Reservation, Ticket, TicketMilestone
+from inventory.tickets.tables import (
+    DispatchAttention,
+    Fulfilment,
+    PartStep,
+    Reservation,
+    Ticket,
+    TicketMilestone,
+)
 
 VAN, ENGINEER, COLLECTION, VISIT = "van", "engineer", "collection", "visit"
+PICKED, ON_THE_VAN = "picked", "on_the_van"
+"""The steps of a part's way its carrier reports: picked up at the depot (by the engineer, or by the van of
+an urgent delivery), on the van to the site."""
 PREEMPTED = "preempted"
 STOP_FAILED = "stop_failed"
 """Why a ticket is on the dispatcher's list: a committed stop for it failed (it is planned again)."""
@@ -340,6 +350,47 @@ async def stop_failed(
             )
         )
     log.info("dispatch_attention", ticket=ticket_id, reason=STOP_FAILED, plan=plan, stop=stop)
+
+
+async def part_moved(
+    plan_id: int, stops: Collection[str], step: str, *, at: datetime, now: datetime
+) -> list[int]:
+    """The carrier of plan ``plan_id``'s committed ``stops`` (stop keys) reported ``step`` at ``at``
+    (`PICKED`: it picked their parts up at the depot; `ON_THE_VAN`: the van set out to the site with
+    them), in the caller's transaction: each part still held whose way those stops are keeps the step,
+    which its ticket's timeline shows. Returns the reservations that moved (none when no part's way is
+    one of those stops).
+
+    Raises:
+        InvalidRequest: an unknown step.
+    """
+    if step not in (PICKED, ON_THE_VAN):
+        raise InvalidRequest(f"unknown step {step!r} of a part's way", field="step")
+    async with write_transaction():
+        carried = await Fulfilment.select(
+            Fulfilment.ticket, Fulfilment.reservation, Fulfilment.carrier
+        ).where(
+            (Fulfilment.plan == plan_id)
+            & Fulfilment.stop.is_in(sorted(stops) or [""])
+            & Fulfilment.reservation.is_in(
+                Reservation.select(Reservation.id).where(Reservation.status == ACTIVE)
+            )
+        )
+        if carried:
+            await PartStep.insert(
+                *[
+                    PartStep(
+                        ticket=row["ticket"],
+                        reservation=row["reservation"],
+                        step=step,
+                        carrier=row["carrier"],
+                        at=at,
+                        recorded_at=now,
+                    )
+                    for row in carried
+                ]
+            )
+    return sorted(row["reservation"] for row in carried)
 
 
 async def ticket_fulfilment(ticket_id: int, *, viewer: str | None) -> TicketFulfilment:

@@ -63,14 +63,32 @@ def check_transition(current: RequestState, to: RequestState) -> None:
         raise InvalidTransition(f"a request that is {current} cannot become {to}", state=current.value)
 
 
+class Withdrawal(StrEnum):
+    """Whether a request may be withdrawn now, and if not, why."""
+
+    POSSIBLE = "possible"
+    PART_LEFT_DEPOT = "part_left_depot"
+    """The request is open but its part is on its way: handed out, picked up by its carrier or on the van."""
+    CLOSED = "closed"
+    """The request is closed (refused, fulfilled or withdrawn)."""
+
+
+def withdrawal(current: RequestState, *, part_left_depot: bool) -> Withdrawal:
+    """A request may be withdrawn until its part has left the depot (handed out for the ticket, picked up
+    by its carrier or on the van)."""
+    if RequestState.WITHDRAWN not in TRANSITIONS[current]:
+        return Withdrawal.CLOSED
+    return Withdrawal.PART_LEFT_DEPOT if part_left_depot else Withdrawal.POSSIBLE
+
+
 def check_withdrawal(current: RequestState, *, part_left_depot: bool) -> None:
-    """A request may be withdrawn until its part has left the depot (handed out for the ticket).
+    """`withdrawal`, for carrying it out.
 
     Raises:
         InvalidTransition: the request is closed, or its part is on its way out of the depot.
     """
     check_transition(current, RequestState.WITHDRAWN)
-    if part_left_depot:
+    if withdrawal(current, part_left_depot=part_left_depot) is Withdrawal.PART_LEFT_DEPOT:
         raise InvalidTransition(
             "the part has left the depot: the request can no longer be withdrawn", state=current.value
         )

@@ -11,7 +11,7 @@ every read and change to one customer company (NotFound for another's).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -31,13 +31,22 @@ from inventory.tickets.priority import PARTS_PRIORITY_TIERS, Severity, Tier
 from inventory.tickets.replacement_rules import (
     Decision,
     RequestState,
+    Withdrawal,
     check_transition,
     check_withdrawal,
     decide,
+    withdrawal,
 )
-from inventory.tickets.reservations import NoFeasibleSource, ReservationRequest, release, reserve
+from inventory.tickets.reservations import (
+    ACTIVE,
+    ISSUED,
+    NoFeasibleSource,
+    ReservationRequest,
+    release,
+    reserve,
+)
 from inventory.tickets.sla import ClockState, Milestone
-from inventory.tickets.tables import ReplacementRequest, Reservation, TicketMilestone
+from inventory.tickets.tables import PartStep, ReplacementRequest, Reservation, TicketMilestone
 
 log = structlog.get_logger("inventory.replacements")
 
@@ -92,6 +101,8 @@ class ReplacementRecord:
     closed_at: datetime | None
     site_timezone: str
     alternatives: list[dict[str, Any]] = field(default_factory=list)
+    part_left_depot: bool = False
+    """Its part has been handed out for the ticket, or picked up by its carrier or on the van."""
 
     @property
     def total_cost(self) -> Decimal | None:
@@ -105,6 +116,11 @@ class ReplacementRecord:
             and self.charge == "at_cost"
             and self.charge_accepted_at is None
         )
+
+    @property
+    def withdrawal(self) -> Withdrawal:
+        """Whether the customer may withdraw it now (`withdraw`'s rule), and if not, why."""
+        return withdrawal(RequestState(self.state), part_left_depot=self.part_left_depot)
 
 
 _COLUMNS = (
@@ -349,24 +365,16 @@ async def refuse(request_id: int, *, note: str, actor: str, now: datetime) -> Re
 
 
 async def withdraw(request_id: int, *, actor: str, viewer: str | None, now: datetime) -> ReplacementRecord:
-    """Withdraw a request until its part has left the depot; a reservation it holds is released (the
-    stock is available again) in the same transaction.
+    """Withdraw a request until its part has left the depot (handed out, picked up by its carrier or on
+    the van); a reservation it holds is released (the stock is available again) in the same transaction.
 
     Raises:
         NotFound: no such request, or not the viewer's.
-        InvalidTransition: it is closed, or its part has been handed out.
+        InvalidTransition: it is closed, or its part has left the depot.
     """
     async with write_transaction():
         record = await get_request(request_id, viewer=viewer)
-        reservation_status = None
-        if record.reservation is not None:
-            row = (
-                await Reservation.select(Reservation.status)
-                .where(Reservation.id == record.reservation)
-                .first()
-            )
-            reservation_status = row["status"]
-        check_withdrawal(RequestState(record.state), part_left_depot=reservation_status == "issued")
+        check_withdrawal(RequestState(record.state), part_left_depot=record.part_left_depot)
         await _move(
             request_id,
             RequestState(record.state),
@@ -383,7 +391,9 @@ async def withdraw(request_id: int, *, actor: str, viewer: str | None, now: date
             actor=actor,
             at=now,
         )
-        if reservation_status == "active":
+        if record.reservation is not None and await Reservation.exists().where(
+            (Reservation.id == record.reservation) & (Reservation.status == ACTIVE)
+        ):
             await release(record.reservation, actor=actor, now=now)
     return await get_request(request_id, viewer=viewer)
 
@@ -400,7 +410,7 @@ async def get_request(request_id: int, *, viewer: str | None) -> ReplacementReco
     row = await query.first()
     if row is None:
         raise NotFound(f"replacement request {request_id} not found")
-    return _record(row)
+    return _record(row, await _left_depot([row["reservation"]]))
 
 
 async def list_requests(
@@ -416,7 +426,22 @@ async def list_requests(
         query = query.where(ReplacementRequest.ticket == ticket)
     if state is not None:
         query = query.where(ReplacementRequest.state == state)
-    return [_record(row) for row in await query.limit(limit).offset(offset)]
+    rows = await query.limit(limit).offset(offset)
+    left = await _left_depot([row["reservation"] for row in rows])
+    return [_record(row, left) for row in rows]
+
+
+async def _left_depot(reservations: Collection[int | None]) -> set[int]:
+    """Those of the reservations whose part has left the depot: handed out for the ticket (issued), or
+    picked up by its carrier or on the van though not yet handed out (a step of its way recorded)."""
+    ids = sorted({reservation for reservation in reservations if reservation is not None})
+    if not ids:
+        return set()
+    issued = await Reservation.select(Reservation.id).where(
+        Reservation.id.is_in(ids) & (Reservation.status == ISSUED)
+    )
+    carried = await PartStep.select(PartStep.reservation).where(PartStep.reservation.is_in(ids))
+    return {row["id"] for row in issued} | {row["reservation"] for row in carried}
 
 
 async def _decide(ticket: Mapping[str, Any], quantity: int, now: datetime) -> Decision:
@@ -534,8 +559,9 @@ async def _move(request_id: int, current: RequestState, to: RequestState, change
         raise InvalidTransition(f"replacement request {request_id} changed meanwhile", state=current.value)
 
 
-def _record(row: Mapping[str, Any]) -> ReplacementRecord:
+def _record(row: Mapping[str, Any], left_depot: Collection[int]) -> ReplacementRecord:
     values = dict(row)
+    values["part_left_depot"] = values["reservation"] in left_depot
     values["alternatives"] = [
         {**option, "estimated_arrival": datetime.fromisoformat(option["estimated_arrival"])}
         for option in json.loads(values["alternatives"] or "[]")

@@ -18,6 +18,7 @@ import structlog
 
 from geo.travel import Point
 from inventory.audit import log as audit
+from inventory.customers.warranty import PartsCharge
 from inventory.errors import Conflict, InsufficientStock, InvalidRequest, InvalidTransition, NotFound
 from inventory.persistence import ReservationItemRow, ReservationRow, current_store, write_transaction
 from inventory.stock.catalogue import inactive_depots, refuse_inactive
@@ -103,7 +104,8 @@ async def reserve(
     Raises:
         NotFound: no such ticket (or not the viewer's).
         InvalidRequest: unknown part or depot, a bad quantity or serial, a closed ticket.
-        NotEntitled: a customer asking beyond its entitlement, or pre-emption the ticket may not use.
+        NotEntitled: a customer asking beyond its entitlement (or for a part charged at cost, which a
+            replacement request asks for), or pre-emption the ticket may not use.
         PartDoesNotFit: a customer asking for a part that does not fit the ticket's asset, or for more
             than is installed in it (`inventory.tickets.fit`).
         NoFeasibleSource: no depot can supply in time; carries the nearest alternatives.
@@ -294,14 +296,21 @@ async def _ticket_for_reservation(
 async def _check_customer_entitlement(
     ticket: Mapping[str, Any], tier: Tier, severity: Severity, now: datetime
 ) -> None:
-    """A customer may ask for a replacement part only for an asset whose coverage includes parts
-    (`inventory.tickets.entitlement`)."""
+    """A customer may hold a replacement part itself only for an asset whose coverage gives parts free
+    (`inventory.tickets.entitlement`); a part at cost is asked for with a replacement request, which shows
+    the charge and waits for the customer's acceptance (`inventory.tickets.replacements`)."""
     coverage = None if ticket["asset"] is None else await asset_coverage(ticket["asset"], now)
     decided = replacement_entitlement(tier, severity, coverage)
     if decided.refusal is Refusal.NO_ASSET:
         raise NotEntitled("name the asset on the ticket to request a replacement part", field="asset_serial")
     if decided.refusal is Refusal.COVERAGE_ENDED and coverage is not None:
         raise NotEntitled(f"the asset's coverage ended on {coverage.end.isoformat()}", field="ticket")
+    if decided.charge is PartsCharge.AT_COST and coverage is not None:
+        raise NotEntitled(
+            f"the asset's warranty ended on {coverage.end.isoformat()}: parts are charged at cost, so ask "
+            "for it with a replacement request, which shows the charge for your acceptance",
+            field="ticket",
+        )
 
 
 async def _options(

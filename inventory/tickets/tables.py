@@ -116,6 +116,20 @@ class Fulfilment(Table, tablename="fulfilment", db=SCOPED_ENGINE):
     committed_at = Timestamptz()
 
 
+class PartStep(Table, tablename="part_step", db=SCOPED_ENGINE):
+    """A step of a reserved part's way that its carrier reported: ``picked`` (picked up at the depot by
+    the engineer, or by the van of an urgent delivery) or ``on_the_van`` (the van set out to the site with
+    it), at ``at``. Appended by `inventory.tickets.fulfilment.part_moved` only; the history outlives
+    re-plans of the way."""
+
+    ticket = ForeignKey(references=Ticket, null=False, on_delete=OnDelete.restrict, index=True)
+    reservation = ForeignKey(references=Reservation, null=False, on_delete=OnDelete.restrict)
+    step = Varchar(length=16)
+    carrier = Varchar(length=32, null=True, default=None)
+    at = Timestamptz()
+    recorded_at = Timestamptz()
+
+
 class DispatchAttention(Table, tablename="dispatch_attention", db=SCOPED_ENGINE):
     """A ticket on the dispatcher's list: something took away what was arranged for it (``reason``, e.g.
     ``preempted``: its reserved part went to a more urgent ticket), with the plan and stop that lost it.

@@ -1,8 +1,8 @@
 """A ticket's timeline as its customer follows it: the SLA milestones (met, or running with the time
-left), the ticket's events, its replacement requests, each part's way to the site (reserved, on its way
-with the committed ETA, handed out), the engineer's committed visit, and the notes; and the notes
-themselves (customers add notes to their own tickets, and read only those marked customer-visible:
-internal notes stay with the staff).
+left), the ticket's events, its replacement requests, each part's way to the site (reserved, its way
+committed with the ETA, picked up by the engineer or on the van, handed out), the engineer's committed
+visit, and the notes; and the notes themselves (customers add notes to their own tickets, and read only
+those marked customer-visible: internal notes stay with the staff).
 
 ``viewer`` confines every read and change to one customer company (NotFound for another's ticket).
 """
@@ -21,7 +21,7 @@ from inventory.tickets.replacements import ReplacementRecord, list_requests
 from inventory.tickets.reservation_views import check_visible, ticket_reservations
 from inventory.tickets.service import get_ticket, ticket_events
 from inventory.tickets.sla import ClockState, Milestone
-from inventory.tickets.tables import Fulfilment, TicketNote
+from inventory.tickets.tables import Fulfilment, PartStep, TicketNote
 
 MAX_NOTE = 2000
 TIMELINE_REQUESTS = 200
@@ -210,14 +210,20 @@ def _request_entries(request: ReplacementRecord) -> list[TimelineEntry]:
 
 
 async def _part_entries(ticket_id: int, viewer: str | None) -> list[TimelineEntry]:
-    """Each reservation's way: reserved (with the sourcing estimate), on its way (committed, with the
-    ETA), handed out or ended; and the engineer's committed visit."""
+    """Each reservation's way: reserved (with the sourcing estimate), its way committed (with the ETA),
+    the steps its carrier reported (picked up by the engineer, on the van), handed out or ended; and the
+    engineer's committed visit."""
     ways = {
         row["reservation"]: row
         for row in await Fulfilment.select(
             Fulfilment.reservation, Fulfilment.way, Fulfilment.eta, Fulfilment.committed_at
         ).where(Fulfilment.ticket == ticket_id)
     }
+    steps: dict[int, list[dict]] = {}
+    for row in await PartStep.select(PartStep.reservation, PartStep.step, PartStep.at).where(
+        PartStep.ticket == ticket_id
+    ):
+        steps.setdefault(row["reservation"], []).append(row)
     entries = []
     for reservation in await ticket_reservations(ticket_id, viewer=viewer):
         part, ref = reservation.part_number, reservation.id
@@ -241,6 +247,18 @@ async def _part_entries(ticket_id: int, viewer: str | None) -> list[TimelineEntr
                     part,
                     eta=way["eta"],
                     eta_committed=True,
+                    reference=ref,
+                )
+            )
+        for step in steps.get(reservation.id, []):
+            entries.append(
+                TimelineEntry(
+                    step["at"],
+                    "part",
+                    step["step"],
+                    part,
+                    eta=None if way is None else way["eta"],
+                    eta_committed=way is not None,
                     reference=ref,
                 )
             )

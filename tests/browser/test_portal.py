@@ -36,10 +36,10 @@ def other_companys_open_ticket(live_server: str) -> int:
 def test_a_premium_customer_reports_a_fault_and_requests_a_replacement(page: Any, live_server: str) -> None:
     sign_in(page, "zhb")
     page.goto("/portal")
-    tickets = page.locator("#my-tickets article")
-    assert tickets.count() >= 1
-    assert OPEN_TICKET in tickets.first.inner_text()
-    assert "北京时间" in tickets.first.inner_text()
+    # The demo's open ticket, wherever tickets other tests of the shared demo opened put it in the list.
+    opened = page.locator("#my-tickets article").filter(has_text=OPEN_TICKET)
+    assert opened.count() == 1
+    assert "北京时间" in opened.inner_text()
     assert page.locator("#my-assets article h3").all_inner_texts() == [
         "ZHB-ARR-0001",
         "ZHB-SRV-0101",
@@ -48,7 +48,7 @@ def test_a_premium_customer_reports_a_fault_and_requests_a_replacement(page: Any
     check_accessibility(page)
     screenshot(page, "portal-home")
 
-    page.locator("#my-tickets article h3 a").first.click()
+    opened.locator("h3 a").click()
     page.wait_for_url(re.compile(r"/portal/tickets/\d+$"))
     assert page.locator("#progress .portal-milestone").count() == 4
     check_accessibility(page)

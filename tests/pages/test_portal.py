@@ -13,7 +13,7 @@ import pytest
 from inventory.issuing import issue
 from inventory.secure_media.tables import RetentionRecord
 from inventory.tickets import add_note, get_ticket, ticket_reservations
-from inventory.tickets.tables import Reservation, Ticket
+from inventory.tickets.tables import ReplacementRequest, Reservation, Ticket
 from tests.pages.conftest import SQLITE_ONLY, STAFF, Browser, Page
 
 SignedIn = Callable[[str], Awaitable[Browser]]
@@ -305,6 +305,52 @@ async def test_a_customer_requests_a_replacement_part(signed_in: SignedIn) -> No
     assert any("Reservation released" in line for line in after.texts("#history li"))
 
 
+async def test_a_request_whose_part_left_the_depot_is_no_longer_offered_for_withdrawal(
+    signed_in: SignedIn,
+) -> None:
+    """Once its carrier has picked the part up, the request says in words that the part is on its way and
+    can no longer be withdrawn, instead of offering a withdrawal that would be refused."""
+    from inventory.tickets import PICKED, part_moved
+    from inventory.tickets.fulfilment import VAN, Way, commit_ways
+
+    zhb = await signed_in("zhb")
+    ticket = await ticket_id(ZHB_OPEN_TICKET)
+    page = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    fields = {"part_number": "HDD-SAS-1T2-10K", "quantity": "1"} | form_key(page, "#replacement-form")
+    sent = await zhb.submit(f"/portal/tickets/{ticket}/replacement-requests", fields)
+    assert sent.status == 303
+    request_id = int(re.search(r"request=(\d+)", sent.response.headers["location"]).group(1))
+    card = f"#request-{request_id}"
+    before = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    assert before.first(f"{card} form[action$='/withdraw']")
+    assert "on its way" not in before.text(card)
+
+    row = (
+        await ReplacementRequest.select(ReplacementRequest.reservation)
+        .where(ReplacementRequest.id == request_id)
+        .first()
+    )
+    reservation, now = row["reservation"], datetime.now(UTC)
+    await commit_ways(
+        7,
+        [Way(ticket, reservation, VAN, f"W{reservation}", "PEK-V1", now + timedelta(hours=2))],
+        replacing=[],
+        actor="d",
+        now=now,
+    )
+    assert await part_moved(7, {f"W{reservation}"}, PICKED, at=now, now=now) == [reservation]
+
+    after = await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)
+    assert "Approved: the part is reserved for you" in after.text(card)
+    assert not after.css(f"{card} form[action$='/withdraw']")
+    assert "The part has left the depot and is on its way: the request can no longer be withdrawn." in (
+        after.text(f"{card} .request-shipped")
+    )
+    chinese = await zhb.page(f"/portal/tickets/{ticket}", headers={"accept-language": "zh-CN"})
+    assert not chinese.css(f"{card} form[action$='/withdraw']")
+    assert "备件已出库，正在送达途中：此申请已无法撤回。" in chinese.text(f"{card} .request-shipped")
+
+
 async def test_a_post_warranty_request_shows_its_charge_and_waits_for_acceptance(signed_in: SignedIn) -> None:
     hsg = await signed_in("hsg")
     ticket = await ticket_id(HSG_OPEN_TICKET)
@@ -324,6 +370,20 @@ async def test_a_post_warranty_request_shows_its_charge_and_waits_for_acceptance
     after = await hsg.page(accepted.response.headers["location"].split("#")[0], headers=ENGLISH)
     assert not after.css("form[action$='/accept']")
     assert any("You accepted the charge" in line for line in after.texts("#history li"))
+
+
+async def test_the_charge_and_its_acceptance_in_chinese(signed_in: SignedIn) -> None:
+    hsg = await signed_in("hsg")
+    ticket = await ticket_id(HSG_OPEN_TICKET)
+    chinese = {"accept-language": "zh-CN"}
+    page = await hsg.page(f"/portal/tickets/{ticket}", headers=chinese)
+    fields = {"part_number": "FAN-1U-STD", "quantity": "1"} | form_key(page, "#replacement-form")
+    sent = await hsg.submit(f"/portal/tickets/{ticket}/replacement-requests", fields)
+    assert sent.status == 303
+    shown = await hsg.page(sent.response.headers["location"].split("#")[0], headers=chinese)
+    assert "按成本收费" in shown.first("[id^=request-] .request-charge").text()
+    assert "接受费用" in shown.first("form[action$='/accept']").text()
+    assert shown.first("html").attributes["lang"].startswith("zh")
 
 
 async def test_a_customer_adds_a_note_and_reads_only_visible_ones(signed_in: SignedIn, clock) -> None:
@@ -445,3 +505,43 @@ async def test_the_customer_sees_how_each_part_comes_with_the_dispatchers_eta(si
     (row,) = dispatcher.css(f"#reservation-{reservation}")
     assert {node.attributes["datetime"] for node in row.css("time")} == shown
     assert after.first("#delivery .portal-shipment time").text() in row.text()
+
+
+@SQLITE_ONLY
+async def test_the_history_follows_the_part_picked_up_and_on_the_van(signed_in: SignedIn) -> None:
+    from inventory.tickets import ON_THE_VAN, PICKED, part_moved
+    from inventory.tickets.fulfilment import VAN, Way, commit_ways
+
+    held = await Reservation.select(Reservation.id, Reservation.ticket).where(
+        (Reservation.ticket.customer.code == "ZHB")
+        & (Reservation.status == "active")
+        & (Reservation.ticket.status == "open")
+    )
+    ticket, reservation = held[0]["ticket"], held[0]["id"]
+    now = datetime.now(UTC)
+    eta = now + timedelta(hours=2)
+    await commit_ways(
+        7, [Way(ticket, reservation, VAN, f"U{reservation}", "PEK-V1", eta)], replacing=[], actor="d", now=now
+    )
+    zhb = await signed_in("zhb")
+    planned = (await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)).texts("#history li")
+    assert any("Delivery by van planned" in line for line in planned)
+    assert not any("On the van to your site" in line for line in planned)
+
+    assert await part_moved(7, {f"U{reservation}:pickup", f"U{reservation}"}, PICKED, at=now, now=now) == [
+        reservation
+    ]
+    assert await part_moved(7, {f"U{reservation}"}, ON_THE_VAN, at=now + timedelta(minutes=5), now=now) == [
+        reservation
+    ]
+    history = (await zhb.page(f"/portal/tickets/{ticket}", headers=ENGLISH)).texts("#history li")
+    picked = next(line for line in history if "Picked up at the depot" in line)
+    on_the_van = next(line for line in history if "On the van to your site" in line)
+    assert history.index(picked) < history.index(on_the_van)
+    assert "arrival committed for" in on_the_van
+    assert "PEK-V1" not in " ".join(history)
+    chinese = (await zhb.page(f"/portal/tickets/{ticket}", headers={"accept-language": "zh-CN"})).texts(
+        "#history li"
+    )
+    assert any("已从仓库取件" in line for line in chinese)
+    assert any("已装车，正送往您的站点" in line for line in chinese)

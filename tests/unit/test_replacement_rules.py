@@ -15,9 +15,11 @@ from inventory.tickets.fit import BillLine, FitRefusal, check_fit, positions
 from inventory.tickets.priority import Severity, Tier
 from inventory.tickets.replacement_rules import (
     RequestState,
+    Withdrawal,
     check_transition,
     check_withdrawal,
     decide,
+    withdrawal,
 )
 from inventory.tickets.sourcing import Availability, DepotStock, availability
 
@@ -129,3 +131,27 @@ def test_request_states_follow_their_transitions() -> None:
     check_withdrawal(RequestState.APPROVED, part_left_depot=False)
     with pytest.raises(InvalidTransition, match="left the depot"):
         check_withdrawal(RequestState.APPROVED, part_left_depot=True)
+
+
+@pytest.mark.parametrize(
+    ("state", "left", "expected"),
+    [
+        (RequestState.REQUESTED, False, Withdrawal.POSSIBLE),
+        (RequestState.PENDING_DISPATCHER, False, Withdrawal.POSSIBLE),
+        (RequestState.APPROVED, False, Withdrawal.POSSIBLE),
+        (RequestState.APPROVED, True, Withdrawal.PART_LEFT_DEPOT),
+        (RequestState.FULFILLED, True, Withdrawal.CLOSED),
+        (RequestState.REFUSED, False, Withdrawal.CLOSED),
+        (RequestState.WITHDRAWN, False, Withdrawal.CLOSED),
+    ],
+)
+def test_a_request_may_be_withdrawn_until_its_part_has_left_the_depot(
+    state: RequestState, left: bool, expected: Withdrawal
+) -> None:
+    """What the portal offers is what a withdrawal is allowed: one rule for both."""
+    assert withdrawal(state, part_left_depot=left) is expected
+    if expected is Withdrawal.POSSIBLE:
+        check_withdrawal(state, part_left_depot=left)
+    else:
+        with pytest.raises(InvalidTransition):
+            check_withdrawal(state, part_left_depot=left)
