@@ -351,7 +351,8 @@ class ComplianceController(Controller):
             "gives the records as a CSV file: every field, the latest destruction (every NIST SP 800-88 "
             "field and its policy), verification and closing, the documents and all events as JSON; times "
             "in ISO 8601 UTC and again in the local time of the record's site; `yes`/`no` booleans; no "
-            "cell a spreadsheet would run as a formula. Changes nothing."
+            "cell a spreadsheet would run as a formula. At most `REPORT_MAX_ROWS` records (more: 422, ask "
+            "for a shorter period). Changes nothing."
         ),
         media_type=MediaType.JSON,
     )
@@ -378,6 +379,7 @@ class ComplianceController(Controller):
             viewer=None,
             now=now,
             limit=settings.report_max_rows,
+            whole=True,
             state=None if state is None else RetentionState(state),
             custody=None if custody is None else Custody(custody),
             retained_from=retained_from,

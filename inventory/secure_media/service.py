@@ -445,12 +445,23 @@ async def report(
     custody: Custody | None = None,
     retained_from: datetime | None = None,
     retained_to: datetime | None = None,
+    whole: bool = False,
 ) -> Report:
     """Totals by state, overdue count and the ageing of undestroyed parts, with the records themselves,
-    each with its events, documents and audit chain entries."""
+    each with its events, documents and audit chain entries: the first ``limit`` records, or with
+    ``whole`` every record (an auditor's report is never cut short).
+
+    Raises:
+        InvalidRequest: with ``whole``, more than ``limit`` records match (ask for a shorter period).
+    """
     conditions = _filters(state, customer, None, None, None, now)
     conditions += _more_filters(custody, retained_from, retained_to)
-    items = await complete(await _views(conditions, viewer, now, limit=limit, offset=0))
+    views = await _views(conditions, viewer, now, limit=limit + 1 if whole else limit, offset=0)
+    if whole and len(views) > limit:
+        raise InvalidRequest(
+            f"more than {limit} records match: ask for a shorter period or fewer customers", field="from"
+        )
+    items = await complete(views)
     undestroyed = [item for item in items if item.state == RetentionState.RETAINED]
     ages = Counter(age_bucket(item.created_at, now) for item in undestroyed)
     return Report(

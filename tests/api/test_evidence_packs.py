@@ -12,6 +12,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from inventory import secure_media
+from inventory.errors import InvalidRequest
 from inventory.secure_media import evidence_verifier
 from inventory.secure_media.register_export import COLUMNS
 from tests.api import test_secure_media
@@ -95,6 +99,18 @@ async def test_the_json_report_carries_the_events_and_chain_entries_it_claims(cl
         "retention.verification",
     ]
     assert item["documents"][0]["sha256"] == item["events"][0]["details"]["document"]["sha256"]
+
+
+async def test_a_report_is_never_cut_short(client, sworld, clock):
+    """More records than a report may hold is a 422 asking for a shorter period, never a report whose
+    records and totals silently stop at the limit."""
+    await two_records(client, sworld, clock)
+    now = local(2026, 11, 25, 9)
+    whole = await secure_media.report(customer=None, viewer=None, now=now, limit=2, whole=True)
+    assert whole.total == 2
+    with pytest.raises(InvalidRequest, match="more than 1 records match"):
+        await secure_media.report(customer=None, viewer=None, now=now, limit=1, whole=True)
+    assert (await secure_media.report(customer=None, viewer=None, now=now, limit=1)).total == 1
 
 
 async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(
