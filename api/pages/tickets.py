@@ -360,13 +360,12 @@ SUMMARY_LENGTH = 60
 
 @dataclass(frozen=True, slots=True)
 class QueueRow:
-    """A ticket of the queue with its next milestone's countdown (None when every clock is met), the
-    milestones it already met late, and the row as HTML."""
+    """A ticket of the queue with its next milestone's countdown (None when every clock is met), and the
+    row as HTML (with the milestones it already met late)."""
 
     ticket: QueueTicket
     clock: ClockView | None
-    met_late: list[str] = field(default_factory=list)
-    html: Markup = field(default_factory=Markup)
+    html: Markup
 
 
 def queue_row(board: ClockBoard, ticket: QueueTicket, now: datetime) -> QueueRow:
@@ -379,7 +378,7 @@ def queue_row(board: ClockBoard, ticket: QueueTicket, now: datetime) -> QueueRow
         item = read_clock(upcoming, SupportHours(ticket.support_hours), calendar, now)
         clock = board.view(ticket.id, item, ticket.calendar_region, ticket.timezone)
     late = [milestone.value for milestone in met_late(ticket.clocks)]
-    return QueueRow(ticket, clock, late, _row_html(board.say, ticket, clock, late))
+    return QueueRow(ticket, clock, _row_html(board.say, ticket, clock, late))
 
 
 def _row_html(say: Presenter, t: QueueTicket, clock: ClockView | None, late: list[str]) -> Markup:
