@@ -90,14 +90,11 @@ async def evidence_pack(
         customer=customer,
         viewer=None,
         now=now,
-        limit=max_records + 1,
+        limit=max_records,
+        whole=True,
         retained_from=retained_from,
         retained_to=retained_to,
     )
-    if found.total > max_records:
-        raise InvalidRequest(
-            f"more than {max_records} records in the period: ask for a shorter one", field="from"
-        )
     records = found.items
     seqs = [position.seq for record in records for position in record.audit]
     checkpoint = await audit.first_checkpoint_covering(max(seqs)) if seqs else None

@@ -102,8 +102,8 @@ async def test_the_json_report_carries_the_events_and_chain_entries_it_claims(cl
 
 
 async def test_a_report_is_never_cut_short(client, sworld, clock):
-    """More records than a report may hold is a 422 asking for a shorter period, never a report whose
-    records and totals silently stop at the limit."""
+    """More records than a report (or an evidence pack) may hold is a 422 asking for a shorter period,
+    never a report whose records and totals silently stop at the limit."""
     await two_records(client, sworld, clock)
     now = local(2026, 11, 25, 9)
     whole = await secure_media.report(customer=None, viewer=None, now=now, limit=2, whole=True)
@@ -111,6 +111,16 @@ async def test_a_report_is_never_cut_short(client, sworld, clock):
     with pytest.raises(InvalidRequest, match="more than 1 records match"):
         await secure_media.report(customer=None, viewer=None, now=now, limit=1, whole=True)
     assert (await secure_media.report(customer=None, viewer=None, now=now, limit=1)).total == 1
+    with pytest.raises(InvalidRequest, match="more than 1 records match"):
+        await secure_media.evidence_pack(
+            customer=None,
+            retained_from=None,
+            retained_to=None,
+            now=now,
+            render_html=str,
+            max_records=1,
+            max_entries=1_000,
+        )
 
 
 async def test_an_evidence_pack_verifies_offline_and_names_each_altered_file(
